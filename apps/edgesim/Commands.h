@@ -1,0 +1,20 @@
+// Subcommands of the edgesim CLI. Each registers its options on the CLI11 app and runs
+// through a callback; errors propagate as InputError (exit 2) or other exceptions (exit 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace edgesim::app {
+
+/// Options shared by every subcommand.
+struct GlobalOptions {
+    std::string configDir;    ///< --config-dir (empty: $EDGESIM_CONFIG_DIR, then built-in)
+    std::string commandLine;  ///< for provenance
+};
+
+void registerList(CLI::App& app, GlobalOptions& global);
+void registerInspect(CLI::App& app, GlobalOptions& global);
+
+} // namespace edgesim::app

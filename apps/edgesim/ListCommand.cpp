@@ -1,0 +1,87 @@
+// `edgesim list networks|platforms|stacks|strategies`
+#include "apps/edgesim/Commands.h"
+#include "apps/edgesim/Output.h"
+#include "common/ConfigPaths.h"
+#include "common/Diagnostics.h"
+#include "platforms/PlatformCatalog.h"
+#include "workloads/NetworkSource.h"
+#include "workloads/Strategy.h"
+
+#include <iostream>
+#include <memory>
+
+namespace edgesim::app {
+
+namespace {
+
+struct ListOptions {
+    std::string what;
+    std::string format = "table";
+};
+
+/// name + one-line description per entry.
+std::vector<std::pair<std::string, std::string>> entries(const std::string& what,
+                                                         const ConfigPaths& paths) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (what == "networks") {
+        for (const auto& name : workloads::builtinNetworks(paths)) {
+            auto net = workloads::loadNetwork(name, paths);
+            out.emplace_back(name, net.network.description);
+        }
+    } else if (what == "platforms") {
+        for (const auto& p : platforms::listPlatforms(paths)) {
+            out.emplace_back(p.name, p.description);
+        }
+    } else if (what == "stacks") {
+        for (const auto& s : platforms::listStacks(paths)) {
+            out.emplace_back(s.name, s.description);
+        }
+    } else if (what == "strategies") {
+        for (const auto& s : workloads::availableStrategies()) {
+            out.emplace_back(s.name, s.description);
+        }
+    }
+    return out;
+}
+
+void run(const ListOptions& o, const GlobalOptions& g) {
+    const Format format = parseFormat(o.format);
+    const ConfigPaths paths(g.configDir);
+    const auto items = entries(o.what, paths);
+    if (format == Format::Json) {
+        nlohmann::json j;
+        j["provenance"] = provenance(g.commandLine, "");
+        j["kind"] = o.what;
+        j["items"] = nlohmann::json::array();
+        for (const auto& [name, desc] : items) {
+            j["items"].push_back({{"name", name}, {"description", desc}});
+        }
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    Table t;
+    t.header = {"name", "description"};
+    for (const auto& [name, desc] : items) {
+        t.rows.push_back({name, desc});
+    }
+    if (format == Format::Csv) {
+        t.printCsv(std::cout);
+    } else {
+        t.print(std::cout);
+    }
+}
+
+} // namespace
+
+void registerList(CLI::App& app, GlobalOptions& global) {
+    auto opts = std::make_shared<ListOptions>();
+    auto* cmd = app.add_subcommand("list", "List what is built in or configured");
+    cmd->add_option("what", opts->what, "networks | platforms | stacks | strategies")
+        ->required()
+        ->check(CLI::IsMember({"networks", "platforms", "stacks", "strategies"}));
+    cmd->add_option("--format", opts->format, "table | json | csv")
+        ->check(CLI::IsMember({"table", "json", "csv"}));
+    cmd->callback([opts, &global] { run(*opts, global); });
+}
+
+} // namespace edgesim::app

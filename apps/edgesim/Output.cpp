@@ -1,0 +1,110 @@
+#include "apps/edgesim/Output.h"
+
+#include "common/Diagnostics.h"
+#include "common/Version.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <ostream>
+
+namespace edgesim::app {
+
+Format parseFormat(const std::string& s) {
+    if (s == "table") return Format::Table;
+    if (s == "json") return Format::Json;
+    if (s == "csv") return Format::Csv;
+    throw InputError("<command line>", "--format",
+                     "unknown format '" + s + "' (expected table, json or csv)");
+}
+
+void Table::print(std::ostream& os) const {
+    std::vector<std::size_t> width(header.size(), 0);
+    auto measure = [&](const std::vector<std::string>& r) {
+        for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) {
+            width[c] = std::max(width[c], r[c].size());
+        }
+    };
+    measure(header);
+    for (const auto& r : rows) {
+        measure(r);
+    }
+    auto line = [&](const std::vector<std::string>& r) {
+        std::string out;
+        for (std::size_t c = 0; c < width.size(); ++c) {
+            const std::string cell = c < r.size() ? r[c] : std::string();
+            const std::string pad(width[c] - cell.size(), ' ');
+            const bool right = c < rightAlign.size() && rightAlign[c];
+            out += right ? pad + cell : cell + pad;
+            if (c + 1 < width.size()) {
+                out += "  ";
+            }
+        }
+        while (!out.empty() && out.back() == ' ') {
+            out.pop_back();
+        }
+        os << out << '\n';
+    };
+    line(header);
+    std::vector<std::string> rule;
+    for (std::size_t w : width) {
+        rule.emplace_back(w, '-');
+    }
+    line(rule);
+    for (const auto& r : rows) {
+        line(r);
+    }
+}
+
+namespace {
+std::string csvCell(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) {
+        return s;
+    }
+    std::string q = "\"";
+    for (char c : s) {
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    }
+    return q + "\"";
+}
+} // namespace
+
+void Table::printCsv(std::ostream& os) const {
+    auto line = [&](const std::vector<std::string>& r) {
+        for (std::size_t c = 0; c < r.size(); ++c) {
+            os << (c ? "," : "") << csvCell(r[c]);
+        }
+        os << '\n';
+    };
+    line(header);
+    for (const auto& r : rows) {
+        line(r);
+    }
+}
+
+std::string groupDigits(int64_t v) {
+    std::string digits = std::to_string(v < 0 ? -v : v);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) {
+            out += ',';
+        }
+        out += digits[i];
+    }
+    return v < 0 ? "-" + out : out;
+}
+
+nlohmann::json provenance(const std::string& commandLine, const std::string& configSha256) {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return {{"edgesim_version", versionString()},
+            {"created_utc", stamp},
+            {"command_line", commandLine},
+            {"config_sha256", configSha256},
+            {"seed", nullptr}};
+}
+
+} // namespace edgesim::app

@@ -1,0 +1,32 @@
+// Loading and validating platform and stack specs (before anything is elaborated).
+#pragma once
+
+#include "common/ConfigPaths.h"
+#include "common/TextProto.h"
+#include "platforms/spec/platform.pb.h"
+#include "platforms/spec/stack.pb.h"
+
+#include <string>
+#include <vector>
+
+namespace edgesim::platforms {
+
+/// Validates a platform spec; every problem goes to `diags` with field path and line.
+void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at);
+/// Validates a stack spec.
+void validateStack(const spec::StackSpec& s, const FieldCursor& at);
+
+/// Loads and validates configs/platforms/<name>.textproto (or a path ending in .textproto);
+/// throws InputError listing every problem.
+spec::PlatformSpec loadPlatform(const std::string& nameOrPath, const ConfigPaths& paths);
+spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& paths);
+
+struct CatalogEntry {
+    std::string name;
+    std::string description;
+};
+/// Every platform / stack config, validated (an invalid one throws, naming its file).
+std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths);
+std::vector<CatalogEntry> listStacks(const ConfigPaths& paths);
+
+} // namespace edgesim::platforms

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of edgesim from Debian 12 packages.
+# Idempotent: runs `apt-get update` only when a package is missing; works as root or via sudo.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config ninja-build git
+    libsystemc-dev             # SystemC 2.3.4 with TLM-2.0 (pkg-config: systemc)
+    libhdf5-dev                # HDF5 C/C++ (results of record)
+    libprotobuf-dev protobuf-compiler  # spec schemas and textproto configs
+    libboost-graph-dev         # network DAG
+    libgtest-dev libgmock-dev  # tests
+    libbenchmark-dev           # bench/
+    libcli11-dev               # command line
+    nlohmann-json3-dev         # JSON output
+    libfmt-dev                 # formatting
+    libssl-dev                 # SHA-256 for provenance hashes (libcrypto)
+    libonnx-dev                # ships onnx.proto (we compile it with our protoc)
+    libcsv-dev                 # measurement CSV parsing
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#packages[@]} packages present"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+        echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1
+    fi
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,123 @@
+// The edgesim binary as a user runs it: exit codes, outputs and error messages.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct CliRun {
+    int code = -1;
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+
+CliRun run(const std::string& args) {
+    const std::string errFile = ::testing::TempDir() + "edgesim_cli_stderr.txt";
+    const std::string cmd = std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
+    CliRun r;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+        return r;
+    }
+    std::array<char, 4096> buf{};
+    size_t n = 0;
+    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    const int status = pclose(pipe);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (FILE* f = fopen(errFile.c_str(), "r")) {
+        while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) {
+            r.err.append(buf.data(), n);
+        }
+        fclose(f);
+    }
+    return r;
+}
+
+const std::string kOnnx = EDGESIM_TEST_DIR "/data/onnx/";
+
+TEST(Cli, InspectIcJsonReportsReferenceMacs) {
+    CliRun r = run("inspect --network mlperf_tiny/ic --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["totals"]["macs"], 12'501'632);
+    EXPECT_EQ(j["totals"]["params"], 77'706);
+    EXPECT_EQ(j["totals"]["weight_bytes"], 78'744);
+    EXPECT_EQ(j["totals"]["peak_activation_bytes"], 49'152);
+    ASSERT_TRUE(j["layers"].is_array());
+    EXPECT_EQ(j["layers"].size(), 17U);  // input + 16 layers
+    EXPECT_EQ(j["layers"][1]["name"], "conv1");
+    EXPECT_EQ(j["layers"][1]["output_shape"], nlohmann::json({32, 32, 16}));
+    EXPECT_EQ(j["provenance"]["config_sha256"].get<std::string>().size(), 64U);
+    EXPECT_FALSE(j["provenance"]["edgesim_version"].get<std::string>().empty());
+}
+
+TEST(Cli, InspectOnnxTableAndCsv) {
+    CliRun t = run("inspect -n " + kOnnx + "mlperf_tiny/kws.onnx");
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_NE(t.out.find("2,656,768 MACs"), std::string::npos) << t.out;
+    EXPECT_NE(t.out.find("22,604 params"), std::string::npos);
+    CliRun c = run("inspect -n mlperf_tiny/ad --format csv");
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.out.rfind("#,name,op,input,output,params,macs,", 0), 0U) << c.out;
+    EXPECT_NE(c.out.find("fc1,dense+relu,640,128,82048,81920,"), std::string::npos) << c.out;
+}
+
+TEST(Cli, ListShowsBuiltIns) {
+    CliRun n = run("list networks --format json");
+    ASSERT_EQ(n.code, 0) << n.err;
+    auto j = nlohmann::json::parse(n.out);
+    std::vector<std::string> names;
+    for (const auto& item : j["items"]) {
+        names.push_back(item["name"]);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"mlperf_tiny/ad", "mlperf_tiny/ic",
+                                               "mlperf_tiny/kws", "mlperf_tiny/vww"}));
+    CliRun s = run("list strategies");
+    EXPECT_EQ(s.code, 0);
+    EXPECT_NE(s.out.find("inference"), std::string::npos);
+    EXPECT_EQ(run("list platforms").code, 0);
+    EXPECT_EQ(run("list stacks").code, 0);
+}
+
+TEST(Cli, HelpOnEverySubcommand) {
+    for (const char* sub : {"", "list ", "inspect "}) {
+        CliRun r = run(std::string(sub) + "--help");
+        EXPECT_EQ(r.code, 0) << sub;
+        EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub << r.out;
+    }
+}
+
+TEST(Cli, BadInputExitsTwoWithReason) {
+    struct Case {
+        std::string args;
+        std::string part;
+    };
+    const std::vector<Case> cases = {
+        {"inspect --network mlperf_tiny/nope", "unknown network 'mlperf_tiny/nope'"},
+        {"inspect --network /no/such/file.onnx", "/no/such/file.onnx: cannot open file"},
+        {"inspect --network " + kOnnx + "unsupported_op.onnx", "unsupported operator 'Einsum'"},
+        {"inspect --network " + kOnnx + "truncated.onnx", "not a valid ONNX model"},
+        {"inspect --network " + kOnnx + "random_bytes.onnx", "not a valid ONNX model"},
+        {"inspect --network " + std::string(EDGESIM_TEST_DIR) + "/workloads/data/bad.textproto",
+         "bad.textproto:4: layers[1].dense.units: missing required field"},
+        {"inspect --network mlperf_tiny/ic --format xml", "--format"},
+        {"inspect", "--network"},
+        {"list gadgets", "gadgets"},
+        {"frobnicate", "frobnicate"},
+        {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws", "unknown network"},
+    };
+    for (const auto& c : cases) {
+        CliRun r = run(c.args);
+        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+        EXPECT_NE(r.err.find(c.part), std::string::npos) << c.args << "\n" << r.err;
+        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
+    }
+}
+
+} // namespace

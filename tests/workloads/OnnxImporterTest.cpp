@@ -1,0 +1,152 @@
+// ONNX import against the fixtures of tests/data/onnx (made by scripts/make_onnx_fixtures.py;
+// expected.json holds totals computed independently from the model definitions).
+#include "common/Diagnostics.h"
+#include "common/TextProto.h"
+#include "workloads/onnx/OnnxImporter.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <random>
+
+namespace edgesim::workloads {
+namespace {
+
+const std::string kDir = EDGESIM_TEST_DIR "/data/onnx/";
+
+Network import(const std::string& name) {
+    return importOnnx(readFile(kDir + name), kDir + name);
+}
+
+/// Layers of a given op, in execution order.
+std::vector<const Layer*> layersOf(const Network& net, OpKind op) {
+    std::vector<const Layer*> out;
+    for (auto v : net.executionOrder()) {
+        if (net.layer(v).op == op) {
+            out.push_back(&net.layer(v));
+        }
+    }
+    return out;
+}
+
+TEST(OnnxImporter, EveryFixtureMatchesIndependentTotals) {
+    const auto expected = nlohmann::json::parse(readFile(kDir + "expected.json"));
+    ASSERT_GE(expected.size(), 13U);
+    for (const auto& [file, e] : expected.items()) {
+        SCOPED_TRACE(file);
+        const Network net = import(file);
+        EXPECT_EQ(net.totals().macs, e.at("macs").get<int64_t>());
+        EXPECT_EQ(net.totals().params, e.at("params").get<int64_t>());
+        // ONNX output shape [C, spatial...] -> ours [spatial..., C].
+        auto onnxShape = e.at("output_shape").get<std::vector<int64_t>>();
+        Shape ours(onnxShape.begin() + (onnxShape.size() > 1 ? 1 : 0), onnxShape.end());
+        if (onnxShape.size() > 1) {
+            ours.push_back(onnxShape.front());
+        }
+        const auto outs = net.graphOutputs();
+        ASSERT_EQ(outs.size(), 1U);
+        EXPECT_EQ(net.layer(outs[0]).output.shape, ours);
+        EXPECT_EQ(static_cast<int64_t>(layersOf(net, OpKind::DepthwiseConv2d).size()),
+                  e.at("depthwise_layers").get<int64_t>());
+    }
+}
+
+TEST(OnnxImporter, GroupedAndDepthwiseConvolutions) {
+    const Network net = import("grouped_conv.onnx");
+    const auto convs = layersOf(net, OpKind::Conv2d);
+    ASSERT_EQ(convs.size(), 1U);
+    EXPECT_EQ(convs[0]->groups, 4);
+    EXPECT_EQ(convs[0]->activation.kind, ActivationKind::Relu);  // fused
+    const auto dws = layersOf(net, OpKind::DepthwiseConv2d);
+    ASSERT_EQ(dws.size(), 1U);
+    EXPECT_EQ(dws[0]->activation.kind, ActivationKind::Relu6);  // Clip(0, 6) fused
+    EXPECT_EQ(dws[0]->output.shape, (Shape{4, 4, 16}));
+}
+
+TEST(OnnxImporter, OneDimensionalConvolutionsBecomeTemporal) {
+    const Network net = import("tcn.onnx");
+    const auto tcs = layersOf(net, OpKind::TemporalConv);
+    ASSERT_EQ(tcs.size(), 3U);
+    EXPECT_EQ(tcs[2]->window.dilation, (std::vector<int64_t>{4}));
+    EXPECT_EQ(tcs[2]->window.padBegin, (std::vector<int64_t>{8}));
+    EXPECT_EQ(tcs[2]->output.shape, (Shape{64, 32}));  // conv3 of tests/data/onnx/README.md
+    EXPECT_TRUE(layersOf(net, OpKind::Conv2d).empty());
+}
+
+TEST(OnnxImporter, TorchPadIsAbsorbedAsCausalPadding) {
+    const Network padded = import("torch_tcn.onnx");
+    const auto tcs = layersOf(padded, OpKind::TemporalConv);
+    ASSERT_EQ(tcs.size(), 3U);
+    EXPECT_EQ(tcs[1]->window.padBegin, (std::vector<int64_t>{4}));
+    EXPECT_EQ(tcs[1]->window.padEnd, (std::vector<int64_t>{0}));
+    EXPECT_EQ(tcs[1]->output.shape, (Shape{64, 16}));
+}
+
+TEST(OnnxImporter, QdqActivationsAndWeightsAreInt8) {
+    const Network net = import("mlperf_tiny/ic_qdq.onnx");
+    const auto convs = layersOf(net, OpKind::Conv2d);
+    ASSERT_EQ(convs.size(), 9U);
+    for (const Layer* l : convs) {
+        EXPECT_EQ(l->weightDtype, DType::Int8) << l->name;
+        EXPECT_EQ(l->biasDtype, DType::Int32) << l->name;
+        EXPECT_EQ(l->output.dtype, DType::Int8) << l->name;
+    }
+    // Q at the input and DQ at the output remain as layers of their own.
+    EXPECT_EQ(layersOf(net, OpKind::Quantize).size(), 1U);
+    EXPECT_EQ(layersOf(net, OpKind::Dequantize).size(), 1U);
+}
+
+TEST(OnnxImporter, BadFilesNameTheNodeOpAndReason) {
+    struct Case {
+        const char* file;
+        const char* part;
+    };
+    const Case cases[] = {
+        {"unsupported_op.onnx", "'weird_node' (Einsum): unsupported operator 'Einsum'"},
+        {"dangling_input.onnx", "'add_ghost' (Add): reads 'ghost_tensor'"},
+        {"missing_weight.onnx", "'conv' (Conv): reads 'conv_weight_missing'"},
+        {"truncated.onnx", "not a valid ONNX model"},
+        {"random_bytes.onnx", "not a valid ONNX model"},
+        {"empty.onnx", "empty file"},
+    };
+    for (const auto& c : cases) {
+        try {
+            import(c.file);
+            ADD_FAILURE() << c.file << " imported";
+        } catch (const InputError& e) {
+            EXPECT_NE(e.formatAll().find(c.part), std::string::npos)
+                << c.file << ": " << e.formatAll();
+            EXPECT_NE(e.formatAll().find(c.file), std::string::npos);
+        }
+    }
+}
+
+// Corrupted models either import or fail with InputError: never crash, hang or throw
+// anything else. (Run under the sanitizer build this also checks memory safety.)
+TEST(OnnxImporter, CorruptedBytesNeverCrash) {
+    const std::string good = readFile(kDir + "torch_tinynet.onnx");
+    std::mt19937 rng(1234);
+    int imported = 0;
+    int rejected = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        std::string bytes = good;
+        if (trial % 3 == 0) {
+            bytes.resize(rng() % bytes.size());
+        } else {
+            for (int k = 0; k < 1 + trial % 8; ++k) {
+                bytes[rng() % bytes.size()] = static_cast<char>(rng() & 0xFF);
+            }
+        }
+        try {
+            importOnnx(bytes, "fuzz.onnx");
+            ++imported;
+        } catch (const InputError&) {
+            ++rejected;
+        }
+    }
+    EXPECT_EQ(imported + rejected, 300);
+    EXPECT_GT(rejected, 0);
+}
+
+} // namespace
+} // namespace edgesim::workloads

@@ -1,0 +1,37 @@
+#include "workloads/NetworkSource.h"
+
+#include "common/Hash.h"
+#include "common/TextProto.h"
+#include "workloads/onnx/OnnxImporter.h"
+#include "workloads/spec/NetworkSpecLoader.h"
+
+namespace edgesim::workloads {
+
+namespace {
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
+                                                  suffix) == 0;
+}
+} // namespace
+
+LoadedNetwork loadNetwork(const std::string& nameOrPath, const ConfigPaths& paths,
+                          const std::string& field) {
+    if (nameOrPath.empty()) {
+        throw InputError("<command line>", field, "no network given");
+    }
+    const bool onnx = endsWith(nameOrPath, ".onnx");
+    const bool text = endsWith(nameOrPath, ".textproto") || endsWith(nameOrPath, ".pbtxt");
+    const std::string file =
+        (onnx || text) ? nameOrPath : paths.resolve("networks", nameOrPath, field);
+    const std::string bytes = readFile(file);
+    if (onnx) {
+        return LoadedNetwork{importOnnx(bytes, file), file, "onnx", sha256Hex(bytes)};
+    }
+    return LoadedNetwork{parseNetworkText(bytes, file), file, "textproto", sha256Hex(bytes)};
+}
+
+std::vector<std::string> builtinNetworks(const ConfigPaths& paths) {
+    return paths.list("networks");
+}
+
+} // namespace edgesim::workloads

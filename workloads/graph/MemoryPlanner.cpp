@@ -1,0 +1,98 @@
+#include "workloads/graph/MemoryPlanner.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace edgesim::workloads {
+
+namespace {
+bool isView(OpKind op, const MemoryPlannerOptions& o) {
+    return o.inPlaceReshape && (op == OpKind::Flatten || op == OpKind::Reshape);
+}
+} // namespace
+
+MemoryPlan planMemory(const Network& net, const MemoryPlannerOptions& options) {
+    MemoryPlan plan;
+    plan.order = net.executionOrder();
+    const int steps = static_cast<int>(plan.order.size());
+    std::vector<int> stepOf(net.size());
+    for (int s = 0; s < steps; ++s) {
+        stepOf[plan.order[static_cast<std::size_t>(s)]] = s;
+    }
+
+    // Buffers and lifetimes.
+    plan.bufferOfLayer.assign(net.size(), -1);
+    for (auto v : plan.order) {
+        const Layer& l = net.layer(v);
+        const auto ins = net.inputsOf(v);
+        int b = -1;
+        if (isView(l.op, options) && ins.size() == 1) {
+            b = plan.bufferOfLayer[ins.front()];
+            plan.buffers[static_cast<std::size_t>(b)].views.push_back(v);
+        } else {
+            b = static_cast<int>(plan.buffers.size());
+            PlannedBuffer buf;
+            buf.owner = v;
+            buf.bytes = l.output.bytes();
+            buf.firstStep = stepOf[v];
+            buf.lastStep = stepOf[v];
+            plan.buffers.push_back(buf);
+        }
+        plan.bufferOfLayer[v] = b;
+        for (auto in : ins) {
+            auto& src = plan.buffers[static_cast<std::size_t>(plan.bufferOfLayer[in])];
+            src.lastStep = std::max(src.lastStep, stepOf[v]);
+        }
+    }
+    for (auto v : net.graphOutputs()) {
+        plan.buffers[static_cast<std::size_t>(plan.bufferOfLayer[v])].lastStep = steps - 1;
+    }
+
+    // Live bytes per step.
+    plan.liveBytes.assign(static_cast<std::size_t>(steps), 0);
+    for (const auto& b : plan.buffers) {
+        plan.totalBytes += b.bytes;
+        for (int s = b.firstStep; s <= b.lastStep; ++s) {
+            plan.liveBytes[static_cast<std::size_t>(s)] += b.bytes;
+        }
+    }
+    plan.peakLiveBytes =
+        plan.liveBytes.empty() ? 0 : *std::max_element(plan.liveBytes.begin(), plan.liveBytes.end());
+
+    // Greedy placement by decreasing size; ties by first use, then by creation.
+    std::vector<std::size_t> bySize(plan.buffers.size());
+    std::iota(bySize.begin(), bySize.end(), 0);
+    std::stable_sort(bySize.begin(), bySize.end(), [&](std::size_t a, std::size_t b) {
+        const auto& x = plan.buffers[a];
+        const auto& y = plan.buffers[b];
+        if (x.bytes != y.bytes) {
+            return x.bytes > y.bytes;
+        }
+        return x.firstStep < y.firstStep;
+    });
+    std::vector<std::size_t> placed;
+    for (std::size_t i : bySize) {
+        auto& buf = plan.buffers[i];
+        std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping buffers
+        for (std::size_t j : placed) {
+            const auto& o = plan.buffers[j];
+            if (o.firstStep <= buf.lastStep && buf.firstStep <= o.lastStep) {
+                busy.emplace_back(o.offset, o.offset + o.bytes);
+            }
+        }
+        std::sort(busy.begin(), busy.end());
+        int64_t candidate = 0;
+        for (const auto& [start, end] : busy) {
+            if (start - candidate >= buf.bytes) {
+                break;  // fits in the gap before this busy range
+            }
+            candidate = std::max(candidate, end);
+        }
+        buf.offset = candidate;
+        plan.arenaBytes = std::max(plan.arenaBytes, buf.offset + buf.bytes);
+        placed.push_back(i);
+    }
+    return plan;
+}
+
+} // namespace edgesim::workloads

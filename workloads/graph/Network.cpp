@@ -1,0 +1,149 @@
+#include "workloads/graph/Network.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <stdexcept>
+
+namespace edgesim::workloads {
+
+Network::LayerId Network::addLayer(Layer layer, const std::vector<LayerId>& inputs) {
+    if (find(layer.name)) {
+        throw std::invalid_argument("duplicate layer name '" + layer.name + "'");
+    }
+    for (LayerId in : inputs) {
+        if (in >= size()) {
+            throw std::invalid_argument("layer '" + layer.name + "' reads an unknown layer");
+        }
+    }
+    LayerId id = boost::add_vertex(std::move(layer), graph_);
+    for (std::size_t slot = 0; slot < inputs.size(); ++slot) {
+        boost::add_edge(inputs[slot], id, EdgeProps{static_cast<int>(slot)}, graph_);
+    }
+    return id;
+}
+
+std::vector<Network::LayerId> Network::inputsOf(LayerId id) const {
+    std::vector<std::pair<int, LayerId>> bySlot;
+    for (auto [it, end] = boost::in_edges(id, graph_); it != end; ++it) {
+        bySlot.emplace_back(graph_[*it].slot, boost::source(*it, graph_));
+    }
+    std::sort(bySlot.begin(), bySlot.end());
+    std::vector<LayerId> out;
+    out.reserve(bySlot.size());
+    for (const auto& [slot, src] : bySlot) {
+        out.push_back(src);
+    }
+    return out;
+}
+
+std::vector<Network::LayerId> Network::consumersOf(LayerId id) const {
+    std::vector<LayerId> out;
+    for (auto [it, end] = boost::out_edges(id, graph_); it != end; ++it) {
+        out.push_back(boost::target(*it, graph_));
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::optional<Network::LayerId> Network::find(const std::string& name) const {
+    for (LayerId v = 0; v < size(); ++v) {
+        if (graph_[v].name == name) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<Network::LayerId> Network::graphInputs() const {
+    std::vector<LayerId> out;
+    for (LayerId v = 0; v < size(); ++v) {
+        if (graph_[v].op == OpKind::Input) {
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+void Network::markOutput(LayerId id) {
+    if (id >= size()) {
+        throw std::invalid_argument("markOutput: unknown layer");
+    }
+    if (!isGraphOutput(id) || outputs_.empty()) {
+        outputs_.push_back(id);
+    }
+}
+
+bool Network::isGraphOutput(LayerId id) const {
+    if (!outputs_.empty()) {
+        return std::find(outputs_.begin(), outputs_.end(), id) != outputs_.end();
+    }
+    return graph_[id].op != OpKind::Input && boost::out_degree(id, graph_) == 0;
+}
+
+std::vector<Network::LayerId> Network::graphOutputs() const {
+    if (!outputs_.empty()) {
+        return outputs_;
+    }
+    std::vector<LayerId> out;
+    for (LayerId v = 0; v < size(); ++v) {
+        if (isGraphOutput(v)) {
+            out.push_back(v);
+        }
+    }
+    return out;
+}
+
+std::vector<Network::LayerId> Network::executionOrder() const {
+    // Kahn's algorithm with the lowest id first among ready layers.
+    std::vector<std::size_t> pending(size(), 0);
+    std::priority_queue<LayerId, std::vector<LayerId>, std::greater<>> ready;
+    for (LayerId v = 0; v < size(); ++v) {
+        pending[v] = boost::in_degree(v, graph_);
+        if (pending[v] == 0) {
+            ready.push(v);
+        }
+    }
+    std::vector<LayerId> order;
+    order.reserve(size());
+    while (!ready.empty()) {
+        LayerId v = ready.top();
+        ready.pop();
+        order.push_back(v);
+        for (auto [it, end] = boost::out_edges(v, graph_); it != end; ++it) {
+            LayerId t = boost::target(*it, graph_);
+            if (--pending[t] == 0) {
+                ready.push(t);
+            }
+        }
+    }
+    if (order.size() != size()) {
+        throw std::logic_error("network graph has a cycle");
+    }
+    return order;
+}
+
+Network::Totals Network::totals() const {
+    Totals t;
+    for (LayerId v = 0; v < size(); ++v) {
+        const Layer& l = graph_[v];
+        if (l.op == OpKind::Input) {
+            t.inputBytes += l.output.bytes();
+            continue;
+        }
+        ++t.layers;
+        t.macs += l.stats.macs;
+        t.params += l.stats.params;
+        t.weightBytes += l.stats.weightBytes;
+        for (std::size_t i = 0; i < t.weightBytesByDtype.size(); ++i) {
+            t.weightBytesByDtype[i] += l.stats.weightBytesByDtype[i];
+        }
+    }
+    for (LayerId v : graphOutputs()) {
+        t.outputBytes += graph_[v].output.bytes();
+    }
+    return t;
+}
+
+} // namespace edgesim::workloads

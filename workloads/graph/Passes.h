@@ -1,0 +1,21 @@
+// Graph rewrites applied before a network is costed, as deployment tool chains do:
+// batch norm folded into the preceding convolution or dense layer, and ReLU/ReLU6/clip
+// fused into their producer's output stage.
+#pragma once
+
+#include "workloads/graph/Network.h"
+
+namespace edgesim::workloads {
+
+/// Folds every batch norm whose input is a conv/depthwise/temporal/dense layer read by
+/// nothing else into that layer, which gains a bias. Other batch norms stay as layers.
+Network foldBatchNorms(const Network& net);
+
+/// Fuses every activation layer into its producer when the producer can apply it
+/// (conv, dense, pool, add), has no activation yet and feeds only this activation.
+Network fuseActivations(const Network& net);
+
+/// foldBatchNorms then fuseActivations, then shape inference. The form every tool reports.
+Network canonicalize(const Network& net, const std::string& file);
+
+} // namespace edgesim::workloads

@@ -1,0 +1,27 @@
+// Shape inference and per-layer workload figures (MACs, parameters, weight and activation
+// bytes) over the network graph. Exact integer arithmetic, TensorFlow padding conventions.
+#pragma once
+
+#include "workloads/graph/Network.h"
+
+#include <string>
+
+namespace edgesim::workloads {
+
+/// Computes every layer's output tensor and LayerStats in execution order.
+/// Every inconsistency (channel mismatch, window larger than the input, bad reshape, ...)
+/// is reported against the layer's origin; throws InputError labelled with `file` listing
+/// all of them. Layers downstream of a failed layer are not checked again.
+void inferShapes(Network& net, const std::string& file);
+
+/// Shape inference for one layer whose inputs are already inferred (used by importers that
+/// need shapes while they build). Throws InputError against the layer's origin.
+void inferLayerShape(Network& net, Network::LayerId id, const std::string& file);
+
+/// Output length of a window along one dimension; nullopt-like -1 when the window does not fit.
+/// Also yields the padding actually applied at the beginning of the dimension.
+int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
+                           Padding padding, int64_t padBegin, int64_t padEnd,
+                           int64_t* appliedPadBegin = nullptr);
+
+} // namespace edgesim::workloads

@@ -1,0 +1,58 @@
+#include "workloads/graph/Tensor.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace edgesim::workloads {
+
+int64_t bytesPerElement(DType t) {
+    switch (t) {
+    case DType::Int8: return 1;
+    case DType::Int16: return 2;
+    case DType::Int32: return 4;
+    case DType::Fp32: return 4;
+    }
+    throw std::logic_error("bytesPerElement: bad dtype");
+}
+
+std::string_view toString(DType t) {
+    switch (t) {
+    case DType::Int8: return "int8";
+    case DType::Int16: return "int16";
+    case DType::Int32: return "int32";
+    case DType::Fp32: return "fp32";
+    }
+    throw std::logic_error("toString: bad dtype");
+}
+
+const std::vector<DType>& allDTypes() {
+    static const std::vector<DType> kAll{DType::Int8, DType::Int16, DType::Int32, DType::Fp32};
+    return kAll;
+}
+
+std::optional<DType> parseDType(std::string_view s) {
+    for (DType t : allDTypes()) {
+        if (toString(t) == s) {
+            return t;
+        }
+    }
+    return std::nullopt;
+}
+
+int64_t numElements(const Shape& s) {
+    int64_t n = 1;
+    for (int64_t d : s) {
+        n *= d;
+    }
+    return n;
+}
+
+std::string toString(const Shape& s) {
+    if (s.empty()) {
+        return "scalar";
+    }
+    return fmt::format("{}", fmt::join(s, "x"));
+}
+
+} // namespace edgesim::workloads
