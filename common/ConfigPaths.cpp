@@ -46,6 +46,16 @@ std::vector<std::string> ConfigPaths::list(const std::string& kind) const {
     return names;
 }
 
+bool hasSuffix(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string ConfigPaths::locate(const std::string& kind, const std::string& nameOrPath,
+                                const std::string& field) const {
+    return hasSuffix(nameOrPath, ".textproto") ? nameOrPath : resolve(kind, nameOrPath, field);
+}
+
 std::string ConfigPaths::resolve(const std::string& kind, const std::string& name,
                                  const std::string& field) const {
     const fs::path p = fs::path(dir(kind)) / (name + ".textproto");

@@ -8,6 +8,9 @@
 
 namespace edgesim {
 
+/// True if `s` ends with `suffix`.
+bool hasSuffix(const std::string& s, const std::string& suffix);
+
 class ConfigPaths {
 public:
     /// `explicitDir` empty means: environment, then compiled-in default.
@@ -22,6 +25,10 @@ public:
     /// root/<kind>/<name>.textproto; throws InputError naming `field` if it does not exist.
     std::string resolve(const std::string& kind, const std::string& name,
                         const std::string& field) const;
+
+    /// `nameOrPath` itself if it names a `.textproto` file, else resolve(kind, nameOrPath).
+    std::string locate(const std::string& kind, const std::string& nameOrPath,
+                       const std::string& field) const;
 
 private:
     std::string root_;

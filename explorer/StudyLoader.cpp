@@ -40,9 +40,7 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
 }
 
 spec::StudySpec loadStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
-    const bool isPath = nameOrPath.size() > 10 &&
-                        nameOrPath.compare(nameOrPath.size() - 10, 10, ".textproto") == 0;
-    const std::string file = isPath ? nameOrPath : paths.resolve("studies", nameOrPath, "--study");
+    const std::string file = paths.locate("studies", nameOrPath, "--study");
     spec::StudySpec s;
     auto locations = loadTextProto(file, s);
     Diagnostics diags(file);

@@ -11,11 +11,6 @@ namespace edgesim::platforms {
 
 namespace {
 
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 template <typename Msg>
 void requireName(const Msg& m, const FieldCursor& at, std::set<std::string>* seen = nullptr) {
     if (m.name().empty()) {
@@ -49,9 +44,8 @@ const std::set<std::string>& knownOps() {
 template <typename Spec>
 Spec loadSpec(const std::string& kind, const std::string& nameOrPath, const ConfigPaths& paths,
               void (*validate)(const Spec&, const FieldCursor&)) {
-    const std::string file = endsWith(nameOrPath, ".textproto")
-                                 ? nameOrPath
-                                 : paths.resolve(kind, nameOrPath, "--" + kind.substr(0, kind.size() - 1));
+    const std::string file =
+        paths.locate(kind, nameOrPath, "--" + kind.substr(0, kind.size() - 1));
     Spec spec;
     auto locations = loadTextProto(file, spec);
     Diagnostics diags(file);

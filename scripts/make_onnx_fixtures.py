@@ -915,6 +915,47 @@ def check_valid(model):
     onnx.shape_inference.infer_shapes(model, strict_mode=True)
 
 
+def build_qlinear_conv():
+    """QuantizeLinear -> QLinearConv (3x3, pads 1, int32 bias) -> depthwise QLinearConv
+    (group 8, stride 2) -> DequantizeLinear -> GlobalAveragePool -> Flatten -> Gemm(10).
+    Expected totals from this layer list: MACs 16*16*8*27 + 8*8*8*9 + 8*10 = 59,984;
+    params (8*27 + 8) + (8*9 + 8) + (8*10 + 10) = 394."""
+    rng = np.random.default_rng(505)
+    inits = []
+
+    def init(name, arr):
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    s_ = init("s", np.array(0.05, dtype=np.float32))
+    z_ = init("z", np.array(0, dtype=np.int8))
+    nodes = [helper.make_node("QuantizeLinear", ["input", s_, z_], ["xq"], name="quant_in")]
+    w1 = init("w1", rng.integers(-127, 128, (8, 3, 3, 3)).astype(np.int8))
+    b1 = init("b1", rng.integers(-1000, 1000, (8,)).astype(np.int32))
+    nodes.append(helper.make_node("QLinearConv", ["xq", s_, z_, w1, s_, z_, s_, z_, b1],
+                                  ["c1"], name="qconv1", pads=[1, 1, 1, 1]))
+    w2 = init("w2", rng.integers(-127, 128, (8, 1, 3, 3)).astype(np.int8))
+    b2 = init("b2", rng.integers(-1000, 1000, (8,)).astype(np.int32))
+    nodes.append(helper.make_node("QLinearConv", ["c1", s_, z_, w2, s_, z_, s_, z_, b2],
+                                  ["c2"], name="qdwconv", group=8, strides=[2, 2],
+                                  pads=[1, 1, 1, 1]))
+    nodes.append(helper.make_node("DequantizeLinear", ["c2", s_, z_], ["c2f"], name="dequant"))
+    nodes.append(helper.make_node("GlobalAveragePool", ["c2f"], ["gap"], name="gap"))
+    nodes.append(helper.make_node("Flatten", ["gap"], ["flat"], name="flatten"))
+    wf = init("wf", rng.standard_normal((10, 8)).astype(np.float32))
+    bf = init("bf", rng.standard_normal((10,)).astype(np.float32))
+    nodes.append(helper.make_node("Gemm", ["flat", wf, bf], ["output"], name="fc", transB=1))
+    g = helper.make_graph(
+        nodes, "qlinear_conv",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 10])],
+        initializer=inits)
+    exp = dict(macs=16 * 16 * 8 * 27 + 8 * 8 * 8 * 9 + 8 * 10, params=224 + 80 + 90,
+               conv_layers=2, depthwise_layers=1, dense_layers=1, input_shape=[3, 16, 16],
+               output_shape=[10])
+    return make_model(g, "int8 QLinearConv fixture"), exp
+
+
 def main():
     os.makedirs(os.path.join(OUT_DIR, "mlperf_tiny"), exist_ok=True)
     expected = {}
@@ -969,6 +1010,7 @@ def main():
                     ("reshape_const.onnx", build_reshape_const)]:
         net, out = fn()
         save_valid(rel, net.model(out), net.expected())
+    save_valid("qlinear_conv.onnx", *build_qlinear_conv())
 
     # torch exports
     torch_ops = {}

@@ -7,22 +7,13 @@
 
 namespace edgesim::workloads {
 
-namespace {
-bool endsWith(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(),
-                                                  suffix) == 0;
-}
-} // namespace
-
 LoadedNetwork loadNetwork(const std::string& nameOrPath, const ConfigPaths& paths,
                           const std::string& field) {
     if (nameOrPath.empty()) {
         throw InputError("<command line>", field, "no network given");
     }
-    const bool onnx = endsWith(nameOrPath, ".onnx");
-    const bool text = endsWith(nameOrPath, ".textproto") || endsWith(nameOrPath, ".pbtxt");
-    const std::string file =
-        (onnx || text) ? nameOrPath : paths.resolve("networks", nameOrPath, field);
+    const bool onnx = hasSuffix(nameOrPath, ".onnx");
+    const std::string file = onnx ? nameOrPath : paths.locate("networks", nameOrPath, field);
     const std::string bytes = readFile(file);
     if (onnx) {
         return LoadedNetwork{importOnnx(bytes, file), file, "onnx", sha256Hex(bytes)};

@@ -49,43 +49,40 @@ std::optional<LayerId> soleProducer(const Network& net, LayerId v) {
     return p;
 }
 
-} // namespace
-
-Network foldBatchNorms(const Network& net) {
+/// Absorbs every layer of kind `op` into its sole producer when `accepts(producer)` holds and
+/// the producer has no activation yet; `absorb(producer, layer)` moves the layer's effect.
+template <typename Accepts, typename Absorb>
+Network absorbInto(const Network& net, OpKind op, Accepts accepts, Absorb absorb) {
     Network work = net;
     std::vector<bool> absorbed(net.size(), false);
     for (LayerId v = 0; v < work.size(); ++v) {
-        if (work.layer(v).op != OpKind::BatchNorm) {
+        if (work.layer(v).op != op) {
             continue;
         }
-        if (auto p = soleProducer(work, v); p && isCompute(work.layer(*p).op) &&
-                                            !absorbed[*p] &&
-                                            work.layer(*p).activation.kind ==
-                                                ActivationKind::None) {
-            work.layer(*p).hasBias = true;
-            work.layer(*p).activation = work.layer(v).activation;
+        if (auto p = soleProducer(work, v);
+            p && !absorbed[*p] && accepts(work.layer(*p).op) &&
+            work.layer(*p).activation.kind == ActivationKind::None) {
+            absorb(work.layer(*p), work.layer(v));
             absorbed[v] = true;
         }
     }
     return withoutAbsorbed(work, absorbed);
 }
 
+} // namespace
+
+Network foldBatchNorms(const Network& net) {
+    return absorbInto(net, OpKind::BatchNorm, isCompute, [](Layer& producer, const Layer& bn) {
+        producer.hasBias = true;  // the folded shift becomes a per-channel bias
+        producer.activation = bn.activation;
+    });
+}
+
 Network fuseActivations(const Network& net) {
-    Network work = net;
-    std::vector<bool> absorbed(net.size(), false);
-    for (LayerId v = 0; v < work.size(); ++v) {
-        if (work.layer(v).op != OpKind::Activation) {
-            continue;
-        }
-        if (auto p = soleProducer(work, v); p && canFuseActivation(work.layer(*p).op) &&
-                                            !absorbed[*p] &&
-                                            work.layer(*p).activation.kind ==
-                                                ActivationKind::None) {
-            work.layer(*p).activation = work.layer(v).activation;
-            absorbed[v] = true;
-        }
-    }
-    return withoutAbsorbed(work, absorbed);
+    return absorbInto(net, OpKind::Activation, canFuseActivation,
+                      [](Layer& producer, const Layer& act) {
+                          producer.activation = act.activation;
+                      });
 }
 
 Network canonicalize(const Network& net, const std::string& file) {

@@ -970,22 +970,28 @@ private:
         setConstant(n, dims, c.elemType, valuesOf(c, "data"));
     }
 
-    /// Rebuilds constant `c` with `outDims`, taking element `src(axis, i)` of each axis.
-    std::vector<double> remap(const Constant& c, const std::vector<int64_t>& outDims,
-                              const std::function<int64_t(std::size_t, int64_t)>& src) const {
-        const auto in = valuesOf(c, "operand");
-        std::vector<int64_t> inStride(c.dims.size(), 1);
-        for (std::size_t a = c.dims.size(); a-- > 1;) {
-            inStride[a - 1] = inStride[a] * c.dims[a];
+    /// Strides (in elements) of a row-major tensor with `dims`.
+    static std::vector<int64_t> rowMajorStrides(const std::vector<int64_t>& dims) {
+        std::vector<int64_t> stride(dims.size(), 1);
+        for (std::size_t a = dims.size(); a-- > 1;) {
+            stride[a - 1] = stride[a] * dims[a];
         }
+        return stride;
+    }
+
+    /// Strided view of constant `c`: element idx of the result is input element
+    /// base + sum(idx[a] * stride[a]). Expresses Slice and Transpose.
+    std::vector<double> gatherStrided(const Constant& c, const std::vector<int64_t>& outDims,
+                                      int64_t base, const std::vector<int64_t>& stride) const {
+        const auto in = valuesOf(c, "operand");
         const int64_t total = checkedProduct(outDims);
         std::vector<double> out;
         out.reserve(static_cast<std::size_t>(total));
         std::vector<int64_t> idx(outDims.size(), 0);
         for (int64_t k = 0; k < total; ++k) {
-            int64_t off = 0;
+            int64_t off = base;
             for (std::size_t a = 0; a < idx.size(); ++a) {
-                off += src(a, idx[a]) * inStride[a];
+                off += idx[a] * stride[a];
             }
             out.push_back(in.at(static_cast<std::size_t>(off)));
             for (std::size_t a = idx.size(); a-- > 0;) {  // odometer increment
@@ -1009,35 +1015,17 @@ private:
         if (perm.size() != c.dims.size()) {
             fail("perm does not match the rank");
         }
-        // Output axis a reads input axis perm[a]; express as a source mapping on input axes.
+        const auto inStride = rowMajorStrides(c.dims);
         std::vector<int64_t> outDims;
+        std::vector<int64_t> stride;
         for (int64_t p : perm) {
             if (p < 0 || p >= static_cast<int64_t>(c.dims.size())) {
                 fail("perm out of range");
             }
             outDims.push_back(c.dims[static_cast<std::size_t>(p)]);
+            stride.push_back(inStride[static_cast<std::size_t>(p)]);
         }
-        std::vector<int64_t> inStride(c.dims.size(), 1);
-        for (std::size_t a = c.dims.size(); a-- > 1;) {
-            inStride[a - 1] = inStride[a] * c.dims[a];
-        }
-        const auto in = valuesOf(c, "data");
-        std::vector<double> out;
-        std::vector<int64_t> idx(outDims.size(), 0);
-        for (int64_t k = 0; k < checkedProduct(outDims); ++k) {
-            int64_t off = 0;
-            for (std::size_t a = 0; a < idx.size(); ++a) {
-                off += idx[a] * inStride[static_cast<std::size_t>(perm[a])];
-            }
-            out.push_back(in.at(static_cast<std::size_t>(off)));
-            for (std::size_t a = idx.size(); a-- > 0;) {
-                if (++idx[a] < outDims[a]) {
-                    break;
-                }
-                idx[a] = 0;
-            }
-        }
-        setConstant(n, outDims, c.elemType, out);
+        setConstant(n, outDims, c.elemType, gatherStrided(c, outDims, 0, stride));
     }
 
     void sliceConst(const onnx::NodeProto& n) {
@@ -1059,8 +1047,8 @@ private:
             steps.size() != starts.size()) {
             fail("starts, ends, axes and steps differ in length");
         }
-        std::vector<int64_t> first(rank, 0);
-        std::vector<int64_t> step(rank, 1);
+        std::vector<int64_t> stride = rowMajorStrides(c.dims);
+        int64_t base = 0;
         std::vector<int64_t> outDims = c.dims;
         for (std::size_t i = 0; i < starts.size(); ++i) {
             int64_t a = axes[i] < 0 ? axes[i] + static_cast<int64_t>(rank) : axes[i];
@@ -1082,12 +1070,11 @@ private:
             const int64_t e = clampIdx(ends[i], true);
             const int64_t count =
                 steps[i] > 0 ? (e - b + steps[i] - 1) / steps[i] : (b - e - steps[i] - 1) / -steps[i];
-            first[ax] = b;
-            step[ax] = steps[i];
+            base += b * stride[ax];
+            stride[ax] *= steps[i];
             outDims[ax] = std::max<int64_t>(count, 0);
         }
-        setConstant(n, outDims, c.elemType,
-                    remap(c, outDims, [&](std::size_t a, int64_t i) { return first[a] + i * step[a]; }));
+        setConstant(n, outDims, c.elemType, gatherStrided(c, outDims, base, stride));
     }
 
     void reshapeConst(const onnx::NodeProto& n) {
