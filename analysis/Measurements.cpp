@@ -101,7 +101,7 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
     Diagnostics diags(file);
     Collector col;
     csv_parser parser{};
-    if (csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
         throw std::runtime_error("csv_init failed");
     }
     auto onField = [](void* data, size_t len, void* user) {
@@ -134,8 +134,9 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
         ok = csv_fini(&parser, onField, onRecord, &col) == 0;
     }
     if (!ok) {
+        // An unterminated quote is only noticed at the end: name the record it opened in.
         diags.error("", std::string("malformed CSV: ") + csv_strerror(csv_error(&parser)),
-                    col.line);
+                    col.inRecord ? col.current.line : col.line);
     }
     csv_free(&parser);
     diags.throwIfAny();

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -25,11 +26,32 @@ std::string readFile(const std::string& path) {
 
 namespace {
 
+/// Text from `from` up to the next double quote ("has no field named \"x\"" -> x).
+std::string quotedAfter(const std::string& message, const std::string& from) {
+    const auto start = message.find(from);
+    if (start == std::string::npos) {
+        return {};
+    }
+    const auto begin = start + from.size();
+    const auto end = message.find('"', begin);
+    return end == std::string::npos ? std::string() : message.substr(begin, end - begin);
+}
+
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
 public:
-    explicit CollectingErrors(Diagnostics& diags) : diags_(diags) {}
+    CollectingErrors(Diagnostics& diags, const std::string& text) : diags_(diags), text_(text) {}
     void AddError(int line, int column, const std::string& message) override {
-        // protobuf reports 0-based positions; -1 means "no position".
+        // protobuf reports 0-based positions of the token after the offending one; -1 means
+        // "no position". For unknown names, point at the name itself.
+        if (line >= 0 && column >= 0) {
+            std::string name = quotedAfter(message, "has no field named \"");
+            if (name.empty()) {
+                name = quotedAfter(message, "Unknown enumeration value of \"");
+            }
+            if (!name.empty()) {
+                relocate(name, line, column);
+            }
+        }
         diags_.error("", message, line >= 0 ? line + 1 : 0, column >= 0 ? column + 1 : 0);
     }
     void AddWarning(int line, int column, const std::string& message) override {
@@ -37,7 +59,27 @@ public:
     }
 
 private:
+    /// Moves (line, column) back to the last occurrence of `name` before it.
+    void relocate(const std::string& name, int& line, int& column) const {
+        std::size_t offset = 0;
+        for (int l = 0; l < line && offset != std::string::npos; ++l) {
+            offset = text_.find('\n', offset);
+            offset = offset == std::string::npos ? offset : offset + 1;
+        }
+        if (offset == std::string::npos) {
+            return;
+        }
+        const std::size_t at = text_.rfind(name, offset + static_cast<std::size_t>(column));
+        if (at == std::string::npos) {
+            return;
+        }
+        const std::size_t lineStart = text_.rfind('\n', at == 0 ? 0 : at - 1);
+        line = static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<long>(at), '\n'));
+        column = static_cast<int>(at - (lineStart == std::string::npos || at == 0 ? 0 : lineStart + 1));
+    }
+
     Diagnostics& diags_;
+    const std::string& text_;
 };
 
 } // namespace
@@ -45,7 +87,7 @@ private:
 std::unique_ptr<TextLocations> parseTextProto(const std::string& text, const std::string& file,
                                               google::protobuf::Message& msg) {
     Diagnostics diags(file);
-    CollectingErrors collector(diags);
+    CollectingErrors collector(diags, text);
     auto locations = std::make_unique<TextLocations>();
     google::protobuf::TextFormat::Parser parser;
     parser.RecordErrorsTo(&collector);
@@ -80,8 +122,19 @@ int FieldCursor::lineOf(const google::protobuf::Message& msg, const std::string&
     if (fd == nullptr) {
         return 0;
     }
-    auto loc = locations_->GetLocation(fd, fd->is_repeated() ? std::max(index, 0) : -1);
-    return loc.line >= 0 ? loc.line + 1 : 0;
+    if (!fd->is_repeated()) {
+        auto loc = locations_->GetLocation(fd, -1);
+        return loc.line >= 0 ? loc.line + 1 : 0;
+    }
+    // A list written as `f: [a, b, c]` is recorded once, at its first element: step back to
+    // the nearest recorded element.
+    for (int i = std::max(index, 0); i >= 0; --i) {
+        auto loc = locations_->GetLocation(fd, i);
+        if (loc.line >= 0) {
+            return loc.line + 1;
+        }
+    }
+    return 0;
 }
 
 FieldCursor FieldCursor::child(const google::protobuf::Message& parent, const std::string& field,

@@ -33,7 +33,9 @@ void checkRange(const google::protobuf::Message& m, const FieldCursor& at, const
 const std::set<std::string>& knownOps() {
     static const std::set<std::string> kOps = [] {
         std::set<std::string> s;
-        for (int k = 0; k <= static_cast<int>(workloads::OpKind::Dequantize); ++k) {
+        // Kernels exist for every operator but the graph-input pseudo layer.
+        for (int k = static_cast<int>(workloads::OpKind::Conv2d);
+             k <= static_cast<int>(workloads::OpKind::Dequantize); ++k) {
             s.insert(std::string(workloads::toString(static_cast<workloads::OpKind>(k))));
         }
         return s;
@@ -123,10 +125,11 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
             c.error("energies and powers must be >= 0");
         }
     }
+    std::set<std::string> buses;
     for (int i = 0; i < p.buses_size(); ++i) {
         const auto& b = p.buses(i);
         FieldCursor c = at.child(p, "buses", i);
-        requireName(b, c);
+        requireName(b, c, &buses);
         if (b.width_bits() <= 0 || b.width_bits() % 8 != 0) {
             c.error(b, "width_bits", "must be a positive multiple of 8");
         }

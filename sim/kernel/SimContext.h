@@ -2,6 +2,7 @@
 // and cannot re-elaborate after sc_start; a SimContext installs a fresh context so that a
 // different platform can be elaborated in the same process (tests, structural sweeps), and
 // restores the previous one when it goes away (the approach of DRAMSys' test fixture).
+// Modules elaborated in a context must be destroyed before it: declare the SimContext first.
 #pragma once
 
 #include <systemc>

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -16,7 +17,9 @@ struct CliRun {
 };
 
 CliRun run(const std::string& args) {
-    const std::string errFile = ::testing::TempDir() + "edgesim_cli_stderr.txt";
+    // One file per process: CTest runs the tests of this suite in parallel processes.
+    const std::string errFile =
+        ::testing::TempDir() + "edgesim_cli_stderr_" + std::to_string(getpid()) + ".txt";
     const std::string cmd = std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
     CliRun r;
     FILE* pipe = popen(cmd.c_str(), "r");
@@ -36,6 +39,7 @@ CliRun run(const std::string& args) {
         }
         fclose(f);
     }
+    std::remove(errFile.c_str());
     return r;
 }
 

@@ -1,0 +1,107 @@
+// Helpers shared by the config-loading tests (text protos, platforms, studies, measurements):
+// a temporary directory to write config files into, expecting an InputError, picking out the
+// one diagnostic on a field or line, and editing numbered config lines. Header-only.
+#pragma once
+
+#include "common/Diagnostics.h"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+namespace edgesim::test {
+
+/// A fresh directory below the system temp dir, removed with everything in it.
+class TempDir {
+public:
+    /// The directory is named `<prefix>-<pid>-<random>`.
+    explicit TempDir(const std::string& prefix = "edgesim-test") {
+        std::random_device rd;
+        path_ = std::filesystem::temp_directory_path() /
+                (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+
+    /// Writes `content` to `rel` below the directory (creating parent directories) and
+    /// returns the file's path.
+    std::filesystem::path write(const std::string& rel, const std::string& content) const {
+        const std::filesystem::path p = path_ / rel;
+        std::filesystem::create_directories(p.parent_path());
+        std::ofstream(p) << content;
+        return p;
+    }
+
+private:
+    std::filesystem::path path_;
+};
+
+/// Runs `f`, expects an InputError and returns it. `context` is appended to the failure
+/// message when nothing is thrown.
+template <typename F> InputError expectInputError(F&& f, const std::string& context = "") {
+    try {
+        f();
+    } catch (const InputError& e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected InputError" << context;
+    return InputError(std::vector<Diagnostic>{});
+}
+
+/// The one diagnostic of `e` for which `matches` holds; fails the test if there is not exactly
+/// one. `where` names what was looked for in the failure message.
+template <typename Pred>
+Diagnostic onlyDiagnostic(const InputError& e, Pred matches, const std::string& where) {
+    std::vector<Diagnostic> found;
+    for (const auto& d : e.diagnostics()) {
+        if (matches(d)) {
+            found.push_back(d);
+        }
+    }
+    EXPECT_EQ(found.size(), 1U) << "diagnostics on " << where << " in:\n" << e.formatAll();
+    return found.empty() ? Diagnostic{} : found.front();
+}
+
+/// The one diagnostic of `e` on `field`; fails the test if there is not exactly one.
+inline Diagnostic only(const InputError& e, const std::string& field) {
+    return onlyDiagnostic(
+        e, [&](const Diagnostic& d) { return d.field == field; }, field);
+}
+
+/// The one diagnostic of `e` on `line`; fails the test if there is not exactly one.
+inline Diagnostic onLine(const InputError& e, int line) {
+    return onlyDiagnostic(
+        e, [&](const Diagnostic& d) { return d.line == line; }, "line " + std::to_string(line));
+}
+
+/// `lines` with 1-based line `n` replaced by `text` (for each replacement), joined with a
+/// newline after every line.
+inline std::string edit(std::vector<std::string> lines,
+                        const std::vector<std::pair<int, std::string>>& replacements = {}) {
+    for (const auto& [n, text] : replacements) {
+        lines.at(static_cast<std::size_t>(n - 1)) = text;
+    }
+    std::string out;
+    for (const auto& l : lines) {
+        out += l + "\n";
+    }
+    return out;
+}
+
+} // namespace edgesim::test
