@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh" "$root/build" Release
+"$root/scripts/build.sh" "$root/build" Release -DEDGESIM_BUILD_TESTS=OFF
 edgesim="$root/build/apps/edgesim"
 
 for what in networks platforms stacks strategies; do
