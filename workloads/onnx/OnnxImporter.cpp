@@ -221,7 +221,7 @@ public:
             const auto& n = nodes.Get(i);
             origin_ = fmt::format("graph.node[{}] '{}' ({})", i, n.name(), n.op_type());
             try {
-                importNode(n, i);
+                importNode(n);
             } catch (const NodeProblem& e) {
                 throw InputError(file_, origin_, e.what());
             }
@@ -1156,8 +1156,7 @@ private:
     }
 
     // ---- dispatch -----------------------------------------------------------------------
-    void importNode(const onnx::NodeProto& n, int index) {
-        (void)index;
+    void importNode(const onnx::NodeProto& n) {
         if (n.output_size() < 1 || n.output(0).empty()) {
             fail("node has no output");
         }
