@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 namespace edgesim::platforms {
@@ -63,6 +64,13 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
     if (p.operating_points_size() == 0) {
         at.error(p, "operating_points", "a platform needs at least one operating point");
     }
+    checkRange(p, at, "min_voltage_v", p.min_voltage_v(), 0.0, 5.0, "V",
+               p.min_voltage_v() > 5.0 ? "looks like mV; the field is in V" : "");
+    checkRange(p, at, "max_voltage_v", p.max_voltage_v(), 0.0, 5.0, "V",
+               p.max_voltage_v() > 5.0 ? "looks like mV; the field is in V" : "");
+    if (p.max_voltage_v() > 0 && p.min_voltage_v() > p.max_voltage_v()) {
+        at.error(p, "min_voltage_v", "min_voltage_v is above max_voltage_v");
+    }
     std::set<std::string> opNames;
     for (int i = 0; i < p.operating_points_size(); ++i) {
         const auto& op = p.operating_points(i);
@@ -93,8 +101,25 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
             c.error(core, core.icache_bytes() < 0 ? "icache_bytes" : "dcache_bytes",
                     "must be >= 0");
         }
-        if (core.dynamic_power_w_per_hz() < 0) {
-            c.error(core, "dynamic_power_w_per_hz", "must be >= 0");
+        checkRange(core, c, "max_clock_hz", core.max_clock_hz(), 1e5, 1e10, "Hz",
+                   core.max_clock_hz() > 0 && core.max_clock_hz() < 1e5
+                       ? "looks like MHz; the field is in Hz"
+                       : "");
+        checkRange(core, c, "cycle_scale", core.cycle_scale(), 0.05, 20.0, "", "");
+        if (core.run_current_ua_per_mhz() < 0 || core.mac_energy_pj() < 0) {
+            c.error(core, core.mac_energy_pj() < 0 ? "mac_energy_pj" : "run_current_ua_per_mhz",
+                    "must be >= 0");
+        }
+    }
+    for (int i = 0; i < p.dmas_size(); ++i) {
+        const auto& d = p.dmas(i);
+        FieldCursor c = at.child(p, "dmas", i);
+        requireName(d, c, &masters);
+        if (d.channels() < 1) {
+            c.error(d, "channels", "a DMA needs at least one channel");
+        }
+        if (d.burst_bytes() <= 0) {
+            c.error(d, "burst_bytes", "must be > 0");
         }
     }
     if (p.memories_size() == 0) {
@@ -113,12 +138,27 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
                    m.size_bytes() > 0 && m.size_bytes() < 1024 ? "looks like KiB; the field is "
                                                                  "in bytes"
                                                                : "");
-        if (m.width_bits() != 0 && m.width_bits() % 8 != 0) {
-            c.error(m, "width_bits", "must be a multiple of 8");
+        if (m.width_bits() <= 0 || m.width_bits() % 8 != 0) {
+            c.error(m, "width_bits", "must be a positive multiple of 8");
         }
         if (m.read_wait_states() < 0 || m.write_wait_states() < 0) {
             c.error(m, m.read_wait_states() < 0 ? "read_wait_states" : "write_wait_states",
                     "must be >= 0");
+        }
+        double lastClock = 0;
+        for (int k = 0; k < m.read_wait_states_by_clock_size(); ++k) {
+            const auto& step = m.read_wait_states_by_clock(k);
+            FieldCursor s = c.child(m, "read_wait_states_by_clock", k);
+            if (step.max_clock_hz() <= lastClock) {
+                s.error(step, "max_clock_hz", "rows must have ascending max_clock_hz");
+            }
+            if (step.wait_states() < 0) {
+                s.error(step, "wait_states", "must be >= 0");
+            }
+            lastClock = step.max_clock_hz();
+        }
+        if (m.cache_bytes() < 0 || m.latency_cycles() < 0) {
+            c.error(m, m.cache_bytes() < 0 ? "cache_bytes" : "latency_cycles", "must be >= 0");
         }
         if (m.read_energy_pj_per_byte() < 0 || m.write_energy_pj_per_byte() < 0 ||
             m.leakage_power_w() < 0) {
@@ -126,6 +166,7 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         }
     }
     std::set<std::string> buses;
+    std::set<std::string> onBus;
     for (int i = 0; i < p.buses_size(); ++i) {
         const auto& b = p.buses(i);
         FieldCursor c = at.child(p, "buses", i);
@@ -133,15 +174,56 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         if (b.width_bits() <= 0 || b.width_bits() % 8 != 0) {
             c.error(b, "width_bits", "must be a positive multiple of 8");
         }
+        if (b.latency_cycles() < 0 || b.energy_pj_per_beat() < 0) {
+            c.error(b, b.latency_cycles() < 0 ? "latency_cycles" : "energy_pj_per_beat",
+                    "must be >= 0");
+        }
         for (int k = 0; k < b.masters_size(); ++k) {
             if (masters.count(b.masters(k)) == 0) {
-                c.error(b, "masters", "unknown core '" + b.masters(k) + "'", k);
+                c.error(b, "masters", "unknown core or DMA '" + b.masters(k) + "'", k);
+            } else if (!onBus.insert(b.masters(k)).second) {
+                c.error(b, "masters", "'" + b.masters(k) + "' is a master on two buses", k);
             }
         }
         for (int k = 0; k < b.slaves_size(); ++k) {
             if (memories.count(b.slaves(k)) == 0) {
                 c.error(b, "slaves", "unknown memory '" + b.slaves(k) + "'", k);
             }
+        }
+    }
+    // Connectivity and placement only make sense once names are valid (no follow-on errors).
+    const bool namesValid = at.diagnostics().empty();
+    if (p.buses_size() == 0) {
+        at.error(p, "buses", "a platform needs at least one bus connecting its cores to memory");
+    } else if (namesValid) {
+        for (const auto& m : masters) {
+            if (onBus.count(m) == 0) {
+                at.error(p, "buses", "core or DMA '" + m + "' is not a master on any bus");
+            }
+        }
+        std::map<std::string, int> slaveOf;
+        for (const auto& b : p.buses()) {
+            for (const auto& s : b.slaves()) {
+                ++slaveOf[s];
+            }
+        }
+        for (const auto& m : memories) {
+            if (slaveOf[m] != 1) {
+                at.error(p, "buses",
+                         "memory '" + m + "' must be a slave of exactly one bus (it is on " +
+                             std::to_string(slaveOf[m]) + ")");
+            }
+        }
+    }
+    const auto& pl = p.placement();
+    FieldCursor pc = at.child(p, "placement");
+    for (const char* field : {"weights_memory", "activations_memory", "code_memory"}) {
+        const auto* fd = pl.GetDescriptor()->FindFieldByName(field);
+        const std::string value = pl.GetReflection()->GetString(pl, fd);
+        if (value.empty()) {
+            pc.error(pl, field, "missing required field");
+        } else if (namesValid && memories.count(value) == 0) {
+            pc.error(pl, field, "unknown memory '" + value + "'");
         }
     }
     if (p.static_power_w() < 0) {
@@ -155,17 +237,38 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     for (int i = 0; i < s.kernels_size(); ++i) {
         const auto& k = s.kernels(i);
         FieldCursor c = at.child(s, "kernels", i);
+        if (!k.dtype().empty() && k.dtype() != "int8" && k.dtype() != "fp32") {
+            c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (expected int8 or fp32)");
+        }
+        const std::string key = k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype());
         if (knownOps().count(k.op()) == 0) {
             c.error(k, "op", "unknown op '" + k.op() + "'");
-        } else if (!ops.insert(k.op()).second) {
+        } else if (!ops.insert(key).second) {
             c.error(k, "op", "duplicate kernel for op '" + k.op() + "'");
         }
-        if (k.cycles_per_mac() < 0 || k.overhead_cycles() < 0 || k.cycles_per_output_byte() < 0) {
+        if (k.cycles_per_mac() < 0 || k.scalar_cycles_per_mac() < 0 || k.overhead_cycles() < 0 ||
+            k.cycles_per_output() < 0 || k.cycles_per_input() < 0 ||
+            k.im2col_cycles_per_element() < 0) {
             c.error("cycle costs must be >= 0");
+        }
+        if (k.weight_loads_per_mac() < 0 || k.weight_loads_per_mac() > 1) {
+            c.error(k, "weight_loads_per_mac", "must be in [0, 1]");
+        }
+    }
+    for (int i = 0; i < s.free_ops_size(); ++i) {
+        if (knownOps().count(s.free_ops(i)) == 0) {
+            at.error(s, "free_ops", "unknown op '" + s.free_ops(i) + "'", i);
         }
     }
     if (s.per_inference_overhead_cycles() < 0) {
         at.error(s, "per_inference_overhead_cycles", "must be >= 0");
+    }
+    if (s.tile_bytes() < 0 || s.max_tiles_per_kernel() < 0) {
+        at.error(s, s.tile_bytes() < 0 ? "tile_bytes" : "max_tiles_per_kernel", "must be >= 0");
+    }
+    if (s.runtime_ram_bytes() < 0 || s.runtime_flash_bytes() < 0) {
+        at.error(s, s.runtime_ram_bytes() < 0 ? "runtime_ram_bytes" : "runtime_flash_bytes",
+                 "must be >= 0");
     }
 }
 

@@ -17,6 +17,7 @@ packages=(
     libssl-dev                 # SHA-256 for provenance hashes (libcrypto)
     libonnx-dev                # ships onnx.proto (we compile it with our protoc)
     libcsv-dev                 # measurement CSV parsing
+    libnlopt-cxx-dev           # derivative-free fitting (calibrate)
 )
 
 missing=()

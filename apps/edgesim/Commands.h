@@ -16,5 +16,8 @@ struct GlobalOptions {
 
 void registerList(CLI::App& app, GlobalOptions& global);
 void registerInspect(CLI::App& app, GlobalOptions& global);
+void registerSimulate(CLI::App& app, GlobalOptions& global);
+void registerValidate(CLI::App& app, GlobalOptions& global);
+void registerCalibrate(CLI::App& app, GlobalOptions& global);
 
 } // namespace edgesim::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
                    "configs/)");
     app::registerList(cli, global);
     app::registerInspect(cli, global);
+    app::registerSimulate(cli, global);
 
     int rc = 0;
     try {

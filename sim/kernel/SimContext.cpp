@@ -14,4 +14,14 @@ SimContext::~SimContext() {
     delete context_;
 }
 
+SimContext::Scope::Scope(SimContext& ctx) : saved_(sc_core::sc_curr_simcontext) {
+    sc_core::sc_curr_simcontext = ctx.context_;
+    sc_core::sc_default_global_context = ctx.context_;
+}
+
+SimContext::Scope::~Scope() {
+    sc_core::sc_curr_simcontext = saved_;
+    sc_core::sc_default_global_context = saved_;
+}
+
 } // namespace edgesim::sim

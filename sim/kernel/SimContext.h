@@ -20,6 +20,22 @@ public:
 
     sc_core::sc_simcontext& context() { return *context_; }
 
+    /// Makes this context current for the scope's lifetime (an object owning a SimContext
+    /// runs its model inside one, so several can coexist in a process), then restores the
+    /// one that was current.
+    class Scope {
+    public:
+        explicit Scope(SimContext& ctx);
+        ~Scope();
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+        Scope(Scope&&) = delete;
+        Scope& operator=(Scope&&) = delete;
+
+    private:
+        sc_core::sc_simcontext* saved_;
+    };
+
 private:
     sc_core::sc_simcontext* context_;
     sc_core::sc_simcontext* previous_;

@@ -32,7 +32,7 @@ const std::vector<std::string> kPlatform = {
     /*  7 */ "  voltage_v: 1.3",
     /*  8 */ "}",
     /*  9 */ "default_operating_point: \"boost\"",
-    /* 10 */ "cores { name: \"cpu\" isa: CORTEX_M4 has_fpu: true dynamic_power_w_per_hz: 1e-10 }",
+    /* 10 */ "cores { name: \"cpu\" isa: CORTEX_M4 max_clock_hz: 120e6 cycle_scale: 1 }",
     /* 11 */ "memories { name: \"flash\" kind: FLASH size_bytes: 1048576 width_bits: 128 }",
     /* 12 */ "memories {",
     /* 13 */ "  name: \"sram\"",
@@ -49,6 +49,8 @@ const std::vector<std::string> kPlatform = {
     /* 24 */ "  slaves: \"sram\"",
     /* 25 */ "}",
     /* 26 */ "static_power_w: 0.001",
+    /* 27 */ "placement { weights_memory: \"flash\" activations_memory: \"sram\" "
+             "code_memory: \"flash\" }",
 };
 
 const std::vector<std::string> kStack = {
@@ -56,9 +58,9 @@ const std::vector<std::string> kStack = {
     /* 2 */ "description: \"A small test stack\"",
     /* 3 */ "kernels { op: \"conv2d\" cycles_per_mac: 1.5 overhead_cycles: 200 }",
     /* 4 */ "kernels { op: \"dense\" cycles_per_mac: 1.2 overhead_cycles: 100 }",
-    /* 5 */ "kernels { op: \"depthwise_conv2d\" cycles_per_mac: 3 cycles_per_output_byte: 2 }",
+    /* 5 */ "kernels { op: \"depthwise_conv2d\" cycles_per_mac: 3 cycles_per_output: 2 }",
     /* 6 */ "per_inference_overhead_cycles: 5000",
-    /* 7 */ "placement { weights_memory: \"flash\" activations_memory: \"sram\" }",
+    /* 7 */ "placement { weights: COPY_TO_RAM }",
 };
 
 class PlatformCatalogTest : public ::testing::Test {
@@ -214,11 +216,12 @@ TEST_F(PlatformCatalogTest, DuplicateMemoryName) {
 
 TEST_F(PlatformCatalogTest, NegativeCostsAndPowers) {
     InputError e = platformErrors(edit(
-        kPlatform, {{10, "cores { name: \"cpu\" isa: CORTEX_M4 dynamic_power_w_per_hz: -1e-10 }"},
+        kPlatform, {{10, "cores { name: \"cpu\" isa: CORTEX_M4 max_clock_hz: 120e6 cycle_scale: 1 "
+                         "run_current_ua_per_mhz: -100 }"},
                     {17, "  read_energy_pj_per_byte: -5"},
                     {26, "static_power_w: -0.001"}}));
     ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
-    EXPECT_EQ(only(e, "cores[0].dynamic_power_w_per_hz").line, 10);
+    EXPECT_EQ(only(e, "cores[0].run_current_ua_per_mhz").line, 10);
     EXPECT_EQ(only(e, "memories[1]").line, 12);
     EXPECT_EQ(only(e, "static_power_w").line, 26);
 }
@@ -290,7 +293,7 @@ TEST_F(PlatformCatalogTest, ValidStackLoads) {
     ASSERT_EQ(s.kernels_size(), 3);
     EXPECT_EQ(s.kernels(2).op(), "depthwise_conv2d");
     EXPECT_DOUBLE_EQ(s.per_inference_overhead_cycles(), 5000);
-    EXPECT_EQ(s.placement().activations_memory(), "sram");
+    EXPECT_EQ(s.placement().weights(), spec::COPY_TO_RAM);
 }
 
 TEST_F(PlatformCatalogTest, StackWithUnknownKernelOp) {
@@ -314,7 +317,7 @@ TEST_F(PlatformCatalogTest, StackWithDuplicateOp) {
 TEST_F(PlatformCatalogTest, StackWithNegativeCosts) {
     InputError e = stackErrors(edit(kStack, {{3, "kernels { op: \"conv2d\" cycles_per_mac: -1.5 }"},
                                              {5, "kernels { op: \"depthwise_conv2d\" "
-                                                 "cycles_per_output_byte: -2 }"},
+                                                 "cycles_per_output: -2 }"},
                                              {6, "per_inference_overhead_cycles: -5000"}}));
     ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
     EXPECT_EQ(only(e, "kernels[0]").line, 3);

@@ -1,0 +1,49 @@
+// The library entry point: a platform and a stack, elaborated once, that run any number of
+// schedules (a NAS loop's thousands of networks) at either fidelity. Results are values:
+// a network that does not fit or needs a kernel the stack lacks comes back with that status
+// and the reason, not as an exception. Identical inputs give bit-identical results.
+#pragma once
+
+#include "platforms/spec/platform.pb.h"
+#include "platforms/spec/stack.pb.h"
+#include "sim/SimResult.h"
+#include "sim/trace/SimObserver.h"
+#include "workloads/schedule/Schedule.h"
+
+#include <memory>
+#include <string>
+
+namespace edgesim::sim {
+
+struct RunOptions {
+    Fidelity fidelity = Fidelity::Tlm;
+    OperatingPointOverride operatingPoint;
+    SimObserver* observer = nullptr;  ///< TLM spans; analytical runs report kernels only
+    std::string source = "<command line>";  ///< names the origin of overrides in errors
+};
+
+class Simulator {
+public:
+    /// Takes validated specs (platforms::loadPlatform / loadStack). Throws InputError when the
+    /// pair cannot work together at all (e.g. the stack's placement is unreachable).
+    Simulator(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+    ~Simulator();
+    Simulator(const Simulator&) = delete;
+    Simulator& operator=(const Simulator&) = delete;
+    Simulator(Simulator&&) = delete;
+    Simulator& operator=(Simulator&&) = delete;
+
+    /// Simulates `schedule`. Throws InputError only for an impossible operating point.
+    SimResult run(const workloads::Schedule& schedule, const RunOptions& options = {});
+
+    const platforms::spec::PlatformSpec& platform() const { return platform_; }
+    const platforms::spec::StackSpec& stack() const { return stack_; }
+
+private:
+    struct Model;
+    platforms::spec::PlatformSpec platform_;
+    platforms::spec::StackSpec stack_;
+    std::unique_ptr<Model> model_;  ///< elaborated on the first TLM run
+};
+
+} // namespace edgesim::sim

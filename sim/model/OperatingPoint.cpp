@@ -1,0 +1,72 @@
+#include "sim/model/OperatingPoint.h"
+
+#include "common/Diagnostics.h"
+
+#include <fmt/format.h>
+
+namespace edgesim::sim {
+
+int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz) {
+    if (memory.read_wait_states_by_clock_size() == 0) {
+        return memory.read_wait_states();
+    }
+    for (const auto& step : memory.read_wait_states_by_clock()) {
+        if (clockHz <= step.max_clock_hz()) {
+            return step.wait_states();
+        }
+    }
+    return -1;
+}
+
+ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec& platform,
+                                             const OperatingPointOverride& override,
+                                             const std::string& source) {
+    const platforms::spec::OperatingPoint* base = &platform.operating_points(0);
+    for (const auto& op : platform.operating_points()) {
+        if (op.name() == platform.default_operating_point()) {
+            base = &op;
+        }
+    }
+    ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v()};
+    if (override.clockHz || override.voltageV) {
+        r.name = "custom";
+    }
+    if (override.clockHz) {
+        if (!(*override.clockHz > 0)) {
+            throw InputError(source, "--clock-mhz", "the clock must be > 0");
+        }
+        r.clockHz = *override.clockHz;
+    }
+    if (override.voltageV) {
+        r.voltageV = *override.voltageV;
+        const double lo = platform.min_voltage_v();
+        const double hi = platform.max_voltage_v();
+        if (!(r.voltageV > 0) || (hi > 0 && (r.voltageV < lo || r.voltageV > hi))) {
+            throw InputError(source, "--voltage-v",
+                             fmt::format("{:g} V is outside the supply range [{:g}, {:g}] V of {}",
+                                         r.voltageV, lo, hi, platform.name()));
+        }
+    }
+    for (const auto& core : platform.cores()) {
+        if (r.clockHz > core.max_clock_hz()) {
+            throw InputError(source, override.clockHz ? "--clock-mhz" : "operating_points",
+                             fmt::format("{:g} MHz is above the {:g} MHz maximum of core '{}' "
+                                         "on {}",
+                                         r.clockHz / 1e6, core.max_clock_hz() / 1e6, core.name(),
+                                         platform.name()));
+        }
+    }
+    for (const auto& m : platform.memories()) {
+        if (readWaitStatesAt(m, r.clockHz) < 0) {
+            const auto& last = m.read_wait_states_by_clock(m.read_wait_states_by_clock_size() - 1);
+            throw InputError(source, override.clockHz ? "--clock-mhz" : "operating_points",
+                             fmt::format("{:g} MHz is above the {:g} MHz limit of the wait-state "
+                                         "table of memory '{}' on {}",
+                                         r.clockHz / 1e6, last.max_clock_hz() / 1e6, m.name(),
+                                         platform.name()));
+        }
+    }
+    return r;
+}
+
+} // namespace edgesim::sim

@@ -1,0 +1,35 @@
+// Operating point resolution: the platform's default clock and supply, optionally overridden
+// (--clock-mhz, --voltage-v), checked against what the silicon allows (core maximum clock,
+// flash wait-state tables, supply range). Pure functions over the platform spec.
+#pragma once
+
+#include "platforms/spec/platform.pb.h"
+
+#include <optional>
+#include <string>
+
+namespace edgesim::sim {
+
+struct OperatingPointOverride {
+    std::optional<double> clockHz;
+    std::optional<double> voltageV;
+};
+
+struct ResolvedOperatingPoint {
+    std::string name;  ///< the platform's point, or "custom" when overridden
+    double clockHz = 0;
+    double voltageV = 0;
+};
+
+/// Throws InputError naming `source` (the config file or the CLI option) when the point is
+/// impossible: clock above the core's maximum or a memory's wait-state table, supply outside
+/// the platform's range.
+ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec& platform,
+                                             const OperatingPointOverride& override,
+                                             const std::string& source);
+
+/// Read wait states of `memory` at `clockHz` (its table if it has one, else its fixed value);
+/// -1 when the clock is above the table.
+int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz);
+
+} // namespace edgesim::sim

@@ -1,0 +1,93 @@
+#include "sim/tlm/CoreEngine.h"
+
+#include "sim/tlm/Time.h"
+
+#include <algorithm>
+
+namespace edgesim::sim {
+
+CoreEngine::CoreEngine(const sc_core::sc_module_name& name)
+    : sc_core::sc_module(name), socket("socket") {
+    SC_HAS_PROCESS(CoreEngine);
+    SC_THREAD(run);
+}
+
+void CoreEngine::start(const Program& program, std::vector<LayerResult>& layers,
+                       SimObserver* observer) {
+    program_ = &program;
+    layers_ = &layers;
+    observer_ = observer;
+    int64_t largest = 0;
+    for (const auto& job : program.kernels) {
+        for (const auto& a : job.accesses) {
+            largest = std::max(largest, a.bytes / job.tiles + 1);
+        }
+    }
+    if (scratch_.size() < static_cast<std::size_t>(largest)) {
+        scratch_.resize(static_cast<std::size_t>(largest));
+    }
+    startEvent_.notify(sc_core::SC_ZERO_TIME);
+}
+
+uint64_t CoreEngine::transfer(int memory, int64_t bytes, bool write, uint64_t at) {
+    payload_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    payload_.set_address(memoryAddress(memory));
+    payload_.set_data_ptr(scratch_.data());
+    payload_.set_data_length(static_cast<unsigned int>(bytes));
+    payload_.set_streaming_width(static_cast<unsigned int>(bytes));
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_dmi_allowed(false);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = cyclesToTime(at);
+    socket->b_transport(payload_, delay);
+    if (payload_.is_response_error()) {
+        SC_REPORT_ERROR(name(), "transfer to an unmapped memory");
+    }
+    return timeToCycles(delay);
+}
+
+void CoreEngine::run() {
+    for (;;) {
+        wait(startEvent_);
+        const Program& prog = *program_;
+        startCycle_ = timeToCycles(sc_core::sc_time_stamp());
+        for (std::size_t k = 0; k < prog.kernels.size(); ++k) {
+            const KernelJob& job = prog.kernels[k];
+            const uint64_t kernelStart = timeToCycles(sc_core::sc_time_stamp());
+            uint64_t local = 0;  // cycles ahead of SystemC time (temporal decoupling)
+            for (int t = 0; t < job.tiles; ++t) {
+                uint64_t end = local + KernelJob::share(job.computeCycles, job.tiles, t);
+                for (const auto& a : job.accesses) {
+                    const auto bytes = static_cast<int64_t>(
+                        KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, t));
+                    if (bytes > 0 && prog.memories[static_cast<std::size_t>(a.memory)]
+                                         .overlapsCompute) {
+                        end = std::max(end, transfer(a.memory, bytes, a.write, local));
+                    }
+                }
+                for (const auto& a : job.accesses) {
+                    const auto& mem = prog.memories[static_cast<std::size_t>(a.memory)];
+                    const auto bytes = static_cast<int64_t>(
+                        KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, t));
+                    if (bytes > 0 && !mem.overlapsCompute) {
+                        end = transfer(a.memory, bytes, a.write, end) - mem.lines(bytes);
+                    }
+                }
+                local = end;
+            }
+            wait(cyclesToTime(local));
+            const uint64_t kernelEnd = kernelStart + local;
+            LayerResult& layer = (*layers_)[k];
+            layer.startCycle = kernelStart - startCycle_;
+            layer.endCycle = kernelEnd - startCycle_;
+            layer.engine = basename();
+            if (observer_ != nullptr) {
+                observer_->onSpan(basename(), job.name, kernelStart, kernelEnd, 0);
+            }
+        }
+        endCycle_ = timeToCycles(sc_core::sc_time_stamp());
+        program_ = nullptr;
+    }
+}
+
+} // namespace edgesim::sim

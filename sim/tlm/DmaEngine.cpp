@@ -1,0 +1,86 @@
+#include "sim/tlm/DmaEngine.h"
+
+#include "sim/tlm/Time.h"
+
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // NOLINT: sc_spawn
+#include <systemc>
+
+#include <algorithm>
+
+namespace edgesim::sim {
+
+DmaEngine::DmaEngine(const sc_core::sc_module_name& name, int channels, int64_t burstBytes)
+    : sc_core::sc_module(name), socket("socket"), burstBytes_(burstBytes),
+      scratch_(static_cast<std::size_t>(burstBytes)) {
+    for (int c = 0; c < channels; ++c) {
+        channels_.push_back(std::make_unique<Channel>());
+        sc_core::sc_spawn_options opts;
+        sc_core::sc_spawn([this, c] { runChannel(c); }, sc_core::sc_gen_unique_name("channel"),
+                          &opts);
+    }
+}
+
+void DmaEngine::enqueue(int channel, const DmaTransfer& transfer) {
+    Channel& ch = *channels_.at(static_cast<std::size_t>(channel));
+    ch.queue.push_back(transfer);
+    ch.wake.notify(sc_core::SC_ZERO_TIME);
+}
+
+const DmaChannelStats& DmaEngine::stats(int channel) const {
+    return channels_.at(static_cast<std::size_t>(channel))->stats;
+}
+
+void DmaEngine::resetStats() {
+    for (auto& ch : channels_) {
+        ch->stats = DmaChannelStats{};
+        ch->started = false;
+    }
+}
+
+uint64_t DmaEngine::burst(int memory, int64_t bytes, bool write) {
+    payload_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    payload_.set_address(memoryAddress(memory));
+    payload_.set_data_ptr(scratch_.data());
+    payload_.set_data_length(static_cast<unsigned int>(bytes));
+    payload_.set_streaming_width(static_cast<unsigned int>(bytes));
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_dmi_allowed(false);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    socket->b_transport(payload_, delay);
+    if (payload_.is_response_error()) {
+        SC_REPORT_ERROR(name(), "transfer to an unmapped memory");
+    }
+    return timeToCycles(delay);
+}
+
+void DmaEngine::runChannel(int index) {
+    Channel& ch = *channels_[static_cast<std::size_t>(index)];
+    const std::string track = std::string(basename()) + ".ch" + std::to_string(index);
+    for (;;) {
+        while (ch.queue.empty()) {
+            wait(ch.wake);
+        }
+        const DmaTransfer t = ch.queue.front();
+        ch.queue.pop_front();
+        const uint64_t begin = timeToCycles(sc_core::sc_time_stamp());
+        if (!ch.started) {
+            ch.stats.firstCycle = begin;
+            ch.started = true;
+        }
+        for (int64_t done = 0; done < t.bytes; done += burstBytes_) {
+            const int64_t n = std::min(burstBytes_, t.bytes - done);
+            wait(cyclesToTime(burst(t.source, n, false)));
+            wait(cyclesToTime(burst(t.destination, n, true)));
+        }
+        const uint64_t end = timeToCycles(sc_core::sc_time_stamp());
+        ch.stats.lastCycle = end;
+        ch.stats.bytes += t.bytes;
+        ++ch.stats.transfers;
+        if (observer_ != nullptr) {
+            observer_->onSpan(track, "copy", begin, end, t.bytes);
+        }
+    }
+}
+
+} // namespace edgesim::sim

@@ -1,0 +1,51 @@
+// The kernel schedule a network lowers to: the sequence of operator invocations a runtime
+// executes for one pass (inference today; training strategies lower to longer schedules),
+// with the geometry the hardware cost models need. Hardware-independent: engines turn each
+// kernel into cycles and memory traffic.
+#pragma once
+
+#include "workloads/graph/MemoryPlanner.h"
+#include "workloads/graph/Network.h"
+
+#include <string>
+#include <vector>
+
+namespace edgesim::workloads {
+
+struct Kernel {
+    Network::LayerId layer = 0;
+    std::string name;
+    OpKind op = OpKind::Input;
+    ActivationKind activation = ActivationKind::None;
+    DType dtype = DType::Int8;        ///< activation (input/output) element type
+    DType weightDtype = DType::Int8;  ///< for ops with weights
+    int64_t macs = 0;
+    int64_t weightBytes = 0;     ///< weights and biases
+    int64_t inputElements = 0;   ///< summed over inputs
+    int64_t inputBytes = 0;
+    int64_t outputElements = 0;
+    int64_t outputBytes = 0;
+    /// Elements an im2col step copies: output pixels x kernel window x input channels per
+    /// group, for convolutions with a window larger than 1x1 (0 otherwise).
+    int64_t im2colElements = 0;
+    /// Elements of one im2col column (kernel window x input channels per group), 0 if none.
+    int64_t im2colPatchElements = 0;
+};
+
+struct Schedule {
+    std::string network;
+    std::string strategy = "inference";
+    int batch = 1;
+    std::vector<Kernel> kernels;  ///< in execution order
+    int64_t macs = 0;
+    int64_t weightBytes = 0;
+    int64_t arenaBytes = 0;  ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes)
+};
+
+/// Lowers `net` (canonical, shapes inferred) for inference: one kernel per non-input layer
+/// in execution order, and the activation arena of the memory planner. A batch runs its
+/// samples one after the other in the same arena, as MCU runtimes do (kernel names get a
+/// "#<sample>" suffix when batch > 1).
+Schedule lowerInference(const Network& net, int batch = 1);
+
+} // namespace edgesim::workloads
