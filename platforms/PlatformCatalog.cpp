@@ -247,7 +247,7 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
             c.error(k, "op", "duplicate kernel for op '" + k.op() + "'");
         }
         if (k.cycles_per_mac() < 0 || k.scalar_cycles_per_mac() < 0 || k.overhead_cycles() < 0 ||
-            k.cycles_per_output() < 0 || k.cycles_per_input() < 0 ||
+            k.cycles_per_output() < 0 || k.cycles_per_input() < 0 || k.cycles_per_tap() < 0 ||
             k.im2col_cycles_per_element() < 0) {
             c.error("cycle costs must be >= 0");
         }

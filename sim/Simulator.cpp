@@ -6,6 +6,7 @@
 #include "sim/tlm/PlatformModel.h"
 
 #include <chrono>
+#include <stdexcept>
 
 namespace edgesim::sim {
 
@@ -19,6 +20,43 @@ Simulator::Simulator(platforms::spec::PlatformSpec platform, platforms::spec::St
     // Placement reachability does not depend on the network: check it now.
     const ResolvedOperatingPoint op = resolveOperatingPoint(platform_, {}, platform_.name());
     bindProgram(workloads::Schedule{}, platform_, stack_, op);
+}
+
+namespace {
+
+std::string structureOf(const platforms::spec::PlatformSpec& p) {
+    std::string s;
+    for (const auto& c : p.cores()) {
+        s += "c:" + c.name() + ";";
+    }
+    for (const auto& m : p.memories()) {
+        s += "m:" + m.name() + ";";
+    }
+    for (const auto& d : p.dmas()) {
+        s += "d:" + d.name() + "/" + std::to_string(d.channels()) + "/" +
+             std::to_string(d.burst_bytes()) + ";";
+    }
+    for (const auto& b : p.buses()) {
+        s += "b:" + b.name() + ";";
+        for (const auto& m : b.masters()) {
+            s += m + ",";
+        }
+        for (const auto& m : b.slaves()) {
+            s += m + ",";
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
+                            platforms::spec::StackSpec stack) {
+    if (structureOf(platform) != structureOf(platform_)) {
+        throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
+    }
+    platform_ = std::move(platform);
+    stack_ = std::move(stack);
 }
 
 Simulator::~Simulator() {

@@ -36,6 +36,11 @@ public:
     /// Simulates `schedule`. Throws InputError only for an impossible operating point.
     SimResult run(const workloads::Schedule& schedule, const RunOptions& options = {});
 
+    /// Replaces the numeric parameters of both specs (calibration, what-if sweeps) without
+    /// re-elaborating: the structure (names of cores, memories, buses, DMAs) must not change
+    /// (std::invalid_argument otherwise).
+    void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+
     const platforms::spec::PlatformSpec& platform() const { return platform_; }
     const platforms::spec::StackSpec& stack() const { return stack_; }
 

@@ -24,7 +24,7 @@ void checkStrategy(const std::string& strategy, const std::string& field) {
 const Session::Network& Session::network(const std::string& nameOrPath,
                                          const std::string& strategy, int batch,
                                          const std::string& field) {
-    checkStrategy(strategy);
+    checkStrategy(strategy, field == "--network" ? "--strategy" : "strategy");
     const std::string key = nameOrPath + "|" + strategy + "|" + std::to_string(batch);
     auto& slot = networks_[key];
     if (!slot) {
@@ -53,6 +53,61 @@ Session::Target& Session::target(const std::string& platform, const std::string&
         slot = std::move(t);
     }
     return *slot;
+}
+
+std::optional<double> Session::predict(const analysis::Measurement& m, sim::Fidelity fidelity,
+                                      std::string& why) {
+    using analysis::Metric;
+    const std::string key = m.platform + "|" + m.stack + "|" + m.network + "|" + m.strategy +
+                            "|" + std::to_string(m.clockMhz.value_or(0)) + "|" +
+                            std::to_string(m.voltageV.value_or(0)) + "|" +
+                            sim::toString(fidelity);
+    auto it = results_.find(key);
+    if (it == results_.end()) {
+        try {
+            auto& t = target(m.platform, m.stack, "platform", "stack");
+            const auto& net = network(m.network, m.strategy, 1, "network");
+            sim::RunOptions ro;
+            ro.fidelity = fidelity;
+            ro.source = "clock_mhz/voltage_v";
+            if (m.clockMhz) {
+                ro.operatingPoint.clockHz = *m.clockMhz * 1e6;
+            }
+            ro.operatingPoint.voltageV = m.voltageV;
+            it = results_.emplace(key, t.simulator->run(net.schedule, ro)).first;
+        } catch (const InputError& e) {
+            if (e.diagnostics().empty()) {
+                why = e.what();
+            } else {
+                const auto& d = e.diagnostics().front();
+                why = (d.field.empty() ? "" : d.field + ": ") + d.reason;
+            }
+            return std::nullopt;
+        }
+    }
+    const sim::SimResult& r = it->second;
+    if (r.status != sim::Status::Ok) {
+        why = std::string(sim::toString(r.status)) + ": " + r.reason;
+        return std::nullopt;
+    }
+    switch (m.metric) {
+    case Metric::Latency:
+        return m.siUnit == "cycles" ? static_cast<double>(r.latencyCycles) : r.latencyS;
+    case Metric::Energy:
+        return r.energyJ;
+    case Metric::PeakMemory:
+        return static_cast<double>(r.peakRamBytes);
+    case Metric::Macs:
+        return static_cast<double>(r.macs);
+    case Metric::Traffic: {
+        double bytes = 0;
+        for (std::size_t i = 0; i < r.memories.size(); ++i) {
+            bytes += static_cast<double>(r.bytesRead[i] + r.bytesWritten[i]);
+        }
+        return bytes;
+    }
+    }
+    return std::nullopt;
 }
 
 std::string Session::configSha256(const Target& target, const Network& network,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "apps/edgesim/Commands.h"
+#include "analysis/Measurements.h"
 #include "common/ConfigPaths.h"
 #include "sim/Simulator.h"
 #include "workloads/NetworkSource.h"
@@ -11,6 +12,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace edgesim::app {
@@ -39,6 +41,17 @@ public:
                    const std::string& platformField = "--platform",
                    const std::string& stackField = "--stack");
 
+    /// The prediction for measurement `m` in its SI unit, simulating (once per distinct
+    /// platform, stack, network, strategy and operating point) as needed. Returns nullopt and
+    /// sets `why` when the row cannot be predicted: unknown platform, stack or network,
+    /// impossible operating point, or a network that does not fit or is unsupported.
+    std::optional<double> predict(const analysis::Measurement& m, sim::Fidelity fidelity,
+                                  std::string& why);
+    /// Forgets cached simulation results (after reconfiguring a simulator).
+    void clearResults() { results_.clear(); }
+    /// Every (platform, stack) target loaded so far.
+    std::map<std::string, std::unique_ptr<Target>>& targets() { return targets_; }
+
     /// Hash of everything a result depends on: both configs, the network file, strategy,
     /// batch, fidelity and operating-point overrides.
     static std::string configSha256(const Target& target, const Network& network,
@@ -48,6 +61,7 @@ private:
     ConfigPaths paths_;
     std::map<std::string, std::unique_ptr<Network>> networks_;
     std::map<std::string, std::unique_ptr<Target>> targets_;
+    std::map<std::string, sim::SimResult> results_;
 };
 
 /// Throws InputError naming `field` when `strategy` is not lowered by this build.

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     app::registerList(cli, global);
     app::registerInspect(cli, global);
     app::registerSimulate(cli, global);
+    app::registerValidate(cli, global);
+    app::registerCalibrate(cli, global);
 
     int rc = 0;
     try {

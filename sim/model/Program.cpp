@@ -202,6 +202,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         job.computeCycles = cycles(ks.overhead_cycles() + static_cast<double>(k.macs) * cpm +
                                    static_cast<double>(k.outputElements) * ks.cycles_per_output() +
                                    static_cast<double>(k.inputElements) * ks.cycles_per_input() +
+                                   static_cast<double>(k.windowTaps) * ks.cycles_per_tap() +
                                    static_cast<double>(k.im2colElements) *
                                        ks.im2col_cycles_per_element());
         const int64_t elem = workloads::bytesPerElement(k.dtype);

@@ -56,6 +56,9 @@ Schedule lowerInference(const Network& net, int batch) {
         k.outputElements = l.output.elements();
         k.outputBytes = l.stats.outputBytes;
         fillIm2col(l, k);
+        if (!l.window.kernel.empty()) {
+            k.windowTaps = k.outputElements * windowArea(l);
+        }
         s.macs += k.macs;
         s.weightBytes += k.weightBytes;
         s.kernels.push_back(std::move(k));

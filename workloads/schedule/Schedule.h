@@ -28,6 +28,9 @@ struct Kernel {
     /// Elements an im2col step copies: output pixels x kernel window x input channels per
     /// group, for convolutions with a window larger than 1x1 (0 otherwise).
     int64_t im2colElements = 0;
+    /// Output elements x window positions: the filter taps a direct (non-im2col) loop visits,
+    /// each with its address arithmetic and padding check (0 for ops without a window).
+    int64_t windowTaps = 0;
     /// Elements of one im2col column (kernel window x input channels per group), 0 if none.
     int64_t im2colPatchElements = 0;
 };
