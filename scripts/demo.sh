@@ -1,21 +1,55 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds edgesim (Release) and runs the main demo: what is built
-# in, and the per-layer table of every MLPerf Tiny model.
+# Installs the dependencies, builds edgesim (Release) and runs the main demo: the four MLPerf
+# Tiny models simulated on every Cortex-M platform, one per-layer report with its Perfetto
+# trace and HDF5 record, and validation against the published silicon measurements.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" "$root/build" Release -DEDGESIM_BUILD_TESTS=OFF
 edgesim="$root/build/apps/edgesim"
+out="$root/build/demo"
+mkdir -p "$out"
 
-for what in networks platforms stacks strategies; do
-    echo "== edgesim list $what"
-    "$edgesim" list "$what"
-    echo
+echo "== edgesim list platforms / stacks"
+"$edgesim" list platforms
+"$edgesim" list stacks
+echo
+
+# The vendor stack where there is one (X-CUBE-AI on STM32), TFLite Micro + CMSIS-NN elsewhere.
+stack_of() {
+    case "$1" in
+    nucleo-* | disco-*) echo x-cube-ai-7.3 ;;
+    *) echo tflm-cmsis-nn ;;
+    esac
+}
+echo "== MLPerf Tiny on every MCU platform (TLM fidelity)"
+printf '%-16s %-14s %-5s %-12s %12s %12s %10s %10s %9s\n' platform stack net status \
+    latency_ms energy_uJ ram_KiB flash_KiB host_us
+for platform in $("$edgesim" list platforms --format csv | tail -n +2 | cut -d, -f1); do
+    stack="$(stack_of "$platform")"
+    for net in kws vww ic ad; do
+        "$edgesim" simulate -p "$platform" -s "$stack" -n "mlperf_tiny/$net" --repeat 20 \
+            --format json |
+            jq -r --arg p "$platform" --arg s "$stack" --arg n "$net" \
+                '[$p, $s, $n, .status, (.latency_s * 1e3), (.energy_j * 1e6),
+                  (.peak_ram_bytes / 1024), (.flash_bytes / 1024), .host_us_per_sim_median]
+                 | @tsv' |
+            awk -F'\t' '{ printf "%-16s %-14s %-5s %-12s %12.2f %12.1f %10.1f %10.1f %9.1f\n",
+                          $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+    done
 done
-for net in kws vww ic ad; do
-    echo "== edgesim inspect --network mlperf_tiny/$net"
-    "$edgesim" inspect --network "mlperf_tiny/$net"
-    echo
-done
-echo "== edgesim inspect of an ONNX export (tests/data/onnx/torch_tinynet.onnx)"
-"$edgesim" inspect --network "$root/tests/data/onnx/torch_tinynet.onnx"
+echo
+
+echo "== edgesim simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws --fidelity both"
+"$edgesim" simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws --fidelity both \
+    --trace "$out/kws_l4r5.trace.json" --out "$out/kws_l4r5.h5"
+echo "(Perfetto timeline: $out/kws_l4r5.trace.json -> ui.perfetto.dev; HDF5: $out/kws_l4r5.h5)"
+echo
+
+echo "== edgesim validate --measurements ../shared/data/silicon/calibration.csv"
+csv="$root/../shared/data/silicon/calibration.csv"
+if [[ -f "$csv" ]]; then
+    "$edgesim" validate --measurements "$csv" --out "$out/validation.h5"
+else
+    echo "(skipped: $csv not found; it ships beside the repository in shared/)"
+fi

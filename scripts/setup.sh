@@ -18,6 +18,7 @@ packages=(
     libonnx-dev                # ships onnx.proto (we compile it with our protoc)
     libcsv-dev                 # measurement CSV parsing
     libnlopt-cxx-dev           # derivative-free fitting (calibrate)
+    jq                         # demo: tabulates simulate --format json
 )
 
 missing=()

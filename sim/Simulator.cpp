@@ -11,7 +11,7 @@
 namespace edgesim::sim {
 
 struct Simulator::Model {
-    SimContext context;  // first: the modules must go before their context
+    SimContext::Detached context;  // first: the modules must go before their context
     std::unique_ptr<PlatformModel> platform;
 };
 

@@ -28,6 +28,7 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
     if (program.status != Status::Ok) {
         return r;
     }
+    r.layers.reserve(program.kernels.size());
     for (const auto& job : program.kernels) {
         LayerResult l;
         l.name = job.name;
@@ -48,37 +49,40 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
     return r;
 }
 
-uint64_t tileCycles(const Program& program, const KernelJob& job, int tile) {
-    // Overlapped transfers accumulate per port; blocking ones add their stalls.
-    std::vector<std::pair<int, uint64_t>> ports;
-    uint64_t blocking = 0;
+uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int tile,
+                           uint64_t start) {
+    // The same arithmetic as the TLM bus (first come, first served on busy-until ports) for
+    // a single initiator that issues a tile's streamed transfers at the tile start and its
+    // blocking ones after the stream.
+    uint64_t end = start + KernelJob::share(job.computeCycles, job.tiles, tile);
+    const auto book = [&](const Access& a, int64_t bytes, uint64_t at) {
+        const MemoryTiming& mem = program.memories[static_cast<std::size_t>(a.memory)];
+        const BusTiming& bus = program.buses[static_cast<std::size_t>(mem.bus)];
+        const std::size_t port = bus.shared ? program.memories.size() + static_cast<std::size_t>(mem.bus)
+                                            : static_cast<std::size_t>(a.memory);
+        if (busyUntil_.size() <= port) {
+            busyUntil_.resize(port + 1, 0);
+        }
+        const uint64_t begin = std::max(at, busyUntil_[port]);
+        busyUntil_[port] = begin + bus.transferCycles(bytes, mem.serviceCycles(bytes, a.write));
+        return busyUntil_[port];
+    };
     for (const auto& a : job.accesses) {
         const auto bytes = static_cast<int64_t>(
             KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
-        if (bytes == 0) {
-            continue;
+        if (bytes > 0 && program.memories[static_cast<std::size_t>(a.memory)].overlapsCompute) {
+            end = std::max(end, book(a, bytes, start));
         }
+    }
+    for (const auto& a : job.accesses) {
         const MemoryTiming& mem = program.memories[static_cast<std::size_t>(a.memory)];
-        const BusTiming& bus = program.buses[static_cast<std::size_t>(mem.bus)];
-        const uint64_t transfer = bus.transferCycles(bytes, mem.serviceCycles(bytes, a.write));
-        if (!mem.overlapsCompute) {
-            blocking += transfer - mem.lines(bytes);
-            continue;
-        }
-        const int port = bus.shared ? -1 - mem.bus : a.memory;
-        auto it = std::find_if(ports.begin(), ports.end(),
-                               [port](const auto& p) { return p.first == port; });
-        if (it == ports.end()) {
-            ports.emplace_back(port, transfer);
-        } else {
-            it->second += transfer;
+        const auto bytes = static_cast<int64_t>(
+            KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
+        if (bytes > 0 && !mem.overlapsCompute) {
+            end = book(a, bytes, end) - mem.lines(bytes);
         }
     }
-    uint64_t longest = KernelJob::share(job.computeCycles, job.tiles, tile);
-    for (const auto& p : ports) {
-        longest = std::max(longest, p.second);
-    }
-    return longest + blocking;
+    return end;
 }
 
 void evaluateAnalytical(const Program& program, SimResult& result) {
@@ -86,12 +90,13 @@ void evaluateAnalytical(const Program& program, SimResult& result) {
         return;
     }
     uint64_t now = 0;
+    PortClock ports;
     for (std::size_t k = 0; k < program.kernels.size(); ++k) {
         const KernelJob& job = program.kernels[k];
         LayerResult& layer = result.layers[k];
         layer.startCycle = now;
         for (int t = 0; t < job.tiles; ++t) {
-            now += tileCycles(program, job, t);
+            now = ports.runTile(program, job, t, now);
         }
         layer.endCycle = now;
     }

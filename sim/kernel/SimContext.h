@@ -20,6 +20,11 @@ public:
 
     sc_core::sc_simcontext& context() { return *context_; }
 
+    /// A context that is not made current on construction: objects that own their model
+    /// (Simulator) enter it through Scope only, so the process's current context never
+    /// points at one that may be destroyed first.
+    class Detached;
+
     /// Makes this context current for the scope's lifetime (an object owning a SimContext
     /// runs its model inside one, so several can coexist in a process), then restores the
     /// one that was current.
@@ -36,9 +41,14 @@ public:
         sc_core::sc_simcontext* saved_;
     };
 
-private:
+protected:
     sc_core::sc_simcontext* context_;
     sc_core::sc_simcontext* previous_;
+};
+
+class SimContext::Detached : public SimContext {
+public:
+    Detached();
 };
 
 } // namespace edgesim::sim

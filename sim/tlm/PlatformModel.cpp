@@ -3,6 +3,7 @@
 #include "sim/tlm/Time.h"
 
 #include <map>
+#include <stdexcept>
 
 namespace edgesim::sim {
 
@@ -19,6 +20,9 @@ public:
 
 PlatformModel::PlatformModel(const platforms::spec::PlatformSpec& spec)
     : offset_(std::make_unique<OffsetObserver>()) {
+    if (!timeResolutionMatches()) {
+        throw std::logic_error("PlatformModel: the SystemC time resolution must be 1 ps");
+    }
     std::map<std::string, int> memoryIndex;
     for (int m = 0; m < spec.memories_size(); ++m) {
         memoryIndex[spec.memories(m).name()] = m;

@@ -9,12 +9,22 @@
 
 namespace edgesim::sim {
 
+/// SystemC time units per cycle: SystemC's default resolution is 1 ps, so 1 ns = 1000 units
+/// (checked when a model is elaborated; converting through sc_time's double constructor
+/// costs more than the rest of a transaction).
+constexpr uint64_t kTimeUnitsPerCycle = 1000;
+
 inline sc_core::sc_time cyclesToTime(uint64_t cycles) {
-    return sc_core::sc_time(static_cast<double>(cycles), sc_core::SC_NS);
+    return sc_core::sc_time::from_value(cycles * kTimeUnitsPerCycle);
 }
 
 inline uint64_t timeToCycles(const sc_core::sc_time& t) {
-    return static_cast<uint64_t>(t / sc_core::sc_time(1, sc_core::SC_NS));
+    return t.value() / kTimeUnitsPerCycle;
+}
+
+/// True when the simulation context's time resolution is the 1 ps the conversions assume.
+inline bool timeResolutionMatches() {
+    return sc_core::sc_time(1, sc_core::SC_NS).value() == kTimeUnitsPerCycle;
 }
 
 /// Address of `offset` in memory `index`: the interconnects decode the memory from the top

@@ -1,4 +1,6 @@
 // The edgesim binary as a user runs it: exit codes, outputs and error messages.
+#include "tests/util/CliRun.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -10,37 +12,10 @@
 
 namespace {
 
-struct CliRun {
-    int code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
-};
+using edgesim::test::CliRun;
 
 CliRun run(const std::string& args) {
-    // One file per process: CTest runs the tests of this suite in parallel processes.
-    const std::string errFile =
-        ::testing::TempDir() + "edgesim_cli_stderr_" + std::to_string(getpid()) + ".txt";
-    const std::string cmd = std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
-    CliRun r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) {
-        return r;
-    }
-    std::array<char, 4096> buf{};
-    size_t n = 0;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    const int status = pclose(pipe);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (FILE* f = fopen(errFile.c_str(), "r")) {
-        while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) {
-            r.err.append(buf.data(), n);
-        }
-        fclose(f);
-    }
-    std::remove(errFile.c_str());
-    return r;
+    return edgesim::test::runCli(args);
 }
 
 const std::string kOnnx = EDGESIM_TEST_DIR "/data/onnx/";

@@ -38,6 +38,8 @@ public:
     TempDir& operator=(const TempDir&) = delete;
 
     const std::filesystem::path& path() const { return path_; }
+    /// Path of `rel` below the directory (not created).
+    std::string file(const std::string& rel) const { return (path_ / rel).string(); }
 
     /// Writes `content` to `rel` below the directory (creating parent directories) and
     /// returns the file's path.

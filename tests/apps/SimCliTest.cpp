@@ -1,0 +1,569 @@
+// The simulating subcommands (`simulate`, `validate`, `calibrate`) of the edgesim binary as a
+// user runs them: exit codes, JSON/CSV/table outputs, HDF5 and trace files, error messages.
+#include "explorer/results/ResultsFile.h"
+
+#include "tests/util/CliRun.h"
+#include "tests/util/TestUtil.h"
+
+#include <gtest/gtest.h>
+// GCC 12 at -O2 reports a null dereference inside nlohmann::json's string conversion as
+// inlined here (a false positive in the library header); keep our own warnings on.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <nlohmann/json.hpp>
+#pragma GCC diagnostic pop
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using edgesim::test::CliRun;
+
+CliRun run(const std::string& args) {
+    return edgesim::test::runCli(args);
+}
+
+using edgesim::test::TempDir;
+
+std::string readText(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string lastLine(const std::string& text) {
+    std::string t = text;
+    while (!t.empty() && t.back() == '\n') {
+        t.pop_back();
+    }
+    const auto nl = t.rfind('\n');
+    return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        if (!l.empty()) {
+            out.push_back(l);
+        }
+    }
+    return out;
+}
+
+const std::string kKws = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws";
+const std::string kCalibrationCsv = EDGESIM_SOURCE_DIR "/../shared/data/silicon/calibration.csv";
+constexpr int64_t kKwsMacs = 2'656'768; // shared/data/mlperf_tiny_models.md
+
+nlohmann::json simulateJson(const std::string& args) {
+    const CliRun r = run(args + " --format json");
+    EXPECT_EQ(r.code, 0) << args << "\n" << r.err;
+    return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+}
+
+bool isHex64(const std::string& s) {
+    return std::regex_match(s, std::regex("[0-9a-f]{64}"));
+}
+
+// ---------------------------------------------------------------------------------- simulate
+
+TEST(SimCli, SimulateKwsJson) {
+    const nlohmann::json j = simulateJson(kKws);
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["status"], "ok");
+    EXPECT_EQ(j["platform"], "nucleo-l4r5zi");
+    EXPECT_EQ(j["stack"], "tflm-2.3");
+    EXPECT_EQ(j["network"], "mlperf_tiny/kws");
+    EXPECT_EQ(j["strategy"], "inference");
+    EXPECT_EQ(j["fidelity"], "tlm");
+    const auto cycles = j["latency_cycles"].get<int64_t>();
+    const auto clockHz = j["operating_point"]["clock_hz"].get<double>();
+    EXPECT_GT(cycles, 0);
+    EXPECT_DOUBLE_EQ(clockHz, 120e6); // the board's default operating point
+    EXPECT_NEAR(j["latency_s"].get<double>(), static_cast<double>(cycles) / clockHz,
+                1e-12 * static_cast<double>(cycles));
+    EXPECT_GT(j["energy_j"].get<double>(), 0.0);
+    EXPECT_GT(j["peak_ram_bytes"].get<int64_t>(), 0);
+    EXPECT_GT(j["flash_bytes"].get<int64_t>(), 0);
+    EXPECT_EQ(j["macs"].get<int64_t>(), kKwsMacs);
+
+    ASSERT_TRUE(j["layers"].is_array());
+    ASSERT_FALSE(j["layers"].empty());
+    int64_t sum = 0;
+    int64_t macs = 0;
+    for (const auto& l : j["layers"]) {
+        sum += l["cycles"].get<int64_t>();
+        macs += l["macs"].get<int64_t>();
+        EXPECT_EQ(l["cycles"].get<int64_t>(),
+                  l["end_cycle"].get<int64_t>() - l["start_cycle"].get<int64_t>())
+            << l["name"];
+    }
+    EXPECT_EQ(sum, cycles);
+    EXPECT_EQ(macs, kKwsMacs);
+    EXPECT_EQ(j["layers"].back()["end_cycle"].get<int64_t>(), cycles);
+
+    EXPECT_TRUE(isHex64(j["provenance"]["config_sha256"].get<std::string>()))
+        << j["provenance"]["config_sha256"];
+    EXPECT_FALSE(j["provenance"]["edgesim_version"].get<std::string>().empty());
+    EXPECT_FALSE(j["provenance"]["created_utc"].get<std::string>().empty());
+}
+
+TEST(SimCli, SimulateRepeatReportsHostTime) {
+    const nlohmann::json j = simulateJson(kKws + " --repeat 3");
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["repeat"], 3);
+    ASSERT_TRUE(j.contains("host_us_per_sim_median"));
+    EXPECT_GT(j["host_us_per_sim_median"].get<double>(), 0.0);
+    EXPECT_FALSE(simulateJson(kKws).contains("host_us_per_sim_median"));
+}
+
+TEST(SimCli, SimulateFidelityBothOnMcuHasNoGap) {
+    const nlohmann::json j = simulateJson(kKws + " --fidelity both");
+    ASSERT_FALSE(j.is_null());
+    ASSERT_TRUE(j.contains("analytical"));
+    // A single initiator has no contention: the closed form equals the TLM model.
+    EXPECT_EQ(j["analytical"]["gap_pct"].get<double>(), 0.0);
+    EXPECT_EQ(j["analytical"]["latency_cycles"], j["latency_cycles"]);
+    EXPECT_GT(j["analytical"]["energy_j"].get<double>(), 0.0);
+}
+
+TEST(SimCli, SimulateOperatingPointOverrides) {
+    const nlohmann::json base = simulateJson(kKws);
+    const nlohmann::json slow = simulateJson(kKws + " --clock-mhz 80");
+    ASSERT_FALSE(base.is_null());
+    ASSERT_FALSE(slow.is_null());
+    EXPECT_DOUBLE_EQ(slow["operating_point"]["clock_hz"].get<double>(), 8e7);
+    EXPECT_GT(slow["latency_s"].get<double>(), base["latency_s"].get<double>());
+    EXPECT_NEAR(slow["latency_s"].get<double>(), slow["latency_cycles"].get<double>() / 8e7,
+                1e-12 * slow["latency_cycles"].get<double>());
+    // The overrides are part of what the result depends on.
+    EXPECT_NE(slow["provenance"]["config_sha256"], base["provenance"]["config_sha256"]);
+
+    const CliRun fast = run(kKws + " --clock-mhz 500");
+    EXPECT_EQ(fast.code, 2) << fast.out;
+    EXPECT_NE(fast.err.find("--clock-mhz"), std::string::npos) << fast.err;
+    EXPECT_TRUE(fast.out.empty()) << fast.out;
+    const CliRun volts = run(kKws + " --voltage-v 9");
+    EXPECT_EQ(volts.code, 2) << volts.out;
+    EXPECT_NE(volts.err.find("--voltage-v"), std::string::npos) << volts.err;
+    EXPECT_TRUE(volts.out.empty()) << volts.out;
+}
+
+TEST(SimCli, SimulateCsvAndTable) {
+    const nlohmann::json j = simulateJson(kKws);
+    ASSERT_FALSE(j.is_null());
+    const CliRun csv = run(kKws + " --format csv");
+    ASSERT_EQ(csv.code, 0) << csv.err;
+    const auto rows = lines(csv.out);
+    ASSERT_EQ(rows.size(), j["layers"].size() + 1) << csv.out;
+    EXPECT_EQ(rows[0].rfind("#,name,op,engine,start_cycle,cycles,macs,", 0), 0U) << rows[0];
+    for (std::size_t i = 0; i < j["layers"].size(); ++i) {
+        const std::string prefix = std::to_string(i) + "," +
+                                   j["layers"][i]["name"].get<std::string>() + "," +
+                                   j["layers"][i]["op"].get<std::string>() + ",";
+        EXPECT_EQ(rows[i + 1].rfind(prefix, 0), 0U) << rows[i + 1];
+    }
+
+    const CliRun table = run(kKws);
+    ASSERT_EQ(table.code, 0) << table.err;
+    EXPECT_TRUE(std::regex_search(table.out, std::regex(R"((^|\n)latency: [0-9,]+ cycles)")))
+        << table.out;
+    EXPECT_TRUE(std::regex_search(table.out, std::regex(R"((^|\n)energy: )"))) << table.out;
+    EXPECT_NE(table.out.find("status: ok"), std::string::npos) << table.out;
+}
+
+TEST(SimCli, SimulateWritesHdf5AndTrace) {
+    TempDir dir;
+    const std::string h5 = dir.file("run.h5");
+    const std::string trace = dir.file("timeline.json");
+    const nlohmann::json j = simulateJson(kKws + " --out " + h5 + " --trace " + trace);
+    ASSERT_FALSE(j.is_null());
+    const auto layers = j["layers"].size();
+
+    ASSERT_TRUE(fs::exists(h5));
+    EXPECT_FALSE(fs::exists(h5 + ".tmp"));
+    EXPECT_EQ(edgesim::explorer::countRows(h5, "runs"), 1);
+    EXPECT_EQ(edgesim::explorer::countRows(h5, "layers"), static_cast<int64_t>(layers));
+    EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "network"),
+              std::vector<std::string>{"mlperf_tiny/kws"});
+    EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "status"),
+              std::vector<std::string>{"ok"});
+    EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "latency_cycles"),
+              std::vector<int64_t>{j["latency_cycles"].get<int64_t>()});
+    EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "macs"), std::vector<int64_t>{kKwsMacs});
+    const auto names = edgesim::explorer::readStringColumn(h5, "layers", "layer_name");
+    ASSERT_EQ(names.size(), layers);
+    for (std::size_t i = 0; i < layers; ++i) {
+        EXPECT_EQ(names[i], j["layers"][i]["name"]);
+    }
+
+    ASSERT_TRUE(fs::exists(trace));
+    const auto t = nlohmann::json::parse(readText(trace), nullptr, false);
+    ASSERT_FALSE(t.is_discarded()) << "trace is not valid JSON";
+    ASSERT_TRUE(t["traceEvents"].is_array());
+    for (const auto& l : j["layers"]) {
+        int found = 0;
+        for (const auto& e : t["traceEvents"]) {
+            if (e.value("ph", "") == "X" && e.value("name", "") == l["name"].get<std::string>()) {
+                ++found;
+            }
+        }
+        EXPECT_EQ(found, 1) << "X events for layer " << l["name"];
+    }
+}
+
+TEST(SimCli, SimulateOutIntoMissingDirectory) {
+    TempDir dir;
+    const std::string h5 = dir.file("no/such/dir/run.h5");
+    const CliRun r = run(kKws + " --out " + h5);
+    EXPECT_EQ(r.code, 2) << r.out;
+    EXPECT_NE(r.err.find(dir.file("no/such/dir/")), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(h5));
+    EXPECT_FALSE(fs::exists(h5 + ".tmp"));
+    EXPECT_TRUE(r.out.empty()) << r.out;
+
+    const std::string trace = dir.file("no/such/dir/t.json");
+    const CliRun t = run(kKws + " --trace " + trace);
+    EXPECT_EQ(t.code, 2) << t.out;
+    EXPECT_NE(t.err.find("--trace"), std::string::npos) << t.err;
+    EXPECT_FALSE(fs::exists(trace));
+}
+
+TEST(SimCli, SimulateIsDeterministic) {
+    nlohmann::json a = simulateJson(kKws + " --fidelity both");
+    nlohmann::json b = simulateJson(kKws + " --fidelity both");
+    ASSERT_FALSE(a.is_null());
+    ASSERT_FALSE(b.is_null());
+    a["provenance"].erase("created_utc");
+    b["provenance"].erase("created_utc");
+    EXPECT_EQ(a, b) << nlohmann::json::diff(a, b).dump(2);
+}
+
+TEST(SimCli, SimulateBadInputExitsTwoNamingTheField) {
+    TempDir dir;
+    // A platform config given as a path, with a syntax error on line 5.
+    std::string platform =
+        readText(EDGESIM_SOURCE_DIR "/configs/platforms/nucleo-l4r5zi.textproto");
+    ASSERT_FALSE(platform.empty());
+    std::size_t pos = 0;
+    for (int line = 1; line < 5; ++line) {
+        pos = platform.find('\n', pos) + 1;
+    }
+    platform.insert(pos, "this is not { valid\n");
+    const std::string bad = dir.write("broken_platform.textproto", platform);
+
+    struct Case {
+        std::string args;
+        std::vector<std::string> parts;
+    };
+    const std::vector<Case> cases = {
+        {"simulate -p no-such-board -s tflm-2.3 -n mlperf_tiny/kws",
+         {"--platform", "no-such-board"}},
+        {"simulate -p nucleo-l4r5zi -s no-such-stack -n mlperf_tiny/kws",
+         {"--stack", "no-such-stack"}},
+        {"simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/nope",
+         {"--network", "mlperf_tiny/nope"}},
+        {kKws + " --strategy no-such-strategy", {"--strategy", "no-such-strategy"}},
+        {"simulate -p " + bad + " -s tflm-2.3 -n mlperf_tiny/kws", {"broken_platform.textproto:5"}},
+        {kKws + " --batch 0", {"--batch"}},
+        {kKws + " --format xml", {"--format"}},
+        {"simulate -s tflm-2.3 -n mlperf_tiny/kws", {"--platform"}},
+    };
+    for (const auto& c : cases) {
+        const CliRun r = run(c.args);
+        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+        for (const auto& part : c.parts) {
+            EXPECT_NE(r.err.find(part), std::string::npos) << c.args << "\n" << r.err;
+        }
+        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
+    }
+}
+
+TEST(SimCli, SimulateNetworkThatDoesNotFit) {
+    TempDir dir;
+    // 600 KB of activations (one int8 vector): more than any single SRAM of the L4R5 (the
+    // largest, sram3, holds 384 KiB), while its 600 KB of weights fit the 2 MB flash.
+    const std::string net = dir.write("too_big.textproto", R"(name: "too_big"
+activation_dtype: INT8
+weight_dtype: INT8
+bias_dtype: INT32
+inputs { name: "x" shape: [600000] }
+layers { name: "fc" dense { units: 1 } }
+)");
+    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + net;
+    const nlohmann::json j = simulateJson(args);
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["status"], "does_not_fit");
+    ASSERT_TRUE(j.contains("reason"));
+    EXPECT_NE(j["reason"].get<std::string>().find("RAM"), std::string::npos) << j["reason"];
+    EXPECT_GT(j["peak_ram_bytes"].get<int64_t>(), 600000);
+
+    const CliRun table = run(args);
+    EXPECT_EQ(table.code, 0) << table.err;
+    EXPECT_NE(table.out.find("status: does_not_fit"), std::string::npos) << table.out;
+}
+
+// ---------------------------------------------------------------------------------- validate
+
+TEST(SimCli, ValidateCalibrationCsv) {
+    ASSERT_TRUE(fs::exists(kCalibrationCsv)) << kCalibrationCsv;
+    const CliRun r = run("validate -m " + kCalibrationCsv);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string last = lastLine(r.out);
+    EXPECT_TRUE(std::regex_match(
+        last,
+        std::regex(R"(^validate: \d+ rows, MAPE \d+\.\d%, median \d+\.\d%, tau -?\d\.\d\d$)")))
+        << last;
+    // gap9-evk has no config yet: its rows are reported as skipped, not fatal.
+    EXPECT_TRUE(std::regex_search(
+        r.out, std::regex(R"((^|\n)skipped [^\n]*calibration\.csv:\d+: [^\n]*gap9-evk)")))
+        << r.out;
+}
+
+TEST(SimCli, ValidateJsonRowsAndSkipped) {
+    const CliRun r = run("validate -m " + kCalibrationCsv + " --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    // Count the data rows of the CSV, and those of gap9-evk.
+    std::size_t dataRows = 0;
+    std::size_t gap9Rows = 0;
+    const auto csv = lines(readText(kCalibrationCsv));
+    for (std::size_t i = 1; i < csv.size(); ++i) {
+        ++dataRows;
+        gap9Rows += csv[i].rfind("gap9-evk,", 0) == 0 ? 1 : 0;
+    }
+    ASSERT_GT(gap9Rows, 0U);
+    ASSERT_TRUE(j["rows"].is_array());
+    ASSERT_TRUE(j["skipped"].is_array());
+    EXPECT_EQ(j["rows"].size() + j["skipped"].size(), dataRows);
+    EXPECT_EQ(j["skipped"].size(), gap9Rows);
+    for (const auto& s : j["skipped"]) {
+        EXPECT_NE(s["reason"].get<std::string>().find("gap9-evk"), std::string::npos) << s;
+        EXPECT_GT(s["line"].get<int>(), 1);
+    }
+    for (const auto& row : j["rows"]) {
+        EXPECT_NE(row["platform"], "gap9-evk");
+        ASSERT_TRUE(row["error_pct"].is_number()) << row;
+        ASSERT_TRUE(row["predicted"].is_number()) << row;
+        const double measured = row["measured"].get<double>();
+        const double predicted = row["predicted"].get<double>();
+        EXPECT_GT(predicted, 0.0) << row;
+        EXPECT_NEAR(row["error_pct"].get<double>(), 100.0 * (predicted - measured) / measured, 1e-6)
+            << row;
+    }
+    EXPECT_EQ(j["overall"]["rows"].get<std::size_t>(), j["rows"].size());
+    EXPECT_TRUE(
+        std::regex_match(j["summary"].get<std::string>(), std::regex(R"(validate: \d+ rows, .*)")));
+}
+
+TEST(SimCli, ValidateClockColumnOverridesTheOperatingPoint) {
+    TempDir dir;
+    const std::string csv =
+        dir.write("clock.csv",
+                  "platform,stack,network,strategy,metric,value,unit,clock_mhz,source\n"
+                  "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9174,ms,120,test\n"
+                  "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9174,ms,80,test\n"
+                  "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9174,ms,,test\n");
+    const CliRun r = run("validate -m " + csv + " --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["rows"].size(), 3U) << r.out;
+    const double at120 = j["rows"][0]["predicted"].get<double>();
+    const double at80 = j["rows"][1]["predicted"].get<double>();
+    const double atDefault = j["rows"][2]["predicted"].get<double>();
+    EXPECT_NE(at120, at80);
+    EXPECT_GT(at80, at120);             // same work at a slower clock
+    EXPECT_DOUBLE_EQ(atDefault, at120); // empty = the board's default (120 MHz)
+    // And it agrees with `simulate` at the same operating point (ms).
+    const nlohmann::json s = simulateJson(kKws + " --clock-mhz 80");
+    ASSERT_FALSE(s.is_null());
+    EXPECT_NEAR(at80, 1e3 * s["latency_s"].get<double>(), 1e-9 * at80);
+}
+
+TEST(SimCli, ValidateMalformedCsvExitsTwoNamingTheFile) {
+    TempDir dir;
+    const std::string missing = dir.write(
+        "missing_column.csv", "platform,stack,network,strategy,value,unit,source\n"
+                              "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,181.9,ms,test\n");
+    const std::string nonNumeric =
+        dir.write("non_numeric.csv",
+                  "platform,stack,network,strategy,metric,value,unit,source\n"
+                  "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,fast,ms,test\n");
+    struct Case {
+        std::string file;
+        std::vector<std::string> parts;
+    };
+    for (const Case& c : {Case{missing, {"missing_column.csv", "metric"}},
+                          Case{nonNumeric, {"non_numeric.csv:2", "value", "fast"}},
+                          Case{dir.file("absent.csv"), {"absent.csv"}}}) {
+        const CliRun r = run("validate -m " + c.file);
+        EXPECT_EQ(r.code, 2) << c.file << "\n" << r.out;
+        for (const auto& part : c.parts) {
+            EXPECT_NE(r.err.find(part), std::string::npos) << c.file << "\n" << r.err;
+        }
+        EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+}
+
+TEST(SimCli, ValidateWritesHdf5Report) {
+    TempDir dir;
+    const std::string h5 = dir.file("report.h5");
+    const CliRun r = run("validate -m " + kCalibrationCsv + " --format json --out " + h5);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(fs::exists(h5));
+    EXPECT_FALSE(fs::exists(h5 + ".tmp"));
+    EXPECT_EQ(edgesim::explorer::countRows(h5, "validation"),
+              static_cast<int64_t>(j["rows"].size()));
+    const auto platforms = edgesim::explorer::readStringColumn(h5, "validation", "platform");
+    ASSERT_EQ(platforms.size(), j["rows"].size());
+    for (std::size_t i = 0; i < platforms.size(); ++i) {
+        EXPECT_EQ(platforms[i], j["rows"][i]["platform"]);
+    }
+}
+
+// --------------------------------------------------------------------------------- calibrate
+
+const std::string kFit =
+    "'stack/tflm-2.3:kernels[conv2d,depthwise_conv2d,temporal_conv,dense].cycles_per_mac'";
+
+/// A copy of the source tree's configs, so that --write does not touch them.
+std::string copyConfigs(const TempDir& dir) {
+    const std::string configs = dir.file("configs");
+    fs::copy(EDGESIM_SOURCE_DIR "/configs", configs, fs::copy_options::recursive);
+    return configs;
+}
+
+/// The tflm-2.3 latency rows of calibration.csv with their values scaled by `factor`.
+std::string scaledTflmLatencyCsv(const TempDir& dir, double factor) {
+    const auto csv = lines(readText(kCalibrationCsv));
+    if (csv.empty() || csv[0].rfind("platform,stack,network,strategy,metric,value,unit,", 0) != 0) {
+        ADD_FAILURE() << kCalibrationCsv << ": unexpected header";
+        return {};
+    }
+    std::string out = csv[0] + "\n";
+    int kept = 0;
+    for (std::size_t i = 1; i < csv.size(); ++i) {
+        std::vector<std::string> cells;
+        std::stringstream ss(csv[i]);
+        for (std::string cell; std::getline(ss, cell, ',');) {
+            cells.push_back(cell);
+        }
+        if (cells.size() < 7 || cells[1] != "tflm-2.3" || cells[4] != "latency") {
+            continue;
+        }
+        cells[5] = std::to_string(std::stod(cells[5]) * factor);
+        std::string row;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            row += (c ? "," : "") + cells[c];
+        }
+        if (csv[i].back() == ',') {
+            row += ","; // std::getline drops a trailing empty cell
+        }
+        out += row + "\n";
+        ++kept;
+    }
+    EXPECT_EQ(kept, 2); // ic and kws on the NUCLEO-L4R5ZI
+    return dir.write("tflm_latency_x1.2.csv", out);
+}
+
+TEST(SimCli, CalibrateWritesFittedValuesIntoTheConfigs) {
+    TempDir dir;
+    const std::string configs = copyConfigs(dir);
+    const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
+    const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
+    const std::string original = readText(stackFile);
+    const std::string simulate = "--config-dir " + configs + " " + kKws;
+
+    const nlohmann::json before = simulateJson(simulate);
+    ASSERT_FALSE(before.is_null());
+    const CliRun c =
+        run("--config-dir " + configs + " calibrate -m " + csv + " --fit " + kFit + " --write");
+    ASSERT_EQ(c.code, 0) << c.err << c.out;
+    EXPECT_NE(c.out.find("written to the configs"), std::string::npos) << c.out;
+
+    const std::string written = readText(stackFile);
+    EXPECT_NE(written, original);
+    EXPECT_NE(written.find("calibrated from " + csv), std::string::npos) << written;
+    // The source tree's configs are untouched.
+    EXPECT_EQ(readText(EDGESIM_SOURCE_DIR "/configs/stacks/tflm-2.3.textproto").find(csv),
+              std::string::npos);
+
+    const nlohmann::json after = simulateJson(simulate);
+    ASSERT_FALSE(after.is_null());
+    EXPECT_EQ(after["status"], "ok");
+    const double ratio = after["latency_s"].get<double>() / before["latency_s"].get<double>();
+    EXPECT_GT(ratio, 1.0);
+    EXPECT_NEAR(ratio, 1.2, 0.12) << "latency " << before["latency_s"] << " -> "
+                                  << after["latency_s"];
+    EXPECT_NE(after["provenance"]["config_sha256"], before["provenance"]["config_sha256"]);
+}
+
+TEST(SimCli, CalibrateWithoutWriteLeavesTheConfigs) {
+    TempDir dir;
+    const std::string configs = copyConfigs(dir);
+    const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
+    const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
+    const std::string original = readText(stackFile);
+    const CliRun c = run("--config-dir " + configs + " calibrate -m " + csv + " --fit " + kFit +
+                         " --format json");
+    ASSERT_EQ(c.code, 0) << c.err;
+    const auto j = nlohmann::json::parse(c.out);
+    EXPECT_EQ(j["written"], false);
+    EXPECT_EQ(j["rows"], 2);
+    EXPECT_LT(j["rms_log_error_after"].get<double>(), j["rms_log_error_before"].get<double>());
+    ASSERT_EQ(j["parameters"].size(), 4U); // four kernels share one scale
+    for (const auto& p : j["parameters"]) {
+        EXPECT_NEAR(p["scale"].get<double>(), 1.2, 0.12) << p;
+        EXPECT_EQ(p["scale"], j["parameters"][0]["scale"]);
+    }
+    EXPECT_EQ(readText(stackFile), original);
+}
+
+TEST(SimCli, CalibrateBadFitExitsTwo) {
+    TempDir dir;
+    const std::string configs = copyConfigs(dir);
+    const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
+    const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
+    const std::string original = readText(stackFile);
+    struct Case {
+        std::string fit;
+        std::vector<std::string> parts;
+    };
+    const std::vector<Case> cases = {
+        {"no-colon-or-slash", {"--fit", "no-colon-or-slash"}},
+        {"board/tflm-2.3:overhead_cycles", {"--fit", "board"}},
+        {"stack/no-such-stack:kernels[conv2d].cycles_per_mac", {"--fit", "no-such-stack"}},
+        {"stack/tflm-2.3:kernels[conv2d].no_such_field", {"tflm-2.3.textproto", "no_such_field"}},
+        {"stack/tflm-2.3:no_such_field", {"tflm-2.3.textproto", "no_such_field"}},
+        {"stack/tflm-2.3:kernels[no_such_op].cycles_per_mac", {"no_such_op"}},
+        {"stack/tflm-2.3:name", {"tflm-2.3.textproto", "name"}},
+    };
+    for (const auto& c : cases) {
+        const CliRun r = run("--config-dir " + configs + " calibrate -m " + csv + " --fit '" +
+                             c.fit + "' --write");
+        EXPECT_EQ(r.code, 2) << c.fit << "\n" << r.err;
+        for (const auto& part : c.parts) {
+            EXPECT_NE(r.err.find(part), std::string::npos) << c.fit << "\n" << r.err;
+        }
+        EXPECT_TRUE(r.out.empty()) << c.fit << "\n" << r.out;
+    }
+    const CliRun none = run("--config-dir " + configs + " calibrate -m " + csv);
+    EXPECT_EQ(none.code, 2);
+    EXPECT_NE(none.err.find("--fit"), std::string::npos) << none.err;
+    EXPECT_EQ(readText(stackFile), original);
+}
+
+} // namespace

@@ -1,0 +1,212 @@
+// The TLM components below the Simulator: DMA channels copying through a bus whose
+// arbitration is per slave (MATRIX) or for the whole bus (SHARED), and the core engine's
+// traffic as the memories and the bus count it. Each test elaborates its own PlatformModel
+// in a fresh SimContext and runs it to completion.
+//
+// DMA timing on tests/sim/data/dma-bus.textproto (32-bit zero-wait SRAMs, 32-bit bus with
+// a 1-cycle latency, 16-byte bursts): a burst reads 16 B (1 latency + 4 beats = 5 cycles)
+// then writes them (5 cycles), so one channel alone moves 16 B per 10 cycles.
+#include "common/ConfigPaths.h"
+#include "platforms/PlatformCatalog.h"
+#include "sim/analytical/AnalyticalEvaluator.h"
+#include "sim/kernel/SimContext.h"
+#include "sim/model/Program.h"
+#include "sim/tlm/PlatformModel.h"
+#include "workloads/schedule/Schedule.h"
+#include "workloads/spec/NetworkSpecLoader.h"
+
+#include <gtest/gtest.h>
+#include <systemc>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+namespace ps = edgesim::platforms::spec;
+using edgesim::sim::DmaChannelStats;
+using edgesim::sim::PlatformModel;
+using edgesim::sim::Program;
+using edgesim::sim::SimContext;
+
+edgesim::ConfigPaths configPaths() {
+    const char* env = std::getenv("EDGESIM_CONFIG_DIR");
+    return edgesim::ConfigPaths(env != nullptr && *env != '\0'
+                                    ? std::string(env)
+                                    : std::string(EDGESIM_SOURCE_DIR "/configs"));
+}
+
+std::string testData(const std::string& file) {
+    return std::string(EDGESIM_TEST_DIR) + "/sim/data/" + file;
+}
+
+ps::PlatformSpec dmaPlatform(ps::Arbitration arbitration) {
+    auto p = edgesim::platforms::loadPlatform(testData("dma-bus.textproto"), configPaths());
+    p.mutable_buses(0)->set_arbitration(arbitration);
+    return p;
+}
+
+/// Timing of every memory and bus of `platform` at its default operating point.
+Program timingOf(const ps::PlatformSpec& platform,
+                 const edgesim::workloads::Schedule& schedule = {},
+                 const ps::StackSpec& stack = {}) {
+    return edgesim::sim::bindProgram(schedule, platform, stack,
+                                     edgesim::sim::resolveOperatingPoint(platform, {}, "test"));
+}
+
+constexpr int kA = 0; // memory indices in dma-bus.textproto
+constexpr int kB = 1;
+constexpr int kC = 2;
+constexpr int kD = 3;
+
+TEST(DmaTest, OneChannelMovesSixteenBytesPerTenCycles) {
+    SimContext ctx;
+    const auto platform = dmaPlatform(ps::MATRIX);
+    PlatformModel model(platform);
+    model.prepare(timingOf(platform), nullptr);
+    model.dma(0).enqueue(0, {kA, kB, 1024});
+    sc_core::sc_start();
+    // 1024 / 16 = 64 bursts * (5 + 5) cycles.
+    const DmaChannelStats& s = model.dma(0).stats(0);
+    EXPECT_EQ(s.firstCycle, 0U);
+    EXPECT_EQ(s.lastCycle, 640U);
+    EXPECT_EQ(s.bytes, 1024);
+    EXPECT_EQ(s.transfers, 1);
+    EXPECT_EQ(model.dma(0).stats(1).transfers, 0);
+    EXPECT_EQ(model.memory(kA).bytesRead(), 1024);
+    EXPECT_EQ(model.memory(kA).transactions(), 64U);
+    EXPECT_EQ(model.memory(kB).bytesWritten(), 1024);
+    EXPECT_EQ(model.memory(kB).bytesRead(), 0);
+    EXPECT_EQ(model.bus(0).transactions(), 128U);
+    EXPECT_EQ(model.bus(0).beats(), 512U); // 2 * 1024 / 4
+    EXPECT_EQ(model.bus(0).waitCycles(), 0U);
+}
+
+TEST(DmaTest, ShortLastBurstCostsOnlyItsBeats) {
+    SimContext ctx;
+    const auto platform = dmaPlatform(ps::MATRIX);
+    PlatformModel model(platform);
+    model.prepare(timingOf(platform), nullptr);
+    model.dma(0).enqueue(0, {kA, kB, 1000});
+    sc_core::sc_start();
+    // 62 full bursts (992 B) * 10 cycles + an 8-byte burst: 2 * (1 + 2 beats) = 6.
+    EXPECT_EQ(model.dma(0).stats(0).lastCycle, 626U);
+    EXPECT_EQ(model.memory(kB).bytesWritten(), 1000);
+}
+
+TEST(DmaTest, TransfersQueuedOnOneChannelRunBackToBack) {
+    SimContext ctx;
+    const auto platform = dmaPlatform(ps::MATRIX);
+    PlatformModel model(platform);
+    model.prepare(timingOf(platform), nullptr);
+    model.dma(0).enqueue(0, {kA, kB, 1024});
+    model.dma(0).enqueue(0, {kC, kA, 1024});
+    sc_core::sc_start();
+    const DmaChannelStats& s = model.dma(0).stats(0);
+    EXPECT_EQ(s.firstCycle, 0U);
+    EXPECT_EQ(s.lastCycle, 1280U);
+    EXPECT_EQ(s.transfers, 2);
+    EXPECT_EQ(s.bytes, 2048);
+}
+
+/// Runs two concurrent 1024-byte copies (channel 0: a -> b, channel 1: `src1` -> `dst1`)
+/// and returns the channels' end cycles, earliest first.
+std::pair<uint64_t, uint64_t> runPair(ps::Arbitration arbitration, int src1, int dst1,
+                                      uint64_t* waitCycles) {
+    SimContext ctx;
+    const auto platform = dmaPlatform(arbitration);
+    PlatformModel model(platform);
+    model.prepare(timingOf(platform), nullptr);
+    model.dma(0).enqueue(0, {kA, kB, 1024});
+    model.dma(0).enqueue(1, {src1, dst1, 1024});
+    sc_core::sc_start();
+    const DmaChannelStats& s0 = model.dma(0).stats(0);
+    const DmaChannelStats& s1 = model.dma(0).stats(1);
+    EXPECT_EQ(s0.firstCycle, 0U);
+    EXPECT_EQ(s1.firstCycle, 0U);
+    EXPECT_EQ(s0.bytes, 1024);
+    EXPECT_EQ(s1.bytes, 1024);
+    EXPECT_EQ(model.bus(0).transactions(), 256U);
+    EXPECT_EQ(model.bus(0).beats(), 1024U);
+    *waitCycles = model.bus(0).waitCycles();
+    return {std::min(s0.lastCycle, s1.lastCycle), std::max(s0.lastCycle, s1.lastCycle)};
+}
+
+TEST(DmaTest, SharedBusSerialisesTwoChannels) {
+    // One transaction at a time: the two channels' 256 transactions of 5 cycles fill the bus
+    // back to back, 1280 cycles, twice one channel alone. After the first, every
+    // transaction waits 5 cycles for the other channel's: 255 * 5 = 1275 cycles of waiting.
+    // Order: R0 [0,5] R1 [5,10] W0 [10,15] W1 [15,20] ...: channel 0 ends 5 cycles earlier.
+    uint64_t wait = 0;
+    const auto [first, last] = runPair(ps::SHARED, kC, kD, &wait);
+    EXPECT_EQ(last, 1280U);
+    EXPECT_EQ(first, 1275U);
+    EXPECT_EQ(wait, 1275U);
+}
+
+TEST(DmaTest, MatrixOverlapsChannelsOnDifferentSlaves) {
+    // a -> b and c -> d touch four different slave ports: both take 640 cycles, as alone.
+    uint64_t wait = 0;
+    const auto [first, last] = runPair(ps::MATRIX, kC, kD, &wait);
+    EXPECT_EQ(first, 640U);
+    EXPECT_EQ(last, 640U);
+    EXPECT_EQ(wait, 0U);
+}
+
+TEST(DmaTest, MatrixContendsOnlyForTheCommonSlave) {
+    // a -> b and a -> c share the source port a. The second reader waits once (5 cycles),
+    // then the channels interleave: one reads a while the other writes its destination.
+    // R0 a [0,5] R1 a [5,10]; W0 b [5,10]; R0 a [10,15] W1 c [10,15]; ... ends 640 and 645.
+    uint64_t wait = 0;
+    const auto [first, last] = runPair(ps::MATRIX, kA, kC, &wait);
+    EXPECT_EQ(first, 640U);
+    EXPECT_EQ(last, 645U);
+    EXPECT_EQ(wait, 5U);
+}
+
+// The core engine's traffic as the memories and the bus see it: the closed-form dense layer
+// of SimulatorTest (input [256] -> dense 64 on m4-flash with the dense test stack).
+TEST(CoreEngineTest, MemoriesAndBusSeeTheTrafficTheResultReports) {
+    const auto platform =
+        edgesim::platforms::loadPlatform(testData("m4-flash.textproto"), configPaths());
+    const auto stack =
+        edgesim::platforms::loadStack(testData("dense-stack.textproto"), configPaths());
+    const auto schedule = edgesim::workloads::lowerInference(
+        edgesim::workloads::parseNetworkText("name: \"test/dense\"\n"
+                                             "inputs { name: \"x\" shape: [256] }\n"
+                                             "layers { name: \"fc\" dense { units: 64 } }\n",
+                                             "<test network>"));
+    const Program program = timingOf(platform, schedule, stack);
+    ASSERT_EQ(program.status, edgesim::sim::Status::Ok) << program.reason;
+
+    SimContext ctx;
+    PlatformModel model(platform);
+    uint64_t previousEnd = 0;
+    for (int run = 0; run < 2; ++run) { // statistics reset between runs
+        SCOPED_TRACE(run);
+        auto result = edgesim::sim::makeResult(program, edgesim::sim::Fidelity::Tlm);
+        model.run(program, result, nullptr);
+        // 33508 compute + 6240 flash stall (see SimulatorTest).
+        EXPECT_EQ(result.latencyCycles, 39748U);
+        EXPECT_EQ(model.core(0).startCycle(), previousEnd);
+        EXPECT_EQ(model.core(0).endCycle(), previousEnd + 39748U);
+        previousEnd = model.core(0).endCycle();
+        // flash: one 16640-byte read; sram: one 16384-byte read, one 64-byte write.
+        EXPECT_EQ(model.memory(0).bytesRead(), 16640);
+        EXPECT_EQ(model.memory(0).bytesRead(), result.bytesRead[0]);
+        EXPECT_EQ(model.memory(0).transactions(), 1U);
+        EXPECT_EQ(model.memory(1).bytesRead(), 16384);
+        EXPECT_EQ(model.memory(1).bytesWritten(), 64);
+        EXPECT_EQ(model.memory(1).bytesRead(), result.bytesRead[1]);
+        EXPECT_EQ(model.memory(1).bytesWritten(), result.bytesWritten[1]);
+        EXPECT_EQ(model.memory(1).transactions(), 2U);
+        // Beats: 16640 / 4 + 16384 / 4 + 64 / 4 = 4160 + 4096 + 16. The write queues behind
+        // the read on the SRAM port for 4096 cycles.
+        EXPECT_EQ(model.bus(0).transactions(), 3U);
+        EXPECT_EQ(model.bus(0).beats(), 8272U);
+        EXPECT_EQ(model.bus(0).waitCycles(), 4096U);
+    }
+}
+
+} // namespace
