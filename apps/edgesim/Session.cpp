@@ -6,6 +6,10 @@
 #include "platforms/PlatformCatalog.h"
 #include "workloads/Strategy.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <tuple>
+
 namespace edgesim::app {
 
 void checkStrategy(const std::string& strategy, const std::string& field) {
@@ -64,6 +68,30 @@ std::optional<double> Session::predict(const analysis::Measurement& m, sim::Fide
                             sim::toString(fidelity);
     auto it = results_.find(key);
     if (it == results_.end()) {
+        // Look names up without exceptions first: under AddressSanitizer, an exception thrown
+        // after SystemC has switched coroutine stacks is reported as a stack error.
+        const auto known = [this](const std::string& kind, const std::string& name) {
+            if (hasSuffix(name, ".textproto") || hasSuffix(name, ".onnx")) {
+                std::error_code ec;
+                return std::filesystem::is_regular_file(name, ec);
+            }
+            const auto names = paths_.list(kind);
+            return std::find(names.begin(), names.end(), name) != names.end();
+        };
+        for (const auto& [kind, field, name] :
+             {std::tuple<std::string, std::string, std::string>{"platforms", "platform",
+                                                                m.platform},
+              {"stacks", "stack", m.stack},
+              {"networks", "network", m.network}}) {
+            if (!known(kind, name)) {
+                why = field + ": unknown " + field + " '" + name + "'";
+                return std::nullopt;
+            }
+        }
+        if (!workloads::isKnownStrategy(m.strategy)) {
+            why = "strategy: unknown or not yet lowered strategy '" + m.strategy + "'";
+            return std::nullopt;
+        }
         try {
             auto& t = target(m.platform, m.stack, "platform", "stack");
             const auto& net = network(m.network, m.strategy, 1, "network");
@@ -74,6 +102,11 @@ std::optional<double> Session::predict(const analysis::Measurement& m, sim::Fide
                 ro.operatingPoint.clockHz = *m.clockMhz * 1e6;
             }
             ro.operatingPoint.voltageV = m.voltageV;
+            if (auto d = sim::checkOperatingPoint(t.simulator->platform(), ro.operatingPoint,
+                                                  ro.source)) {
+                why = d->field + ": " + d->reason;
+                return std::nullopt;
+            }
             it = results_.emplace(key, t.simulator->run(net.schedule, ro)).first;
         } catch (const InputError& e) {
             if (e.diagnostics().empty()) {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -264,6 +265,17 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
     if (o.batch < 1) {
         throw InputError("<command line>", "--batch", "the batch size must be >= 1");
+    }
+    // Output locations are checked before simulating: fail fast, never after a long run.
+    for (const auto& [path, field] : {std::pair{o.out, "--out"}, std::pair{o.trace, "--trace"}}) {
+        if (path.empty()) {
+            continue;
+        }
+        const auto parent = std::filesystem::absolute(path).parent_path();
+        std::error_code ec;
+        if (!std::filesystem::is_directory(parent, ec)) {
+            throw InputError(path, field, "the directory " + parent.string() + " does not exist");
+        }
     }
     Session session(g);
     auto& target = session.target(o.platform, o.stack);

@@ -6,6 +6,17 @@
 
 namespace edgesim::sim {
 
+namespace {
+std::optional<Diagnostic> problem(const std::string& file, const std::string& field,
+                                  const std::string& reason) {
+    Diagnostic d;
+    d.file = file;
+    d.field = field;
+    d.reason = reason;
+    return d;
+}
+} // namespace
+
 int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz) {
     if (memory.read_wait_states_by_clock_size() == 0) {
         return memory.read_wait_states();
@@ -18,9 +29,10 @@ int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz) 
     return -1;
 }
 
-ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec& platform,
-                                             const OperatingPointOverride& override,
-                                             const std::string& source) {
+std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpec& platform,
+                                              const OperatingPointOverride& override,
+                                              const std::string& source,
+                                              ResolvedOperatingPoint* resolved) {
     const platforms::spec::OperatingPoint* base = &platform.operating_points(0);
     for (const auto& op : platform.operating_points()) {
         if (op.name() == platform.default_operating_point()) {
@@ -33,7 +45,7 @@ ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec
     }
     if (override.clockHz) {
         if (!(*override.clockHz > 0)) {
-            throw InputError(source, "--clock-mhz", "the clock must be > 0");
+            return problem(source, "--clock-mhz", "the clock must be > 0");
         }
         r.clockHz = *override.clockHz;
     }
@@ -42,14 +54,14 @@ ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec
         const double lo = platform.min_voltage_v();
         const double hi = platform.max_voltage_v();
         if (!(r.voltageV > 0) || (hi > 0 && (r.voltageV < lo || r.voltageV > hi))) {
-            throw InputError(source, "--voltage-v",
+            return problem(source, "--voltage-v",
                              fmt::format("{:g} V is outside the supply range [{:g}, {:g}] V of {}",
                                          r.voltageV, lo, hi, platform.name()));
         }
     }
     for (const auto& core : platform.cores()) {
         if (r.clockHz > core.max_clock_hz()) {
-            throw InputError(source, override.clockHz ? "--clock-mhz" : "operating_points",
+            return problem(source, override.clockHz ? "--clock-mhz" : "operating_points",
                              fmt::format("{:g} MHz is above the {:g} MHz maximum of core '{}' "
                                          "on {}",
                                          r.clockHz / 1e6, core.max_clock_hz() / 1e6, core.name(),
@@ -59,12 +71,25 @@ ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec
     for (const auto& m : platform.memories()) {
         if (readWaitStatesAt(m, r.clockHz) < 0) {
             const auto& last = m.read_wait_states_by_clock(m.read_wait_states_by_clock_size() - 1);
-            throw InputError(source, override.clockHz ? "--clock-mhz" : "operating_points",
+            return problem(source, override.clockHz ? "--clock-mhz" : "operating_points",
                              fmt::format("{:g} MHz is above the {:g} MHz limit of the wait-state "
                                          "table of memory '{}' on {}",
                                          r.clockHz / 1e6, last.max_clock_hz() / 1e6, m.name(),
                                          platform.name()));
         }
+    }
+    if (resolved != nullptr) {
+        *resolved = r;
+    }
+    return std::nullopt;
+}
+
+ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec& platform,
+                                             const OperatingPointOverride& override,
+                                             const std::string& source) {
+    ResolvedOperatingPoint r;
+    if (auto d = checkOperatingPoint(platform, override, source, &r)) {
+        throw InputError(d->file, d->field, d->reason);
     }
     return r;
 }

@@ -3,6 +3,7 @@
 // flash wait-state tables, supply range). Pure functions over the platform spec.
 #pragma once
 
+#include "common/Diagnostics.h"
 #include "platforms/spec/platform.pb.h"
 
 #include <optional>
@@ -27,6 +28,13 @@ struct ResolvedOperatingPoint {
 ResolvedOperatingPoint resolveOperatingPoint(const platforms::spec::PlatformSpec& platform,
                                              const OperatingPointOverride& override,
                                              const std::string& source);
+
+/// The same checks without throwing (for callers that skip bad rows in a loop): the problem,
+/// or nullopt and the resolved point in `resolved` (may be null).
+std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpec& platform,
+                                              const OperatingPointOverride& override,
+                                              const std::string& source,
+                                              ResolvedOperatingPoint* resolved = nullptr);
 
 /// Read wait states of `memory` at `clockHz` (its table if it has one, else its fixed value);
 /// -1 when the clock is above the table.
