@@ -16,10 +16,11 @@ struct Simulator::Model {
 };
 
 Simulator::Simulator(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack)
-    : platform_(std::move(platform)), stack_(std::move(stack)) {
+    : platform_(std::move(platform)), stack_(std::move(stack)),
+      stackIndex_(std::make_unique<StackIndex>(stack_)) {
     // Placement reachability does not depend on the network: check it now.
     const ResolvedOperatingPoint op = resolveOperatingPoint(platform_, {}, platform_.name());
-    bindProgram(workloads::Schedule{}, platform_, stack_, op);
+    bindProgram(workloads::Schedule{}, platform_, stack_, *stackIndex_, op);
 }
 
 namespace {
@@ -57,6 +58,7 @@ void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
     }
     platform_ = std::move(platform);
     stack_ = std::move(stack);
+    stackIndex_ = std::make_unique<StackIndex>(stack_);
 }
 
 Simulator::~Simulator() {
@@ -70,7 +72,7 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
     const auto begin = std::chrono::steady_clock::now();
     const ResolvedOperatingPoint op =
         resolveOperatingPoint(platform_, options.operatingPoint, options.source);
-    const Program program = bindProgram(schedule, platform_, stack_, op);
+    const Program program = bindProgram(schedule, platform_, stack_, *stackIndex_, op);
     SimResult result = makeResult(program, options.fidelity);
     result.platform = platform_.name();
     result.stack = stack_.name();

@@ -48,6 +48,7 @@ private:
     struct Model;
     platforms::spec::PlatformSpec platform_;
     platforms::spec::StackSpec stack_;
+    std::unique_ptr<StackIndex> stackIndex_;  ///< of stack_, rebuilt by reconfigure()
     std::unique_ptr<Model> model_;  ///< elaborated on the first TLM run
 };
 

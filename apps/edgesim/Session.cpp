@@ -78,12 +78,16 @@ std::optional<double> Session::predict(const analysis::Measurement& m, sim::Fide
             const auto names = paths_.list(kind);
             return std::find(names.begin(), names.end(), name) != names.end();
         };
+        // Only names not loaded yet need the lookup (calibration re-predicts every row per
+        // evaluation: no directory listing there).
+        const bool loaded = targets_.count(m.platform + "|" + m.stack) != 0 &&
+                            networks_.count(m.network + "|" + m.strategy + "|1") != 0;
         for (const auto& [kind, field, name] :
              {std::tuple<std::string, std::string, std::string>{"platforms", "platform",
                                                                 m.platform},
               {"stacks", "stack", m.stack},
               {"networks", "network", m.network}}) {
-            if (!known(kind, name)) {
+            if (!loaded && !known(kind, name)) {
                 why = field + ": unknown " + field + " '" + name + "'";
                 return std::nullopt;
             }

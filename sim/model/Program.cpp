@@ -29,15 +29,6 @@ bool isCacheable(ps::MemoryKind k) {
     return k == ps::FLASH || k == ps::EXTERNAL_FLASH || k == ps::EXTERNAL_RAM;
 }
 
-/// The stack's kernel table keyed by "op/dtype".
-std::map<std::string, const ps::KernelSpec*> kernelTable(const ps::StackSpec& stack) {
-    std::map<std::string, const ps::KernelSpec*> t;
-    for (const auto& k : stack.kernels()) {
-        t[k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype())] = &k;
-    }
-    return t;
-}
-
 std::string kernelDtype(const Kernel& k) {
     if (k.op == workloads::OpKind::Quantize || k.op == workloads::OpKind::Dequantize) {
         return "int8";
@@ -108,8 +99,26 @@ const char* toString(Status s) {
     return "?";
 }
 
+StackIndex::StackIndex(const ps::StackSpec& stack)
+    : freeOps(stack.free_ops().begin(), stack.free_ops().end()) {
+    for (const auto& k : stack.kernels()) {
+        kernels[{k.op(), k.dtype().empty() ? "int8" : k.dtype()}] = &k;
+    }
+}
+
+const ps::KernelSpec* StackIndex::find(const std::string& op, const std::string& dtype) const {
+    const auto it = kernels.find({op, dtype});
+    return it == kernels.end() ? nullptr : it->second;
+}
+
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
                     const ps::StackSpec& stack, const ResolvedOperatingPoint& op) {
+    return bindProgram(schedule, platform, stack, StackIndex(stack), op);
+}
+
+Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
+                    const ps::StackSpec& stack, const StackIndex& index,
+                    const ResolvedOperatingPoint& op) {
     Program prog;
     prog.operatingPoint = op;
     prog.core = 0;
@@ -172,26 +181,24 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     runtime.computeCycles = cycles(stack.per_inference_overhead_cycles());
     prog.kernels.push_back(runtime);
 
-    const auto table = kernelTable(stack);
-    const std::set<std::string> freeOps(stack.free_ops().begin(), stack.free_ops().end());
     const auto& wmem = platform.memories(prog.weightsMemory);
     const int64_t cacheBytes =
         wmem.cache_bytes() + (isCacheable(wmem.kind()) ? core.dcache_bytes() : 0);
     int64_t scratchBytes = 0;
     for (const Kernel& k : schedule.kernels) {
         const std::string opName(workloads::toString(k.op));
-        if (freeOps.count(opName) != 0) {
+        if (index.isFree(opName)) {
             continue;
         }
         const std::string dtype = kernelDtype(k);
-        const auto it = table.find(opName + "/" + dtype);
-        if (it == table.end()) {
+        const ps::KernelSpec* spec = index.find(opName, dtype);
+        if (spec == nullptr) {
             prog.status = Status::Unsupported;
             prog.reason = fmt::format("layer '{}' ({} on {}) has no kernel in stack '{}'", k.name,
                                       opName, dtype, stack.name());
             return prog;
         }
-        const ps::KernelSpec& ks = *it->second;
+        const ps::KernelSpec& ks = *spec;
         const double cpm = core.has_dsp_simd() || ks.scalar_cycles_per_mac() == 0
                                ? ks.cycles_per_mac()
                                : ks.scalar_cycles_per_mac();

@@ -10,6 +10,8 @@
 #include "workloads/schedule/Schedule.h"
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,11 +85,27 @@ struct Program {
     int activationsMemory = 0;
 };
 
+/// A stack's kernel table indexed for lookup (built once per stack, not per simulation).
+struct StackIndex {
+    explicit StackIndex(const platforms::spec::StackSpec& stack);
+    /// Kernel for `op` on `dtype`, null if the stack has none.
+    const platforms::spec::KernelSpec* find(const std::string& op, const std::string& dtype) const;
+    bool isFree(const std::string& op) const { return freeOps.count(op) != 0; }
+
+    std::map<std::pair<std::string, std::string>, const platforms::spec::KernelSpec*> kernels;
+    std::set<std::string> freeOps;
+};
+
 /// Binds `schedule` to the hardware. Never throws for a network that does not fit or has an
 /// operator the stack lacks: the Program's status says so. Throws InputError only for an
 /// inconsistent platform/stack pair (e.g. the core cannot reach the weights memory).
 Program bindProgram(const workloads::Schedule& schedule,
                     const platforms::spec::PlatformSpec& platform,
                     const platforms::spec::StackSpec& stack, const ResolvedOperatingPoint& op);
+/// The same with the stack already indexed (`index` must be built from `stack`).
+Program bindProgram(const workloads::Schedule& schedule,
+                    const platforms::spec::PlatformSpec& platform,
+                    const platforms::spec::StackSpec& stack, const StackIndex& index,
+                    const ResolvedOperatingPoint& op);
 
 } // namespace edgesim::sim

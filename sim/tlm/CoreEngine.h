@@ -31,7 +31,6 @@ public:
     /// Runs `program` from the next delta cycle on, writing start/end cycles into `layers`
     /// (one per program kernel, as makeResult builds them). Both must outlive the run.
     void start(const Program& program, std::vector<LayerResult>& layers, SimObserver* observer);
-    bool busy() const { return program_ != nullptr; }
     /// Cycle at which the last run started and ended.
     uint64_t startCycle() const { return startCycle_; }
     uint64_t endCycle() const { return endCycle_; }

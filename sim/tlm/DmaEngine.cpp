@@ -1,6 +1,6 @@
 #include "sim/tlm/DmaEngine.h"
 
-#include "sim/tlm/Time.h"
+#include "sim/tlm/Burst.h"
 
 #define SC_INCLUDE_DYNAMIC_PROCESSES  // NOLINT: sc_spawn
 #include <systemc>
@@ -38,20 +38,7 @@ void DmaEngine::resetStats() {
 }
 
 uint64_t DmaEngine::burst(int memory, int64_t bytes, bool write) {
-    payload_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    payload_.set_address(memoryAddress(memory));
-    payload_.set_data_ptr(scratch_.data());
-    payload_.set_data_length(static_cast<unsigned int>(bytes));
-    payload_.set_streaming_width(static_cast<unsigned int>(bytes));
-    payload_.set_byte_enable_ptr(nullptr);
-    payload_.set_dmi_allowed(false);
-    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    socket->b_transport(payload_, delay);
-    if (payload_.is_response_error()) {
-        SC_REPORT_ERROR(name(), "transfer to an unmapped memory");
-    }
-    return timeToCycles(delay);
+    return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, 0, name());
 }
 
 void DmaEngine::runChannel(int index) {
