@@ -3,11 +3,14 @@
 #include "analysis/Measurements.h"
 
 #include "common/Diagnostics.h"
+#include "common/TextProto.h"
 
 #include "tests/util/TestUtil.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include <string>
 #include <vector>
@@ -19,7 +22,7 @@ using test::onLine;
 using ::testing::HasSubstr;
 
 constexpr const char* kCalibrationCsv =
-    EDGESIM_SOURCE_DIR "/../shared/data/silicon/calibration.csv";
+    EDGESIM_TEST_DIR "/data/silicon/calibration.csv";
 constexpr const char* kHeader =
     "platform,stack,network,strategy,metric,value,unit,clock_mhz,voltage_v,source\n";
 
@@ -29,6 +32,15 @@ InputError parseErrors(const std::string& text, const std::string& file = "m.csv
 }
 
 // ---------------------------------------------------------------- the real calibration file
+
+TEST(MeasurementsTest, FixtureCopyMatchesShared) {
+    // tests/data/silicon/calibration.csv must stay a copy of the shared original.
+    const std::string shared = EDGESIM_SOURCE_DIR "/../shared/data/silicon/calibration.csv";
+    if (!std::filesystem::exists(shared)) {
+        GTEST_SKIP() << "no shared/ beside the repository";
+    }
+    EXPECT_EQ(readFile(kCalibrationCsv), readFile(shared));
+}
 
 TEST(MeasurementsTest, LoadsCalibrationFile) {
     const auto ms = loadMeasurements(kCalibrationCsv);

@@ -64,7 +64,7 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 const std::string kKws = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws";
-const std::string kCalibrationCsv = EDGESIM_SOURCE_DIR "/../shared/data/silicon/calibration.csv";
+const std::string kCalibrationCsv = EDGESIM_TEST_DIR "/data/silicon/calibration.csv";
 constexpr int64_t kKwsMacs = 2'656'768; // shared/data/mlperf_tiny_models.md
 
 nlohmann::json simulateJson(const std::string& args) {
