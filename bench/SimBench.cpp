@@ -1,4 +1,6 @@
-// Host cost of one simulated MLPerf Tiny inference on a Cortex-M platform, the figure a NAS
+// Host cost of one simulated MLPerf Tiny inference on a Cortex-M platform or an accelerator
+// SoC (with the layer-to-engine mapping fixed, as a NAS loop that searches networks does; the
+// mapper's own cost is measured separately), the figure a NAS
 // loop pays per query once the network is lowered: bind the schedule to the platform and
 // stack, run it (TLM: through the elaborated SystemC model; analytical: closed form), and
 // account energy. The platform is elaborated once, outside the timed loop.
@@ -44,6 +46,53 @@ void bmSimulate(benchmark::State& state, const char* platform, const char* stack
     state.counters["latency_ms"] = sim.run(schedule, options).latencyS * 1e3;
 }
 
+void bmSimulateMapped(benchmark::State& state, const char* platform, const char* stack,
+                      const char* network, Fidelity fidelity) {
+    const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
+    const auto net = edgesim::workloads::loadNetwork(network, paths);
+    const auto schedule = edgesim::workloads::lowerInference(net.network);
+    auto& sim = simulator(platform, stack);
+    edgesim::sim::RunOptions options;
+    options.fidelity = fidelity;
+    const edgesim::sim::Mapping mapping = sim.mappingFor(schedule, options);
+    options.mapping = &mapping;
+    for (auto _ : state) {
+        auto result = sim.run(schedule, options);
+        benchmark::DoNotOptimize(result.latencyCycles);
+    }
+    const auto last = sim.run(schedule, options);
+    state.counters["latency_ms"] = last.latencyS * 1e3;
+    state.counters["tiles"] = [&] {
+        double n = 0;
+        for (const auto& l : last.layers) {
+            n += l.tiles;
+        }
+        return n;
+    }();
+}
+
+/// The stack's default mapper (greedy-latency on the accelerator SoCs) for one network.
+void bmMapper(benchmark::State& state, const char* platform, const char* stack,
+              const char* network) {
+    const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
+    const auto net = edgesim::workloads::loadNetwork(network, paths);
+    const auto schedule = edgesim::workloads::lowerInference(net.network);
+    auto& sim = simulator(platform, stack);
+    for (auto _ : state) {
+        auto mapping = sim.mappingFor(schedule, {});
+        benchmark::DoNotOptimize(mapping.kernels.size());
+    }
+}
+
+#define EDGESIM_SOC_BENCH(name, platform, stack, network)                                    \
+    BENCHMARK_CAPTURE(bmSimulateMapped, name##_tlm, platform, stack, network, Fidelity::Tlm) \
+        ->Unit(benchmark::kMicrosecond);                                                     \
+    BENCHMARK_CAPTURE(bmSimulateMapped, name##_analytical, platform, stack, network,         \
+                      Fidelity::Analytical)                                                  \
+        ->Unit(benchmark::kMicrosecond);                                                     \
+    BENCHMARK_CAPTURE(bmMapper, name##_mapper, platform, stack, network)                     \
+        ->Unit(benchmark::kMicrosecond)
+
 #define EDGESIM_SIM_BENCH(name, platform, stack, network)                                    \
     BENCHMARK_CAPTURE(bmSimulate, name##_tlm, platform, stack, network, Fidelity::Tlm)       \
         ->Unit(benchmark::kMicrosecond);                                                     \
@@ -57,6 +106,13 @@ EDGESIM_SIM_BENCH(l4r5_tflm_ic, "nucleo-l4r5zi", "tflm-2.3", "mlperf_tiny/ic");
 EDGESIM_SIM_BENCH(l4r5_tflm_ad, "nucleo-l4r5zi", "tflm-2.3", "mlperf_tiny/ad");
 EDGESIM_SIM_BENCH(h7a3_xcube_vww, "nucleo-h7a3zi-q", "x-cube-ai-7.3", "mlperf_tiny/vww");
 EDGESIM_SIM_BENCH(g0b1_cmsis_kws, "nucleo-g0b1re", "tflm-cmsis-nn", "mlperf_tiny/kws");
+EDGESIM_SOC_BENCH(u55_vela_kws, "corstone-300-ethos-u55", "vela", "mlperf_tiny/kws");
+EDGESIM_SOC_BENCH(u55_vela_vww, "corstone-300-ethos-u55", "vela", "mlperf_tiny/vww");
+EDGESIM_SOC_BENCH(u55_vela_ic, "corstone-300-ethos-u55", "vela", "mlperf_tiny/ic");
+EDGESIM_SOC_BENCH(n6_stedge_vww, "stm32n6570-dk", "stedge-ai", "mlperf_tiny/vww");
+EDGESIM_SOC_BENCH(gap9_flow_ic, "gap9-evk", "gap-flow", "mlperf_tiny/ic");
+EDGESIM_SOC_BENCH(gap8_flow_vww, "gap8", "gap-flow", "mlperf_tiny/vww");
+EDGESIM_SOC_BENCH(diana_htvm_ic, "diana", "htvm", "mlperf_tiny/ic");
 
 } // namespace
 

@@ -70,14 +70,29 @@ bool isNumeric(const pb::FieldDescriptor* f) {
     }
 }
 
-/// Key of a repeated message element: its `name`, else its `op` field.
+/// Key of a repeated message element: its `name`, else its `op` field, qualified as
+/// "<engine>/<op>" when the element has a non-empty `engine` field (a stack's kernels for an
+/// accelerator; host kernels keep the plain op).
 std::string keyOf(const pb::Message& m) {
-    for (const char* k : {"name", "op"}) {
-        const auto* f = m.GetDescriptor()->FindFieldByName(k);
-        if (f != nullptr && f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING &&
-            !f->is_repeated()) {
-            return m.GetReflection()->GetString(m, f);
+    const auto stringField = [&m](const char* name, std::string& value) {
+        const auto* f = m.GetDescriptor()->FindFieldByName(name);
+        if (f == nullptr || f->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING ||
+            f->is_repeated()) {
+            return false;
         }
+        value = m.GetReflection()->GetString(m, f);
+        return true;
+    };
+    std::string key;
+    if (stringField("name", key)) {
+        return key;
+    }
+    if (stringField("op", key)) {
+        std::string engine;
+        if (stringField("engine", engine) && !engine.empty()) {
+            return engine + "/" + key;
+        }
+        return key;
     }
     return {};
 }

@@ -5,8 +5,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <set>
+#include <utility>
+#include <vector>
 
 namespace edgesim::platforms {
 
@@ -42,6 +47,366 @@ const std::set<std::string>& knownOps() {
         return s;
     }();
     return kOps;
+}
+
+const std::set<std::string>& knownMappers() {
+    static const std::set<std::string> kMappers = {"host-only", "greedy-latency",
+                                                   "greedy-energy", "exhaustive"};
+    return kMappers;
+}
+
+void requireNonNegative(const google::protobuf::Message& m, const FieldCursor& at,
+                        std::initializer_list<std::pair<const char*, double>> fields) {
+    for (const auto& [field, value] : fields) {
+        if (value < 0) {
+            at.error(m, field, "must be >= 0");
+        }
+    }
+}
+
+/// The memories a platform's masters reach: the slaves of each master's own bus, then of the
+/// buses its bridges forward to (transitively; bridges are directional).
+class Reach {
+public:
+    explicit Reach(const spec::PlatformSpec& p) : p_(p) {
+        for (int b = 0; b < p.buses_size(); ++b) {
+            busIndex_[p.buses(b).name()] = b;
+            for (const auto& m : p.buses(b).masters()) {
+                masterBus_.emplace(m, b);
+            }
+        }
+        for (const auto& d : p.dmas()) {
+            dmaReach_.push_back(memoriesOf(d.name()));
+        }
+    }
+
+    /// Memories `master` reaches through its bus and bridges.
+    std::set<std::string> memoriesOf(const std::string& master) const {
+        std::set<std::string> out;
+        const auto it = masterBus_.find(master);
+        if (it == masterBus_.end()) {
+            return out;
+        }
+        std::set<int> seen;
+        std::vector<int> stack{it->second};
+        while (!stack.empty()) {
+            const int b = stack.back();
+            stack.pop_back();
+            if (!seen.insert(b).second) {
+                continue;
+            }
+            const auto& bus = p_.buses(b);
+            out.insert(bus.slaves().begin(), bus.slaves().end());
+            for (const auto& bridge : bus.bridges()) {
+                if (const auto bi = busIndex_.find(bridge); bi != busIndex_.end()) {
+                    stack.push_back(bi->second);
+                }
+            }
+        }
+        return out;
+    }
+
+    /// True when a chain of DMAs moves data from memory `from` to memory `to` (each hop by
+    /// a DMA reaching both ends), as the simulator stages tiles (e.g. L3 -> L2 -> L1).
+    bool dmaChain(const std::string& from, const std::string& to) const {
+        std::set<std::string> seen{from};
+        std::vector<std::string> frontier{from};
+        while (!frontier.empty()) {
+            const std::string m = frontier.back();
+            frontier.pop_back();
+            if (m == to) {
+                return true;
+            }
+            for (const auto& reach : dmaReach_) {
+                if (reach.count(m) == 0) {
+                    continue;
+                }
+                for (const auto& next : reach) {
+                    if (seen.insert(next).second) {
+                        frontier.push_back(next);
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+private:
+    const spec::PlatformSpec& p_;
+    std::map<std::string, int> busIndex_;
+    std::map<std::string, int> masterBus_;
+    std::vector<std::set<std::string>> dmaReach_;  ///< per DMA, in spec order
+};
+
+/// Bridges name known buses other than their own, and never form a cycle.
+void validateBridges(const spec::PlatformSpec& p, const FieldCursor& at,
+                     const std::set<std::string>& buses) {
+    std::map<std::string, int> index;
+    for (int i = 0; i < p.buses_size(); ++i) {
+        index.emplace(p.buses(i).name(), i);
+    }
+    bool valid = true;
+    for (int i = 0; i < p.buses_size(); ++i) {
+        const auto& b = p.buses(i);
+        FieldCursor c = at.child(p, "buses", i);
+        std::set<std::string> listed;
+        for (int k = 0; k < b.bridges_size(); ++k) {
+            const std::string& target = b.bridges(k);
+            if (buses.count(target) == 0) {
+                c.error(b, "bridges", "unknown bus '" + target + "'", k);
+                valid = false;
+            } else if (target == b.name()) {
+                c.error(b, "bridges", "bus '" + target + "' cannot bridge to itself", k);
+                valid = false;
+            } else if (!listed.insert(target).second) {
+                c.error(b, "bridges", "bus '" + target + "' is listed twice", k);
+            }
+        }
+    }
+    if (!valid) {
+        return;
+    }
+    // Depth-first search; an edge to a bus still on the stack closes a cycle.
+    enum class Mark { kNew, kActive, kDone };
+    std::vector<Mark> mark(static_cast<std::size_t>(p.buses_size()), Mark::kNew);
+    std::vector<int> path;
+    std::function<void(int)> visit = [&](int b) {
+        mark[static_cast<std::size_t>(b)] = Mark::kActive;
+        path.push_back(b);
+        const auto& bus = p.buses(b);
+        for (int k = 0; k < bus.bridges_size(); ++k) {
+            const auto it = index.find(bus.bridges(k));
+            if (it == index.end()) {
+                continue;
+            }
+            const int next = it->second;
+            if (mark[static_cast<std::size_t>(next)] == Mark::kActive) {
+                std::string cycle;
+                for (auto pos = std::find(path.begin(), path.end(), next); pos != path.end();
+                     ++pos) {
+                    cycle += p.buses(*pos).name() + " -> ";
+                }
+                cycle += p.buses(next).name();
+                at.child(p, "buses", b).error(bus, "bridges", "bridges form a cycle: " + cycle,
+                                              k);
+            } else if (mark[static_cast<std::size_t>(next)] == Mark::kNew) {
+                visit(next);
+            }
+        }
+        path.pop_back();
+        mark[static_cast<std::size_t>(b)] = Mark::kDone;
+    };
+    for (int b = 0; b < p.buses_size(); ++b) {
+        if (mark[static_cast<std::size_t>(b)] == Mark::kNew) {
+            visit(b);
+        }
+    }
+}
+
+void validateOpList(const google::protobuf::Message& m, const FieldCursor& at,
+                    const google::protobuf::RepeatedPtrField<std::string>& ops) {
+    if (ops.empty()) {
+        at.error(m, "ops", "an engine needs at least one op it executes");
+    }
+    std::set<std::string> seen;
+    for (int k = 0; k < ops.size(); ++k) {
+        if (knownOps().count(ops.Get(k)) == 0) {
+            at.error(m, "ops", "unknown op '" + ops.Get(k) + "'", k);
+        } else if (!seen.insert(ops.Get(k)).second) {
+            at.error(m, "ops", "op '" + ops.Get(k) + "' is listed twice", k);
+        }
+    }
+}
+
+void validateCluster(const spec::ClusterSpec& cl, const FieldCursor& at) {
+    if (cl.cores() < 1) {
+        at.error(cl, "cores", "a cluster needs at least one core");
+    }
+    if (cl.l1_banks() < 1) {
+        at.error(cl, "l1_banks", "a cluster's L1 needs at least one bank");
+    }
+    requireNonNegative(cl, at,
+                       {{"barrier_cycles", cl.barrier_cycles()},
+                        {"l1_accesses_per_cycle", cl.l1_accesses_per_cycle()}});
+}
+
+void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
+    if (npu.unroll_size() == 0) {
+        at.error(npu, "unroll", "an NPU needs at least one spatial unroll (its MAC array)");
+    }
+    std::set<int> dims;
+    for (int k = 0; k < npu.unroll_size(); ++k) {
+        const auto& u = npu.unroll(k);
+        FieldCursor c = at.child(npu, "unroll", k);
+        if (u.dim() == spec::LOOP_DIM_UNSPECIFIED) {
+            c.error(u, "dim", "missing required field");
+        } else if (!dims.insert(u.dim()).second) {
+            c.error(u, "dim", "loop dimension " + spec::LoopDim_Name(u.dim()) +
+                                  " is unrolled twice");
+        }
+        if (u.size() < 1) {
+            c.error(u, "size", "must be >= 1");
+        }
+    }
+    for (int k = 0; k < npu.throughput_size(); ++k) {
+        const auto& t = npu.throughput(k);
+        FieldCursor c = at.child(npu, "throughput", k);
+        if (t.dtype() != "int8" && t.dtype() != "fp32") {
+            c.error(t, "dtype", "unknown dtype '" + t.dtype() + "' (expected int8 or fp32)");
+        }
+        if (t.factor() <= 0) {
+            c.error(t, "factor", "must be > 0");
+        }
+    }
+    validateOpList(npu, at, npu.ops());
+    if (npu.elementwise_lanes() < 0) {
+        at.error(npu, "elementwise_lanes", "must be >= 0");
+    }
+    requireNonNegative(npu, at,
+                       {{"fill_cycles", npu.fill_cycles()},
+                        {"buffer_read_energy_pj_per_byte", npu.buffer_read_energy_pj_per_byte()}});
+}
+
+void validateAimc(const spec::AimcSpec& a, const FieldCursor& at) {
+    if (a.rows() < 1) {
+        at.error(a, "rows", "an AIMC array needs at least one row");
+    }
+    if (a.columns() < 1) {
+        at.error(a, "columns", "an AIMC array needs at least one column");
+    }
+    const double t = a.mvm_latency_s();
+    checkRange(a, at, "mvm_latency_s", t, 1e-10, 1e-5, "s",
+               t >= 1.0    ? "looks like ns; the field is in s"
+               : t > 1e-5  ? "the field is in s"
+               : t > 0     ? "below 0.1 ns; the field is in s"
+                           : "");
+    requireNonNegative(a, at,
+                       {{"program_cycles_per_row", a.program_cycles_per_row()},
+                        {"dac_energy_pj", a.dac_energy_pj()},
+                        {"adc_energy_pj", a.adc_energy_pj()},
+                        {"program_energy_pj_per_cell", a.program_energy_pj_per_cell()}});
+    if (a.weight_bits() < 1 || a.weight_bits() > 16) {
+        at.error(a, "weight_bits", "must be in [1, 16]");
+    }
+    if (a.activation_bits() < 1 || a.activation_bits() > 16) {
+        at.error(a, "activation_bits", "must be in [1, 16]");
+    }
+    validateOpList(a, at, a.ops());
+    if (a.max_pixel_unroll() < 0) {
+        at.error(a, "max_pixel_unroll", "must be >= 0 (0 = 1: one pixel per operation)");
+    }
+    if (a.min_rows_per_channel_group() < 0) {
+        at.error(a, "min_rows_per_channel_group", "must be >= 0");
+    }
+}
+
+/// Engines: unique names (also among cores, DMAs, memories and buses: the simulator names
+/// its modules and energy components after them), a config block matching the kind, and a
+/// local memory the engine's DMA reaches (the data's memories must connect to it through a
+/// chain of DMAs).
+void validateEngines(const spec::PlatformSpec& p, const FieldCursor& at,
+                     const std::set<std::string>& coresAndDmas,
+                     const std::map<std::string, int64_t>& memorySizes,
+                     const std::set<std::string>& buses, bool namesValid) {
+    std::set<std::string> dmas;
+    for (const auto& d : p.dmas()) {
+        dmas.insert(d.name());
+    }
+    const Reach reach(p);
+    std::set<std::string> engines;
+    for (int i = 0; i < p.engines_size(); ++i) {
+        const auto& e = p.engines(i);
+        FieldCursor c = at.child(p, "engines", i);
+        requireName(e, c, &engines);
+        if (!e.name().empty() && (coresAndDmas.count(e.name()) > 0 ||
+                                  memorySizes.count(e.name()) > 0 || buses.count(e.name()) > 0)) {
+            c.error(e, "name",
+                    "engine name '" + e.name() +
+                        "' is already used by a core, DMA, memory or bus");
+        }
+        static const std::map<spec::EngineKind, std::pair<spec::EngineSpec::ConfigCase,
+                                                          const char*>>
+            kBlocks = {{spec::CLUSTER, {spec::EngineSpec::kCluster, "cluster"}},
+                       {spec::NPU, {spec::EngineSpec::kNpu, "npu"}},
+                       {spec::AIMC, {spec::EngineSpec::kAimc, "aimc"}}};
+        const char* given = e.config_case() == spec::EngineSpec::kCluster ? "cluster"
+                            : e.config_case() == spec::EngineSpec::kNpu   ? "npu"
+                            : e.config_case() == spec::EngineSpec::kAimc  ? "aimc"
+                                                                          : nullptr;
+        if (e.kind() == spec::ENGINE_KIND_UNSPECIFIED) {
+            c.error(e, "kind", "missing required field (CLUSTER, NPU or AIMC)");
+        } else if (const auto it = kBlocks.find(e.kind()); it != kBlocks.end()) {
+            if (given == nullptr) {
+                c.error(e, "kind",
+                        fmt::format("kind {} needs a `{} {{ ... }}` block",
+                                    spec::EngineKind_Name(e.kind()), it->second.second));
+            } else if (e.config_case() != it->second.first) {
+                c.error(e, given,
+                        fmt::format("a `{}` block does not match kind {} (expected `{}`)", given,
+                                    spec::EngineKind_Name(e.kind()), it->second.second));
+            }
+        }
+        switch (e.config_case()) {
+        case spec::EngineSpec::kCluster:
+            validateCluster(e.cluster(), c.child(e, "cluster"));
+            break;
+        case spec::EngineSpec::kNpu:
+            validateNpu(e.npu(), c.child(e, "npu"));
+            break;
+        case spec::EngineSpec::kAimc:
+            validateAimc(e.aimc(), c.child(e, "aimc"));
+            break;
+        default:
+            break;
+        }
+        requireNonNegative(e, c,
+                           {{"busy_capacitance_pf", e.busy_capacitance_pf()},
+                            {"mac_capacitance_pf", e.mac_capacitance_pf()},
+                            {"leakage_power_w", e.leakage_power_w()},
+                            {"launch_cycles", e.launch_cycles()}});
+        if (e.reserved_local_bytes() < 0) {
+            c.error(e, "reserved_local_bytes", "must be >= 0");
+        }
+        bool linked = true;
+        const auto memory = memorySizes.find(e.local_memory());
+        if (e.local_memory().empty()) {
+            c.error(e, "local_memory", "missing required field");
+            linked = false;
+        } else if (memory == memorySizes.end()) {
+            c.error(e, "local_memory", "unknown memory '" + e.local_memory() + "'");
+            linked = false;
+        } else if (e.reserved_local_bytes() >= memory->second) {
+            c.error(e, "reserved_local_bytes",
+                    fmt::format("reserved_local_bytes {} leaves nothing of the {} bytes of '{}'",
+                                e.reserved_local_bytes(), memory->second, e.local_memory()));
+        }
+        if (e.dma().empty()) {
+            c.error(e, "dma", "missing required field");
+            linked = false;
+        } else if (dmas.count(e.dma()) == 0) {
+            c.error(e, "dma", "unknown DMA '" + e.dma() + "'");
+            linked = false;
+        }
+        // Reachability needs valid buses and placement names (no follow-on errors).
+        if (!linked || !namesValid) {
+            continue;
+        }
+        if (reach.memoriesOf(e.dma()).count(e.local_memory()) == 0) {
+            c.error(e, "local_memory",
+                    "DMA '" + e.dma() + "' cannot reach memory '" + e.local_memory() +
+                        "' (not a slave of its bus or of a bus it bridges to)");
+            continue;
+        }
+        const auto& pl = p.placement();
+        for (const std::string& data :
+             std::set<std::string>{pl.activations_memory(), pl.weights_memory()}) {
+            if (memorySizes.count(data) > 0 && !reach.dmaChain(data, e.local_memory())) {
+                c.error(e, "dma",
+                        "no DMA (or chain of DMAs) moves data from '" + data + "' to '" +
+                            e.local_memory() + "'");
+            }
+        }
+    }
 }
 
 template <typename Spec>
@@ -106,10 +471,10 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
                        ? "looks like MHz; the field is in Hz"
                        : "");
         checkRange(core, c, "cycle_scale", core.cycle_scale(), 0.05, 20.0, "", "");
-        if (core.run_current_ua_per_mhz() < 0 || core.mac_energy_pj() < 0) {
-            c.error(core, core.mac_energy_pj() < 0 ? "mac_energy_pj" : "run_current_ua_per_mhz",
-                    "must be >= 0");
-        }
+        requireNonNegative(core, c,
+                           {{"run_current_ua_per_mhz", core.run_current_ua_per_mhz()},
+                            {"mac_energy_pj", core.mac_energy_pj()},
+                            {"idle_current_ua_per_mhz", core.idle_current_ua_per_mhz()}});
     }
     for (int i = 0; i < p.dmas_size(); ++i) {
         const auto& d = p.dmas(i);
@@ -121,15 +486,20 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         if (d.burst_bytes() <= 0) {
             c.error(d, "burst_bytes", "must be > 0");
         }
+        if (d.setup_cycles() < 0) {
+            c.error(d, "setup_cycles", "must be >= 0");
+        }
     }
     if (p.memories_size() == 0) {
         at.error(p, "memories", "a platform needs at least one memory");
     }
     std::set<std::string> memories;
+    std::map<std::string, int64_t> memorySizes;
     for (int i = 0; i < p.memories_size(); ++i) {
         const auto& m = p.memories(i);
         FieldCursor c = at.child(p, "memories", i);
         requireName(m, c, &memories);
+        memorySizes.emplace(m.name(), m.size_bytes());
         if (m.kind() == spec::MEMORY_KIND_UNSPECIFIED) {
             c.error(m, "kind", "missing required field");
         }
@@ -191,6 +561,7 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
             }
         }
     }
+    validateBridges(p, at, buses);
     // Connectivity and placement only make sense once names are valid (no follow-on errors).
     const bool namesValid = at.diagnostics().empty();
     if (p.buses_size() == 0) {
@@ -229,22 +600,27 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
     if (p.static_power_w() < 0) {
         at.error(p, "static_power_w", "must be >= 0");
     }
+    validateEngines(p, at, masters, memorySizes, buses, namesValid);
 }
 
 void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     requireName(s, at);
-    std::set<std::string> ops;
+    std::set<std::string> ops;  // engine/op/dtype: one kernel per op and type on each engine
     for (int i = 0; i < s.kernels_size(); ++i) {
         const auto& k = s.kernels(i);
         FieldCursor c = at.child(s, "kernels", i);
         if (!k.dtype().empty() && k.dtype() != "int8" && k.dtype() != "fp32") {
             c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (expected int8 or fp32)");
         }
-        const std::string key = k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype());
+        const std::string dtype = k.dtype().empty() ? "int8" : k.dtype();
+        const std::string key = k.engine() + "/" + k.op() + "/" + dtype;
         if (knownOps().count(k.op()) == 0) {
             c.error(k, "op", "unknown op '" + k.op() + "'");
         } else if (!ops.insert(key).second) {
-            c.error(k, "op", "duplicate kernel for op '" + k.op() + "'");
+            c.error(k, "op",
+                    "duplicate kernel for op '" + k.op() + "' (" + dtype + ") on " +
+                        (k.engine().empty() ? std::string("the host core")
+                                            : "engine '" + k.engine() + "'"));
         }
         if (k.cycles_per_mac() < 0 || k.scalar_cycles_per_mac() < 0 || k.overhead_cycles() < 0 ||
             k.cycles_per_output() < 0 || k.cycles_per_input() < 0 || k.cycles_per_tap() < 0 ||
@@ -253,6 +629,12 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         }
         if (k.weight_loads_per_mac() < 0 || k.weight_loads_per_mac() > 1) {
             c.error(k, "weight_loads_per_mac", "must be in [0, 1]");
+        }
+        if (k.cycles_per_tile() < 0) {
+            c.error(k, "cycles_per_tile", "must be >= 0");
+        }
+        if (k.array_efficiency() < 0 || k.array_efficiency() > 1) {
+            c.error(k, "array_efficiency", "must be in [0, 1] (0 = 1: no stalls)");
         }
     }
     for (int i = 0; i < s.free_ops_size(); ++i) {
@@ -269,6 +651,18 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     if (s.runtime_ram_bytes() < 0 || s.runtime_flash_bytes() < 0) {
         at.error(s, s.runtime_ram_bytes() < 0 ? "runtime_ram_bytes" : "runtime_flash_bytes",
                  "must be >= 0");
+    }
+    if (s.engine_buffers() < 0 || s.engine_buffers() > 2) {
+        at.error(s, "engine_buffers",
+                 fmt::format("engine_buffers {} must be 0 (default), 1 or 2", s.engine_buffers()));
+    }
+    if (!s.default_mapper().empty() && knownMappers().count(s.default_mapper()) == 0) {
+        std::string known;
+        for (const auto& m : knownMappers()) {
+            known += (known.empty() ? "" : ", ") + m;
+        }
+        at.error(s, "default_mapper",
+                 "unknown mapper '" + s.default_mapper() + "' (known: " + known + ")");
     }
 }
 

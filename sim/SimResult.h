@@ -30,9 +30,27 @@ struct LayerResult {
     int64_t macs = 0;
     std::vector<int64_t> bytesRead;     ///< per memory (SimResult::memories)
     std::vector<int64_t> bytesWritten;
+    std::vector<int64_t> dmaBytes;      ///< per memory: read + written by DMAs
     double energyJ = 0;
+    bool fallback = false;              ///< mapped to an engine lacking the op; ran on the host
+    uint64_t hostBusyCycles = 0;        ///< host core executing (its kernel or the launch)
+    std::vector<uint64_t> engineBusyCycles;  ///< per engine (SimResult::engines order)
+    uint64_t dmaCycles = 0;             ///< some DMA transfer of the layer in flight (per task)
+    uint64_t hiddenCycles = 0;          ///< of which under the engine's compute
 
     uint64_t cycles() const { return endCycle - startCycle; }
+    /// Fraction of DMA time hidden under compute (1 when the layer moved nothing).
+    double overlap() const {
+        return dmaCycles == 0 ? 1.0
+                              : static_cast<double>(hiddenCycles) / static_cast<double>(dmaCycles);
+    }
+};
+
+/// Utilisation of one engine (the host core first) over the run.
+struct EngineUsage {
+    std::string name;
+    uint64_t busyCycles = 0;
+    uint64_t idleCycles = 0;
 };
 
 struct SimResult {
@@ -58,6 +76,8 @@ struct SimResult {
     std::vector<int64_t> bytesWritten;
     std::vector<EnergyItem> energy;          ///< per component
     std::vector<LayerResult> layers;         ///< includes the runtime's own work first
+    std::vector<EngineUsage> engines;        ///< host core, then the platform's engines
+    std::string mapping;                     ///< mapping name ("host-only", a file, a mapper)
     double hostSeconds = 0;                  ///< wall time of this simulation
 };
 

@@ -3,6 +3,7 @@
 #include "sim/analytical/AnalyticalEvaluator.h"
 #include "sim/kernel/SimContext.h"
 #include "sim/model/Energy.h"
+#include "common/Diagnostics.h"
 #include "sim/tlm/PlatformModel.h"
 
 #include <chrono>
@@ -37,8 +38,14 @@ std::string structureOf(const platforms::spec::PlatformSpec& p) {
         s += "d:" + d.name() + "/" + std::to_string(d.channels()) + "/" +
              std::to_string(d.burst_bytes()) + ";";
     }
+    for (const auto& e : p.engines()) {
+        s += "e:" + e.name() + ";";
+    }
     for (const auto& b : p.buses()) {
         s += "b:" + b.name() + ";";
+        for (const auto& m : b.bridges()) {
+            s += ">" + m + ",";
+        }
         for (const auto& m : b.masters()) {
             s += m + ",";
         }
@@ -68,12 +75,40 @@ Simulator::~Simulator() {
     }
 }
 
+Mapping Simulator::mappingFor(const workloads::Schedule& schedule,
+                              const RunOptions& options) const {
+    if (options.mapping != nullptr) {
+        return *options.mapping;
+    }
+    const std::string name = !options.mapper.empty()           ? options.mapper
+                             : !stack_.default_mapper().empty() ? stack_.default_mapper()
+                                                                : "host-only";
+    if (platform_.engines_size() == 0 || name == "host-only") {
+        return hostOnlyMapping(schedule, platform_);
+    }
+    const auto mapper = makeMapper(name);
+    if (!mapper) {
+        std::string known;
+        for (const auto& n : mapperNames()) {
+            known += (known.empty() ? "" : ", ") + n;
+        }
+        throw InputError(options.source, "mapping",
+                         "unknown mapper '" + name + "' (built-in: " + known + ")");
+    }
+    const ResolvedOperatingPoint op =
+        resolveOperatingPoint(platform_, options.operatingPoint, options.source);
+    const LayerCoster coster(platform_, stack_, *stackIndex_, op);
+    return mapper->map(schedule, coster, options.mapperOptions);
+}
+
 SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& options) {
     const auto begin = std::chrono::steady_clock::now();
     const ResolvedOperatingPoint op =
         resolveOperatingPoint(platform_, options.operatingPoint, options.source);
-    const Program program = bindProgram(schedule, platform_, stack_, *stackIndex_, op);
+    const Mapping mapping = mappingFor(schedule, options);
+    const Program program = bindProgram(schedule, platform_, stack_, *stackIndex_, op, &mapping);
     SimResult result = makeResult(program, options.fidelity);
+    result.mapping = mapping.name;
     result.platform = platform_.name();
     result.stack = stack_.name();
     result.network = schedule.network;
@@ -82,11 +117,9 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
         if (options.fidelity == Fidelity::Analytical) {
             evaluateAnalytical(program, result);
             if (options.observer != nullptr) {
-                const std::string core = platform_.cores(program.core).name();
                 for (auto& layer : result.layers) {
-                    layer.engine = core;
-                    options.observer->onSpan(core, layer.name, layer.startCycle, layer.endCycle,
-                                             0);
+                    options.observer->onSpan(layer.engine, layer.name, layer.startCycle,
+                                             layer.endCycle, 0);
                 }
             }
         } else {
@@ -98,10 +131,27 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
             SimContext::Scope scope(model_->context);
             model_->platform->run(program, result, options.observer);
         }
-        for (auto& layer : result.layers) {
-            layer.engine = platform_.cores(program.core).name();
-        }
         accountEnergy(result, platform_, program);
+        EngineUsage host{platform_.cores(program.core).name(), 0, 0};
+        std::vector<EngineUsage> engines;
+        for (const auto& e : program.engines) {
+            engines.push_back({e.name, 0, 0});
+        }
+        for (const auto& layer : result.layers) {
+            host.busyCycles += layer.hostBusyCycles;
+            for (std::size_t e = 0; e < engines.size() && e < layer.engineBusyCycles.size();
+                 ++e) {
+                engines[e].busyCycles += layer.engineBusyCycles[e];
+            }
+        }
+        result.engines.push_back(host);
+        for (auto& e : engines) {
+            result.engines.push_back(e);
+        }
+        for (auto& e : result.engines) {
+            e.idleCycles = result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles
+                                                               : 0;
+        }
     }
     result.hostSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();

@@ -7,6 +7,7 @@
 #include "platforms/spec/platform.pb.h"
 #include "platforms/spec/stack.pb.h"
 #include "sim/SimResult.h"
+#include "sim/mapping/Mapper.h"
 #include "sim/trace/SimObserver.h"
 #include "workloads/schedule/Schedule.h"
 
@@ -20,6 +21,12 @@ struct RunOptions {
     OperatingPointOverride operatingPoint;
     SimObserver* observer = nullptr;  ///< TLM spans; analytical runs report kernels only
     std::string source = "<command line>";  ///< names the origin of overrides in errors
+    /// Layer-to-engine mapping (one choice per schedule kernel); null = run `mapper`.
+    const Mapping* mapping = nullptr;
+    /// Built-in mapper when `mapping` is null; empty = the stack's default_mapper, else
+    /// host-only. Unknown names throw InputError.
+    std::string mapper;
+    MapperOptions mapperOptions;
 };
 
 class Simulator {
@@ -33,13 +40,17 @@ public:
     Simulator(Simulator&&) = delete;
     Simulator& operator=(Simulator&&) = delete;
 
-    /// Simulates `schedule`. Throws InputError only for an impossible operating point.
+    /// Simulates `schedule`. Throws InputError only for an impossible operating point or an
+    /// unknown mapper name.
     SimResult run(const workloads::Schedule& schedule, const RunOptions& options = {});
 
     /// Replaces the numeric parameters of both specs (calibration, what-if sweeps) without
     /// re-elaborating: the structure (names of cores, memories, buses, DMAs) must not change
     /// (std::invalid_argument otherwise).
     void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+
+    /// The mapping `options` selects for `schedule` (what run() uses).
+    Mapping mappingFor(const workloads::Schedule& schedule, const RunOptions& options) const;
 
     const platforms::spec::PlatformSpec& platform() const { return platform_; }
     const platforms::spec::StackSpec& stack() const { return stack_; }

@@ -1,6 +1,9 @@
 #include "sim/analytical/AnalyticalEvaluator.h"
 
+#include "sim/model/Spans.h"
+
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 namespace edgesim::sim {
@@ -33,16 +36,38 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
         LayerResult l;
         l.name = job.name;
         l.op = job.op;
+        l.engine = job.engineLabel;
+        l.fallback = job.fallback;
         l.macs = job.macs;
         l.tiles = job.tiles;
         l.computeCycles = job.computeCycles;
         l.bytesRead.assign(n, 0);
         l.bytesWritten.assign(n, 0);
+        l.dmaBytes.assign(n, 0);
+        l.engineBusyCycles.assign(program.engines.size(), 0);
         for (const auto& a : job.accesses) {
             auto& slot = a.write ? l.bytesWritten : l.bytesRead;
             slot[static_cast<std::size_t>(a.memory)] += a.bytes;
-            (a.write ? r.bytesWritten : r.bytesRead)[static_cast<std::size_t>(a.memory)] +=
-                a.bytes;
+        }
+        for (const auto& task : job.tasks) {
+            const auto moved = [&](const std::vector<Hop>& route, int64_t bytes) {
+                for (const Hop& h : route) {
+                    l.bytesRead[static_cast<std::size_t>(h.from)] += bytes;
+                    l.bytesWritten[static_cast<std::size_t>(h.to)] += bytes;
+                    l.dmaBytes[static_cast<std::size_t>(h.from)] += bytes;
+                    l.dmaBytes[static_cast<std::size_t>(h.to)] += bytes;
+                }
+            };
+            for (const TileWork& t : task.plan.tiles) {
+                moved(task.weightRoute, t.weightBytes);
+                moved(task.inputRoute, t.inputBytes);
+                moved(task.outputRoute, t.outputBytes);
+                l.engineBusyCycles[static_cast<std::size_t>(task.engine)] += t.computeCycles;
+            }
+        }
+        for (std::size_t m = 0; m < n; ++m) {
+            r.bytesRead[m] += l.bytesRead[m];
+            r.bytesWritten[m] += l.bytesWritten[m];
         }
         r.layers.push_back(std::move(l));
     }
@@ -85,6 +110,76 @@ uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int ti
     return end;
 }
 
+TaskTiming evaluateTask(const Program& program, const EngineTask& task, uint64_t start) {
+    // The TLM engine's schedule without contention: loads on one channel, stores on another
+    // (the same one when the DMA has a single channel), compute in between; with double
+    // buffering the next load starts when the current one ends and a tile waits for the
+    // store of the tile two before it.
+    const auto routeCycles = [&](const std::vector<Hop>& route, int64_t bytes) {
+        uint64_t c = 0;
+        for (const Hop& h : route) {
+            c += bytes > 0 ? hopCycles(program, h, bytes) : 0;
+        }
+        return c;
+    };
+    const auto& tiles = task.plan.tiles;
+    const bool pipelined = program.buffers >= 2;
+    const bool oneChannel = task.loadChannel ==
+                            task.storeChannel;
+    std::vector<Span> dma;
+    std::vector<Span> compute;
+    uint64_t loadFree = start;
+    uint64_t storeFree = start;
+    uint64_t prevStoreEnd = start;   // store of tile i-1
+    uint64_t prev2StoreEnd = start;  // store of tile i-2
+    uint64_t loadEnd = 0;
+    uint64_t end = start;
+    const auto load = [&](std::size_t i, uint64_t at) {
+        const uint64_t c = routeCycles(task.weightRoute, tiles[i].weightBytes) +
+                           routeCycles(task.inputRoute, tiles[i].inputBytes);
+        uint64_t& free = oneChannel ? storeFree : loadFree;
+        const uint64_t b = std::max(at, free);
+        free = b + c;
+        if (c > 0) {
+            dma.emplace_back(b, b + c);
+        }
+        return b + c;
+    };
+    if (!tiles.empty()) {
+        loadEnd = load(0, start);
+    }
+    for (std::size_t i = 0; i < tiles.size(); ++i) {
+        uint64_t computeStart = loadEnd;
+        uint64_t nextLoadEnd = 0;
+        if (pipelined) {
+            if (i + 1 < tiles.size()) {
+                nextLoadEnd = load(i + 1, loadEnd);
+            }
+            computeStart = std::max(computeStart, prev2StoreEnd);
+        }
+        const uint64_t computeEnd = computeStart + tiles[i].computeCycles;
+        compute.emplace_back(computeStart, computeEnd);
+        const uint64_t sc = routeCycles(task.outputRoute, tiles[i].outputBytes);
+        const uint64_t sb = std::max(computeEnd, storeFree);
+        const uint64_t storeEnd = sc > 0 ? sb + sc : computeEnd;
+        if (sc > 0) {
+            storeFree = storeEnd;
+            dma.emplace_back(sb, storeEnd);
+        }
+        prev2StoreEnd = prevStoreEnd;
+        prevStoreEnd = std::max(prevStoreEnd, storeEnd);
+        end = std::max({end, computeEnd, prevStoreEnd});
+        if (!pipelined && i + 1 < tiles.size()) {
+            nextLoadEnd = load(i + 1, end);
+        }
+        loadEnd = nextLoadEnd;
+    }
+    TaskTiming t;
+    t.endCycle = end;
+    std::tie(t.dmaCycles, t.hiddenCycles) = coverage(dma, compute);
+    return t;
+}
+
 void evaluateAnalytical(const Program& program, SimResult& result) {
     if (program.status != Status::Ok) {
         return;
@@ -95,8 +190,20 @@ void evaluateAnalytical(const Program& program, SimResult& result) {
         const KernelJob& job = program.kernels[k];
         LayerResult& layer = result.layers[k];
         layer.startCycle = now;
-        for (int t = 0; t < job.tiles; ++t) {
-            now = ports.runTile(program, job, t, now);
+        if (!job.tasks.empty()) {
+            const uint64_t launched = now + job.computeCycles;
+            uint64_t end = launched;
+            for (const auto& task : job.tasks) {
+                const TaskTiming t = evaluateTask(program, task, launched);
+                end = std::max(end, t.endCycle);
+                layer.dmaCycles += t.dmaCycles;
+                layer.hiddenCycles += t.hiddenCycles;
+            }
+            now = end;
+        } else {
+            for (int t = 0; t < job.tiles; ++t) {
+                now = ports.runTile(program, job, t, now);
+            }
         }
         layer.endCycle = now;
     }

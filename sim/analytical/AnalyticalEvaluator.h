@@ -25,6 +25,15 @@ private:
     std::vector<uint64_t> busyUntil_;  ///< per memory port, then per shared bus
 };
 
+struct TaskTiming {
+    uint64_t endCycle = 0;
+    uint64_t dmaCycles = 0;
+    uint64_t hiddenCycles = 0;
+};
+/// One engine task started at `start`, in closed form without contention from other
+/// initiators (the TLM model adds it).
+TaskTiming evaluateTask(const Program& program, const EngineTask& task, uint64_t start);
+
 /// Runs `program` in closed form: fills start/end cycles and the latency (no energy).
 void evaluateAnalytical(const Program& program, SimResult& result);
 

@@ -1,5 +1,9 @@
 #include "sim/model/Energy.h"
 
+#include "sim/engine/EngineModel.h"
+
+#include <algorithm>
+
 namespace edgesim::sim {
 
 namespace {
@@ -18,6 +22,11 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
     std::vector<EnergyItem> memItems(nMem);
     std::vector<EnergyItem> busItems(program.buses.size());
     EnergyItem staticItem{"static", 0, 0};
+    std::vector<EnergyItem> engineItems;
+    for (const auto& e : program.engines) {
+        engineItems.push_back({e.name, 0, 0});
+    }
+    const double idleCurrent = core.idle_current_ua_per_mhz();
     for (std::size_t m = 0; m < nMem; ++m) {
         memItems[m].component = program.memories[m].name;
     }
@@ -26,14 +35,38 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
     }
 
     result.energyJ = 0;
-    for (auto& layer : result.layers) {
+    for (std::size_t k = 0; k < result.layers.size(); ++k) {
+        auto& layer = result.layers[k];
+        const KernelJob& job = program.kernels[k];
         const double cycles = static_cast<double>(layer.cycles());
         const double seconds = cycles / hz;
-        const double coreJ = (cycles * core.run_current_ua_per_mhz() * volts +
-                              static_cast<double>(layer.macs) * core.mac_energy_pj()) *
+        // The host runs its own kernels; for an offloaded one it launches, then waits.
+        const bool offloaded = !job.tasks.empty();
+        layer.hostBusyCycles =
+            offloaded ? std::min(layer.cycles(), job.computeCycles) : layer.cycles();
+        const double busy = static_cast<double>(layer.hostBusyCycles);
+        const double coreJ = (busy * core.run_current_ua_per_mhz() * volts +
+                              (cycles - busy) * idleCurrent * volts +
+                              (offloaded ? 0.0 : static_cast<double>(layer.macs)) *
+                                  core.mac_energy_pj()) *
                              kPico;
         double layerJ = coreJ;
         coreItem.dynamicJ += coreJ;
+        for (std::size_t e = 0; e < engineItems.size(); ++e) {
+            const auto& timing = program.engines[e];
+            const double dynamicJ =
+                static_cast<double>(e < layer.engineBusyCycles.size() ? layer.engineBusyCycles[e]
+                                                                      : 0) *
+                switchedEnergyJ(timing.busyCapacitancePf, volts);
+            const double leakJ = timing.leakagePowerW * seconds;
+            engineItems[e].dynamicJ += dynamicJ;
+            engineItems[e].staticJ += leakJ;
+            layerJ += dynamicJ + leakJ;
+        }
+        for (const auto& task : job.tasks) {
+            engineItems[static_cast<std::size_t>(task.engine)].dynamicJ += task.plan.eventEnergyJ;
+            layerJ += task.plan.eventEnergyJ;
+        }
         for (std::size_t m = 0; m < nMem; ++m) {
             const auto& spec = platform.memories(static_cast<int>(m));
             const double memJ =
@@ -63,6 +96,9 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
     }
     result.energy.clear();
     result.energy.push_back(coreItem);
+    for (auto& e : engineItems) {
+        result.energy.push_back(e);
+    }
     for (auto& m : memItems) {
         result.energy.push_back(m);
     }

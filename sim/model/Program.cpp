@@ -1,11 +1,14 @@
 #include "sim/model/Program.h"
 
 #include "common/Diagnostics.h"
+#include "sim/mapping/Mapping.h"
+#include "sim/model/Offload.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -102,13 +105,22 @@ const char* toString(Status s) {
 StackIndex::StackIndex(const ps::StackSpec& stack)
     : freeOps(stack.free_ops().begin(), stack.free_ops().end()) {
     for (const auto& k : stack.kernels()) {
-        kernels[{k.op(), k.dtype().empty() ? "int8" : k.dtype()}] = &k;
+        kernels[{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()}] = &k;
     }
 }
 
-const ps::KernelSpec* StackIndex::find(const std::string& op, const std::string& dtype) const {
-    const auto it = kernels.find({op, dtype});
+const ps::KernelSpec* StackIndex::find(const std::string& op, const std::string& dtype,
+                                       const std::string& engine) const {
+    const auto it = kernels.find({engine, op, dtype});
     return it == kernels.end() ? nullptr : it->second;
+}
+
+double kernelReferenceCycles(const ps::KernelSpec& ks, bool simd, double macs, double outputs,
+                             double inputs, double taps, double im2col) {
+    const double cpm =
+        simd || ks.scalar_cycles_per_mac() == 0 ? ks.cycles_per_mac() : ks.scalar_cycles_per_mac();
+    return macs * cpm + outputs * ks.cycles_per_output() + inputs * ks.cycles_per_input() +
+           taps * ks.cycles_per_tap() + im2col * ks.im2col_cycles_per_element();
 }
 
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
@@ -116,9 +128,85 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     return bindProgram(schedule, platform, stack, StackIndex(stack), op);
 }
 
+uint64_t hopCycles(const Program& program, const Hop& hop, int64_t bytes) {
+    const DmaTiming& dma = program.dmas[static_cast<std::size_t>(hop.dma)];
+    const auto access = [&](int memory, int64_t n, bool write) {
+        const auto& path = dma.busPath[static_cast<std::size_t>(memory)];
+        uint64_t cycles = program.memories[static_cast<std::size_t>(memory)].serviceCycles(n, write);
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+            cycles = program.buses[static_cast<std::size_t>(*it)].transferCycles(n, cycles);
+        }
+        return cycles;
+    };
+    // The DMA channel's two-stage pipeline: reads back to back, each write after its read
+    // and the previous write.
+    const int64_t full = bytes / dma.burstBytes;
+    const int64_t rest = bytes % dma.burstBytes;
+    const uint64_t r = full > 0 ? access(hop.from, dma.burstBytes, false) : 0;
+    const uint64_t w = full > 0 ? access(hop.to, dma.burstBytes, true) : 0;
+    uint64_t readDone = 0;
+    uint64_t writeDone = 0;
+    if (full > 0) {
+        readDone = static_cast<uint64_t>(full) * r;
+        writeDone = r + w + static_cast<uint64_t>(full - 1) * std::max(r, w);
+    }
+    if (rest > 0) {
+        readDone += access(hop.from, rest, false);
+        writeDone = std::max(readDone, writeDone) + access(hop.to, rest, true);
+    }
+    return static_cast<uint64_t>(dma.setupCycles) + std::max(readDone, writeDone);
+}
+
+std::vector<Hop> routeBetween(const Program& program, int from, int to, int preferredDma,
+                              const std::string& source) {
+    if (from == to) {
+        return {};
+    }
+    const auto reaches = [&](const DmaTiming& d, int m) {
+        return !d.busPath[static_cast<std::size_t>(m)].empty();
+    };
+    const auto& preferred = program.dmas[static_cast<std::size_t>(preferredDma)];
+    if (reaches(preferred, from) && reaches(preferred, to)) {
+        return {{preferredDma, from, to}};
+    }
+    // Breadth-first over memories; an edge is a DMA reaching both ends.
+    const std::size_t n = program.memories.size();
+    std::vector<Hop> via(n, Hop{-1, -1, -1});
+    std::vector<bool> seen(n, false);
+    std::deque<int> queue{from};
+    seen[static_cast<std::size_t>(from)] = true;
+    while (!queue.empty()) {
+        const int m = queue.front();
+        queue.pop_front();
+        for (std::size_t d = 0; d < program.dmas.size(); ++d) {
+            if (!reaches(program.dmas[d], m)) {
+                continue;
+            }
+            for (std::size_t next = 0; next < n; ++next) {
+                if (!seen[next] && reaches(program.dmas[d], static_cast<int>(next))) {
+                    seen[next] = true;
+                    via[next] = {static_cast<int>(d), m, static_cast<int>(next)};
+                    queue.push_back(static_cast<int>(next));
+                }
+            }
+        }
+    }
+    if (!seen[static_cast<std::size_t>(to)]) {
+        throw InputError(source, "dmas",
+                         fmt::format("no DMA (or chain of DMAs) moves data from '{}' to '{}'",
+                                     program.memories[static_cast<std::size_t>(from)].name,
+                                     program.memories[static_cast<std::size_t>(to)].name));
+    }
+    std::vector<Hop> route;
+    for (int m = to; m != from; m = via[static_cast<std::size_t>(m)].from) {
+        route.insert(route.begin(), via[static_cast<std::size_t>(m)]);
+    }
+    return route;
+}
+
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
                     const ps::StackSpec& stack, const StackIndex& index,
-                    const ResolvedOperatingPoint& op) {
+                    const ResolvedOperatingPoint& op, const Mapping* mapping) {
     Program prog;
     prog.operatingPoint = op;
     prog.core = 0;
@@ -155,6 +243,54 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         }
     }
 
+    // DMAs: the buses each reaches every memory through (its own bus, then bridges).
+    std::map<std::string, int> busIndex;
+    for (int b = 0; b < platform.buses_size(); ++b) {
+        busIndex[platform.buses(b).name()] = b;
+    }
+    for (const auto& d : platform.dmas()) {
+        DmaTiming t;
+        t.name = d.name();
+        t.channels = std::max(1, d.channels());
+        t.burstBytes = std::max<int64_t>(1, d.burst_bytes());
+        t.setupCycles = d.setup_cycles();
+        t.busPath.assign(prog.memories.size(), {});
+        for (int b = 0; b < platform.buses_size(); ++b) {
+            for (const auto& m : platform.buses(b).masters()) {
+                if (m == d.name()) {
+                    t.bus = b;
+                }
+            }
+        }
+        std::deque<std::vector<int>> paths;
+        if (t.bus >= 0) {
+            paths.push_back({t.bus});
+        }
+        std::set<int> visited;
+        while (!paths.empty()) {
+            const std::vector<int> path = paths.front();
+            paths.pop_front();
+            if (!visited.insert(path.back()).second) {
+                continue;
+            }
+            const auto& bus = platform.buses(path.back());
+            for (const auto& s : bus.slaves()) {
+                auto& slot = t.busPath[static_cast<std::size_t>(indexOf(platform, s))];
+                if (slot.empty()) {
+                    slot = path;
+                }
+            }
+            for (const auto& bridge : bus.bridges()) {
+                if (const auto it = busIndex.find(bridge); it != busIndex.end()) {
+                    auto next = path;
+                    next.push_back(it->second);
+                    paths.push_back(std::move(next));
+                }
+            }
+        }
+        prog.dmas.push_back(std::move(t));
+    }
+
     const auto& placement = platform.placement();
     const bool copyWeights = stack.placement().weights() == ps::COPY_TO_RAM;
     prog.activationsMemory = indexOf(platform, placement.activations_memory());
@@ -175,8 +311,13 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const auto cycles = [scale](double referenceCycles) {
         return static_cast<uint64_t>(std::llround(referenceCycles * scale));
     };
+    std::unique_ptr<Offloader> offloader;
+    if (platform.engines_size() > 0) {
+        offloader = std::make_unique<Offloader>(platform, stack, index, prog, source);
+    }
     KernelJob runtime;
     runtime.name = "(runtime)";
+    runtime.engineLabel = core.name();
     runtime.op = "runtime";
     runtime.computeCycles = cycles(stack.per_inference_overhead_cycles());
     prog.kernels.push_back(runtime);
@@ -185,33 +326,58 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const int64_t cacheBytes =
         wmem.cache_bytes() + (isCacheable(wmem.kind()) ? core.dcache_bytes() : 0);
     int64_t scratchBytes = 0;
-    for (const Kernel& k : schedule.kernels) {
+    for (std::size_t ki = 0; ki < schedule.kernels.size(); ++ki) {
+        const Kernel& k = schedule.kernels[ki];
         const std::string opName(workloads::toString(k.op));
         if (index.isFree(opName)) {
             continue;
         }
         const std::string dtype = kernelDtype(k);
+        bool fallback = false;
+        std::string fallbackWhy;
+        if (mapping != nullptr && ki < mapping->kernels.size()) {
+            const LayerChoice& choice = mapping->kernels[ki];
+            if (choice.engine != core.name() || choice.isSplit()) {
+                KernelJob job;
+                job.name = k.name;
+                job.op = opName;
+                if (offloader && offloader->offload(k, dtype, choice, job, fallbackWhy)) {
+                    for (const auto& t : job.tasks) {
+                        if (t.plan.status != Status::Ok) {
+                            prog.status = t.plan.status;
+                            prog.reason = t.plan.reason;
+                            return prog;
+                        }
+                    }
+                    prog.macs += k.macs;
+                    prog.kernels.push_back(std::move(job));
+                    continue;
+                }
+                fallback = true;
+            }
+        }
         const ps::KernelSpec* spec = index.find(opName, dtype);
         if (spec == nullptr) {
             prog.status = Status::Unsupported;
-            prog.reason = fmt::format("layer '{}' ({} on {}) has no kernel in stack '{}'", k.name,
-                                      opName, dtype, stack.name());
+            prog.reason = fmt::format("layer '{}' ({} on {}) has no kernel in stack '{}'{}",
+                                      k.name, opName, dtype, stack.name(),
+                                      fallback ? " (host fallback: " + fallbackWhy + ")" : "");
             return prog;
         }
         const ps::KernelSpec& ks = *spec;
-        const double cpm = core.has_dsp_simd() || ks.scalar_cycles_per_mac() == 0
-                               ? ks.cycles_per_mac()
-                               : ks.scalar_cycles_per_mac();
         KernelJob job;
         job.name = k.name;
         job.op = opName;
         job.macs = k.macs;
-        job.computeCycles = cycles(ks.overhead_cycles() + static_cast<double>(k.macs) * cpm +
-                                   static_cast<double>(k.outputElements) * ks.cycles_per_output() +
-                                   static_cast<double>(k.inputElements) * ks.cycles_per_input() +
-                                   static_cast<double>(k.windowTaps) * ks.cycles_per_tap() +
-                                   static_cast<double>(k.im2colElements) *
-                                       ks.im2col_cycles_per_element());
+        job.engineLabel = core.name();
+        job.fallback = fallback;
+        job.computeCycles = cycles(
+            ks.overhead_cycles() +
+            kernelReferenceCycles(ks, core.has_dsp_simd(), static_cast<double>(k.macs),
+                                  static_cast<double>(k.outputElements),
+                                  static_cast<double>(k.inputElements),
+                                  static_cast<double>(k.windowTaps),
+                                  static_cast<double>(k.im2colElements)));
         const int64_t elem = workloads::bytesPerElement(k.dtype);
         const auto loads =
             static_cast<int64_t>(std::llround(static_cast<double>(k.macs) *

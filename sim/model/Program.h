@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace edgesim::sim {
@@ -54,6 +55,45 @@ struct Access {
     bool write = false;
 };
 
+enum class Status { Ok, DoesNotFit, Unsupported };
+const char* toString(Status s);
+
+/// One tile of an engine task: the cycles it computes for and the bytes its DMA moves.
+struct TileWork {
+    uint64_t computeCycles = 0;
+    int64_t weightBytes = 0;     ///< loaded before the tile (0: still resident from the last)
+    int64_t inputBytes = 0;      ///< loaded before the tile
+    int64_t outputBytes = 0;     ///< stored after the tile
+    int64_t footprintBytes = 0;  ///< local memory of one buffer set (weights, inputs, outputs)
+};
+
+/// An engine's plan for one layer (or its channel share).
+struct EnginePlan {
+    Status status = Status::Ok;
+    std::string reason;
+    std::vector<TileWork> tiles;
+    int64_t macs = 0;
+    double eventEnergyJ = 0;  ///< engine events (MACs, conversions, programming, buffers)
+};
+
+/// One DMA copy step: memory `from` to memory `to` by DMA `dma` (indices into Program).
+struct Hop {
+    int dma = 0;
+    int from = 0;
+    int to = 0;
+};
+
+/// An engine's part of a layer: its tiles and the routes their data takes.
+struct EngineTask {
+    int engine = 0;  ///< index into Program::engines
+    EnginePlan plan;
+    std::vector<Hop> weightRoute;  ///< weights memory -> local memory (empty: no weights)
+    std::vector<Hop> inputRoute;   ///< activations memory -> local memory
+    std::vector<Hop> outputRoute;  ///< local memory -> activations memory
+    int loadChannel = 0;           ///< DMA channel of the first hop of loads
+    int storeChannel = 0;
+};
+
 struct KernelJob {
     std::string name;
     std::string op;
@@ -61,13 +101,35 @@ struct KernelJob {
     uint64_t computeCycles = 0;  ///< core cycles of the instruction stream, all tiles
     int tiles = 1;
     std::vector<Access> accesses;
+    /// Engines the layer is offloaded to (one, or two for a channel split). When non-empty,
+    /// `computeCycles` is the host's launch cost and the tasks run in parallel after it.
+    std::vector<EngineTask> tasks;
+    std::string engineLabel;  ///< "cpu", "ne16", "digital+aimc", ...
+    bool fallback = false;    ///< mapped to an engine that lacks the op; ran on the host
 
     /// Share of `total` in tile `i` (an even split, remainder to the first tiles).
     static uint64_t share(uint64_t total, int tiles, int i);
 };
 
-enum class Status { Ok, DoesNotFit, Unsupported };
-const char* toString(Status s);
+struct DmaTiming {
+    std::string name;
+    int channels = 1;
+    int64_t burstBytes = 64;
+    int setupCycles = 0;
+    int bus = -1;
+    /// Per memory: the buses a transaction crosses to reach it (own bus first, then
+    /// bridges); empty when the DMA cannot reach the memory.
+    std::vector<std::vector<int>> busPath;
+};
+
+struct EngineTiming {
+    std::string name;
+    platforms::spec::EngineKind kind = platforms::spec::ENGINE_KIND_UNSPECIFIED;
+    int localMemory = 0;
+    int dma = 0;
+    double busyCapacitancePf = 0;
+    double leakagePowerW = 0;
+};
 
 struct Program {
     Status status = Status::Ok;
@@ -83,18 +145,30 @@ struct Program {
     int64_t flashBytes = 0;
     int weightsMemory = 0;
     int activationsMemory = 0;
+    std::vector<DmaTiming> dmas;
+    std::vector<EngineTiming> engines;
+    int buffers = 2;
 };
 
 /// A stack's kernel table indexed for lookup (built once per stack, not per simulation).
 struct StackIndex {
     explicit StackIndex(const platforms::spec::StackSpec& stack);
-    /// Kernel for `op` on `dtype`, null if the stack has none.
-    const platforms::spec::KernelSpec* find(const std::string& op, const std::string& dtype) const;
+    /// Kernel for `op` on `dtype` on `engine` ("" = the host core), null if the stack has none.
+    const platforms::spec::KernelSpec* find(const std::string& op, const std::string& dtype,
+                                            const std::string& engine = "") const;
     bool isFree(const std::string& op) const { return freeOps.count(op) != 0; }
 
-    std::map<std::pair<std::string, std::string>, const platforms::spec::KernelSpec*> kernels;
+    std::map<std::tuple<std::string, std::string, std::string>, const platforms::spec::KernelSpec*>
+        kernels;
     std::set<std::string> freeOps;
 };
+
+/// Reference-pipeline cycles of the stack's micro-model for the given work (before any core's
+/// cycle_scale): MACs, outputs, inputs, filter taps and im2col elements.
+double kernelReferenceCycles(const platforms::spec::KernelSpec& kernel, bool simd, double macs,
+                             double outputs, double inputs, double taps, double im2col);
+
+struct Mapping;
 
 /// Binds `schedule` to the hardware. Never throws for a network that does not fit or has an
 /// operator the stack lacks: the Program's status says so. Throws InputError only for an
@@ -103,9 +177,22 @@ Program bindProgram(const workloads::Schedule& schedule,
                     const platforms::spec::PlatformSpec& platform,
                     const platforms::spec::StackSpec& stack, const ResolvedOperatingPoint& op);
 /// The same with the stack already indexed (`index` must be built from `stack`).
+/// `mapping` (one choice per schedule kernel, may be null = all on the host core) offloads
+/// kernels to engines; a kernel whose engine lacks the op runs on the host (fallback).
 Program bindProgram(const workloads::Schedule& schedule,
                     const platforms::spec::PlatformSpec& platform,
                     const platforms::spec::StackSpec& stack, const StackIndex& index,
-                    const ResolvedOperatingPoint& op);
+                    const ResolvedOperatingPoint& op, const Mapping* mapping = nullptr);
+
+/// Cycles DMA hop `hop` takes to copy `bytes` with no other traffic: setup, then per burst a
+/// read from the source and a write to the destination through the DMA's bus path (each
+/// bus adding its latency and beats around the next one's occupancy, as the TLM buses do).
+uint64_t hopCycles(const Program& program, const Hop& hop, int64_t bytes);
+
+/// The DMA hops moving data from memory `from` to memory `to`, fewest hops first and
+/// `preferredDma` for a single hop when it can; empty if `from == to`; throws InputError
+/// naming `source` if no chain of DMAs connects them.
+std::vector<Hop> routeBetween(const Program& program, int from, int to, int preferredDma,
+                              const std::string& source);
 
 } // namespace edgesim::sim

@@ -52,9 +52,12 @@ void Bus::bTransport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& 
     uint64_t& busy = busyUntil_[timing_.shared ? 0 : static_cast<std::size_t>(port)];
     const uint64_t start = std::max(arrival, busy);
 
-    sc_core::sc_time service = sc_core::SC_ZERO_TIME;
+    // The slave (a memory, or the next bus behind a bridge) sees the transaction arrive when
+    // this port grants it, and returns when it is done.
+    sc_core::sc_time service = cyclesToTime(start - now);
     initiatorSocket[port]->b_transport(trans, service);
-    const uint64_t end = start + timing_.transferCycles(bytes, timeToCycles(service));
+    const uint64_t serviceCycles = timeToCycles(service) - (start - now);
+    const uint64_t end = start + timing_.transferCycles(bytes, serviceCycles);
     busy = end;
     waitCycles_ += start - arrival;
     beats_ += timing_.beats(bytes);

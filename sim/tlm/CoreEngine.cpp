@@ -33,6 +33,30 @@ uint64_t CoreEngine::transfer(int memory, int64_t bytes, bool write, uint64_t at
     return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, at, name());
 }
 
+void CoreEngine::runOffloaded(const KernelJob& job, LayerResult& layer) {
+    wait(cyclesToTime(job.computeCycles));  // the driver's launch work
+    const std::size_t n = job.tasks.size();
+    while (taskDone_.size() < n) {
+        taskDone_.push_back(std::make_unique<sc_core::sc_event>());
+    }
+    taskStats_.assign(n, TaskStats{});
+    sc_core::sc_event_and_list all;
+    for (std::size_t t = 0; t < n; ++t) {
+        const EngineTask& task = job.tasks[t];
+        engines_.at(static_cast<std::size_t>(task.engine))
+            ->start(*program_, task, job.name, taskStats_[t], *taskDone_[t]);
+        all &= *taskDone_[t];
+    }
+    wait(all);
+    layer.engineBusyCycles.assign(engines_.size(), 0);
+    for (std::size_t t = 0; t < n; ++t) {
+        layer.dmaCycles += taskStats_[t].dmaCycles;
+        layer.hiddenCycles += taskStats_[t].hiddenCycles;
+        layer.engineBusyCycles[static_cast<std::size_t>(job.tasks[t].engine)] +=
+            taskStats_[t].busyCycles;
+    }
+}
+
 void CoreEngine::run() {
     for (;;) {
         wait(startEvent_);
@@ -41,6 +65,18 @@ void CoreEngine::run() {
         for (std::size_t k = 0; k < prog.kernels.size(); ++k) {
             const KernelJob& job = prog.kernels[k];
             const uint64_t kernelStart = timeToCycles(sc_core::sc_time_stamp());
+            LayerResult& layer = (*layers_)[k];
+            if (!job.tasks.empty()) {
+                runOffloaded(job, layer);
+                const uint64_t kernelEnd = timeToCycles(sc_core::sc_time_stamp());
+                layer.startCycle = kernelStart - startCycle_;
+                layer.endCycle = kernelEnd - startCycle_;
+                if (observer_ != nullptr) {
+                    observer_->onSpan(basename(), job.name + " (launch)", kernelStart,
+                                      kernelStart + job.computeCycles, 0);
+                }
+                continue;
+            }
             uint64_t local = 0;  // cycles ahead of SystemC time (temporal decoupling)
             for (int t = 0; t < job.tiles; ++t) {
                 uint64_t end = local + KernelJob::share(job.computeCycles, job.tiles, t);
@@ -64,10 +100,8 @@ void CoreEngine::run() {
             }
             wait(cyclesToTime(local));
             const uint64_t kernelEnd = kernelStart + local;
-            LayerResult& layer = (*layers_)[k];
             layer.startCycle = kernelStart - startCycle_;
             layer.endCycle = kernelEnd - startCycle_;
-            layer.engine = basename();
             if (observer_ != nullptr) {
                 observer_->onSpan(basename(), job.name, kernelStart, kernelEnd, 0);
             }

@@ -37,8 +37,9 @@ void DmaEngine::resetStats() {
     }
 }
 
-uint64_t DmaEngine::burst(int memory, int64_t bytes, bool write) {
-    return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, 0, name());
+uint64_t DmaEngine::burst(int memory, int64_t bytes, bool write, uint64_t at) {
+    return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, at,
+                      name());
 }
 
 void DmaEngine::runChannel(int index) {
@@ -48,24 +49,37 @@ void DmaEngine::runChannel(int index) {
         while (ch.queue.empty()) {
             wait(ch.wake);
         }
-        const DmaTransfer t = ch.queue.front();
+        const DmaTransfer t = std::move(ch.queue.front());
         ch.queue.pop_front();
         const uint64_t begin = timeToCycles(sc_core::sc_time_stamp());
+        if (setupCycles_ > 0) {
+            wait(cyclesToTime(static_cast<uint64_t>(setupCycles_)));
+        }
         if (!ch.started) {
             ch.stats.firstCycle = begin;
             ch.started = true;
         }
+        // Two-stage pipeline: the next burst is read while the last one is written; each
+        // burst's write starts when its read is done and the previous write has finished.
+        // Temporally decoupled: one wait per burst (until the next read may start).
+        uint64_t writeDone = 0;  // cycles from now at which the last write completes
         for (int64_t done = 0; done < t.bytes; done += burstBytes_) {
             const int64_t n = std::min(burstBytes_, t.bytes - done);
-            wait(cyclesToTime(burst(t.source, n, false)));
-            wait(cyclesToTime(burst(t.destination, n, true)));
+            const uint64_t read = burst(t.source, n, false, 0);
+            writeDone = burst(t.destination, n, true, std::max(read, writeDone));
+            wait(cyclesToTime(read));
+            writeDone -= read;
         }
+        wait(cyclesToTime(writeDone));
         const uint64_t end = timeToCycles(sc_core::sc_time_stamp());
         ch.stats.lastCycle = end;
         ch.stats.bytes += t.bytes;
         ++ch.stats.transfers;
         if (observer_ != nullptr) {
-            observer_->onSpan(track, "copy", begin, end, t.bytes);
+            observer_->onSpan(track, t.label, begin, end, t.bytes);
+        }
+        if (t.onDone) {
+            t.onDone(begin, end);
         }
     }
 }

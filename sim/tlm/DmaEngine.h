@@ -1,7 +1,7 @@
 // A DMA controller: independent channels, each a SystemC thread copying its queued
-// transfers burst by burst (read from the source memory, then write to the destination,
-// one outstanding burst per channel) through the DMA's bus port. Each burst synchronises
-// with SystemC time, so channels and other initiators interleave on shared ports as the
+// transfers burst by burst through the DMA's bus port, as a two-stage pipeline (a burst is
+// read from the source while the previous one is written to the destination). Each burst
+// synchronises once with SystemC time, so channels and other initiators interleave on shared ports as the
 // bus arbitration orders them (approximately timed at burst granularity).
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct DmaTransfer {
     int source = 0;       ///< memory index
     int destination = 0;  ///< memory index
     int64_t bytes = 0;
+    std::string label = "copy";  ///< trace span name
+    /// Called in the channel's thread when the last burst completes, with the transfer's
+    /// start and end cycles (may enqueue further transfers, on any DMA).
+    std::function<void(uint64_t begin, uint64_t end)> onDone;
 };
 
 struct DmaChannelStats {
@@ -47,6 +52,8 @@ public:
     int channels() const { return static_cast<int>(channels_.size()); }
     const DmaChannelStats& stats(int channel) const;
     void setObserver(SimObserver* observer) { observer_ = observer; }
+    /// Cycles to program each transfer before its first burst.
+    void setSetupCycles(int cycles) { setupCycles_ = cycles; }
     void resetStats();
 
 private:
@@ -57,10 +64,11 @@ private:
         bool started = false;
     };
     void runChannel(int index);
-    uint64_t burst(int memory, int64_t bytes, bool write);
+    uint64_t burst(int memory, int64_t bytes, bool write, uint64_t at);
 
     std::vector<std::unique_ptr<Channel>> channels_;
     int64_t burstBytes_;
+    int setupCycles_ = 0;
     SimObserver* observer_ = nullptr;
     tlm::tlm_generic_payload payload_;
     std::vector<unsigned char> scratch_;

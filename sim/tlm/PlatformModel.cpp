@@ -2,6 +2,7 @@
 
 #include "sim/tlm/Time.h"
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -39,7 +40,10 @@ PlatformModel::PlatformModel(const platforms::spec::PlatformSpec& spec)
                                                      d.burst_bytes()));
         dmas[d.name()] = dmas_.back().get();
     }
+    std::map<std::string, int> busIndex;
+    std::vector<int> targetPorts;  // masters (and upstream bridges) bound per bus so far
     for (const auto& b : spec.buses()) {
+        busIndex[b.name()] = static_cast<int>(buses_.size());
         buses_.push_back(std::make_unique<Bus>(b.name().c_str()));
         Bus& bus = *buses_.back();
         int port = 0;
@@ -51,12 +55,51 @@ PlatformModel::PlatformModel(const platforms::spec::PlatformSpec& spec)
             }
             bus.nameMaster(port++, master);
         }
+        targetPorts.push_back(port);
         port = 0;
         for (const auto& slave : b.slaves()) {
             const int m = memoryIndex.at(slave);
             bus.initiatorSocket.bind(memories_[static_cast<std::size_t>(m)]->socket);
             bus.mapSlave(m, port++, slave);
         }
+    }
+    // Bridges: a port of the upstream bus bound to the downstream bus, behind which every
+    // memory the downstream bus reaches (transitively) is mapped.
+    const std::function<void(int, std::vector<int>&)> reachable = [&](int b,
+                                                                     std::vector<int>& out) {
+        for (const auto& slave : spec.buses(b).slaves()) {
+            out.push_back(memoryIndex.at(slave));
+        }
+        for (const auto& next : spec.buses(b).bridges()) {
+            reachable(busIndex.at(next), out);
+        }
+    };
+    for (int b = 0; b < spec.buses_size(); ++b) {
+        int port = spec.buses(b).slaves_size();
+        for (const auto& next : spec.buses(b).bridges()) {
+            const int d = busIndex.at(next);
+            Bus& down = *buses_[static_cast<std::size_t>(d)];
+            buses_[static_cast<std::size_t>(b)]->initiatorSocket.bind(down.targetSocket);
+            down.nameMaster(targetPorts[static_cast<std::size_t>(d)]++, spec.buses(b).name());
+            std::vector<int> behind;
+            reachable(d, behind);
+            for (int m : behind) {
+                buses_[static_cast<std::size_t>(b)]->mapSlave(m, port, next);
+            }
+            ++port;
+        }
+    }
+    std::vector<DmaEngine*> allDmas;
+    for (auto& d : dmas_) {
+        allDmas.push_back(d.get());
+    }
+    std::vector<AccelEngine*> engines;
+    for (const auto& e : spec.engines()) {
+        engines_.push_back(std::make_unique<AccelEngine>(e.name().c_str(), allDmas));
+        engines.push_back(engines_.back().get());
+    }
+    for (auto& c : cores_) {
+        c->attachEngines(engines);
     }
 }
 
@@ -75,9 +118,13 @@ void PlatformModel::prepare(const Program& program, SimObserver* observer) {
         buses_[b]->setObserver(obs);
         buses_[b]->resetStats();
     }
-    for (auto& d : dmas_) {
-        d->setObserver(obs);
-        d->resetStats();
+    for (std::size_t d = 0; d < dmas_.size(); ++d) {
+        dmas_[d]->setObserver(obs);
+        dmas_[d]->resetStats();
+        dmas_[d]->setSetupCycles(d < program.dmas.size() ? program.dmas[d].setupCycles : 0);
+    }
+    for (auto& e : engines_) {
+        e->setObserver(obs);
     }
 }
 

@@ -1,11 +1,13 @@
-// The elaborated SystemC model of a platform: one Memory per memory, one Bus per bus, one
-// CoreEngine per core and one DmaEngine per DMA, bound as the platform spec says. Built once;
+// The elaborated SystemC model of a platform: one Memory per memory, one Bus per bus (bridges
+// bind a bus port to another bus), one CoreEngine per core, one DmaEngine per DMA and one
+// AccelEngine per engine, bound as the platform spec says. Built once;
 // runs any number of programs (timing parameters are set per run, statistics reset), since
 // SystemC cannot re-elaborate. Must live inside the SimContext it was built in.
 #pragma once
 
 #include "platforms/spec/platform.pb.h"
 #include "sim/SimResult.h"
+#include "sim/tlm/AccelEngine.h"
 #include "sim/tlm/Bus.h"
 #include "sim/tlm/CoreEngine.h"
 #include "sim/tlm/DmaEngine.h"
@@ -42,6 +44,7 @@ private:
     std::vector<std::unique_ptr<Bus>> buses_;
     std::vector<std::unique_ptr<CoreEngine>> cores_;
     std::vector<std::unique_ptr<DmaEngine>> dmas_;
+    std::vector<std::unique_ptr<AccelEngine>> engines_;
     std::unique_ptr<OffsetObserver> offset_;
     bool initialised_ = false;
 };

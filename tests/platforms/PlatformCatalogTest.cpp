@@ -5,10 +5,14 @@
 #include "platforms/PlatformCatalog.h"
 
 #include "tests/util/TestUtil.h"
+#include "workloads/NetworkSource.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,6 +65,60 @@ const std::vector<std::string> kStack = {
     /* 5 */ "kernels { op: \"depthwise_conv2d\" cycles_per_mac: 3 cycles_per_output: 2 }",
     /* 6 */ "per_inference_overhead_cycles: 5000",
     /* 7 */ "placement { weights: COPY_TO_RAM }",
+};
+
+// A valid SoC with engines: a host on the SoC bus, a cluster bus bridged to it (L1 for the
+// engines) and an I/O bus with L3 reachable only by its own DMA (staging through L2).
+const std::vector<std::string> kSoc = {
+    /*  1 */ "name: \"test-soc\"",
+    /*  2 */ "operating_points { name: \"run\" clock_hz: 100e6 voltage_v: 0.8 }",
+    /*  3 */ "cores { name: \"host\" isa: RISCV32 max_clock_hz: 100e6 cycle_scale: 1 }",
+    /*  4 */ "memories { name: \"l2\" kind: SRAM size_bytes: 524288 width_bits: 64 }",
+    /*  5 */ "memories { name: \"l1\" kind: SRAM size_bytes: 65536 width_bits: 32 }",
+    /*  6 */ "memories { name: \"l3\" kind: EXTERNAL_RAM size_bytes: 8388608 width_bits: 8 }",
+    /*  7 */ "buses { name: \"soc\" width_bits: 64 masters: \"host\" slaves: \"l2\" }",
+    /*  8 */ "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+             "bridges: \"soc\" }",
+    /*  9 */ "buses { name: \"io\" width_bits: 32 masters: \"udma\" slaves: \"l3\" "
+             "bridges: \"soc\" }",
+    /* 10 */ "dmas { name: \"cl_dma\" channels: 2 burst_bytes: 256 setup_cycles: 10 }",
+    /* 11 */ "dmas { name: \"udma\" channels: 1 burst_bytes: 256 }",
+    /* 12 */ "placement { weights_memory: \"l2\" activations_memory: \"l2\" "
+             "code_memory: \"l2\" }",
+    /* 13 */ "engines {",
+    /* 14 */ "  name: \"cluster\"",
+    /* 15 */ "  kind: CLUSTER",
+    /* 16 */ "  local_memory: \"l1\"",
+    /* 17 */ "  dma: \"cl_dma\"",
+    /* 18 */ "  reserved_local_bytes: 4096",
+    /* 19 */ "  cluster { cores: 8 l1_banks: 16 barrier_cycles: 20 }",
+    /* 20 */ "  busy_capacitance_pf: 100",
+    /* 21 */ "}",
+    /* 22 */ "engines {",
+    /* 23 */ "  name: \"npu\"",
+    /* 24 */ "  kind: NPU",
+    /* 25 */ "  local_memory: \"l1\"",
+    /* 26 */ "  dma: \"cl_dma\"",
+    /* 27 */ "  npu {",
+    /* 28 */ "    unroll { dim: OX size: 16 }",
+    /* 29 */ "    unroll { dim: K size: 16 }",
+    /* 30 */ "    ops: [\"conv2d\", \"dense\"]",
+    /* 31 */ "  }",
+    /* 32 */ "}",
+    /* 33 */ "engines {",
+    /* 34 */ "  name: \"aimc\"",
+    /* 35 */ "  kind: AIMC",
+    /* 36 */ "  local_memory: \"l1\"",
+    /* 37 */ "  dma: \"cl_dma\"",
+    /* 38 */ "  aimc {",
+    /* 39 */ "    rows: 1152",
+    /* 40 */ "    columns: 512",
+    /* 41 */ "    mvm_latency_s: 70e-9",
+    /* 42 */ "    weight_bits: 2",
+    /* 43 */ "    activation_bits: 7",
+    /* 44 */ "    ops: [\"conv2d\"]",
+    /* 45 */ "  }",
+    /* 46 */ "}",
 };
 
 class PlatformCatalogTest : public ::testing::Test {
@@ -284,6 +342,181 @@ TEST_F(PlatformCatalogTest, ListPlatformsNamesTheInvalidFile) {
     EXPECT_EQ(e.diagnostics()[0].file, bad);
 }
 
+// ---------------------------------------------------------------- buses with bridges, engines
+
+TEST_F(PlatformCatalogTest, ValidSocWithEnginesLoads) {
+    dir_.write("platforms/soc.textproto", edit(kSoc));
+    const spec::PlatformSpec p = loadPlatform("soc", paths());
+    ASSERT_EQ(p.engines_size(), 3);
+    EXPECT_EQ(p.engines(0).cluster().cores(), 8);
+    EXPECT_EQ(p.engines(1).npu().unroll(1).dim(), spec::K);
+    EXPECT_DOUBLE_EQ(p.engines(2).aimc().mvm_latency_s(), 70e-9);
+    EXPECT_THAT(p.buses(1).bridges(), ::testing::ElementsAre("soc"));
+    EXPECT_EQ(p.dmas(0).setup_cycles(), 10);
+}
+
+// Weights in L3 reach L1 through two DMAs (udma: L3 -> L2, cl_dma: L2 -> L1).
+TEST_F(PlatformCatalogTest, DataBehindAnotherDmaIsStaged) {
+    dir_.write("platforms/soc.textproto",
+               edit(kSoc, {{12, "placement { weights_memory: \"l3\" activations_memory: \"l2\" "
+                                "code_memory: \"l2\" }"}}));
+    EXPECT_EQ(loadPlatform("soc", paths()).placement().weights_memory(), "l3");
+}
+
+TEST_F(PlatformCatalogTest, BridgeToUnknownBus) {
+    InputError e = platformErrors(edit(
+        kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+                   "bridges: \"sock\" }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "buses[1].bridges[0]");
+    EXPECT_EQ(d.line, 8);
+    EXPECT_THAT(d.reason, HasSubstr("unknown bus 'sock'"));
+}
+
+TEST_F(PlatformCatalogTest, BridgeToItself) {
+    InputError e = platformErrors(edit(
+        kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+                   "bridges: [\"soc\", \"cl\"] }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    EXPECT_THAT(only(e, "buses[1].bridges[1]").reason, HasSubstr("itself"));
+}
+
+TEST_F(PlatformCatalogTest, BridgeCycle) {
+    InputError e = platformErrors(
+        edit(kSoc, {{7, "buses { name: \"soc\" width_bits: 64 masters: \"host\" slaves: \"l2\" "
+                        "bridges: \"io\" }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "buses[2].bridges[0]");
+    EXPECT_EQ(d.line, 9);
+    EXPECT_THAT(d.reason, HasSubstr("cycle: soc -> io -> soc"));
+}
+
+TEST_F(PlatformCatalogTest, NegativeDmaSetupAndIdleCurrent) {
+    InputError e = platformErrors(
+        edit(kSoc, {{3, "cores { name: \"host\" isa: RISCV32 max_clock_hz: 100e6 cycle_scale: 1 "
+                        "idle_current_ua_per_mhz: -2 }"},
+                    {10, "dmas { name: \"cl_dma\" channels: 2 burst_bytes: 256 "
+                         "setup_cycles: -10 }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+    EXPECT_EQ(only(e, "cores[0].idle_current_ua_per_mhz").line, 3);
+    EXPECT_EQ(only(e, "dmas[0].setup_cycles").line, 10);
+}
+
+TEST_F(PlatformCatalogTest, EngineNameClashesWithMemoryBusOrEngine) {
+    InputError e = platformErrors(edit(
+        kSoc, {{14, "  name: \"l1\""}, {23, "  name: \"io\""}, {34, "  name: \"cl_dma\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
+    const Diagnostic clash = only(e, "engines[0].name");
+    EXPECT_EQ(clash.line, 14);
+    EXPECT_THAT(clash.reason, HasSubstr("'l1' is already used"));
+    EXPECT_THAT(only(e, "engines[1].name").reason, HasSubstr("'io' is already used"));
+    EXPECT_THAT(only(e, "engines[2].name").reason, HasSubstr("'cl_dma' is already used"));
+}
+
+TEST_F(PlatformCatalogTest, DuplicateEngineName) {
+    InputError e = platformErrors(edit(kSoc, {{34, "  name: \"npu\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic dup = only(e, "engines[2].name");
+    EXPECT_EQ(dup.line, 34);
+    EXPECT_THAT(dup.reason, HasSubstr("duplicate name 'npu'"));
+}
+
+TEST_F(PlatformCatalogTest, EngineWithoutKind) {
+    InputError e = platformErrors(edit(kSoc, {{15, ""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[0].kind");
+    EXPECT_EQ(d.line, 13);
+    EXPECT_THAT(d.reason, HasSubstr("missing"));
+}
+
+TEST_F(PlatformCatalogTest, EngineKindWithoutItsBlock) {
+    InputError e = platformErrors(edit(kSoc, {{19, ""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[0].kind");
+    EXPECT_EQ(d.line, 15);
+    EXPECT_THAT(d.reason, HasSubstr("`cluster { ... }`"));
+}
+
+TEST_F(PlatformCatalogTest, EngineBlockNotMatchingKind) {
+    InputError e = platformErrors(edit(kSoc, {{24, "  kind: AIMC"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[1].npu");
+    EXPECT_EQ(d.line, 27);
+    EXPECT_THAT(d.reason, HasSubstr("does not match kind AIMC"));
+}
+
+TEST_F(PlatformCatalogTest, EngineWithUnknownLocalMemoryAndDma) {
+    InputError e =
+        platformErrors(edit(kSoc, {{16, "  local_memory: \"l0\""}, {26, "  dma: \"dma9\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+    EXPECT_THAT(only(e, "engines[0].local_memory").reason, HasSubstr("unknown memory 'l0'"));
+    EXPECT_THAT(only(e, "engines[1].dma").reason, HasSubstr("unknown DMA 'dma9'"));
+}
+
+TEST_F(PlatformCatalogTest, EngineDmaMustReachLocalMemory) {
+    InputError e = platformErrors(edit(kSoc, {{37, "  dma: \"udma\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[2].local_memory");
+    EXPECT_EQ(d.line, 36);
+    EXPECT_THAT(d.reason, HasSubstr("DMA 'udma' cannot reach memory 'l1'"));
+}
+
+// Without the cluster-to-SoC bridge no DMA chain moves the activations from L2 into L1.
+TEST_F(PlatformCatalogTest, EngineLocalMemoryUnreachableFromTheData) {
+    InputError e = platformErrors(edit(
+        kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
+    for (const char* field : {"engines[0].dma", "engines[1].dma", "engines[2].dma"}) {
+        EXPECT_THAT(only(e, field).reason, HasSubstr("from 'l2' to 'l1'")) << field;
+    }
+}
+
+TEST_F(PlatformCatalogTest, ReservedLocalBytesLeaveNothing) {
+    InputError e = platformErrors(edit(kSoc, {{18, "  reserved_local_bytes: 65536"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[0].reserved_local_bytes");
+    EXPECT_EQ(d.line, 18);
+    EXPECT_THAT(d.reason, HasSubstr("65536 bytes of 'l1'"));
+}
+
+TEST_F(PlatformCatalogTest, EngineSizesMustBePositive) {
+    InputError e =
+        platformErrors(edit(kSoc, {{19, "  cluster { cores: 0 l1_banks: 16 }"},
+                                   {28, "    unroll { dim: OX size: 0 }"},
+                                   {39, "    rows: 0"},
+                                   {40, "    columns: -512"}}));
+    ASSERT_EQ(e.diagnostics().size(), 4U) << e.formatAll();
+    EXPECT_EQ(only(e, "engines[0].cluster.cores").line, 19);
+    EXPECT_EQ(only(e, "engines[1].npu.unroll[0].size").line, 28);
+    EXPECT_EQ(only(e, "engines[2].aimc.rows").line, 39);
+    EXPECT_EQ(only(e, "engines[2].aimc.columns").line, 40);
+}
+
+TEST_F(PlatformCatalogTest, NpuUnrollsADimensionTwiceAndNamesAnUnknownOp) {
+    InputError e = platformErrors(edit(kSoc, {{29, "    unroll { dim: OX size: 4 }"},
+                                              {30, "    ops: [\"conv2d\", \"conv3d\"]"}}));
+    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+    EXPECT_THAT(only(e, "engines[1].npu.unroll[1].dim").reason, HasSubstr("OX"));
+    const Diagnostic op = only(e, "engines[1].npu.ops[1]");
+    EXPECT_EQ(op.line, 30);
+    EXPECT_THAT(op.reason, HasSubstr("'conv3d'"));
+}
+
+TEST_F(PlatformCatalogTest, MvmLatencyGivenInNanoseconds) {
+    InputError e = platformErrors(edit(kSoc, {{41, "    mvm_latency_s: 70"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "engines[2].aimc.mvm_latency_s");
+    EXPECT_EQ(d.line, 41);
+    EXPECT_THAT(d.reason, HasSubstr("looks like ns"));
+}
+
+TEST_F(PlatformCatalogTest, MissingMvmLatencyHasNoUnitHint) {
+    InputError e = platformErrors(edit(kSoc, {{41, ""}}));
+    const Diagnostic d = only(e, "engines[2].aimc.mvm_latency_s");
+    EXPECT_EQ(d.line, 38);
+    EXPECT_THAT(d.reason, ::testing::Not(HasSubstr("looks like")));
+}
+
 // ---------------------------------------------------------------- stacks
 
 TEST_F(PlatformCatalogTest, ValidStackLoads) {
@@ -325,6 +558,146 @@ TEST_F(PlatformCatalogTest, StackWithNegativeCosts) {
     EXPECT_EQ(only(e, "per_inference_overhead_cycles").line, 6);
     for (const auto& d : e.diagnostics()) {
         EXPECT_EQ(d.file, file_);
+    }
+}
+
+// The same op and type may have one kernel per engine; the duplicate key is (engine, op, dtype).
+TEST_F(PlatformCatalogTest, StackKernelsPerEngine) {
+    dir_.write("stacks/stack.textproto",
+               edit(kStack, {{7, "kernels { op: \"conv2d\" engine: \"npu\" overhead_cycles: 300 "
+                                 "cycles_per_tile: 50 array_efficiency: 0.8 }\n"
+                                 "engine_buffers: 2\ndefault_mapper: \"greedy-latency\""}}));
+    const spec::StackSpec s = loadStack("stack", paths());
+    ASSERT_EQ(s.kernels_size(), 4);
+    EXPECT_EQ(s.kernels(3).engine(), "npu");
+    EXPECT_EQ(s.engine_buffers(), 2);
+}
+
+TEST_F(PlatformCatalogTest, StackWithDuplicateEngineKernel) {
+    InputError e = stackErrors(edit(
+        kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" }"},
+                 {7, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: 10 }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "kernels[4].op");
+    EXPECT_EQ(d.line, 7);
+    EXPECT_THAT(d.reason, HasSubstr("engine 'npu'"));
+}
+
+TEST_F(PlatformCatalogTest, StackWithBadEngineKernelCosts) {
+    InputError e = stackErrors(edit(
+        kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: -50 }"},
+                 {7, "kernels { op: \"conv2d\" engine: \"npu\" array_efficiency: 1.5 }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+    EXPECT_EQ(only(e, "kernels[3].cycles_per_tile").line, 6);
+    EXPECT_EQ(only(e, "kernels[4].array_efficiency").line, 7);
+}
+
+TEST_F(PlatformCatalogTest, StackWithBadEngineBuffersAndMapper) {
+    InputError e = stackErrors(
+        edit(kStack, {{6, "engine_buffers: 3"}, {7, "default_mapper: \"fastest\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+    EXPECT_EQ(only(e, "engine_buffers").line, 6);
+    const Diagnostic d = only(e, "default_mapper");
+    EXPECT_EQ(d.line, 7);
+    EXPECT_THAT(d.reason, HasSubstr("'fastest'"));
+    EXPECT_THAT(d.reason, HasSubstr("greedy-latency"));
+}
+
+// ---------------------------------------------------------------- the shipped configs
+
+ConfigPaths shippedConfigs() { return ConfigPaths(EDGESIM_SOURCE_DIR "/configs"); }
+
+TEST(ShippedConfigs, EveryPlatformAndStackLoads) {
+    const auto platforms = listPlatforms(shippedConfigs());
+    const auto stacks = listStacks(shippedConfigs());
+    std::set<std::string> names;
+    for (const auto& e : platforms) {
+        names.insert(e.name);
+        EXPECT_FALSE(e.description.empty()) << e.name;
+    }
+    for (const auto& e : stacks) {
+        names.insert(e.name);
+        EXPECT_FALSE(e.description.empty()) << e.name;
+    }
+    for (const char* n : {"nucleo-l4r5zi", "gap8", "gap9-evk", "corstone-300-ethos-u55",
+                          "corstone-300-ethos-u55-256", "stm32n6570-dk", "diana", "tflm-2.3",
+                          "gap-flow", "vela", "stedge-ai", "htvm"}) {
+        EXPECT_EQ(names.count(n), 1U) << n;
+    }
+}
+
+// Every stack runs every op of the MLPerf Tiny networks on the host core, so any layer an
+// engine does not take falls back.
+TEST(ShippedConfigs, EveryStackHasHostKernelsForMlperfTiny) {
+    const ConfigPaths paths = shippedConfigs();
+    std::set<std::string> ops;
+    for (const char* net : {"mlperf_tiny/kws", "mlperf_tiny/vww", "mlperf_tiny/ic",
+                            "mlperf_tiny/ad"}) {
+        const auto loaded = workloads::loadNetwork(net, paths);
+        for (workloads::Network::LayerId v = 0; v < loaded.network.size(); ++v) {
+            const auto op = loaded.network.layer(v).op;
+            if (op != workloads::OpKind::Input) {
+                ops.insert(std::string(workloads::toString(op)));
+            }
+        }
+    }
+    ASSERT_GT(ops.size(), 4U);
+    for (const auto& entry : listStacks(paths)) {
+        const spec::StackSpec s = loadStack(entry.name, paths);
+        std::set<std::string> host(s.free_ops().begin(), s.free_ops().end());
+        for (const auto& k : s.kernels()) {
+            if (k.engine().empty()) {
+                host.insert(k.op());
+            }
+        }
+        for (const auto& op : ops) {
+            EXPECT_EQ(host.count(op), 1U) << entry.name << " has no host kernel for " << op;
+        }
+    }
+}
+
+// Platforms and the stack they ship with agree on engine names: every engine has kernels,
+// every engine the stack names exists on one of its platforms, and each op an NPU or AIMC
+// executes has a kernel for it (and no kernel names an op the hardware lacks).
+TEST(ShippedConfigs, EngineNamesMatchBetweenPlatformsAndStacks) {
+    const ConfigPaths paths = shippedConfigs();
+    const std::map<std::string, std::vector<std::string>> kPlatformsOfStack = {
+        {"gap-flow", {"gap8", "gap9-evk"}},
+        {"vela", {"corstone-300-ethos-u55", "corstone-300-ethos-u55-256"}},
+        {"stedge-ai", {"stm32n6570-dk"}},
+        {"htvm", {"diana"}},
+    };
+    for (const auto& [stackName, platformNames] : kPlatformsOfStack) {
+        const spec::StackSpec s = loadStack(stackName, paths);
+        std::map<std::string, std::set<std::string>> kernelOps;  // engine -> ops
+        for (const auto& k : s.kernels()) {
+            if (!k.engine().empty()) {
+                kernelOps[k.engine()].insert(k.op());
+            }
+        }
+        std::set<std::string> engines;
+        for (const auto& platformName : platformNames) {
+            const spec::PlatformSpec p = loadPlatform(platformName, paths);
+            for (const auto& e : p.engines()) {
+                SCOPED_TRACE(platformName + " engine " + e.name());
+                engines.insert(e.name());
+                ASSERT_EQ(kernelOps.count(e.name()), 1U) << "no kernels in " << stackName;
+                const auto& hwOps = e.has_npu() ? e.npu().ops() : e.aimc().ops();
+                if (e.has_npu() || e.has_aimc()) {
+                    for (const auto& op : hwOps) {
+                        EXPECT_EQ(kernelOps[e.name()].count(op), 1U) << "no kernel for " << op;
+                    }
+                    for (const auto& op : kernelOps[e.name()]) {
+                        EXPECT_NE(std::find(hwOps.begin(), hwOps.end(), op), hwOps.end())
+                            << "kernel for " << op << " which the hardware does not run";
+                    }
+                }
+            }
+        }
+        for (const auto& [engine, ops] : kernelOps) {
+            EXPECT_EQ(engines.count(engine), 1U)
+                << stackName << " names engine '" << engine << "' that none of its platforms has";
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 #include "workloads/schedule/Schedule.h"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 namespace edgesim::workloads {
 
@@ -27,7 +29,68 @@ void fillIm2col(const Layer& l, Kernel& k) {
     k.im2colPatchElements = patch;
 }
 
+/// Spatial extent (rows, columns) of a [H,W,C] / [T,C] / [C] shape.
+std::pair<int64_t, int64_t> spatial(const Shape& s) {
+    if (s.size() >= 3) {
+        int64_t rows = 1;
+        for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+            rows *= s[i];
+        }
+        return {rows, s[s.size() - 2]};
+    }
+    return {1, s.size() == 2 ? s[0] : 1};
+}
+
+LoopNest loopNest(const Layer& l) {
+    LoopNest n;
+    if (l.inputShapes.empty() || l.output.shape.empty()) {
+        return n;
+    }
+    const Shape& in = l.inputShapes.front();
+    const Shape& out = l.output.shape;
+    const int64_t inC = in.back();
+    const int64_t outC = out.back();
+    std::tie(n.oy, n.ox) = spatial(out);
+    std::tie(n.iy, n.ix) = spatial(in);
+    const auto& w = l.window;
+    if (!w.kernel.empty()) {
+        n.fx = w.kernel.back();
+        n.fy = w.kernel.size() >= 2 ? w.kernel[w.kernel.size() - 2] : 1;
+        n.strideX = w.stride.empty() ? 1 : w.stride.back();
+        n.strideY = w.stride.size() >= 2 ? w.stride[w.stride.size() - 2] : 1;
+    }
+    switch (l.op) {
+    case OpKind::Conv2d:
+    case OpKind::TemporalConv:
+        n.g = std::max<int64_t>(1, l.groups);
+        n.k = outC / n.g;
+        n.c = inC / n.g;
+        break;
+    case OpKind::DepthwiseConv2d:
+        n.g = inC;
+        n.k = std::max<int64_t>(1, l.depthMultiplier);
+        n.c = 1;
+        break;
+    case OpKind::Dense:
+        n.k = outC;
+        n.c = inC;
+        n.oy = 1;
+        n.ox = l.output.elements() / std::max<int64_t>(1, outC);
+        n.iy = 1;
+        n.ix = n.ox;
+        break;
+    default:
+        n.g = outC;
+        break;
+    }
+    return n;
+}
+
 } // namespace
+
+int64_t LoopNest::inputRowsFor(int64_t rows) const {
+    return std::min(iy, (rows - 1) * strideY + fy);
+}
 
 Schedule lowerInference(const Network& net, int batch) {
     Schedule s;
@@ -56,6 +119,7 @@ Schedule lowerInference(const Network& net, int batch) {
         k.outputElements = l.output.elements();
         k.outputBytes = l.stats.outputBytes;
         fillIm2col(l, k);
+        k.loops = loopNest(l);
         if (!l.window.kernel.empty()) {
             k.windowTaps = k.outputElements * windowArea(l);
         }

@@ -12,6 +12,30 @@
 
 namespace edgesim::workloads {
 
+/// The loop nest of one operator (Timeloop / ZigZag dimensions) that engine models tile and
+/// unroll: output = G groups x K channels x OY x OX pixels; each output accumulates
+/// C x FY x FX products. Depthwise: G = channels, K = multiplier, C = 1. Dense: K = units,
+/// C = input features, OX = rows of the batch dimension. Ops without MACs: G = channels,
+/// OX x OY = pixels, FX x FY = pooling window (1 for element-wise ops).
+struct LoopNest {
+    int64_t k = 1;
+    int64_t c = 1;
+    int64_t ox = 1;
+    int64_t oy = 1;
+    int64_t fx = 1;
+    int64_t fy = 1;
+    int64_t g = 1;
+    int64_t strideX = 1;
+    int64_t strideY = 1;
+    int64_t ix = 1;  ///< input columns
+    int64_t iy = 1;  ///< input rows
+
+    int64_t outputChannels() const { return g * k; }
+    int64_t inputChannels() const { return g * c; }
+    /// Input rows a block of `rows` output rows reads (window overlap included).
+    int64_t inputRowsFor(int64_t rows) const;
+};
+
 struct Kernel {
     Network::LayerId layer = 0;
     std::string name;
@@ -33,6 +57,7 @@ struct Kernel {
     int64_t windowTaps = 0;
     /// Elements of one im2col column (kernel window x input channels per group), 0 if none.
     int64_t im2colPatchElements = 0;
+    LoopNest loops;
 };
 
 struct Schedule {

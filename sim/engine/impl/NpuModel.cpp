@@ -1,0 +1,191 @@
+// MAC-array NPU: PEs unrolled spatially over loop dimensions (e.g. 16 OX x 16 K output
+// stationary, or Ethos-U55's 2x2 OY/OX x 8 C x 8 K); a tile takes the product over loop
+// dimensions of ceil(extent / unroll) cycles (so shapes that do not fill the array waste
+// PEs), divided by the element type's throughput factor and the stack's achieved array
+// efficiency, plus pipeline fill. Ops without MACs use the element-wise lanes. Local-buffer
+// reads follow the dataflow: the stationary operand is read once per tile, the streamed
+// ones once per MAC divided by their spatial reuse.
+#include "sim/engine/EngineModel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace edgesim::sim {
+
+namespace {
+
+namespace ps = platforms::spec;
+
+enum Dim { kK, kC, kOX, kOY, kFX, kFY, kG, kDims };
+
+int dimIndex(ps::LoopDim d) {
+    switch (d) {
+    case ps::K:
+        return kK;
+    case ps::C:
+        return kC;
+    case ps::OX:
+        return kOX;
+    case ps::OY:
+        return kOY;
+    case ps::FX:
+        return kFX;
+    case ps::FY:
+        return kFY;
+    case ps::G:
+        return kG;
+    default:
+        return -1;
+    }
+}
+
+class NpuModel : public EngineModel {
+public:
+    explicit NpuModel(const EngineContext& context) : ctx_(context) {
+        unroll_.fill(1);
+        for (const auto& u : context.engine.npu().unroll()) {
+            const int d = dimIndex(u.dim());
+            if (d >= 0) {
+                unroll_[static_cast<std::size_t>(d)] *= std::max(1, u.size());
+            }
+        }
+    }
+
+    int64_t channelGranularity() const override { return unroll_[kK]; }
+
+    std::string unsupportedReason(const workloads::Kernel& kernel,
+                                  const std::string& dtype) const override {
+        const std::string op(workloads::toString(kernel.op));
+        const auto& ops = ctx_.engine.npu().ops();
+        if (std::find(ops.begin(), ops.end(), op) == ops.end()) {
+            return fmt::format("engine '{}' does not support {}", ctx_.engine.name(), op);
+        }
+        if (throughput(dtype) <= 0) {
+            return fmt::format("engine '{}' has no {} datapath", ctx_.engine.name(), dtype);
+        }
+        if (findKernel(ctx_, kernel, dtype) == nullptr) {
+            return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
+                               ctx_.stack.name(), op, dtype, ctx_.engine.name());
+        }
+        return "";
+    }
+
+    EnginePlan plan(const workloads::Kernel& kernel, const std::string& dtype) const override {
+        EnginePlan plan;
+        const std::string why = unsupportedReason(kernel, dtype);
+        if (!why.empty()) {
+            plan.status = Status::Unsupported;
+            plan.reason = why;
+            return plan;
+        }
+        const ps::KernelSpec& ks = *findKernel(ctx_, kernel, dtype);
+        const ps::NpuSpec& npu = ctx_.engine.npu();
+        const bool perChannel = isPerChannel(kernel);
+        const int64_t granularity = perChannel ? unroll_[kG] : unroll_[kK];
+        const Tiling tiling = chooseTiling(tilingProblemFor(kernel, ctx_, granularity));
+        if (!tiling.fits) {
+            plan.status = Status::DoesNotFit;
+            plan.reason = fmt::format("layer '{}' has no tile that fits the {} bytes of '{}'",
+                                      kernel.name, ctx_.localCapacityBytes,
+                                      ctx_.engine.local_memory());
+            return plan;
+        }
+        const double rate = throughput(dtype) *
+                            (ks.array_efficiency() > 0 ? ks.array_efficiency() : 1.0);
+        const auto& n = kernel.loops;
+        const double lanes = std::max(1, npu.elementwise_lanes());
+        double bufferBytes = 0;
+        for (std::size_t i = 0; i < tiling.tiles.size(); ++i) {
+            const TileDims& t = tiling.tiles[i];
+            double cycles = 0;
+            if (kernel.macs > 0) {
+                std::array<int64_t, kDims> ext{};
+                ext[kK] = perChannel ? n.k : std::max<int64_t>(1, t.channels / n.g);
+                ext[kG] = perChannel ? t.channels / std::max<int64_t>(1, n.k) : n.g;
+                ext[kC] = t.inChannels;
+                ext[kOX] = n.ox;
+                ext[kOY] = t.rows;
+                ext[kFX] = n.fx;
+                ext[kFY] = n.fy;
+                double steps = 1;
+                for (int d = 0; d < kDims; ++d) {
+                    steps *= std::ceil(static_cast<double>(std::max<int64_t>(1, ext[d])) /
+                                       static_cast<double>(unroll_[static_cast<std::size_t>(d)]));
+                }
+                cycles = steps / rate;
+                bufferBytes += bufferReads(ext, t);
+            } else {
+                const double outs = static_cast<double>(t.channels * t.rows * n.ox);
+                cycles = outs * static_cast<double>(n.fx * n.fy) / lanes;
+            }
+            cycles += npu.fill_cycles() + ks.cycles_per_tile();
+            if (i == 0) {
+                cycles += ks.overhead_cycles();
+            }
+            TileWork w;
+            w.computeCycles = static_cast<uint64_t>(std::llround(cycles));
+            w.weightBytes = t.weightBytes;
+            w.inputBytes = t.inputBytes;
+            w.outputBytes = t.outputBytes;
+            w.footprintBytes = t.footprintBytes;
+            plan.tiles.push_back(w);
+        }
+        plan.macs = kernel.macs;
+        constexpr double kPico = 1e-12;
+        plan.eventEnergyJ =
+            static_cast<double>(kernel.macs) *
+                switchedEnergyJ(ctx_.engine.mac_capacitance_pf(), ctx_.voltageV) +
+            bufferBytes * npu.buffer_read_energy_pj_per_byte() * kPico;
+        return plan;
+    }
+
+private:
+    double throughput(const std::string& dtype) const {
+        for (const auto& t : ctx_.engine.npu().throughput()) {
+            if (t.dtype() == dtype) {
+                return t.factor();
+            }
+        }
+        return dtype == "int8" ? 1.0 : 0.0;
+    }
+
+    /// Local-buffer bytes read for one tile with extents `ext`.
+    double bufferReads(const std::array<int64_t, kDims>& ext, const TileDims& t) const {
+        double macs = 1;
+        for (int64_t e : ext) {
+            macs *= static_cast<double>(std::max<int64_t>(1, e));
+        }
+        const auto reuse = [this](std::initializer_list<int> dims) {
+            double r = 1;
+            for (int d : dims) {
+                r *= static_cast<double>(unroll_[static_cast<std::size_t>(d)]);
+            }
+            return r;
+        };
+        // Each operand is reused across the unrolled dimensions it does not depend on.
+        const double weights = macs / reuse({kOX, kOY});
+        const double inputs = macs / reuse({kK});
+        const double psums = 4.0 * macs / reuse({kC, kFX, kFY});
+        switch (ctx_.engine.npu().dataflow()) {
+        case ps::WEIGHT_STATIONARY:
+            return static_cast<double>(t.weightBytes) + inputs + psums;
+        case ps::OUTPUT_STATIONARY:
+        default:
+            return weights + inputs + static_cast<double>(t.outputBytes);
+        }
+    }
+
+    EngineContext ctx_;
+    std::array<int64_t, kDims> unroll_{};
+};
+
+const bool kRegistered = registerEngineModel(ps::NPU, [](const EngineContext& c) {
+    return std::make_unique<NpuModel>(c);
+});
+
+} // namespace
+
+} // namespace edgesim::sim

@@ -1,0 +1,88 @@
+#include "sim/mapping/Mapper.h"
+
+#include "sim/analytical/AnalyticalEvaluator.h"
+#include "sim/model/Energy.h"
+
+#include <map>
+
+namespace edgesim::sim {
+
+namespace {
+
+std::map<std::string, MapperFactory>& registry() {
+    static std::map<std::string, MapperFactory> r;
+    return r;
+}
+
+} // namespace
+
+bool registerMapper(const std::string& name, MapperFactory factory) {
+    registry()[name] = std::move(factory);
+    return true;
+}
+
+std::unique_ptr<Mapper> makeMapper(const std::string& name) {
+    const auto it = registry().find(name);
+    return it == registry().end() ? nullptr : it->second();
+}
+
+std::vector<std::string> mapperNames() {
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : registry()) {
+        names.push_back(name);
+    }
+    return names;
+}
+
+LayerCoster::LayerCoster(const platforms::spec::PlatformSpec& platform,
+                         const platforms::spec::StackSpec& stack, const StackIndex& index,
+                         const ResolvedOperatingPoint& op)
+    : platform_(platform), stack_(stack), index_(index), op_(op) {}
+
+LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& choice) const {
+    workloads::Schedule one;
+    one.network = kernel.name;
+    one.kernels.push_back(kernel);
+    one.macs = kernel.macs;
+    Mapping mapping;
+    mapping.kernels.push_back(choice);
+    const Program program = bindProgram(one, platform_, stack_, index_, op_, &mapping);
+    LayerCost c;
+    if (program.status != Status::Ok || program.kernels.size() < 2) {
+        return c;  // the only job would be the runtime's: a free op costs nothing anywhere
+    }
+    const KernelJob& job = program.kernels.back();
+    const bool onEngine = choice.engine != platform_.cores(0).name() || choice.isSplit();
+    if (job.fallback || (onEngine && job.tasks.empty()) ||
+        (choice.isSplit() && job.tasks.size() != 2)) {
+        return c;
+    }
+    SimResult r = makeResult(program, Fidelity::Analytical);
+    evaluateAnalytical(program, r);
+    accountEnergy(r, platform_, program);
+    c.ok = true;
+    c.cycles = r.layers.back().cycles();
+    c.energyJ = r.layers.back().energyJ;
+    return c;
+}
+
+std::vector<LayerChoice> LayerCoster::candidates(bool splits, int splitSteps) const {
+    std::vector<LayerChoice> out;
+    out.push_back({platform_.cores(0).name(), "", 1.0});
+    for (const auto& e : platform_.engines()) {
+        out.push_back({e.name(), "", 1.0});
+    }
+    if (splits) {
+        for (int a = 0; a < platform_.engines_size(); ++a) {
+            for (int b = a + 1; b < platform_.engines_size(); ++b) {
+                for (int k = 1; k < splitSteps; ++k) {
+                    out.push_back({platform_.engines(a).name(), platform_.engines(b).name(),
+                                   static_cast<double>(k) / splitSteps});
+                }
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace edgesim::sim
