@@ -1,20 +1,28 @@
-// `edgesim simulate`: one network on one platform with one stack; latency, traffic per
-// memory, energy per component, footprint and the per-layer timeline, as a table, JSON or
-// CSV; optionally an HDF5 record (--out) and a Perfetto timeline (--trace).
+// `edgesim simulate`: one network on one platform with one stack and a layer-to-engine
+// mapping; latency, traffic per memory, energy per component, footprint, the per-layer
+// timeline (engine, tiles, DMA traffic and overlap) and engine utilisation, as a table, JSON or
+// CSV; optionally an HDF5 record (--out), a Perfetto timeline (--trace) and the mapping used
+// as a .textproto (--write-mapping).
 #include "apps/edgesim/Commands.h"
 #include "apps/edgesim/Output.h"
 #include "apps/edgesim/Session.h"
+#include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "common/Version.h"
 #include "explorer/results/ResultsFile.h"
+#include "sim/mapping/Mapping.h"
 #include "sim/trace/ChromeTrace.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 namespace edgesim::app {
 
@@ -33,11 +41,15 @@ struct SimulateOptions {
     std::optional<double> clockMhz;
     std::optional<double> voltageV;
     int repeat = 0;
+    std::string mapping; ///< a mapping .textproto, or a built-in mapper name; empty = stack's
+    std::optional<std::string> objective;
+    std::optional<double> latencyBudgetMs;
+    std::string writeMapping;
 };
 
 nlohmann::json perMemory(const sim::SimResult& r, const std::vector<int64_t>& bytes) {
     nlohmann::json j = nlohmann::json::object();
-    for (std::size_t m = 0; m < r.memories.size(); ++m) {
+    for (std::size_t m = 0; m < r.memories.size() && m < bytes.size(); ++m) {
         if (bytes[m] != 0) {
             j[r.memories[m]] = bytes[m];
         }
@@ -47,6 +59,17 @@ nlohmann::json perMemory(const sim::SimResult& r, const std::vector<int64_t>& by
 
 std::string kindName(platforms::spec::MemoryKind k) {
     return platforms::spec::MemoryKind_Name(k);
+}
+
+/// Share of the run an engine was idle, in percent.
+double idlePct(const sim::SimResult& r, const sim::EngineUsage& e) {
+    return r.latencyCycles == 0
+               ? 0.0
+               : 100.0 * static_cast<double>(e.idleCycles) / static_cast<double>(r.latencyCycles);
+}
+
+int64_t at(const std::vector<int64_t>& v, std::size_t i) {
+    return i < v.size() ? v[i] : 0;
 }
 
 nlohmann::json toJson(const sim::SimResult& r) {
@@ -81,13 +104,24 @@ nlohmann::json toJson(const sim::SimResult& r) {
         j["energy"].push_back(
             {{"component", e.component}, {"dynamic_j", e.dynamicJ}, {"static_j", e.staticJ}});
     }
+    j["mapping"] = r.mapping;
     j["layers"] = nlohmann::json::array();
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const auto& l = r.layers[i];
+        // Busy cycles per engine of the run: the host core first, then the platform's engines
+        // (LayerResult::engineBusyCycles holds the latter, in SimResult::engines order).
+        nlohmann::json busy = nlohmann::json::object();
+        if (!r.engines.empty()) {
+            busy[r.engines[0].name] = l.hostBusyCycles;
+        }
+        for (std::size_t e = 0; e < l.engineBusyCycles.size() && e + 1 < r.engines.size(); ++e) {
+            busy[r.engines[e + 1].name] = l.engineBusyCycles[e];
+        }
         j["layers"].push_back({{"index", i},
                                {"name", l.name},
                                {"op", l.op},
                                {"engine", l.engine},
+                               {"fallback", l.fallback},
                                {"start_cycle", l.startCycle},
                                {"end_cycle", l.endCycle},
                                {"cycles", l.cycles()},
@@ -96,7 +130,19 @@ nlohmann::json toJson(const sim::SimResult& r) {
                                {"macs", l.macs},
                                {"bytes_read", perMemory(r, l.bytesRead)},
                                {"bytes_written", perMemory(r, l.bytesWritten)},
+                               {"dma_bytes", perMemory(r, l.dmaBytes)},
+                               {"dma_cycles", l.dmaCycles},
+                               {"hidden_cycles", l.hiddenCycles},
+                               {"overlap", l.overlap()},
+                               {"busy_cycles", busy},
                                {"energy_j", l.energyJ}});
+    }
+    j["engines"] = nlohmann::json::array();
+    for (const auto& e : r.engines) {
+        j["engines"].push_back({{"name", e.name},
+                                {"busy_cycles", e.busyCycles},
+                                {"idle_cycles", e.idleCycles},
+                                {"idle_pct", idlePct(r, e)}});
     }
     return j;
 }
@@ -111,13 +157,30 @@ std::string si(double v, const char* unit) {
     return fmt::format("{:.4g} {}{}", v, prefixes[i], unit);
 }
 
+/// One row per layer. `human` (the table) groups digits, shows the fallback flag as "yes"
+/// and the overlap in percent ("-" for a layer without DMA transfers); CSV carries plain
+/// numbers (fallback 0/1, overlap as LayerResult::overlap()).
 Table layerTable(const sim::SimResult& r, bool human) {
     auto num = [&](int64_t v) { return human ? groupDigits(v) : std::to_string(v); };
+    // One DMA column per memory some layer's DMA transfers touched.
+    std::vector<std::size_t> dmaMemories;
+    for (std::size_t m = 0; m < r.memories.size(); ++m) {
+        const bool touched =
+            std::any_of(r.layers.begin(), r.layers.end(),
+                        [&](const sim::LayerResult& l) { return at(l.dmaBytes, m) != 0; });
+        if (touched) {
+            dmaMemories.push_back(m);
+        }
+    }
     Table t;
-    t.header = {"#", "name", "op", "engine", "start_cycle", "cycles", "macs", "tiles"};
+    t.header = {"#", "name", "op", "engine", "start_cycle", "cycles", "macs", "tiles", "fallback"};
     for (const auto& m : r.memories) {
         t.header.push_back(m + "_bytes");
     }
+    for (std::size_t m : dmaMemories) {
+        t.header.push_back("dma_" + r.memories[m]);
+    }
+    t.header.push_back("overlap");
     t.header.push_back("energy_j");
     t.rightAlign.assign(t.header.size(), true);
     t.rightAlign[1] = t.rightAlign[2] = t.rightAlign[3] = false;
@@ -131,11 +194,33 @@ Table layerTable(const sim::SimResult& r, bool human) {
                                         num(static_cast<int64_t>(l.cycles())),
                                         num(l.macs),
                                         std::to_string(l.tiles)};
+        row.push_back(human ? (l.fallback ? "yes" : "-") : (l.fallback ? "1" : "0"));
         for (std::size_t m = 0; m < r.memories.size(); ++m) {
-            row.push_back(num(l.bytesRead[m] + l.bytesWritten[m]));
+            row.push_back(num(at(l.bytesRead, m) + at(l.bytesWritten, m)));
+        }
+        for (std::size_t m : dmaMemories) {
+            row.push_back(num(at(l.dmaBytes, m)));
+        }
+        if (human) {
+            row.push_back(l.dmaCycles == 0 ? "-" : fmt::format("{:.0f}%", 100.0 * l.overlap()));
+        } else {
+            row.push_back(fmt::format("{:.6g}", l.overlap()));
         }
         row.push_back(human ? si(l.energyJ, "J") : fmt::format("{:.6e}", l.energyJ));
         t.rows.push_back(std::move(row));
+    }
+    return t;
+}
+
+/// Busy and idle cycles of the host core and each engine over the run.
+Table engineTable(const sim::SimResult& r) {
+    Table t;
+    t.header = {"engine", "busy_cycles", "idle_cycles", "idle"};
+    t.rightAlign = {false, true, true, true};
+    for (const auto& e : r.engines) {
+        t.rows.push_back({e.name, groupDigits(static_cast<int64_t>(e.busyCycles)),
+                          groupDigits(static_cast<int64_t>(e.idleCycles)),
+                          fmt::format("{:.1f}%", idlePct(r, e))});
     }
     return t;
 }
@@ -144,6 +229,7 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     std::cout << fmt::format("{} on {} with {} ({}), {} at {:g} MHz, {:g} V\n", r.network,
                              r.platform, r.stack, r.strategy, sim::toString(r.fidelity),
                              r.operatingPoint.clockHz / 1e6, r.operatingPoint.voltageV);
+    std::cout << fmt::format("mapping: {}\n", r.mapping);
     std::cout << fmt::format("status: {}{}\n", sim::toString(r.status),
                              r.reason.empty() ? "" : " (" + r.reason + ")");
     if (r.status != sim::Status::Ok) {
@@ -153,6 +239,10 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     }
     std::cout << "\n";
     layerTable(r, true).print(std::cout);
+    if (!r.engines.empty()) {
+        std::cout << "\n";
+        engineTable(r).print(std::cout);
+    }
     std::cout << fmt::format("\nlatency: {} cycles = {}\n",
                              groupDigits(static_cast<int64_t>(r.latencyCycles)),
                              si(r.latencyS, "s"));
@@ -189,16 +279,16 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     en.print(std::cout);
 }
 
-/// Bytes moved (read + written) per memory level, for the HDF5 tables.
+/// Bytes moved per memory level, for the HDF5 tables.
 struct LevelBytes {
     int64_t flash = 0, sram = 0, tcm = 0, external = 0;
 };
-LevelBytes levels(const sim::SimResult& r, const std::vector<int64_t>& rd,
-                  const std::vector<int64_t>& wr) {
+/// Sums `bytes` (per memory, SimResult::memories order) by memory level.
+LevelBytes levels(const sim::SimResult& r, const std::vector<int64_t>& bytes) {
     namespace ps = platforms::spec;
     LevelBytes b;
     for (std::size_t m = 0; m < r.memories.size(); ++m) {
-        const int64_t v = rd[m] + wr[m];
+        const int64_t v = at(bytes, m);
         switch (r.memoryKinds[m]) {
         case ps::FLASH:
             b.flash += v;
@@ -217,6 +307,15 @@ LevelBytes levels(const sim::SimResult& r, const std::vector<int64_t>& rd,
     return b;
 }
 
+std::vector<int64_t> readPlusWritten(const std::vector<int64_t>& rd,
+                                     const std::vector<int64_t>& wr) {
+    std::vector<int64_t> sum(std::max(rd.size(), wr.size()), 0);
+    for (std::size_t m = 0; m < sum.size(); ++m) {
+        sum[m] = at(rd, m) + at(wr, m);
+    }
+    return sum;
+}
+
 void writeResults(const std::string& path, const sim::SimResult& r, const std::string& sha,
                   const GlobalOptions& g, int batch) {
     const nlohmann::json prov = provenance(g.commandLine, sha);
@@ -225,40 +324,186 @@ void writeResults(const std::string& path, const sim::SimResult& r, const std::s
     const std::string tmp = path + ".tmp";
     {
         explorer::ResultsFile file(tmp, p);
-        const LevelBytes total = levels(r, r.bytesRead, r.bytesWritten);
-        file.appendRuns({explorer::RunRow{0,
-                                          r.platform,
-                                          r.stack,
-                                          r.network,
-                                          r.strategy,
-                                          batch,
-                                          sim::toString(r.fidelity),
-                                          sim::toString(r.status),
-                                          static_cast<int64_t>(r.latencyCycles),
-                                          r.latencyS,
-                                          r.energyJ,
-                                          r.peakRamBytes,
-                                          r.flashBytes,
-                                          r.macs,
-                                          total.flash,
-                                          total.sram,
-                                          total.tcm,
-                                          total.external,
-                                          r.hostSeconds,
-                                          sha}});
+        const LevelBytes total = levels(r, readPlusWritten(r.bytesRead, r.bytesWritten));
+        explorer::RunRow run;
+        run.runId = 0;
+        run.platform = r.platform;
+        run.stack = r.stack;
+        run.network = r.network;
+        run.strategy = r.strategy;
+        run.batch = batch;
+        run.fidelity = sim::toString(r.fidelity);
+        run.mapping = r.mapping;
+        run.status = sim::toString(r.status);
+        run.latencyCycles = static_cast<int64_t>(r.latencyCycles);
+        run.latencyS = r.latencyS;
+        run.energyJ = r.energyJ;
+        run.peakRamBytes = r.peakRamBytes;
+        run.flashBytes = r.flashBytes;
+        run.macs = r.macs;
+        run.bytesFlash = total.flash;
+        run.bytesSram = total.sram;
+        run.bytesTcm = total.tcm;
+        run.bytesExternal = total.external;
+        run.simWallS = r.hostSeconds;
+        run.configSha256 = sha;
+        file.appendRuns({run});
         std::vector<explorer::LayerRow> rows;
         for (std::size_t i = 0; i < r.layers.size(); ++i) {
             const auto& l = r.layers[i];
-            const LevelBytes lb = levels(r, l.bytesRead, l.bytesWritten);
-            rows.push_back({0, static_cast<int64_t>(i), l.name, l.op, l.engine,
-                            static_cast<int64_t>(l.startCycle), static_cast<int64_t>(l.endCycle),
-                            static_cast<int64_t>(l.cycles()), l.energyJ, l.macs, lb.flash,
-                            lb.sram, lb.tcm, lb.external});
+            const LevelBytes lb = levels(r, readPlusWritten(l.bytesRead, l.bytesWritten));
+            const LevelBytes dma = levels(r, l.dmaBytes);
+            explorer::LayerRow row;
+            row.runId = 0;
+            row.layerIndex = static_cast<int64_t>(i);
+            row.layerName = l.name;
+            row.op = l.op;
+            row.engine = l.engine;
+            row.fallback = l.fallback ? 1 : 0;
+            row.startCycle = static_cast<int64_t>(l.startCycle);
+            row.endCycle = static_cast<int64_t>(l.endCycle);
+            row.cycles = static_cast<int64_t>(l.cycles());
+            row.energyJ = l.energyJ;
+            row.macs = l.macs;
+            row.tiles = l.tiles;
+            row.bytesFlash = lb.flash;
+            row.bytesSram = lb.sram;
+            row.bytesTcm = lb.tcm;
+            row.bytesExternal = lb.external;
+            row.dmaBytesFlash = dma.flash;
+            row.dmaBytesSram = dma.sram;
+            row.dmaBytesTcm = dma.tcm;
+            row.dmaBytesExternal = dma.external;
+            row.dmaCycles = static_cast<int64_t>(l.dmaCycles);
+            row.hiddenCycles = static_cast<int64_t>(l.hiddenCycles);
+            row.overlap = l.overlap();
+            rows.push_back(std::move(row));
         }
         file.appendLayers(rows);
         file.flush();
     }
     explorer::commitTemporary(tmp, path);
+}
+
+bool isMapperName(const std::string& name) {
+    const auto names = sim::mapperNames();
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+std::string mapperList() {
+    std::string known;
+    for (const auto& n : sim::mapperNames()) {
+        known += (known.empty() ? "" : ", ") + n;
+    }
+    return known;
+}
+
+sim::Objective parseObjective(const std::string& s) {
+    if (s == "latency") {
+        return sim::Objective::Latency;
+    }
+    if (s == "energy") {
+        return sim::Objective::Energy;
+    }
+    if (s == "edp") {
+        return sim::Objective::EnergyDelay;
+    }
+    throw InputError("<command line>", "--objective",
+                     "unknown objective '" + s + "' (expected latency, energy or edp)");
+}
+
+/// The mapping `simulate` runs: a .textproto resolved against the schedule and platform, or
+/// what a built-in mapper (--mapping NAME, else the stack's default_mapper) produces. Every
+/// input error is raised here, before any simulation runs.
+sim::Mapping chooseMapping(const SimulateOptions& o, const sim::Simulator& simulator,
+                           const workloads::Schedule& schedule, sim::RunOptions& ro) {
+    const bool tuning = o.objective.has_value() || o.latencyBudgetMs.has_value();
+    std::error_code ec;
+    const bool isFile =
+        hasSuffix(o.mapping, ".textproto") ||
+        (!o.mapping.empty() && !isMapperName(o.mapping) && std::filesystem::exists(o.mapping, ec));
+    if (isFile) {
+        if (tuning) {
+            throw InputError("<command line>", o.objective ? "--objective" : "--latency-budget-ms",
+                             "applies to --mapping exhaustive, not to a mapping file");
+        }
+        const auto spec = sim::loadMappingSpec(o.mapping);
+        return sim::resolveMapping(spec, schedule, simulator.platform(), o.mapping);
+    }
+    if (!o.mapping.empty() && !isMapperName(o.mapping)) {
+        throw InputError("<command line>", "--mapping",
+                         "unknown mapper '" + o.mapping + "' (built-in: " + mapperList() +
+                             "; or a mapping .textproto file)");
+    }
+    if (tuning) {
+        const std::string stackDefault = simulator.stack().default_mapper();
+        const std::string mapper = !o.mapping.empty()      ? o.mapping
+                                   : !stackDefault.empty() ? stackDefault
+                                                           : "host-only";
+        if (mapper != "exhaustive") {
+            throw InputError("<command line>", o.objective ? "--objective" : "--latency-budget-ms",
+                             "applies to --mapping exhaustive only (the mapper here is '" + mapper +
+                                 "'" + (o.mapping.empty() ? ", the stack's default_mapper" : "") +
+                                 ")");
+        }
+        if (o.objective) {
+            ro.mapperOptions.objective = parseObjective(*o.objective);
+        }
+        if (o.latencyBudgetMs) {
+            if (!(*o.latencyBudgetMs > 0)) {
+                throw InputError("<command line>", "--latency-budget-ms",
+                                 "the latency budget must be > 0 ms");
+            }
+            if (ro.mapperOptions.objective != sim::Objective::Energy) {
+                throw InputError("<command line>", "--latency-budget-ms",
+                                 "needs --objective energy (the least energy within the budget)");
+            }
+            ro.mapperOptions.latencyBudgetS = *o.latencyBudgetMs * 1e-3;
+        }
+    }
+    ro.mapper = o.mapping;
+    return simulator.mappingFor(schedule, ro);
+}
+
+/// The mapping as text format (what --write-mapping writes and the provenance hash covers).
+std::string mappingText(const sim::Mapping& mapping, const workloads::Schedule& schedule) {
+    std::string text;
+    if (!google::protobuf::TextFormat::PrintToString(sim::toSpec(mapping, schedule), &text)) {
+        throw std::runtime_error("cannot print mapping '" + mapping.name + "' as text format");
+    }
+    return text;
+}
+
+/// Writes `text` to `path` through a temporary file renamed into place. Numeric lines get a
+/// same-line comment naming their source (the configs' convention), here the mapper.
+void writeMappingFile(const std::string& path, const std::string& header, const std::string& text,
+                      const std::string& mappingName) {
+    std::string annotated;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        annotated += line;
+        if (line.find("fraction:") != std::string::npos) {
+            annotated += "  # chosen by mapping '" + mappingName + "'";
+        }
+        annotated += "\n";
+    }
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << header << annotated;
+        out.close();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw InputError(path, "--write-mapping", "cannot write " + tmp);
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw InputError(path, "--write-mapping",
+                         "cannot move " + tmp + " into place: " + ec.message());
+    }
 }
 
 void run(const SimulateOptions& o, const GlobalOptions& g) {
@@ -267,7 +512,8 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
         throw InputError("<command line>", "--batch", "the batch size must be >= 1");
     }
     // Output locations are checked before simulating: fail fast, never after a long run.
-    for (const auto& [path, field] : {std::pair{o.out, "--out"}, std::pair{o.trace, "--trace"}}) {
+    for (const auto& [path, field] : {std::pair{o.out, "--out"}, std::pair{o.trace, "--trace"},
+                                      std::pair{o.writeMapping, "--write-mapping"}}) {
         if (path.empty()) {
             continue;
         }
@@ -290,10 +536,31 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     const bool both = o.fidelity == "both";
     ro.fidelity = o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
 
+    // The mapping is chosen (and every error in it reported) before any simulation runs; all
+    // runs below reuse it, so a mapper's search runs once.
+    const sim::Mapping mapping = chooseMapping(o, *target.simulator, net.schedule, ro);
+    ro.mapping = &mapping;
+    const std::string mappingSpec = mappingText(mapping, net.schedule);
+    if (!o.writeMapping.empty()) {
+        writeMappingFile(o.writeMapping,
+                         fmt::format("# Layer-to-engine mapping '{}' of {} on {} with {} "
+                                     "(platforms/spec/mapping.proto), written by: {}\n",
+                                     mapping.name, net.schedule.network,
+                                     target.simulator->platform().name(),
+                                     target.simulator->stack().name(), g.commandLine),
+                         mappingSpec, mapping.name);
+    }
+
     sim::ChromeTrace trace;
     ro.observer = o.trace.empty() ? nullptr : &trace;
     sim::SimResult result = target.simulator->run(net.schedule, ro);
     ro.observer = nullptr;
+    if (o.latencyBudgetMs && result.status == sim::Status::Ok &&
+        result.latencyS * 1e3 > *o.latencyBudgetMs) {
+        std::cerr << fmt::format("edgesim: note: the latency ({:.4g} ms) exceeds "
+                                 "--latency-budget-ms {:g} (mapping '{}')\n",
+                                 result.latencyS * 1e3, *o.latencyBudgetMs, result.mapping);
+    }
 
     std::optional<double> medianUs;
     if (o.repeat > 0) {
@@ -316,8 +583,8 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
         other = target.simulator->run(net.schedule, ao);
     }
 
-    const std::string extra = fmt::format("{}|{}|{}", o.fidelity, o.clockMhz.value_or(0),
-                                          o.voltageV.value_or(0));
+    const std::string extra = fmt::format("{}|{}|{}|{}", o.fidelity, o.clockMhz.value_or(0),
+                                          o.voltageV.value_or(0), mappingSpec);
     const std::string sha = Session::configSha256(target, net, extra);
     if (!o.trace.empty()) {
         trace.write(o.trace, result.operatingPoint.clockHz,
@@ -388,6 +655,18 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--repeat", opts->repeat,
                     "Re-run the simulation N times and report the median host time")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--mapping", opts->mapping,
+                    "Layer-to-engine mapping: a mapping .textproto file, or a built-in mapper (" +
+                        mapperList() + "); default: the stack's default_mapper");
+    cmd->add_option("--objective", opts->objective,
+                    "What --mapping exhaustive minimises: latency | energy | edp "
+                    "(energy-delay product)")
+        ->check(CLI::IsMember({"latency", "energy", "edp"}));
+    cmd->add_option("--latency-budget-ms", opts->latencyBudgetMs,
+                    "With --mapping exhaustive --objective energy: the least-energy mapping "
+                    "within this latency (analytical cost model)");
+    cmd->add_option("--write-mapping", opts->writeMapping,
+                    "Write the mapping used as a .textproto (re-usable with --mapping FILE)");
     cmd->callback([opts, &global] { run(*opts, global); });
 }
 

@@ -20,12 +20,14 @@ struct Provenance {
 };
 
 /// One simulation: a row of /runs. Units are in the names; bytes* are bytes moved (read plus
-/// written) per memory level.
+/// written) per memory level (flash, SRAM, TCM, external RAM or flash).
 struct RunRow {
     int64_t runId = 0;
     std::string platform, stack, network, strategy;
     int64_t batch = 0;
-    std::string fidelity, status;
+    std::string fidelity;
+    std::string mapping; ///< layer-to-engine mapping: "host-only", a mapper or a file's name
+    std::string status;
     int64_t latencyCycles = 0;
     double latencyS = 0.0, energyJ = 0.0;
     int64_t peakRamBytes = 0, flashBytes = 0, macs = 0;
@@ -34,14 +36,23 @@ struct RunRow {
     std::string configSha256;
 };
 
-/// One layer of one run: a row of /layers.
+/// One layer of one run: a row of /layers. bytes* and dmaBytes* are per memory level as in
+/// RunRow; dmaBytes* count what DMAs read plus wrote there (a subset of bytes*).
 struct LayerRow {
     int64_t runId = 0;
     int64_t layerIndex = 0;
-    std::string layerName, op, engine;
+    std::string layerName, op;
+    std::string engine;   ///< engine label: host core, engine, or "a+b" for a channel split
+    int64_t fallback = 0; ///< 1: mapped to an engine lacking the op, ran on the host
     int64_t startCycle = 0, endCycle = 0, cycles = 0;
     double energyJ = 0.0;
-    int64_t macs = 0, bytesFlash = 0, bytesSram = 0, bytesTcm = 0, bytesExternal = 0;
+    int64_t macs = 0;
+    int64_t tiles = 0;
+    int64_t bytesFlash = 0, bytesSram = 0, bytesTcm = 0, bytesExternal = 0;
+    int64_t dmaBytesFlash = 0, dmaBytesSram = 0, dmaBytesTcm = 0, dmaBytesExternal = 0;
+    int64_t dmaCycles = 0;    ///< cycles with some DMA transfer of the layer in flight
+    int64_t hiddenCycles = 0; ///< of which under the engine's compute
+    double overlap = 1.0;     ///< hidden_cycles / dma_cycles; 1 when dma_cycles is 0
 };
 
 /// One measured-vs-predicted comparison: a row of /validation.

@@ -148,16 +148,20 @@ TaskTiming evaluateTask(const Program& program, const EngineTask& task, uint64_t
     if (!tiles.empty()) {
         loadEnd = load(0, start);
     }
+    uint64_t computeFree = start;  // the engine computes one tile at a time
     for (std::size_t i = 0; i < tiles.size(); ++i) {
-        uint64_t computeStart = loadEnd;
+        uint64_t computeStart = std::max(loadEnd, computeFree);
         uint64_t nextLoadEnd = 0;
         if (pipelined) {
             if (i + 1 < tiles.size()) {
-                nextLoadEnd = load(i + 1, loadEnd);
+                // Tile i+1's buffer frees when tile i-1 has computed (the TLM engine issues
+                // the load when tile i's data has arrived, after tile i-1's compute).
+                nextLoadEnd = load(i + 1, std::max(loadEnd, computeFree));
             }
             computeStart = std::max(computeStart, prev2StoreEnd);
         }
         const uint64_t computeEnd = computeStart + tiles[i].computeCycles;
+        computeFree = computeEnd;
         compute.emplace_back(computeStart, computeEnd);
         const uint64_t sc = routeCycles(task.outputRoute, tiles[i].outputBytes);
         const uint64_t sb = std::max(computeEnd, storeFree);

@@ -48,8 +48,12 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
     mapping.kernels.push_back(choice);
     const Program program = bindProgram(one, platform_, stack_, index_, op_, &mapping);
     LayerCost c;
-    if (program.status != Status::Ok || program.kernels.size() < 2) {
-        return c;  // the only job would be the runtime's: a free op costs nothing anywhere
+    if (program.status != Status::Ok) {
+        return c;
+    }
+    if (program.kernels.size() < 2) {
+        c.ok = true;  // only the runtime's job: a free op costs nothing on any engine
+        return c;
     }
     const KernelJob& job = program.kernels.back();
     const bool onEngine = choice.engine != platform_.cores(0).name() || choice.isSplit();
@@ -62,8 +66,15 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
     accountEnergy(r, platform_, program);
     c.ok = true;
     c.cycles = r.layers.back().cycles();
+    // (the runtime's per-inference job, layers[0], is the same for every choice)
     c.energyJ = r.layers.back().energyJ;
     return c;
+}
+
+uint64_t LayerCoster::fixedCycles() const {
+    const Program program =
+        bindProgram(workloads::Schedule{}, platform_, stack_, index_, op_, nullptr);
+    return program.kernels.empty() ? 0 : program.kernels.front().computeCycles;
 }
 
 std::vector<LayerChoice> LayerCoster::candidates(bool splits, int splitSteps) const {

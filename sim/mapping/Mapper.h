@@ -43,6 +43,8 @@ public:
     std::vector<LayerChoice> candidates(bool splits, int splitSteps) const;
     const platforms::spec::PlatformSpec& platform() const { return platform_; }
     double clockHz() const { return op_.clockHz; }
+    /// Cycles every mapping pays besides its layers (the runtime's per-inference work).
+    uint64_t fixedCycles() const;
 
 private:
     const platforms::spec::PlatformSpec& platform_;

@@ -159,6 +159,7 @@ RunRow run(int64_t id, const std::string& platform, double energyJ) {
     r.strategy = "inference";
     r.batch = 1;
     r.fidelity = "tlm";
+    r.mapping = id % 2 == 0 ? "host-only" : "greedy-latency";
     r.status = "ok";
     r.latencyCycles = 1000000 * id + 7;
     r.latencyS = 0.0125 * static_cast<double>(id);
@@ -176,10 +177,10 @@ RunRow run(int64_t id, const std::string& platform, double energyJ) {
 }
 
 const std::vector<std::string> kRunColumns = {
-    "run_id",     "platform",       "stack",          "network",        "strategy",
-    "batch",      "fidelity",       "status",         "latency_cycles", "latency_s",
-    "energy_j",   "peak_ram_bytes", "flash_bytes",    "macs",           "bytes_flash",
-    "bytes_sram", "bytes_tcm",      "bytes_external", "sim_wall_s",     "config_sha256"};
+    "run_id",         "platform",    "stack",        "network",        "strategy",   "batch",
+    "fidelity",       "mapping",     "status",       "latency_cycles", "latency_s",  "energy_j",
+    "peak_ram_bytes", "flash_bytes", "macs",         "bytes_flash",    "bytes_sram", "bytes_tcm",
+    "bytes_external", "sim_wall_s",  "config_sha256"};
 
 class ResultsFileTest : public ::testing::Test {
 protected:
@@ -208,6 +209,8 @@ TEST_F(ResultsFileTest, RunsAppendedInTwoBatchesReadBackExactly) {
     // Exact equality: doubles are stored as IEEE binary64, no text round trip.
     EXPECT_THAT(rawDoubles(f.id, "/runs", "energy_j"), ElementsAre(1.5e-4, 0.1, 3.0e-7));
     EXPECT_THAT(rawStrings(f.id, "/runs", "config_sha256"), ElementsAre("sha-1", "sha-2", "sha-3"));
+    EXPECT_THAT(rawStrings(f.id, "/runs", "mapping"),
+                ElementsAre("greedy-latency", "host-only", "greedy-latency"));
     EXPECT_FALSE(rawExists(f.id, "/layers")) << "tables are created on first append only";
     EXPECT_FALSE(rawExists(f.id, "/validation"));
 }
@@ -276,7 +279,8 @@ TEST_F(ResultsFileTest, LayersTable) {
         l.layerIndex = i;
         l.layerName = "conv" + std::to_string(i);
         l.op = i == 2 ? "fully_connected" : "conv2d";
-        l.engine = "cluster";
+        l.engine = i == 0 ? "cluster" : i == 1 ? "digital+aimc" : "fc";
+        l.fallback = i == 2 ? 1 : 0;
         l.startCycle = 100 * i;
         l.endCycle = 100 * i + 90;
         l.cycles = 90;
@@ -286,6 +290,14 @@ TEST_F(ResultsFileTest, LayersTable) {
         l.bytesSram = 2;
         l.bytesTcm = 3;
         l.bytesExternal = 4 + i;
+        l.tiles = 1 + 3 * i;
+        l.dmaBytesFlash = 10 * i;
+        l.dmaBytesSram = 20 * i;
+        l.dmaBytesTcm = 30 * i;
+        l.dmaBytesExternal = (int64_t{1} << 36) * i; // beyond 32 bits
+        l.dmaCycles = i == 2 ? 0 : 80;
+        l.hiddenCycles = i == 2 ? 0 : 20 * (i + 1);
+        l.overlap = i == 2 ? 1.0 : static_cast<double>(l.hiddenCycles) / 80.0;
         layers.push_back(l);
     }
     {
@@ -296,9 +308,21 @@ TEST_F(ResultsFileTest, LayersTable) {
     RawFile f(file);
     EXPECT_EQ(rawRowCount(f.id, "/layers"), 4U);
     EXPECT_THAT(rawMemberNames(f.id, "/layers"),
-                ElementsAre("run_id", "layer_index", "layer_name", "op", "engine", "start_cycle",
-                            "end_cycle", "cycles", "energy_j", "macs", "bytes_flash", "bytes_sram",
-                            "bytes_tcm", "bytes_external"));
+                ElementsAre("run_id", "layer_index", "layer_name", "op", "engine", "fallback",
+                            "start_cycle", "end_cycle", "cycles", "energy_j", "macs", "tiles",
+                            "bytes_flash", "bytes_sram", "bytes_tcm", "bytes_external",
+                            "dma_bytes_flash", "dma_bytes_sram", "dma_bytes_tcm",
+                            "dma_bytes_external", "dma_cycles", "hidden_cycles", "overlap"));
+    EXPECT_THAT(rawStrings(f.id, "/layers", "engine"),
+                ElementsAre("cluster", "digital+aimc", "fc", "cluster"));
+    EXPECT_THAT(rawInts(f.id, "/layers", "fallback"), ElementsAre(0, 0, 1, 0));
+    EXPECT_THAT(rawInts(f.id, "/layers", "tiles"), ElementsAre(1, 4, 7, 1));
+    EXPECT_THAT(rawInts(f.id, "/layers", "dma_bytes_sram"), ElementsAre(0, 20, 40, 0));
+    EXPECT_THAT(rawInts(f.id, "/layers", "dma_bytes_external"),
+                ElementsAre(0, int64_t{1} << 36, int64_t{1} << 37, 0));
+    EXPECT_THAT(rawInts(f.id, "/layers", "dma_cycles"), ElementsAre(80, 80, 0, 80));
+    EXPECT_THAT(rawInts(f.id, "/layers", "hidden_cycles"), ElementsAre(20, 40, 0, 20));
+    EXPECT_THAT(rawDoubles(f.id, "/layers", "overlap"), ElementsAre(0.25, 0.5, 1.0, 0.25));
     EXPECT_THAT(rawStrings(f.id, "/layers", "layer_name"),
                 ElementsAre("conv0", "conv1", "conv2", "conv0"));
     EXPECT_THAT(rawStrings(f.id, "/layers", "op"),
@@ -307,6 +331,43 @@ TEST_F(ResultsFileTest, LayersTable) {
     EXPECT_THAT(rawInts(f.id, "/layers", "bytes_external"), ElementsAre(4, 5, 6, 4));
     EXPECT_THAT(rawDoubles(f.id, "/layers", "energy_j"), ElementsAre(1e-6, 2e-6, 3e-6, 1e-6));
     EXPECT_FALSE(rawExists(f.id, "/runs"));
+}
+
+TEST_F(ResultsFileTest, MappingAndEngineColumnsHavePortableTypes) {
+    {
+        ResultsFile out(file.string(), provenance());
+        out.appendRuns({run(1, "gap9-evk", 1.0)});
+        out.appendLayers({LayerRow{}});
+    }
+    RawFile f(file);
+    const auto memberType = [&](const char* table, const char* name) {
+        const hid_t ds = H5Dopen2(f.id, table, H5P_DEFAULT);
+        const hid_t type = H5Dget_type(ds);
+        const int index = H5Tget_member_index(type, name);
+        EXPECT_GE(index, 0) << table << "." << name;
+        const hid_t member = index < 0 ? H5Tcopy(H5T_NATIVE_CHAR)
+                                       : H5Tget_member_type(type, static_cast<unsigned>(index));
+        H5Tclose(type);
+        H5Dclose(ds);
+        return member;
+    };
+    const hid_t mapping = memberType("/runs", "mapping");
+    EXPECT_EQ(H5Tget_class(mapping), H5T_STRING);
+    EXPECT_GT(H5Tis_variable_str(mapping), 0);
+    H5Tclose(mapping);
+    for (const char* name :
+         {"fallback", "tiles", "dma_bytes_flash", "dma_bytes_sram", "dma_bytes_tcm",
+          "dma_bytes_external", "dma_cycles", "hidden_cycles"}) {
+        const hid_t t = memberType("/layers", name);
+        EXPECT_GT(H5Tequal(t, H5T_STD_I64LE), 0) << name;
+        H5Tclose(t);
+    }
+    const hid_t overlap = memberType("/layers", "overlap");
+    EXPECT_GT(H5Tequal(overlap, H5T_IEEE_F64LE), 0);
+    H5Tclose(overlap);
+    // A default row: no DMA, nothing to hide.
+    EXPECT_THAT(rawDoubles(f.id, "/layers", "overlap"), ElementsAre(1.0));
+    EXPECT_THAT(rawInts(f.id, "/layers", "fallback"), ElementsAre(0));
 }
 
 TEST_F(ResultsFileTest, ValidationTableKeepsUtf8) {

@@ -79,6 +79,11 @@ LoopNest loopNest(const Layer& l) {
         n.iy = 1;
         n.ix = n.ox;
         break;
+    case OpKind::GlobalAvgPool:
+        n.g = outC;
+        n.fy = n.iy;  // the window is the whole input
+        n.fx = n.ix;
+        break;
     default:
         n.g = outC;
         break;

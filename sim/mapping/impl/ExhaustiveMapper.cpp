@@ -65,7 +65,11 @@ private:
                          const std::vector<LayerChoice>& choices,
                          const std::vector<std::vector<LayerCost>>& costs, Mapping& m) {
         const double clockHz = coster.clockHz();
-        const double budgetCycles = options.latencyBudgetS * clockHz;
+        const double budgetCycles =
+            options.latencyBudgetS * clockHz - static_cast<double>(coster.fixedCycles());
+        if (budgetCycles <= 0) {
+            return false;
+        }
         const double step = budgetCycles / kBuckets;
         const double inf = std::numeric_limits<double>::infinity();
         const std::size_t n = costs.size();
