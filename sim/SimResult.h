@@ -34,7 +34,7 @@ struct LayerResult {
     double energyJ = 0;
     bool fallback = false;              ///< mapped to an engine lacking the op; ran on the host
     uint64_t hostBusyCycles = 0;        ///< host core executing (its kernel or the launch)
-    std::vector<uint64_t> engineBusyCycles;  ///< per engine (SimResult::engines order)
+    std::vector<uint64_t> engineBusyCycles;  ///< per platform engine (SimResult::engines[e + 1])
     uint64_t dmaCycles = 0;             ///< some DMA transfer of the layer in flight (per task)
     uint64_t hiddenCycles = 0;          ///< of which under the engine's compute
 

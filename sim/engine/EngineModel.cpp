@@ -2,6 +2,9 @@
 
 #include "sim/engine/Tiling.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -90,6 +93,34 @@ const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
                                               const std::string& dtype) {
     return context.kernels.find(std::string(workloads::toString(kernel.op)), dtype,
                                 context.engine.name());
+}
+
+std::string missingSupport(const EngineContext& context,
+                           const google::protobuf::RepeatedPtrField<std::string>* ops,
+                           const workloads::Kernel& kernel, const std::string& dtype) {
+    const std::string op(workloads::toString(kernel.op));
+    if (ops != nullptr && std::find(ops->begin(), ops->end(), op) == ops->end()) {
+        return fmt::format("engine '{}' does not support {}", context.engine.name(), op);
+    }
+    if (findKernel(context, kernel, dtype) == nullptr) {
+        return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
+                           context.stack.name(), op, dtype, context.engine.name());
+    }
+    return "";
+}
+
+EnginePlan failedPlan(Status status, std::string reason) {
+    EnginePlan plan;
+    plan.status = status;
+    plan.reason = std::move(reason);
+    return plan;
+}
+
+EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel) {
+    return failedPlan(Status::DoesNotFit,
+                      fmt::format("layer '{}' has no tile that fits the {} bytes of '{}'",
+                                  kernel.name, context.localCapacityBytes,
+                                  context.engine.local_memory()));
 }
 
 double switchedEnergyJ(double capacitancePf, double volts) {

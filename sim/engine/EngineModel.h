@@ -72,6 +72,16 @@ bool isPerChannel(const workloads::Kernel& kernel);
 const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
                                               const workloads::Kernel& kernel,
                                               const std::string& dtype);
+/// Why the engine of `context` cannot run `kernel`: the op is missing from `ops` (the
+/// hardware's list; null = any op) or the stack has no kernel for it on this engine; "" if it can.
+std::string missingSupport(const EngineContext& context,
+                           const google::protobuf::RepeatedPtrField<std::string>* ops,
+                           const workloads::Kernel& kernel, const std::string& dtype);
+/// A plan that failed with `status` for `reason`.
+EnginePlan failedPlan(Status status, std::string reason);
+/// The plan for a layer none of whose tiles fits the engine's local memory.
+EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel);
+
 /// Energy of `capacitancePf` switched once at `volts` (E = C V^2), in joules.
 double switchedEnergyJ(double capacitancePf, double volts);
 

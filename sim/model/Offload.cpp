@@ -12,6 +12,7 @@ namespace edgesim::sim {
 namespace ps = platforms::spec;
 
 struct Offloader::Engine {
+    int index = 0;  ///< in Program::engines
     const ps::EngineSpec* spec = nullptr;
     std::unique_ptr<EngineContext> context;
     std::unique_ptr<EngineModel> model;
@@ -43,6 +44,7 @@ Offloader::Offloader(const ps::PlatformSpec& platform, const ps::StackSpec& stac
     program.buffers = buffers;
     for (const auto& spec : platform.engines()) {
         auto e = std::make_unique<Engine>();
+        e->index = static_cast<int>(engines_.size());
         e->spec = &spec;
         const int local = memoryIndex(spec.local_memory());
         const int dma = dmaIndex(spec.dma());
@@ -86,11 +88,7 @@ int Offloader::engineIndex(const std::string& name) const {
 
 bool Offloader::planTask(const Engine& e, const workloads::Kernel& kernel,
                          const std::string& dtype, int slot, EngineTask& task) const {
-    for (std::size_t i = 0; i < engines_.size(); ++i) {
-        if (engines_[i].get() == &e) {
-            task.engine = static_cast<int>(i);
-        }
-    }
+    task.engine = e.index;
     task.plan = e.model->plan(kernel, dtype);
     if (task.plan.status == Status::Unsupported) {
         return false;

@@ -48,12 +48,10 @@ void CoreEngine::runOffloaded(const KernelJob& job, LayerResult& layer) {
         all &= *taskDone_[t];
     }
     wait(all);
-    layer.engineBusyCycles.assign(engines_.size(), 0);
+    // Busy cycles per engine are the plan's (makeResult); overlap is what the run achieved.
     for (std::size_t t = 0; t < n; ++t) {
         layer.dmaCycles += taskStats_[t].dmaCycles;
         layer.hiddenCycles += taskStats_[t].hiddenCycles;
-        layer.engineBusyCycles[static_cast<std::size_t>(job.tasks[t].engine)] +=
-            taskStats_[t].busyCycles;
     }
 }
 

@@ -23,30 +23,19 @@ public:
 
     std::string unsupportedReason(const workloads::Kernel& kernel,
                                   const std::string& dtype) const override {
-        const std::string op(workloads::toString(kernel.op));
-        const auto& ops = ctx_.engine.aimc().ops();
-        if (std::find(ops.begin(), ops.end(), op) == ops.end()) {
-            return fmt::format("engine '{}' does not support {}", ctx_.engine.name(), op);
+        const std::string missing = missingSupport(ctx_, &ctx_.engine.aimc().ops(), kernel, dtype);
+        if (!missing.empty() || kernel.loops.g <= 1) {
+            return missing;
         }
-        if (kernel.loops.g > 1) {
-            return fmt::format("engine '{}' cannot map grouped or depthwise convolutions (a "
-                               "crossbar column sums over all of its rows)",
-                               ctx_.engine.name());
-        }
-        if (findKernel(ctx_, kernel, dtype) == nullptr) {
-            return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
-                               ctx_.stack.name(), op, dtype, ctx_.engine.name());
-        }
-        return "";
+        return fmt::format("engine '{}' cannot map grouped or depthwise convolutions (a crossbar "
+                           "column sums over all of its rows)",
+                           ctx_.engine.name());
     }
 
     EnginePlan plan(const workloads::Kernel& kernel, const std::string& dtype) const override {
-        EnginePlan plan;
         const std::string why = unsupportedReason(kernel, dtype);
         if (!why.empty()) {
-            plan.status = Status::Unsupported;
-            plan.reason = why;
-            return plan;
+            return failedPlan(Status::Unsupported, why);
         }
         const ps::KernelSpec& ks = *findKernel(ctx_, kernel, dtype);
         const ps::AimcSpec& a = ctx_.engine.aimc();
@@ -70,13 +59,9 @@ public:
         problem.splitInputChannels = false;
         const Tiling tiling = chooseTiling(problem);
         if (!tiling.fits) {
-            plan.status = Status::DoesNotFit;
-            plan.reason = fmt::format("layer '{}' has no activation tile that fits the {} bytes "
-                                      "of '{}'",
-                                      kernel.name, ctx_.localCapacityBytes,
-                                      ctx_.engine.local_memory());
-            return plan;
+            return noTilePlan(ctx_, kernel);
         }
+        EnginePlan plan;
         const double mvmCycles = a.mvm_latency_s() * ctx_.clockHz;
         const double bitsPerWeight = std::max(1, a.weight_bits());
         constexpr double kPico = 1e-12;

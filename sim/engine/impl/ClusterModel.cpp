@@ -4,8 +4,6 @@
 // cores hitting B banks, and a barrier per tile.
 #include "sim/engine/EngineModel.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -21,30 +19,19 @@ public:
 
     std::string unsupportedReason(const workloads::Kernel& kernel,
                                   const std::string& dtype) const override {
-        if (findKernel(ctx_, kernel, dtype) == nullptr) {
-            return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
-                               ctx_.stack.name(), workloads::toString(kernel.op), dtype,
-                               ctx_.engine.name());
-        }
-        return "";
+        return missingSupport(ctx_, nullptr, kernel, dtype);
     }
 
     EnginePlan plan(const workloads::Kernel& kernel, const std::string& dtype) const override {
-        EnginePlan plan;
         const ps::KernelSpec* ks = findKernel(ctx_, kernel, dtype);
         if (ks == nullptr) {
-            plan.status = Status::Unsupported;
-            plan.reason = unsupportedReason(kernel, dtype);
-            return plan;
+            return failedPlan(Status::Unsupported, unsupportedReason(kernel, dtype));
         }
         const Tiling tiling = chooseTiling(tilingProblemFor(kernel, ctx_, 1));
         if (!tiling.fits) {
-            plan.status = Status::DoesNotFit;
-            plan.reason = fmt::format("layer '{}' has no tile that fits the {} bytes of '{}'",
-                                      kernel.name, ctx_.localCapacityBytes,
-                                      ctx_.engine.local_memory());
-            return plan;
+            return noTilePlan(ctx_, kernel);
         }
+        EnginePlan plan;
         const ps::ClusterSpec& cl = ctx_.engine.cluster();
         const double cores = std::max(1, cl.cores());
         // Expected stall per compute cycle: each access meets each other core's access in its

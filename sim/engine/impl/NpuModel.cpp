@@ -58,28 +58,16 @@ public:
 
     std::string unsupportedReason(const workloads::Kernel& kernel,
                                   const std::string& dtype) const override {
-        const std::string op(workloads::toString(kernel.op));
-        const auto& ops = ctx_.engine.npu().ops();
-        if (std::find(ops.begin(), ops.end(), op) == ops.end()) {
-            return fmt::format("engine '{}' does not support {}", ctx_.engine.name(), op);
-        }
         if (throughput(dtype) <= 0) {
             return fmt::format("engine '{}' has no {} datapath", ctx_.engine.name(), dtype);
         }
-        if (findKernel(ctx_, kernel, dtype) == nullptr) {
-            return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
-                               ctx_.stack.name(), op, dtype, ctx_.engine.name());
-        }
-        return "";
+        return missingSupport(ctx_, &ctx_.engine.npu().ops(), kernel, dtype);
     }
 
     EnginePlan plan(const workloads::Kernel& kernel, const std::string& dtype) const override {
-        EnginePlan plan;
         const std::string why = unsupportedReason(kernel, dtype);
         if (!why.empty()) {
-            plan.status = Status::Unsupported;
-            plan.reason = why;
-            return plan;
+            return failedPlan(Status::Unsupported, why);
         }
         const ps::KernelSpec& ks = *findKernel(ctx_, kernel, dtype);
         const ps::NpuSpec& npu = ctx_.engine.npu();
@@ -87,12 +75,9 @@ public:
         const int64_t granularity = perChannel ? unroll_[kG] : unroll_[kK];
         const Tiling tiling = chooseTiling(tilingProblemFor(kernel, ctx_, granularity));
         if (!tiling.fits) {
-            plan.status = Status::DoesNotFit;
-            plan.reason = fmt::format("layer '{}' has no tile that fits the {} bytes of '{}'",
-                                      kernel.name, ctx_.localCapacityBytes,
-                                      ctx_.engine.local_memory());
-            return plan;
+            return noTilePlan(ctx_, kernel);
         }
+        EnginePlan plan;
         const double rate = throughput(dtype) *
                             (ks.array_efficiency() > 0 ? ks.array_efficiency() : 1.0);
         const auto& n = kernel.loops;
