@@ -489,6 +489,9 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         if (d.setup_cycles() < 0) {
             c.error(d, "setup_cycles", "must be >= 0");
         }
+        if (d.bursts_per_sync() < 0) {
+            c.error(d, "bursts_per_sync", "must be >= 0");
+        }
     }
     if (p.memories_size() == 0) {
         at.error(p, "memories", "a platform needs at least one memory");

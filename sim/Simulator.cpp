@@ -75,8 +75,17 @@ Simulator::~Simulator() {
     }
 }
 
-Mapping Simulator::mappingFor(const workloads::Schedule& schedule,
-                              const RunOptions& options) const {
+void Simulator::runTlm(const Program& program, SimResult& result, SimObserver* observer) {
+    if (!model_) {
+        model_ = std::make_unique<Model>();
+        SimContext::Scope scope(model_->context);
+        model_->platform = std::make_unique<PlatformModel>(platform_);
+    }
+    SimContext::Scope scope(model_->context);
+    model_->platform->run(program, result, observer);
+}
+
+Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOptions& options) {
     if (options.mapping != nullptr) {
         return *options.mapping;
     }
@@ -97,7 +106,13 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule,
     }
     const ResolvedOperatingPoint op =
         resolveOperatingPoint(platform_, options.operatingPoint, options.source);
-    const LayerCoster coster(platform_, stack_, *stackIndex_, op);
+    LayerCoster::Evaluate evaluate;
+    if (options.fidelity == Fidelity::Tlm) {
+        evaluate = [this](const Program& program, SimResult& result) {
+            runTlm(program, result, nullptr);
+        };
+    }
+    const LayerCoster coster(platform_, stack_, *stackIndex_, op, evaluate, options.fidelity);
     return mapper->map(schedule, coster, options.mapperOptions);
 }
 
@@ -123,13 +138,7 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
                 }
             }
         } else {
-            if (!model_) {
-                model_ = std::make_unique<Model>();
-                SimContext::Scope scope(model_->context);
-                model_->platform = std::make_unique<PlatformModel>(platform_);
-            }
-            SimContext::Scope scope(model_->context);
-            model_->platform->run(program, result, options.observer);
+            runTlm(program, result, options.observer);
         }
         accountEnergy(result, platform_, program);
         EngineUsage host{platform_.cores(program.core).name(), 0, 0};

@@ -49,14 +49,16 @@ public:
     /// (std::invalid_argument otherwise).
     void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
 
-    /// The mapping `options` selects for `schedule` (what run() uses).
-    Mapping mappingFor(const workloads::Schedule& schedule, const RunOptions& options) const;
+    /// The mapping `options` selects for `schedule` (what run() uses). A mapper costs layers
+    /// at `options.fidelity`, so a TLM mapping accounts for contention between split halves.
+    Mapping mappingFor(const workloads::Schedule& schedule, const RunOptions& options);
 
     const platforms::spec::PlatformSpec& platform() const { return platform_; }
     const platforms::spec::StackSpec& stack() const { return stack_; }
 
 private:
     struct Model;
+    void runTlm(const Program& program, SimResult& result, SimObserver* observer);
     platforms::spec::PlatformSpec platform_;
     platforms::spec::StackSpec stack_;
     std::unique_ptr<StackIndex> stackIndex_;  ///< of stack_, rebuilt by reconfigure()

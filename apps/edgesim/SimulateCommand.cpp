@@ -415,7 +415,7 @@ sim::Objective parseObjective(const std::string& s) {
 /// The mapping `simulate` runs: a .textproto resolved against the schedule and platform, or
 /// what a built-in mapper (--mapping NAME, else the stack's default_mapper) produces. Every
 /// input error is raised here, before any simulation runs.
-sim::Mapping chooseMapping(const SimulateOptions& o, const sim::Simulator& simulator,
+sim::Mapping chooseMapping(const SimulateOptions& o, sim::Simulator& simulator,
                            const workloads::Schedule& schedule, sim::RunOptions& ro) {
     const bool tuning = o.objective.has_value() || o.latencyBudgetMs.has_value();
     std::error_code ec;

@@ -36,8 +36,11 @@ std::vector<std::string> mapperNames() {
 
 LayerCoster::LayerCoster(const platforms::spec::PlatformSpec& platform,
                          const platforms::spec::StackSpec& stack, const StackIndex& index,
-                         const ResolvedOperatingPoint& op)
-    : platform_(platform), stack_(stack), index_(index), op_(op) {}
+                         const ResolvedOperatingPoint& op, Evaluate evaluate,
+                         Fidelity fidelity)
+    : platform_(platform), stack_(stack), index_(index), op_(op),
+      evaluate_(evaluate ? std::move(evaluate) : Evaluate(evaluateAnalytical)),
+      fidelity_(evaluate ? fidelity : Fidelity::Analytical) {}
 
 LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& choice) const {
     workloads::Schedule one;
@@ -61,8 +64,8 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
         (choice.isSplit() && job.tasks.size() != 2)) {
         return c;
     }
-    SimResult r = makeResult(program, Fidelity::Analytical);
-    evaluateAnalytical(program, r);
+    SimResult r = makeResult(program, fidelity_);
+    evaluate_(program, r);
     accountEnergy(r, platform_, program);
     c.ok = true;
     c.cycles = r.layers.back().cycles();
@@ -71,10 +74,20 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
     return c;
 }
 
-uint64_t LayerCoster::fixedCycles() const {
+LayerCost LayerCoster::fixedCost() const {
     const Program program =
         bindProgram(workloads::Schedule{}, platform_, stack_, index_, op_, nullptr);
-    return program.kernels.empty() ? 0 : program.kernels.front().computeCycles;
+    LayerCost c;
+    c.ok = true;
+    if (program.status != Status::Ok || program.kernels.empty()) {
+        return c;
+    }
+    SimResult r = makeResult(program, fidelity_);
+    evaluate_(program, r);
+    accountEnergy(r, platform_, program);
+    c.cycles = r.latencyCycles;
+    c.energyJ = r.energyJ;
+    return c;
 }
 
 std::vector<LayerChoice> LayerCoster::candidates(bool splits, int splitSteps) const {

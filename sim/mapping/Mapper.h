@@ -1,12 +1,15 @@
 // Built-in mappers: produce a Mapping for a schedule on a platform + stack, by name
 // (host-only, greedy-latency, greedy-energy, exhaustive). Each layer's candidates (the host
 // core, every engine that supports it, and channel splits across two engines) are costed
-// in isolation with the analytical evaluator. Layers run one after the other with a barrier
-// between them (as the stacks do), so a network's latency and energy are sums of per-layer
-// costs and the search decomposes per layer.
+// in isolation at the fidelity of the run the mapping is for (TLM: contention between the
+// two halves of a split on the shared DMA, buses and memories included; analytical: none).
+// Layers run one after the other with a barrier between them (as the stacks do), so a
+// network's latency and energy are sums of per-layer costs and the search decomposes per
+// layer.
 #pragma once
 
 #include "sim/mapping/Mapping.h"
+#include "sim/SimResult.h"
 #include "sim/model/Program.h"
 
 #include <functional>
@@ -32,25 +35,30 @@ struct LayerCost {
     double energyJ = 0;
 };
 
-/// Costs one kernel under one choice (analytical fidelity, energy included).
+/// Costs one kernel under one choice (energy included), evaluated by `evaluate` (a TLM or
+/// analytical run of the one-kernel program; default analytical).
 class LayerCoster {
 public:
+    using Evaluate = std::function<void(const Program&, SimResult&)>;
     LayerCoster(const platforms::spec::PlatformSpec& platform,
                 const platforms::spec::StackSpec& stack, const StackIndex& index,
-                const ResolvedOperatingPoint& op);
+                const ResolvedOperatingPoint& op, Evaluate evaluate = {},
+                Fidelity fidelity = Fidelity::Analytical);
     LayerCost cost(const workloads::Kernel& kernel, const LayerChoice& choice) const;
     /// The host core, every engine, and (with `splits`) every engine pair at every fraction.
     std::vector<LayerChoice> candidates(bool splits, int splitSteps) const;
     const platforms::spec::PlatformSpec& platform() const { return platform_; }
     double clockHz() const { return op_.clockHz; }
-    /// Cycles every mapping pays besides its layers (the runtime's per-inference work).
-    uint64_t fixedCycles() const;
+    /// What every mapping pays besides its layers (the runtime's per-inference work).
+    LayerCost fixedCost() const;
 
 private:
     const platforms::spec::PlatformSpec& platform_;
     const platforms::spec::StackSpec& stack_;
     const StackIndex& index_;
     ResolvedOperatingPoint op_;
+    Evaluate evaluate_;
+    Fidelity fidelity_;
 };
 
 /// Contract: deterministic for a given schedule, coster and options; returns one choice

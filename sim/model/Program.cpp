@@ -254,6 +254,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         t.channels = std::max(1, d.channels());
         t.burstBytes = std::max<int64_t>(1, d.burst_bytes());
         t.setupCycles = d.setup_cycles();
+        t.burstsPerSync = std::max(1, d.bursts_per_sync());
         t.busPath.assign(prog.memories.size(), {});
         for (int b = 0; b < platform.buses_size(); ++b) {
             for (const auto& m : platform.buses(b).masters()) {

@@ -116,6 +116,7 @@ struct DmaTiming {
     int channels = 1;
     int64_t burstBytes = 64;
     int setupCycles = 0;
+    int burstsPerSync = 1;  ///< TLM only: bursts between two SystemC waits
     int bus = -1;
     /// Per memory: the buses a transaction crosses to reach it (own bus first, then
     /// bridges); empty when the DMA cannot reach the memory.

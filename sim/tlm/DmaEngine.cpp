@@ -61,14 +61,21 @@ void DmaEngine::runChannel(int index) {
         }
         // Two-stage pipeline: the next burst is read while the last one is written; each
         // burst's write starts when its read is done and the previous write has finished.
-        // Temporally decoupled: one wait per burst (until the next read may start).
+        // Temporally decoupled: one wait per burstsPerSync_ bursts (until the next read may
+        // start); between waits the bursts are issued at their offsets from now.
+        uint64_t readDone = 0;   // cycles from now at which the last read completes
         uint64_t writeDone = 0;  // cycles from now at which the last write completes
+        int pending = 0;
         for (int64_t done = 0; done < t.bytes; done += burstBytes_) {
             const int64_t n = std::min(burstBytes_, t.bytes - done);
-            const uint64_t read = burst(t.source, n, false, 0);
-            writeDone = burst(t.destination, n, true, std::max(read, writeDone));
-            wait(cyclesToTime(read));
-            writeDone -= read;
+            readDone = burst(t.source, n, false, readDone);
+            writeDone = burst(t.destination, n, true, std::max(readDone, writeDone));
+            if (++pending == burstsPerSync_) {
+                wait(cyclesToTime(readDone));
+                writeDone -= readDone;
+                readDone = 0;
+                pending = 0;
+            }
         }
         wait(cyclesToTime(writeDone));
         const uint64_t end = timeToCycles(sc_core::sc_time_stamp());

@@ -54,6 +54,8 @@ public:
     void setObserver(SimObserver* observer) { observer_ = observer; }
     /// Cycles to program each transfer before its first burst.
     void setSetupCycles(int cycles) { setupCycles_ = cycles; }
+    /// Bursts issued between two waits (temporal decoupling; >= 1).
+    void setBurstsPerSync(int bursts) { burstsPerSync_ = bursts < 1 ? 1 : bursts; }
     void resetStats();
 
 private:
@@ -69,6 +71,7 @@ private:
     std::vector<std::unique_ptr<Channel>> channels_;
     int64_t burstBytes_;
     int setupCycles_ = 0;
+    int burstsPerSync_ = 1;
     SimObserver* observer_ = nullptr;
     tlm::tlm_generic_payload payload_;
     std::vector<unsigned char> scratch_;

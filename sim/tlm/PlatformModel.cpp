@@ -122,6 +122,7 @@ void PlatformModel::prepare(const Program& program, SimObserver* observer) {
         dmas_[d]->setObserver(obs);
         dmas_[d]->resetStats();
         dmas_[d]->setSetupCycles(d < program.dmas.size() ? program.dmas[d].setupCycles : 0);
+        dmas_[d]->setBurstsPerSync(d < program.dmas.size() ? program.dmas[d].burstsPerSync : 1);
     }
     for (auto& e : engines_) {
         e->setObserver(obs);

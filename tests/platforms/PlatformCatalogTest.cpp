@@ -391,15 +391,16 @@ TEST_F(PlatformCatalogTest, BridgeCycle) {
     EXPECT_THAT(d.reason, HasSubstr("cycle: soc -> io -> soc"));
 }
 
-TEST_F(PlatformCatalogTest, NegativeDmaSetupAndIdleCurrent) {
+TEST_F(PlatformCatalogTest, NegativeDmaSetupSyncAndIdleCurrent) {
     InputError e = platformErrors(
         edit(kSoc, {{3, "cores { name: \"host\" isa: RISCV32 max_clock_hz: 100e6 cycle_scale: 1 "
                         "idle_current_ua_per_mhz: -2 }"},
                     {10, "dmas { name: \"cl_dma\" channels: 2 burst_bytes: 256 "
-                         "setup_cycles: -10 }"}}));
-    ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
+                         "setup_cycles: -10 bursts_per_sync: -1 }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
     EXPECT_EQ(only(e, "cores[0].idle_current_ua_per_mhz").line, 3);
     EXPECT_EQ(only(e, "dmas[0].setup_cycles").line, 10);
+    EXPECT_EQ(only(e, "dmas[0].bursts_per_sync").line, 10);
 }
 
 TEST_F(PlatformCatalogTest, EngineNameClashesWithMemoryBusOrEngine) {

@@ -920,6 +920,32 @@ TEST_P(EngineMapperTest, MappersOrderAsTheirObjectivesSay) {
     EXPECT_GT(greedyEnergy.latencyCycles, exhaustive.latencyCycles);
 }
 
+TEST_P(EngineMapperTest, EnergyDelayObjectiveMinimisesTheNetworksProduct) {
+    // The network's energy-delay product is (sum E) x (sum T): no other mapper's mapping,
+    // nor the fastest or the least-energy one, has a smaller product.
+    MapperFixture f;
+    const Schedule schedule = builtinSchedule(GetParam());
+    const auto edp = [](const SimResult& r) { return r.energyJ * r.latencyS; };
+    MapperOptions edpOpt;
+    edpOpt.objective = Objective::EnergyDelay;
+    const SimResult best = f.evaluate(schedule, f.map("exhaustive", schedule, edpOpt));
+    MapperOptions latencyOpt;
+    latencyOpt.objective = Objective::Latency;
+    MapperOptions energyOpt;
+    energyOpt.objective = Objective::Energy;
+    for (const auto& [name, options] :
+         std::vector<std::pair<std::string, MapperOptions>>{{"host-only", {}},
+                                                            {"greedy-latency", {}},
+                                                            {"greedy-energy", {}},
+                                                            {"exhaustive", latencyOpt},
+                                                            {"exhaustive", energyOpt}}) {
+        const SimResult other = f.evaluate(schedule, f.map(name, schedule, options));
+        // (up to the search's latency discretisation: one step in 4096 per layer)
+        const double slack = static_cast<double>(schedule.kernels.size()) / 4096;
+        EXPECT_LE(edp(best), edp(other) * (1 + slack)) << name;
+    }
+}
+
 /// Checks exhaustive's least energy under a latency budget halfway between the fastest and
 /// the least-energy mapping of `schedule` (so the budget binds): the mapping meets the budget
 /// up to the search's discretisation, and spends between the least energy and the fastest
@@ -963,6 +989,77 @@ TEST(EngineMapperBudgetTest, BudgetedSearchCopesWithFreeOps) {
     ASSERT_TRUE(std::any_of(kws.kernels.begin(), kws.kernels.end(),
                             [](const Kernel& k) { return k.op == wl::OpKind::Flatten; }));
     expectBudgetMet(f, kws);
+}
+
+/// The mapping `mapper` picks when its layer costs come from `fidelity`.
+Mapping mappingAt(Simulator& sim, const Schedule& schedule, const std::string& mapper,
+                  Fidelity fidelity) {
+    RunOptions o;
+    o.fidelity = fidelity;
+    o.mapper = mapper;
+    return sim.mappingFor(schedule, o);
+}
+
+int splitLayers(const Mapping& mapping) {
+    return static_cast<int>(std::count_if(mapping.kernels.begin(), mapping.kernels.end(),
+                                          [](const LayerChoice& c) { return c.isSplit(); }));
+}
+
+TEST(EngineMapperFidelityTest, TlmCostedSearchIsOptimalUnderTlm) {
+    // Layers are separated by barriers, so a layer's TLM cost in isolation is its cost in
+    // the network and the TLM-costed exhaustive search is optimal for the TLM model: no
+    // other mapping (greedy, or the analytically costed search, which ignores contention
+    // between the two halves of a split on the shared DMA, bus and L1) is faster under TLM.
+    std::vector<std::pair<std::string, ps::PlatformSpec>> platforms = {
+        {"accel-mixed", mixedPlatform()}};
+    if (hasConfig("platforms", "diana") && hasConfig("stacks", "htvm")) {
+        platforms.emplace_back("diana", edgesim::platforms::loadPlatform("diana", configPaths()));
+    }
+    int analyticalSplits = 0;
+    for (const auto& [name, platform] : platforms) {
+        const auto stack = name == "diana" ? edgesim::platforms::loadStack("htvm", configPaths())
+                                           : accelStack();
+        Simulator sim(platform, stack);
+        for (const std::string network : {"mlperf_tiny/kws", "mlperf_tiny/vww"}) {
+            SCOPED_TRACE(name + " " + network);
+            const Schedule schedule = builtinSchedule(network);
+            const Mapping tlmBest = mappingAt(sim, schedule, "exhaustive", Fidelity::Tlm);
+            const Mapping analyticalBest =
+                mappingAt(sim, schedule, "exhaustive", Fidelity::Analytical);
+            const Mapping greedy = mappingAt(sim, schedule, "greedy-latency", Fidelity::Tlm);
+            analyticalSplits += splitLayers(analyticalBest);
+            const SimResult best = sim.run(schedule, with(tlmBest));
+            const SimResult other = sim.run(schedule, with(analyticalBest));
+            const SimResult greedyRun = sim.run(schedule, with(greedy));
+            ASSERT_EQ(best.status, Status::Ok) << best.reason;
+            EXPECT_LE(best.latencyCycles, other.latencyCycles);
+            EXPECT_LE(best.latencyCycles, greedyRun.latencyCycles);
+            // Each layer costs in the network what it costs alone (what the search saw).
+            for (std::size_t k = 0; k < schedule.kernels.size(); ++k) {
+                Schedule one;
+                one.network = schedule.network;
+                one.kernels.push_back(schedule.kernels[k]);
+                Mapping m;
+                m.kernels.push_back(tlmBest.kernels[k]);
+                const SimResult alone = sim.run(one, with(m));
+                ASSERT_EQ(alone.status, Status::Ok) << alone.reason;
+                const auto inNetwork =
+                    std::find_if(best.layers.begin(), best.layers.end(),
+                                 [&](const LayerResult& l) {
+                                     return l.name == schedule.kernels[k].name;
+                                 });
+                if (inNetwork == best.layers.end()) {
+                    // a free op (flatten): no layer in either result
+                    EXPECT_NE(alone.layers.back().name, schedule.kernels[k].name);
+                    continue;
+                }
+                EXPECT_EQ(alone.layers.back().cycles(), inNetwork->cycles())
+                    << schedule.kernels[k].name;
+            }
+        }
+    }
+    // The comparison means something only if the analytical search did split layers.
+    EXPECT_GT(analyticalSplits, 0);
 }
 
 std::string networkName(const testing::TestParamInfo<std::string>& param) {

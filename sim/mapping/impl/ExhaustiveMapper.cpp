@@ -1,8 +1,11 @@
 // exhaustive: every per-layer choice, channel splits across engine pairs included. Layer
-// costs are independent (layer barrier), so the best mapping for latency, energy or
-// energy-delay product is found per layer, except energy under a latency budget, which is a
-// multiple-choice knapsack: dynamic programming over layers on the latency axis
-// (discretised into kBuckets steps of the budget; exact up to that rounding, conservative).
+// costs are independent (layer barrier), so the best mapping for latency or energy is found
+// per layer. Energy under a latency budget is a multiple-choice knapsack: dynamic
+// programming over layers on the latency axis (discretised into kBuckets steps of the
+// budget; exact up to that rounding, conservative). The energy-delay product of the network,
+// (sum of energies) x (sum of latencies), does not decompose per layer: the same programme
+// gives the least energy for every latency up to the least-energy mapping's (no mapping
+// slower than that can have a smaller product), and the product is minimised over it.
 #include "sim/mapping/Mapper.h"
 
 #include <cmath>
@@ -31,10 +34,29 @@ public:
             costs.push_back(std::move(row));
         }
         if (options.objective == Objective::Energy && options.latencyBudgetS > 0) {
-            if (budgeted(coster, options, choices, costs, m)) {
-                return m;
+            const double budgetCycles = options.latencyBudgetS * coster.clockHz() -
+                                        static_cast<double>(coster.fixedCost().cycles);
+            if (budgetCycles > 0) {
+                const Frontier f(costs, budgetCycles);
+                if (f.feasible(kBuckets)) {
+                    m.kernels = f.pick(choices, costs, kBuckets);
+                    m.name = "exhaustive-energy-within-budget";
+                    return m;
+                }
             }
         }
+        m.kernels = perLayer(choices, costs, options.objective);
+        if (options.objective == Objective::EnergyDelay) {
+            m.kernels = leastEnergyDelay(coster, choices, costs, m.kernels);
+        }
+        return m;
+    }
+
+private:
+    static std::vector<LayerChoice> perLayer(const std::vector<LayerChoice>& choices,
+                                             const std::vector<std::vector<LayerCost>>& costs,
+                                             Objective objective) {
+        std::vector<LayerChoice> out;
         for (std::size_t k = 0; k < costs.size(); ++k) {
             std::size_t best = 0;
             double bestScore = std::numeric_limits<double>::infinity();
@@ -44,9 +66,9 @@ public:
                     continue;
                 }
                 const auto cycles = static_cast<double>(cost.cycles);
-                const double score = options.objective == Objective::Latency
+                const double score = objective == Objective::Latency
                                          ? cycles + cost.energyJ * 1e-30
-                                     : options.objective == Objective::Energy
+                                     : objective == Objective::Energy
                                          ? cost.energyJ + cycles * 1e-30
                                          : cost.energyJ * cycles;
                 if (score < bestScore) {
@@ -54,63 +76,124 @@ public:
                     best = c;
                 }
             }
-            m.kernels.push_back(choices[best]);
+            out.push_back(choices[best]);
         }
-        return m;
+        return out;
     }
 
-private:
-    /// Least energy with total cycles within the budget; false if no mapping meets it.
-    static bool budgeted(const LayerCoster& coster, const MapperOptions& options,
-                         const std::vector<LayerChoice>& choices,
-                         const std::vector<std::vector<LayerCost>>& costs, Mapping& m) {
-        const double clockHz = coster.clockHz();
-        const double budgetCycles =
-            options.latencyBudgetS * clockHz - static_cast<double>(coster.fixedCycles());
-        if (budgetCycles <= 0) {
-            return false;
-        }
-        const double step = budgetCycles / kBuckets;
-        const double inf = std::numeric_limits<double>::infinity();
-        const std::size_t n = costs.size();
-        // best[k][b]: least energy of layers < k within b buckets; pick[k][b] the choice.
-        std::vector<std::vector<double>> best(n + 1, std::vector<double>(kBuckets + 1, inf));
-        std::vector<std::vector<int>> pick(n, std::vector<int>(kBuckets + 1, -1));
-        std::fill(best[0].begin(), best[0].end(), 0.0);
-        for (std::size_t k = 0; k < n; ++k) {
-            for (int b = 0; b <= kBuckets; ++b) {
-                for (std::size_t c = 0; c < choices.size(); ++c) {
-                    const LayerCost& cost = costs[k][c];
-                    if (!cost.ok) {
-                        continue;
-                    }
-                    const int need =
-                        static_cast<int>(std::ceil(static_cast<double>(cost.cycles) / step));
-                    if (need > b || best[k][b - need] == inf) {
-                        continue;
-                    }
-                    const double e = best[k][b - need] + cost.energyJ;
-                    if (e < best[k + 1][b]) {
-                        best[k + 1][b] = e;
-                        pick[k][b] = static_cast<int>(c);
+    /// Least energy for every latency up to `maxCycles` (kBuckets steps, each layer's cycles
+    /// rounded up to whole steps): best[k][b] is the least energy of layers < k within b
+    /// steps, pick[k][b] the choice of layer k - 1 that achieves it.
+    class Frontier {
+    public:
+        Frontier(const std::vector<std::vector<LayerCost>>& costs, double maxCycles)
+            : step_(maxCycles / kBuckets), n_(costs.size()),
+              best_(n_ + 1, std::vector<double>(kBuckets + 1, kInf)),
+              pick_(n_, std::vector<int>(kBuckets + 1, -1)) {
+            std::fill(best_[0].begin(), best_[0].end(), 0.0);
+            for (std::size_t k = 0; k < n_; ++k) {
+                for (int b = 0; b <= kBuckets; ++b) {
+                    for (std::size_t c = 0; c < costs[k].size(); ++c) {
+                        const LayerCost& cost = costs[k][c];
+                        if (!cost.ok) {
+                            continue;
+                        }
+                        const int need = steps(cost);
+                        if (need > b || best_[k][b - need] == kInf) {
+                            continue;
+                        }
+                        const double e = best_[k][b - need] + cost.energyJ;
+                        if (e < best_[k + 1][b]) {
+                            best_[k + 1][b] = e;
+                            pick_[k][b] = static_cast<int>(c);
+                        }
                     }
                 }
             }
         }
-        if (best[n][kBuckets] == inf) {
-            return false;
+        bool feasible(int b) const { return best_[n_][b] != kInf; }
+        double energy(int b) const { return best_[n_][b]; }
+        double cycles(int b) const { return step_ * b; }
+        std::vector<LayerChoice> pick(const std::vector<LayerChoice>& choices,
+                                      const std::vector<std::vector<LayerCost>>& costs,
+                                      int b) const {
+            std::vector<LayerChoice> chosen(n_);
+            for (std::size_t k = n_; k-- > 0;) {
+                const auto c = static_cast<std::size_t>(pick_[k][b]);
+                chosen[k] = choices[c];
+                b -= steps(costs[k][c]);
+            }
+            return chosen;
         }
-        std::vector<LayerChoice> chosen(n);
-        int b = kBuckets;
-        for (std::size_t k = n; k-- > 0;) {
-            const int c = pick[k][b];
-            chosen[k] = choices[static_cast<std::size_t>(c)];
-            b -= static_cast<int>(std::ceil(
-                static_cast<double>(costs[k][static_cast<std::size_t>(c)].cycles) / step));
+
+    private:
+        static constexpr double kInf = std::numeric_limits<double>::infinity();
+        int steps(const LayerCost& cost) const {
+            return step_ > 0 ? static_cast<int>(std::ceil(static_cast<double>(cost.cycles) / step_))
+                             : 0;
         }
-        m.kernels = std::move(chosen);
-        m.name = "exhaustive-energy-within-budget";
-        return true;
+        double step_;
+        std::size_t n_;
+        std::vector<std::vector<double>> best_;
+        std::vector<std::vector<int>> pick_;
+    };
+
+    /// Totals of `mapping` (layer choices in `choices` order per layer).
+    static std::pair<double, double> totals(const std::vector<LayerChoice>& mapping,
+                                            const std::vector<LayerChoice>& choices,
+                                            const std::vector<std::vector<LayerCost>>& costs) {
+        double cycles = 0;
+        double energy = 0;
+        for (std::size_t k = 0; k < mapping.size(); ++k) {
+            for (std::size_t c = 0; c < choices.size(); ++c) {
+                if (choices[c] == mapping[k]) {
+                    cycles += static_cast<double>(costs[k][c].cycles);
+                    energy += costs[k][c].energyJ;
+                    break;
+                }
+            }
+        }
+        return {cycles, energy};
+    }
+
+    /// The mapping with the least network energy-delay product: the best point of the
+    /// least-energy frontier, or `fallback` (the per-layer product minimum) if that is
+    /// better after the frontier's rounding.
+    static std::vector<LayerChoice> leastEnergyDelay(
+        const LayerCoster& coster, const std::vector<LayerChoice>& choices,
+        const std::vector<std::vector<LayerCost>>& costs, std::vector<LayerChoice> fallback) {
+        const LayerCost fixedCost = coster.fixedCost();
+        const auto fixed = static_cast<double>(fixedCost.cycles);
+        const double fixedEnergy = fixedCost.energyJ;
+        const auto product = [&](const std::vector<LayerChoice>& m) {
+            const auto [cycles, energy] = totals(m, choices, costs);
+            return (cycles + fixed) * (energy + fixedEnergy);
+        };
+        const auto leastEnergy = perLayer(choices, costs, Objective::Energy);
+        const double maxCycles = totals(leastEnergy, choices, costs).first;
+        std::vector<LayerChoice> best = std::move(fallback);
+        double bestProduct = product(best);
+        if (maxCycles <= 0) {
+            return best;
+        }
+        const Frontier f(costs, maxCycles);
+        int bestBucket = -1;
+        double bestEstimate = std::numeric_limits<double>::infinity();
+        for (int b = 0; b <= kBuckets; ++b) {
+            const double estimate = (f.cycles(b) + fixed) * (f.energy(b) + fixedEnergy);
+            if (f.feasible(b) && estimate < bestEstimate) {
+                bestEstimate = estimate;
+                bestBucket = b;
+            }
+        }
+        if (bestBucket >= 0) {
+            auto candidate = f.pick(choices, costs, bestBucket);
+            if (product(candidate) < bestProduct) {
+                best = std::move(candidate);
+                bestProduct = product(best);
+            }
+        }
+        return best;
     }
 };
 
