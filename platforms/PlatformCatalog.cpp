@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <map>
 #include <set>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -259,6 +260,29 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
         }
     }
     validateOpList(npu, at, npu.ops());
+    std::set<std::string> limited;
+    for (int k = 0; k < npu.filter_limits_size(); ++k) {
+        const auto& l = npu.filter_limits(k);
+        FieldCursor c = at.child(npu, "filter_limits", k);
+        if (std::find(npu.ops().begin(), npu.ops().end(), l.op()) == npu.ops().end()) {
+            c.error(l, "op", "'" + l.op() + "' is not in this engine's ops");
+        } else if (!limited.insert(l.op()).second) {
+            c.error(l, "op", "'" + l.op() + "' is limited twice");
+        }
+        if (l.sizes_size() == 0) {
+            c.error(l, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
+        }
+        for (int s = 0; s < l.sizes_size(); ++s) {
+            int h = 0;
+            int w = 0;
+            char x = 0;
+            std::istringstream in(l.sizes(s));
+            if (!(in >> h >> x >> w) || x != 'x' || h < 1 || w < 1 || in.peek() != EOF) {
+                c.error(l, "sizes",
+                        "'" + l.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
+            }
+        }
+    }
     if (npu.elementwise_lanes() < 0) {
         at.error(npu, "elementwise_lanes", "must be >= 0");
     }

@@ -403,6 +403,24 @@ TEST_F(PlatformCatalogTest, NegativeDmaSetupSyncAndIdleCurrent) {
     EXPECT_EQ(only(e, "dmas[0].bursts_per_sync").line, 10);
 }
 
+TEST_F(PlatformCatalogTest, NpuFilterLimitsMustNameItsOpsAndSizes) {
+    // Line 30 lists the NPU's ops; the limits follow on the same line (one line per entry
+    // would shift the rest of kSoc).
+    InputError e = platformErrors(edit(
+        kSoc, {{30, "    ops: [\"conv2d\", \"dense\"] "
+                    "filter_limits { op: \"conv2d\" sizes: [\"1x1\", \"3by3\"] } "
+                    "filter_limits { op: \"pool\" sizes: [\"3x3\"] } "
+                    "filter_limits { op: \"dense\" }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
+    const Diagnostic size = only(e, "engines[1].npu.filter_limits[0].sizes[1]");
+    EXPECT_THAT(size.reason, HasSubstr("'3by3' is not a filter size"));
+    EXPECT_EQ(size.line, 30);
+    EXPECT_THAT(only(e, "engines[1].npu.filter_limits[1].op").reason,
+                HasSubstr("'pool' is not in this engine's ops"));
+    EXPECT_THAT(only(e, "engines[1].npu.filter_limits[2].sizes").reason,
+                HasSubstr("at least one filter size"));
+}
+
 TEST_F(PlatformCatalogTest, EngineNameClashesWithMemoryBusOrEngine) {
     InputError e = platformErrors(edit(
         kSoc, {{14, "  name: \"l1\""}, {23, "  name: \"io\""}, {34, "  name: \"cl_dma\""}}));

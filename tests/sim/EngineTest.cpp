@@ -849,6 +849,35 @@ TEST(EngineAimcTest, LayersLargerThanTheCrossbarAreCutIntoWeightBlocks) {
     EXPECT_EQ(layers, 3);
 }
 
+TEST(EngineNpuTest, FilterSizesOutsideTheNpuLimitsFallBackToTheHost) {
+    // An NPU listing 1x1 and 3x3 convolutions only (as NE16) runs the 3x3 layer and hands the
+    // 5x5 one to the host, which pays its reads.
+    auto platform = npuPlatform();
+    auto* limit = platform.mutable_engines(0)->mutable_npu()->add_filter_limits();
+    limit->set_op("conv2d");
+    limit->add_sizes("1x1");
+    limit->add_sizes("3x3");
+    const Schedule schedule =
+        scheduleOf("name: \"test/filters\"\n"
+                   "inputs { name: \"x\" shape: [16, 16, 16] }\n"
+                   "layers { name: \"c3\" conv2d { out_channels: 16 window { kernel: [3, 3] "
+                   "} } }\n"
+                   "layers { name: \"c5\" conv2d { out_channels: 16 window { kernel: [5, 5] "
+                   "} } }\n");
+    const Mapping mapping = allOn(schedule, platform.engines(0).name());
+    const Program program = bind(schedule, platform, accelStack(), mapping);
+    ASSERT_EQ(program.status, Status::Ok) << program.reason;
+    ASSERT_EQ(program.kernels.size(), 3U);
+    EXPECT_FALSE(program.kernels[1].fallback);
+    EXPECT_EQ(program.kernels[1].tasks.size(), 1U);
+    EXPECT_TRUE(program.kernels[2].fallback);
+    EXPECT_TRUE(program.kernels[2].tasks.empty());
+    // Without the limit both layers run on the NPU.
+    const Program unlimited = bind(schedule, npuPlatform(), accelStack(), mapping);
+    ASSERT_EQ(unlimited.status, Status::Ok) << unlimited.reason;
+    EXPECT_FALSE(unlimited.kernels[2].fallback);
+}
+
 TEST(EngineAimcTest, DepthwiseFallsBackToTheHost) {
     const Schedule schedule = scheduleOf("name: \"test/dw\"\n"
                                          "inputs { name: \"x\" shape: [16, 16, 32] }\n"

@@ -8,6 +8,7 @@
 #include "sim/engine/EngineModel.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -56,12 +57,31 @@ public:
 
     int64_t channelGranularity() const override { return unroll_[kK]; }
 
+    /// Why the filter of `kernel` is outside the sizes the engine lists for its op ("" = ok).
+    std::string filterLimitReason(const workloads::Kernel& kernel) const {
+        const std::string op(workloads::toString(kernel.op));
+        for (const auto& limit : ctx_.engine.npu().filter_limits()) {
+            if (limit.op() != op) {
+                continue;
+            }
+            const std::string size = fmt::format("{}x{}", kernel.loops.fy, kernel.loops.fx);
+            if (std::find(limit.sizes().begin(), limit.sizes().end(), size) !=
+                limit.sizes().end()) {
+                return "";
+            }
+            return fmt::format("engine '{}' runs {} with filters {} only (this layer: {})",
+                               ctx_.engine.name(), op, fmt::join(limit.sizes(), ", "), size);
+        }
+        return "";
+    }
+
     std::string unsupportedReason(const workloads::Kernel& kernel,
                                   const std::string& dtype) const override {
         if (throughput(dtype) <= 0) {
             return fmt::format("engine '{}' has no {} datapath", ctx_.engine.name(), dtype);
         }
-        return missingSupport(ctx_, &ctx_.engine.npu().ops(), kernel, dtype);
+        const std::string why = missingSupport(ctx_, &ctx_.engine.npu().ops(), kernel, dtype);
+        return why.empty() ? filterLimitReason(kernel) : why;
     }
 
     EnginePlan plan(const workloads::Kernel& kernel, const std::string& dtype) const override {
