@@ -108,11 +108,13 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
         resolveOperatingPoint(platform_, options.operatingPoint, options.source);
     LayerCoster::Evaluate evaluate;
     if (options.fidelity == Fidelity::Tlm) {
-        evaluate = [this](const Program& program, SimResult& result) {
+        evaluate = [this](const Program& program) {
+            SimResult result = makeResult(program, Fidelity::Tlm);
             runTlm(program, result, nullptr);
+            return result;
         };
     }
-    const LayerCoster coster(platform_, stack_, *stackIndex_, op, evaluate, options.fidelity);
+    const LayerCoster coster(platform_, stack_, *stackIndex_, op, evaluate);
     return mapper->map(schedule, coster, options.mapperOptions);
 }
 

@@ -36,11 +36,13 @@ std::vector<std::string> mapperNames() {
 
 LayerCoster::LayerCoster(const platforms::spec::PlatformSpec& platform,
                          const platforms::spec::StackSpec& stack, const StackIndex& index,
-                         const ResolvedOperatingPoint& op, Evaluate evaluate,
-                         Fidelity fidelity)
+                         const ResolvedOperatingPoint& op, Evaluate evaluate)
     : platform_(platform), stack_(stack), index_(index), op_(op),
-      evaluate_(evaluate ? std::move(evaluate) : Evaluate(evaluateAnalytical)),
-      fidelity_(evaluate ? fidelity : Fidelity::Analytical) {}
+      evaluate_(evaluate ? std::move(evaluate) : Evaluate([](const Program& program) {
+          SimResult r = makeResult(program, Fidelity::Analytical);
+          evaluateAnalytical(program, r);
+          return r;
+      })) {}
 
 LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& choice) const {
     workloads::Schedule one;
@@ -64,8 +66,7 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
         (choice.isSplit() && job.tasks.size() != 2)) {
         return c;
     }
-    SimResult r = makeResult(program, fidelity_);
-    evaluate_(program, r);
+    SimResult r = evaluate_(program);
     accountEnergy(r, platform_, program);
     c.ok = true;
     c.cycles = r.layers.back().cycles();
@@ -82,8 +83,7 @@ LayerCost LayerCoster::fixedCost() const {
     if (program.status != Status::Ok || program.kernels.empty()) {
         return c;
     }
-    SimResult r = makeResult(program, fidelity_);
-    evaluate_(program, r);
+    SimResult r = evaluate_(program);
     accountEnergy(r, platform_, program);
     c.cycles = r.latencyCycles;
     c.energyJ = r.energyJ;

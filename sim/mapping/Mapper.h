@@ -36,14 +36,14 @@ struct LayerCost {
 };
 
 /// Costs one kernel under one choice (energy included), evaluated by `evaluate` (a TLM or
-/// analytical run of the one-kernel program; default analytical).
+/// analytical run of the one-kernel program, returning its result before energy
+/// accounting; default analytical).
 class LayerCoster {
 public:
-    using Evaluate = std::function<void(const Program&, SimResult&)>;
+    using Evaluate = std::function<SimResult(const Program&)>;
     LayerCoster(const platforms::spec::PlatformSpec& platform,
                 const platforms::spec::StackSpec& stack, const StackIndex& index,
-                const ResolvedOperatingPoint& op, Evaluate evaluate = {},
-                Fidelity fidelity = Fidelity::Analytical);
+                const ResolvedOperatingPoint& op, Evaluate evaluate = {});
     LayerCost cost(const workloads::Kernel& kernel, const LayerChoice& choice) const;
     /// The host core, every engine, and (with `splits`) every engine pair at every fraction.
     std::vector<LayerChoice> candidates(bool splits, int splitSteps) const;
@@ -58,7 +58,6 @@ private:
     const StackIndex& index_;
     ResolvedOperatingPoint op_;
     Evaluate evaluate_;
-    Fidelity fidelity_;
 };
 
 /// Contract: deterministic for a given schedule, coster and options; returns one choice
