@@ -31,26 +31,17 @@ edgesim::sim::Simulator& simulator(const std::string& platform, const std::strin
     return *slot;
 }
 
-void bmSimulate(benchmark::State& state, const char* platform, const char* stack,
-                const char* network, Fidelity fidelity) {
+edgesim::workloads::Schedule scheduleOf(const char* network) {
     const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
-    const auto net = edgesim::workloads::loadNetwork(network, paths);
-    const auto schedule = edgesim::workloads::lowerInference(net.network);
-    auto& sim = simulator(platform, stack);
-    edgesim::sim::RunOptions options;
-    options.fidelity = fidelity;
-    for (auto _ : state) {
-        auto result = sim.run(schedule, options);
-        benchmark::DoNotOptimize(result.latencyCycles);
-    }
-    state.counters["latency_ms"] = sim.run(schedule, options).latencyS * 1e3;
+    return edgesim::workloads::lowerInference(
+        edgesim::workloads::loadNetwork(network, paths).network);
 }
 
-void bmSimulateMapped(benchmark::State& state, const char* platform, const char* stack,
-                      const char* network, Fidelity fidelity) {
-    const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
-    const auto net = edgesim::workloads::loadNetwork(network, paths);
-    const auto schedule = edgesim::workloads::lowerInference(net.network);
+/// One whole inference with the mapping fixed beforehand (the stack's default mapper at the
+/// same fidelity; host-only on the MCUs).
+void bmSimulate(benchmark::State& state, const char* platform, const char* stack,
+                const char* network, Fidelity fidelity) {
+    const auto schedule = scheduleOf(network);
     auto& sim = simulator(platform, stack);
     edgesim::sim::RunOptions options;
     options.fidelity = fidelity;
@@ -74,9 +65,7 @@ void bmSimulateMapped(benchmark::State& state, const char* platform, const char*
 /// The stack's default mapper (greedy-latency on the accelerator SoCs) for one network.
 void bmMapper(benchmark::State& state, const char* platform, const char* stack,
               const char* network) {
-    const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
-    const auto net = edgesim::workloads::loadNetwork(network, paths);
-    const auto schedule = edgesim::workloads::lowerInference(net.network);
+    const auto schedule = scheduleOf(network);
     auto& sim = simulator(platform, stack);
     for (auto _ : state) {
         auto mapping = sim.mappingFor(schedule, {});
@@ -84,20 +73,16 @@ void bmMapper(benchmark::State& state, const char* platform, const char* stack,
     }
 }
 
-#define EDGESIM_SOC_BENCH(name, platform, stack, network)                                    \
-    BENCHMARK_CAPTURE(bmSimulateMapped, name##_tlm, platform, stack, network, Fidelity::Tlm) \
-        ->Unit(benchmark::kMicrosecond);                                                     \
-    BENCHMARK_CAPTURE(bmSimulateMapped, name##_analytical, platform, stack, network,         \
-                      Fidelity::Analytical)                                                  \
-        ->Unit(benchmark::kMicrosecond);                                                     \
-    BENCHMARK_CAPTURE(bmMapper, name##_mapper, platform, stack, network)                     \
-        ->Unit(benchmark::kMicrosecond)
-
 #define EDGESIM_SIM_BENCH(name, platform, stack, network)                                    \
     BENCHMARK_CAPTURE(bmSimulate, name##_tlm, platform, stack, network, Fidelity::Tlm)       \
         ->Unit(benchmark::kMicrosecond);                                                     \
     BENCHMARK_CAPTURE(bmSimulate, name##_analytical, platform, stack, network,               \
                       Fidelity::Analytical)                                                  \
+        ->Unit(benchmark::kMicrosecond)
+
+#define EDGESIM_SOC_BENCH(name, platform, stack, network)                                    \
+    EDGESIM_SIM_BENCH(name, platform, stack, network);                                       \
+    BENCHMARK_CAPTURE(bmMapper, name##_mapper, platform, stack, network)                     \
         ->Unit(benchmark::kMicrosecond)
 
 EDGESIM_SIM_BENCH(l4r5_tflm_kws, "nucleo-l4r5zi", "tflm-2.3", "mlperf_tiny/kws");

@@ -109,6 +109,16 @@ std::string missingSupport(const EngineContext& context,
     return "";
 }
 
+TileWork tileWork(const TileDims& t, double cycles) {
+    TileWork w;
+    w.computeCycles = static_cast<uint64_t>(std::llround(cycles));
+    w.weightBytes = t.weightBytes;
+    w.inputBytes = t.inputBytes;
+    w.outputBytes = t.outputBytes;
+    w.footprintBytes = t.footprintBytes;
+    return w;
+}
+
 EnginePlan failedPlan(Status status, std::string reason) {
     EnginePlan plan;
     plan.status = status;

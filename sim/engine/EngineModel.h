@@ -77,6 +77,8 @@ const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
 std::string missingSupport(const EngineContext& context,
                            const google::protobuf::RepeatedPtrField<std::string>* ops,
                            const workloads::Kernel& kernel, const std::string& dtype);
+/// The work of tile `t` of a tiling, computing for `cycles` (rounded to whole cycles).
+TileWork tileWork(const TileDims& t, double cycles);
 /// A plan that failed with `status` for `reason`.
 EnginePlan failedPlan(Status status, std::string reason);
 /// The plan for a layer none of whose tiles fits the engine's local memory.

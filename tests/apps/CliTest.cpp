@@ -13,6 +13,7 @@
 namespace {
 
 using edgesim::test::CliRun;
+using edgesim::test::expectBadInputs;
 
 CliRun run(const std::string& args) {
     return edgesim::test::runCli(args);
@@ -73,30 +74,20 @@ TEST(Cli, HelpOnEverySubcommand) {
 }
 
 TEST(Cli, BadInputExitsTwoWithReason) {
-    struct Case {
-        std::string args;
-        std::string part;
-    };
-    const std::vector<Case> cases = {
-        {"inspect --network mlperf_tiny/nope", "unknown network 'mlperf_tiny/nope'"},
-        {"inspect --network /no/such/file.onnx", "/no/such/file.onnx: cannot open file"},
-        {"inspect --network " + kOnnx + "unsupported_op.onnx", "unsupported operator 'Einsum'"},
-        {"inspect --network " + kOnnx + "truncated.onnx", "not a valid ONNX model"},
-        {"inspect --network " + kOnnx + "random_bytes.onnx", "not a valid ONNX model"},
+    expectBadInputs({
+        {"inspect --network mlperf_tiny/nope", {"unknown network 'mlperf_tiny/nope'"}},
+        {"inspect --network /no/such/file.onnx", {"/no/such/file.onnx: cannot open file"}},
+        {"inspect --network " + kOnnx + "unsupported_op.onnx", {"unsupported operator 'Einsum'"}},
+        {"inspect --network " + kOnnx + "truncated.onnx", {"not a valid ONNX model"}},
+        {"inspect --network " + kOnnx + "random_bytes.onnx", {"not a valid ONNX model"}},
         {"inspect --network " + std::string(EDGESIM_TEST_DIR) + "/workloads/data/bad.textproto",
-         "bad.textproto:4: layers[1].dense.units: missing required field"},
-        {"inspect --network mlperf_tiny/ic --format xml", "--format"},
-        {"inspect", "--network"},
-        {"list gadgets", "gadgets"},
-        {"frobnicate", "frobnicate"},
-        {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws", "unknown network"},
-    };
-    for (const auto& c : cases) {
-        CliRun r = run(c.args);
-        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-        EXPECT_NE(r.err.find(c.part), std::string::npos) << c.args << "\n" << r.err;
-        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
-    }
+         {"bad.textproto:4: layers[1].dense.units: missing required field"}},
+        {"inspect --network mlperf_tiny/ic --format xml", {"--format"}},
+        {"inspect", {"--network"}},
+        {"list gadgets", {"gadgets"}},
+        {"frobnicate", {"frobnicate"}},
+        {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws", {"unknown network"}},
+    });
 }
 
 } // namespace

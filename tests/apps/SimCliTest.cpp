@@ -29,7 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using edgesim::test::BadInput;
 using edgesim::test::CliRun;
+using edgesim::test::expectBadInputs;
 
 CliRun run(const std::string& args) {
     return edgesim::test::runCli(args);
@@ -267,11 +269,7 @@ TEST(SimCli, SimulateBadInputExitsTwoNamingTheField) {
     platform.insert(pos, "this is not { valid\n");
     const std::string bad = dir.write("broken_platform.textproto", platform);
 
-    struct Case {
-        std::string args;
-        std::vector<std::string> parts;
-    };
-    const std::vector<Case> cases = {
+    const std::vector<BadInput> cases = {
         {"simulate -p no-such-board -s tflm-2.3 -n mlperf_tiny/kws",
          {"--platform", "no-such-board"}},
         {"simulate -p nucleo-l4r5zi -s no-such-stack -n mlperf_tiny/kws",
@@ -284,14 +282,7 @@ TEST(SimCli, SimulateBadInputExitsTwoNamingTheField) {
         {kKws + " --format xml", {"--format"}},
         {"simulate -s tflm-2.3 -n mlperf_tiny/kws", {"--platform"}},
     };
-    for (const auto& c : cases) {
-        const CliRun r = run(c.args);
-        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-        for (const auto& part : c.parts) {
-            EXPECT_NE(r.err.find(part), std::string::npos) << c.args << "\n" << r.err;
-        }
-        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
-    }
+    expectBadInputs(cases);
 }
 
 TEST(SimCli, SimulateNetworkThatDoesNotFit) {
@@ -565,10 +556,6 @@ TEST(SimCli, SimulateExhaustiveObjectives) {
 
 TEST(SimCli, SimulateBadMappingExitsTwoNamingFileAndField) {
     TempDir dir;
-    struct Case {
-        std::string args;
-        std::vector<std::string> parts;
-    };
     const std::string syntax =
         dir.write("syntax.textproto", "name: \"x\"\nlayers { layer: \"conv1\" engin: \"ne16\" }\n");
     const std::string layer =
@@ -580,7 +567,7 @@ TEST(SimCli, SimulateBadMappingExitsTwoNamingFileAndField) {
     const std::string fraction = dir.write(
         "fraction.textproto",
         "layers { layer: \"pw1\" engine: \"ne16\" split_engine: \"cluster\" fraction: 1.5 }\n");
-    const std::vector<Case> cases = {
+    const std::vector<BadInput> cases = {
         {kGap9Kws + " --mapping " + syntax, {"syntax.textproto:2", "engin"}},
         {kGap9Kws + " --mapping " + layer, {"layer.textproto", "layers[0].layer", "no_such_layer"}},
         {kGap9Kws + " --mapping " + engine,
@@ -604,14 +591,7 @@ TEST(SimCli, SimulateBadMappingExitsTwoNamingFileAndField) {
         {kGap9Kws + " --write-mapping " + dir.file("no/such/dir/m.textproto"),
          {"--write-mapping", dir.file("no/such/dir/")}},
     };
-    for (const auto& c : cases) {
-        const CliRun r = run(c.args);
-        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-        for (const auto& part : c.parts) {
-            EXPECT_NE(r.err.find(part), std::string::npos) << c.args << "\n" << r.err;
-        }
-        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
-    }
+    expectBadInputs(cases);
     EXPECT_FALSE(fs::exists(dir.file("no/such/dir/m.textproto")));
 }
 

@@ -24,6 +24,8 @@
 #include "workloads/schedule/Schedule.h"
 #include "workloads/spec/NetworkSpecLoader.h"
 
+#include "tests/sim/SimTestData.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,6 +39,11 @@
 #include <vector>
 
 namespace {
+
+using edgesim::test::builtinSchedule;
+using edgesim::test::configPaths;
+using edgesim::test::memoryIndex;
+using edgesim::test::testData;
 
 namespace ps = edgesim::platforms::spec;
 namespace wl = edgesim::workloads;
@@ -70,16 +77,6 @@ using wl::Schedule;
 const std::vector<std::string> kMlperfTiny = {"mlperf_tiny/ad", "mlperf_tiny/ic", "mlperf_tiny/kws",
                                               "mlperf_tiny/vww"};
 
-ConfigPaths configPaths() {
-    const char* env = std::getenv("EDGESIM_CONFIG_DIR");
-    return ConfigPaths(env != nullptr && *env != '\0' ? std::string(env)
-                                                      : std::string(EDGESIM_SOURCE_DIR "/configs"));
-}
-
-std::string testData(const std::string& file) {
-    return std::string(EDGESIM_TEST_DIR) + "/sim/data/" + file;
-}
-
 ps::PlatformSpec npuPlatform() {
     return edgesim::platforms::loadPlatform(testData("accel-npu.textproto"), configPaths());
 }
@@ -94,10 +91,6 @@ ps::PlatformSpec l3Platform() {
 
 ps::StackSpec accelStack() {
     return edgesim::platforms::loadStack(testData("accel-stack.textproto"), configPaths());
-}
-
-Schedule builtinSchedule(const std::string& network) {
-    return wl::lowerInference(wl::loadNetwork(network, configPaths()).network);
 }
 
 Schedule scheduleOf(const std::string& networkText) {
@@ -160,16 +153,6 @@ template <typename Named> int indexNamed(const std::vector<Named>& items, const 
         }
     }
     ADD_FAILURE() << "no " << name;
-    return 0;
-}
-
-int memoryIndex(const SimResult& r, const std::string& name) {
-    for (std::size_t i = 0; i < r.memories.size(); ++i) {
-        if (r.memories[i] == name) {
-            return static_cast<int>(i);
-        }
-    }
-    ADD_FAILURE() << "no memory " << name;
     return 0;
 }
 
@@ -493,29 +476,30 @@ TEST(EngineBufferingTest, DoubleBufferingHidesDmaUnderCompute) {
     const int64_t capacity = tileCapacity(platform, engineSpec(platform, "fast"));
     ASSERT_GT(k->weightBytes + k->inputBytes + k->outputBytes, 2 * capacity);
     const Mapping mapping = allOn(schedule, "fast");
+    // The conv layer with `buffers` buffers per operand, and the cycles "fast" computed.
+    const auto run = [&](int buffers) {
+        auto stack = accelStack();
+        stack.set_engine_buffers(buffers);
+        Simulator sim(platform, stack);
+        const SimResult r = sim.run(schedule, with(mapping));
+        EXPECT_EQ(r.status, Status::Ok) << r.reason;
+        const LayerResult* l = layerNamed(r, "conv");
+        const int fast = indexNamed(r.engines, "fast") - 1;  // engines[0] is the host core
+        return l == nullptr || fast < 0
+                   ? std::make_pair(LayerResult{}, uint64_t{0})
+                   : std::make_pair(*l, l->engineBusyCycles[static_cast<std::size_t>(fast)]);
+    };
 
-    auto stack = accelStack();
-    stack.set_engine_buffers(2);
-    Simulator doubled(platform, stack);
-    const SimResult r2 = doubled.run(schedule, with(mapping));
-    ASSERT_EQ(r2.status, Status::Ok) << r2.reason;
-    const LayerResult* pipelined = layerNamed(r2, "conv");
-    ASSERT_NE(pipelined, nullptr);
-    const int fast = indexNamed(r2.engines, "fast") - 1; // engines[0] is the host core
-    const uint64_t busy2 = pipelined->engineBusyCycles[static_cast<std::size_t>(fast)];
+    const auto [pipelinedLayer, busy2] = run(2);
+    const LayerResult* pipelined = &pipelinedLayer;
     EXPECT_GE(pipelined->tiles, 4);
     EXPECT_GT(busy2, 0U);
     EXPECT_GT(pipelined->dmaCycles, 0U);
     EXPECT_LT(pipelined->cycles(), busy2 + pipelined->dmaCycles);
     EXPECT_GT(pipelined->overlap(), 0.3);
 
-    stack.set_engine_buffers(1);
-    Simulator single(platform, stack);
-    const SimResult r1 = single.run(schedule, with(mapping));
-    ASSERT_EQ(r1.status, Status::Ok) << r1.reason;
-    const LayerResult* sequential = layerNamed(r1, "conv");
-    ASSERT_NE(sequential, nullptr);
-    const uint64_t busy1 = sequential->engineBusyCycles[static_cast<std::size_t>(fast)];
+    const auto [sequentialLayer, busy1] = run(1);
+    const LayerResult* sequential = &sequentialLayer;
     EXPECT_GE(sequential->tiles, 2);
     EXPECT_GT(sequential->dmaCycles, 0U);
     // Sequential: every transfer and every tile's compute one after the other.

@@ -22,6 +22,7 @@
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 #include "sim/trace/ChromeTrace.h"
+#include "tests/sim/SimTestData.h"
 #include "tests/util/TestUtil.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/schedule/Schedule.h"
@@ -46,6 +47,11 @@
 
 namespace {
 
+using edgesim::test::builtinSchedule;
+using edgesim::test::configPaths;
+using edgesim::test::memoryIndex;
+using edgesim::test::testData;
+
 namespace ps = edgesim::platforms::spec;
 using edgesim::ConfigPaths;
 using edgesim::InputError;
@@ -60,16 +66,6 @@ using edgesim::workloads::Schedule;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-ConfigPaths configPaths() {
-    const char* env = std::getenv("EDGESIM_CONFIG_DIR");
-    return ConfigPaths(env != nullptr && *env != '\0' ? std::string(env)
-                                                      : std::string(EDGESIM_SOURCE_DIR "/configs"));
-}
-
-std::string testData(const std::string& file) {
-    return std::string(EDGESIM_TEST_DIR) + "/sim/data/" + file;
-}
 
 /// Fails the test if `p` (edited in C++) is not a valid platform.
 void expectValid(const ps::PlatformSpec& p) {
@@ -105,21 +101,6 @@ Schedule denseSchedule(int inputs, int units) {
                       "] }\n"
                       "layers { name: \"fc\" dense { units: " +
                       std::to_string(units) + " } }\n");
-}
-
-Schedule builtinSchedule(const std::string& network) {
-    return edgesim::workloads::lowerInference(
-        edgesim::workloads::loadNetwork(network, configPaths()).network);
-}
-
-int memoryIndex(const SimResult& r, const std::string& name) {
-    for (std::size_t i = 0; i < r.memories.size(); ++i) {
-        if (r.memories[i] == name) {
-            return static_cast<int>(i);
-        }
-    }
-    ADD_FAILURE() << "no memory " << name;
-    return 0;
 }
 
 RunOptions at(Fidelity fidelity, double clockHz = 0) {

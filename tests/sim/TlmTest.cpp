@@ -15,6 +15,8 @@
 #include "workloads/schedule/Schedule.h"
 #include "workloads/spec/NetworkSpecLoader.h"
 
+#include "tests/sim/SimTestData.h"
+
 #include <gtest/gtest.h>
 #include <systemc>
 
@@ -23,6 +25,9 @@
 #include <string>
 
 namespace {
+
+using edgesim::test::configPaths;
+using edgesim::test::testData;
 
 edgesim::sim::DmaTransfer copyOf(int source, int destination, int64_t bytes) {
     edgesim::sim::DmaTransfer t;
@@ -38,17 +43,6 @@ using edgesim::sim::DmaChannelStats;
 using edgesim::sim::PlatformModel;
 using edgesim::sim::Program;
 using edgesim::sim::SimContext;
-
-edgesim::ConfigPaths configPaths() {
-    const char* env = std::getenv("EDGESIM_CONFIG_DIR");
-    return edgesim::ConfigPaths(env != nullptr && *env != '\0'
-                                    ? std::string(env)
-                                    : std::string(EDGESIM_SOURCE_DIR "/configs"));
-}
-
-std::string testData(const std::string& file) {
-    return std::string(EDGESIM_TEST_DIR) + "/sim/data/" + file;
-}
 
 ps::PlatformSpec dmaPlatform(ps::Arbitration arbitration) {
     auto p = edgesim::platforms::loadPlatform(testData("dma-bus.textproto"), configPaths());
@@ -69,11 +63,25 @@ constexpr int kB = 1;
 constexpr int kC = 2;
 constexpr int kD = 3;
 
+/// dma-bus.textproto with `arbitration` whose DMA synchronises every `burstsPerSync` bursts,
+/// elaborated in its own SimContext and prepared to run.
+struct DmaRig {
+    explicit DmaRig(ps::Arbitration arbitration, int burstsPerSync = 1)
+        : platform(withSync(dmaPlatform(arbitration), burstsPerSync)), model(platform) {
+        model.prepare(timingOf(platform), nullptr);
+    }
+    static ps::PlatformSpec withSync(ps::PlatformSpec p, int burstsPerSync) {
+        p.mutable_dmas(0)->set_bursts_per_sync(burstsPerSync);
+        return p;
+    }
+    SimContext ctx;  // first: the model is elaborated in it
+    ps::PlatformSpec platform;
+    PlatformModel model;
+};
+
 TEST(DmaTest, OneChannelMovesSixteenBytesPerTenCycles) {
-    SimContext ctx;
-    const auto platform = dmaPlatform(ps::MATRIX);
-    PlatformModel model(platform);
-    model.prepare(timingOf(platform), nullptr);
+    DmaRig rig(ps::MATRIX);
+    PlatformModel& model = rig.model;
     model.dma(0).enqueue(0, copyOf(kA, kB, 1024));
     sc_core::sc_start();
     // 1024 / 16 = 64 bursts of a 5-cycle read and a 5-cycle write, pipelined (burst i+1 is
@@ -94,10 +102,8 @@ TEST(DmaTest, OneChannelMovesSixteenBytesPerTenCycles) {
 }
 
 TEST(DmaTest, ShortLastBurstCostsOnlyItsBeats) {
-    SimContext ctx;
-    const auto platform = dmaPlatform(ps::MATRIX);
-    PlatformModel model(platform);
-    model.prepare(timingOf(platform), nullptr);
+    DmaRig rig(ps::MATRIX);
+    PlatformModel& model = rig.model;
     model.dma(0).enqueue(0, copyOf(kA, kB, 1000));
     sc_core::sc_start();
     // 62 full bursts (992 B): reads end at 62 * 5 = 310, writes at 5 + 62 * 5 = 315; the
@@ -107,10 +113,8 @@ TEST(DmaTest, ShortLastBurstCostsOnlyItsBeats) {
 }
 
 TEST(DmaTest, TransfersQueuedOnOneChannelRunBackToBack) {
-    SimContext ctx;
-    const auto platform = dmaPlatform(ps::MATRIX);
-    PlatformModel model(platform);
-    model.prepare(timingOf(platform), nullptr);
+    DmaRig rig(ps::MATRIX);
+    PlatformModel& model = rig.model;
     model.dma(0).enqueue(0, copyOf(kA, kB, 1024));
     model.dma(0).enqueue(0, copyOf(kC, kA, 1024));
     sc_core::sc_start();
@@ -125,10 +129,8 @@ TEST(DmaTest, TransfersQueuedOnOneChannelRunBackToBack) {
 /// and returns the channels' end cycles, earliest first.
 std::pair<uint64_t, uint64_t> runPair(ps::Arbitration arbitration, int src1, int dst1,
                                       uint64_t* waitCycles) {
-    SimContext ctx;
-    const auto platform = dmaPlatform(arbitration);
-    PlatformModel model(platform);
-    model.prepare(timingOf(platform), nullptr);
+    DmaRig rig(arbitration);
+    PlatformModel& model = rig.model;
     model.dma(0).enqueue(0, copyOf(kA, kB, 1024));
     model.dma(0).enqueue(1, copyOf(src1, dst1, 1024));
     sc_core::sc_start();
@@ -176,26 +178,11 @@ TEST(DmaTest, MatrixContendsOnlyForTheCommonSlave) {
     EXPECT_EQ(wait, 635U);
 }
 
-/// dma-bus.textproto with `arbitration` whose DMA synchronises every `burstsPerSync` bursts,
-/// elaborated in its own SimContext and prepared to run.
-struct SyncedDma {
-    SyncedDma(ps::Arbitration arbitration, int burstsPerSync)
-        : platform(withSync(dmaPlatform(arbitration), burstsPerSync)), model(platform) {
-        model.prepare(timingOf(platform), nullptr);
-    }
-    static ps::PlatformSpec withSync(ps::PlatformSpec p, int burstsPerSync) {
-        p.mutable_dmas(0)->set_bursts_per_sync(burstsPerSync);
-        return p;
-    }
-    SimContext ctx;  // first: the model is elaborated in it
-    ps::PlatformSpec platform;
-    PlatformModel model;
-};
 
 TEST(DmaTest, BurstsPerSyncKeepsEachBurstsTiming) {
     // Synchronising with SystemC every 8 bursts instead of every burst is a simulation
     // granularity: one channel alone takes the same 318 cycles, burst by burst.
-    SyncedDma d(ps::MATRIX, 8);
+    DmaRig d(ps::MATRIX, 8);
     d.model.dma(0).enqueue(0, copyOf(kA, kB, 1000));
     sc_core::sc_start();
     EXPECT_EQ(d.model.dma(0).stats(0).lastCycle, 318U);  // as ShortLastBurstCostsOnlyItsBeats
@@ -207,7 +194,7 @@ TEST(DmaTest, BurstsPerSyncStillSharesTheBus) {
     // With 8 bursts between synchronisations two channels on a shared bus interleave in
     // coarser steps, but the bus stays work-conserving: the last one ends at 1280 as with
     // burst-by-burst synchronisation, the first no earlier than 8 read-write pairs before.
-    SyncedDma d(ps::SHARED, 8);
+    DmaRig d(ps::SHARED, 8);
     d.model.dma(0).enqueue(0, copyOf(kA, kB, 1024));
     d.model.dma(0).enqueue(1, copyOf(kC, kD, 1024));
     sc_core::sc_start();

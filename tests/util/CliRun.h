@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +44,24 @@ inline CliRun runCli(const std::string& args) {
     }
     std::remove(errFile.c_str());
     return r;
+}
+
+/// A command line that must fail with exit code 2, its error naming every part.
+struct BadInput {
+    std::string args;
+    std::vector<std::string> parts;
+};
+
+/// Runs each case: exit 2, every part in the error, nothing on standard output.
+inline void expectBadInputs(const std::vector<BadInput>& cases) {
+    for (const auto& c : cases) {
+        const CliRun r = runCli(c.args);
+        EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+        for (const auto& part : c.parts) {
+            EXPECT_NE(r.err.find(part), std::string::npos) << c.args << "\n" << r.err;
+        }
+        EXPECT_TRUE(r.out.empty()) << c.args << " printed partial output:\n" << r.out;
+    }
 }
 
 } // namespace edgesim::test

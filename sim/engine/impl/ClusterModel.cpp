@@ -61,13 +61,7 @@ public:
             if (i == 0) {
                 cycles += ks->overhead_cycles();
             }
-            TileWork w;
-            w.computeCycles = static_cast<uint64_t>(std::llround(cycles));
-            w.weightBytes = t.weightBytes;
-            w.inputBytes = t.inputBytes;
-            w.outputBytes = t.outputBytes;
-            w.footprintBytes = t.footprintBytes;
-            plan.tiles.push_back(w);
+            plan.tiles.push_back(tileWork(t, cycles));
         }
         plan.macs = kernel.macs;
         plan.eventEnergyJ = static_cast<double>(kernel.macs) *
