@@ -106,4 +106,23 @@ std::string summaryLine(const ValidationSummary& summary) {
                        orNa(o.kendallTau, "{:.2f}"));
 }
 
+ValidationReport validate(const std::vector<Measurement>& measurements, const Predictor& predict) {
+    ValidationReport report;
+    std::vector<Comparison> comparisons;
+    for (const auto& m : measurements) {
+        std::string why;
+        const auto predicted = predict(m, why);
+        if (!predicted) {
+            report.skipped.emplace_back(&m, why);
+            continue;
+        }
+        report.rows.push_back(
+            {&m, *predicted, *predicted * (m.rawValue / m.value), errorPct(*predicted, m.value)});
+        comparisons.push_back(
+            {m.platform, m.stack, m.network, toString(m.metric), m.value, *predicted});
+    }
+    report.summary = summarize(comparisons);
+    return report;
+}
+
 } // namespace edgesim::analysis

@@ -3,7 +3,12 @@
 // measured order (Kendall tau), per platform and overall.
 #pragma once
 
+#include "analysis/Measurements.h"
+
+#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace edgesim::analysis {
@@ -45,5 +50,27 @@ ValidationSummary summarize(const std::vector<Comparison>& rows);
 /// The last line of `edgesim validate`:
 /// "validate: N rows, MAPE X.X%, median Y.Y%, tau Z.ZZ" (each statistic "n/a" when NaN).
 std::string summaryLine(const ValidationSummary& summary);
+
+/// The prediction for a measurement row in its SI unit, or nullopt with the reason in `why`
+/// (the callback behind which the simulator sits).
+using Predictor = std::function<std::optional<double>(const Measurement& row, std::string& why)>;
+
+/// One measurement row next to its prediction.
+struct ValidatedRow {
+    const Measurement* measurement = nullptr;
+    double predicted = 0.0;     ///< SI unit
+    double predictedRaw = 0.0;  ///< in the unit the row was written in
+    double errorPct = 0.0;
+};
+
+struct ValidationReport {
+    std::vector<ValidatedRow> rows;
+    std::vector<std::pair<const Measurement*, std::string>> skipped;  ///< row and why
+    ValidationSummary summary;
+};
+
+/// Predicts every row of `measurements` (in order) and summarises the errors. Rows the
+/// predictor cannot predict are skipped with its reason.
+ValidationReport validate(const std::vector<Measurement>& measurements, const Predictor& predict);
 
 } // namespace edgesim::analysis

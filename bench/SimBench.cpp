@@ -1,57 +1,42 @@
 // Host cost of one simulated MLPerf Tiny inference on a Cortex-M platform or an accelerator
-// SoC (with the layer-to-engine mapping fixed, as a NAS loop that searches networks does; the
-// mapper's own cost is measured separately), the figure a NAS
-// loop pays per query once the network is lowered: bind the schedule to the platform and
-// stack, run it (TLM: through the elaborated SystemC model; analytical: closed form), and
-// account energy. The platform is elaborated once, outside the timed loop.
-#include "common/ConfigPaths.h"
-#include "platforms/PlatformCatalog.h"
-#include "sim/Simulator.h"
-#include "workloads/NetworkSource.h"
-#include "workloads/schedule/Schedule.h"
+// SoC through the library's query API (explorer::Session::run: the figure a NAS loop or a
+// sweep pays per query once configs and the network are loaded): resolve the query (cached
+// specs, content hash), bind the schedule to the platform and stack, run it (TLM: through the
+// elaborated SystemC model; analytical: closed form) and account energy. The mapping is
+// searched once (the session caches it), as in a sweep over many points; the mapper's own
+// cost is measured separately.
+#include "explorer/session/Session.h"
 
 #include <benchmark/benchmark.h>
-
-#include <map>
-#include <memory>
 
 namespace {
 
 using edgesim::sim::Fidelity;
 
-edgesim::sim::Simulator& simulator(const std::string& platform, const std::string& stack) {
-    static std::map<std::string, std::unique_ptr<edgesim::sim::Simulator>> cache;
-    auto& slot = cache[platform + "|" + stack];
-    if (!slot) {
-        const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
-        slot = std::make_unique<edgesim::sim::Simulator>(
-            edgesim::platforms::loadPlatform(platform, paths),
-            edgesim::platforms::loadStack(stack, paths));
-    }
-    return *slot;
+edgesim::explorer::Session& session() {
+    static edgesim::explorer::Session s{edgesim::ConfigPaths(EDGESIM_SOURCE_DIR "/configs")};
+    return s;
 }
 
-edgesim::workloads::Schedule scheduleOf(const char* network) {
-    const edgesim::ConfigPaths paths(EDGESIM_SOURCE_DIR "/configs");
-    return edgesim::workloads::lowerInference(
-        edgesim::workloads::loadNetwork(network, paths).network);
+edgesim::explorer::Query query(const char* platform, const char* stack, const char* network,
+                               Fidelity fidelity) {
+    edgesim::explorer::Query q;
+    q.platform = platform;
+    q.stack = stack;
+    q.network = network;
+    q.fidelity = fidelity;
+    return q;
 }
 
-/// One whole inference with the mapping fixed beforehand (the stack's default mapper at the
-/// same fidelity; host-only on the MCUs).
+/// One whole inference (the stack's default mapping at the same fidelity, searched once).
 void bmSimulate(benchmark::State& state, const char* platform, const char* stack,
                 const char* network, Fidelity fidelity) {
-    const auto schedule = scheduleOf(network);
-    auto& sim = simulator(platform, stack);
-    edgesim::sim::RunOptions options;
-    options.fidelity = fidelity;
-    const edgesim::sim::Mapping mapping = sim.mappingFor(schedule, options);
-    options.mapping = &mapping;
+    const auto q = query(platform, stack, network, fidelity);
+    auto last = session().run(q).result;  // loads, elaborates and maps outside the loop
     for (auto _ : state) {
-        auto result = sim.run(schedule, options);
-        benchmark::DoNotOptimize(result.latencyCycles);
+        auto result = session().run(q);
+        benchmark::DoNotOptimize(result.result.latencyCycles);
     }
-    const auto last = sim.run(schedule, options);
     state.counters["latency_ms"] = last.latencyS * 1e3;
     state.counters["tiles"] = [&] {
         double n = 0;
@@ -62,13 +47,15 @@ void bmSimulate(benchmark::State& state, const char* platform, const char* stack
     }();
 }
 
-/// The stack's default mapper (greedy-latency on the accelerator SoCs) for one network.
+/// The stack's default mapper (greedy-latency on the accelerator SoCs) for one network, its
+/// layers costed at TLM fidelity.
 void bmMapper(benchmark::State& state, const char* platform, const char* stack,
               const char* network) {
-    const auto schedule = scheduleOf(network);
-    auto& sim = simulator(platform, stack);
+    const auto q = query(platform, stack, network, Fidelity::Tlm);
+    const auto& schedule = session().network(network, "inference", 1).schedule;
+    auto& simulator = session().simulator(q);
     for (auto _ : state) {
-        auto mapping = sim.mappingFor(schedule, {});
+        auto mapping = simulator.mappingFor(schedule, {});
         benchmark::DoNotOptimize(mapping.kernels.size());
     }
 }

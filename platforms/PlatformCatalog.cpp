@@ -683,6 +683,19 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         at.error(s, "engine_buffers",
                  fmt::format("engine_buffers {} must be 0 (default), 1 or 2", s.engine_buffers()));
     }
+    for (int i = 0; i < s.target_platforms_size(); ++i) {
+        const std::string& t = s.target_platforms(i);
+        const auto star = t.find('*');
+        if (t.empty() || t == "*" || (star != std::string::npos && star + 1 != t.size())) {
+            at.error(s, "target_platforms",
+                     "'" + t + "' is not a platform name or a prefix ending in '*'", i);
+        }
+    }
+    for (int i = 0; i < s.target_isas_size(); ++i) {
+        if (s.target_isas(i) == spec::CORE_ISA_UNSPECIFIED) {
+            at.error(s, "target_isas", "CORE_ISA_UNSPECIFIED is not an ISA", i);
+        }
+    }
     if (!s.default_mapper().empty() && knownMappers().count(s.default_mapper()) == 0) {
         std::string known;
         for (const auto& m : knownMappers()) {
@@ -691,6 +704,44 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         at.error(s, "default_mapper",
                  "unknown mapper '" + s.default_mapper() + "' (known: " + known + ")");
     }
+}
+
+std::string targetsText(const spec::StackSpec& stack) {
+    std::string text;
+    for (const auto& t : stack.target_platforms()) {
+        text += (text.empty() ? "" : ", ") + t;
+    }
+    if (!text.empty()) {
+        return text;
+    }
+    for (int i = 0; i < stack.target_isas_size(); ++i) {
+        text += (text.empty() ? "" : ", ") + spec::CoreIsa_Name(stack.target_isas(i));
+    }
+    return text.empty() ? "any platform" : text + " cores";
+}
+
+std::string incompatibility(const spec::PlatformSpec& platform, const spec::StackSpec& stack) {
+    const auto matches = [&platform](const std::string& pattern) {
+        if (!pattern.empty() && pattern.back() == '*') {
+            return platform.name().compare(0, pattern.size() - 1, pattern, 0,
+                                           pattern.size() - 1) == 0;
+        }
+        return platform.name() == pattern;
+    };
+    bool ok = true;
+    if (stack.target_platforms_size() > 0) {
+        ok = std::any_of(stack.target_platforms().begin(), stack.target_platforms().end(),
+                         matches);
+    } else if (stack.target_isas_size() > 0 && platform.cores_size() > 0) {
+        const int isa = platform.cores(0).isa();
+        ok = std::any_of(stack.target_isas().begin(), stack.target_isas().end(),
+                         [isa](int t) { return t == isa; });
+    }
+    if (ok) {
+        return {};
+    }
+    return fmt::format("stack '{}' does not target platform '{}' (it targets {})", stack.name(),
+                       platform.name(), targetsText(stack));
 }
 
 spec::PlatformSpec loadPlatform(const std::string& nameOrPath, const ConfigPaths& paths) {
@@ -704,7 +755,7 @@ spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& path
 std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths) {
     std::vector<CatalogEntry> out;
     for (const auto& name : paths.list("platforms")) {
-        out.push_back({name, loadPlatform(name, paths).description()});
+        out.push_back({name, loadPlatform(name, paths).description(), ""});
     }
     return out;
 }
@@ -712,7 +763,8 @@ std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths) {
 std::vector<CatalogEntry> listStacks(const ConfigPaths& paths) {
     std::vector<CatalogEntry> out;
     for (const auto& name : paths.list("stacks")) {
-        out.push_back({name, loadStack(name, paths).description()});
+        const auto stack = loadStack(name, paths);
+        out.push_back({name, stack.description(), targetsText(stack)});
     }
     return out;
 }

@@ -21,9 +21,17 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at);
 spec::PlatformSpec loadPlatform(const std::string& nameOrPath, const ConfigPaths& paths);
 spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& paths);
 
+/// Empty when `stack` targets `platform` (StackSpec.target_platforms / target_isas), else the
+/// reason it does not, naming both and what the stack targets.
+std::string incompatibility(const spec::PlatformSpec& platform, const spec::StackSpec& stack);
+
+/// What a stack targets, for listings: "nucleo-*, disco-*", "Cortex-M cores", "any platform".
+std::string targetsText(const spec::StackSpec& stack);
+
 struct CatalogEntry {
     std::string name;
     std::string description;
+    std::string targets;  ///< stacks: targetsText(); empty for platforms
 };
 /// Every platform / stack config, validated (an invalid one throws, naming its file).
 std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths);

@@ -61,6 +61,7 @@ struct SimResult {
     std::string stack;
     std::string network;
     std::string strategy;
+    int batch = 1;
     ResolvedOperatingPoint operatingPoint;
 
     uint64_t latencyCycles = 0;

@@ -16,12 +16,26 @@ struct Simulator::Model {
     std::unique_ptr<PlatformModel> platform;
 };
 
+namespace {
+
+void checkDeployable(const platforms::spec::PlatformSpec& platform,
+                     const platforms::spec::StackSpec& stack, const StackIndex& index) {
+    // Placement reachability and DMA routes do not depend on the network: bind an empty one.
+    const ResolvedOperatingPoint op = resolveOperatingPoint(platform, {}, platform.name());
+    bindProgram(workloads::Schedule{}, platform, stack, index, op);
+}
+
+} // namespace
+
+void checkDeployable(const platforms::spec::PlatformSpec& platform,
+                     const platforms::spec::StackSpec& stack) {
+    checkDeployable(platform, stack, StackIndex(stack));
+}
+
 Simulator::Simulator(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack)
     : platform_(std::move(platform)), stack_(std::move(stack)),
       stackIndex_(std::make_unique<StackIndex>(stack_)) {
-    // Placement reachability does not depend on the network: check it now.
-    const ResolvedOperatingPoint op = resolveOperatingPoint(platform_, {}, platform_.name());
-    bindProgram(workloads::Schedule{}, platform_, stack_, *stackIndex_, op);
+    checkDeployable(platform_, stack_, *stackIndex_);
 }
 
 namespace {
@@ -58,14 +72,20 @@ std::string structureOf(const platforms::spec::PlatformSpec& p) {
 
 } // namespace
 
+bool Simulator::sameStructure(const platforms::spec::PlatformSpec& platform) const {
+    return structureOf(platform) == structureOf(platform_);
+}
+
 void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
                             platforms::spec::StackSpec stack) {
-    if (structureOf(platform) != structureOf(platform_)) {
+    if (!sameStructure(platform)) {
         throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
     }
+    auto index = std::make_unique<StackIndex>(stack);
+    checkDeployable(platform, stack, *index);  // as the constructor, before anything changes
     platform_ = std::move(platform);
     stack_ = std::move(stack);
-    stackIndex_ = std::make_unique<StackIndex>(stack_);
+    stackIndex_ = std::move(index);
 }
 
 Simulator::~Simulator() {
@@ -89,21 +109,25 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
     if (options.mapping != nullptr) {
         return *options.mapping;
     }
-    const std::string name = !options.mapper.empty()           ? options.mapper
-                             : !stack_.default_mapper().empty() ? stack_.default_mapper()
-                                                                : "host-only";
-    if (platform_.engines_size() == 0 || name == "host-only") {
+    checkMappingRequest(options.request, stack_, options.source);
+    if (options.request.fixed) {
+        if (options.request.fixed->kernels.size() != schedule.kernels.size()) {
+            throw std::invalid_argument("Simulator::mappingFor: a fixed mapping of " +
+                                        std::to_string(options.request.fixed->kernels.size()) +
+                                        " kernels for a schedule of " +
+                                        std::to_string(schedule.kernels.size()));
+        }
+        return *options.request.fixed;
+    }
+    const std::string name = mapperName(options.request, platform_, stack_);
+    if (name.empty()) {
+        const auto spec = loadMappingSpec(options.request.mapping);
+        return resolveMapping(spec, schedule, platform_, options.request.mapping);
+    }
+    if (name == "host-only") {
         return hostOnlyMapping(schedule, platform_);
     }
     const auto mapper = makeMapper(name);
-    if (!mapper) {
-        std::string known;
-        for (const auto& n : mapperNames()) {
-            known += (known.empty() ? "" : ", ") + n;
-        }
-        throw InputError(options.source, "mapping",
-                         "unknown mapper '" + name + "' (built-in: " + known + ")");
-    }
     const ResolvedOperatingPoint op =
         resolveOperatingPoint(platform_, options.operatingPoint, options.source);
     LayerCoster::Evaluate evaluate;
@@ -115,7 +139,7 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
         };
     }
     const LayerCoster coster(platform_, stack_, *stackIndex_, op, evaluate);
-    return mapper->map(schedule, coster, options.mapperOptions);
+    return mapper->map(schedule, coster, mapperOptions(options.request));
 }
 
 SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& options) {
@@ -130,6 +154,7 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
     result.stack = stack_.name();
     result.network = schedule.network;
     result.strategy = schedule.strategy;
+    result.batch = schedule.batch;
     if (program.status == Status::Ok) {
         if (options.fidelity == Fidelity::Analytical) {
             evaluateAnalytical(program, result);

@@ -8,6 +8,7 @@
 #include "platforms/spec/stack.pb.h"
 #include "sim/SimResult.h"
 #include "sim/mapping/Mapper.h"
+#include "sim/mapping/MappingRequest.h"
 #include "sim/trace/SimObserver.h"
 #include "workloads/schedule/Schedule.h"
 
@@ -21,13 +22,18 @@ struct RunOptions {
     OperatingPointOverride operatingPoint;
     SimObserver* observer = nullptr;  ///< TLM spans; analytical runs report kernels only
     std::string source = "<command line>";  ///< names the origin of overrides in errors
-    /// Layer-to-engine mapping (one choice per schedule kernel); null = run `mapper`.
+    /// Layer-to-engine mapping (one choice per schedule kernel); null = what `request` asks.
     const Mapping* mapping = nullptr;
-    /// Built-in mapper when `mapping` is null; empty = the stack's default_mapper, else
-    /// host-only. Unknown names throw InputError.
-    std::string mapper;
-    MapperOptions mapperOptions;
+    /// The mapping file or mapper used when `mapping` is null (MappingRequest.h decides which;
+    /// a bad request throws InputError).
+    MappingRequest request;
 };
+
+/// Throws InputError when `platform` and `stack` cannot work together at all, whatever the
+/// network (the placement's memories unreachable from the host core, an engine without a DMA
+/// route to its local memory): what constructing a Simulator checks, without building one.
+void checkDeployable(const platforms::spec::PlatformSpec& platform,
+                     const platforms::spec::StackSpec& stack);
 
 class Simulator {
 public:
@@ -45,9 +51,15 @@ public:
     SimResult run(const workloads::Schedule& schedule, const RunOptions& options = {});
 
     /// Replaces the numeric parameters of both specs (calibration, what-if sweeps) without
-    /// re-elaborating: the structure (names of cores, memories, buses, DMAs) must not change
-    /// (std::invalid_argument otherwise).
+    /// re-elaborating: the structure (sameStructure) must not change (std::invalid_argument
+    /// otherwise). Throws InputError, keeping the current specs, when the pair cannot work
+    /// together (as the constructor).
     void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+
+    /// Whether `platform` elaborates to the same SystemC model as this simulator's (names of
+    /// cores, memories, buses, DMAs and engines, DMA channels and bursts, bus connections),
+    /// so that reconfigure() accepts it.
+    bool sameStructure(const platforms::spec::PlatformSpec& platform) const;
 
     /// The mapping `options` selects for `schedule` (what run() uses). A mapper costs layers
     /// at `options.fidelity`, so a TLM mapping accounts for contention between split halves.

@@ -19,5 +19,10 @@ void registerInspect(CLI::App& app, GlobalOptions& global);
 void registerSimulate(CLI::App& app, GlobalOptions& global);
 void registerValidate(CLI::App& app, GlobalOptions& global);
 void registerCalibrate(CLI::App& app, GlobalOptions& global);
+void registerSweep(CLI::App& app, GlobalOptions& global);
+void registerPareto(CLI::App& app, GlobalOptions& global);
+
+/// Thrown by a command stopped by SIGINT/SIGTERM after saving its work (exit 130).
+struct Interrupted {};
 
 } // namespace edgesim::app

@@ -19,26 +19,21 @@ struct ListOptions {
     std::string format = "table";
 };
 
-/// name + one-line description per entry.
-std::vector<std::pair<std::string, std::string>> entries(const std::string& what,
-                                                         const ConfigPaths& paths) {
-    std::vector<std::pair<std::string, std::string>> out;
+/// name + one-line description per entry (+ what a stack targets).
+std::vector<platforms::CatalogEntry> entries(const std::string& what, const ConfigPaths& paths) {
+    std::vector<platforms::CatalogEntry> out;
     if (what == "networks") {
         for (const auto& name : workloads::builtinNetworks(paths)) {
             auto net = workloads::loadNetwork(name, paths);
-            out.emplace_back(name, net.network.description);
+            out.push_back({name, net.network.description, ""});
         }
     } else if (what == "platforms") {
-        for (const auto& p : platforms::listPlatforms(paths)) {
-            out.emplace_back(p.name, p.description);
-        }
+        out = platforms::listPlatforms(paths);
     } else if (what == "stacks") {
-        for (const auto& s : platforms::listStacks(paths)) {
-            out.emplace_back(s.name, s.description);
-        }
+        out = platforms::listStacks(paths);
     } else if (what == "strategies") {
         for (const auto& s : workloads::availableStrategies()) {
-            out.emplace_back(s.name, s.description);
+            out.push_back({s.name, s.description, ""});
         }
     }
     return out;
@@ -53,16 +48,26 @@ void run(const ListOptions& o, const GlobalOptions& g) {
         j["provenance"] = provenance(g.commandLine, "");
         j["kind"] = o.what;
         j["items"] = nlohmann::json::array();
-        for (const auto& [name, desc] : items) {
-            j["items"].push_back({{"name", name}, {"description", desc}});
+        for (const auto& e : items) {
+            nlohmann::json item = {{"name", e.name}, {"description", e.description}};
+            if (o.what == "stacks") {
+                item["targets"] = e.targets;
+            }
+            j["items"].push_back(item);
         }
         std::cout << j.dump(2) << "\n";
         return;
     }
     Table t;
     t.header = {"name", "description"};
-    for (const auto& [name, desc] : items) {
-        t.rows.push_back({name, desc});
+    if (o.what == "stacks") {
+        t.header.push_back("targets");
+    }
+    for (const auto& e : items) {
+        t.rows.push_back({e.name, e.description});
+        if (o.what == "stacks") {
+            t.rows.back().push_back(e.targets);
+        }
     }
     if (format == Format::Csv) {
         t.printCsv(std::cout);

@@ -1,11 +1,9 @@
 #include "apps/edgesim/Output.h"
 
 #include "common/Diagnostics.h"
-#include "common/Version.h"
+#include "explorer/results/Provenance.h"
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 #include <ostream>
 
 namespace edgesim::app {
@@ -95,16 +93,8 @@ std::string groupDigits(int64_t v) {
 }
 
 nlohmann::json provenance(const std::string& commandLine, const std::string& configSha256) {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return {{"edgesim_version", versionString()},
-            {"created_utc", stamp},
-            {"command_line", commandLine},
-            {"config_sha256", configSha256},
-            {"seed", nullptr}};
+    return explorer::provenanceJson(explorer::makeProvenance(commandLine, configSha256),
+                                    /*hasSeed=*/false);
 }
 
 } // namespace edgesim::app

@@ -27,7 +27,7 @@ struct Table {
 /// 1234567 -> "1,234,567" (tables only; JSON and CSV carry plain integers).
 std::string groupDigits(int64_t v);
 
-/// Provenance block recorded in every JSON output.
+/// Provenance block of a command that uses no randomness (seed null), made by the library.
 nlohmann::json provenance(const std::string& commandLine, const std::string& configSha256);
 
 } // namespace edgesim::app

@@ -3,6 +3,7 @@
 #include "apps/edgesim/Commands.h"
 #include "common/Diagnostics.h"
 #include "common/Version.h"
+#include "explorer/sweep/WorkerPool.h"
 
 #include <google/protobuf/stubs/common.h>
 
@@ -10,6 +11,9 @@
 
 int main(int argc, char** argv) {
     using namespace edgesim;
+    // Under mpirun every rank runs this binary (sweep and nas use the ranks as workers).
+    const explorer::MpiRuntime mpi(&argc, &argv);
+    const bool printErrors = explorer::MpiRuntime::rank() == 0;  // one rank reports
     app::GlobalOptions global;
     for (int i = 0; i < argc; ++i) {
         global.commandLine += (i ? " " : "") + std::string(argv[i]);
@@ -26,6 +30,8 @@ int main(int argc, char** argv) {
     app::registerSimulate(cli, global);
     app::registerValidate(cli, global);
     app::registerCalibrate(cli, global);
+    app::registerSweep(cli, global);
+    app::registerPareto(cli, global);
 
     int rc = 0;
     try {
@@ -54,12 +60,18 @@ int main(int argc, char** argv) {
                 }
             }
         }
-        std::cerr << "edgesim: " << reason << "\n";
-        std::cerr << "Run with --help for more information.\n";
+        if (printErrors) {
+            std::cerr << "edgesim: " << reason << "\n";
+            std::cerr << "Run with --help for more information.\n";
+        }
         rc = 2;
     } catch (const InputError& e) {
-        std::cerr << e.formatAll();
+        if (printErrors) {
+            std::cerr << e.formatAll();
+        }
         rc = 2;
+    } catch (const app::Interrupted&) {
+        rc = 130;
     } catch (const std::exception& e) {
         std::cerr << "edgesim: internal error: " << e.what() << "\n";
         rc = 1;

@@ -1,11 +1,17 @@
 // The HDF5 results file, edgesim's one output format of record (DESIGN.md "HDF5 results"):
 // provenance as root attributes and one chunked, appendable compound dataset per table
-// (/runs, /layers, /validation), readable with plain h5py/pandas.
+// (/runs, /layers, /validation, /sweep, /pareto, ...), readable with plain h5py/pandas:
+// 64-bit integers, doubles (NaN for a metric that was not produced) and variable-length
+// UTF-8 strings, and each column's unit as a string attribute "<column>_unit" of its dataset.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace edgesim::explorer {
@@ -17,23 +23,62 @@ struct Provenance {
     std::string commandLine;  ///< command_line, as the user typed it
     std::string configSha256; ///< config_sha256 of the whole invocation's inputs
     uint64_t seed = 0;        ///< seed
+    /// Further root string attributes (e.g. study_sha256, study_name), written in this order.
+    std::vector<std::pair<std::string, std::string>> extra;
 };
 
-/// One simulation: a row of /runs. Units are in the names; bytes* are bytes moved (read plus
-/// written) per memory level (flash, SRAM, TCM, external RAM or flash).
+// ---- generic tables --------------------------------------------------------------------------
+
+enum class ColumnKind { Int, Double, String };
+
+/// One column of a table: its name in the file (a compound member), its type and its unit
+/// ("s", "J", "B", "Hz", "V", "cycles", "MAC", "1" for a dimensionless number, "" for text
+/// and identifiers), written as the attribute "<name>_unit" of the dataset.
+struct ColumnDef {
+    std::string name;
+    ColumnKind kind = ColumnKind::Double;
+    std::string unit;
+
+    bool operator==(const ColumnDef& o) const {
+        return name == o.name && kind == o.kind && unit == o.unit;
+    }
+};
+
+/// One cell: int64_t for ColumnKind::Int, double for Double, std::string for String.
+using Cell = std::variant<int64_t, double, std::string>;
+using TableRow = std::vector<Cell>;
+
+/// A whole table read back from a file.
+struct Table {
+    std::vector<ColumnDef> columns;
+    std::vector<TableRow> rows;
+    /// Index of column `name`, or -1.
+    int column(const std::string& name) const;
+};
+
+constexpr double kNotProduced = std::numeric_limits<double>::quiet_NaN();
+
+// ---- the fixed tables of DESIGN.md §3 --------------------------------------------------------
+
+/// One simulation: a row of /runs. Metrics are NaN when the run produced none (a point that
+/// does not fit has a footprint but no latency; an invalid one nothing). bytes* are bytes
+/// moved (read plus written) per memory level (flash, SRAM, TCM, external RAM or flash).
 struct RunRow {
     int64_t runId = 0;
     std::string platform, stack, network, strategy;
     int64_t batch = 0;
     std::string fidelity;
-    std::string mapping; ///< layer-to-engine mapping: "host-only", a mapper or a file's name
-    std::string status;
-    int64_t latencyCycles = 0;
-    double latencyS = 0.0, energyJ = 0.0;
-    int64_t peakRamBytes = 0, flashBytes = 0, macs = 0;
-    int64_t bytesFlash = 0, bytesSram = 0, bytesTcm = 0, bytesExternal = 0;
-    double simWallS = 0.0;
+    std::string mapping;        ///< layer-to-engine mapping: "host-only", a mapper or a file's name
+    std::string operatingPoint; ///< the platform's point name, or "custom"
+    double clockHz = kNotProduced, voltageV = kNotProduced;
+    std::string status, reason;
+    double latencyCycles = kNotProduced, latencyS = kNotProduced, energyJ = kNotProduced;
+    double peakRamBytes = kNotProduced, flashBytes = kNotProduced, macs = kNotProduced;
+    double bytesFlash = kNotProduced, bytesSram = kNotProduced, bytesTcm = kNotProduced,
+           bytesExternal = kNotProduced;
+    double simWallS = kNotProduced;
     std::string configSha256;
+    int64_t seed = 0;
 };
 
 /// One layer of one run: a row of /layers. bytes* and dmaBytes* are per memory level as in
@@ -61,25 +106,57 @@ struct ValidationRow {
     double measured = 0.0, predicted = 0.0, errorPct = 0.0;
 };
 
-/// Writer of one results file. Each table is a 1-D dataset of a compound type whose members
-/// are 64-bit integers, doubles and variable-length UTF-8 strings, named in snake_case
-/// (run_id, latency_s, ...). A dataset is created by the first append to it (even an empty
-/// one), so a `simulate` file holds /runs and /layers and a `validate` report /validation.
-/// Appends go straight to the file; flush() makes everything appended so far survive a killed
-/// process. HDF5 failures become exceptions naming the file: InputError when the file cannot
-/// be created, std::runtime_error when a later write fails. Not thread-safe.
+/// The columns of /runs, /layers and /validation, in file order (names in snake_case:
+/// run_id, latency_s, ...), and the conversion of a typed row to cells in that order.
+const std::vector<ColumnDef>& runColumns();
+const std::vector<ColumnDef>& layerColumns();
+const std::vector<ColumnDef>& validationColumns();
+TableRow toCells(const RunRow& row);
+TableRow toCells(const LayerRow& row);
+TableRow toCells(const ValidationRow& row);
+
+// ---- the file --------------------------------------------------------------------------------
+
+/// Writer of one results file. A table is a 1-D chunked dataset of a compound type, created
+/// (with its "<column>_unit" attributes) by the first append to it, even an empty one, and
+/// extended by each later append. Object modification times are not recorded, so the same
+/// rows give the same dataset bytes. Appends go straight to the file; flush() makes
+/// everything appended so far survive a killed process. HDF5 failures become exceptions
+/// naming the file: InputError when the file cannot be created or opened, std::runtime_error
+/// when a later write fails. Not thread-safe.
 class ResultsFile {
 public:
     /// Creates `path`, truncating an existing file, and writes the root attributes
-    /// edgesim_version, created_utc, command_line, config_sha256 (strings) and seed (uint64).
-    /// Throws InputError naming `path` when the file cannot be created.
+    /// edgesim_version, created_utc, command_line, config_sha256 (strings), seed (uint64) and
+    /// the `extra` strings. Throws InputError naming `path` when the file cannot be created.
     ResultsFile(const std::string& path, const Provenance& provenance);
+    /// Opens an existing results file for appending (its tables continue where they end).
+    /// Throws InputError naming `path` when it is missing or not an HDF5 file.
+    static std::unique_ptr<ResultsFile> openForAppend(const std::string& path);
     /// Flushes and closes the file; never throws (errors are dropped).
     ~ResultsFile();
     ResultsFile(const ResultsFile&) = delete;
     ResultsFile& operator=(const ResultsFile&) = delete;
     ResultsFile(ResultsFile&&) = delete;
     ResultsFile& operator=(ResultsFile&&) = delete;
+
+    /// Extends table `dataset` ("sweep", "nas/population": groups are created as needed) by
+    /// `rows`, creating it with `columns` if it does not exist. Every row has one cell per
+    /// column, of the column's kind (std::invalid_argument otherwise, nothing written). An
+    /// existing table must have exactly these column names and kinds, in order
+    /// (std::invalid_argument naming the first difference otherwise).
+    void append(const std::string& dataset, const std::vector<ColumnDef>& columns,
+                const std::vector<TableRow>& rows);
+    /// Replaces table `dataset` (deleting it if present) by `rows` (for derived tables such
+    /// as /pareto that are rewritten, not extended).
+    void replace(const std::string& dataset, const std::vector<ColumnDef>& columns,
+                 const std::vector<TableRow>& rows);
+    /// Sets (creating or overwriting) a string attribute of `object` ("/" for the root, or a
+    /// dataset such as "pareto").
+    void setAttribute(const std::string& object, const std::string& name,
+                      const std::string& value);
+    /// Rows of `dataset` now (0 when it does not exist).
+    int64_t rowCount(const std::string& dataset) const;
 
     void appendRuns(const std::vector<RunRow>& rows);              ///< extends /runs
     void appendLayers(const std::vector<LayerRow>& rows);          ///< extends /layers
@@ -95,22 +172,33 @@ public:
 
 private:
     struct Impl;
+    ResultsFile(const std::string& path, std::unique_ptr<Impl> impl);
     std::string path_;
     std::unique_ptr<Impl> impl_;
 };
 
-/// Moves a finished results file into place. The CLI writes to `finalPath + ".tmp"`, destroys
-/// the ResultsFile (closing it) and then calls this, so `finalPath` is either absent, the
-/// previous complete file, or the new complete file — never a half-written one; a killed run
-/// leaves its flushed batches in the .tmp file for `--resume`. Replaces an existing
-/// `finalPath` (an atomic rename on POSIX when both are on one file system). Throws InputError
-/// naming both paths when the rename fails.
+/// Moves a finished results file into place. Writers write to `finalPath + ".tmp"`, destroy
+/// the ResultsFile (closing it) and then call this, so `finalPath` is either absent, the
+/// previous complete file, or the new complete file — never a half-written one. Replaces an
+/// existing `finalPath` (an atomic rename on POSIX when both are on one file system). Throws
+/// InputError naming both paths when the rename fails.
 void commitTemporary(const std::string& tmpPath, const std::string& finalPath);
 
 /// Number of rows in `dataset` ("runs", "/layers", "nas/population", ...) of the results file
 /// at `path`; 0 when the file has no such dataset (tables are created on first append).
 /// Throws InputError naming `path` when it cannot be opened as an HDF5 file.
 int64_t countRows(const std::string& path, const std::string& dataset);
+
+/// Every column and row of table `dataset`. Integer members read as Int, floating-point as
+/// Double, strings (variable or fixed length) as String; units from the "<column>_unit"
+/// attributes ("" when absent). Throws InputError naming the file and dataset when the file or
+/// dataset is missing or is not a 1-D compound table of such members.
+Table readTable(const std::string& path, const std::string& dataset);
+
+/// A string attribute of `object` ("/" for the root, or a dataset); nullopt when absent.
+/// Throws InputError naming `path` when the file or object cannot be opened.
+std::optional<std::string> readStringAttribute(const std::string& path, const std::string& object,
+                                               const std::string& name);
 
 /// One column (compound member) of `dataset`, all rows in order. The member must be of the
 /// matching kind (string / integer / floating point); throws InputError naming the file,

@@ -5,8 +5,15 @@
 
 #include <fmt/format.h>
 
+#include <google/protobuf/text_format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 
 namespace edgesim::sim {
 
@@ -138,6 +145,43 @@ platforms::spec::MappingSpec loadMappingSpec(const std::string& path) {
     platforms::spec::MappingSpec spec;
     loadTextProto(path, spec);
     return spec;
+}
+
+std::string mappingText(const Mapping& mapping, const workloads::Schedule& schedule) {
+    std::string text;
+    if (!google::protobuf::TextFormat::PrintToString(toSpec(mapping, schedule), &text)) {
+        throw std::runtime_error("cannot print mapping '" + mapping.name + "' as text format");
+    }
+    return text;
+}
+
+void writeMappingFile(const std::string& path, const std::string& header, const Mapping& mapping,
+                      const workloads::Schedule& schedule, const std::string& field) {
+    std::string annotated;
+    std::istringstream in(mappingText(mapping, schedule));
+    for (std::string line; std::getline(in, line);) {
+        annotated += line;
+        if (line.find("fraction:") != std::string::npos) {
+            annotated += "  # chosen by mapping '" + mapping.name + "'";
+        }
+        annotated += "\n";
+    }
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << header << annotated;
+        out.close();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw InputError(path, field, "cannot write " + tmp);
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw InputError(path, field, "cannot move " + tmp + " into place: " + ec.message());
+    }
 }
 
 } // namespace edgesim::sim

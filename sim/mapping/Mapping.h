@@ -44,6 +44,16 @@ Mapping hostOnlyMapping(const workloads::Schedule& schedule,
 /// The mapping as a MappingSpec (for writing it out or re-reading it).
 platforms::spec::MappingSpec toSpec(const Mapping& mapping, const workloads::Schedule& schedule);
 
+/// The mapping as text format (what a mapping .textproto holds).
+std::string mappingText(const Mapping& mapping, const workloads::Schedule& schedule);
+
+/// Writes the mapping as a .textproto re-usable as a mapping file: `header` (comment lines),
+/// then the text with each split fraction annotated with the mapping's name (the configs'
+/// convention: every number names its source). Through a temporary file renamed into place;
+/// InputError naming `path` and `field` when it cannot be written.
+void writeMappingFile(const std::string& path, const std::string& header, const Mapping& mapping,
+                      const workloads::Schedule& schedule, const std::string& field);
+
 /// Loads a mapping .textproto; InputError for a missing or malformed file.
 platforms::spec::MappingSpec loadMappingSpec(const std::string& path);
 

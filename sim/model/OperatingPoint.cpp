@@ -34,10 +34,21 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
                                               const std::string& source,
                                               ResolvedOperatingPoint* resolved) {
     const platforms::spec::OperatingPoint* base = &platform.operating_points(0);
+    const std::string& wanted =
+        override.name.empty() ? platform.default_operating_point() : override.name;
+    bool found = false;
+    std::string names;
     for (const auto& op : platform.operating_points()) {
-        if (op.name() == platform.default_operating_point()) {
+        names += (names.empty() ? "" : ", ") + op.name();
+        if (op.name() == wanted) {
             base = &op;
+            found = true;
         }
+    }
+    if (!override.name.empty() && !found) {
+        return problem(source, override.nameField,
+                       fmt::format("{} has no operating point '{}' (it has: {})",
+                                   platform.name(), override.name, names));
     }
     ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v()};
     if (override.clockHz || override.voltageV) {
@@ -45,7 +56,7 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
     }
     if (override.clockHz) {
         if (!(*override.clockHz > 0)) {
-            return problem(source, "--clock-mhz", "the clock must be > 0");
+            return problem(source, override.clockField, "the clock must be > 0");
         }
         r.clockHz = *override.clockHz;
     }
@@ -54,14 +65,14 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
         const double lo = platform.min_voltage_v();
         const double hi = platform.max_voltage_v();
         if (!(r.voltageV > 0) || (hi > 0 && (r.voltageV < lo || r.voltageV > hi))) {
-            return problem(source, "--voltage-v",
+            return problem(source, override.voltageField,
                              fmt::format("{:g} V is outside the supply range [{:g}, {:g}] V of {}",
                                          r.voltageV, lo, hi, platform.name()));
         }
     }
     for (const auto& core : platform.cores()) {
         if (r.clockHz > core.max_clock_hz()) {
-            return problem(source, override.clockHz ? "--clock-mhz" : "operating_points",
+            return problem(source, override.clockHz ? override.clockField : "operating_points",
                              fmt::format("{:g} MHz is above the {:g} MHz maximum of core '{}' "
                                          "on {}",
                                          r.clockHz / 1e6, core.max_clock_hz() / 1e6, core.name(),
@@ -71,7 +82,7 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
     for (const auto& m : platform.memories()) {
         if (readWaitStatesAt(m, r.clockHz) < 0) {
             const auto& last = m.read_wait_states_by_clock(m.read_wait_states_by_clock_size() - 1);
-            return problem(source, override.clockHz ? "--clock-mhz" : "operating_points",
+            return problem(source, override.clockHz ? override.clockField : "operating_points",
                              fmt::format("{:g} MHz is above the {:g} MHz limit of the wait-state "
                                          "table of memory '{}' on {}",
                                          r.clockHz / 1e6, last.max_clock_hz() / 1e6, m.name(),

@@ -1,5 +1,5 @@
-// Operating point resolution: the platform's default clock and supply, optionally overridden
-// (--clock-mhz, --voltage-v), checked against what the silicon allows (core maximum clock,
+// Operating point resolution: the platform's default (or a named) clock and supply, optionally
+// overridden (--clock-mhz, --voltage-v), checked against what the silicon allows (core maximum clock,
 // flash wait-state tables, supply range). Pure functions over the platform spec.
 #pragma once
 
@@ -12,8 +12,13 @@
 namespace edgesim::sim {
 
 struct OperatingPointOverride {
-    std::optional<double> clockHz;
-    std::optional<double> voltageV;
+    std::string name;  ///< a named operating point of the platform; empty = its default
+    std::optional<double> clockHz;   ///< replaces the named point's clock
+    std::optional<double> voltageV;  ///< replaces the named point's supply
+    /// How errors name the three inputs (the CLI's options, or a study's fields).
+    std::string nameField = "--operating-point";
+    std::string clockField = "--clock-mhz";
+    std::string voltageField = "--voltage-v";
 };
 
 struct ResolvedOperatingPoint {

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,26 @@ std::string lastLine(const std::string& text) {
     }
     const auto nl = t.rfind('\n');
     return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+/// The cells of one CSV line (RFC 4180 quotes; every cell, trailing empty ones included).
+std::vector<std::string> cellsOf(const std::string& line) {
+    std::vector<std::string> cells(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+            cells.back() += '"';
+            ++i;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (c == ',' && !quoted) {
+            cells.emplace_back();
+        } else {
+            cells.back() += c;
+        }
+    }
+    return cells;
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -170,7 +191,7 @@ TEST(SimCli, SimulateCsvAndTable) {
     const CliRun csv = run(kKws + " --format csv");
     ASSERT_EQ(csv.code, 0) << csv.err;
     const auto rows = lines(csv.out);
-    ASSERT_EQ(rows.size(), j["layers"].size() + 1) << csv.out;
+    ASSERT_EQ(rows.size(), j["layers"].size() + 2) << csv.out;  // header, layers, total
     EXPECT_EQ(rows[0].rfind("#,name,op,engine,start_cycle,cycles,macs,", 0), 0U) << rows[0];
     for (std::size_t i = 0; i < j["layers"].size(); ++i) {
         const std::string prefix = std::to_string(i) + "," +
@@ -178,6 +199,21 @@ TEST(SimCli, SimulateCsvAndTable) {
                                    j["layers"][i]["op"].get<std::string>() + ",";
         EXPECT_EQ(rows[i + 1].rfind(prefix, 0), 0U) << rows[i + 1];
     }
+    // The last row: the whole run, with its status.
+    const auto header = cellsOf(rows[0]);
+    const auto total = cellsOf(rows.back());
+    ASSERT_EQ(total.size(), header.size()) << rows.back();
+    const auto cell = [&](const std::string& name) {
+        return total[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                              header.begin())];
+    };
+    EXPECT_EQ(total[0], "total");
+    EXPECT_EQ(cell("cycles"), std::to_string(j["latency_cycles"].get<int64_t>()));
+    EXPECT_EQ(cell("macs"), std::to_string(kKwsMacs));
+    EXPECT_EQ(cell("status"), "ok");
+    EXPECT_EQ(cell("reason"), "");
+    EXPECT_NEAR(std::stod(cell("energy_j")), j["energy_j"].get<double>(),
+                1e-6 * j["energy_j"].get<double>());
 
     const CliRun table = run(kKws);
     ASSERT_EQ(table.code, 0) << table.err;
@@ -203,9 +239,19 @@ TEST(SimCli, SimulateWritesHdf5AndTrace) {
               std::vector<std::string>{"mlperf_tiny/kws"});
     EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "status"),
               std::vector<std::string>{"ok"});
-    EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "latency_cycles"),
-              std::vector<int64_t>{j["latency_cycles"].get<int64_t>()});
-    EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "macs"), std::vector<int64_t>{kKwsMacs});
+    EXPECT_EQ(edgesim::explorer::readDoubleColumn(h5, "runs", "latency_cycles"),
+              std::vector<double>{j["latency_cycles"].get<double>()});
+    EXPECT_EQ(edgesim::explorer::readDoubleColumn(h5, "runs", "macs"),
+              std::vector<double>{static_cast<double>(kKwsMacs)});
+    // The operating point run, and the query's hash and seed.
+    EXPECT_EQ(edgesim::explorer::readDoubleColumn(h5, "runs", "clock_hz"),
+              std::vector<double>{120e6});
+    EXPECT_EQ(edgesim::explorer::readDoubleColumn(h5, "runs", "voltage_v"),
+              std::vector<double>{j["operating_point"]["voltage_v"].get<double>()});
+    EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "config_sha256"),
+              std::vector<std::string>{j["config_sha256"].get<std::string>()});
+    EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "seed"), std::vector<int64_t>{0});
+    EXPECT_EQ(j["provenance"]["seed"], 0);  // as in the file: one seed, recorded the same way
     EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "mapping"),
               std::vector<std::string>{"host-only"}); // a board without engines
     const auto names = edgesim::explorer::readStringColumn(h5, "layers", "layer_name");
@@ -309,6 +355,60 @@ layers { name: "fc" dense { units: 1 } }
     EXPECT_NE(table.out.find("status: does_not_fit"), std::string::npos) << table.out;
 }
 
+TEST(SimCli, SimulateOutHoldsBothFidelitiesAndNaNForWhatDidNotRun) {
+    TempDir dir;
+    // --fidelity both: two runs, the analytical one its own query with its own hash.
+    const std::string both = dir.file("both.h5");
+    const nlohmann::json j = simulateJson(kKws + " --fidelity both --out " + both);
+    ASSERT_FALSE(j.is_null());
+    namespace ex = edgesim::explorer;
+    EXPECT_EQ(ex::readStringColumn(both, "runs", "fidelity"),
+              (std::vector<std::string>{"tlm", "analytical"}));
+    EXPECT_EQ(ex::readIntColumn(both, "runs", "run_id"), (std::vector<int64_t>{0, 1}));
+    const auto hashes = ex::readStringColumn(both, "runs", "config_sha256");
+    ASSERT_EQ(hashes.size(), 2U);
+    EXPECT_EQ(hashes[0], j["config_sha256"]);
+    EXPECT_EQ(hashes[1], j["analytical"]["config_sha256"]);
+    EXPECT_NE(hashes[0], hashes[1]);
+    EXPECT_EQ(ex::countRows(both, "layers"), 2 * static_cast<int64_t>(j["layers"].size()));
+
+    // A network that does not fit: a footprint, but no latency, energy or traffic (NaN, not 0).
+    const std::string net = dir.write("too_big.textproto", R"(name: "too_big"
+activation_dtype: INT8
+weight_dtype: INT8
+bias_dtype: INT32
+inputs { name: "x" shape: [600000] }
+layers { name: "fc" dense { units: 1 } }
+)");
+    const std::string h5 = dir.file("nofit.h5");
+    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + net;
+    const CliRun r = run(args + " --out " + h5);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(ex::readStringColumn(h5, "runs", "status"), std::vector<std::string>{"does_not_fit"});
+    EXPECT_NE(ex::readStringColumn(h5, "runs", "reason").at(0).find("RAM"), std::string::npos);
+    for (const char* column : {"latency_cycles", "latency_s", "energy_j", "bytes_sram"}) {
+        EXPECT_TRUE(std::isnan(ex::readDoubleColumn(h5, "runs", column).at(0))) << column;
+    }
+    EXPECT_GT(ex::readDoubleColumn(h5, "runs", "peak_ram_bytes").at(0), 600000);
+    EXPECT_EQ(ex::countRows(h5, "layers"), 0);
+
+    // The CSV says so in its total row.
+    const CliRun csv = run(args + " --format csv");
+    ASSERT_EQ(csv.code, 0) << csv.err;
+    const auto rows = lines(csv.out);
+    ASSERT_EQ(rows.size(), 2U) << csv.out;  // header and total: no layer ran
+    const auto header = cellsOf(rows[0]);
+    const auto total = cellsOf(rows[1]);
+    ASSERT_EQ(total.size(), header.size());
+    const auto at = [&](const std::string& name) {
+        return total[static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                              header.begin())];
+    };
+    EXPECT_EQ(at("status"), "does_not_fit");
+    EXPECT_NE(at("reason").find("RAM"), std::string::npos) << rows[1];
+    EXPECT_EQ(at("cycles"), "");
+}
+
 // ---------------------------------------------------------------------------------- mapping
 
 // GAP9: host core "fc", engines "cluster" and "ne16" (configs/platforms/gap9-evk.textproto);
@@ -407,12 +507,8 @@ TEST(SimCli, SimulateTableAndCsvShowEngineColumns) {
     const CliRun csv = run(kGap9Kws + " --format csv");
     ASSERT_EQ(csv.code, 0) << csv.err;
     const auto rows = lines(csv.out);
-    ASSERT_EQ(rows.size(), j["layers"].size() + 1);
-    std::vector<std::string> header;
-    std::stringstream ss(rows[0]);
-    for (std::string cell; std::getline(ss, cell, ',');) {
-        header.push_back(cell);
-    }
+    ASSERT_EQ(rows.size(), j["layers"].size() + 2);  // header, layers, total
+    const std::vector<std::string> header = cellsOf(rows[0]);
     const auto column = [&](const std::string& name) {
         return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
                                         header.begin());
@@ -428,11 +524,7 @@ TEST(SimCli, SimulateTableAndCsvShowEngineColumns) {
               static_cast<std::ptrdiff_t>(dmaColumns.size()))
         << rows[0];
     for (std::size_t i = 0; i < j["layers"].size(); ++i) {
-        std::vector<std::string> cells;
-        std::stringstream row(rows[i + 1]);
-        for (std::string cell; std::getline(row, cell, ',');) {
-            cells.push_back(cell);
-        }
+        const std::vector<std::string> cells = cellsOf(rows[i + 1]);
         ASSERT_EQ(cells.size(), header.size()) << rows[i + 1];
         const auto& l = j["layers"][i];
         EXPECT_EQ(cells[column("engine")], l["engine"].get<std::string>());

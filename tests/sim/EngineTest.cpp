@@ -1009,7 +1009,7 @@ Mapping mappingAt(Simulator& sim, const Schedule& schedule, const std::string& m
                   Fidelity fidelity) {
     RunOptions o;
     o.fidelity = fidelity;
-    o.mapper = mapper;
+    o.request.mapping = mapper;
     return sim.mappingFor(schedule, o);
 }
 

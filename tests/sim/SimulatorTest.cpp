@@ -678,6 +678,14 @@ INSTANTIATE_TEST_SUITE_P(Fidelities, StatusTest,
 // ---------------------------------------------------------------------------------------
 // 7. Impossible operating points are input errors naming the option.
 
+edgesim::sim::OperatingPointOverride point(std::optional<double> clockHz,
+                                           std::optional<double> voltageV) {
+    edgesim::sim::OperatingPointOverride o;
+    o.clockHz = clockHz;
+    o.voltageV = voltageV;
+    return o;
+}
+
 class OperatingPointTest : public testing::TestWithParam<Fidelity> {
 protected:
     /// The InputError of running the reference network with `override`. The point is
@@ -693,7 +701,7 @@ protected:
 };
 
 TEST_P(OperatingPointTest, SimulatorStaysUsableAfterRefusingAPoint) {
-    errorOf({120e6, std::nullopt});
+    errorOf(point(120e6, std::nullopt));
     const SimResult r = sim_.run(denseSchedule(256, 64), at(GetParam()));
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.latencyCycles, 39748U);
@@ -701,7 +709,7 @@ TEST_P(OperatingPointTest, SimulatorStaysUsableAfterRefusingAPoint) {
 }
 
 TEST_P(OperatingPointTest, ClockAboveTheCoreMaximumIsRejected) {
-    const InputError e = errorOf({120e6, std::nullopt}); // core max 100 MHz
+    const InputError e = errorOf(point(120e6, std::nullopt)); // core max 100 MHz
     ASSERT_EQ(e.diagnostics().size(), 1U);
     EXPECT_EQ(e.diagnostics()[0].file, "test-cli");
     EXPECT_EQ(e.diagnostics()[0].field, "--clock-mhz");
@@ -709,21 +717,21 @@ TEST_P(OperatingPointTest, ClockAboveTheCoreMaximumIsRejected) {
 }
 
 TEST_P(OperatingPointTest, ClockAboveTheFlashWaitStateTableIsRejected) {
-    const InputError e = errorOf({95e6, std::nullopt}); // table ends at 90 MHz, core at 100
+    const InputError e = errorOf(point(95e6, std::nullopt)); // table ends at 90 MHz, core at 100
     ASSERT_EQ(e.diagnostics().size(), 1U);
     EXPECT_EQ(e.diagnostics()[0].field, "--clock-mhz");
     EXPECT_NE(e.diagnostics()[0].reason.find("'flash'"), std::string::npos) << e.what();
 }
 
 TEST_P(OperatingPointTest, NonPositiveClockIsRejected) {
-    EXPECT_EQ(errorOf({0.0, std::nullopt}).diagnostics().at(0).field, "--clock-mhz");
-    EXPECT_EQ(errorOf({-1e6, std::nullopt}).diagnostics().at(0).field, "--clock-mhz");
+    EXPECT_EQ(errorOf(point(0.0, std::nullopt)).diagnostics().at(0).field, "--clock-mhz");
+    EXPECT_EQ(errorOf(point(-1e6, std::nullopt)).diagnostics().at(0).field, "--clock-mhz");
 }
 
 TEST_P(OperatingPointTest, VoltageOutsideTheSupplyRangeIsRejected) {
     for (double v : {4.0, 1.0}) { // range [1.7, 3.6] V
         SCOPED_TRACE(v);
-        const InputError e = errorOf({std::nullopt, v});
+        const InputError e = errorOf(point(std::nullopt, v));
         ASSERT_EQ(e.diagnostics().size(), 1U);
         EXPECT_EQ(e.diagnostics()[0].field, "--voltage-v");
         EXPECT_EQ(e.diagnostics()[0].file, "test-cli");
@@ -732,11 +740,26 @@ TEST_P(OperatingPointTest, VoltageOutsideTheSupplyRangeIsRejected) {
 
 TEST_P(OperatingPointTest, PointsInsideTheLimitsAreAccepted) {
     RunOptions o = at(GetParam());
-    o.operatingPoint = {90e6, 1.7}; // the table's last row and the supply minimum
+    o.operatingPoint = point(90e6, 1.7); // the table's last row and the supply minimum
     const SimResult r = sim_.run(denseSchedule(256, 64), o);
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.operatingPoint.voltageV, 1.7);
     EXPECT_EQ(r.latencyCycles, kDenseCompute + 8320); // 4 WS as at 85 MHz
+}
+
+TEST_P(OperatingPointTest, NamedPointsAreSelectedAndUnknownNamesRejected) {
+    RunOptions o = at(GetParam());
+    o.operatingPoint.name = "80mhz";  // the test platform's only point, named explicitly
+    const SimResult r = sim_.run(denseSchedule(256, 64), o);
+    ASSERT_EQ(r.status, Status::Ok) << r.reason;
+    EXPECT_EQ(r.operatingPoint.name, "80mhz");
+    EXPECT_EQ(r.operatingPoint.clockHz, 80e6);
+    edgesim::sim::OperatingPointOverride unknown;
+    unknown.name = "turbo";
+    const InputError e = errorOf(unknown);
+    ASSERT_EQ(e.diagnostics().size(), 1U);
+    EXPECT_EQ(e.diagnostics()[0].field, "--operating-point");
+    EXPECT_NE(e.diagnostics()[0].reason.find("it has: 80mhz"), std::string::npos) << e.what();
 }
 
 INSTANTIATE_TEST_SUITE_P(Fidelities, OperatingPointTest,

@@ -1,0 +1,122 @@
+// `edgesim pareto FILE.h5 --x METRIC --y METRIC [--z METRIC] [--where column=value]...`: the
+// non-dominated rows of /sweep (explorer/results/ParetoTable.h), printed and written to
+// /pareto.
+#include "apps/edgesim/Commands.h"
+#include "apps/edgesim/Output.h"
+#include "explorer/results/ParetoTable.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+namespace edgesim::app {
+
+namespace {
+
+struct ParetoOptions {
+    std::string file;
+    std::string x, y, z;
+    std::vector<std::string> where;
+    std::string dataset = "sweep";
+    std::string format = "table";
+    bool noWrite = false;
+};
+
+std::string cellText(const explorer::Cell& c) {
+    if (const auto* i = std::get_if<int64_t>(&c)) {
+        return std::to_string(*i);
+    }
+    if (const auto* d = std::get_if<double>(&c)) {
+        return std::isnan(*d) ? "nan" : fmt::format("{:.6g}", *d);
+    }
+    return std::get<std::string>(c);
+}
+
+void run(const ParetoOptions& o) {
+    const Format format = parseFormat(o.format);
+    explorer::ParetoRequest request;
+    request.dataset = o.dataset;
+    request.where = o.where;
+    for (const auto& [text, field] : {std::pair{o.x, "--x"}, std::pair{o.y, "--y"},
+                                      std::pair{o.z, "--z"}}) {
+        if (!text.empty()) {
+            request.objectives.push_back(explorer::parseObjective(text, field));
+        }
+    }
+    const explorer::Table table = explorer::readTable(o.file, o.dataset);
+    const explorer::ParetoFront front = explorer::paretoFront(table, request, o.file);
+    if (!o.noWrite) {
+        explorer::writePareto(o.file, front, request);
+    }
+    // Print the point's axes (the columns before its status and reason) and the objectives;
+    // the file has every column.
+    Table t;
+    std::vector<std::size_t> shown;
+    const int reason = front.rows.column("reason");
+    for (std::size_t c = 0; c < front.rows.columns.size(); ++c) {
+        const auto& col = front.rows.columns[c];
+        const bool objective = std::any_of(
+            request.objectives.begin(), request.objectives.end(),
+            [&](const explorer::Objective& ob) { return ob.column == col.name; });
+        if (objective || reason < 0 || static_cast<int>(c) < reason) {
+            shown.push_back(c);
+            t.header.push_back(col.name);
+        }
+    }
+    for (const auto& row : front.rows.rows) {
+        std::vector<std::string> cells;
+        for (std::size_t c : shown) {
+            cells.push_back(cellText(row[c]));
+        }
+        t.rows.push_back(std::move(cells));
+    }
+    if (format == Format::Csv) {
+        t.printCsv(std::cout);
+        return;
+    }
+    if (format == Format::Json) {
+        nlohmann::json j;
+        j["file"] = o.file;
+        j["considered"] = front.considered;
+        j["with_nan"] = front.withNaN;
+        j["front"] = nlohmann::json::array();
+        for (const auto& row : front.rows.rows) {
+            nlohmann::json r;
+            for (std::size_t c = 0; c < front.rows.columns.size(); ++c) {
+                std::visit([&](const auto& v) { r[front.rows.columns[c].name] = v; }, row[c]);
+            }
+            j["front"].push_back(r);
+        }
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    t.print(std::cout);
+    std::cout << fmt::format("\npareto: {} of {} rows are non-dominated ({} with a NaN objective "
+                             "left out){}\n",
+                             front.rows.rows.size(), front.considered, front.withNaN,
+                             o.noWrite ? "" : "; written to /pareto");
+}
+
+} // namespace
+
+void registerPareto(CLI::App& app, GlobalOptions& /*global*/) {
+    auto opts = std::make_shared<ParetoOptions>();
+    auto* cmd = app.add_subcommand(
+        "pareto", "Non-dominated rows of a sweep file (minimised; max:COLUMN to maximise)");
+    cmd->add_option("file", opts->file, "HDF5 results file (from edgesim sweep)")->required();
+    cmd->add_option("--x", opts->x, "First objective column, e.g. latency_s")->required();
+    cmd->add_option("--y", opts->y, "Second objective column, e.g. energy_j")->required();
+    cmd->add_option("--z", opts->z, "Third objective column");
+    cmd->add_option("--where", opts->where,
+                    "Keep rows whose column equals the value, e.g. status=ok; repeatable")
+        ->take_all();
+    cmd->add_option("--dataset", opts->dataset, "Table to read (default: sweep)");
+    cmd->add_option("--format", opts->format, "table | json | csv")
+        ->check(CLI::IsMember({"table", "json", "csv"}));
+    cmd->add_flag("--no-write", opts->noWrite, "Only print; leave /pareto as it is");
+    cmd->callback([opts] { run(*opts); });
+}
+
+} // namespace edgesim::app

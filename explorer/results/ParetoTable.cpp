@@ -1,0 +1,158 @@
+#include "explorer/results/ParetoTable.h"
+
+#include "common/Diagnostics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+
+namespace edgesim::explorer {
+
+Objective parseObjective(const std::string& text, const std::string& field) {
+    Objective o;
+    o.column = text;
+    if (text.rfind("max:", 0) == 0) {
+        o.column = text.substr(4);
+        o.sense = analysis::Sense::Maximize;
+    } else if (text.rfind("min:", 0) == 0) {
+        o.column = text.substr(4);
+    }
+    if (o.column.empty()) {
+        throw InputError("<command line>", field, "no column given");
+    }
+    return o;
+}
+
+namespace {
+
+double numberOf(const Cell& c) {
+    if (const auto* i = std::get_if<int64_t>(&c)) {
+        return static_cast<double>(*i);
+    }
+    return std::get<double>(c);
+}
+
+} // namespace
+
+ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
+                        const std::string& file) {
+    const auto columnOf = [&](const std::string& name, const std::string& field) {
+        const int c = table.column(name);
+        if (c < 0) {
+            std::string known;
+            for (const auto& col : table.columns) {
+                if (col.kind != ColumnKind::String) {
+                    known += (known.empty() ? "" : ", ") + col.name;
+                }
+            }
+            throw InputError(file, field,
+                             fmt::format("/{} has no column '{}' (numeric columns: {})",
+                                         request.dataset, name, known));
+        }
+        return static_cast<std::size_t>(c);
+    };
+    // Filters.
+    struct Filter {
+        std::size_t column;
+        std::string text;
+        double number = 0;
+    };
+    std::vector<Filter> filters;
+    for (const auto& w : request.where) {
+        const auto eq = w.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw InputError("<command line>", "--where",
+                             "'" + w + "' is not column=value (e.g. status=ok)");
+        }
+        Filter f{columnOf(w.substr(0, eq), "--where"), w.substr(eq + 1)};
+        if (table.columns[f.column].kind != ColumnKind::String) {
+            char* end = nullptr;
+            f.number = std::strtod(f.text.c_str(), &end);
+            if (f.text.empty() || *end != '\0') {
+                throw InputError("<command line>", "--where",
+                                 "'" + w + "': " + table.columns[f.column].name +
+                                     " is a numeric column");
+            }
+        }
+        filters.push_back(std::move(f));
+    }
+    std::vector<std::size_t> objectiveColumns;
+    std::vector<analysis::Sense> senses;
+    for (const auto& o : request.objectives) {
+        const std::size_t c = columnOf(o.column, "--x/--y/--z");
+        if (table.columns[c].kind == ColumnKind::String) {
+            throw InputError(file, o.column,
+                             "is a text column; objectives are numeric columns");
+        }
+        objectiveColumns.push_back(c);
+        senses.push_back(o.sense);
+    }
+    ParetoFront front;
+    front.rows.columns = table.columns;
+    std::vector<std::size_t> kept;
+    std::vector<std::vector<double>> points;
+    for (std::size_t r = 0; r < table.rows.size(); ++r) {
+        const TableRow& row = table.rows[r];
+        const bool pass = std::all_of(filters.begin(), filters.end(), [&](const Filter& f) {
+            const Cell& c = row[f.column];
+            if (const auto* s = std::get_if<std::string>(&c)) {
+                return *s == f.text;
+            }
+            return numberOf(c) == f.number;
+        });
+        if (!pass) {
+            continue;
+        }
+        ++front.considered;
+        std::vector<double> p;
+        for (std::size_t c : objectiveColumns) {
+            p.push_back(numberOf(row[c]));
+        }
+        front.withNaN += std::any_of(p.begin(), p.end(), [](double v) { return std::isnan(v); });
+        kept.push_back(r);
+        points.push_back(std::move(p));
+    }
+    std::vector<std::size_t> best = analysis::paretoFront(points, senses);
+    std::stable_sort(best.begin(), best.end(), [&](std::size_t a, std::size_t b) {
+        return points[a][0] < points[b][0];
+    });
+    for (std::size_t i : best) {
+        front.rows.rows.push_back(table.rows[kept[i]]);
+    }
+    return front;
+}
+
+void writePareto(const std::string& path, const ParetoFront& front,
+                 const ParetoRequest& request) {
+    const std::string tmp = path + ".tmp";
+    std::error_code ec;
+    std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) {
+        throw InputError(path, "", "cannot copy the file to " + tmp + ": " + ec.message());
+    }
+    {
+        const auto file = ResultsFile::openForAppend(tmp);
+        file->replace("pareto", front.rows.columns, front.rows.rows);
+        std::string objectives;
+        for (const auto& o : request.objectives) {
+            objectives += (objectives.empty() ? "" : ",") +
+                          std::string(o.sense == analysis::Sense::Maximize ? "max:" : "min:") +
+                          o.column;
+        }
+        std::string where;
+        for (const auto& w : request.where) {
+            where += (where.empty() ? "" : ",") + w;
+        }
+        file->setAttribute("pareto", "objectives", objectives);
+        file->setAttribute("pareto", "where", where);
+        file->setAttribute("pareto", "source", request.dataset);
+        file->flush();
+    }
+    commitTemporary(tmp, path);
+}
+
+} // namespace edgesim::explorer

@@ -1,0 +1,102 @@
+#include "explorer/results/ResultJson.h"
+
+namespace edgesim::explorer {
+
+namespace {
+
+nlohmann::json perMemory(const sim::SimResult& r, const std::vector<int64_t>& bytes) {
+    nlohmann::json j = nlohmann::json::object();
+    for (std::size_t m = 0; m < r.memories.size() && m < bytes.size(); ++m) {
+        if (bytes[m] != 0) {
+            j[r.memories[m]] = bytes[m];
+        }
+    }
+    return j;
+}
+
+} // namespace
+
+double idlePct(const sim::SimResult& r, const sim::EngineUsage& e) {
+    return r.latencyCycles == 0
+               ? 0.0
+               : 100.0 * static_cast<double>(e.idleCycles) / static_cast<double>(r.latencyCycles);
+}
+
+nlohmann::json toJson(const sim::SimResult& r) {
+    nlohmann::json j;
+    j["status"] = sim::toString(r.status);
+    if (!r.reason.empty()) {
+        j["reason"] = r.reason;
+    }
+    j["platform"] = r.platform;
+    j["stack"] = r.stack;
+    j["network"] = r.network;
+    j["strategy"] = r.strategy;
+    j["batch"] = r.batch;
+    j["fidelity"] = sim::toString(r.fidelity);
+    j["operating_point"] = {{"name", r.operatingPoint.name},
+                            {"clock_hz", r.operatingPoint.clockHz},
+                            {"voltage_v", r.operatingPoint.voltageV}};
+    j["latency_cycles"] = r.latencyCycles;
+    j["latency_s"] = r.latencyS;
+    j["energy_j"] = r.energyJ;
+    j["peak_ram_bytes"] = r.peakRamBytes;
+    j["flash_bytes"] = r.flashBytes;
+    j["macs"] = r.macs;
+    j["memories"] = nlohmann::json::array();
+    for (std::size_t m = 0; m < r.memories.size(); ++m) {
+        j["memories"].push_back(
+            {{"name", r.memories[m]},
+             {"kind", platforms::spec::MemoryKind_Name(r.memoryKinds[m])},
+             {"bytes_read", r.bytesRead[m]},
+             {"bytes_written", r.bytesWritten[m]}});
+    }
+    j["energy"] = nlohmann::json::array();
+    for (const auto& e : r.energy) {
+        j["energy"].push_back(
+            {{"component", e.component}, {"dynamic_j", e.dynamicJ}, {"static_j", e.staticJ}});
+    }
+    j["mapping"] = r.mapping;
+    j["layers"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const auto& l = r.layers[i];
+        // Busy cycles per engine of the run: the host core first, then the platform's engines
+        // (LayerResult::engineBusyCycles holds the latter, in SimResult::engines order).
+        nlohmann::json busy = nlohmann::json::object();
+        if (!r.engines.empty()) {
+            busy[r.engines[0].name] = l.hostBusyCycles;
+        }
+        for (std::size_t e = 0; e < l.engineBusyCycles.size() && e + 1 < r.engines.size(); ++e) {
+            busy[r.engines[e + 1].name] = l.engineBusyCycles[e];
+        }
+        j["layers"].push_back({{"index", i},
+                               {"name", l.name},
+                               {"op", l.op},
+                               {"engine", l.engine},
+                               {"fallback", l.fallback},
+                               {"start_cycle", l.startCycle},
+                               {"end_cycle", l.endCycle},
+                               {"cycles", l.cycles()},
+                               {"compute_cycles", l.computeCycles},
+                               {"tiles", l.tiles},
+                               {"macs", l.macs},
+                               {"bytes_read", perMemory(r, l.bytesRead)},
+                               {"bytes_written", perMemory(r, l.bytesWritten)},
+                               {"dma_bytes", perMemory(r, l.dmaBytes)},
+                               {"dma_cycles", l.dmaCycles},
+                               {"hidden_cycles", l.hiddenCycles},
+                               {"overlap", l.overlap()},
+                               {"busy_cycles", busy},
+                               {"energy_j", l.energyJ}});
+    }
+    j["engines"] = nlohmann::json::array();
+    for (const auto& e : r.engines) {
+        j["engines"].push_back({{"name", e.name},
+                                {"busy_cycles", e.busyCycles},
+                                {"idle_cycles", e.idleCycles},
+                                {"idle_pct", idlePct(r, e)}});
+    }
+    return j;
+}
+
+} // namespace edgesim::explorer

@@ -1,0 +1,147 @@
+#include "explorer/results/RunRecords.h"
+
+#include <algorithm>
+
+namespace edgesim::explorer {
+
+namespace {
+
+int64_t at(const std::vector<int64_t>& v, std::size_t i) {
+    return i < v.size() ? v[i] : 0;
+}
+
+} // namespace
+
+LevelBytes levelBytes(const sim::SimResult& r, const std::vector<int64_t>& perMemory) {
+    namespace ps = platforms::spec;
+    LevelBytes b;
+    for (std::size_t m = 0; m < r.memories.size(); ++m) {
+        const int64_t v = at(perMemory, m);
+        switch (r.memoryKinds[m]) {
+        case ps::FLASH:
+            b.flash += v;
+            break;
+        case ps::TCM:
+            b.tcm += v;
+            break;
+        case ps::EXTERNAL_RAM:
+        case ps::EXTERNAL_FLASH:
+            b.external += v;
+            break;
+        default:
+            b.sram += v;
+        }
+    }
+    return b;
+}
+
+std::vector<int64_t> readPlusWritten(const std::vector<int64_t>& read,
+                                     const std::vector<int64_t>& written) {
+    std::vector<int64_t> sum(std::max(read.size(), written.size()), 0);
+    for (std::size_t m = 0; m < sum.size(); ++m) {
+        sum[m] = at(read, m) + at(written, m);
+    }
+    return sum;
+}
+
+bool hasFootprint(sim::Status status) {
+    return status == sim::Status::Ok || status == sim::Status::DoesNotFit;
+}
+
+bool hasTiming(sim::Status status) {
+    return status == sim::Status::Ok;
+}
+
+RunRow runRow(const RunRecord& run, int64_t runId) {
+    const sim::SimResult& r = *run.result;
+    RunRow row;
+    row.runId = runId;
+    row.platform = r.platform;
+    row.stack = r.stack;
+    row.network = r.network;
+    row.strategy = r.strategy;
+    row.batch = r.batch;
+    row.fidelity = sim::toString(r.fidelity);
+    row.mapping = r.mapping;
+    row.operatingPoint = r.operatingPoint.name;
+    row.clockHz = r.operatingPoint.clockHz;
+    row.voltageV = r.operatingPoint.voltageV;
+    row.status = sim::toString(r.status);
+    row.reason = r.reason;
+    if (hasFootprint(r.status)) {
+        row.peakRamBytes = static_cast<double>(r.peakRamBytes);
+        row.flashBytes = static_cast<double>(r.flashBytes);
+        row.macs = static_cast<double>(r.macs);
+    }
+    if (hasTiming(r.status)) {
+        row.latencyCycles = static_cast<double>(r.latencyCycles);
+        row.latencyS = r.latencyS;
+        row.energyJ = r.energyJ;
+        const LevelBytes total = levelBytes(r, readPlusWritten(r.bytesRead, r.bytesWritten));
+        row.bytesFlash = static_cast<double>(total.flash);
+        row.bytesSram = static_cast<double>(total.sram);
+        row.bytesTcm = static_cast<double>(total.tcm);
+        row.bytesExternal = static_cast<double>(total.external);
+    }
+    row.simWallS = r.hostSeconds;
+    row.configSha256 = run.configSha256;
+    row.seed = static_cast<int64_t>(run.seed);
+    return row;
+}
+
+std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
+    std::vector<LayerRow> rows;
+    rows.reserve(r.layers.size());
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const auto& l = r.layers[i];
+        const LevelBytes lb = levelBytes(r, readPlusWritten(l.bytesRead, l.bytesWritten));
+        const LevelBytes dma = levelBytes(r, l.dmaBytes);
+        LayerRow row;
+        row.runId = runId;
+        row.layerIndex = static_cast<int64_t>(i);
+        row.layerName = l.name;
+        row.op = l.op;
+        row.engine = l.engine;
+        row.fallback = l.fallback ? 1 : 0;
+        row.startCycle = static_cast<int64_t>(l.startCycle);
+        row.endCycle = static_cast<int64_t>(l.endCycle);
+        row.cycles = static_cast<int64_t>(l.cycles());
+        row.energyJ = l.energyJ;
+        row.macs = l.macs;
+        row.tiles = l.tiles;
+        row.bytesFlash = lb.flash;
+        row.bytesSram = lb.sram;
+        row.bytesTcm = lb.tcm;
+        row.bytesExternal = lb.external;
+        row.dmaBytesFlash = dma.flash;
+        row.dmaBytesSram = dma.sram;
+        row.dmaBytesTcm = dma.tcm;
+        row.dmaBytesExternal = dma.external;
+        row.dmaCycles = static_cast<int64_t>(l.dmaCycles);
+        row.hiddenCycles = static_cast<int64_t>(l.hiddenCycles);
+        row.overlap = l.overlap();
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void writeRunsFile(const std::string& path, const Provenance& provenance,
+                   const std::vector<RunRecord>& runs) {
+    const std::string tmp = path + ".tmp";
+    {
+        ResultsFile file(tmp, provenance);
+        std::vector<RunRow> rows;
+        std::vector<LayerRow> layers;
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+            rows.push_back(runRow(runs[i], static_cast<int64_t>(i)));
+            auto l = layerRows(*runs[i].result, static_cast<int64_t>(i));
+            layers.insert(layers.end(), l.begin(), l.end());
+        }
+        file.appendRuns(rows);
+        file.appendLayers(layers);
+        file.flush();
+    }
+    commitTemporary(tmp, path);
+}
+
+} // namespace edgesim::explorer

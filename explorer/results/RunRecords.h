@@ -1,0 +1,48 @@
+// Turning simulation results into the tables of record (/runs, /layers) and writing a results
+// file of whole runs (`simulate --out`, sweeps with --layers). Metrics a run did not produce
+// are NaN: a network that does not fit has a footprint but no latency; an unsupported one
+// neither.
+#pragma once
+
+#include "explorer/results/ResultsFile.h"
+#include "sim/SimResult.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer {
+
+/// Bytes moved per memory level (flash, SRAM, TCM, external), the /runs and /layers columns.
+struct LevelBytes {
+    int64_t flash = 0, sram = 0, tcm = 0, external = 0;
+};
+/// Sums `perMemory` (SimResult::memories order) by the memories' kinds.
+LevelBytes levelBytes(const sim::SimResult& result, const std::vector<int64_t>& perMemory);
+/// Element-wise read + written bytes per memory.
+std::vector<int64_t> readPlusWritten(const std::vector<int64_t>& read,
+                                     const std::vector<int64_t>& written);
+
+/// Whether a result with this status has a footprint (peak RAM, flash, MACs) and whether it
+/// has timing, traffic and energy.
+bool hasFootprint(sim::Status status);
+bool hasTiming(sim::Status status);
+
+/// One run to record: the result, the content hash of its query and its seed.
+struct RunRecord {
+    const sim::SimResult* result = nullptr;
+    std::string configSha256;
+    uint64_t seed = 0;
+};
+
+/// The /runs row of `run` with run id `runId`.
+RunRow runRow(const RunRecord& run, int64_t runId);
+/// The /layers rows of `run` (none when it did not run).
+std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
+
+/// Writes a results file holding /runs (one row per record, run ids 0, 1, ...) and /layers,
+/// through `path + ".tmp"` renamed into place, so `path` is never left half-written.
+void writeRunsFile(const std::string& path, const Provenance& provenance,
+                   const std::vector<RunRecord>& runs);
+
+} // namespace edgesim::explorer

@@ -1,0 +1,215 @@
+#include "explorer/sweep/Study.h"
+
+#include "common/Hash.h"
+#include "explorer/session/Query.h"
+#include "explorer/sweep/Sampler.h"
+#include "sim/mapping/Mapper.h"
+#include "workloads/Strategy.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace edgesim::explorer {
+
+namespace {
+
+void validateOperatingPoints(const spec::StudySpec& s, const FieldCursor& at) {
+    const auto& ops = s.operating_points();
+    const FieldCursor opsAt = at.child(s, "operating_points");
+    for (int i = 0; i < ops.points_size(); ++i) {
+        const auto& p = ops.points(i);
+        const FieldCursor c = opsAt.child(ops, "points", i);
+        if (!p.name().empty() && (p.clock_hz() != 0 || p.voltage_v() != 0)) {
+            c.error(p, "name", "a named operating point takes no clock_hz or voltage_v");
+        }
+        if (p.name().empty() && p.clock_hz() == 0 && p.voltage_v() == 0) {
+            c.error("give a name, or a clock_hz and/or voltage_v");
+        }
+        if (p.clock_hz() != 0 && !(p.clock_hz() >= 1e5 && p.clock_hz() <= 1e10)) {
+            c.error(p, "clock_hz",
+                    fmt::format("{:g} Hz is out of range [1e5, 1e10]{}", p.clock_hz(),
+                                p.clock_hz() > 0 && p.clock_hz() < 1e5
+                                    ? " (looks like MHz; the field is in Hz)"
+                                    : ""));
+        }
+        if (p.voltage_v() != 0 && !(p.voltage_v() > 0 && p.voltage_v() <= 100)) {
+            c.error(p, "voltage_v", fmt::format("{:g} V is out of range (0, 100]", p.voltage_v()));
+        }
+        if (!p.platform().empty() &&
+            std::find(s.platforms().begin(), s.platforms().end(), p.platform()) ==
+                s.platforms().end()) {
+            c.error(p, "platform", "'" + p.platform() + "' is not one of the study's platforms");
+        }
+    }
+}
+
+bool finite(double v) {
+    return std::isfinite(v);
+}
+
+void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool grid) {
+    std::set<std::string> columns;
+    bool clockAxis = false;
+    for (int i = 0; i < s.parameters_size(); ++i) {
+        const auto& a = s.parameters(i);
+        const FieldCursor c = at.child(s, "parameters", i);
+        const bool op = a.path().rfind(kOperatingPointPrefix, 0) == 0;
+        if (a.path().empty()) {
+            c.error(a, "path", "missing required field");
+        } else if (op) {
+            const std::string field = a.path().substr(std::string(kOperatingPointPrefix).size());
+            if (field != "clock_hz" && field != "voltage_v") {
+                c.error(a, "path",
+                        "'" + a.path() + "': the operating point's axes are " +
+                            kOperatingPointPrefix + "clock_hz and " + kOperatingPointPrefix +
+                            "voltage_v");
+            }
+            clockAxis = clockAxis || field == "clock_hz";
+        } else if (a.path().rfind("platform.", 0) != 0 && a.path().rfind("stack.", 0) != 0) {
+            c.error(a, "path",
+                    "'" + a.path() + "' must start with platform., stack. or " +
+                        kOperatingPointPrefix);
+        } else {
+            const std::string last = a.path().substr(a.path().find_last_of('.') + 1);
+            if (last == "name") {
+                c.error(a, "path",
+                        "names identify configs and their elements; they cannot be swept");
+            }
+        }
+        const int kinds = (a.values_size() > 0 ? 1 : 0) + (a.labels_size() > 0 ? 1 : 0) +
+                          (a.has_range() ? 1 : 0);
+        if (kinds != 1) {
+            c.error(kinds == 0 ? "give the axis values, labels or a range"
+                               : "give only one of values, labels and range");
+        }
+        for (int v = 0; v < a.values_size(); ++v) {
+            if (!finite(a.values(v))) {
+                c.error(a, "values", "values must be finite numbers", v);
+            }
+        }
+        if (op && a.labels_size() > 0) {
+            c.error(a, "labels", "the operating point's axes are numbers: use values or range");
+        }
+        if (a.has_range()) {
+            const auto& r = a.range();
+            const FieldCursor rc = c.child(a, "range");
+            if (!finite(r.min()) || !finite(r.max()) || !(r.min() < r.max())) {
+                rc.error(r, "max",
+                         fmt::format("the range needs finite min < max (got {:g} .. {:g})",
+                                     r.min(), r.max()));
+            }
+            if (r.scale() == spec::LOG && !(r.min() > 0)) {
+                rc.error(r, "min", "a LOG range needs min > 0");
+            }
+            if (r.steps() < 0 || r.steps() == 1) {
+                rc.error(r, "steps", "steps must be 0 (continuous) or >= 2 (both ends included)");
+            }
+            if (grid && r.steps() == 0) {
+                rc.error(r, "steps",
+                         "the grid sampler needs steps >= 2 (random and latin-hypercube sampling "
+                         "can draw from the continuous range)");
+            }
+        }
+        const std::string column = a.column().empty() ? a.path() : a.column();
+        if (isReservedColumn(column) || column.rfind("bytes_", 0) == 0) {
+            c.error(a, a.column().empty() ? "path" : "column",
+                    "'" + column + "' is a column of /sweep already: give the axis another column");
+        } else if (!columns.insert(column).second) {
+            c.error(a, a.column().empty() ? "path" : "column",
+                    "duplicate column '" + column + "'");
+        }
+    }
+    if (clockAxis && s.operating_points().points_size() + s.operating_points().all_named() > 0) {
+        at.error(s, "operating_points",
+                 "operating_points and an operating_point.clock_hz axis would both set the clock");
+    }
+}
+
+} // namespace
+
+bool isReservedColumn(const std::string& name) {
+    static const std::set<std::string> kColumns = {
+        "point_index",   "platform",       "stack",          "network",     "strategy",
+        "batch",         "operating_point", "status",        "reason",      "latency_cycles",
+        "latency_s",     "energy_j",       "peak_ram_bytes", "flash_bytes", "macs",
+        "clock_hz",      "voltage_v",      "mapping",        "config_sha256", "sim_wall_s"};
+    return kColumns.count(name) != 0;
+}
+
+void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
+    if (s.name().empty()) {
+        at.error(s, "name", "missing required field");
+    }
+    for (const char* list : {"platforms", "stacks", "networks"}) {
+        const auto* fd = s.GetDescriptor()->FindFieldByName(list);
+        if (s.GetReflection()->FieldSize(s, fd) == 0) {
+            at.error(s, list, "at least one entry is required");
+        }
+    }
+    for (int i = 0; i < s.strategies_size(); ++i) {
+        if (!workloads::isKnownStrategy(s.strategies(i))) {
+            at.error(s, "strategies", "unknown strategy '" + s.strategies(i) + "'", i);
+        }
+    }
+    for (int i = 0; i < s.batch_sizes_size(); ++i) {
+        if (s.batch_sizes(i) < 1) {
+            at.error(s, "batch_sizes", fmt::format("batch size {} must be >= 1", s.batch_sizes(i)),
+                     i);
+        }
+    }
+    validateOperatingPoints(s, at);
+    const std::string kind = s.sampler().kind().empty() ? "grid" : s.sampler().kind();
+    const auto sampler = makeSampler(kind);
+    const FieldCursor samplerAt = at.child(s, "sampler");
+    if (!sampler) {
+        std::string known;
+        for (const auto& n : samplerNames()) {
+            known += (known.empty() ? "" : ", ") + n;
+        }
+        samplerAt.error(s.sampler(), "kind", "unknown sampler '" + kind + "' (known: " + known + ")");
+    } else if (sampler->needsCount() && s.sampler().points() < 1) {
+        samplerAt.error(s.sampler(), "points",
+                        "the " + kind + " sampler needs a number of points >= 1");
+    } else if (!sampler->needsCount() && s.sampler().points() != 0) {
+        samplerAt.error(s.sampler(), "points",
+                        "the " + kind + " sampler enumerates every point; points applies to "
+                        "random and latin-hypercube");
+    }
+    validateParameters(s, at, sampler && !sampler->needsCount());
+    for (int i = 0; i < s.set_size(); ++i) {
+        try {
+            parseOverride(s.set(i), "", "set");
+        } catch (const InputError& e) {
+            at.error(s, "set", e.diagnostics().front().reason, i);
+        }
+    }
+    const auto mappers = sim::mapperNames();
+    if (!s.mapping().empty() && !sim::isMappingFile(s.mapping()) &&
+        std::find(mappers.begin(), mappers.end(), s.mapping()) == mappers.end()) {
+        std::string known;
+        for (const auto& n : mappers) {
+            known += (known.empty() ? "" : ", ") + n;
+        }
+        at.error(s, "mapping",
+                 "unknown mapper '" + s.mapping() + "' (built-in: " + known +
+                     "; or a mapping .textproto file)");
+    }
+}
+
+Study loadStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
+    Study study;
+    study.file = paths.locate("studies", nameOrPath, "--study");
+    const std::string bytes = readFile(study.file);
+    study.sha256 = sha256Hex(bytes);
+    auto locations = parseTextProto(bytes, study.file, study.spec);
+    Diagnostics diags(study.file);
+    validateStudy(study.spec, FieldCursor(diags, locations.get()));
+    diags.throwIfAny();
+    study.locations = std::move(locations);
+    return study;
+}
+
+} // namespace edgesim::explorer

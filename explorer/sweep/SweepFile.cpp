@@ -1,0 +1,122 @@
+#include "explorer/sweep/SweepFile.h"
+
+#include "common/Diagnostics.h"
+#include "explorer/sweep/SweepWorker.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+
+namespace edgesim::explorer {
+
+namespace fs = std::filesystem;
+
+SweepFile SweepFile::create(const std::string& path, const Provenance& provenance,
+                            const Layout& layout) {
+    const std::string tmp = path + ".tmp";
+    {
+        ResultsFile file(tmp, provenance);
+        file.append("sweep", layout.columns, {});
+        if (layout.layers) {
+            file.appendRuns({});
+            file.appendLayers({});
+        }
+        file.flush();
+    }
+    commitTemporary(tmp, path);
+    return SweepFile(path, layout);
+}
+
+SweepFile SweepFile::resume(const std::string& path, const std::string& studySha256,
+                            const std::string& version, const Layout& layout,
+                            std::vector<std::string>& done) {
+    const auto attr = [&](const char* name) { return readStringAttribute(path, "/", name); };
+    const auto study = attr("study_sha256");
+    if (!study) {
+        throw InputError(path, "--resume", "not a sweep results file (no study_sha256)");
+    }
+    if (*study != studySha256) {
+        throw InputError(path, "--resume",
+                         fmt::format("written by another study (study_sha256 {}, this study's "
+                                     "is {}); give another --out, or --overwrite to replace it",
+                                     study->substr(0, 12), studySha256.substr(0, 12)));
+    }
+    if (const auto v = attr("edgesim_version"); v != version) {
+        throw InputError(path, "--resume",
+                         fmt::format("written by edgesim {}, this is {}: its results would mix "
+                                     "two models; --overwrite to start again",
+                                     v.value_or("?"), version));
+    }
+    if (const auto l = attr("layers"); l != (layout.layers ? "1" : "0")) {
+        throw InputError(path, "--resume",
+                         std::string("written ") + (l == "1" ? "with" : "without") +
+                             " --layers; resume it the same way");
+    }
+    const Table sweep = readTable(path, "sweep");
+    if (sweep.columns.size() != layout.columns.size()) {
+        throw InputError(path, "--resume", "its /sweep columns are not this study's");
+    }
+    for (std::size_t c = 0; c < sweep.columns.size(); ++c) {
+        if (sweep.columns[c].name != layout.columns[c].name ||
+            sweep.columns[c].kind != layout.columns[c].kind) {
+            throw InputError(path, "--resume",
+                             "its /sweep column " + sweep.columns[c].name +
+                                 " is not this study's " + layout.columns[c].name);
+        }
+    }
+    const int index = sweep.column("point_index");
+    const int hash = sweep.column("config_sha256");
+    done.clear();
+    for (std::size_t r = 0; r < sweep.rows.size(); ++r) {
+        if (std::get<int64_t>(sweep.rows[r].at(static_cast<std::size_t>(index))) !=
+            static_cast<int64_t>(r)) {
+            throw InputError(path, "--resume", fmt::format("row {} is not point {}", r, r));
+        }
+        done.push_back(std::get<std::string>(sweep.rows[r].at(static_cast<std::size_t>(hash))));
+    }
+    return SweepFile(path, layout);
+}
+
+void SweepFile::add(const wire::Point& point) {
+    sweep_.push_back(fromWire(point.sweep()));
+    if (layout_.layers) {
+        runs_.push_back(fromWire(point.run()));
+        for (const auto& l : point.layers()) {
+            layers_.push_back(fromWire(l));
+        }
+    }
+    ++pending_;
+}
+
+void SweepFile::commit() {
+    if (pending_ == 0) {
+        return;
+    }
+    const auto begin = std::chrono::steady_clock::now();
+    const std::string tmp = path_ + ".tmp";
+    std::error_code ec;
+    fs::copy_file(path_, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+        throw std::runtime_error(
+            fmt::format("cannot copy {} to {}: {}", path_, tmp, ec.message()));
+    }
+    {
+        const auto file = ResultsFile::openForAppend(tmp);
+        file->append("sweep", layout_.columns, sweep_);
+        if (layout_.layers) {
+            file->append("runs", runColumns(), runs_);
+            file->append("layers", layerColumns(), layers_);
+        }
+        file->flush();
+    }
+    commitTemporary(tmp, path_);
+    sweep_.clear();
+    runs_.clear();
+    layers_.clear();
+    pending_ = 0;
+    lastCommitSeconds_ =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+}
+
+} // namespace edgesim::explorer

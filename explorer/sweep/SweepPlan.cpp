@@ -1,0 +1,552 @@
+#include "explorer/sweep/SweepPlan.h"
+
+#include "common/Diagnostics.h"
+#include "common/ProtoPath.h"
+#include "explorer/results/RunRecords.h"
+#include "platforms/PlatformCatalog.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace edgesim::explorer {
+
+namespace {
+
+namespace pb = google::protobuf;
+
+/// Most points a study may expand to (a grid over many axes grows fast).
+constexpr int64_t kMaxPoints = 100'000'000;
+
+std::vector<std::string> orDefault(const pb::RepeatedPtrField<std::string>& list,
+                                   const std::string& fallback) {
+    std::vector<std::string> out(list.begin(), list.end());
+    if (out.empty()) {
+        out.push_back(fallback);
+    }
+    return out;
+}
+
+std::vector<int> batchesOf(const spec::StudySpec& s) {
+    std::vector<int> out(s.batch_sizes().begin(), s.batch_sizes().end());
+    if (out.empty()) {
+        out.push_back(1);
+    }
+    return out;
+}
+
+/// The reason of the first diagnostic of an InputError (with its field when set).
+std::string reasonOf(const InputError& e) {
+    if (e.diagnostics().empty()) {
+        return e.what();
+    }
+    const Diagnostic& d = e.diagnostics().front();
+    return (d.field.empty() ? "" : d.field + ": ") + d.reason;
+}
+
+std::string numberText(double v, bool integer) {
+    return integer ? fmt::format("{}", std::llround(v)) : fmt::format("{}", v);
+}
+
+} // namespace
+
+int64_t SweepPlan::Axis::levels() const {
+    if (continuous) {
+        return 0;
+    }
+    return static_cast<int64_t>(kind == Kind::Label ? labels.size() : numbers.size());
+}
+
+double SweepPlan::numberAt(const Axis& a, double x) const {
+    double v = 0;
+    if (!a.continuous) {
+        v = a.numbers.at(static_cast<std::size_t>(x));
+    } else if (a.log) {
+        v = std::exp(std::log(a.min) + x * (std::log(a.max) - std::log(a.min)));
+    } else {
+        v = a.min + x * (a.max - a.min);
+    }
+    return a.kind == Axis::Kind::Integer ? static_cast<double>(std::llround(v)) : v;
+}
+
+std::string SweepPlan::textOf(const Axis& a, double x) const {
+    if (a.kind == Axis::Kind::Label) {
+        return a.labels.at(static_cast<std::size_t>(x));
+    }
+    return numberText(numberAt(a, x), a.kind == Axis::Kind::Integer);
+}
+
+Cell SweepPlan::cellOf(const Axis& a, double x) const {
+    if (a.kind == Axis::Kind::Label) {
+        return a.labels.at(static_cast<std::size_t>(x));
+    }
+    return numberAt(a, x);
+}
+
+SweepPlan::SweepPlan(const Study& study, Session& session) : study_(&study) {
+    Diagnostics diags(study.file);
+    check(session, diags);
+    diags.throwIfAny();
+}
+
+void SweepPlan::check(Session& session, Diagnostics& diags) {
+    const spec::StudySpec& s = study_->spec;
+    const FieldCursor at(diags, study_->locations.get());
+    const auto fail = [&](const FieldCursor& c, const pb::Message& m, const char* field,
+                          const std::string& reason, int index = -1) {
+        c.error(m, field, reason, index);
+    };
+
+    // Names: every platform, stack and network loads.
+    for (const char* list : {"platforms", "stacks", "networks"}) {
+        const auto* fd = s.GetDescriptor()->FindFieldByName(list);
+        for (int i = 0; i < s.GetReflection()->FieldSize(s, fd); ++i) {
+            const std::string name = s.GetReflection()->GetRepeatedString(s, fd, i);
+            try {
+                if (std::string(list) == "platforms") {
+                    session.platform(name, list);
+                } else if (std::string(list) == "stacks") {
+                    session.stack(name, list);
+                } else {
+                    session.network(name, "inference", 1, list);
+                }
+            } catch (const InputError& e) {
+                const Diagnostic& d = e.diagnostics().front();
+                // A broken config or network file: its own file and line say more.
+                if (d.file != "<command line>" && d.line > 0) {
+                    for (const auto& item : e.diagnostics()) {
+                        diags.add(item);
+                    }
+                } else {
+                    fail(at, s, list, d.reason, i);
+                }
+            }
+        }
+    }
+    if (!diags.empty()) {
+        return;
+    }
+
+    // The study's `set` overrides, applied to every point first.
+    for (int i = 0; i < s.set_size(); ++i) {
+        set_.push_back(parseOverride(s.set(i), study_->file, fmt::format("set[{}]", i),
+                                     at.child(s, "set", i).line()));
+    }
+
+    // Pairs the stacks target, each with the study's overrides applied and checked.
+    struct Pair {
+        std::string platform, stack;
+    };
+    std::vector<Pair> pairs;
+    for (const auto& p : s.platforms()) {
+        for (const auto& st : s.stacks()) {
+            const auto& platform = session.platform(p);
+            const auto& stack = session.stack(st);
+            std::string why = platforms::incompatibility(platform, stack);
+            if (why.empty()) {
+                try {
+                    sim::checkDeployable(platform, stack);
+                } catch (const InputError& e) {
+                    why = reasonOf(e);
+                }
+            }
+            if (!why.empty()) {
+                skipped_.emplace_back(p + " / " + st, why);
+                continue;
+            }
+            platforms::spec::PlatformSpec pspec = platform;
+            platforms::spec::StackSpec sspec = stack;
+            try {
+                const auto problems = applyOverrides(set_, pspec, sspec);
+                for (const auto& d : problems) {
+                    fail(at, s, "set", "on " + p + " / " + st + ": " + d.reason);
+                }
+            } catch (const InputError& e) {
+                fail(at, s, "set", "on " + p + " / " + st + ": " + e.diagnostics().front().reason);
+            }
+            pairs.push_back({p, st});
+        }
+    }
+    if (pairs.empty()) {
+        std::string why;
+        for (const auto& [pair, reason] : skipped_) {
+            why += "; " + reason;
+        }
+        fail(at, s, "stacks", "no stack of the study targets any of its platforms" + why);
+        return;
+    }
+
+    // Operating points of each pair.
+    const auto& ops = s.operating_points();
+    const FieldCursor opsAt = at.child(s, "operating_points");
+    for (const auto& pair : pairs) {
+        const auto& platform = session.platform(pair.platform);
+        std::vector<Target> mine;
+        if (ops.all_named()) {
+            for (const auto& op : platform.operating_points()) {
+                Target t{pair.platform, pair.stack, {}, op.name()};
+                t.op.name = op.name();
+                mine.push_back(t);
+            }
+        }
+        for (int j = 0; j < ops.points_size(); ++j) {
+            const auto& v = ops.points(j);
+            if (!v.platform().empty() && v.platform() != pair.platform) {
+                continue;
+            }
+            Target t{pair.platform, pair.stack, {}, v.name().empty() ? "custom" : v.name()};
+            t.op.name = v.name();
+            if (v.clock_hz() != 0) {
+                t.op.clockHz = v.clock_hz();
+            }
+            if (v.voltage_v() != 0) {
+                t.op.voltageV = v.voltage_v();
+            }
+            const std::string field = fmt::format("operating_points.points[{}]", j);
+            t.op.nameField = field + ".name";
+            t.op.clockField = field + ".clock_hz";
+            t.op.voltageField = field + ".voltage_v";
+            if (auto d = sim::checkOperatingPoint(platform, t.op, study_->file)) {
+                opsAt.child(ops, "points", j).error("on " + pair.platform + ": " + d->reason);
+                continue;
+            }
+            mine.push_back(t);
+        }
+        if (!ops.all_named() && ops.points_size() == 0) {
+            sim::ResolvedOperatingPoint op;
+            sim::checkOperatingPoint(platform, {}, study_->file, &op);
+            mine.push_back({pair.platform, pair.stack, {}, op.name});
+        }
+        targets_.insert(targets_.end(), mine.begin(), mine.end());
+    }
+
+    // Parameter axes: each path on every platform or stack of the study, each value alone.
+    for (int i = 0; i < s.parameters_size(); ++i) {
+        const auto& p = s.parameters(i);
+        const FieldCursor c = at.child(s, "parameters", i);
+        Axis a;
+        a.index = i;
+        a.column = p.column().empty() ? p.path() : p.column();
+        a.operatingPoint = p.path().rfind(kOperatingPointPrefix, 0) == 0;
+        a.clock = p.path() == std::string(kOperatingPointPrefix) + "clock_hz";
+        a.numbers.assign(p.values().begin(), p.values().end());
+        a.labels.assign(p.labels().begin(), p.labels().end());
+        if (p.has_range()) {
+            a.min = p.range().min();
+            a.max = p.range().max();
+            a.log = p.range().scale() == spec::LOG;
+            const int n = p.range().steps();
+            a.continuous = n == 0;
+            for (int k = 0; k < n; ++k) {
+                const double f = static_cast<double>(k) / (n - 1);
+                a.numbers.push_back(a.log ? std::exp(std::log(a.min) +
+                                                     f * (std::log(a.max) - std::log(a.min)))
+                                          : a.min + f * (a.max - a.min));
+            }
+        }
+        if (!a.labels.empty()) {
+            a.kind = Axis::Kind::Label;
+        }
+        // The values each point may take, checked one at a time (a continuous range by its
+        // ends): as texts for config fields, as numbers for the operating point.
+        std::vector<std::pair<std::string, std::string>> tries;  // (what, value text)
+        if (a.continuous) {
+            tries = {{"range.min", numberText(a.min, false)}, {"range.max", numberText(a.max, false)}};
+        }
+        if (a.operatingPoint) {
+            for (const auto& t : targets_) {
+                const auto& platform = session.platform(t.platform);
+                const std::vector<double> values =
+                    a.continuous ? std::vector<double>{a.min, a.max} : a.numbers;
+                for (double v : values) {
+                    sim::OperatingPointOverride op = t.op;
+                    (a.clock ? op.clockHz : op.voltageV) = v;
+                    op.clockField = op.voltageField = fmt::format("parameters[{}]", i);
+                    if (auto d = sim::checkOperatingPoint(platform, op, study_->file)) {
+                        c.error(fmt::format("{:g} on {}: {}", v, t.platform, d->reason));
+                        break;
+                    }
+                }
+            }
+            axes_.push_back(std::move(a));
+            continue;
+        }
+        const bool onPlatform = p.path().rfind("platform.", 0) == 0;
+        a.target = onPlatform ? Override::Target::Platform : Override::Target::Stack;
+        a.path = p.path().substr(p.path().find('.') + 1);
+        // Field type from the first config (the same proto field everywhere).
+        const std::string& first = onPlatform ? pairs.front().platform : pairs.front().stack;
+        try {
+            const pb::Message& spec = onPlatform
+                                          ? static_cast<const pb::Message&>(session.platform(first))
+                                          : static_cast<const pb::Message&>(session.stack(first));
+            const auto paths = resolveScalarPaths(spec, a.path, study_->file);
+            const pb::Message* m = &spec;
+            for (std::size_t k = 0; k + 1 < paths.front().size(); ++k) {
+                const auto* f = m->GetDescriptor()->FindFieldByName(paths.front()[k].first);
+                m = paths.front()[k].second < 0
+                        ? &m->GetReflection()->GetMessage(*m, f)
+                        : &m->GetReflection()->GetRepeatedMessage(*m, f, paths.front()[k].second);
+            }
+            const auto* leaf = m->GetDescriptor()->FindFieldByName(paths.front().back().first);
+            switch (leaf->cpp_type()) {
+            case pb::FieldDescriptor::CPPTYPE_INT32:
+            case pb::FieldDescriptor::CPPTYPE_INT64:
+            case pb::FieldDescriptor::CPPTYPE_UINT32:
+            case pb::FieldDescriptor::CPPTYPE_UINT64:
+                if (a.kind != Axis::Kind::Label) {
+                    a.kind = Axis::Kind::Integer;
+                }
+                break;
+            case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+            case pb::FieldDescriptor::CPPTYPE_FLOAT:
+                break;
+            default:
+                if (a.kind != Axis::Kind::Label) {
+                    c.error(p, "path",
+                            fmt::format("'{}' is a {} field: give its values as labels",
+                                        p.path(), leaf->cpp_type_name()));
+                    continue;
+                }
+            }
+        } catch (const InputError& e) {
+            c.error(p, "path", "on " + first + ": " + e.diagnostics().front().reason);
+            continue;
+        }
+        if (!a.continuous) {
+            for (std::size_t k = 0; k < static_cast<std::size_t>(a.levels()); ++k) {
+                tries.emplace_back(a.kind == Axis::Kind::Label ? fmt::format("labels[{}]", k)
+                                   : p.has_range()             ? "range"
+                                                               : fmt::format("values[{}]", k),
+                                   textOf(a, static_cast<double>(k)));
+            }
+        }
+        // Each value alone on each config the axis touches (after the study's `set`).
+        std::set<std::string> seen;
+        for (const auto& pair : pairs) {
+            const std::string& config = onPlatform ? pair.platform : pair.stack;
+            if (!seen.insert(config).second) {
+                continue;
+            }
+            bool bad = false;
+            for (const auto& [what, text] : tries) {
+                platforms::spec::PlatformSpec pspec = session.platform(pair.platform);
+                platforms::spec::StackSpec sspec = session.stack(pair.stack);
+                std::vector<Override> all = set_;
+                Override o;
+                o.target = a.target;
+                o.path = a.path;
+                o.value = text;
+                o.source = study_->file;
+                o.line = c.line();
+                o.field = fmt::format("parameters[{}]", i);
+                all.push_back(o);
+                std::string why;
+                try {
+                    const auto problems = applyOverrides(all, pspec, sspec);
+                    if (!problems.empty()) {
+                        why = problems.front().reason;
+                    } else {
+                        sim::checkDeployable(pspec, sspec);
+                    }
+                } catch (const InputError& e) {
+                    why = e.diagnostics().front().reason;
+                }
+                if (!why.empty()) {
+                    c.error(fmt::format("{} = {} on {}: {}", what, text, config, why));
+                    bad = true;
+                    break;
+                }
+            }
+            if (bad) {
+                break;
+            }
+        }
+        axes_.push_back(std::move(a));
+    }
+
+    // The mapping every point asks for, on every stack.
+    for (const auto& st : s.stacks()) {
+        sim::MappingRequest request;
+        request.mapping = s.mapping();
+        request.mappingField = "mapping";
+        try {
+            sim::checkMappingRequest(request, session.stack(st), study_->file);
+        } catch (const InputError& e) {
+            fail(at, s, "mapping", "with " + st + ": " + e.diagnostics().front().reason);
+        }
+    }
+    if (!diags.empty()) {
+        return;
+    }
+
+    // Sample: dimensions [target, axes..., network, strategy, batch], the last fastest.
+    std::vector<SampleDimension> dims;
+    dims.push_back({static_cast<int64_t>(targets_.size())});
+    for (const auto& a : axes_) {
+        dims.push_back({a.levels()});
+    }
+    dims.push_back({s.networks_size()});
+    dims.push_back({static_cast<int64_t>(orDefault(s.strategies(), "inference").size())});
+    dims.push_back({static_cast<int64_t>(batchesOf(s).size())});
+    sampler_ = s.sampler().kind().empty() ? "grid" : s.sampler().kind();
+    const auto sampler = makeSampler(sampler_);
+    const FieldCursor samplerAt = at.child(s, "sampler");
+    try {
+        const int64_t n = sampler->pointCount(dims, s.sampler().points());
+        if (n > kMaxPoints) {
+            samplerAt.error(fmt::format("the study expands to {} points, more than {}", n,
+                                        kMaxPoints));
+            return;
+        }
+        points_ = sampler->sample(dims, s.sampler().points(), s.seed());
+    } catch (const std::invalid_argument& e) {
+        samplerAt.error(e.what());
+        return;
+    }
+    if (points_.empty()) {
+        at.error("the study expands to 0 points");
+        return;
+    }
+
+    // Columns: the axes, the outcome, the metrics.
+    for (const auto& pair : pairs) {
+        for (const auto& m : session.platform(pair.platform).memories()) {
+            if (std::find(memories_.begin(), memories_.end(), m.name()) == memories_.end()) {
+                memories_.push_back(m.name());
+            }
+        }
+    }
+    using K = ColumnKind;
+    columns_ = {{"point_index", K::Int, ""}, {"platform", K::String, ""},
+                {"stack", K::String, ""},    {"network", K::String, ""},
+                {"strategy", K::String, ""}, {"batch", K::Int, "1"},
+                {"operating_point", K::String, ""}};
+    for (const auto& a : axes_) {
+        const std::string unit = a.operatingPoint ? (a.clock ? "Hz" : "V") : "";
+        columns_.push_back({a.column, a.kind == Axis::Kind::Label ? K::String : K::Double, unit});
+    }
+    const std::vector<ColumnDef> outcome = {
+        {"status", K::String, ""},        {"reason", K::String, ""},
+        {"latency_cycles", K::Double, "cycles"}, {"latency_s", K::Double, "s"},
+        {"energy_j", K::Double, "J"},      {"peak_ram_bytes", K::Double, "B"},
+        {"flash_bytes", K::Double, "B"},   {"macs", K::Double, "MAC"}};
+    columns_.insert(columns_.end(), outcome.begin(), outcome.end());
+    for (const auto& m : memories_) {
+        columns_.push_back({"bytes_" + m, K::Double, "B"});
+    }
+    const std::vector<ColumnDef> tail = {
+        {"clock_hz", K::Double, "Hz"},   {"voltage_v", K::Double, "V"},
+        {"mapping", K::String, ""},      {"config_sha256", K::String, ""},
+        {"sim_wall_s", K::Double, "s"}};
+    columns_.insert(columns_.end(), tail.begin(), tail.end());
+}
+
+Query SweepPlan::query(int64_t index) const {
+    const spec::StudySpec& s = study_->spec;
+    const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
+    const Target& t = targets_.at(static_cast<std::size_t>(p[0]));
+    const std::size_t tail = 1 + axes_.size();
+    Query q;
+    q.platform = t.platform;
+    q.stack = t.stack;
+    q.operatingPoint = t.op;
+    q.network = s.networks(static_cast<int>(p[tail]));
+    q.strategy = orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1]));
+    q.batch = batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]));
+    q.overrides = set_;
+    for (std::size_t k = 0; k < axes_.size(); ++k) {
+        const Axis& a = axes_[k];
+        const double x = p[1 + k];
+        if (a.operatingPoint) {
+            (a.clock ? q.operatingPoint.clockHz : q.operatingPoint.voltageV) = numberAt(a, x);
+            q.operatingPoint.clockField = q.operatingPoint.voltageField =
+                fmt::format("parameters[{}]", a.index);
+            continue;
+        }
+        Override o;
+        o.target = a.target;
+        o.path = a.path;
+        o.value = textOf(a, x);
+        o.source = study_->file;
+        o.field = fmt::format("parameters[{}]", a.index);
+        q.overrides.push_back(std::move(o));
+    }
+    q.mapping.mapping = s.mapping();
+    q.mapping.mappingField = "mapping";
+    q.fidelity = s.fidelity() == spec::ANALYTICAL ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
+    q.seed = s.seed();
+    q.source = study_->file;
+    q.platformField = "platforms";
+    q.stackField = "stacks";
+    q.networkField = "networks";
+    q.strategyField = "strategies";
+    return q;
+}
+
+TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
+    const Query q = query(index);
+    const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
+    const Target& t = targets_.at(static_cast<std::size_t>(p[0]));
+    TableRow row = {index, q.platform, q.stack, q.network, q.strategy,
+                    static_cast<int64_t>(q.batch), t.opLabel};
+    for (std::size_t k = 0; k < axes_.size(); ++k) {
+        row.push_back(cellOf(axes_[k], p[1 + k]));
+    }
+    const sim::SimResult* r = o.result;
+    const bool footprint = r != nullptr && hasFootprint(r->status);
+    const bool timing = r != nullptr && hasTiming(r->status);
+    const auto metric = [](bool produced, double v) { return produced ? v : kNotProduced; };
+    row.push_back(o.status);
+    row.push_back(o.reason);
+    row.push_back(metric(timing, timing ? static_cast<double>(r->latencyCycles) : 0));
+    row.push_back(metric(timing, timing ? r->latencyS : 0));
+    row.push_back(metric(timing, timing ? r->energyJ : 0));
+    row.push_back(metric(footprint, footprint ? static_cast<double>(r->peakRamBytes) : 0));
+    row.push_back(metric(footprint, footprint ? static_cast<double>(r->flashBytes) : 0));
+    row.push_back(metric(footprint, footprint ? static_cast<double>(r->macs) : 0));
+    for (const auto& m : memories_) {
+        double bytes = kNotProduced;
+        if (timing) {
+            const auto it = std::find(r->memories.begin(), r->memories.end(), m);
+            if (it != r->memories.end()) {
+                const auto k = static_cast<std::size_t>(it - r->memories.begin());
+                bytes = static_cast<double>(r->bytesRead[k] + r->bytesWritten[k]);
+            }
+        }
+        row.push_back(bytes);
+    }
+    row.push_back(r != nullptr ? r->operatingPoint.clockHz : kNotProduced);
+    row.push_back(r != nullptr ? r->operatingPoint.voltageV : kNotProduced);
+    row.push_back(r != nullptr ? r->mapping : std::string());
+    row.push_back(o.configSha256);
+    row.push_back(r != nullptr ? r->hostSeconds : kNotProduced);
+    return row;
+}
+
+RunRow SweepPlan::runRow(int64_t index, const PointOutcome& o) const {
+    if (o.result != nullptr) {
+        return explorer::runRow(RunRecord{o.result, o.configSha256, study_->spec.seed()}, index);
+    }
+    const Query q = query(index);
+    RunRow row;
+    row.runId = index;
+    row.platform = q.platform;
+    row.stack = q.stack;
+    row.network = q.network;
+    row.strategy = q.strategy;
+    row.batch = q.batch;
+    row.fidelity = sim::toString(q.fidelity);
+    row.operatingPoint = targets_.at(static_cast<std::size_t>(points_.at(
+                                         static_cast<std::size_t>(index))[0]))
+                             .opLabel;
+    row.status = o.status;
+    row.reason = o.reason;
+    row.seed = static_cast<int64_t>(study_->spec.seed());
+    return row;
+}
+
+} // namespace edgesim::explorer

@@ -1,0 +1,100 @@
+// A study expanded against the configs: the platform/stack pairs it runs (a stack that does
+// not target a platform skips the pair), the operating points of each, the parameter axes, the
+// sampled points, and the columns of /sweep. Everything that does not depend on a combination
+// of values is checked here, before anything runs or any file is written: names, parameter
+// paths on every platform or stack of the study, and every axis value alone. Deterministic:
+// every worker process and MPI rank builds the same plan from the same study.
+#pragma once
+
+#include "explorer/results/ResultsFile.h"
+#include "explorer/session/Query.h"
+#include "explorer/session/Session.h"
+#include "explorer/sweep/Sampler.h"
+#include "explorer/sweep/Study.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace edgesim::explorer {
+
+/// What became of one point.
+struct PointOutcome {
+    /// ok, does_not_fit, unsupported (the simulation's status), or invalid: values that are
+    /// each valid but not together (e.g. an L1 smaller than an engine's reserved bytes), or an
+    /// operating point the overridden platform cannot run.
+    std::string status;
+    std::string reason;
+    const sim::SimResult* result = nullptr;  ///< null for an invalid point
+    std::string configSha256;                ///< empty for an invalid point
+};
+
+class SweepPlan {
+public:
+    /// Expands `study`, loading configs and networks through `session`. Throws InputError
+    /// listing every problem with the study's file, line and field.
+    SweepPlan(const Study& study, Session& session);
+
+    const Study& study() const { return *study_; }
+    /// Number of points.
+    int64_t size() const { return static_cast<int64_t>(points_.size()); }
+    /// Platform/stack pairs the study names that cannot work together (skipped), with why.
+    const std::vector<std::pair<std::string, std::string>>& skippedPairs() const {
+        return skipped_;
+    }
+    /// The query of point `index`.
+    Query query(int64_t index) const;
+    /// The columns of /sweep: point_index, the axes (platform, stack, network, strategy,
+    /// batch, operating_point, then one per parameter), status and reason, the metrics,
+    /// bytes_<memory> for every memory of the study's platforms, clock_hz, voltage_v,
+    /// mapping, config_sha256, sim_wall_s.
+    const std::vector<ColumnDef>& columns() const { return columns_; }
+    /// The /sweep row of point `index`; metrics not produced are NaN.
+    TableRow row(int64_t index, const PointOutcome& outcome) const;
+    /// The /runs row of point `index` (run_id = index), for sweeps that record layers.
+    RunRow runRow(int64_t index, const PointOutcome& outcome) const;
+    /// What the sampler and the study's axes are, for the root attributes of the file.
+    std::string samplerName() const { return sampler_; }
+
+private:
+    struct Target {
+        std::string platform;
+        std::string stack;
+        sim::OperatingPointOverride op;
+        std::string opLabel;  ///< the point's name, "custom" for a clock/supply
+    };
+    struct Axis {
+        enum class Kind { Number, Integer, Label };
+        int index = 0;          ///< in study.parameters
+        std::string column;
+        Kind kind = Kind::Number;
+        bool operatingPoint = false;  ///< operating_point.clock_hz / voltage_v
+        bool clock = false;           ///< which of the two
+        Override::Target target = Override::Target::Platform;
+        std::string path;             ///< below platform./stack.
+        std::vector<double> numbers;  ///< discrete levels (values, or a range's steps)
+        std::vector<std::string> labels;
+        bool continuous = false;
+        double min = 0, max = 0;
+        bool log = false;
+        int64_t levels() const;
+    };
+    /// The value of axis `a` at sampler coordinate `x`: a number, or a label index.
+    double numberAt(const Axis& a, double x) const;
+    std::string textOf(const Axis& a, double x) const;
+    Cell cellOf(const Axis& a, double x) const;
+    void check(Session& session, Diagnostics& diags);
+
+    const Study* study_;
+    std::string sampler_;
+    std::vector<Override> set_;    ///< the study's `set`, applied to every point
+    std::vector<Target> targets_;
+    std::vector<Axis> axes_;
+    std::vector<SamplePoint> points_;  ///< [target, axes..., network, strategy, batch]
+    std::vector<std::string> memories_;
+    std::vector<ColumnDef> columns_;
+    std::vector<std::pair<std::string, std::string>> skipped_;
+};
+
+} // namespace edgesim::explorer

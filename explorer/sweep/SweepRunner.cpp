@@ -1,0 +1,307 @@
+#include "explorer/sweep/SweepRunner.h"
+
+#include "common/Diagnostics.h"
+#include "common/Version.h"
+#include "explorer/Progress.h"
+#include "explorer/results/Provenance.h"
+#include "explorer/sweep/SweepFile.h"
+#include "explorer/sweep/SweepPlan.h"
+#include "explorer/sweep/SweepWorker.h"
+#include "explorer/sweep/WorkerPool.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+
+#include <sched.h>
+
+namespace edgesim::explorer {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<int> gSignal{0};
+
+extern "C" void onSignal(int sig) {
+    gSignal = sig;
+}
+
+/// SIGINT/SIGTERM set a flag for the run's lifetime (the sweep commits what it has, then
+/// stops); the previous handlers come back afterwards.
+class SignalGuard {
+public:
+    SignalGuard() {
+        gSignal = 0;
+        oldInt_ = std::signal(SIGINT, onSignal);
+        oldTerm_ = std::signal(SIGTERM, onSignal);
+    }
+    ~SignalGuard() {
+        std::signal(SIGINT, oldInt_);
+        std::signal(SIGTERM, oldTerm_);
+    }
+    SignalGuard(const SignalGuard&) = delete;
+    SignalGuard& operator=(const SignalGuard&) = delete;
+
+private:
+    void (*oldInt_)(int);
+    void (*oldTerm_)(int);
+};
+
+/// Points per verify task (hashing only: cheap).
+constexpr int64_t kVerifyChunk = 512;
+/// Target host time of one run task: long enough that messages cost nothing, short enough
+/// to balance the workers and to finish soon after a signal.
+constexpr double kTaskSeconds = 0.25;
+constexpr int64_t kMaxChunk = 512;
+/// Tasks queued per worker, so it never waits for the next one.
+constexpr int kInFlight = 2;
+
+std::string statusOf(const wire::Point& p, int statusColumn) {
+    const auto& cells = p.sweep().cells();
+    return statusColumn >= 0 && statusColumn < cells.size() ? cells[statusColumn].s() : "";
+}
+
+} // namespace
+
+int availableCores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        return std::max(1, CPU_COUNT(&set));
+    }
+    return 1;
+}
+
+SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options) {
+    const auto start = Clock::now();
+    const SweepPlan plan(study, session);
+    SweepSummary summary;
+    summary.points = plan.size();
+    summary.skippedPairs = static_cast<int64_t>(plan.skippedPairs().size());
+    SweepWorker worker(plan, session, options.layers);
+    const WorkFunction work = [&worker](const wire::Task& t) { return worker.run(t); };
+
+    if (MpiRuntime::size() > 1 && MpiRuntime::rank() != 0) {
+        serveMpiWorker(work);
+        summary.workerRank = true;
+        return summary;
+    }
+    // Rank 0 of an MPI job: the workers wait for tasks; stop them whatever happens next.
+    std::unique_ptr<WorkerPool> pool;
+    if (MpiRuntime::size() > 1) {
+        pool = mpiWorkers();
+        summary.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
+    }
+
+    // The output file: checked, created or reopened before anything runs.
+    const fs::path out = fs::absolute(options.out);
+    std::error_code ec;
+    if (!fs::is_directory(out.parent_path(), ec)) {
+        throw InputError(options.out, "--out",
+                         "the directory " + out.parent_path().string() + " does not exist");
+    }
+    const bool exists = fs::exists(out, ec);
+    if (exists && !options.resume && !options.overwrite) {
+        throw InputError(options.out, "--out",
+                         "the file exists: --resume continues it, --overwrite replaces it");
+    }
+    fs::remove(options.out + ".tmp", ec);  // a commit a killed run did not finish
+    SweepFile::Layout layout{plan.columns(), options.layers};
+    std::vector<std::string> done;
+    std::optional<SweepFile> file;
+    if (exists && options.resume) {
+        file.emplace(SweepFile::resume(options.out, study.sha256, versionString(), layout, done));
+    } else {
+        Provenance p = makeProvenance(options.commandLine, study.sha256, study.spec.seed());
+        p.extra = {{"study_name", study.spec.name()},
+                   {"study_file", study.file},
+                   {"study_sha256", study.sha256},
+                   {"sampler", plan.samplerName()},
+                   {"fidelity", study.spec.fidelity() == spec::ANALYTICAL ? "analytical" : "tlm"},
+                   {"points", std::to_string(plan.size())},
+                   {"layers", options.layers ? "1" : "0"}};
+        file.emplace(SweepFile::create(options.out, p, layout));
+    }
+    const int64_t n = plan.size();
+    const auto k = static_cast<int64_t>(done.size());
+    summary.alreadyDone = k;
+    if (k > n) {
+        throw InputError(options.out, "--resume",
+                         fmt::format("holds {} points, the study has {}", k, n));
+    }
+
+    if (!pool) {
+        const int jobs = options.jobs > 0 ? options.jobs : availableCores();
+        if (jobs <= 1 || n - k <= 1) {
+            pool = inlineWorkers(work);
+            summary.backend = "this process";
+        } else {
+            pool = forkWorkers(jobs, work);
+            summary.backend = fmt::format("{} worker processes", jobs);
+        }
+    }
+    summary.workers = pool->size();
+
+    const SignalGuard signals;
+    Progress progress("sweep", "points", n, stderr,
+                      !options.quiet && isatty(fileno(stderr)) != 0);
+    const int statusColumn = [&] {
+        for (std::size_t c = 0; c < plan.columns().size(); ++c) {
+            if (plan.columns()[c].name == "status") {
+                return static_cast<int>(c);
+            }
+        }
+        return -1;
+    }();
+
+    int64_t nextVerify = 0;
+    int64_t nextRun = k;
+    int64_t written = 0;
+    int64_t notOk = 0;
+    double secondsPerPoint = 0;  // measured; 0 until the first run task returns
+    std::map<int64_t, wire::Point> ready;
+    std::vector<int> inFlight(static_cast<std::size_t>(pool->size()), 0);
+    std::vector<Clock::time_point> sentAt(static_cast<std::size_t>(pool->size()));
+    auto lastCommit = Clock::now();
+
+    const auto fill = [&] {
+        for (int w = 0; w < pool->size(); ++w) {
+            auto& busy = inFlight[static_cast<std::size_t>(w)];
+            while (busy < kInFlight && (nextVerify < k || nextRun < n)) {
+                wire::Task t;
+                if (nextVerify < k) {
+                    t.set_begin(nextVerify);
+                    t.set_end(std::min(k, nextVerify + kVerifyChunk));
+                    t.set_verify(true);
+                    nextVerify = t.end();
+                } else {
+                    const int64_t left = n - nextRun;
+                    int64_t chunk = secondsPerPoint > 0
+                                        ? static_cast<int64_t>(kTaskSeconds / secondsPerPoint)
+                                        : 1;
+                    chunk = std::clamp<int64_t>(chunk, 1, kMaxChunk);
+                    chunk = std::min(chunk, std::max<int64_t>(1, left / (2 * pool->size())));
+                    t.set_begin(nextRun);
+                    t.set_end(nextRun + chunk);
+                    nextRun = t.end();
+                }
+                pool->send(w, t);
+                if (busy == 0) {
+                    sentAt[static_cast<std::size_t>(w)] = Clock::now();
+                }
+                ++busy;
+            }
+        }
+    };
+
+    try {
+        while (written < n) {
+            if (gSignal != 0) {
+                summary.interrupted = true;
+                break;
+            }
+            fill();
+            std::optional<std::pair<int, wire::Result>> got;
+            try {
+                got = pool->receive(250);
+            } catch (const std::runtime_error&) {
+                if (gSignal != 0) {  // workers died of the same Ctrl-C
+                    summary.interrupted = true;
+                    break;
+                }
+                throw;
+            }
+            if (got) {
+                auto& [w, result] = *got;
+                if (!result.error().empty()) {
+                    throw std::runtime_error("sweep worker " + std::to_string(w) + ": " +
+                                             result.error());
+                }
+                const auto now = Clock::now();
+                auto& busy = inFlight[static_cast<std::size_t>(w)];
+                --busy;
+                const bool verified = result.points_size() > 0 && result.points(0).index() < k;
+                if (!verified && result.points_size() > 0) {
+                    // Time per point from this worker's last task (tasks run back to back).
+                    const double s =
+                        std::chrono::duration<double>(now - sentAt[static_cast<std::size_t>(w)])
+                            .count() /
+                        result.points_size();
+                    secondsPerPoint = secondsPerPoint > 0 ? 0.7 * secondsPerPoint + 0.3 * s : s;
+                }
+                sentAt[static_cast<std::size_t>(w)] = now;
+                for (auto& p : *result.mutable_points()) {
+                    const int64_t index = p.index();
+                    ready.emplace(index, std::move(p));
+                }
+            }
+            for (auto it = ready.find(written); it != ready.end(); it = ready.find(written)) {
+                const wire::Point& p = it->second;
+                if (written < k) {
+                    if (p.config_sha256() != done[static_cast<std::size_t>(written)]) {
+                        throw InputError(
+                            options.out, "--resume",
+                            fmt::format("point {} ({}) has other inputs than when it was "
+                                        "written (config_sha256 {} in the file, {} now): a "
+                                        "config or network changed; --overwrite to start again",
+                                        written, plan.query(written).platform,
+                                        done[static_cast<std::size_t>(written)].substr(0, 12),
+                                        p.config_sha256().substr(0, 12)));
+                    }
+                } else {
+                    file->add(p);
+                    ++summary.ran;
+                    ++summary.byStatus[statusOf(p, statusColumn)];
+                    notOk += p.failed() ? 1 : 0;
+                }
+                ready.erase(it);
+                ++written;
+            }
+            const double sinceCommit =
+                std::chrono::duration<double>(Clock::now() - lastCommit).count();
+            if (file->pending() > 0 &&
+                sinceCommit >= std::max(options.flushSeconds, 20 * file->lastCommitSeconds())) {
+                file->commit();
+                lastCommit = Clock::now();
+            }
+            progress.update(summary.ran, notOk, std::min(written, k));
+        }
+    } catch (...) {
+        // Keep what finished (in order) before the error; stop the workers.
+        if (written > k) {
+            try {
+                file->commit();
+            } catch (...) {
+            }
+        }
+        pool->kill();
+        throw;
+    }
+    file->commit();
+    if (summary.interrupted) {
+        pool->kill();
+    } else {
+        pool->shutdown();
+    }
+    summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::string statuses;
+    for (const auto& [status, count] : summary.byStatus) {
+        statuses += fmt::format("{}{} {}", statuses.empty() ? "" : ", ", count, status);
+    }
+    progress.update(summary.ran, notOk, k);
+    progress.finish(fmt::format("{}{}{}", statuses.empty() ? "nothing to run" : statuses,
+                                summary.skippedPairs > 0
+                                    ? fmt::format(", {} platform/stack pairs skipped",
+                                                  summary.skippedPairs)
+                                    : "",
+                                summary.interrupted ? ", interrupted" : ""));
+    return summary;
+}
+
+} // namespace edgesim::explorer

@@ -1,0 +1,71 @@
+// How a sweep's writer reaches its workers: in the same process (one job), worker processes
+// forked on this machine (--jobs N, talking through pipes), or the other ranks of an OpenMPI
+// job (rank 0 writes). The writer sends tasks and receives results; rows never depend on which
+// worker ran them.
+#pragma once
+
+#include "explorer/spec/sweep_wire.pb.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace edgesim::explorer {
+
+/// What a worker does with a task.
+using WorkFunction = std::function<wire::Result(const wire::Task&)>;
+
+class WorkerPool {
+public:
+    virtual ~WorkerPool() = default;
+    /// Number of workers.
+    virtual int size() const = 0;
+    /// Queues `task` on worker `worker` (0 .. size()-1).
+    virtual void send(int worker, const wire::Task& task) = 0;
+    /// The next result from any worker (its index and the result), waiting up to `timeoutMs`
+    /// milliseconds (nullopt when none came). Throws std::runtime_error when a worker died.
+    virtual std::optional<std::pair<int, wire::Result>> receive(int timeoutMs) = 0;
+    /// Stops every worker once it has finished what it was sent (waiting for them where
+    /// that is possible).
+    virtual void shutdown() = 0;
+    /// Stops every worker now, dropping what it was doing (an interrupted sweep).
+    virtual void kill() = 0;
+};
+
+/// One worker: the writer's own process runs each task when its result is asked for.
+std::unique_ptr<WorkerPool> inlineWorkers(WorkFunction work);
+
+/// `n` child processes forked now, each running `work` on the tasks it receives (they inherit
+/// everything the parent has loaded). A child dies with the parent (PR_SET_PDEATHSIG).
+std::unique_ptr<WorkerPool> forkWorkers(int n, const WorkFunction& work);
+
+/// Whether this process was started by mpirun (OpenMPI's environment), and whether this build
+/// has MPI at all.
+bool launchedByMpirun();
+bool haveMpi();
+
+/// MPI for the lifetime of the object: MPI_Init when launched by mpirun (else nothing),
+/// MPI_Finalize at the end. Construct one early in main().
+class MpiRuntime {
+public:
+    MpiRuntime(int* argc, char*** argv);
+    ~MpiRuntime();
+    MpiRuntime(const MpiRuntime&) = delete;
+    MpiRuntime& operator=(const MpiRuntime&) = delete;
+    /// This rank and the number of ranks (0 and 1 without MPI).
+    static int rank();
+    static int size();
+    /// Ends every rank with `code` (an error found by one rank only).
+    static void abort(int code);
+
+private:
+    bool active_ = false;
+};
+
+/// Rank 0's view of ranks 1 .. size-1 as workers (MPI active, size >= 2).
+std::unique_ptr<WorkerPool> mpiWorkers();
+/// A worker rank's loop: receive tasks from rank 0 and answer them until told to stop.
+void serveMpiWorker(const WorkFunction& work);
+
+} // namespace edgesim::explorer
