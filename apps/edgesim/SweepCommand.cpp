@@ -2,10 +2,7 @@
 // explorer::runSweep (explorer/sweep/SweepRunner.h) and its summary.
 #include "apps/edgesim/Commands.h"
 #include "common/Diagnostics.h"
-#include "explorer/Progress.h"
 #include "explorer/sweep/SweepRunner.h"
-
-#include <fmt/format.h>
 
 #include <iostream>
 
@@ -31,15 +28,8 @@ void run(const SweepCliOptions& o, const GlobalOptions& g) {
     explorer::SweepOptions options = o.sweep;
     options.commandLine = g.commandLine;
     const explorer::SweepSummary s = explorer::runSweep(study, session, options);
-    if (s.workerRank) {
-        return;
-    }
-    std::cout << fmt::format("{}: {} points ({} run now, {} already in the file) on {}, in {}; "
-                             "{} platform/stack pairs skipped; wrote {}\n",
-                             study.spec.name(), s.points, s.ran, s.alreadyDone, s.backend,
-                             explorer::Progress::duration(s.seconds), s.skippedPairs,
-                             o.sweep.out);
-    if (s.interrupted) {
+    // The summary line on stderr is the library's (explorer::Progress).
+    if (!s.workerRank && s.interrupted) {
         std::cerr << "edgesim: sweep interrupted; --resume continues it\n";
         throw Interrupted();
     }

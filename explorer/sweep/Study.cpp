@@ -16,6 +16,8 @@ namespace edgesim::explorer {
 
 namespace {
 
+namespace pb = google::protobuf;
+
 void validateOperatingPoints(const spec::StudySpec& s, const FieldCursor& at) {
     const auto& ops = s.operating_points();
     const FieldCursor opsAt = at.child(s, "operating_points");
@@ -58,7 +60,13 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
         const FieldCursor c = at.child(s, "parameters", i);
         const bool op = a.path().rfind(kOperatingPointPrefix, 0) == 0;
         if (a.path().empty()) {
-            c.error(a, "path", "missing required field");
+            if (a.labels_size() == 0 || a.linked_size() == 0) {
+                c.error(a, "path",
+                        "missing required field (an axis without a path needs labels naming its "
+                        "levels and linked fields that set the configs)");
+            } else if (a.column().empty()) {
+                c.error(a, "column", "an axis without a path needs a column name");
+            }
         } else if (op) {
             const std::string field = a.path().substr(std::string(kOperatingPointPrefix).size());
             if (field != "clock_hz" && field != "voltage_v") {
@@ -113,13 +121,48 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
                          "can draw from the continuous range)");
             }
         }
-        const std::string column = a.column().empty() ? a.path() : a.column();
-        if (isReservedColumn(column) || column.rfind("bytes_", 0) == 0) {
-            c.error(a, a.column().empty() ? "path" : "column",
-                    "'" + column + "' is a column of /sweep already: give the axis another column");
-        } else if (!columns.insert(column).second) {
-            c.error(a, a.column().empty() ? "path" : "column",
-                    "duplicate column '" + column + "'");
+        const auto checkColumn = [&](const pb::Message& m, const FieldCursor& mc,
+                                     const std::string& path, const std::string& given) {
+            const std::string column = given.empty() ? path : given;
+            if (column.empty()) {
+                return;
+            }
+            if (isReservedColumn(column) || column.rfind("bytes_", 0) == 0) {
+                mc.error(m, given.empty() ? "path" : "column",
+                         "'" + column + "' is a column of /sweep already: give another column");
+            } else if (!columns.insert(column).second) {
+                mc.error(m, given.empty() ? "path" : "column", "duplicate column '" + column + "'");
+            }
+        };
+        checkColumn(a, c, a.path(), a.column());
+        // Linked fields: a config field each, one value per level of a discrete axis.
+        const int levels = a.has_range() ? a.range().steps()
+                                         : std::max(a.values_size(), a.labels_size());
+        for (int l = 0; l < a.linked_size(); ++l) {
+            const auto& lf = a.linked(l);
+            const FieldCursor lc = c.child(a, "linked", l);
+            if (lf.path().rfind("platform.", 0) != 0 && lf.path().rfind("stack.", 0) != 0) {
+                lc.error(lf, "path", "'" + lf.path() + "' must start with platform. or stack.");
+            } else if (lf.path().substr(lf.path().find_last_of('.') + 1) == "name") {
+                lc.error(lf, "path", "names identify configs and their elements; they cannot be "
+                                     "swept");
+            }
+            const int n = lf.values_size() + lf.labels_size();
+            if (lf.values_size() > 0 && lf.labels_size() > 0) {
+                lc.error("give values or labels, not both");
+            } else if (levels == 0) {
+                lc.error("a linked field needs an axis of discrete levels (values, labels or a "
+                         "range with steps)");
+            } else if (n != levels) {
+                lc.error(fmt::format("{} values for an axis of {} levels: give one per level", n,
+                                     levels));
+            }
+            for (int v = 0; v < lf.values_size(); ++v) {
+                if (!finite(lf.values(v))) {
+                    lc.error(lf, "values", "values must be finite numbers", v);
+                }
+            }
+            checkColumn(lf, lc, lf.path(), lf.column());
         }
     }
     if (clockAxis && s.operating_points().points_size() + s.operating_points().all_named() > 0) {

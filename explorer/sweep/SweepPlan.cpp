@@ -57,33 +57,95 @@ int64_t SweepPlan::Axis::levels() const {
     if (continuous) {
         return 0;
     }
-    return static_cast<int64_t>(kind == Kind::Label ? labels.size() : numbers.size());
+    const Field& f = fields.front();
+    return static_cast<int64_t>(f.kind == Field::Kind::Label ? f.labels.size() : f.numbers.size());
 }
 
-double SweepPlan::numberAt(const Axis& a, double x) const {
+double SweepPlan::numberAt(const Axis& a, const Field& f, double x) const {
     double v = 0;
     if (!a.continuous) {
-        v = a.numbers.at(static_cast<std::size_t>(x));
+        v = f.numbers.at(static_cast<std::size_t>(x));
     } else if (a.log) {
         v = std::exp(std::log(a.min) + x * (std::log(a.max) - std::log(a.min)));
     } else {
         v = a.min + x * (a.max - a.min);
     }
-    return a.kind == Axis::Kind::Integer ? static_cast<double>(std::llround(v)) : v;
+    return f.kind == Field::Kind::Integer ? static_cast<double>(std::llround(v)) : v;
 }
 
-std::string SweepPlan::textOf(const Axis& a, double x) const {
-    if (a.kind == Axis::Kind::Label) {
-        return a.labels.at(static_cast<std::size_t>(x));
+std::string SweepPlan::textOf(const Axis& a, const Field& f, double x) const {
+    if (f.kind == Field::Kind::Label) {
+        return f.labels.at(static_cast<std::size_t>(x));
     }
-    return numberText(numberAt(a, x), a.kind == Axis::Kind::Integer);
+    return numberText(numberAt(a, f, x), f.kind == Field::Kind::Integer);
 }
 
-Cell SweepPlan::cellOf(const Axis& a, double x) const {
-    if (a.kind == Axis::Kind::Label) {
-        return a.labels.at(static_cast<std::size_t>(x));
+Cell SweepPlan::cellOf(const Axis& a, const Field& f, double x) const {
+    if (f.kind == Field::Kind::Label) {
+        return f.labels.at(static_cast<std::size_t>(x));
     }
-    return numberAt(a, x);
+    return numberAt(a, f, x);
+}
+
+bool SweepPlan::makeField(const std::string& path, const std::string& column,
+                          const pb::RepeatedField<double>& values,
+                          const pb::RepeatedPtrField<std::string>& labels,
+                          const std::string& firstConfig, Session& session, const FieldCursor& at,
+                          const pb::Message& spec, Field& f) {
+    f.column = column.empty() ? path : column;
+    f.numbers.assign(values.begin(), values.end());
+    f.labels.assign(labels.begin(), labels.end());
+    f.kind = f.labels.empty() ? Field::Kind::Number : Field::Kind::Label;
+    if (path.empty()) {
+        return true;  // labels naming levels
+    }
+    f.operatingPoint = path.rfind(kOperatingPointPrefix, 0) == 0;
+    if (f.operatingPoint) {
+        f.clock = path == std::string(kOperatingPointPrefix) + "clock_hz";
+        return true;
+    }
+    const bool onPlatform = path.rfind("platform.", 0) == 0;
+    f.target = onPlatform ? Override::Target::Platform : Override::Target::Stack;
+    f.path = path.substr(path.find('.') + 1);
+    // The field's type, from the first config (the same proto field everywhere).
+    try {
+        const pb::Message& config =
+            onPlatform ? static_cast<const pb::Message&>(session.platform(firstConfig))
+                       : static_cast<const pb::Message&>(session.stack(firstConfig));
+        const auto paths = resolveScalarPaths(config, f.path, study_->file);
+        const pb::Message* m = &config;
+        for (std::size_t k = 0; k + 1 < paths.front().size(); ++k) {
+            const auto* fd = m->GetDescriptor()->FindFieldByName(paths.front()[k].first);
+            m = paths.front()[k].second < 0
+                    ? &m->GetReflection()->GetMessage(*m, fd)
+                    : &m->GetReflection()->GetRepeatedMessage(*m, fd, paths.front()[k].second);
+        }
+        const auto* leaf = m->GetDescriptor()->FindFieldByName(paths.front().back().first);
+        switch (leaf->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_INT32:
+        case pb::FieldDescriptor::CPPTYPE_INT64:
+        case pb::FieldDescriptor::CPPTYPE_UINT32:
+        case pb::FieldDescriptor::CPPTYPE_UINT64:
+            if (f.kind != Field::Kind::Label) {
+                f.kind = Field::Kind::Integer;
+            }
+            break;
+        case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+        case pb::FieldDescriptor::CPPTYPE_FLOAT:
+            break;
+        default:
+            if (f.kind != Field::Kind::Label) {
+                at.error(spec, "path",
+                         fmt::format("'{}' is a {} field: give its values as labels", path,
+                                     leaf->cpp_type_name()));
+                return false;
+            }
+        }
+    } catch (const InputError& e) {
+        at.error(spec, "path", "on " + firstConfig + ": " + e.diagnostics().front().reason);
+        return false;
+    }
+    return true;
 }
 
 SweepPlan::SweepPlan(const Study& study, Session& session) : study_(&study) {
@@ -223,132 +285,100 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         targets_.insert(targets_.end(), mine.begin(), mine.end());
     }
 
-    // Parameter axes: each path on every platform or stack of the study, each value alone.
+    // Parameter axes: each path on every platform or stack of the study, each level alone
+    // (with its linked fields; a continuous range by its ends).
     for (int i = 0; i < s.parameters_size(); ++i) {
         const auto& p = s.parameters(i);
         const FieldCursor c = at.child(s, "parameters", i);
         Axis a;
         a.index = i;
-        a.column = p.column().empty() ? p.path() : p.column();
-        a.operatingPoint = p.path().rfind(kOperatingPointPrefix, 0) == 0;
-        a.clock = p.path() == std::string(kOperatingPointPrefix) + "clock_hz";
-        a.numbers.assign(p.values().begin(), p.values().end());
-        a.labels.assign(p.labels().begin(), p.labels().end());
         if (p.has_range()) {
             a.min = p.range().min();
             a.max = p.range().max();
             a.log = p.range().scale() == spec::LOG;
+            a.continuous = p.range().steps() == 0;
+        }
+        const auto firstOf = [&](const std::string& path) {
+            return path.rfind("platform.", 0) == 0 ? pairs.front().platform : pairs.front().stack;
+        };
+        Field own;
+        bool ok = makeField(p.path(), p.column(), p.values(), p.labels(), firstOf(p.path()),
+                            session, c, p, own);
+        if (p.has_range()) {
             const int n = p.range().steps();
-            a.continuous = n == 0;
             for (int k = 0; k < n; ++k) {
                 const double f = static_cast<double>(k) / (n - 1);
-                a.numbers.push_back(a.log ? std::exp(std::log(a.min) +
-                                                     f * (std::log(a.max) - std::log(a.min)))
-                                          : a.min + f * (a.max - a.min));
+                own.numbers.push_back(a.log ? std::exp(std::log(a.min) +
+                                                       f * (std::log(a.max) - std::log(a.min)))
+                                            : a.min + f * (a.max - a.min));
             }
         }
-        if (!a.labels.empty()) {
-            a.kind = Axis::Kind::Label;
+        a.fields.push_back(std::move(own));
+        for (int l = 0; l < p.linked_size(); ++l) {
+            const auto& lf = p.linked(l);
+            Field f;
+            ok = makeField(lf.path(), lf.column(), lf.values(), lf.labels(), firstOf(lf.path()),
+                           session, c.child(p, "linked", l), lf, f) &&
+                 ok;
+            a.fields.push_back(std::move(f));
         }
-        // The values each point may take, checked one at a time (a continuous range by its
-        // ends): as texts for config fields, as numbers for the operating point.
-        std::vector<std::pair<std::string, std::string>> tries;  // (what, value text)
+        if (!ok) {
+            continue;
+        }
+        // The values each point may take, checked a level at a time: every field of the level
+        // together, on every config the axis touches (after the study's `set`).
+        std::vector<std::pair<std::string, double>> levels;  // (what, sampler coordinate)
         if (a.continuous) {
-            tries = {{"range.min", numberText(a.min, false)}, {"range.max", numberText(a.max, false)}};
-        }
-        if (a.operatingPoint) {
-            for (const auto& t : targets_) {
-                const auto& platform = session.platform(t.platform);
-                const std::vector<double> values =
-                    a.continuous ? std::vector<double>{a.min, a.max} : a.numbers;
-                for (double v : values) {
-                    sim::OperatingPointOverride op = t.op;
-                    (a.clock ? op.clockHz : op.voltageV) = v;
-                    op.clockField = op.voltageField = fmt::format("parameters[{}]", i);
-                    if (auto d = sim::checkOperatingPoint(platform, op, study_->file)) {
-                        c.error(fmt::format("{:g} on {}: {}", v, t.platform, d->reason));
-                        break;
-                    }
-                }
-            }
-            axes_.push_back(std::move(a));
-            continue;
-        }
-        const bool onPlatform = p.path().rfind("platform.", 0) == 0;
-        a.target = onPlatform ? Override::Target::Platform : Override::Target::Stack;
-        a.path = p.path().substr(p.path().find('.') + 1);
-        // Field type from the first config (the same proto field everywhere).
-        const std::string& first = onPlatform ? pairs.front().platform : pairs.front().stack;
-        try {
-            const pb::Message& spec = onPlatform
-                                          ? static_cast<const pb::Message&>(session.platform(first))
-                                          : static_cast<const pb::Message&>(session.stack(first));
-            const auto paths = resolveScalarPaths(spec, a.path, study_->file);
-            const pb::Message* m = &spec;
-            for (std::size_t k = 0; k + 1 < paths.front().size(); ++k) {
-                const auto* f = m->GetDescriptor()->FindFieldByName(paths.front()[k].first);
-                m = paths.front()[k].second < 0
-                        ? &m->GetReflection()->GetMessage(*m, f)
-                        : &m->GetReflection()->GetRepeatedMessage(*m, f, paths.front()[k].second);
-            }
-            const auto* leaf = m->GetDescriptor()->FindFieldByName(paths.front().back().first);
-            switch (leaf->cpp_type()) {
-            case pb::FieldDescriptor::CPPTYPE_INT32:
-            case pb::FieldDescriptor::CPPTYPE_INT64:
-            case pb::FieldDescriptor::CPPTYPE_UINT32:
-            case pb::FieldDescriptor::CPPTYPE_UINT64:
-                if (a.kind != Axis::Kind::Label) {
-                    a.kind = Axis::Kind::Integer;
-                }
-                break;
-            case pb::FieldDescriptor::CPPTYPE_DOUBLE:
-            case pb::FieldDescriptor::CPPTYPE_FLOAT:
-                break;
-            default:
-                if (a.kind != Axis::Kind::Label) {
-                    c.error(p, "path",
-                            fmt::format("'{}' is a {} field: give its values as labels",
-                                        p.path(), leaf->cpp_type_name()));
-                    continue;
-                }
-            }
-        } catch (const InputError& e) {
-            c.error(p, "path", "on " + first + ": " + e.diagnostics().front().reason);
-            continue;
-        }
-        if (!a.continuous) {
-            for (std::size_t k = 0; k < static_cast<std::size_t>(a.levels()); ++k) {
-                tries.emplace_back(a.kind == Axis::Kind::Label ? fmt::format("labels[{}]", k)
-                                   : p.has_range()             ? "range"
-                                                               : fmt::format("values[{}]", k),
-                                   textOf(a, static_cast<double>(k)));
+            levels = {{"range.min", 0.0}, {"range.max", 1.0}};
+        } else {
+            for (int64_t k = 0; k < a.levels(); ++k) {
+                levels.emplace_back(fmt::format("level {}", k), static_cast<double>(k));
             }
         }
-        // Each value alone on each config the axis touches (after the study's `set`).
+        const auto valueAt = [&](const Field& f, const std::pair<std::string, double>& level) {
+            // A continuous range's ends exactly (the sampler's coordinates stay below 1).
+            if (a.continuous) {
+                return numberText(level.second == 0.0 ? a.min : a.max,
+                                  f.kind == Field::Kind::Integer);
+            }
+            return textOf(a, f, level.second);
+        };
         std::set<std::string> seen;
-        for (const auto& pair : pairs) {
-            const std::string& config = onPlatform ? pair.platform : pair.stack;
-            if (!seen.insert(config).second) {
+        bool bad = false;
+        for (const auto& t : targets_) {
+            if (bad || !seen.insert(t.platform + "\n" + t.stack).second) {
                 continue;
             }
-            bool bad = false;
-            for (const auto& [what, text] : tries) {
-                platforms::spec::PlatformSpec pspec = session.platform(pair.platform);
-                platforms::spec::StackSpec sspec = session.stack(pair.stack);
+            for (const auto& level : levels) {
+                platforms::spec::PlatformSpec pspec = session.platform(t.platform);
+                platforms::spec::StackSpec sspec = session.stack(t.stack);
                 std::vector<Override> all = set_;
-                Override o;
-                o.target = a.target;
-                o.path = a.path;
-                o.value = text;
-                o.source = study_->file;
-                o.line = c.line();
-                o.field = fmt::format("parameters[{}]", i);
-                all.push_back(o);
+                sim::OperatingPointOverride op = t.op;
+                std::string what;
+                for (const Field& f : a.fields) {
+                    const std::string text = valueAt(f, level);
+                    what += (what.empty() ? "" : ", ") + f.column + " = " + text;
+                    if (f.operatingPoint) {
+                        (f.clock ? op.clockHz : op.voltageV) = std::stod(text);
+                        op.clockField = op.voltageField = fmt::format("parameters[{}]", i);
+                    } else if (!f.path.empty()) {
+                        Override o;
+                        o.target = f.target;
+                        o.path = f.path;
+                        o.value = text;
+                        o.source = study_->file;
+                        o.line = c.line();
+                        o.field = fmt::format("parameters[{}]", i);
+                        all.push_back(o);
+                    }
+                }
                 std::string why;
                 try {
                     const auto problems = applyOverrides(all, pspec, sspec);
                     if (!problems.empty()) {
                         why = problems.front().reason;
+                    } else if (auto d = sim::checkOperatingPoint(pspec, op, study_->file)) {
+                        why = d->reason;
                     } else {
                         sim::checkDeployable(pspec, sspec);
                     }
@@ -356,13 +386,11 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                     why = e.diagnostics().front().reason;
                 }
                 if (!why.empty()) {
-                    c.error(fmt::format("{} = {} on {}: {}", what, text, config, why));
+                    c.error(fmt::format("{} ({}) on {} / {}: {}", level.first, what, t.platform,
+                                        t.stack, why));
                     bad = true;
                     break;
                 }
-            }
-            if (bad) {
-                break;
             }
         }
         axes_.push_back(std::move(a));
@@ -426,8 +454,11 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 {"strategy", K::String, ""}, {"batch", K::Int, "1"},
                 {"operating_point", K::String, ""}};
     for (const auto& a : axes_) {
-        const std::string unit = a.operatingPoint ? (a.clock ? "Hz" : "V") : "";
-        columns_.push_back({a.column, a.kind == Axis::Kind::Label ? K::String : K::Double, unit});
+        for (const Field& f : a.fields) {
+            const std::string unit = f.operatingPoint ? (f.clock ? "Hz" : "V") : "";
+            columns_.push_back(
+                {f.column, f.kind == Field::Kind::Label ? K::String : K::Double, unit});
+        }
     }
     const std::vector<ColumnDef> outcome = {
         {"status", K::String, ""},        {"reason", K::String, ""},
@@ -461,19 +492,22 @@ Query SweepPlan::query(int64_t index) const {
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         const Axis& a = axes_[k];
         const double x = p[1 + k];
-        if (a.operatingPoint) {
-            (a.clock ? q.operatingPoint.clockHz : q.operatingPoint.voltageV) = numberAt(a, x);
-            q.operatingPoint.clockField = q.operatingPoint.voltageField =
-                fmt::format("parameters[{}]", a.index);
-            continue;
+        for (const Field& f : a.fields) {
+            if (f.operatingPoint) {
+                (f.clock ? q.operatingPoint.clockHz : q.operatingPoint.voltageV) =
+                    numberAt(a, f, x);
+                q.operatingPoint.clockField = q.operatingPoint.voltageField =
+                    fmt::format("parameters[{}]", a.index);
+            } else if (!f.path.empty()) {
+                Override o;
+                o.target = f.target;
+                o.path = f.path;
+                o.value = textOf(a, f, x);
+                o.source = study_->file;
+                o.field = fmt::format("parameters[{}]", a.index);
+                q.overrides.push_back(std::move(o));
+            }
         }
-        Override o;
-        o.target = a.target;
-        o.path = a.path;
-        o.value = textOf(a, x);
-        o.source = study_->file;
-        o.field = fmt::format("parameters[{}]", a.index);
-        q.overrides.push_back(std::move(o));
     }
     q.mapping.mapping = s.mapping();
     q.mapping.mappingField = "mapping";
@@ -494,7 +528,9 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
     TableRow row = {index, q.platform, q.stack, q.network, q.strategy,
                     static_cast<int64_t>(q.batch), t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
-        row.push_back(cellOf(axes_[k], p[1 + k]));
+        for (const Field& f : axes_[k].fields) {
+            row.push_back(cellOf(axes_[k], f, p[1 + k]));
+        }
     }
     const sim::SimResult* r = o.result;
     const bool footprint = r != nullptr && hasFootprint(r->status);

@@ -64,26 +64,38 @@ private:
         sim::OperatingPointOverride op;
         std::string opLabel;  ///< the point's name, "custom" for a clock/supply
     };
-    struct Axis {
+    /// One field an axis sets: the axis's own (whose path may be empty when its labels only
+    /// name levels) or a linked one.
+    struct Field {
         enum class Kind { Number, Integer, Label };
-        int index = 0;          ///< in study.parameters
         std::string column;
         Kind kind = Kind::Number;
         bool operatingPoint = false;  ///< operating_point.clock_hz / voltage_v
         bool clock = false;           ///< which of the two
         Override::Target target = Override::Target::Platform;
-        std::string path;             ///< below platform./stack.
-        std::vector<double> numbers;  ///< discrete levels (values, or a range's steps)
+        std::string path;             ///< below platform./stack.; empty: names levels only
+        std::vector<double> numbers;  ///< per level (values, or a range's steps)
         std::vector<std::string> labels;
-        bool continuous = false;
+    };
+    struct Axis {
+        int index = 0;               ///< in study.parameters
+        std::vector<Field> fields;   ///< the axis's own first, then the linked ones
+        bool continuous = false;     ///< a range without steps (one field then)
         double min = 0, max = 0;
         bool log = false;
         int64_t levels() const;
     };
-    /// The value of axis `a` at sampler coordinate `x`: a number, or a label index.
-    double numberAt(const Axis& a, double x) const;
-    std::string textOf(const Axis& a, double x) const;
-    Cell cellOf(const Axis& a, double x) const;
+    /// The value of `f` (a field of axis `a`) at sampler coordinate `x`.
+    double numberAt(const Axis& a, const Field& f, double x) const;
+    std::string textOf(const Axis& a, const Field& f, double x) const;
+    Cell cellOf(const Axis& a, const Field& f, double x) const;
+    /// Reads an axis (or linked field) spec and the kind of its config field; false (with
+    /// the problem reported) when its path does not resolve.
+    bool makeField(const std::string& path, const std::string& column,
+                   const google::protobuf::RepeatedField<double>& values,
+                   const google::protobuf::RepeatedPtrField<std::string>& labels,
+                   const std::string& firstConfig, Session& session, const FieldCursor& at,
+                   const google::protobuf::Message& spec, Field& field);
     void check(Session& session, Diagnostics& diags);
 
     const Study* study_;

@@ -295,12 +295,13 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
         statuses += fmt::format("{}{} {}", statuses.empty() ? "" : ", ", count, status);
     }
     progress.update(summary.ran, notOk, k);
-    progress.finish(fmt::format("{}{}{}", statuses.empty() ? "nothing to run" : statuses,
+    progress.finish(fmt::format("{} on {}{}; {}{}", statuses.empty() ? "nothing to run" : statuses,
+                                summary.backend,
                                 summary.skippedPairs > 0
                                     ? fmt::format(", {} platform/stack pairs skipped",
                                                   summary.skippedPairs)
                                     : "",
-                                summary.interrupted ? ", interrupted" : ""));
+                                options.out, summary.interrupted ? " (interrupted)" : ""));
     return summary;
 }
 

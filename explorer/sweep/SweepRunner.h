@@ -24,7 +24,8 @@ struct SweepOptions {
     /// 1/20 of the run goes to commits).
     double flushSeconds = 2.0;
     std::string commandLine;     ///< provenance
-    /// Progress on stderr: auto (when it is a terminal) unless forced off.
+    /// No progress line while it runs (the summary line at the end is always printed);
+    /// otherwise one is drawn when stderr is a terminal.
     bool quiet = false;
 };
 
