@@ -28,8 +28,9 @@ struct CalibrationResult {
 };
 
 /// Fits `parameters` (scale factors, FitParameter bounds) to `rows` with at most
-/// `maxEvaluations` evaluations of all rows, then leaves the fitted values applied.
-/// Exceptions from the callbacks propagate.
+/// `maxEvaluations` evaluations, then leaves the fitted values applied. Rows the model cannot
+/// predict at the initial values are left out of the fit (their residuals are reported, NaN
+/// or not). Exceptions from the callbacks propagate.
 CalibrationResult calibrate(const std::vector<FitParameter>& parameters,
                             const std::vector<const Measurement*>& rows,
                             const CalibrationCallbacks& callbacks, int maxEvaluations);

@@ -3,17 +3,24 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
 namespace edgesim {
 
 std::string sha256Hex(std::string_view data) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                &EVP_MD_CTX_free);
+    // The algorithm fetched once per thread (OpenSSL 3 looks it up on every implicit use),
+    // and one context reused: sweeps hash every point.
+    thread_local const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md(
+        EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free);
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+        EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int len = 0;
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+    if (!md || !ctx || EVP_DigestInit_ex(ctx.get(), md.get(), nullptr) != 1 ||
         EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
         EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) != 1) {
         throw std::runtime_error("sha256: OpenSSL digest failed");
@@ -26,6 +33,14 @@ std::string sha256Hex(std::string_view data) {
         out.push_back(kHex[digest[i] & 0xF]);
     }
     return out;
+}
+
+std::string doubleBits(double v) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    std::array<char, 16> buf{};
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), bits, 16);
+    return std::string(buf.data(), r.ptr);
 }
 
 } // namespace edgesim

@@ -9,4 +9,7 @@ namespace edgesim {
 /// Lower-case hex SHA-256 of `data` (OpenSSL libcrypto).
 std::string sha256Hex(std::string_view data);
 
+/// The bits of `v` as 16 hex digits: an exact, fast text of a double for hashes and keys.
+std::string doubleBits(double v);
+
 } // namespace edgesim

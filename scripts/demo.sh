@@ -3,7 +3,8 @@
 # Tiny models simulated on every platform (Cortex-M MCUs and accelerator SoCs, each with its
 # stack's default mapping), one per-layer report with its Perfetto trace and HDF5 record, a
 # heterogeneous SoC (DIANA) running MobileNet with layers split across its digital and analog
-# arrays, and validation against the published silicon measurements.
+# arrays, a what-if sweep over GAP9's memories and NE16 array with its Pareto front, and
+# validation against the published silicon measurements.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
@@ -76,6 +77,14 @@ for m in host-only greedy-latency greedy-energy exhaustive "$split"; do
         awk -F'\t' '{ printf "%-34s %12.1f %12.1f %10.2f %6d\n", $1, $2, $3, $4, $5 }'
 done
 echo "(Perfetto timeline with every engine and DMA channel: $out/diana_vww.trace.json)"
+echo
+
+echo "== What-if sweep: GAP9 L1 x L2 x NE16 geometry x operating point (Latin hypercube)"
+# configs/studies/gap9-whatif.textproto: 600 points on worker processes (one per core) into an
+# HDF5 file; then the designs no other beats on both latency and energy (written to /pareto).
+"$edgesim" sweep --study gap9-whatif --out "$out/gap9-whatif.h5" --overwrite
+"$edgesim" pareto "$out/gap9-whatif.h5" --x latency_s --y energy_j --where status=ok
+echo "(HDF5: $out/gap9-whatif.h5; read it with h5py + pandas as the README shows)"
 echo
 
 echo "== edgesim validate --measurements ../shared/data/silicon/calibration.csv"

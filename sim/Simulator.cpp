@@ -38,9 +38,7 @@ Simulator::Simulator(platforms::spec::PlatformSpec platform, platforms::spec::St
     checkDeployable(platform_, stack_, *stackIndex_);
 }
 
-namespace {
-
-std::string structureOf(const platforms::spec::PlatformSpec& p) {
+std::string platformStructure(const platforms::spec::PlatformSpec& p) {
     std::string s;
     for (const auto& c : p.cores()) {
         s += "c:" + c.name() + ";";
@@ -70,11 +68,23 @@ std::string structureOf(const platforms::spec::PlatformSpec& p) {
     return s;
 }
 
-} // namespace
-
 bool Simulator::sameStructure(const platforms::spec::PlatformSpec& platform) const {
-    return structureOf(platform) == structureOf(platform_);
+    return platformStructure(platform) == platformStructure(platform_);
 }
+
+namespace {
+
+/// Whether two configurations place data alike (what checkDeployable depends on besides the
+/// structure).
+bool samePlacement(const platforms::spec::PlatformSpec& a, const platforms::spec::StackSpec& as,
+                   const platforms::spec::PlatformSpec& b, const platforms::spec::StackSpec& bs) {
+    return a.placement().weights_memory() == b.placement().weights_memory() &&
+           a.placement().activations_memory() == b.placement().activations_memory() &&
+           a.placement().code_memory() == b.placement().code_memory() &&
+           as.placement().weights() == bs.placement().weights();
+}
+
+} // namespace
 
 void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
                             platforms::spec::StackSpec stack) {
@@ -82,10 +92,22 @@ void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
         throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
     }
     auto index = std::make_unique<StackIndex>(stack);
-    checkDeployable(platform, stack, *index);  // as the constructor, before anything changes
+    if (!samePlacement(platform, stack, platform_, stack_)) {
+        checkDeployable(platform, stack, *index);  // as the constructor, before anything changes
+    }
     platform_ = std::move(platform);
     stack_ = std::move(stack);
     stackIndex_ = std::move(index);
+}
+
+void Simulator::reconfigure(platforms::spec::PlatformSpec platform) {
+    if (!sameStructure(platform)) {
+        throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
+    }
+    if (!samePlacement(platform, stack_, platform_, stack_)) {
+        checkDeployable(platform, stack_, *stackIndex_);
+    }
+    platform_ = std::move(platform);
 }
 
 Simulator::~Simulator() {

@@ -35,6 +35,11 @@ struct RunOptions {
 void checkDeployable(const platforms::spec::PlatformSpec& platform,
                      const platforms::spec::StackSpec& stack);
 
+/// What elaborates the SystemC model of `platform` (names of cores, memories, buses, DMAs and
+/// engines, DMA channels and bursts, bus connections) as one string: two platforms with the
+/// same structure differ only in numbers that Simulator::reconfigure can change.
+std::string platformStructure(const platforms::spec::PlatformSpec& platform);
+
 class Simulator {
 public:
     /// Takes validated specs (platforms::loadPlatform / loadStack). Throws InputError when the
@@ -55,10 +60,11 @@ public:
     /// otherwise). Throws InputError, keeping the current specs, when the pair cannot work
     /// together (as the constructor).
     void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+    /// The same with the stack kept (a what-if over platform numbers only).
+    void reconfigure(platforms::spec::PlatformSpec platform);
 
-    /// Whether `platform` elaborates to the same SystemC model as this simulator's (names of
-    /// cores, memories, buses, DMAs and engines, DMA channels and bursts, bus connections),
-    /// so that reconfigure() accepts it.
+    /// Whether `platform` elaborates to the same SystemC model as this simulator's
+    /// (platformStructure), so that reconfigure() accepts it.
     bool sameStructure(const platforms::spec::PlatformSpec& platform) const;
 
     /// The mapping `options` selects for `schedule` (what run() uses). A mapper costs layers

@@ -5,6 +5,8 @@
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 
+#include <map>
+
 namespace edgesim::explorer {
 
 namespace {
@@ -69,15 +71,23 @@ Override parseOverride(const std::string& text, const std::string& source,
 
 std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
                                        platforms::spec::PlatformSpec& platform,
-                                       platforms::spec::StackSpec& stack) {
+                                       platforms::spec::StackSpec& stack,
+                                       std::string (*changes)[2]) {
     std::vector<const Override*> byTarget[2];
+    std::map<ProtoPath, std::string> touched[2];  // field -> its value before the overrides
+    std::vector<ProtoPath> order[2];
     for (const auto& o : overrides) {
         google::protobuf::Message& spec =
             o.target == Override::Target::Platform
                 ? static_cast<google::protobuf::Message&>(platform)
                 : static_cast<google::protobuf::Message&>(stack);
+        const int t = o.target == Override::Target::Platform ? 0 : 1;
         try {
             for (const auto& path : resolveScalarPaths(spec, o.path, o.source)) {
+                if (changes != nullptr && touched[t].count(path) == 0) {
+                    touched[t].emplace(path, getAsText(spec, path));
+                    order[t].push_back(path);
+                }
                 setFromText(spec, path, o.value, o.source, o.fullPath());
             }
         } catch (const InputError& e) {
@@ -86,7 +96,18 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
             throw InputError({Diagnostic{o.source, o.line, 0, o.field,
                                          "'" + o.text() + "': " + d.reason}});
         }
-        byTarget[o.target == Override::Target::Platform ? 0 : 1].push_back(&o);
+        byTarget[t].push_back(&o);
+    }
+    for (int t = 0; t < 2 && changes != nullptr; ++t) {
+        const google::protobuf::Message& spec =
+            t == 0 ? static_cast<const google::protobuf::Message&>(platform)
+                   : static_cast<const google::protobuf::Message&>(stack);
+        for (const auto& path : order[t]) {
+            const std::string now = getAsText(spec, path);
+            if (now != touched[t].at(path)) {  // an override to the value it had changes nothing
+                (*changes)[t] += toString(path) + "=" + now + "\n";
+            }
+        }
     }
     std::vector<Diagnostic> problems;
     for (int t = 0; t < 2; ++t) {

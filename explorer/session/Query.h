@@ -49,9 +49,14 @@ Override parseOverride(const std::string& text, const std::string& source = "<co
 /// validation is returned as problems (not thrown: a sweep point whose values are each valid
 /// but invalid together is a row, not an error), each naming the override(s) that changed the
 /// spec, the spec's field and the reason.
+/// `changes`, when given, receives per spec ([0] platform, [1] stack) one line per field the
+/// overrides changed, "<concrete field path>=<value as read back>", in the order first
+/// touched: what the overrides did, whatever selectors and number formats they were written
+/// with (a field set to the value it had is no change).
 std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
                                        platforms::spec::PlatformSpec& platform,
-                                       platforms::spec::StackSpec& stack);
+                                       platforms::spec::StackSpec& stack,
+                                       std::string (*changes)[2] = nullptr);
 
 struct Query {
     std::string network;  ///< built-in name ("mlperf_tiny/kws") or a .textproto/.onnx path
@@ -71,6 +76,7 @@ struct Query {
     std::string stackField = "--stack";
     std::string networkField = "--network";
     std::string strategyField = "--strategy";
+    std::string batchField = "--batch";
 };
 
 /// A query's outcome: the simulation result (status ok, does_not_fit or unsupported) and

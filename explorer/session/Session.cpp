@@ -7,6 +7,8 @@
 #include "workloads/Strategy.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -27,23 +29,33 @@ std::string specSha256(const google::protobuf::Message& msg) {
     return sha256Hex(bytes);
 }
 
-/// Moves `key` to the front of an LRU order list and evicts what falls off the end.
-template <typename Map>
-void touch(std::list<std::string>& order, Map& map, const std::string& key, std::size_t limit) {
-    order.remove(key);
-    order.push_front(key);
-    while (order.size() > limit) {
-        map.erase(order.back());
-        order.pop_back();
-    }
-}
-
+/// What the effective specs and their problems depend on: the configs, the overrides, and
+/// where they were written (problems name it).
 std::string overridesKey(const Query& q) {
-    std::string key = q.platform + "\n" + q.stack;
+    std::string key = q.platform + "\n" + q.stack + "\n" + q.source + "\n" + q.stackField;
     for (const auto& o : q.overrides) {
-        key += "\n" + o.text();
+        key += "\n" + o.text() + "\t" + o.source + "\t" + std::to_string(o.line) + "\t" +
+               o.field;
     }
     return key;
+}
+
+/// The lines of `changes` sorted: the same final values hash alike whatever order the
+/// overrides came in.
+std::string sortedLines(const std::string& changes) {
+    std::vector<std::string> lines;
+    std::size_t from = 0;
+    while (from < changes.size()) {
+        const std::size_t nl = changes.find('\n', from);
+        lines.push_back(changes.substr(from, nl - from + 1));
+        from = nl + 1;
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string out;
+    for (const auto& l : lines) {
+        out += l;
+    }
+    return out;
 }
 
 } // namespace
@@ -69,10 +81,12 @@ Session::~Session() = default;
 const Session::Network& Session::network(const std::string& nameOrPath,
                                          const std::string& strategy, int batch,
                                          const std::string& field,
-                                         const std::string& strategyField) {
-    checkStrategy(strategy, "<command line>", strategyField);
+                                         const std::string& strategyField,
+                                         const std::string& source,
+                                         const std::string& batchField) {
+    checkStrategy(strategy, source, strategyField);
     if (batch < 1) {
-        throw InputError("<command line>", "--batch", "the batch size must be >= 1");
+        throw InputError(source, batchField, "the batch size must be >= 1");
     }
     const std::string key = nameOrPath + "|" + strategy + "|" + std::to_string(batch);
     auto& slot = networks_[key];
@@ -93,6 +107,7 @@ const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOr
         Base<platforms::spec::PlatformSpec> b;
         b.file = paths_.locate("platforms", nameOrPath, field);
         b.spec = platforms::loadPlatform(b.file, paths_);
+        b.sha256 = specSha256(b.spec);
         it = platforms_.emplace(nameOrPath, std::move(b)).first;
     }
     return it->second.spec;
@@ -105,6 +120,7 @@ const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
         Base<platforms::spec::StackSpec> b;
         b.file = paths_.locate("stacks", nameOrPath, field);
         b.spec = platforms::loadStack(b.file, paths_);
+        b.sha256 = specSha256(b.spec);
         it = stacks_.emplace(nameOrPath, std::move(b)).first;
     }
     return it->second.spec;
@@ -112,36 +128,62 @@ const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
 
 void Session::replacePlatform(const std::string& nameOrPath, platforms::spec::PlatformSpec spec) {
     platform(nameOrPath);
-    platforms_.at(nameOrPath).spec = std::move(spec);
+    auto& b = platforms_.at(nameOrPath);
+    b.spec = std::move(spec);
+    b.sha256 = specSha256(b.spec);
     specs_.clear();
-    specsOrder_.clear();
 }
 
 void Session::replaceStack(const std::string& nameOrPath, platforms::spec::StackSpec spec) {
     stack(nameOrPath);
-    stacks_.at(nameOrPath).spec = std::move(spec);
+    auto& b = stacks_.at(nameOrPath);
+    b.spec = std::move(spec);
+    b.sha256 = specSha256(b.spec);
     specs_.clear();
-    specsOrder_.clear();
 }
 
 const Session::Specs& Session::specsOf(const Query& q) {
     const std::string key = overridesKey(q);
-    auto it = specs_.find(key);
-    if (it == specs_.end()) {
-        auto s = std::make_unique<Specs>();
-        s->platform = platform(q.platform, q.platformField);
-        s->stack = stack(q.stack, q.stackField);
-        s->problems = applyOverrides(q.overrides, s->platform, s->stack);
-        if (const std::string why = platforms::incompatibility(s->platform, s->stack);
-            !why.empty()) {
-            s->problems.push_back({q.source, 0, 0, q.stackField, why});
-        }
-        s->platformSha256 = specSha256(s->platform);
-        s->stackSha256 = specSha256(s->stack);
-        it = specs_.emplace(key, std::move(s)).first;
+    if (const Specs* cached = specs_.find(key)) {
+        return *cached;
     }
-    touch(specsOrder_, specs_, key, kMaxCachedSpecs);
-    return *it->second;
+    auto s = std::make_unique<Specs>();
+    s->platform = platform(q.platform, q.platformField);
+    s->stack = stack(q.stack, q.stackField);
+    std::string changes[2];
+    s->problems = applyOverrides(q.overrides, s->platform, s->stack, &changes);
+    if (const std::string why = platforms::incompatibility(s->platform, s->stack); !why.empty()) {
+        s->problems.push_back({q.source, 0, 0, q.stackField, why});
+    } else if (s->problems.empty()) {
+        // What constructing a simulator would refuse, found without an exception (one thrown
+        // after SystemC ran upsets AddressSanitizer): placement the host core cannot reach.
+        if (const std::string where = sim::placementProblem(s->platform, s->stack);
+            !where.empty()) {
+            const Override* first = q.overrides.empty() ? nullptr : &q.overrides.front();
+            s->problems.push_back({first ? first->source : q.source, first ? first->line : 0, 0,
+                                   first ? first->field : q.platformField, where});
+        }
+    }
+    // The config's hash, and with overrides the hash of that and what they changed: cheaper
+    // than serialising every point's spec of a sweep, and as stable.
+    const std::string& basePlatform = platforms_.at(q.platform).sha256;
+    const std::string& baseStack = stacks_.at(q.stack).sha256;
+    s->platformSha256 = changes[0].empty()
+                            ? basePlatform
+                            : sha256Hex(basePlatform + "\n" + sortedLines(changes[0]));
+    s->stackSha256 =
+        changes[1].empty() ? baseStack : sha256Hex(baseStack + "\n" + sortedLines(changes[1]));
+    // The structure: the config's unless overrides changed the platform.
+    if (!changes[0].empty() || baseStructure_[0] != basePlatform) {
+        s->structure = sim::platformStructure(s->platform);
+        if (changes[0].empty()) {
+            baseStructure_[0] = basePlatform;
+            baseStructure_[1] = s->structure;
+        }
+    } else {
+        s->structure = baseStructure_[1];
+    }
+    return specs_.insert(key, std::move(s));
 }
 
 const Session::Specs& Session::specs(const Query& q) {
@@ -157,7 +199,7 @@ std::optional<Diagnostic> Session::problem(const Query& q) {
     if (!s.problems.empty()) {
         return s.problems.front();
     }
-    network(q.network, q.strategy, q.batch, q.networkField, q.strategyField);
+    network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source, q.batchField);
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     return sim::checkOperatingPoint(s.platform, q.operatingPoint, q.source);
 }
@@ -170,22 +212,29 @@ sim::ResolvedOperatingPoint Session::operatingPoint(const Query& q) {
     return op;
 }
 
-std::string Session::hash(const Query& q) {
-    const Specs& s = specs(q);
-    const Network& net = network(q.network, q.strategy, q.batch, q.networkField, q.strategyField);
-    const sim::ResolvedOperatingPoint op = operatingPoint(q);
-    // The mapping itself (name and every choice), not how it was asked for: the same mapping
-    // from a mapper or from a file is the same simulation.
-    const sim::Mapping& m = mapping(q);
-    std::string mapping = m.name;
-    for (const auto& c : m.kernels) {
-        mapping += fmt::format("|{},{},{:a}", c.engine, c.splitEngine, c.fraction);
+Session::Prepared Session::prepare(const Query& q) {
+    Prepared p;
+    p.specs = &specs(q);
+    p.network = &network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source, q.batchField);
+    if (auto d = sim::checkOperatingPoint(p.specs->platform, q.operatingPoint, q.source, &p.op)) {
+        throw InputError(d->file, d->field, d->reason);
     }
-    return sha256Hex(fmt::format(
-        "edgesim-query/1\nplatform {}\nstack {}\nnetwork {}\nstrategy {}\nbatch {}\n"
-        "operating_point {}|{:a}|{:a}\nmapping {}\nfidelity {}\nseed {}\n",
-        s.platformSha256, s.stackSha256, net.loaded.sha256, q.strategy, q.batch, op.name,
-        op.clockHz, op.voltageV, mapping, sim::toString(q.fidelity), q.seed));
+    p.mapping = &mappingOf(q, *p.specs, *p.network, p.op);
+    // The mapping itself (every layer's choice), not how it was asked for nor its name: the
+    // same mapping from a mapper or from a file is the same simulation. Names (of the
+    // operating point, the mapping, the network as typed) label results; they do not enter.
+    p.hash = sha256Hex("edgesim-query/1\nplatform " + p.specs->platformSha256 + "\nstack " +
+                       p.specs->stackSha256 + "\nnetwork " + p.network->loaded.sha256 +
+                       "\nstrategy " + q.strategy + "\nbatch " + std::to_string(q.batch) +
+                       "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
+                       doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text +
+                       "\nfidelity " + sim::toString(q.fidelity) + "\nseed " +
+                       std::to_string(q.seed) + "\n");
+    return p;
+}
+
+std::string Session::hash(const Query& q) {
+    return prepare(q).hash;
 }
 
 sim::RunOptions Session::runOptions(const Query& q) const {
@@ -198,25 +247,25 @@ sim::RunOptions Session::runOptions(const Query& q) const {
 }
 
 sim::Simulator& Session::simulatorFor(const Specs& s) {
-    const std::string specsKey = s.platformSha256 + s.stackSha256;
     // A simulator of the same platform and stack whose model has this structure is
     // reconfigured (numeric changes); any other structure elaborates a fresh one.
     for (auto it = simulators_.begin(); it != simulators_.end(); ++it) {
-        if (it->simulator->platform().name() != s.platform.name() ||
-            it->simulator->stack().name() != s.stack.name() ||
-            !it->simulator->sameStructure(s.platform)) {
+        if (it->platform != s.platform.name() || it->stack != s.stack.name() ||
+            it->structure != s.structure) {
             continue;
         }
-        if (it->specsKey != specsKey) {
+        if (it->stackSha256 != s.stackSha256) {
             it->simulator->reconfigure(s.platform, s.stack);
-            it->specsKey = specsKey;
+        } else if (it->platformSha256 != s.platformSha256) {
+            it->simulator->reconfigure(s.platform);
         }
+        it->platformSha256 = s.platformSha256;
+        it->stackSha256 = s.stackSha256;
         simulators_.splice(simulators_.begin(), simulators_, it);
         return *simulators_.front().simulator;
     }
-    SimulatorEntry e;
-    e.specsKey = specsKey;
-    e.simulator = std::make_unique<sim::Simulator>(s.platform, s.stack);
+    SimulatorEntry e{s.platform.name(), s.stack.name(), s.structure, s.platformSha256,
+                     s.stackSha256, std::make_unique<sim::Simulator>(s.platform, s.stack)};
     simulators_.push_front(std::move(e));
     while (simulators_.size() > kMaxSimulators) {
         simulators_.pop_back();
@@ -224,42 +273,43 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
     return *simulators_.front().simulator;
 }
 
-std::string Session::mappingKey(const Query& q) {
-    const Specs& s = specs(q);
-    const Network& net = network(q.network, q.strategy, q.batch, q.networkField, q.strategyField);
-    const sim::ResolvedOperatingPoint op = operatingPoint(q);
-    return fmt::format("{}|{}|{}|{}|{}|{:a}|{}|{}", s.platformSha256, s.stackSha256,
-                       net.loaded.sha256, q.strategy, q.batch, op.clockHz,
-                       sim::canonicalText(q.mapping, s.platform, s.stack),
-                       sim::toString(q.fidelity));
+const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
+                                                 const Network& net,
+                                                 const sim::ResolvedOperatingPoint& op) {
+    sim::checkMappingRequest(q.mapping, s.stack, q.source);
+    const std::string key = s.platformSha256 + "|" + s.stackSha256 + "|" + net.loaded.sha256 +
+                            "|" + q.strategy + "|" + std::to_string(q.batch) + "|" +
+                            doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
+                            sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
+                            sim::toString(q.fidelity);
+    if (const CachedMapping* cached = mappings_.find(key)) {
+        return *cached;
+    }
+    auto m = std::make_unique<CachedMapping>();
+    if (!q.mapping.fixed && !sim::isMappingFile(q.mapping.mapping) &&
+        sim::mapperName(q.mapping, s.platform, s.stack) == "host-only") {
+        m->mapping = sim::hostOnlyMapping(net.schedule, s.platform);  // needs no simulator
+    } else {
+        m->mapping = simulatorFor(s).mappingFor(net.schedule, runOptions(q));
+    }
+    m->text = sim::canonicalChoices(m->mapping);
+    return mappings_.insert(key, std::move(m));
 }
 
 const sim::Mapping& Session::mapping(const Query& q) {
-    const Specs& s = specs(q);
-    sim::checkMappingRequest(q.mapping, s.stack, q.source);
-    const std::string key = mappingKey(q);
-    auto it = mappings_.find(key);
-    if (it == mappings_.end()) {
-        const Network& net =
-            network(q.network, q.strategy, q.batch, q.networkField, q.strategyField);
-        sim::Simulator& simulator = simulatorFor(s);
-        sim::Mapping m = simulator.mappingFor(net.schedule, runOptions(q));
-        it = mappings_.emplace(key, std::move(m)).first;
-    }
-    touch(mappingsOrder_, mappings_, key, kMaxCachedMappings);
-    return it->second;
+    return prepare(q).mapping->mapping;
 }
 
 QueryResult Session::run(const Query& q, sim::SimObserver* observer) {
+    // Every input error surfaces in prepare(), before anything is simulated.
+    const Prepared p = prepare(q);
     QueryResult out;
-    out.configSha256 = hash(q);  // every input error surfaces here, before simulating
-    const sim::Mapping& m = mapping(q);  // cached by hash()
-    const Network& net = network(q.network, q.strategy, q.batch, q.networkField, q.strategyField);
-    sim::Simulator& simulator = simulatorFor(specs(q));
+    out.configSha256 = p.hash;
+    sim::Simulator& simulator = simulatorFor(*p.specs);
     sim::RunOptions ro = runOptions(q);
-    ro.mapping = &m;
+    ro.mapping = &p.mapping->mapping;
     ro.observer = observer;
-    out.result = simulator.run(net.schedule, ro);
+    out.result = simulator.run(p.network->schedule, ro);
     return out;
 }
 

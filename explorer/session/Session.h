@@ -37,10 +37,13 @@ public:
         workloads::Schedule schedule;
     };
     /// Loads and lowers `nameOrPath` once per (name, strategy, batch). InputError naming
-    /// `field` (`strategyField` for an unknown strategy) when it cannot.
+    /// `field` (`strategyField` for an unknown strategy, `batchField` for a batch below 1, in
+    /// `source`) when it cannot.
     const Network& network(const std::string& nameOrPath, const std::string& strategy, int batch,
                            const std::string& field = "--network",
-                           const std::string& strategyField = "--strategy");
+                           const std::string& strategyField = "--strategy",
+                           const std::string& source = "<command line>",
+                           const std::string& batchField = "--batch");
 
     /// The base specs of a platform or stack (a config name or a .textproto path), loaded and
     /// validated once; InputError naming `field` when unknown or invalid.
@@ -54,13 +57,18 @@ public:
     void replaceStack(const std::string& nameOrPath, platforms::spec::StackSpec stack);
 
     /// The specs a query runs with: its platform and stack with its overrides applied, both
-    /// validated as config files are, and the SHA-256 of each (over its deterministic
-    /// serialisation, so formatting and comments of the files do not matter).
+    /// validated as config files are, and the SHA-256 of each: of the config's deterministic
+    /// serialisation (formatting and comments of the file do not matter), and when overrides
+    /// changed it, of that and the fields they changed with their final values, sorted (so
+    /// the order overrides come in does not matter; a config edited by hand to the same values
+    /// hashes differently from the original plus overrides, which is never wrong, only a miss
+    /// for a cache).
     struct Specs {
         platforms::spec::PlatformSpec platform;
         platforms::spec::StackSpec stack;
         std::string platformSha256;
         std::string stackSha256;
+        std::string structure;  ///< sim::platformStructure(platform)
         /// Why the query cannot run with these specs: overrides that together make a spec
         /// invalid, or a platform the stack does not target (empty: it can).
         std::vector<Diagnostic> problems;
@@ -79,12 +87,13 @@ public:
     /// The operating point `query` runs at; InputError when the platform cannot run there.
     sim::ResolvedOperatingPoint operatingPoint(const Query& query);
 
-    /// The content hash of `query`: the SHA-256 over its effective specs, the network file's
-    /// bytes, strategy, batch, resolved operating point, the mapping it runs with (its name and
-    /// every layer's choice, so a mapper's result and the same mapping read from a file hash
-    /// alike; a mapper's search runs here if it has not yet), fidelity and seed. The same
-    /// inputs give the same hash in any process and order; names and paths as typed do not
-    /// enter it. InputError as run().
+    /// The content hash of `query`: the SHA-256 over its effective specs (Specs' hashes), the
+    /// network file's bytes, strategy, batch, the resolved clock and supply, the mapping it
+    /// runs with (every layer's choice, so a mapper's result and the same mapping read from a
+    /// file hash alike; a mapper's search runs here if it has not yet), fidelity and seed.
+    /// The same inputs give the same hash in any process and order; names and paths as typed
+    /// (of the network, the operating point, the mapping) label results and do not enter it.
+    /// InputError as run().
     std::string hash(const Query& query);
 
     /// The layer-to-engine mapping `query` runs with: a mapping file resolved against the
@@ -112,31 +121,79 @@ public:
     static constexpr std::size_t kMaxCachedMappings = 256;
 
 private:
+    /// A map that keeps at most `limit` entries, dropping the least recently used.
+    template <typename Value> class Lru {
+    public:
+        explicit Lru(std::size_t limit) : limit_(limit) {}
+        /// The entry of `key`, marked as used; null when absent.
+        Value* find(const std::string& key) {
+            auto it = map_.find(key);
+            if (it == map_.end()) {
+                return nullptr;
+            }
+            order_.splice(order_.begin(), order_, it->second.second);
+            return it->second.first.get();
+        }
+        Value& insert(const std::string& key, std::unique_ptr<Value> value) {
+            order_.push_front(key);
+            Value& v = *value;
+            map_[key] = {std::move(value), order_.begin()};
+            while (order_.size() > limit_) {
+                map_.erase(order_.back());
+                order_.pop_back();
+            }
+            return v;
+        }
+        void clear() {
+            map_.clear();
+            order_.clear();
+        }
+        std::size_t size() const { return map_.size(); }
+
+    private:
+        std::size_t limit_;
+        std::list<std::string> order_;  ///< most recently used first
+        std::map<std::string, std::pair<std::unique_ptr<Value>, std::list<std::string>::iterator>>
+            map_;
+    };
     struct SimulatorEntry {
-        std::string key;       ///< platform + stack names + structure
-        std::string specsKey;  ///< platform and stack hashes of the specs loaded now
+        std::string platform, stack, structure;
+        std::string platformSha256, stackSha256;  ///< of the specs loaded now
         std::unique_ptr<sim::Simulator> simulator;
     };
     template <typename Spec> struct Base {
         std::string file;
         Spec spec;
+        std::string sha256;  ///< of the spec's deterministic serialisation
+    };
+    struct CachedMapping {
+        sim::Mapping mapping;
+        std::string text;  ///< sim::canonicalText(mapping), for query hashes
+    };
+    /// Everything a query resolves to before it runs.
+    struct Prepared {
+        const Specs* specs = nullptr;
+        const Network* network = nullptr;
+        sim::ResolvedOperatingPoint op;
+        const CachedMapping* mapping = nullptr;
+        std::string hash;
     };
 
+    Prepared prepare(const Query& query);
     const Specs& specsOf(const Query& query);  ///< specs() without throwing its problems
     sim::Simulator& simulatorFor(const Specs& specs);
     sim::RunOptions runOptions(const Query& query) const;
-    std::string mappingKey(const Query& query);
+    const CachedMapping& mappingOf(const Query& query, const Specs& specs,
+                                   const Network& network, const sim::ResolvedOperatingPoint& op);
 
     ConfigPaths paths_;
     std::map<std::string, std::unique_ptr<Network>> networks_;
     std::map<std::string, Base<platforms::spec::PlatformSpec>> platforms_;
     std::map<std::string, Base<platforms::spec::StackSpec>> stacks_;
-    /// Effective specs by platform, stack and overrides; LRU order in specsOrder_.
-    std::map<std::string, std::unique_ptr<Specs>> specs_;
-    std::list<std::string> specsOrder_;
-    std::list<SimulatorEntry> simulators_;  ///< most recently used first
-    std::map<std::string, sim::Mapping> mappings_;
-    std::list<std::string> mappingsOrder_;
+    Lru<Specs> specs_{kMaxCachedSpecs};          ///< by platform, stack and overrides
+    std::list<SimulatorEntry> simulators_;       ///< most recently used first
+    Lru<CachedMapping> mappings_{kMaxCachedMappings};
+    std::string baseStructure_[2];  ///< platform name and its structure, last computed
 };
 
 /// Throws InputError naming `field` of `source` when `strategy` is not lowered by this build.

@@ -201,6 +201,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     // Pairs the stacks target, each with the study's overrides applied and checked.
     struct Pair {
         std::string platform, stack;
+        platforms::spec::PlatformSpec platformSpec;  ///< after the study's `set`
     };
     std::vector<Pair> pairs;
     for (const auto& p : s.platforms()) {
@@ -221,15 +222,27 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             }
             platforms::spec::PlatformSpec pspec = platform;
             platforms::spec::StackSpec sspec = stack;
+            // A bad `set` entry is named with its own index and line.
+            const auto report = [&](Diagnostic d) {
+                d.reason = "on " + p + " / " + st + ": " + d.reason;
+                diags.add(std::move(d));
+            };
             try {
                 const auto problems = applyOverrides(set_, pspec, sspec);
                 for (const auto& d : problems) {
-                    fail(at, s, "set", "on " + p + " / " + st + ": " + d.reason);
+                    report(d);
+                }
+                if (problems.empty() && !set_.empty()) {
+                    if (const std::string placement = sim::placementProblem(pspec, sspec);
+                        !placement.empty()) {
+                        report({study_->file, set_.front().line, 0, set_.front().field,
+                                placement});
+                    }
                 }
             } catch (const InputError& e) {
-                fail(at, s, "set", "on " + p + " / " + st + ": " + e.diagnostics().front().reason);
+                report(e.diagnostics().front());
             }
-            pairs.push_back({p, st});
+            pairs.push_back({p, st, std::move(pspec)});
         }
     }
     if (pairs.empty()) {
@@ -245,7 +258,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const auto& ops = s.operating_points();
     const FieldCursor opsAt = at.child(s, "operating_points");
     for (const auto& pair : pairs) {
-        const auto& platform = session.platform(pair.platform);
+        const auto& platform = pair.platformSpec;  // as the study's `set` leaves it
         std::vector<Target> mine;
         if (ops.all_named()) {
             for (const auto& op : platform.operating_points()) {
@@ -279,7 +292,13 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         }
         if (!ops.all_named() && ops.points_size() == 0) {
             sim::ResolvedOperatingPoint op;
-            sim::checkOperatingPoint(platform, {}, study_->file, &op);
+            if (auto d = sim::checkOperatingPoint(platform, {}, study_->file, &op)) {
+                // Only the study's `set` can make a platform's default point impossible.
+                diags.add({study_->file, set_.empty() ? 0 : set_.front().line, 0,
+                           set_.empty() ? "platforms" : set_.front().field,
+                           "the default operating point of " + pair.platform + ": " + d->reason});
+                continue;
+            }
             mine.push_back({pair.platform, pair.stack, {}, op.name});
         }
         targets_.insert(targets_.end(), mine.begin(), mine.end());
@@ -292,6 +311,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         const FieldCursor c = at.child(s, "parameters", i);
         Axis a;
         a.index = i;
+        a.line = c.line();
         if (p.has_range()) {
             a.min = p.range().min();
             a.max = p.range().max();
@@ -330,6 +350,10 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         std::vector<std::pair<std::string, double>> levels;  // (what, sampler coordinate)
         if (a.continuous) {
             levels = {{"range.min", 0.0}, {"range.max", 1.0}};
+        } else if (p.has_range() && p.linked_size() == 0) {
+            // A range's ends (its steps between are checked point by point as the sweep runs:
+            // a grid of many steps would otherwise be checked twice).
+            levels = {{"range.min", 0.0}, {"range.max", static_cast<double>(a.levels() - 1)}};
         } else {
             for (int64_t k = 0; k < a.levels(); ++k) {
                 levels.emplace_back(fmt::format("level {}", k), static_cast<double>(k));
@@ -504,6 +528,7 @@ Query SweepPlan::query(int64_t index) const {
                 o.path = f.path;
                 o.value = textOf(a, f, x);
                 o.source = study_->file;
+                o.line = a.line;
                 o.field = fmt::format("parameters[{}]", a.index);
                 q.overrides.push_back(std::move(o));
             }
@@ -518,15 +543,22 @@ Query SweepPlan::query(int64_t index) const {
     q.stackField = "stacks";
     q.networkField = "networks";
     q.strategyField = "strategies";
+    q.batchField = "batch_sizes";
     return q;
 }
 
 TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
-    const Query q = query(index);
+    const spec::StudySpec& s = study_->spec;
     const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
     const Target& t = targets_.at(static_cast<std::size_t>(p[0]));
-    TableRow row = {index, q.platform, q.stack, q.network, q.strategy,
-                    static_cast<int64_t>(q.batch), t.opLabel};
+    const std::size_t tail = 1 + axes_.size();
+    TableRow row = {index,
+                    t.platform,
+                    t.stack,
+                    s.networks(static_cast<int>(p[tail])),
+                    orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1])),
+                    static_cast<int64_t>(batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]))),
+                    t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         for (const Field& f : axes_[k].fields) {
             row.push_back(cellOf(axes_[k], f, p[1 + k]));

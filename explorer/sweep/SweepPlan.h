@@ -79,6 +79,7 @@ private:
     };
     struct Axis {
         int index = 0;               ///< in study.parameters
+        int line = 0;                ///< where it is written
         std::vector<Field> fields;   ///< the axis's own first, then the linked ones
         bool continuous = false;     ///< a range without steps (one field then)
         double min = 0, max = 0;

@@ -134,18 +134,29 @@ std::string canonicalText(const MappingRequest& request,
                           const platforms::spec::PlatformSpec& platform,
                           const platforms::spec::StackSpec& stack) {
     if (request.fixed) {
-        std::string text = "fixed:" + request.fixed->name;
-        for (const auto& c : request.fixed->kernels) {
-            text += fmt::format("|{},{},{:a}", c.engine, c.splitEngine, c.fraction);
-        }
-        return text;
+        return "fixed:" + canonicalText(*request.fixed);
     }
     if (isMappingFile(request.mapping)) {
-        return "file:" + sha256Hex(readFile(request.mapping));
+        return "file:" + request.mapping + ":" + sha256Hex(readFile(request.mapping));
     }
     const MapperOptions o = mapperOptions(request);
-    return fmt::format("mapper:{}|{}|{:a}|{}", mapperName(request, platform, stack),
-                       toString(o.objective), o.latencyBudgetS, o.splitSteps);
+    return "mapper:" + mapperName(request, platform, stack) + "|" + toString(o.objective) + "|" +
+           doubleBits(o.latencyBudgetS) + "|" + std::to_string(o.splitSteps);
+}
+
+std::string canonicalText(const Mapping& mapping) {
+    return mapping.name + canonicalChoices(mapping);
+}
+
+std::string canonicalChoices(const Mapping& mapping) {
+    std::string text;
+    for (const auto& c : mapping.kernels) {
+        text += "|" + c.engine;
+        if (c.isSplit()) {
+            text += "+" + c.splitEngine + "@" + doubleBits(c.fraction);
+        }
+    }
+    return text;
 }
 
 } // namespace edgesim::sim

@@ -55,11 +55,16 @@ void checkMappingRequest(const MappingRequest& request, const platforms::spec::S
 /// The MapperOptions the request sets (objective, budget; defaults otherwise).
 MapperOptions mapperOptions(const MappingRequest& request);
 
-/// A canonical text of the request for content hashes: a fixed mapping by its name and
-/// choices, a file by the SHA-256 of its bytes (not its path), a mapper by its resolved name
-/// and options.
+/// A canonical text of the request, a key for the mapping it gives: a fixed mapping by its
+/// name and choices, a file by its path (a file without a name gives the mapping its path)
+/// and the SHA-256 of its bytes, a mapper by its resolved name and options.
 std::string canonicalText(const MappingRequest& request,
                           const platforms::spec::PlatformSpec& platform,
                           const platforms::spec::StackSpec& stack);
+
+/// A canonical text of a mapping: its name and every layer's choice (split fractions exact).
+std::string canonicalText(const Mapping& mapping);
+/// The same without the name: what the mapping does, for content hashes.
+std::string canonicalChoices(const Mapping& mapping);
 
 } // namespace edgesim::sim

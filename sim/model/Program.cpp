@@ -204,6 +204,30 @@ std::vector<Hop> routeBetween(const Program& program, int from, int to, int pref
     return route;
 }
 
+std::string placementProblem(const ps::PlatformSpec& platform, const ps::StackSpec& stack) {
+    const std::string& core = platform.cores(0).name();
+    const ps::BusSpec* coreBus = nullptr;
+    for (const auto& bus : platform.buses()) {
+        if (std::find(bus.masters().begin(), bus.masters().end(), core) != bus.masters().end()) {
+            coreBus = &bus;  // the last bus naming the core as master, as bindProgram uses
+        }
+    }
+    const auto& placement = platform.placement();
+    const bool copyWeights = stack.placement().weights() == ps::COPY_TO_RAM;
+    for (const std::string& m :
+         {copyWeights ? placement.activations_memory() : placement.weights_memory(),
+          placement.activations_memory()}) {
+        if (coreBus == nullptr ||
+            std::find(coreBus->slaves().begin(), coreBus->slaves().end(), m) ==
+                coreBus->slaves().end()) {
+            return fmt::format("core '{}' cannot reach memory '{}': no bus has both as master "
+                               "and slave",
+                               core, m);
+        }
+    }
+    return {};
+}
+
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
                     const ps::StackSpec& stack, const StackIndex& index,
                     const ResolvedOperatingPoint& op, const Mapping* mapping) {
@@ -297,14 +321,8 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     prog.activationsMemory = indexOf(platform, placement.activations_memory());
     prog.weightsMemory =
         copyWeights ? prog.activationsMemory : indexOf(platform, placement.weights_memory());
-    for (int m : {prog.weightsMemory, prog.activationsMemory}) {
-        const auto& t = prog.memories[static_cast<std::size_t>(m)];
-        if (prog.coreBus < 0 || t.bus != prog.coreBus) {
-            throw InputError(source, "placement",
-                             fmt::format("core '{}' cannot reach memory '{}': no bus has both "
-                                         "as master and slave",
-                                         core.name(), t.name));
-        }
+    if (const std::string why = placementProblem(platform, stack); !why.empty()) {
+        throw InputError(source, "placement", why);
     }
 
     // Kernels: the runtime's fixed per-inference work, then one job per schedule kernel.

@@ -171,6 +171,11 @@ double kernelReferenceCycles(const platforms::spec::KernelSpec& kernel, bool sim
 
 struct Mapping;
 
+/// Empty when the host core (the platform's first) reaches the memories the stack places the
+/// weights and activations in over its own bus; else why not (what bindProgram throws for).
+std::string placementProblem(const platforms::spec::PlatformSpec& platform,
+                             const platforms::spec::StackSpec& stack);
+
 /// Binds `schedule` to the hardware. Never throws for a network that does not fit or has an
 /// operator the stack lacks: the Program's status says so. Throws InputError only for an
 /// inconsistent platform/stack pair (e.g. the core cannot reach the weights memory).
