@@ -1,5 +1,6 @@
 #include "common/ConfigPaths.h"
 
+#include "common/Strings.h"
 #include "common/Diagnostics.h"
 
 #include <algorithm>
@@ -61,10 +62,7 @@ std::string ConfigPaths::resolve(const std::string& kind, const std::string& nam
     const fs::path p = fs::path(dir(kind)) / (name + ".textproto");
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) {
-        std::string known;
-        for (const auto& n : list(kind)) {
-            known += (known.empty() ? "" : ", ") + n;
-        }
+        const std::string known = join(list(kind));
         throw InputError("<command line>", field,
                          "unknown " + kind.substr(0, kind.size() - 1) + " '" + name + "' (no " +
                              p.string() + "); known: " + (known.empty() ? "none" : known));

@@ -106,9 +106,19 @@ std::unique_ptr<TextLocations> loadTextProto(const std::string& path,
 }
 
 std::string FieldCursor::pathOf(const std::string& field, int index) const {
-    std::string p = path_.empty() ? field : path_ + "." + field;
+    // Built for every child cursor of every validation (sweeps validate each point's specs):
+    // plain appends, no formatting.
+    std::string p;
+    p.reserve(path_.size() + field.size() + 8);
+    if (!path_.empty()) {
+        p += path_;
+        p += '.';
+    }
+    p += field;
     if (index >= 0) {
-        p += fmt::format("[{}]", index);
+        p += '[';
+        p += std::to_string(index);
+        p += ']';
     }
     return p;
 }

@@ -33,9 +33,14 @@ void checkDeployable(const platforms::spec::PlatformSpec& platform,
 }
 
 Simulator::Simulator(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack)
+    : Simulator(std::make_shared<const platforms::spec::PlatformSpec>(std::move(platform)),
+                std::make_shared<const platforms::spec::StackSpec>(std::move(stack))) {}
+
+Simulator::Simulator(std::shared_ptr<const platforms::spec::PlatformSpec> platform,
+                     std::shared_ptr<const platforms::spec::StackSpec> stack)
     : platform_(std::move(platform)), stack_(std::move(stack)),
-      stackIndex_(std::make_unique<StackIndex>(stack_)) {
-    checkDeployable(platform_, stack_, *stackIndex_);
+      stackIndex_(std::make_unique<StackIndex>(*stack_)) {
+    checkDeployable(*platform_, *stack_, *stackIndex_);
 }
 
 std::string platformStructure(const platforms::spec::PlatformSpec& p) {
@@ -69,7 +74,7 @@ std::string platformStructure(const platforms::spec::PlatformSpec& p) {
 }
 
 bool Simulator::sameStructure(const platforms::spec::PlatformSpec& platform) const {
-    return platformStructure(platform) == platformStructure(platform_);
+    return platformStructure(platform) == platformStructure(*platform_);
 }
 
 namespace {
@@ -88,26 +93,30 @@ bool samePlacement(const platforms::spec::PlatformSpec& a, const platforms::spec
 
 void Simulator::reconfigure(platforms::spec::PlatformSpec platform,
                             platforms::spec::StackSpec stack) {
-    if (!sameStructure(platform)) {
+    reconfigure(std::make_shared<const platforms::spec::PlatformSpec>(std::move(platform)),
+                std::make_shared<const platforms::spec::StackSpec>(std::move(stack)));
+}
+
+void Simulator::reconfigure(std::shared_ptr<const platforms::spec::PlatformSpec> platform,
+                            std::shared_ptr<const platforms::spec::StackSpec> stack) {
+    if (!sameStructure(*platform)) {
         throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
     }
-    auto index = std::make_unique<StackIndex>(stack);
-    if (!samePlacement(platform, stack, platform_, stack_)) {
-        checkDeployable(platform, stack, *index);  // as the constructor, before anything changes
+    std::unique_ptr<StackIndex> index;
+    if (stack) {
+        index = std::make_unique<StackIndex>(*stack);
+    } else {
+        stack = stack_;
+    }
+    if (!samePlacement(*platform, *stack, *platform_, *stack_)) {
+        // As the constructor, before anything changes.
+        checkDeployable(*platform, *stack, index ? *index : *stackIndex_);
     }
     platform_ = std::move(platform);
     stack_ = std::move(stack);
-    stackIndex_ = std::move(index);
-}
-
-void Simulator::reconfigure(platforms::spec::PlatformSpec platform) {
-    if (!sameStructure(platform)) {
-        throw std::invalid_argument("Simulator::reconfigure: the platform structure changed");
+    if (index) {
+        stackIndex_ = std::move(index);
     }
-    if (!samePlacement(platform, stack_, platform_, stack_)) {
-        checkDeployable(platform, stack_, *stackIndex_);
-    }
-    platform_ = std::move(platform);
 }
 
 Simulator::~Simulator() {
@@ -121,7 +130,7 @@ void Simulator::runTlm(const Program& program, SimResult& result, SimObserver* o
     if (!model_) {
         model_ = std::make_unique<Model>();
         SimContext::Scope scope(model_->context);
-        model_->platform = std::make_unique<PlatformModel>(platform_);
+        model_->platform = std::make_unique<PlatformModel>(*platform_);
     }
     SimContext::Scope scope(model_->context);
     model_->platform->run(program, result, observer);
@@ -131,7 +140,7 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
     if (options.mapping != nullptr) {
         return *options.mapping;
     }
-    checkMappingRequest(options.request, stack_, options.source);
+    checkMappingRequest(options.request, *stack_, options.source);
     if (options.request.fixed) {
         if (options.request.fixed->kernels.size() != schedule.kernels.size()) {
             throw std::invalid_argument("Simulator::mappingFor: a fixed mapping of " +
@@ -141,17 +150,17 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
         }
         return *options.request.fixed;
     }
-    const std::string name = mapperName(options.request, platform_, stack_);
+    const std::string name = mapperName(options.request, *platform_, *stack_);
     if (name.empty()) {
         const auto spec = loadMappingSpec(options.request.mapping);
-        return resolveMapping(spec, schedule, platform_, options.request.mapping);
+        return resolveMapping(spec, schedule, *platform_, options.request.mapping);
     }
     if (name == "host-only") {
-        return hostOnlyMapping(schedule, platform_);
+        return hostOnlyMapping(schedule, *platform_);
     }
     const auto mapper = makeMapper(name);
     const ResolvedOperatingPoint op =
-        resolveOperatingPoint(platform_, options.operatingPoint, options.source);
+        resolveOperatingPoint(*platform_, options.operatingPoint, options.source);
     LayerCoster::Evaluate evaluate;
     if (options.fidelity == Fidelity::Tlm) {
         evaluate = [this](const Program& program) {
@@ -160,20 +169,20 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
             return result;
         };
     }
-    const LayerCoster coster(platform_, stack_, *stackIndex_, op, evaluate);
+    const LayerCoster coster(*platform_, *stack_, *stackIndex_, op, evaluate);
     return mapper->map(schedule, coster, mapperOptions(options.request));
 }
 
 SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& options) {
     const auto begin = std::chrono::steady_clock::now();
     const ResolvedOperatingPoint op =
-        resolveOperatingPoint(platform_, options.operatingPoint, options.source);
+        resolveOperatingPoint(*platform_, options.operatingPoint, options.source);
     const Mapping mapping = mappingFor(schedule, options);
-    const Program program = bindProgram(schedule, platform_, stack_, *stackIndex_, op, &mapping);
+    const Program program = bindProgram(schedule, *platform_, *stack_, *stackIndex_, op, &mapping);
     SimResult result = makeResult(program, options.fidelity);
     result.mapping = mapping.name;
-    result.platform = platform_.name();
-    result.stack = stack_.name();
+    result.platform = platform_->name();
+    result.stack = stack_->name();
     result.network = schedule.network;
     result.strategy = schedule.strategy;
     result.batch = schedule.batch;
@@ -189,8 +198,8 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
         } else {
             runTlm(program, result, options.observer);
         }
-        accountEnergy(result, platform_, program);
-        EngineUsage host{platform_.cores(program.core).name(), 0, 0};
+        accountEnergy(result, *platform_, program);
+        EngineUsage host{platform_->cores(program.core).name(), 0, 0};
         std::vector<EngineUsage> engines;
         for (const auto& e : program.engines) {
             engines.push_back({e.name, 0, 0});

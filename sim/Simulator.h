@@ -45,6 +45,9 @@ public:
     /// Takes validated specs (platforms::loadPlatform / loadStack). Throws InputError when the
     /// pair cannot work together at all (e.g. the stack's placement is unreachable).
     Simulator(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
+    /// The same, sharing specs the caller keeps (a session's specs are not copied).
+    Simulator(std::shared_ptr<const platforms::spec::PlatformSpec> platform,
+              std::shared_ptr<const platforms::spec::StackSpec> stack);
     ~Simulator();
     Simulator(const Simulator&) = delete;
     Simulator& operator=(const Simulator&) = delete;
@@ -60,8 +63,10 @@ public:
     /// otherwise). Throws InputError, keeping the current specs, when the pair cannot work
     /// together (as the constructor).
     void reconfigure(platforms::spec::PlatformSpec platform, platforms::spec::StackSpec stack);
-    /// The same with the stack kept (a what-if over platform numbers only).
-    void reconfigure(platforms::spec::PlatformSpec platform);
+    /// The same with shared specs; a null stack keeps the current one (a what-if over platform
+    /// numbers only).
+    void reconfigure(std::shared_ptr<const platforms::spec::PlatformSpec> platform,
+                     std::shared_ptr<const platforms::spec::StackSpec> stack);
 
     /// Whether `platform` elaborates to the same SystemC model as this simulator's
     /// (platformStructure), so that reconfigure() accepts it.
@@ -71,14 +76,14 @@ public:
     /// at `options.fidelity`, so a TLM mapping accounts for contention between split halves.
     Mapping mappingFor(const workloads::Schedule& schedule, const RunOptions& options);
 
-    const platforms::spec::PlatformSpec& platform() const { return platform_; }
-    const platforms::spec::StackSpec& stack() const { return stack_; }
+    const platforms::spec::PlatformSpec& platform() const { return *platform_; }
+    const platforms::spec::StackSpec& stack() const { return *stack_; }
 
 private:
     struct Model;
     void runTlm(const Program& program, SimResult& result, SimObserver* observer);
-    platforms::spec::PlatformSpec platform_;
-    platforms::spec::StackSpec stack_;
+    std::shared_ptr<const platforms::spec::PlatformSpec> platform_;
+    std::shared_ptr<const platforms::spec::StackSpec> stack_;
     std::unique_ptr<StackIndex> stackIndex_;  ///< of stack_, rebuilt by reconfigure()
     std::unique_ptr<Model> model_;  ///< elaborated on the first TLM run
 };

@@ -3,6 +3,7 @@
 // per-layer timeline and engine utilisation); optionally an HDF5 record (--out), a Perfetto
 // timeline (--trace) and the mapping used as a .textproto (--write-mapping).
 #include "apps/edgesim/Commands.h"
+#include "common/Strings.h"
 #include "apps/edgesim/Output.h"
 #include "common/Diagnostics.h"
 #include "explorer/results/Provenance.h"
@@ -372,11 +373,7 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
 }
 
 std::string mapperList() {
-    std::string known;
-    for (const auto& n : sim::mapperNames()) {
-        known += (known.empty() ? "" : ", ") + n;
-    }
-    return known;
+    return join(sim::mapperNames());
 }
 
 } // namespace

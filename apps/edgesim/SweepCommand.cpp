@@ -51,7 +51,7 @@ void registerSweep(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--jobs,-j", opts->sweep.jobs,
                     "Worker processes (default: one per core; 1 runs in this process). Under "
                     "mpirun the ranks are the workers")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 4096));
     cmd->add_flag("--layers", opts->sweep.layers, "Also write /runs and /layers");
     cmd->add_option("--flush-seconds", opts->sweep.flushSeconds,
                     "Commit finished points to --out at least this often (more rarely when the "

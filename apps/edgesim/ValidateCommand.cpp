@@ -11,6 +11,7 @@
 #include "common/TextProto.h"
 #include "explorer/results/Provenance.h"
 #include "explorer/results/ResultsFile.h"
+#include "explorer/results/WriterLock.h"
 #include "explorer/session/Predictor.h"
 
 #include <fmt/format.h>
@@ -56,9 +57,9 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
         explorer::makeProvenance(g.commandLine, sha256Hex(readFile(o.measurements)));
 
     if (!o.out.empty()) {
-        const std::string tmp = o.out + ".tmp";
-        {
-            explorer::ResultsFile file(tmp, prov);
+        explorer::checkOutputPath(o.out, "--out");
+        const explorer::WriterLock lock(o.out, "--out");
+        explorer::writeResultsFile(o.out, prov, [&report](explorer::ResultsFile& file) {
             std::vector<explorer::ValidationRow> out;
             for (const auto& r : report.rows) {
                 const auto& m = *r.measurement;
@@ -67,9 +68,7 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
                                r.predictedRaw, r.errorPct});
             }
             file.appendValidation(out);
-            file.flush();
-        }
-        explorer::commitTemporary(tmp, o.out);
+        });
     }
 
     if (format == Format::Json) {

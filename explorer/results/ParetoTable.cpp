@@ -1,6 +1,8 @@
 #include "explorer/results/ParetoTable.h"
 
 #include "common/Diagnostics.h"
+#include "common/Strings.h"
+#include "explorer/results/WriterLock.h"
 
 #include <fmt/format.h>
 
@@ -15,6 +17,7 @@ namespace edgesim::explorer {
 Objective parseObjective(const std::string& text, const std::string& field) {
     Objective o;
     o.column = text;
+    o.field = field;
     if (text.rfind("max:", 0) == 0) {
         o.column = text.substr(4);
         o.sense = analysis::Sense::Maximize;
@@ -40,18 +43,18 @@ double numberOf(const Cell& c) {
 
 ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
                         const std::string& file) {
-    const auto columnOf = [&](const std::string& name, const std::string& field) {
+    const auto columnOf = [&](const std::string& name, const std::string& field, bool numeric) {
         const int c = table.column(name);
         if (c < 0) {
-            std::string known;
+            std::vector<std::string> known;
             for (const auto& col : table.columns) {
-                if (col.kind != ColumnKind::String) {
-                    known += (known.empty() ? "" : ", ") + col.name;
+                if (!numeric || col.kind != ColumnKind::String) {
+                    known.push_back(col.name);
                 }
             }
             throw InputError(file, field,
-                             fmt::format("/{} has no column '{}' (numeric columns: {})",
-                                         request.dataset, name, known));
+                             fmt::format("/{} has no column '{}' ({}columns: {})", request.dataset,
+                                         name, numeric ? "numeric " : "", join(known)));
         }
         return static_cast<std::size_t>(c);
     };
@@ -68,7 +71,7 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
             throw InputError("<command line>", "--where",
                              "'" + w + "' is not column=value (e.g. status=ok)");
         }
-        Filter f{columnOf(w.substr(0, eq), "--where"), w.substr(eq + 1)};
+        Filter f{columnOf(w.substr(0, eq), "--where", false), w.substr(eq + 1)};
         if (table.columns[f.column].kind != ColumnKind::String) {
             char* end = nullptr;
             f.number = std::strtod(f.text.c_str(), &end);
@@ -83,10 +86,11 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
     std::vector<std::size_t> objectiveColumns;
     std::vector<analysis::Sense> senses;
     for (const auto& o : request.objectives) {
-        const std::size_t c = columnOf(o.column, "--x/--y/--z");
+        const std::string field = o.field.empty() ? "objective" : o.field;
+        const std::size_t c = columnOf(o.column, field, true);
         if (table.columns[c].kind == ColumnKind::String) {
-            throw InputError(file, o.column,
-                             "is a text column; objectives are numeric columns");
+            throw InputError(file, field,
+                             "'" + o.column + "' is a text column; objectives are numeric columns");
         }
         objectiveColumns.push_back(c);
         senses.push_back(o.sense);
@@ -117,8 +121,10 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
         points.push_back(std::move(p));
     }
     std::vector<std::size_t> best = analysis::paretoFront(points, senses);
+    // Best first by the first objective.
+    const bool descending = !senses.empty() && senses[0] == analysis::Sense::Maximize;
     std::stable_sort(best.begin(), best.end(), [&](std::size_t a, std::size_t b) {
-        return points[a][0] < points[b][0];
+        return descending ? points[a][0] > points[b][0] : points[a][0] < points[b][0];
     });
     for (std::size_t i : best) {
         front.rows.rows.push_back(table.rows[kept[i]]);
@@ -128,6 +134,7 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
 
 void writePareto(const std::string& path, const ParetoFront& front,
                  const ParetoRequest& request) {
+    const WriterLock lock(path, "file");
     const std::string tmp = path + ".tmp";
     std::error_code ec;
     std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing, ec);

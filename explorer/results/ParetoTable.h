@@ -15,6 +15,7 @@ namespace edgesim::explorer {
 struct Objective {
     std::string column;
     analysis::Sense sense = analysis::Sense::Minimize;
+    std::string field;  ///< the option that gave it ("--x"), for errors
 };
 
 /// "latency_s" (minimised) or "max:accuracy"; InputError naming `field` when empty.
@@ -29,7 +30,7 @@ struct ParetoRequest {
 };
 
 struct ParetoFront {
-    Table rows;              ///< the front: every column of the table, by the first objective
+    Table rows;  ///< the front: every column of the table, best first by the first objective
     int64_t considered = 0;  ///< rows that passed the filters
     int64_t withNaN = 0;     ///< of which had a NaN objective (never in a front)
 };
@@ -41,6 +42,7 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
 
 /// Replaces /pareto in the results file `path` by `front` (with the objectives and filters as
 /// attributes), through a copy renamed over the file so it is never left half-written.
+/// InputError when another writer (a running sweep) holds the file.
 void writePareto(const std::string& path, const ParetoFront& front,
                  const ParetoRequest& request);
 

@@ -1038,31 +1038,30 @@ int64_t ResultsFile::rowCount(const std::string& dataset) const {
     return static_cast<int64_t>(n);
 }
 
-void ResultsFile::appendRuns(const std::vector<RunRow>& rows) {
+namespace {
+
+/// The cells of typed rows (RunRow, LayerRow, ValidationRow).
+template <typename Row> std::vector<TableRow> cellsOf(const std::vector<Row>& rows) {
     std::vector<TableRow> cells;
     cells.reserve(rows.size());
-    for (const RunRow& r : rows) {
+    for (const Row& r : rows) {
         cells.push_back(toCells(r));
     }
-    append("runs", runColumns(), cells);
+    return cells;
+}
+
+} // namespace
+
+void ResultsFile::appendRuns(const std::vector<RunRow>& rows) {
+    append("runs", runColumns(), cellsOf(rows));
 }
 
 void ResultsFile::appendLayers(const std::vector<LayerRow>& rows) {
-    std::vector<TableRow> cells;
-    cells.reserve(rows.size());
-    for (const LayerRow& r : rows) {
-        cells.push_back(toCells(r));
-    }
-    append("layers", layerColumns(), cells);
+    append("layers", layerColumns(), cellsOf(rows));
 }
 
 void ResultsFile::appendValidation(const std::vector<ValidationRow>& rows) {
-    std::vector<TableRow> cells;
-    cells.reserve(rows.size());
-    for (const ValidationRow& r : rows) {
-        cells.push_back(toCells(r));
-    }
-    append("validation", validationColumns(), cells);
+    append("validation", validationColumns(), cellsOf(rows));
 }
 
 void ResultsFile::flush() {
@@ -1079,6 +1078,21 @@ void commitTemporary(const std::string& tmpPath, const std::string& finalPath) {
         throw InputError(finalPath, "",
                          fmt::format("cannot move {} into place: {}", tmpPath, ec.message()));
     }
+}
+
+void writeResultsFile(const std::string& path, const Provenance& provenance,
+                      const std::function<void(ResultsFile&)>& fill) {
+    const std::string tmp = path + ".tmp";
+    try {
+        ResultsFile file(tmp, provenance);
+        fill(file);
+        file.flush();
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw;
+    }
+    commitTemporary(tmp, path);
 }
 
 int64_t countRows(const std::string& path, const std::string& dataset) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -183,6 +184,12 @@ private:
 /// existing `finalPath` (an atomic rename on POSIX when both are on one file system). Throws
 /// InputError naming both paths when the rename fails.
 void commitTemporary(const std::string& tmpPath, const std::string& finalPath);
+
+/// Writes a whole results file: `fill` appends its tables to a new file at `path + ".tmp"`,
+/// which is then flushed, closed and renamed over `path` (never a half-written `path`). The
+/// caller holds the file's WriterLock.
+void writeResultsFile(const std::string& path, const Provenance& provenance,
+                      const std::function<void(ResultsFile&)>& fill);
 
 /// Number of rows in `dataset` ("runs", "/layers", "nas/population", ...) of the results file
 /// at `path`; 0 when the file has no such dataset (tables are created on first append).

@@ -1,5 +1,7 @@
 #include "explorer/results/RunRecords.h"
 
+#include "explorer/results/WriterLock.h"
+
 #include <algorithm>
 
 namespace edgesim::explorer {
@@ -52,22 +54,32 @@ bool hasTiming(sim::Status status) {
     return status == sim::Status::Ok;
 }
 
-RunRow runRow(const RunRecord& run, int64_t runId) {
-    const sim::SimResult& r = *run.result;
+RunRow runRow(int64_t runId, const std::string& platform, const std::string& stack,
+              const std::string& network, const std::string& strategy, int batch,
+              sim::Fidelity fidelity, const std::string& operatingPoint,
+              const std::string& status, const std::string& reason, uint64_t seed) {
     RunRow row;
     row.runId = runId;
-    row.platform = r.platform;
-    row.stack = r.stack;
-    row.network = r.network;
-    row.strategy = r.strategy;
-    row.batch = r.batch;
-    row.fidelity = sim::toString(r.fidelity);
+    row.platform = platform;
+    row.stack = stack;
+    row.network = network;
+    row.strategy = strategy;
+    row.batch = batch;
+    row.fidelity = sim::toString(fidelity);
+    row.operatingPoint = operatingPoint;
+    row.status = status;
+    row.reason = reason;
+    row.seed = static_cast<int64_t>(seed);
+    return row;
+}
+
+RunRow runRow(const RunRecord& run, int64_t runId) {
+    const sim::SimResult& r = *run.result;
+    RunRow row = runRow(runId, r.platform, r.stack, r.network, r.strategy, r.batch, r.fidelity,
+                        r.operatingPoint.name, sim::toString(r.status), r.reason, run.seed);
     row.mapping = r.mapping;
-    row.operatingPoint = r.operatingPoint.name;
     row.clockHz = r.operatingPoint.clockHz;
     row.voltageV = r.operatingPoint.voltageV;
-    row.status = sim::toString(r.status);
-    row.reason = r.reason;
     if (hasFootprint(r.status)) {
         row.peakRamBytes = static_cast<double>(r.peakRamBytes);
         row.flashBytes = static_cast<double>(r.flashBytes);
@@ -85,7 +97,6 @@ RunRow runRow(const RunRecord& run, int64_t runId) {
     }
     row.simWallS = r.hostSeconds;
     row.configSha256 = run.configSha256;
-    row.seed = static_cast<int64_t>(run.seed);
     return row;
 }
 
@@ -127,9 +138,9 @@ std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
 
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs) {
-    const std::string tmp = path + ".tmp";
-    {
-        ResultsFile file(tmp, provenance);
+    checkOutputPath(path, "--out");
+    const WriterLock lock(path, "--out");
+    writeResultsFile(path, provenance, [&runs](ResultsFile& file) {
         std::vector<RunRow> rows;
         std::vector<LayerRow> layers;
         for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -139,9 +150,7 @@ void writeRunsFile(const std::string& path, const Provenance& provenance,
         }
         file.appendRuns(rows);
         file.appendLayers(layers);
-        file.flush();
-    }
-    commitTemporary(tmp, path);
+    });
 }
 
 } // namespace edgesim::explorer

@@ -1,5 +1,6 @@
 #include "explorer/session/Session.h"
 
+#include "common/Strings.h"
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
 #include "common/TextProto.h"
@@ -65,10 +66,11 @@ void checkStrategy(const std::string& strategy, const std::string& source,
     if (workloads::isKnownStrategy(strategy)) {
         return;
     }
-    std::string known;
+    std::vector<std::string> names;
     for (const auto& s : workloads::availableStrategies()) {
-        known += (known.empty() ? "" : ", ") + s.name;
+        names.push_back(s.name);
     }
+    const std::string known = join(names);
     throw InputError(source, field,
                      "unknown or not yet lowered strategy '" + strategy + "' (available: " +
                          known + ")");
@@ -106,11 +108,12 @@ const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOr
     if (it == platforms_.end()) {
         Base<platforms::spec::PlatformSpec> b;
         b.file = paths_.locate("platforms", nameOrPath, field);
-        b.spec = platforms::loadPlatform(b.file, paths_);
-        b.sha256 = specSha256(b.spec);
+        b.spec = std::make_shared<const platforms::spec::PlatformSpec>(
+            platforms::loadPlatform(b.file, paths_));
+        b.sha256 = specSha256(*b.spec);
         it = platforms_.emplace(nameOrPath, std::move(b)).first;
     }
-    return it->second.spec;
+    return *it->second.spec;
 }
 
 const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
@@ -119,26 +122,37 @@ const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
     if (it == stacks_.end()) {
         Base<platforms::spec::StackSpec> b;
         b.file = paths_.locate("stacks", nameOrPath, field);
-        b.spec = platforms::loadStack(b.file, paths_);
-        b.sha256 = specSha256(b.spec);
+        b.spec = std::make_shared<const platforms::spec::StackSpec>(
+            platforms::loadStack(b.file, paths_));
+        b.sha256 = specSha256(*b.spec);
         it = stacks_.emplace(nameOrPath, std::move(b)).first;
     }
-    return it->second.spec;
+    return *it->second.spec;
+}
+
+const std::string& Session::platformSha256(const std::string& nameOrPath) {
+    platform(nameOrPath);
+    return platforms_.at(nameOrPath).sha256;
+}
+
+const std::string& Session::stackSha256(const std::string& nameOrPath) {
+    stack(nameOrPath);
+    return stacks_.at(nameOrPath).sha256;
 }
 
 void Session::replacePlatform(const std::string& nameOrPath, platforms::spec::PlatformSpec spec) {
     platform(nameOrPath);
     auto& b = platforms_.at(nameOrPath);
-    b.spec = std::move(spec);
-    b.sha256 = specSha256(b.spec);
+    b.spec = std::make_shared<const platforms::spec::PlatformSpec>(std::move(spec));
+    b.sha256 = specSha256(*b.spec);
     specs_.clear();
 }
 
 void Session::replaceStack(const std::string& nameOrPath, platforms::spec::StackSpec spec) {
     stack(nameOrPath);
     auto& b = stacks_.at(nameOrPath);
-    b.spec = std::move(spec);
-    b.sha256 = specSha256(b.spec);
+    b.spec = std::make_shared<const platforms::spec::StackSpec>(std::move(spec));
+    b.sha256 = specSha256(*b.spec);
     specs_.clear();
 }
 
@@ -147,11 +161,33 @@ const Session::Specs& Session::specsOf(const Query& q) {
     if (const Specs* cached = specs_.find(key)) {
         return *cached;
     }
-    auto s = std::make_unique<Specs>();
-    s->platform = platform(q.platform, q.platformField);
-    s->stack = stack(q.stack, q.stackField);
+    platform(q.platform, q.platformField);
+    stack(q.stack, q.stackField);
+    // Copies only of what overrides touch; the rest shares the base spec.
+    bool touched[2] = {false, false};
+    for (const auto& o : q.overrides) {
+        touched[o.target == Override::Target::Platform ? 0 : 1] = true;
+    }
+    std::shared_ptr<const platforms::spec::PlatformSpec> platformSpec =
+        platforms_.at(q.platform).spec;
+    std::shared_ptr<const platforms::spec::StackSpec> stackSpec = stacks_.at(q.stack).spec;
     std::string changes[2];
-    s->problems = applyOverrides(q.overrides, s->platform, s->stack, &changes);
+    std::vector<Diagnostic> problems;
+    if (touched[0] || touched[1]) {
+        auto p = touched[0] ? std::make_shared<platforms::spec::PlatformSpec>(*platformSpec)
+                            : std::make_shared<platforms::spec::PlatformSpec>();
+        auto k = touched[1] ? std::make_shared<platforms::spec::StackSpec>(*stackSpec)
+                            : std::make_shared<platforms::spec::StackSpec>();
+        problems = applyOverrides(q.overrides, *p, *k, &changes);  // untouched: never read
+        if (touched[0]) {
+            platformSpec = std::move(p);
+        }
+        if (touched[1]) {
+            stackSpec = std::move(k);
+        }
+    }
+    auto s = std::make_unique<Specs>(std::move(platformSpec), std::move(stackSpec));
+    s->problems = std::move(problems);
     if (const std::string why = platforms::incompatibility(s->platform, s->stack); !why.empty()) {
         s->problems.push_back({q.source, 0, 0, q.stackField, why});
     } else if (s->problems.empty()) {
@@ -255,9 +291,9 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
             continue;
         }
         if (it->stackSha256 != s.stackSha256) {
-            it->simulator->reconfigure(s.platform, s.stack);
+            it->simulator->reconfigure(s.platformShared, s.stackShared);
         } else if (it->platformSha256 != s.platformSha256) {
-            it->simulator->reconfigure(s.platform);
+            it->simulator->reconfigure(s.platformShared, nullptr);
         }
         it->platformSha256 = s.platformSha256;
         it->stackSha256 = s.stackSha256;
@@ -265,7 +301,8 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
         return *simulators_.front().simulator;
     }
     SimulatorEntry e{s.platform.name(), s.stack.name(), s.structure, s.platformSha256,
-                     s.stackSha256, std::make_unique<sim::Simulator>(s.platform, s.stack)};
+                     s.stackSha256,
+                     std::make_unique<sim::Simulator>(s.platformShared, s.stackShared)};
     simulators_.push_front(std::move(e));
     while (simulators_.size() > kMaxSimulators) {
         simulators_.pop_back();
@@ -277,17 +314,22 @@ const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
                                                  const Network& net,
                                                  const sim::ResolvedOperatingPoint& op) {
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
-    const std::string key = s.platformSha256 + "|" + s.stackSha256 + "|" + net.loaded.sha256 +
-                            "|" + q.strategy + "|" + std::to_string(q.batch) + "|" +
-                            doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
-                            sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
-                            sim::toString(q.fidelity);
+    const std::string network =
+        net.loaded.sha256 + "|" + q.strategy + "|" + std::to_string(q.batch) + "|";
+    // Everything on the host core depends on nothing but the schedule and the core's name.
+    const bool hostOnly = !q.mapping.fixed && !sim::isMappingFile(q.mapping.mapping) &&
+                          sim::mapperName(q.mapping, s.platform, s.stack) == "host-only";
+    const std::string key =
+        hostOnly ? "host-only|" + network + s.platform.cores(0).name()
+                 : s.platformSha256 + "|" + s.stackSha256 + "|" + network +
+                       doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
+                       sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
+                       sim::toString(q.fidelity);
     if (const CachedMapping* cached = mappings_.find(key)) {
         return *cached;
     }
     auto m = std::make_unique<CachedMapping>();
-    if (!q.mapping.fixed && !sim::isMappingFile(q.mapping.mapping) &&
-        sim::mapperName(q.mapping, s.platform, s.stack) == "host-only") {
+    if (hostOnly) {
         m->mapping = sim::hostOnlyMapping(net.schedule, s.platform);  // needs no simulator
     } else {
         m->mapping = simulatorFor(s).mappingFor(net.schedule, runOptions(q));

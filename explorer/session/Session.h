@@ -51,6 +51,9 @@ public:
                                                   const std::string& field = "--platform");
     const platforms::spec::StackSpec& stack(const std::string& nameOrPath,
                                             const std::string& field = "--stack");
+    /// The SHA-256 of a base spec (of its deterministic serialisation); loads it if needed.
+    const std::string& platformSha256(const std::string& nameOrPath);
+    const std::string& stackSha256(const std::string& nameOrPath);
     /// Replaces a base spec for the rest of the session (calibration tries parameter values
     /// this way). The spec must be valid; results and hashes follow the new values.
     void replacePlatform(const std::string& nameOrPath, platforms::spec::PlatformSpec spec);
@@ -64,8 +67,16 @@ public:
     /// hashes differently from the original plus overrides, which is never wrong, only a miss
     /// for a cache).
     struct Specs {
-        platforms::spec::PlatformSpec platform;
-        platforms::spec::StackSpec stack;
+        Specs(std::shared_ptr<const platforms::spec::PlatformSpec> p,
+              std::shared_ptr<const platforms::spec::StackSpec> s)
+            : platformShared(std::move(p)), stackShared(std::move(s)),
+              platform(*platformShared), stack(*stackShared) {}
+        /// Shared with the configs' base specs when no override changed them, and with the
+        /// simulators that run them (never copied per query).
+        std::shared_ptr<const platforms::spec::PlatformSpec> platformShared;
+        std::shared_ptr<const platforms::spec::StackSpec> stackShared;
+        const platforms::spec::PlatformSpec& platform;
+        const platforms::spec::StackSpec& stack;
         std::string platformSha256;
         std::string stackSha256;
         std::string structure;  ///< sim::platformStructure(platform)
@@ -163,7 +174,7 @@ private:
     };
     template <typename Spec> struct Base {
         std::string file;
-        Spec spec;
+        std::shared_ptr<const Spec> spec;
         std::string sha256;  ///< of the spec's deterministic serialisation
     };
     struct CachedMapping {

@@ -143,13 +143,7 @@ void serveMpiWorker(const WorkFunction& work) {
         if (task.stop()) {
             return;
         }
-        wire::Result result;
-        try {
-            result = work(task);
-        } catch (const std::exception& e) {
-            result.Clear();
-            result.set_error(e.what());
-        }
+        const wire::Result result = runTask(work, task);
         sendBytes(result, 0, kResultTag);
         if (!result.error().empty()) {
             return;

@@ -1,5 +1,6 @@
 #include "explorer/sweep/Study.h"
 
+#include "common/Strings.h"
 #include "common/Hash.h"
 #include "explorer/session/Query.h"
 #include "explorer/sweep/Sampler.h"
@@ -208,11 +209,8 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
     const auto sampler = makeSampler(kind);
     const FieldCursor samplerAt = at.child(s, "sampler");
     if (!sampler) {
-        std::string known;
-        for (const auto& n : samplerNames()) {
-            known += (known.empty() ? "" : ", ") + n;
-        }
-        samplerAt.error(s.sampler(), "kind", "unknown sampler '" + kind + "' (known: " + known + ")");
+        samplerAt.error(s.sampler(), "kind",
+                        "unknown sampler '" + kind + "' (known: " + join(samplerNames()) + ")");
     } else if (sampler->needsCount() && s.sampler().points() < 1) {
         samplerAt.error(s.sampler(), "points",
                         "the " + kind + " sampler needs a number of points >= 1");
@@ -232,12 +230,8 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
     const auto mappers = sim::mapperNames();
     if (!s.mapping().empty() && !sim::isMappingFile(s.mapping()) &&
         std::find(mappers.begin(), mappers.end(), s.mapping()) == mappers.end()) {
-        std::string known;
-        for (const auto& n : mappers) {
-            known += (known.empty() ? "" : ", ") + n;
-        }
         at.error(s, "mapping",
-                 "unknown mapper '" + s.mapping() + "' (built-in: " + known +
+                 "unknown mapper '" + s.mapping() + "' (built-in: " + join(mappers) +
                      "; or a mapping .textproto file)");
     }
 }

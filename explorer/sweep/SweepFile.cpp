@@ -14,23 +14,19 @@ namespace fs = std::filesystem;
 
 SweepFile SweepFile::create(const std::string& path, const Provenance& provenance,
                             const Layout& layout) {
-    const std::string tmp = path + ".tmp";
-    {
-        ResultsFile file(tmp, provenance);
+    writeResultsFile(path, provenance, [&layout](ResultsFile& file) {
         file.append("sweep", layout.columns, {});
         if (layout.layers) {
             file.appendRuns({});
             file.appendLayers({});
         }
-        file.flush();
-    }
-    commitTemporary(tmp, path);
+    });
     return SweepFile(path, layout);
 }
 
 SweepFile SweepFile::resume(const std::string& path, const std::string& studySha256,
                             const std::string& version, const Layout& layout,
-                            std::vector<std::string>& done) {
+                            std::vector<std::string>& done, std::string& inputsSha256) {
     const auto attr = [&](const char* name) { return readStringAttribute(path, "/", name); };
     const auto study = attr("study_sha256");
     if (!study) {
@@ -53,6 +49,7 @@ SweepFile SweepFile::resume(const std::string& path, const std::string& studySha
                          std::string("written ") + (l == "1" ? "with" : "without") +
                              " --layers; resume it the same way");
     }
+    inputsSha256 = attr("inputs_sha256").value_or("");
     const Table sweep = readTable(path, "sweep");
     if (sweep.columns.size() != layout.columns.size()) {
         throw InputError(path, "--resume", "its /sweep columns are not this study's");
@@ -79,11 +76,11 @@ SweepFile SweepFile::resume(const std::string& path, const std::string& studySha
 }
 
 void SweepFile::add(const wire::Point& point) {
-    sweep_.push_back(fromWire(point.sweep()));
+    sweep_.push_back(fromWire(point.sweep(), layout_.columns));
     if (layout_.layers) {
-        runs_.push_back(fromWire(point.run()));
+        runs_.push_back(fromWire(point.run(), runColumns()));
         for (const auto& l : point.layers()) {
-            layers_.push_back(fromWire(l));
+            layers_.push_back(fromWire(l, layerColumns()));
         }
     }
     ++pending_;
@@ -101,7 +98,7 @@ void SweepFile::commit() {
         throw std::runtime_error(
             fmt::format("cannot copy {} to {}: {}", path_, tmp, ec.message()));
     }
-    {
+    try {
         const auto file = ResultsFile::openForAppend(tmp);
         file->append("sweep", layout_.columns, sweep_);
         if (layout_.layers) {
@@ -109,6 +106,9 @@ void SweepFile::commit() {
             file->append("layers", layerColumns(), layers_);
         }
         file->flush();
+    } catch (...) {
+        fs::remove(tmp, ec);
+        throw;
     }
     commitTemporary(tmp, path_);
     sweep_.clear();

@@ -29,10 +29,11 @@ public:
     /// Reopens `path` to continue it. Throws InputError naming the file when it is not a sweep
     /// file, was written by another study (`studySha256`) or another edgesim version, with
     /// another --layers setting or other columns, or its rows are not points 0, 1, 2, ...
-    /// `done` receives the config_sha256 of its rows (row i = point i).
+    /// `done` receives the config_sha256 of its rows (row i = point i), `inputsSha256` the
+    /// file's inputs_sha256 attribute ("" when absent).
     static SweepFile resume(const std::string& path, const std::string& studySha256,
                             const std::string& version, const Layout& layout,
-                            std::vector<std::string>& done);
+                            std::vector<std::string>& done, std::string& inputsSha256);
 
     /// Queues a finished point's rows (points must come in order).
     void add(const wire::Point& point);

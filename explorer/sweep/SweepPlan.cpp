@@ -1,6 +1,8 @@
 #include "explorer/sweep/SweepPlan.h"
 
 #include "common/Diagnostics.h"
+#include "common/Hash.h"
+#include "common/TextProto.h"
 #include "common/ProtoPath.h"
 #include "explorer/results/RunRecords.h"
 #include "platforms/PlatformCatalog.h"
@@ -45,6 +47,24 @@ std::string reasonOf(const InputError& e) {
     }
     const Diagnostic& d = e.diagnostics().front();
     return (d.field.empty() ? "" : d.field + ": ") + d.reason;
+}
+
+/// The unit a platform or stack field's name declares ("size_bytes" -> "B"), "" for none.
+std::string unitOfField(const std::string& path) {
+    const std::string name = path.substr(path.find_last_of('.') + 1);
+    static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
+        {"_pj_per_byte", "pJ/B"}, {"_ua_per_mhz", "uA/MHz"}, {"_pj_per_cell", "pJ"},
+        {"_bytes", "B"},          {"_hz", "Hz"},             {"_cycles", "cycles"},
+        {"_bits", "bit"},         {"_pj", "pJ"},             {"_pf", "pF"},
+        {"_w", "W"},              {"_j", "J"},               {"_s", "s"},
+        {"_v", "V"}};
+    for (const auto& [suffix, unit] : kSuffixes) {
+        if (name.size() > suffix.size() &&
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            return unit;
+        }
+    }
+    return "";
 }
 
 std::string numberText(double v, bool integer) {
@@ -133,11 +153,20 @@ bool SweepPlan::makeField(const std::string& path, const std::string& column,
         case pb::FieldDescriptor::CPPTYPE_DOUBLE:
         case pb::FieldDescriptor::CPPTYPE_FLOAT:
             break;
+        case pb::FieldDescriptor::CPPTYPE_ENUM:
+            if (f.kind != Field::Kind::Label) {
+                f.kind = Field::Kind::Integer;  // values: enum numbers, as --set takes them
+            }
+            break;
         default:
             if (f.kind != Field::Kind::Label) {
+                const std::string type = leaf->cpp_type_name();
                 at.error(spec, "path",
-                         fmt::format("'{}' is a {} field: give its values as labels", path,
-                                     leaf->cpp_type_name()));
+                         fmt::format("'{}' is {} {} field: give its values as labels", path,
+                                     std::string("aeiou").find(type[0]) == std::string::npos
+                                         ? "a"
+                                         : "an",
+                                     type));
                 return false;
             }
         }
@@ -227,7 +256,19 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 d.reason = "on " + p + " / " + st + ": " + d.reason;
                 diags.add(std::move(d));
             };
-            try {
+            // Each entry alone first (every bad path or value is reported), then all together.
+            bool applies = true;
+            for (const Override& o : set_) {
+                platforms::spec::PlatformSpec p1 = platform;
+                platforms::spec::StackSpec s1 = stack;
+                try {
+                    applyOverrides({o}, p1, s1);
+                } catch (const InputError& e) {
+                    report(e.diagnostics().front());
+                    applies = false;
+                }
+            }
+            if (applies) {
                 const auto problems = applyOverrides(set_, pspec, sspec);
                 for (const auto& d : problems) {
                     report(d);
@@ -239,8 +280,6 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                                 placement});
                     }
                 }
-            } catch (const InputError& e) {
-                report(e.diagnostics().front());
             }
             pairs.push_back({p, st, std::move(pspec)});
         }
@@ -479,7 +518,9 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 {"operating_point", K::String, ""}};
     for (const auto& a : axes_) {
         for (const Field& f : a.fields) {
-            const std::string unit = f.operatingPoint ? (f.clock ? "Hz" : "V") : "";
+            const std::string unit = f.operatingPoint ? (f.clock ? "Hz" : "V")
+                                     : f.kind == Field::Kind::Label ? ""
+                                                                    : unitOfField(f.path);
             columns_.push_back(
                 {f.column, f.kind == Field::Kind::Label ? K::String : K::Double, unit});
         }
@@ -498,6 +539,24 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         {"mapping", K::String, ""},      {"config_sha256", K::String, ""},
         {"sim_wall_s", K::Double, "s"}};
     columns_.insert(columns_.end(), tail.begin(), tail.end());
+}
+
+std::string SweepPlan::inputsSha256(Session& session) const {
+    const spec::StudySpec& s = study_->spec;
+    std::string all;
+    for (const auto& p : s.platforms()) {
+        all += "platform " + p + " " + session.platformSha256(p) + "\n";
+    }
+    for (const auto& st : s.stacks()) {
+        all += "stack " + st + " " + session.stackSha256(st) + "\n";
+    }
+    for (const auto& n : s.networks()) {
+        all += "network " + n + " " + session.network(n, "inference", 1).loaded.sha256 + "\n";
+    }
+    if (sim::isMappingFile(s.mapping())) {
+        all += "mapping " + sha256Hex(readFile(s.mapping())) + "\n";
+    }
+    return sha256Hex(all);
 }
 
 Query SweepPlan::query(int64_t index) const {
@@ -600,21 +659,11 @@ RunRow SweepPlan::runRow(int64_t index, const PointOutcome& o) const {
         return explorer::runRow(RunRecord{o.result, o.configSha256, study_->spec.seed()}, index);
     }
     const Query q = query(index);
-    RunRow row;
-    row.runId = index;
-    row.platform = q.platform;
-    row.stack = q.stack;
-    row.network = q.network;
-    row.strategy = q.strategy;
-    row.batch = q.batch;
-    row.fidelity = sim::toString(q.fidelity);
-    row.operatingPoint = targets_.at(static_cast<std::size_t>(points_.at(
-                                         static_cast<std::size_t>(index))[0]))
-                             .opLabel;
-    row.status = o.status;
-    row.reason = o.reason;
-    row.seed = static_cast<int64_t>(study_->spec.seed());
-    return row;
+    const std::string& op =
+        targets_.at(static_cast<std::size_t>(points_.at(static_cast<std::size_t>(index))[0]))
+            .opLabel;
+    return explorer::runRow(index, q.platform, q.stack, q.network, q.strategy, q.batch,
+                            q.fidelity, op, o.status, o.reason, study_->spec.seed());
 }
 
 } // namespace edgesim::explorer

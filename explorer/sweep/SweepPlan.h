@@ -56,6 +56,9 @@ public:
     RunRow runRow(int64_t index, const PointOutcome& outcome) const;
     /// What the sampler and the study's axes are, for the root attributes of the file.
     std::string samplerName() const { return sampler_; }
+    /// The SHA-256 of every config, network and mapping file the study's points read (as the
+    /// session has them): when a resumed file's is the same, its points need no re-check.
+    std::string inputsSha256(Session& session) const;
 
 private:
     struct Target {

@@ -4,6 +4,7 @@
 #include "common/Version.h"
 #include "explorer/Progress.h"
 #include "explorer/results/Provenance.h"
+#include "explorer/results/WriterLock.h"
 #include "explorer/sweep/SweepFile.h"
 #include "explorer/sweep/SweepPlan.h"
 #include "explorer/sweep/SweepWorker.h"
@@ -62,9 +63,9 @@ constexpr int64_t kMaxChunk = 512;
 /// Tasks queued per worker, so it never waits for the next one.
 constexpr int kInFlight = 2;
 
-std::string statusOf(const wire::Point& p, int statusColumn) {
-    const auto& cells = p.sweep().cells();
-    return statusColumn >= 0 && statusColumn < cells.size() ? cells[statusColumn].s() : "";
+/// The status of a finished point: the `index`-th text cell of its /sweep row.
+std::string statusOf(const wire::Point& p, int index) {
+    return index >= 0 && index < p.sweep().texts_size() ? p.sweep().texts(index) : "";
 }
 
 } // namespace
@@ -99,13 +100,16 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
         summary.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
     }
 
-    // The output file: checked, created or reopened before anything runs.
+    // The output file: checked, locked against other writers (another sweep, pareto), created
+    // or reopened before anything runs.
     const fs::path out = fs::absolute(options.out);
     std::error_code ec;
     if (!fs::is_directory(out.parent_path(), ec)) {
         throw InputError(options.out, "--out",
                          "the directory " + out.parent_path().string() + " does not exist");
     }
+    checkOutputPath(options.out, "--out");
+    const WriterLock lock(options.out, "--out");
     const bool exists = fs::exists(out, ec);
     if (exists && !options.resume && !options.overwrite) {
         throw InputError(options.out, "--out",
@@ -115,8 +119,11 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     SweepFile::Layout layout{plan.columns(), options.layers};
     std::vector<std::string> done;
     std::optional<SweepFile> file;
+    const std::string inputs = plan.inputsSha256(session);
+    std::string fileInputs;
     if (exists && options.resume) {
-        file.emplace(SweepFile::resume(options.out, study.sha256, versionString(), layout, done));
+        file.emplace(SweepFile::resume(options.out, study.sha256, versionString(), layout, done,
+                                       fileInputs));
     } else {
         Provenance p = makeProvenance(options.commandLine, study.sha256, study.spec.seed());
         p.extra = {{"study_name", study.spec.name()},
@@ -125,7 +132,8 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
                    {"sampler", plan.samplerName()},
                    {"fidelity", study.spec.fidelity() == spec::ANALYTICAL ? "analytical" : "tlm"},
                    {"points", std::to_string(plan.size())},
-                   {"layers", options.layers ? "1" : "0"}};
+                   {"layers", options.layers ? "1" : "0"},
+                   {"inputs_sha256", inputs}};
         file.emplace(SweepFile::create(options.out, p, layout));
     }
     const int64_t n = plan.size();
@@ -138,7 +146,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
 
     if (!pool) {
         const int jobs = options.jobs > 0 ? options.jobs : availableCores();
-        if (jobs <= 1 || n - k <= 1) {
+        if (jobs <= 1 || n <= 1) {
             pool = inlineWorkers(work);
             summary.backend = "this process";
         } else {
@@ -151,18 +159,22 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     const SignalGuard signals;
     Progress progress("sweep", "points", n, stderr,
                       !options.quiet && isatty(fileno(stderr)) != 0);
-    const int statusColumn = [&] {
-        for (std::size_t c = 0; c < plan.columns().size(); ++c) {
-            if (plan.columns()[c].name == "status") {
-                return static_cast<int>(c);
+    const int statusText = [&] {  // among the text cells of a row
+        int texts = 0;
+        for (const auto& c : plan.columns()) {
+            if (c.name == "status") {
+                return texts;
             }
+            texts += c.kind == ColumnKind::String ? 1 : 0;
         }
         return -1;
     }();
 
-    int64_t nextVerify = 0;
+    // Points a resumed file holds are re-hashed only when some config, network or mapping file
+    // changed since it was written (then any point whose inputs changed stops the run).
+    int64_t nextVerify = fileInputs == inputs ? k : 0;
     int64_t nextRun = k;
-    int64_t written = 0;
+    int64_t written = nextVerify;  // points below are in the file already
     int64_t notOk = 0;
     double secondsPerPoint = 0;  // measured; 0 until the first run task returns
     std::map<int64_t, wire::Point> ready;
@@ -257,7 +269,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
                 } else {
                     file->add(p);
                     ++summary.ran;
-                    ++summary.byStatus[statusOf(p, statusColumn)];
+                    ++summary.byStatus[statusOf(p, statusText)];
                     notOk += p.failed() ? 1 : 0;
                 }
                 ready.erase(it);
@@ -298,8 +310,9 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     progress.finish(fmt::format("{} on {}{}; {}{}", statuses.empty() ? "nothing to run" : statuses,
                                 summary.backend,
                                 summary.skippedPairs > 0
-                                    ? fmt::format(", {} platform/stack pairs skipped",
-                                                  summary.skippedPairs)
+                                    ? fmt::format(", {} platform/stack pair{} skipped",
+                                                  summary.skippedPairs,
+                                                  summary.skippedPairs == 1 ? "" : "s")
                                     : "",
                                 options.out, summary.interrupted ? " (interrupted)" : ""));
     return summary;

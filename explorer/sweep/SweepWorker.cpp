@@ -2,36 +2,38 @@
 
 #include "explorer/results/RunRecords.h"
 
+#include <stdexcept>
+
 namespace edgesim::explorer {
 
-wire::Row toWire(const TableRow& row) {
-    wire::Row out;
+void toWire(const TableRow& row, wire::Row& out) {
     for (const Cell& c : row) {
-        wire::Cell* w = out.add_cells();
         if (const auto* i = std::get_if<int64_t>(&c)) {
-            w->set_i(*i);
+            out.add_ints(*i);
         } else if (const auto* d = std::get_if<double>(&c)) {
-            w->set_d(*d);
+            out.add_reals(*d);
         } else {
-            w->set_s(std::get<std::string>(c));
+            out.add_texts(std::get<std::string>(c));
         }
     }
-    return out;
 }
 
-TableRow fromWire(const wire::Row& row) {
+TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns) {
     TableRow out;
-    out.reserve(static_cast<std::size_t>(row.cells_size()));
-    for (const auto& c : row.cells()) {
-        switch (c.value_case()) {
-        case wire::Cell::kI:
-            out.emplace_back(c.i());
-            break;
-        case wire::Cell::kD:
-            out.emplace_back(c.d());
-            break;
-        default:
-            out.emplace_back(c.s());
+    out.reserve(columns.size());
+    int i = 0;
+    int d = 0;
+    int s = 0;
+    for (const auto& c : columns) {
+        if (c.kind == ColumnKind::Int && i < row.ints_size()) {
+            out.emplace_back(static_cast<int64_t>(row.ints(i++)));
+        } else if (c.kind == ColumnKind::Double && d < row.reals_size()) {
+            out.emplace_back(row.reals(d++));
+        } else if (c.kind == ColumnKind::String && s < row.texts_size()) {
+            out.emplace_back(row.texts(s++));
+        } else {
+            throw std::runtime_error("a sweep worker sent a row without the cell of column " +
+                                     c.name);
         }
     }
     return out;
@@ -63,12 +65,12 @@ wire::Point SweepWorker::point(int64_t index, bool verify) {
         return out;
     }
     out.set_failed(o.status != "ok");
-    *out.mutable_sweep() = toWire(plan_.row(index, o));
+    toWire(plan_.row(index, o), *out.mutable_sweep());
     if (layers_) {
-        *out.mutable_run() = toWire(toCells(plan_.runRow(index, o)));
+        toWire(toCells(plan_.runRow(index, o)), *out.mutable_run());
         if (o.result != nullptr) {
             for (const auto& l : layerRows(*o.result, index)) {
-                *out.add_layers() = toWire(toCells(l));
+                toWire(toCells(l), *out.add_layers());
             }
         }
     }

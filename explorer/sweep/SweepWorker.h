@@ -8,9 +8,10 @@
 
 namespace edgesim::explorer {
 
-/// Cells to and from their wire form.
-wire::Row toWire(const TableRow& row);
-TableRow fromWire(const wire::Row& row);
+/// Cells to and from their wire form; `columns` gives each cell's kind. fromWire throws
+/// std::runtime_error when the row does not have the columns' cells.
+void toWire(const TableRow& row, wire::Row& out);
+TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns);
 
 class SweepWorker {
 public:

@@ -216,14 +216,8 @@ private:
         int code = 0;
         wire::Task task;
         while (readMessage(taskFd, task) && !task.stop()) {
-            wire::Result result;
-            try {
-                result = work(task);
-            } catch (const std::exception& e) {
-                result.Clear();
-                result.set_error(e.what());
-                code = 1;
-            }
+            const wire::Result result = runTask(work, task);
+            code = result.error().empty() ? 0 : 1;
             if (!writeMessage(resultFd, result) || code != 0) {
                 break;
             }
@@ -248,6 +242,16 @@ private:
 };
 
 } // namespace
+
+wire::Result runTask(const WorkFunction& work, const wire::Task& task) {
+    try {
+        return work(task);
+    } catch (const std::exception& e) {
+        wire::Result failed;
+        failed.set_error(e.what());
+        return failed;
+    }
+}
 
 std::unique_ptr<WorkerPool> inlineWorkers(WorkFunction work) {
     return std::make_unique<InlinePool>(std::move(work));

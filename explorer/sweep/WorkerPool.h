@@ -16,6 +16,10 @@ namespace edgesim::explorer {
 /// What a worker does with a task.
 using WorkFunction = std::function<wire::Result(const wire::Task&)>;
 
+/// `work(task)`, with an exception turned into the result's error (a worker reports what
+/// stopped it to the writer instead of dying silently).
+wire::Result runTask(const WorkFunction& work, const wire::Task& task);
+
 class WorkerPool {
 public:
     virtual ~WorkerPool() = default;

@@ -1,5 +1,6 @@
 #include "sim/mapping/MappingRequest.h"
 
+#include "common/Strings.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
@@ -20,11 +21,7 @@ bool isMapper(const std::string& name) {
 }
 
 std::string mapperList() {
-    std::string known;
-    for (const auto& n : mapperNames()) {
-        known += (known.empty() ? "" : ", ") + n;
-    }
-    return known;
+    return join(mapperNames());
 }
 
 } // namespace

@@ -28,7 +28,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -60,7 +59,9 @@ CliRun run(const std::string& args) {
 
 const std::string kData = EDGESIM_TEST_DIR "/apps/data/";
 /// nucleo-l4r5zi, 81 points (3 stacks x 3 operating points x 3 SRAM3 sizes x 3 networks),
-/// analytical; 48 ok and 33 does_not_fit; htvm skipped.
+/// analytical; htvm skipped. 48 ok and 33 does_not_fit: per operating point, of the 9
+/// stack x network pairs all fit 384 KiB, 3 (ResNet-8) do not fit 32 KiB and 8 do not fit
+/// 8 KiB (only X-CUBE-AI's autoencoder does): 3 x (0 + 3 + 8) = 33.
 const std::string kMcuStudy = kData + "sweep-mcu.textproto";
 constexpr int64_t kMcuPoints = 81;
 /// gap9-evk, Latin hypercube of 120 points, analytical; some does_not_fit (small L2).
@@ -184,6 +185,7 @@ public:
         return status_;
     }
     int status() const { return status_; }
+    int pid() const { return pid_; }
 
 private:
     pid_t pid_ = -1;
@@ -346,7 +348,7 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
         const auto delay = std::chrono::milliseconds(
             std::uniform_int_distribution<int>(0, 400)(random));
         SCOPED_TRACE("first kill after " + std::to_string(delay.count()) + " ms");
-        Background sweep(resume, errFile);  // --resume of a missing file starts it
+        Background sweep(base, errFile);
         ASSERT_TRUE(sweep.started());
         std::this_thread::sleep_for(delay);
         sweep.stop(SIGKILL);
@@ -358,8 +360,9 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
     // 2. Resumed, then killed once a batch of its own is committed.
     {
         SCOPED_TRACE("second kill, after a committed batch");
-        const int64_t before = std::max<int64_t>(rows, 0);
-        Background sweep(resume, errFile);
+        const int64_t before = rows;
+        // Killed before it created the file, the run starts again (else it continues).
+        Background sweep(fs::exists(out) ? resume : base, errFile);
         ASSERT_TRUE(sweep.started());
         const auto deadline = Clock::now() + 120s;
         while (committedRows(out) <= before && sweep.running() && Clock::now() < deadline) {
@@ -434,6 +437,134 @@ TEST(SweepCli, SigtermCommitsWhatIsDoneAndStops) {
     EXPECT_TRUE(noProcessLeft(out));
 }
 
+/// Pids of the live children of `parent` (from /proc/<pid>/stat: the field after the state).
+std::vector<int> childrenOf(int parent) {
+    std::vector<int> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        const std::string stat = readBytes(entry.path().string() + "/stat");
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos) {
+            continue;
+        }
+        std::istringstream rest(stat.substr(close + 1));
+        std::string state;
+        int ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == parent && state != "Z") {
+            found.push_back(std::stoi(entry.path().filename().string()));
+        }
+    }
+    return found;
+}
+
+TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
+    TempDir dir;
+    const std::string out = dir.file("worker.h5");
+    const std::string errFile = dir.file("stderr.txt");
+    Background sweep({"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2",
+                      "--flush-seconds", "0.2"},
+                     errFile);
+    ASSERT_TRUE(sweep.started());
+    const auto deadline = Clock::now() + 120s;
+    while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(sweep.running()) << "the sweep ended first\n" << readBytes(errFile);
+    const std::vector<int> workers = childrenOf(sweep.pid());
+    ASSERT_EQ(workers.size(), 2U) << "--jobs 2 should fork two workers";
+    ::kill(workers.front(), SIGKILL);
+    const auto waitUntil = Clock::now() + 60s;
+    while (sweep.running() && Clock::now() < waitUntil) {
+        std::this_thread::sleep_for(5ms);
+    }
+    const int status = sweep.stop(SIGKILL);
+    ASSERT_TRUE(WIFEXITED(status)) << "the writer did not stop by itself: " << status;
+    EXPECT_EQ(WEXITSTATUS(status), 1);  // an internal error, not bad input
+    const std::string err = readBytes(errFile);
+    EXPECT_NE(err.find("worker"), std::string::npos) << err;
+    EXPECT_NE(err.find(std::to_string(workers.front())), std::string::npos) << err;
+    const ex::Table t = ex::readTable(out, "sweep");
+    EXPECT_GE(t.rows.size(), 1U);
+    EXPECT_EQ(intColumn(t, "point_index"), iota(static_cast<int64_t>(t.rows.size())));
+    EXPECT_FALSE(fs::exists(out + ".tmp"));
+    EXPECT_TRUE(noProcessLeft(out)) << "the other worker outlived the writer";
+}
+
+TEST(SweepCli, ResumeAfterANetworkChangedExitsTwoAndLeavesTheFile) {
+    TempDir dir;
+    const auto network = [&](int units) {
+        return dir.write("net.textproto", "name: \"small\"\nactivation_dtype: INT8\n"
+                                          "weight_dtype: INT8\nbias_dtype: INT32\n"
+                                          "inputs { name: \"x\" shape: [100] }\n"
+                                          "layers { name: \"fc\" dense { units: " +
+                                              std::to_string(units) + " } }\n")
+            .string();
+    };
+    const std::string net = network(10);
+    const std::string study = dir.write("study.textproto",
+                                        "name: \"changed\"\nplatforms: \"nucleo-l4r5zi\"\n"
+                                        "stacks: [\"tflm-2.3\", \"tflm-cmsis-nn\"]\n"
+                                        "networks: [\"" + net + "\", \"mlperf_tiny/ad\"]\n"
+                                        "fidelity: ANALYTICAL\n")
+                                  .string();
+    const std::string out = dir.file("changed.h5");
+    ASSERT_EQ(run(sweepArgs(study, out, "-q")).code, 0);
+    const std::string bytes = readBytes(out);
+    network(12);  // the same study file, another network behind it
+    const CliRun r = run(sweepArgs(study, out, "--resume"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(out + ": --resume: point 0"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--overwrite"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(readBytes(out), bytes);
+    EXPECT_FALSE(fs::exists(out + ".tmp"));
+}
+
+/// A user looks at the front while the sweep runs: `pareto` (which writes /pareto) must not
+/// cost the sweep its file. It may refuse (exit 2) while a sweep writes the file, or write
+/// /pareto; either way the sweep goes on (stopped here by SIGTERM after a while, which commits
+/// and exits 130) and the file holds points 0, 1, 2, ... once each.
+TEST(SweepCli, ParetoWhileTheSweepRunsKeepsTheFileIntact) {
+    TempDir dir;
+    const std::string out = dir.file("busy.h5");
+    const std::string errFile = dir.file("stderr.txt");
+    Background sweep({"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2",
+                      "--flush-seconds", "0.01", "-q"},
+                     errFile);
+    ASSERT_TRUE(sweep.started());
+    const auto deadline = Clock::now() + 120s;
+    while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    int paretoRuns = 0;
+    std::set<int> paretoStatuses;
+    while (sweep.running() && paretoRuns < 60 && Clock::now() < deadline) {
+        // Three at once, as three terminals (or a watch loop) would.
+        Background a({"pareto", out, "--x", "latency_s", "--y", "energy_j"}, dir.file("a.txt"));
+        Background b({"pareto", out, "--x", "latency_s", "--y", "l1_bytes"}, dir.file("b.txt"));
+        Background c({"pareto", out, "--x", "energy_j", "--y", "l2_bytes"}, dir.file("c.txt"));
+        for (Background* p : {&a, &b, &c}) {
+            while (p->running()) {
+                std::this_thread::sleep_for(2ms);
+            }
+            const int st = p->status();
+            paretoStatuses.insert(WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        }
+        paretoRuns += 3;
+    }
+    const int status = sweep.stop(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(status) && (WEXITSTATUS(status) == 130 || WEXITSTATUS(status) == 0))
+        << "the sweep failed (status " << status << ") with " << paretoRuns
+        << " pareto runs beside it: " << readBytes(errFile);
+    for (int st : paretoStatuses) {
+        EXPECT_TRUE(st == 0 || st == 2) << "pareto exited " << st;
+    }
+    ex::Table t;
+    ASSERT_NO_THROW(t = ex::readTable(out, "sweep")) << out << " no longer opens";
+    EXPECT_EQ(intColumn(t, "point_index"), iota(static_cast<int64_t>(t.rows.size())));
+}
+
 // ---------------------------------------------------------------------- jobs and MPI ranks
 
 /// mpirun as the edgesim binary's launcher, with what it needs as root and on few cores.
@@ -445,10 +576,25 @@ std::string mpirun(int ranks) {
     return cmd + "mpirun --oversubscribe -n " + std::to_string(ranks) + " " + EDGESIM_BINARY;
 }
 
-TEST(SweepCli, JobsAndMpiRanksWriteTheSameRows) {
-    const bool haveMpirun = onPath("mpirun");
-    for (const auto& [study, points] :
-         {std::pair{kMcuStudy, kMcuPoints}, std::pair{kGap9Study, kGap9Points}}) {
+/// The equality studies: a grid over an MCU (skipped pair, named and custom operating points,
+/// a parameter axis) and a Latin hypercube over GAP9 (linked fields, engines, a mapper).
+const std::vector<std::pair<std::string, int64_t>> kEqualityStudies = {{kMcuStudy, kMcuPoints},
+                                                                       {kGap9Study, kGap9Points}};
+
+/// `got`'s /sweep, /runs and /layers equal `want`'s but for sim_wall_s.
+void expectSameTables(const std::string& got, const std::string& want) {
+    SCOPED_TRACE(got);
+    for (const char* table : {"sweep", "runs", "layers"}) {
+        const ex::Table a = ex::readTable(got, table);
+        const ex::Table b = ex::readTable(want, table);
+        EXPECT_EQ(a.rows.size(), b.rows.size()) << table;
+        EXPECT_TRUE(sameRows(a, b, b.rows.size())) << table;
+    }
+    EXPECT_FALSE(fs::exists(got + ".tmp"));
+}
+
+TEST(SweepCli, OneAndTwoWorkerProcessesWriteTheSameRows) {
+    for (const auto& [study, points] : kEqualityStudies) {
         SCOPED_TRACE(study);
         TempDir dir;
         const std::string one = dir.file("jobs1.h5");
@@ -456,49 +602,41 @@ TEST(SweepCli, JobsAndMpiRanksWriteTheSameRows) {
         const CliRun r1 = run(sweepArgs(study, one, "--jobs 1 --layers"));
         ASSERT_EQ(r1.code, 0) << r1.err;
         EXPECT_NE(r1.err.find("on this process"), std::string::npos) << r1.err;
+        // Many small commits: rows arrive out of order from two workers.
         const CliRun r2 = run(sweepArgs(study, two, "--jobs 2 --layers --flush-seconds 0.01"));
         ASSERT_EQ(r2.code, 0) << r2.err;
         EXPECT_NE(r2.err.find("on 2 worker processes"), std::string::npos) << r2.err;
-
-        std::vector<std::string> files = {two};
-        if (haveMpirun) {
-            const std::string mpi = dir.file("mpi3.h5");
-            const CliRun r3 = runShell(mpirun(3) + " " + sweepArgs(study, mpi, "--layers"));
-            ASSERT_EQ(r3.code, 0) << r3.err;
-            // Rank 0 wrote, the two others computed: one summary line, not three.
-            EXPECT_NE(r3.err.find("on 2 MPI ranks"), std::string::npos) << r3.err;
-            EXPECT_EQ(linesOf(r3.err).size(), 1U) << r3.err;
-            EXPECT_TRUE(r3.out.empty()) << r3.out;
-            files.push_back(mpi);
-        }
-        const ex::Table sweep = ex::readTable(one, "sweep");
-        const ex::Table runs = ex::readTable(one, "runs");
-        const ex::Table layers = ex::readTable(one, "layers");
-        ASSERT_EQ(static_cast<int64_t>(sweep.rows.size()), points);
-        EXPECT_EQ(intColumn(sweep, "point_index"), iota(points));
-        for (const auto& f : files) {
-            SCOPED_TRACE(f);
-            const ex::Table s = ex::readTable(f, "sweep");
-            EXPECT_EQ(s.rows.size(), sweep.rows.size());
-            EXPECT_TRUE(sameRows(s, sweep, sweep.rows.size()));
-            const ex::Table r = ex::readTable(f, "runs");
-            EXPECT_EQ(r.rows.size(), runs.rows.size());
-            EXPECT_TRUE(sameRows(r, runs, runs.rows.size()));
-            const ex::Table l = ex::readTable(f, "layers");
-            EXPECT_EQ(l.rows.size(), layers.rows.size());
-            EXPECT_TRUE(sameRows(l, layers, layers.rows.size(), {}));
-            EXPECT_FALSE(fs::exists(f + ".tmp"));
-        }
+        EXPECT_EQ(ex::countRows(one, "sweep"), points);
+        EXPECT_EQ(ex::readIntColumn(one, "sweep", "point_index"), iota(points));
+        expectSameTables(two, one);
     }
-    if (!haveMpirun) {
-        GTEST_SKIP() << "mpirun is not on PATH: the MPI case was not run (jobs 1 and 2 were)";
+}
+
+TEST(SweepCli, MpiRanksWriteTheSameRowsAsOneProcess) {
+    if (!onPath("mpirun")) {
+        GTEST_SKIP() << "mpirun is not on PATH (Debian: openmpi-bin): the MPI sweep is not tested";
+    }
+    for (const auto& [study, points] : kEqualityStudies) {
+        SCOPED_TRACE(study);
+        TempDir dir;
+        const std::string one = dir.file("jobs1.h5");
+        const std::string mpi = dir.file("mpi3.h5");
+        const CliRun r1 = run(sweepArgs(study, one, "--jobs 1 --layers -q"));
+        ASSERT_EQ(r1.code, 0) << r1.err;
+        const CliRun r3 = runShell(mpirun(3) + " " + sweepArgs(study, mpi, "--layers"));
+        ASSERT_EQ(r3.code, 0) << r3.err;
+        // Rank 0 wrote, the two others computed: one summary line, not three.
+        EXPECT_NE(r3.err.find("on 2 MPI ranks"), std::string::npos) << r3.err;
+        EXPECT_EQ(linesOf(r3.err).size(), 1U) << r3.err;
+        EXPECT_TRUE(r3.out.empty()) << r3.out;
+        EXPECT_EQ(ex::countRows(mpi, "sweep"), points);
+        expectSameTables(mpi, one);
     }
 }
 
 // ----------------------------------------------------------------------------- bad inputs
 
-/// A study file that differs from a good MCU one by `lines` (appended after line 4, so the
-/// first appended line is line 5).
+/// A study of `platforms` x `stacks` running mlperf_tiny/ad, with `extra` from line 5 on.
 std::string studyText(const std::string& platforms, const std::string& stacks,
                       const std::string& extra) {
     return "name: \"bad\"\n"
@@ -535,9 +673,9 @@ TEST(SweepCli, BadStudyExitsTwoNamingFileLineAndFieldAndWritesNothing) {
              "parameters { path: \"platform.memories[name=sram3].size_bytes\"\n"
              "             labels: [\"big\", \"small\"] }\n"),
          {":5: parameters[0]", "'big' is not an integer"}},
-        {"values_on_enum", studyText(l4, tflm,
-             "parameters { path: \"platform.buses[name=bus].arbitration\" values: [1, 2] }\n"),
-         {":5: parameters[0].path: ", "enum", "labels"}},
+        {"values_on_enum", studyText(l4, tflm,  // enum numbers, as --set takes them: 7 is none
+             "parameters { path: \"platform.buses[name=bus].arbitration\" values: [1, 7] }\n"),
+         {":5: parameters[0]", "'7'", "Arbitration"}},
         {"bad_enum_label", studyText(l4, tflm,
              "parameters { path: \"platform.buses[name=bus].arbitration\"\n"
              "             labels: [\"MATRIX\", \"ROUND_ROBIN\"] }\n"),
@@ -581,6 +719,8 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
     const std::string other = dir.write("other.textproto", studyText("\"nucleo-l4r5zi\"",
                                                                      "\"tflm-2.3\"", ""))
                                   .string();
+    const std::string bad =
+        dir.write("bad.textproto", studyText("\"no-such-board\"", "\"tflm-2.3\"", "")).string();
     const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
         {sweepArgs(other, out, "--resume"), {out, "--resume", "another study"}},
         {sweepArgs(kMcuStudy, out), {out, "--out", "exists", "--resume", "--overwrite"}},
@@ -588,6 +728,8 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
         {sweepArgs(kMcuStudy, out, "--resume --overwrite"), {"--resume", "--overwrite"}},
         {sweepArgs(kMcuStudy, out, "--resume --layers"), {out, "--resume", "--layers"}},
         {sweepArgs(kMcuStudy, out, "--flush-seconds 0"), {"--flush-seconds"}},
+        // --overwrite checks the study before it replaces anything.
+        {sweepArgs(bad, out, "--overwrite"), {bad + ":2: platforms[0]: ", "no-such-board"}},
     };
     for (const auto& [args, parts] : cases) {
         SCOPED_TRACE(args);
@@ -610,6 +752,23 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
     const CliRun replaced = run(sweepArgs(kMcuStudy, out, "--overwrite -q"));
     EXPECT_EQ(replaced.code, 0) << replaced.err;
     EXPECT_TRUE(sameRows(ex::readTable(out, "sweep"), before, before.rows.size()));
+}
+
+TEST(SweepCli, OutThatIsADirectoryExitsTwoLeavingNothing) {
+    TempDir dir;
+    const std::string out = dir.file("results.h5");
+    fs::create_directories(out);
+    for (const char* flags : {"", "--overwrite", "--resume"}) {
+        SCOPED_TRACE(flags);
+        const CliRun r = run(sweepArgs(kMcuStudy, out, flags));
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find(out), std::string::npos) << r.err;
+        EXPECT_TRUE(r.out.empty()) << r.out;
+        EXPECT_TRUE(fs::is_directory(out));
+        EXPECT_FALSE(fs::exists(out + ".tmp")) << "left " << out << ".tmp behind";
+        std::error_code ec;
+        fs::remove(out + ".tmp", ec);
+    }
 }
 
 // ------------------------------------------------------------------------ simulate --set

@@ -163,9 +163,9 @@ TEST(ParetoTable, IntegerColumnsAreObjectives) {
     // d (4), e (2), h (1.5): all dominated by a (batch 1, latency 1).
     const ParetoFront front = paretoFront(f.table, request({"batch", "latency_s"}), f.path);
     EXPECT_THAT(indices(front.rows), ElementsAre(0));
-    // max:batch: h (2, 1.5) and a (1, 1) are the front.
+    // max:batch: h (2, 1.5) and a (1, 1) are the front, best (largest batch) first.
     const ParetoFront max = paretoFront(f.table, request({"max:batch", "latency_s"}), f.path);
-    EXPECT_THAT(indices(max.rows), ElementsAre(0, 7));
+    EXPECT_THAT(indices(max.rows), ElementsAre(7, 0));
 }
 
 TEST(ParetoTable, WhereFiltersTextAndNumbers) {

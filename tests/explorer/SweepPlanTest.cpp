@@ -738,8 +738,8 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
         {"batch", K::Int, "1"},
         {"operating_point", K::String, ""},
         {"ram", K::String, ""},
-        {"stack.runtime_ram_bytes", K::Double, ""},
-        {"overhead", K::Double, ""},
+        {"stack.runtime_ram_bytes", K::Double, "B"},  // units from the fields' names
+        {"overhead", K::Double, "cycles"},
         {"status", K::String, ""},
         {"reason", K::String, ""},
         {"latency_cycles", K::Double, "cycles"},
@@ -868,7 +868,17 @@ TEST_F(SweepPlanTest, RowOfAPointThatDoesNotFitHasFootprintButNoTiming) {
 TEST(SweepWireTest, CellsRoundTrip) {
     const TableRow row = {int64_t{-3}, 2.5, std::string("ok"), kNotProduced, std::string(""),
                           int64_t{1} << 40, -0.0, 1e-300};
-    const TableRow back = fromWire(toWire(row));
+    const std::vector<ColumnDef> columns = {
+        {"a", ColumnKind::Int, ""},    {"b", ColumnKind::Double, ""}, {"c", ColumnKind::String, ""},
+        {"d", ColumnKind::Double, ""}, {"e", ColumnKind::String, ""}, {"f", ColumnKind::Int, ""},
+        {"g", ColumnKind::Double, ""}, {"h", ColumnKind::Double, ""}};
+    wire::Row onWire;
+    toWire(row, onWire);
+    const TableRow back = fromWire(onWire, columns);
+    // A row without a column's cell is refused, not read past.
+    wire::Row shorter = onWire;
+    shorter.mutable_texts()->RemoveLast();
+    EXPECT_THROW(fromWire(shorter, columns), std::runtime_error);
     ASSERT_EQ(back.size(), row.size());
     for (std::size_t i = 0; i < row.size(); ++i) {
         EXPECT_EQ(back[i].index(), row[i].index()) << i;
@@ -904,8 +914,8 @@ TEST_F(SweepPlanTest, WorkerRowsDecodeToThePlansRows) {
         EXPECT_EQ(p.config_sha256(), qr.configSha256);
         const PointOutcome o{"ok", "", &qr.result, qr.configSha256};
         // sim_wall_s is the host time of each run, which differs from run to run.
-        expectSameRow(fromWire(p.sweep()), plan.row(i, o), plan, {"sim_wall_s"});
-        EXPECT_GE(number(fromWire(p.sweep()), plan, "sim_wall_s"), 0.0);
+        expectSameRow(fromWire(p.sweep(), plan.columns()), plan.row(i, o), plan, {"sim_wall_s"});
+        EXPECT_GE(number(fromWire(p.sweep(), plan.columns()), plan, "sim_wall_s"), 0.0);
     }
 }
 
@@ -919,7 +929,7 @@ TEST_F(SweepPlanTest, WorkerPacksRunAndLayerRowsWhenAsked) {
     ASSERT_EQ(result.points_size(), 1);
     const QueryResult qr = session_.run(plan.query(0));
     EXPECT_EQ(result.points(0).layers_size(), static_cast<int>(qr.result.layers.size()));
-    EXPECT_GT(result.points(0).run().cells_size(), 0);
+    EXPECT_EQ(fromWire(result.points(0).run(), runColumns()).size(), runColumns().size());
 }
 
 /// Two axes each valid alone (a larger reserve for the cluster; a smaller L1) but not together
@@ -943,7 +953,7 @@ TEST_F(SweepPlanTest, WorkerReportsAnInvalidCombinationAsARow) {
     for (int k = 0; k < 4; ++k) {
         SCOPED_TRACE(k);
         const wire::Point& p = result.points(k);
-        const TableRow row = fromWire(p.sweep());
+        const TableRow row = fromWire(p.sweep(), plan.columns());
         const bool bad = k == 3;  // reserved 100000 with a 65536-byte L1
         EXPECT_EQ(number(row, plan, "reserved"), k < 2 ? 12288 : 100000);
         EXPECT_EQ(number(row, plan, "l1"), k % 2 == 0 ? 131072 : 65536);
@@ -955,7 +965,7 @@ TEST_F(SweepPlanTest, WorkerReportsAnInvalidCombinationAsARow) {
             EXPECT_TRUE(std::isnan(number(row, plan, "latency_s")));
             EXPECT_TRUE(p.config_sha256().empty());
             EXPECT_EQ(p.layers_size(), 0);
-            const TableRow run = fromWire(p.run());
+            const TableRow run = fromWire(p.run(), runColumns());
             EXPECT_FALSE(run.empty());
         } else {
             EXPECT_GT(number(row, plan, "latency_s"), 0.0);
@@ -979,8 +989,8 @@ TEST_F(SweepPlanTest, VerifyTaskReturnsOnlyTheHashes) {
         const wire::Point& p = result.points(k);
         EXPECT_EQ(p.index(), 5 + k);
         EXPECT_EQ(p.config_sha256(), session_.hash(plan.query(5 + k)));
-        EXPECT_EQ(p.sweep().cells_size(), 0);
-        EXPECT_EQ(p.run().cells_size(), 0);
+        EXPECT_EQ(p.sweep().ByteSizeLong(), 0U);  // no rows, only the hash
+        EXPECT_EQ(p.run().ByteSizeLong(), 0U);
         EXPECT_EQ(p.layers_size(), 0);
         distinct.insert(p.config_sha256());
     }

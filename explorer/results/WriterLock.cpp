@@ -1,0 +1,67 @@
+#include "explorer/results/WriterLock.h"
+
+#include "common/Diagnostics.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace edgesim::explorer {
+
+WriterLock::WriterLock(const std::string& path, const std::string& field)
+    : lockPath_(path + ".lock") {
+    // A lock file another writer removed between our open and our lock is not the lock any
+    // more: check that the path still names the file we locked, else start again.
+    for (;;) {
+        fd_ = ::open(lockPath_.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+        if (fd_ < 0) {
+            throw InputError(path, field,
+                             "cannot create the lock file " + lockPath_ + ": " +
+                                 std::strerror(errno));
+        }
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            ::close(fd_);
+            fd_ = -1;
+            if (err == EWOULDBLOCK) {
+                throw InputError(path, field,
+                                 "another edgesim is writing this file (it holds " + lockPath_ +
+                                     "); wait for it to finish");
+            }
+            throw InputError(path, field, "cannot lock " + lockPath_ + ": " + std::strerror(err));
+        }
+        struct stat held {};
+        struct stat named {};
+        if (::fstat(fd_, &held) == 0 && ::stat(lockPath_.c_str(), &named) == 0 &&
+            held.st_ino == named.st_ino && held.st_dev == named.st_dev) {
+            return;
+        }
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+WriterLock::~WriterLock() {
+    if (fd_ >= 0) {
+        ::unlink(lockPath_.c_str());  // while still holding it: the next writer re-creates it
+        ::close(fd_);
+    }
+}
+
+void checkOutputPath(const std::string& path, const std::string& field) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+        throw InputError(path, field,
+                         std::filesystem::is_directory(status)
+                             ? "is a directory; give the results file's name"
+                             : "is not a regular file; give the results file's name");
+    }
+}
+
+} // namespace edgesim::explorer

@@ -1,0 +1,31 @@
+// One writer per results file: a sweep, `pareto` and `simulate --out` replace the file by
+// renaming a finished copy over it, so two of them at once would lose one's rows. Each holds
+// an exclusive advisory lock (flock) on "<file>.lock" while it writes; the lock file is removed
+// when the writer is done.
+#pragma once
+
+#include <string>
+
+namespace edgesim::explorer {
+
+class WriterLock {
+public:
+    /// Takes the lock of `path`. Throws InputError naming `path` and `field` when another
+    /// process holds it (another sweep or pareto is writing the file), or when the lock file
+    /// cannot be created.
+    WriterLock(const std::string& path, const std::string& field);
+    /// Releases the lock and removes the lock file.
+    ~WriterLock();
+    WriterLock(const WriterLock&) = delete;
+    WriterLock& operator=(const WriterLock&) = delete;
+
+private:
+    std::string lockPath_;
+    int fd_ = -1;
+};
+
+/// Throws InputError naming `path` and `field` when `path` exists and is not a regular file
+/// (a directory, a device): results are written by renaming a new file over it.
+void checkOutputPath(const std::string& path, const std::string& field);
+
+} // namespace edgesim::explorer
