@@ -23,8 +23,8 @@ struct CalibrationCallbacks {
 
 struct CalibrationResult {
     FitResult fit;
-    std::vector<double> before;  ///< log(predicted / measured) per row at the initial values
-    std::vector<double> after;   ///< the same at the fitted values (NaN where unpredictable)
+    std::vector<double> before; ///< log(predicted / measured) per row at the initial values
+    std::vector<double> after;  ///< the same at the fitted values (NaN where unpredictable)
 };
 
 /// Fits `parameters` (scale factors, FitParameter bounds) to `rows` with at most

@@ -32,7 +32,7 @@ edgesim::explorer::Query query(const char* platform, const char* stack, const ch
 void bmSimulate(benchmark::State& state, const char* platform, const char* stack,
                 const char* network, Fidelity fidelity) {
     const auto q = query(platform, stack, network, fidelity);
-    auto last = session().run(q).result;  // loads, elaborates and maps outside the loop
+    auto last = session().run(q).result; // loads, elaborates and maps outside the loop
     for (auto _ : state) {
         auto result = session().run(q);
         benchmark::DoNotOptimize(result.result.latencyCycles);
@@ -60,16 +60,16 @@ void bmMapper(benchmark::State& state, const char* platform, const char* stack,
     }
 }
 
-#define EDGESIM_SIM_BENCH(name, platform, stack, network)                                    \
-    BENCHMARK_CAPTURE(bmSimulate, name##_tlm, platform, stack, network, Fidelity::Tlm)       \
-        ->Unit(benchmark::kMicrosecond);                                                     \
-    BENCHMARK_CAPTURE(bmSimulate, name##_analytical, platform, stack, network,               \
-                      Fidelity::Analytical)                                                  \
+#define EDGESIM_SIM_BENCH(name, platform, stack, network)                                          \
+    BENCHMARK_CAPTURE(bmSimulate, name##_tlm, platform, stack, network, Fidelity::Tlm)             \
+        ->Unit(benchmark::kMicrosecond);                                                           \
+    BENCHMARK_CAPTURE(bmSimulate, name##_analytical, platform, stack, network,                     \
+                      Fidelity::Analytical)                                                        \
         ->Unit(benchmark::kMicrosecond)
 
-#define EDGESIM_SOC_BENCH(name, platform, stack, network)                                    \
-    EDGESIM_SIM_BENCH(name, platform, stack, network);                                       \
-    BENCHMARK_CAPTURE(bmMapper, name##_mapper, platform, stack, network)                     \
+#define EDGESIM_SOC_BENCH(name, platform, stack, network)                                          \
+    EDGESIM_SIM_BENCH(name, platform, stack, network);                                             \
+    BENCHMARK_CAPTURE(bmMapper, name##_mapper, platform, stack, network)                           \
         ->Unit(benchmark::kMicrosecond)
 
 EDGESIM_SIM_BENCH(l4r5_tflm_kws, "nucleo-l4r5zi", "tflm-2.3", "mlperf_tiny/kws");

@@ -1,9 +1,10 @@
-// `edgesim list networks|platforms|stacks|strategies`
+// `edgesim list networks|platforms|stacks|strategies|studies`
 #include "apps/edgesim/Commands.h"
 #include "apps/edgesim/Output.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "platforms/PlatformCatalog.h"
+#include "explorer/sweep/Study.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/Strategy.h"
 
@@ -31,6 +32,10 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
         out = platforms::listPlatforms(paths);
     } else if (what == "stacks") {
         out = platforms::listStacks(paths);
+    } else if (what == "studies") {
+        for (const auto& name : paths.list("studies")) {
+            out.push_back({name, explorer::loadStudy(name, paths).spec.description(), ""});
+        }
     } else if (what == "strategies") {
         for (const auto& s : workloads::availableStrategies()) {
             out.push_back({s.name, s.description, ""});
@@ -81,9 +86,9 @@ void run(const ListOptions& o, const GlobalOptions& g) {
 void registerList(CLI::App& app, GlobalOptions& global) {
     auto opts = std::make_shared<ListOptions>();
     auto* cmd = app.add_subcommand("list", "List what is built in or configured");
-    cmd->add_option("what", opts->what, "networks | platforms | stacks | strategies")
+    cmd->add_option("what", opts->what, "networks | platforms | stacks | strategies | studies")
         ->required()
-        ->check(CLI::IsMember({"networks", "platforms", "stacks", "strategies"}));
+        ->check(CLI::IsMember({"networks", "platforms", "stacks", "strategies", "studies"}));
     cmd->add_option("--format", opts->format, "table | json | csv")
         ->check(CLI::IsMember({"table", "json", "csv"}));
     cmd->callback([opts, &global] { run(*opts, global); });

@@ -39,8 +39,8 @@ void run(const ParetoOptions& o) {
     explorer::ParetoRequest request;
     request.dataset = o.dataset;
     request.where = o.where;
-    for (const auto& [text, field] : {std::pair{o.x, "--x"}, std::pair{o.y, "--y"},
-                                      std::pair{o.z, "--z"}}) {
+    for (const auto& [text, field] :
+         {std::pair{o.x, "--x"}, std::pair{o.y, "--y"}, std::pair{o.z, "--z"}}) {
         if (!text.empty()) {
             request.objectives.push_back(explorer::parseObjective(text, field));
         }
@@ -57,9 +57,9 @@ void run(const ParetoOptions& o) {
     const int reason = front.rows.column("reason");
     for (std::size_t c = 0; c < front.rows.columns.size(); ++c) {
         const auto& col = front.rows.columns[c];
-        const bool objective = std::any_of(
-            request.objectives.begin(), request.objectives.end(),
-            [&](const explorer::Objective& ob) { return ob.column == col.name; });
+        const bool objective =
+            std::any_of(request.objectives.begin(), request.objectives.end(),
+                        [&](const explorer::Objective& ob) { return ob.column == col.name; });
         if (objective || reason < 0 || static_cast<int>(c) < reason) {
             shown.push_back(c);
             t.header.push_back(col.name);

@@ -3,9 +3,9 @@
 // per-layer timeline and engine utilisation); optionally an HDF5 record (--out), a Perfetto
 // timeline (--trace) and the mapping used as a .textproto (--write-mapping).
 #include "apps/edgesim/Commands.h"
-#include "common/Strings.h"
 #include "apps/edgesim/Output.h"
 #include "common/Diagnostics.h"
+#include "common/Strings.h"
 #include "explorer/results/Provenance.h"
 #include "explorer/results/ResultJson.h"
 #include "explorer/results/RunRecords.h"
@@ -129,11 +129,16 @@ Table layerTable(const sim::SimResult& r, bool human) {
             tiles += l.tiles;
             fallbacks += l.fallback ? 1 : 0;
         }
-        std::vector<std::string> total = {
-            "total", r.network, "", r.mapping, "0",
-            timed ? std::to_string(r.latencyCycles) : "",
-            explorer::hasFootprint(r.status) ? std::to_string(r.macs) : "",
-            timed ? std::to_string(tiles) : "", timed ? std::to_string(fallbacks) : ""};
+        std::vector<std::string> total = {"total",
+                                          r.network,
+                                          "",
+                                          r.mapping,
+                                          "0",
+                                          timed ? std::to_string(r.latencyCycles) : "",
+                                          explorer::hasFootprint(r.status) ? std::to_string(r.macs)
+                                                                           : "",
+                                          timed ? std::to_string(tiles) : "",
+                                          timed ? std::to_string(fallbacks) : ""};
         for (std::size_t m = 0; m < r.memories.size(); ++m) {
             total.push_back(timed ? std::to_string(at(r.bytesRead, m) + at(r.bytesWritten, m))
                                   : "");
@@ -197,11 +202,10 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
                              groupDigits(static_cast<int64_t>(r.latencyCycles)),
                              si(r.latencyS, "s"));
     if (other) {
-        std::cout << fmt::format("{}: {} cycles ({:+.2f}% vs {}), energy {}\n",
-                                 sim::toString(other->fidelity),
-                                 groupDigits(static_cast<int64_t>(other->latencyCycles)),
-                                 gapPct(r, *other), sim::toString(r.fidelity),
-                                 si(other->energyJ, "J"));
+        std::cout << fmt::format(
+            "{}: {} cycles ({:+.2f}% vs {}), energy {}\n", sim::toString(other->fidelity),
+            groupDigits(static_cast<int64_t>(other->latencyCycles)), gapPct(r, *other),
+            sim::toString(r.fidelity), si(other->energyJ, "J"));
     }
     std::cout << fmt::format("energy:  {} ({} MACs)\n", si(r.energyJ, "J"), groupDigits(r.macs));
     std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes\n\n",
@@ -219,10 +223,10 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     en.header = {"component", "dynamic", "static", "share"};
     en.rightAlign = {false, true, true, true};
     for (const auto& e : r.energy) {
-        en.rows.push_back({e.component, si(e.dynamicJ, "J"), si(e.staticJ, "J"),
-                           fmt::format("{:.1f}%", r.energyJ > 0 ? 100.0 * (e.dynamicJ + e.staticJ) /
-                                                                      r.energyJ
-                                                                : 0.0)});
+        en.rows.push_back(
+            {e.component, si(e.dynamicJ, "J"), si(e.staticJ, "J"),
+             fmt::format("{:.1f}%",
+                         r.energyJ > 0 ? 100.0 * (e.dynamicJ + e.staticJ) / r.energyJ : 0.0)});
     }
     en.print(std::cout);
 }
@@ -389,8 +393,9 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--network,-n", opts->network,
                     "Built-in name (see `edgesim list networks`), or a .textproto or .onnx file")
         ->required();
-    cmd->add_option("--strategy", opts->strategy, "Workload strategy (see `edgesim list "
-                                                  "strategies`)");
+    cmd->add_option("--strategy", opts->strategy,
+                    "Workload strategy (see `edgesim list "
+                    "strategies`)");
     cmd->add_option("--batch", opts->batch, "Samples per run");
     cmd->add_option("--set", opts->set,
                     "Override a config field: platform.PATH=VALUE or stack.PATH=VALUE, e.g. "

@@ -102,9 +102,10 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
             auto v = [](double x) {
                 return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x);
             };
-            return nlohmann::json{{"platform", s.platform},       {"rows", s.rows},
-                                  {"mape_pct", v(s.mapePct)},     {"median_abs_pct", v(s.medianAbsPct)},
-                                  {"max_abs_pct", v(s.maxAbsPct)}, {"kendall_tau", v(s.kendallTau)}};
+            return nlohmann::json{
+                {"platform", s.platform},        {"rows", s.rows},
+                {"mape_pct", v(s.mapePct)},      {"median_abs_pct", v(s.medianAbsPct)},
+                {"max_abs_pct", v(s.maxAbsPct)}, {"kendall_tau", v(s.kendallTau)}};
         };
         j["per_platform"] = nlohmann::json::array();
         for (const auto& s : report.summary.perPlatform) {
@@ -117,8 +118,8 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     }
 
     Table t;
-    t.header = {"line", "platform", "stack", "network", "metric", "measured", "predicted",
-                "unit", "error_pct"};
+    t.header = {"line",     "platform",  "stack", "network",  "metric",
+                "measured", "predicted", "unit",  "error_pct"};
     t.rightAlign = {true, false, false, false, false, true, true, false, true};
     for (const auto& r : report.rows) {
         const auto& m = *r.measurement;
@@ -140,8 +141,8 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     s.header = {"platform", "rows", "mape_pct", "median_pct", "max_pct", "kendall_tau"};
     s.rightAlign = {false, true, true, true, true, true};
     for (const auto& p : report.summary.perPlatform) {
-        s.rows.push_back({p.platform, std::to_string(p.rows), num(p.mapePct),
-                          num(p.medianAbsPct), num(p.maxAbsPct),
+        s.rows.push_back({p.platform, std::to_string(p.rows), num(p.mapePct), num(p.medianAbsPct),
+                          num(p.maxAbsPct),
                           std::isnan(p.kendallTau) ? "n/a" : fmt::format("{:.2f}", p.kendallTau)});
     }
     s.print(std::cout);
@@ -150,9 +151,9 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
 
 void registerValidate(CLI::App& app, GlobalOptions& global) {
     auto opts = std::make_shared<ValidateOptions>();
-    auto* cmd = app.add_subcommand("validate",
-                                   "Compare predictions with silicon measurements (CSV, "
-                                   "DESIGN.md §3)");
+    auto* cmd =
+        app.add_subcommand("validate", "Compare predictions with silicon measurements (CSV, "
+                                       "DESIGN.md §3)");
     cmd->add_option("--measurements,-m", opts->measurements, "Measurements CSV")->required();
     cmd->add_option("--format", opts->format, "table | json | csv")
         ->check(CLI::IsMember({"table", "json", "csv"}));

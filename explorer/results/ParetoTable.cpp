@@ -41,8 +41,7 @@ double numberOf(const Cell& c) {
 
 } // namespace
 
-ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
-                        const std::string& file) {
+ParetoFront paretoFront(const Table& table, const ParetoRequest& request, const std::string& file) {
     const auto columnOf = [&](const std::string& name, const std::string& field, bool numeric) {
         const int c = table.column(name);
         if (c < 0) {
@@ -132,8 +131,7 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request,
     return front;
 }
 
-void writePareto(const std::string& path, const ParetoFront& front,
-                 const ParetoRequest& request) {
+void writePareto(const std::string& path, const ParetoFront& front, const ParetoRequest& request) {
     const WriterLock lock(path, "file");
     const std::string tmp = path + ".tmp";
     std::error_code ec;

@@ -45,11 +45,10 @@ nlohmann::json toJson(const sim::SimResult& r) {
     j["macs"] = r.macs;
     j["memories"] = nlohmann::json::array();
     for (std::size_t m = 0; m < r.memories.size(); ++m) {
-        j["memories"].push_back(
-            {{"name", r.memories[m]},
-             {"kind", platforms::spec::MemoryKind_Name(r.memoryKinds[m])},
-             {"bytes_read", r.bytesRead[m]},
-             {"bytes_written", r.bytesWritten[m]}});
+        j["memories"].push_back({{"name", r.memories[m]},
+                                 {"kind", platforms::spec::MemoryKind_Name(r.memoryKinds[m])},
+                                 {"bytes_read", r.bytesRead[m]},
+                                 {"bytes_written", r.bytesWritten[m]}});
     }
     j["energy"] = nlohmann::json::array();
     for (const auto& e : r.energy) {

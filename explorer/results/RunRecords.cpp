@@ -20,18 +20,11 @@ LevelBytes levelBytes(const sim::SimResult& r, const std::vector<int64_t>& perMe
     for (std::size_t m = 0; m < r.memories.size(); ++m) {
         const int64_t v = at(perMemory, m);
         switch (r.memoryKinds[m]) {
-        case ps::FLASH:
-            b.flash += v;
-            break;
-        case ps::TCM:
-            b.tcm += v;
-            break;
+        case ps::FLASH: b.flash += v; break;
+        case ps::TCM: b.tcm += v; break;
         case ps::EXTERNAL_RAM:
-        case ps::EXTERNAL_FLASH:
-            b.external += v;
-            break;
-        default:
-            b.sram += v;
+        case ps::EXTERNAL_FLASH: b.external += v; break;
+        default: b.sram += v;
         }
     }
     return b;
@@ -56,8 +49,8 @@ bool hasTiming(sim::Status status) {
 
 RunRow runRow(int64_t runId, const std::string& platform, const std::string& stack,
               const std::string& network, const std::string& strategy, int batch,
-              sim::Fidelity fidelity, const std::string& operatingPoint,
-              const std::string& status, const std::string& reason, uint64_t seed) {
+              sim::Fidelity fidelity, const std::string& operatingPoint, const std::string& status,
+              const std::string& reason, uint64_t seed) {
     RunRow row;
     row.runId = runId;
     row.platform = platform;

@@ -41,8 +41,8 @@ RunRow runRow(const RunRecord& run, int64_t runId);
 /// values cannot run together).
 RunRow runRow(int64_t runId, const std::string& platform, const std::string& stack,
               const std::string& network, const std::string& strategy, int batch,
-              sim::Fidelity fidelity, const std::string& operatingPoint,
-              const std::string& status, const std::string& reason, uint64_t seed);
+              sim::Fidelity fidelity, const std::string& operatingPoint, const std::string& status,
+              const std::string& reason, uint64_t seed);
 /// The /layers rows of `run` (none when it did not run).
 std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
 

@@ -48,7 +48,7 @@ WriterLock::WriterLock(const std::string& path, const std::string& field)
 
 WriterLock::~WriterLock() {
     if (fd_ >= 0) {
-        ::unlink(lockPath_.c_str());  // while still holding it: the next writer re-creates it
+        ::unlink(lockPath_.c_str()); // while still holding it: the next writer re-creates it
         ::close(fd_);
     }
 }

@@ -32,8 +32,9 @@ CalibrationParameter parseCalibrationParameter(const std::string& text, Session&
     const std::string expr = text.substr(colon + 1);
     p.file = session.paths().locate(kind + "s", p.name, "--fit");
     const google::protobuf::Message& spec =
-        p.platform ? static_cast<const google::protobuf::Message&>(session.platform(p.name, "--fit"))
-                   : static_cast<const google::protobuf::Message&>(session.stack(p.name, "--fit"));
+        p.platform
+            ? static_cast<const google::protobuf::Message&>(session.platform(p.name, "--fit"))
+            : static_cast<const google::protobuf::Message&>(session.stack(p.name, "--fit"));
     p.paths = resolveNumericPaths(spec, expr, p.file);
     for (const auto& path : p.paths) {
         const double v = getNumber(spec, path);
@@ -48,10 +49,10 @@ CalibrationParameter parseCalibrationParameter(const std::string& text, Session&
     return p;
 }
 
-std::vector<const analysis::Measurement*> rowsMovedBy(
-    const std::vector<CalibrationParameter>& parameters,
-    const std::vector<analysis::Measurement>& measurements,
-    const std::vector<std::string>& metrics) {
+std::vector<const analysis::Measurement*>
+rowsMovedBy(const std::vector<CalibrationParameter>& parameters,
+            const std::vector<analysis::Measurement>& measurements,
+            const std::vector<std::string>& metrics) {
     std::vector<const analysis::Measurement*> rows;
     for (const auto& m : measurements) {
         const std::string metric = analysis::toString(m.metric);
@@ -91,9 +92,9 @@ void applyScales(Session& session, const std::vector<CalibrationParameter>& para
     }
 }
 
-analysis::CalibrationCallbacks calibrationCallbacks(
-    Session& session, MeasurementPredictor& predictor,
-    const std::vector<CalibrationParameter>& parameters) {
+analysis::CalibrationCallbacks
+calibrationCallbacks(Session& session, MeasurementPredictor& predictor,
+                     const std::vector<CalibrationParameter>& parameters) {
     analysis::CalibrationCallbacks c;
     c.apply = [&session, &predictor, &parameters](const std::vector<double>& scales) {
         applyScales(session, parameters, scales);

@@ -17,12 +17,12 @@
 namespace edgesim::explorer {
 
 struct CalibrationParameter {
-    std::string text;      ///< as given
-    bool platform = true;  ///< else a stack parameter
-    std::string name;      ///< config name
-    std::string file;      ///< config file
+    std::string text;     ///< as given
+    bool platform = true; ///< else a stack parameter
+    std::string name;     ///< config name
+    std::string file;     ///< config file
     std::vector<ProtoPath> paths;
-    std::vector<double> initial;  ///< per path, > 0
+    std::vector<double> initial; ///< per path, > 0
 };
 
 /// Parses "platform/<name>:<path>" or "stack/<name>:<path>"; InputError naming --fit (or the
@@ -31,19 +31,19 @@ CalibrationParameter parseCalibrationParameter(const std::string& text, Session&
 
 /// The rows of `measurements` whose metric is one of `metrics` and whose platform or stack a
 /// parameter belongs to.
-std::vector<const analysis::Measurement*> rowsMovedBy(
-    const std::vector<CalibrationParameter>& parameters,
-    const std::vector<analysis::Measurement>& measurements,
-    const std::vector<std::string>& metrics);
+std::vector<const analysis::Measurement*>
+rowsMovedBy(const std::vector<CalibrationParameter>& parameters,
+            const std::vector<analysis::Measurement>& measurements,
+            const std::vector<std::string>& metrics);
 
 /// Sets every parameter's fields to initial x scale in the session's specs.
 void applyScales(Session& session, const std::vector<CalibrationParameter>& parameters,
                  const std::vector<double>& scales);
 
 /// The analysis callbacks of a calibration through `session` and `predictor`.
-analysis::CalibrationCallbacks calibrationCallbacks(
-    Session& session, MeasurementPredictor& predictor,
-    const std::vector<CalibrationParameter>& parameters);
+analysis::CalibrationCallbacks
+calibrationCallbacks(Session& session, MeasurementPredictor& predictor,
+                     const std::vector<CalibrationParameter>& parameters);
 
 /// Writes initial x scale of every parameter into its config file, keeping every comment and
 /// adding `calibrated from <measurementsFile> (<rows> rows; edgesim calibrate --fit ...)`.

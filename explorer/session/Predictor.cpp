@@ -39,12 +39,9 @@ std::optional<double> metricOf(const sim::SimResult& r, const analysis::Measurem
     switch (m.metric) {
     case Metric::Latency:
         return m.siUnit == "cycles" ? static_cast<double>(r.latencyCycles) : r.latencyS;
-    case Metric::Energy:
-        return r.energyJ;
-    case Metric::PeakMemory:
-        return static_cast<double>(r.peakRamBytes);
-    case Metric::Macs:
-        return static_cast<double>(r.macs);
+    case Metric::Energy: return r.energyJ;
+    case Metric::PeakMemory: return static_cast<double>(r.peakRamBytes);
+    case Metric::Macs: return static_cast<double>(r.macs);
     case Metric::Traffic: {
         double bytes = 0;
         for (std::size_t i = 0; i < r.memories.size(); ++i) {
@@ -86,7 +83,7 @@ void MeasurementPredictor::prepare(const std::vector<analysis::Measurement>& row
         }
         if (!overrides_.empty() && d->file == overrides_.front().source &&
             d->field == overrides_.front().field) {
-            throw InputError({*d});  // a bad --set concerns every row: bad input of the command
+            throw InputError({*d}); // a bad --set concerns every row: bad input of the command
         }
         invalid_[key] = (d->field.empty() ? "" : d->field + ": ") + d->reason;
     }

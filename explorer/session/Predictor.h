@@ -45,7 +45,7 @@ private:
     sim::Fidelity fidelity_;
     std::string file_;
     std::vector<Override> overrides_;
-    std::map<std::string, std::string> invalid_;  ///< row key -> why it cannot run
+    std::map<std::string, std::string> invalid_; ///< row key -> why it cannot run
     std::map<std::string, sim::SimResult> results_;
 };
 

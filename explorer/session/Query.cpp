@@ -5,7 +5,7 @@
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 
-#include <map>
+#include <algorithm>
 
 namespace edgesim::explorer {
 
@@ -25,8 +25,8 @@ std::string Override::text() const {
     return fullPath() + "=" + value;
 }
 
-Override parseOverride(const std::string& text, const std::string& source,
-                       const std::string& field, int line) {
+Override parseOverride(const std::string& text, const std::string& source, const std::string& field,
+                       int line) {
     Override o;
     o.source = source;
     o.field = field;
@@ -74,27 +74,28 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
                                        platforms::spec::StackSpec& stack,
                                        std::string (*changes)[2]) {
     std::vector<const Override*> byTarget[2];
-    std::map<ProtoPath, std::string> touched[2];  // field -> its value before the overrides
-    std::vector<ProtoPath> order[2];
+    // Fields touched, in order, with their value before the overrides (few per query: a
+    // vector beats a map here).
+    std::vector<std::pair<ProtoPath, std::string>> touched[2];
     for (const auto& o : overrides) {
-        google::protobuf::Message& spec =
-            o.target == Override::Target::Platform
-                ? static_cast<google::protobuf::Message&>(platform)
-                : static_cast<google::protobuf::Message&>(stack);
+        google::protobuf::Message& spec = o.target == Override::Target::Platform
+                                              ? static_cast<google::protobuf::Message&>(platform)
+                                              : static_cast<google::protobuf::Message&>(stack);
         const int t = o.target == Override::Target::Platform ? 0 : 1;
         try {
             for (const auto& path : resolveScalarPaths(spec, o.path, o.source)) {
-                if (changes != nullptr && touched[t].count(path) == 0) {
-                    touched[t].emplace(path, getAsText(spec, path));
-                    order[t].push_back(path);
+                if (changes != nullptr &&
+                    std::none_of(touched[t].begin(), touched[t].end(),
+                                 [&path](const auto& seen) { return seen.first == path; })) {
+                    touched[t].emplace_back(path, getAsText(spec, path));
                 }
                 setFromText(spec, path, o.value, o.source, o.fullPath());
             }
         } catch (const InputError& e) {
             // Name the override as the user wrote it, where it was written.
             const Diagnostic& d = e.diagnostics().front();
-            throw InputError({Diagnostic{o.source, o.line, 0, o.field,
-                                         "'" + o.text() + "': " + d.reason}});
+            throw InputError(
+                {Diagnostic{o.source, o.line, 0, o.field, "'" + o.text() + "': " + d.reason}});
         }
         byTarget[t].push_back(&o);
     }
@@ -102,9 +103,9 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
         const google::protobuf::Message& spec =
             t == 0 ? static_cast<const google::protobuf::Message&>(platform)
                    : static_cast<const google::protobuf::Message&>(stack);
-        for (const auto& path : order[t]) {
+        for (const auto& [path, before] : touched[t]) {
             const std::string now = getAsText(spec, path);
-            if (now != touched[t].at(path)) {  // an override to the value it had changes nothing
+            if (now != before) { // an override to the value it had changes nothing
                 (*changes)[t] += toString(path) + "=" + now + "\n";
             }
         }
@@ -131,9 +132,8 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
         const Override& first = *byTarget[t].front();
         for (const auto& d : diags.items()) {
             problems.push_back({first.source, first.line, 0, first.field,
-                                changed + " makes the " + targetName(first.target) +
-                                    " invalid: " + (d.field.empty() ? "" : d.field + ": ") +
-                                    d.reason});
+                                changed + " makes the " + targetName(first.target) + " invalid: " +
+                                    (d.field.empty() ? "" : d.field + ": ") + d.reason});
         }
     }
     return problems;

@@ -22,8 +22,8 @@ namespace edgesim::explorer {
 struct Override {
     enum class Target { Platform, Stack };
     Target target = Target::Platform;
-    std::string path;   ///< below the spec: "memories[name=l2].size_bytes"
-    std::string value;  ///< as written: "262144", "WEIGHT_STATIONARY", "exhaustive"
+    std::string path;  ///< below the spec: "memories[name=l2].size_bytes"
+    std::string value; ///< as written: "262144", "WEIGHT_STATIONARY", "exhaustive"
     /// Where it was written, for errors: the file ("<command line>" for --set), its line (0
     /// when unknown) and the field that holds it ("--set", "parameters[2]").
     std::string source = "<command line>";
@@ -59,16 +59,16 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
                                        std::string (*changes)[2] = nullptr);
 
 struct Query {
-    std::string network;  ///< built-in name ("mlperf_tiny/kws") or a .textproto/.onnx path
+    std::string network; ///< built-in name ("mlperf_tiny/kws") or a .textproto/.onnx path
     std::string strategy = "inference";
     int batch = 1;
-    std::string platform;  ///< config name or .textproto path
-    std::string stack;     ///< config name or .textproto path
-    std::vector<Override> overrides;   ///< applied in order
+    std::string platform;            ///< config name or .textproto path
+    std::string stack;               ///< config name or .textproto path
+    std::vector<Override> overrides; ///< applied in order
     sim::OperatingPointOverride operatingPoint;
     sim::MappingRequest mapping;
     sim::Fidelity fidelity = sim::Fidelity::Tlm;
-    uint64_t seed = 0;     ///< recorded; no model draws random numbers yet
+    uint64_t seed = 0; ///< recorded; no model draws random numbers yet
     /// Names the origin of the query's own fields in errors ("<command line>", a study file).
     std::string source = "<command line>";
     /// How errors name the query's fields (CLI options or study fields).

@@ -1,8 +1,8 @@
 #include "explorer/session/Session.h"
 
-#include "common/Strings.h"
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
+#include "common/Strings.h"
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 #include "workloads/Strategy.h"
@@ -35,8 +35,7 @@ std::string specSha256(const google::protobuf::Message& msg) {
 std::string overridesKey(const Query& q) {
     std::string key = q.platform + "\n" + q.stack + "\n" + q.source + "\n" + q.stackField;
     for (const auto& o : q.overrides) {
-        key += "\n" + o.text() + "\t" + o.source + "\t" + std::to_string(o.line) + "\t" +
-               o.field;
+        key += "\n" + o.text() + "\t" + o.source + "\t" + std::to_string(o.line) + "\t" + o.field;
     }
     return key;
 }
@@ -72,20 +71,18 @@ void checkStrategy(const std::string& strategy, const std::string& source,
     }
     const std::string known = join(names);
     throw InputError(source, field,
-                     "unknown or not yet lowered strategy '" + strategy + "' (available: " +
-                         known + ")");
+                     "unknown or not yet lowered strategy '" + strategy + "' (available: " + known +
+                         ")");
 }
 
 Session::Session(ConfigPaths paths) : paths_(std::move(paths)) {}
 
 Session::~Session() = default;
 
-const Session::Network& Session::network(const std::string& nameOrPath,
-                                         const std::string& strategy, int batch,
-                                         const std::string& field,
+const Session::Network& Session::network(const std::string& nameOrPath, const std::string& strategy,
+                                         int batch, const std::string& field,
                                          const std::string& strategyField,
-                                         const std::string& source,
-                                         const std::string& batchField) {
+                                         const std::string& source, const std::string& batchField) {
     checkStrategy(strategy, source, strategyField);
     if (batch < 1) {
         throw InputError(source, batchField, "the batch size must be >= 1");
@@ -178,7 +175,7 @@ const Session::Specs& Session::specsOf(const Query& q) {
                             : std::make_shared<platforms::spec::PlatformSpec>();
         auto k = touched[1] ? std::make_shared<platforms::spec::StackSpec>(*stackSpec)
                             : std::make_shared<platforms::spec::StackSpec>();
-        problems = applyOverrides(q.overrides, *p, *k, &changes);  // untouched: never read
+        problems = applyOverrides(q.overrides, *p, *k, &changes); // untouched: never read
         if (touched[0]) {
             platformSpec = std::move(p);
         }
@@ -235,7 +232,8 @@ std::optional<Diagnostic> Session::problem(const Query& q) {
     if (!s.problems.empty()) {
         return s.problems.front();
     }
-    network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source, q.batchField);
+    network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
+            q.batchField);
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     return sim::checkOperatingPoint(s.platform, q.operatingPoint, q.source);
 }
@@ -251,7 +249,8 @@ sim::ResolvedOperatingPoint Session::operatingPoint(const Query& q) {
 Session::Prepared Session::prepare(const Query& q) {
     Prepared p;
     p.specs = &specs(q);
-    p.network = &network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source, q.batchField);
+    p.network = &network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
+                         q.batchField);
     if (auto d = sim::checkOperatingPoint(p.specs->platform, q.operatingPoint, q.source, &p.op)) {
         throw InputError(d->file, d->field, d->reason);
     }
@@ -263,9 +262,8 @@ Session::Prepared Session::prepare(const Query& q) {
                        p.specs->stackSha256 + "\nnetwork " + p.network->loaded.sha256 +
                        "\nstrategy " + q.strategy + "\nbatch " + std::to_string(q.batch) +
                        "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
-                       doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text +
-                       "\nfidelity " + sim::toString(q.fidelity) + "\nseed " +
-                       std::to_string(q.seed) + "\n");
+                       doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
+                       sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n");
     return p;
 }
 
@@ -300,9 +298,10 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
         simulators_.splice(simulators_.begin(), simulators_, it);
         return *simulators_.front().simulator;
     }
-    SimulatorEntry e{s.platform.name(), s.stack.name(), s.structure, s.platformSha256,
-                     s.stackSha256,
-                     std::make_unique<sim::Simulator>(s.platformShared, s.stackShared)};
+    SimulatorEntry e{
+        s.platform.name(), s.stack.name(),
+        s.structure,       s.platformSha256,
+        s.stackSha256,     std::make_unique<sim::Simulator>(s.platformShared, s.stackShared)};
     simulators_.push_front(std::move(e));
     while (simulators_.size() > kMaxSimulators) {
         simulators_.pop_back();
@@ -310,8 +309,7 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
     return *simulators_.front().simulator;
 }
 
-const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
-                                                 const Network& net,
+const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s, const Network& net,
                                                  const sim::ResolvedOperatingPoint& op) {
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     const std::string network =
@@ -319,18 +317,18 @@ const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
     // Everything on the host core depends on nothing but the schedule and the core's name.
     const bool hostOnly = !q.mapping.fixed && !sim::isMappingFile(q.mapping.mapping) &&
                           sim::mapperName(q.mapping, s.platform, s.stack) == "host-only";
-    const std::string key =
-        hostOnly ? "host-only|" + network + s.platform.cores(0).name()
-                 : s.platformSha256 + "|" + s.stackSha256 + "|" + network +
-                       doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
-                       sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
-                       sim::toString(q.fidelity);
+    const std::string key = hostOnly
+                                ? "host-only|" + network + s.platform.cores(0).name()
+                                : s.platformSha256 + "|" + s.stackSha256 + "|" + network +
+                                      doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
+                                      sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
+                                      sim::toString(q.fidelity);
     if (const CachedMapping* cached = mappings_.find(key)) {
         return *cached;
     }
     auto m = std::make_unique<CachedMapping>();
     if (hostOnly) {
-        m->mapping = sim::hostOnlyMapping(net.schedule, s.platform);  // needs no simulator
+        m->mapping = sim::hostOnlyMapping(net.schedule, s.platform); // needs no simulator
     } else {
         m->mapping = simulatorFor(s).mappingFor(net.schedule, runOptions(q));
     }

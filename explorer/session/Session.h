@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace edgesim::explorer {
 
@@ -69,8 +70,8 @@ public:
     struct Specs {
         Specs(std::shared_ptr<const platforms::spec::PlatformSpec> p,
               std::shared_ptr<const platforms::spec::StackSpec> s)
-            : platformShared(std::move(p)), stackShared(std::move(s)),
-              platform(*platformShared), stack(*stackShared) {}
+            : platformShared(std::move(p)), stackShared(std::move(s)), platform(*platformShared),
+              stack(*stackShared) {}
         /// Shared with the configs' base specs when no override changed them, and with the
         /// simulators that run them (never copied per query).
         std::shared_ptr<const platforms::spec::PlatformSpec> platformShared;
@@ -79,7 +80,7 @@ public:
         const platforms::spec::StackSpec& stack;
         std::string platformSha256;
         std::string stackSha256;
-        std::string structure;  ///< sim::platformStructure(platform)
+        std::string structure; ///< sim::platformStructure(platform)
         /// Why the query cannot run with these specs: overrides that together make a spec
         /// invalid, or a platform the stack does not target (empty: it can).
         std::vector<Diagnostic> problems;
@@ -125,9 +126,10 @@ public:
     /// override elaborates a new one, a numeric one reconfigures).
     std::size_t simulatorCount() const { return simulators_.size(); }
 
-    /// Most simulators (each its own SystemC context) and cached effective specs and mappings
-    /// kept at once; the least recently used go first.
-    static constexpr std::size_t kMaxSimulators = 8;
+    /// Most simulators (each its own SystemC context, about a megabyte: a sweep over every
+    /// platform and stack keeps one per pair) and cached effective specs and mappings kept at
+    /// once; the least recently used go first.
+    static constexpr std::size_t kMaxSimulators = 32;
     static constexpr std::size_t kMaxCachedSpecs = 256;
     static constexpr std::size_t kMaxCachedMappings = 256;
 
@@ -163,23 +165,24 @@ private:
 
     private:
         std::size_t limit_;
-        std::list<std::string> order_;  ///< most recently used first
-        std::map<std::string, std::pair<std::unique_ptr<Value>, std::list<std::string>::iterator>>
+        std::list<std::string> order_; ///< most recently used first
+        std::unordered_map<std::string,
+                           std::pair<std::unique_ptr<Value>, std::list<std::string>::iterator>>
             map_;
     };
     struct SimulatorEntry {
         std::string platform, stack, structure;
-        std::string platformSha256, stackSha256;  ///< of the specs loaded now
+        std::string platformSha256, stackSha256; ///< of the specs loaded now
         std::unique_ptr<sim::Simulator> simulator;
     };
     template <typename Spec> struct Base {
         std::string file;
         std::shared_ptr<const Spec> spec;
-        std::string sha256;  ///< of the spec's deterministic serialisation
+        std::string sha256; ///< of the spec's deterministic serialisation
     };
     struct CachedMapping {
         sim::Mapping mapping;
-        std::string text;  ///< sim::canonicalText(mapping), for query hashes
+        std::string text; ///< sim::canonicalText(mapping), for query hashes
     };
     /// Everything a query resolves to before it runs.
     struct Prepared {
@@ -191,20 +194,20 @@ private:
     };
 
     Prepared prepare(const Query& query);
-    const Specs& specsOf(const Query& query);  ///< specs() without throwing its problems
+    const Specs& specsOf(const Query& query); ///< specs() without throwing its problems
     sim::Simulator& simulatorFor(const Specs& specs);
     sim::RunOptions runOptions(const Query& query) const;
-    const CachedMapping& mappingOf(const Query& query, const Specs& specs,
-                                   const Network& network, const sim::ResolvedOperatingPoint& op);
+    const CachedMapping& mappingOf(const Query& query, const Specs& specs, const Network& network,
+                                   const sim::ResolvedOperatingPoint& op);
 
     ConfigPaths paths_;
     std::map<std::string, std::unique_ptr<Network>> networks_;
     std::map<std::string, Base<platforms::spec::PlatformSpec>> platforms_;
     std::map<std::string, Base<platforms::spec::StackSpec>> stacks_;
-    Lru<Specs> specs_{kMaxCachedSpecs};          ///< by platform, stack and overrides
-    std::list<SimulatorEntry> simulators_;       ///< most recently used first
+    Lru<Specs> specs_{kMaxCachedSpecs};    ///< by platform, stack and overrides
+    std::list<SimulatorEntry> simulators_; ///< most recently used first
     Lru<CachedMapping> mappings_{kMaxCachedMappings};
-    std::string baseStructure_[2];  ///< platform name and its structure, last computed
+    std::string baseStructure_[2]; ///< platform name and its structure, last computed
 };
 
 /// Throws InputError naming `field` of `source` when `strategy` is not lowered by this build.

@@ -1,7 +1,7 @@
 #include "explorer/sweep/Study.h"
 
-#include "common/Strings.h"
 #include "common/Hash.h"
+#include "common/Strings.h"
 #include "explorer/session/Query.h"
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
@@ -41,9 +41,8 @@ void validateOperatingPoints(const spec::StudySpec& s, const FieldCursor& at) {
         if (p.voltage_v() != 0 && !(p.voltage_v() > 0 && p.voltage_v() <= 100)) {
             c.error(p, "voltage_v", fmt::format("{:g} V is out of range (0, 100]", p.voltage_v()));
         }
-        if (!p.platform().empty() &&
-            std::find(s.platforms().begin(), s.platforms().end(), p.platform()) ==
-                s.platforms().end()) {
+        if (!p.platform().empty() && std::find(s.platforms().begin(), s.platforms().end(),
+                                               p.platform()) == s.platforms().end()) {
             c.error(p, "platform", "'" + p.platform() + "' is not one of the study's platforms");
         }
     }
@@ -88,8 +87,8 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
                         "names identify configs and their elements; they cannot be swept");
             }
         }
-        const int kinds = (a.values_size() > 0 ? 1 : 0) + (a.labels_size() > 0 ? 1 : 0) +
-                          (a.has_range() ? 1 : 0);
+        const int kinds =
+            (a.values_size() > 0 ? 1 : 0) + (a.labels_size() > 0 ? 1 : 0) + (a.has_range() ? 1 : 0);
         if (kinds != 1) {
             c.error(kinds == 0 ? "give the axis values, labels or a range"
                                : "give only one of values, labels and range");
@@ -107,8 +106,8 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
             const FieldCursor rc = c.child(a, "range");
             if (!finite(r.min()) || !finite(r.max()) || !(r.min() < r.max())) {
                 rc.error(r, "max",
-                         fmt::format("the range needs finite min < max (got {:g} .. {:g})",
-                                     r.min(), r.max()));
+                         fmt::format("the range needs finite min < max (got {:g} .. {:g})", r.min(),
+                                     r.max()));
             }
             if (r.scale() == spec::LOG && !(r.min() > 0)) {
                 rc.error(r, "min", "a LOG range needs min > 0");
@@ -137,16 +136,17 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
         };
         checkColumn(a, c, a.path(), a.column());
         // Linked fields: a config field each, one value per level of a discrete axis.
-        const int levels = a.has_range() ? a.range().steps()
-                                         : std::max(a.values_size(), a.labels_size());
+        const int levels =
+            a.has_range() ? a.range().steps() : std::max(a.values_size(), a.labels_size());
         for (int l = 0; l < a.linked_size(); ++l) {
             const auto& lf = a.linked(l);
             const FieldCursor lc = c.child(a, "linked", l);
             if (lf.path().rfind("platform.", 0) != 0 && lf.path().rfind("stack.", 0) != 0) {
                 lc.error(lf, "path", "'" + lf.path() + "' must start with platform. or stack.");
             } else if (lf.path().substr(lf.path().find_last_of('.') + 1) == "name") {
-                lc.error(lf, "path", "names identify configs and their elements; they cannot be "
-                                     "swept");
+                lc.error(lf, "path",
+                         "names identify configs and their elements; they cannot be "
+                         "swept");
             }
             const int n = lf.values_size() + lf.labels_size();
             if (lf.values_size() > 0 && lf.labels_size() > 0) {
@@ -176,10 +176,10 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
 
 bool isReservedColumn(const std::string& name) {
     static const std::set<std::string> kColumns = {
-        "point_index",   "platform",       "stack",          "network",     "strategy",
-        "batch",         "operating_point", "status",        "reason",      "latency_cycles",
-        "latency_s",     "energy_j",       "peak_ram_bytes", "flash_bytes", "macs",
-        "clock_hz",      "voltage_v",      "mapping",        "config_sha256", "sim_wall_s"};
+        "point_index", "platform",        "stack",          "network",       "strategy",
+        "batch",       "operating_point", "status",         "reason",        "latency_cycles",
+        "latency_s",   "energy_j",        "peak_ram_bytes", "flash_bytes",   "macs",
+        "clock_hz",    "voltage_v",       "mapping",        "config_sha256", "sim_wall_s"};
     return kColumns.count(name) != 0;
 }
 
@@ -216,8 +216,9 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
                         "the " + kind + " sampler needs a number of points >= 1");
     } else if (!sampler->needsCount() && s.sampler().points() != 0) {
         samplerAt.error(s.sampler(), "points",
-                        "the " + kind + " sampler enumerates every point; points applies to "
-                        "random and latin-hypercube");
+                        "the " + kind +
+                            " sampler enumerates every point; points applies to "
+                            "random and latin-hypercube");
     }
     validateParameters(s, at, sampler && !sampler->needsCount());
     for (int i = 0; i < s.set_size(); ++i) {

@@ -16,9 +16,9 @@ namespace edgesim::explorer {
 /// A loaded study: the spec, where it came from (for diagnostics) and its content hash.
 struct Study {
     spec::StudySpec spec;
-    std::string file;    ///< the file it was read from
-    std::string sha256;  ///< of the file's bytes (a resumed sweep must have the same)
-    std::shared_ptr<const TextLocations> locations;  ///< where each field was written
+    std::string file;   ///< the file it was read from
+    std::string sha256; ///< of the file's bytes (a resumed sweep must have the same)
+    std::shared_ptr<const TextLocations> locations; ///< where each field was written
 };
 
 /// The path prefix of a parameter axis on the run's operating point rather than a config.

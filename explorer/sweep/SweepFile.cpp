@@ -75,12 +75,12 @@ SweepFile SweepFile::resume(const std::string& path, const std::string& studySha
     return SweepFile(path, layout);
 }
 
-void SweepFile::add(const wire::Point& point) {
-    sweep_.push_back(fromWire(point.sweep(), layout_.columns));
+void SweepFile::add(wire::Point&& point) {
+    sweep_.push_back(fromWire(std::move(*point.mutable_sweep()), layout_.columns));
     if (layout_.layers) {
-        runs_.push_back(fromWire(point.run(), runColumns()));
-        for (const auto& l : point.layers()) {
-            layers_.push_back(fromWire(l, layerColumns()));
+        runs_.push_back(fromWire(std::move(*point.mutable_run()), runColumns()));
+        for (auto& l : *point.mutable_layers()) {
+            layers_.push_back(fromWire(std::move(l), layerColumns()));
         }
     }
     ++pending_;
@@ -95,8 +95,7 @@ void SweepFile::commit() {
     std::error_code ec;
     fs::copy_file(path_, tmp, fs::copy_options::overwrite_existing, ec);
     if (ec) {
-        throw std::runtime_error(
-            fmt::format("cannot copy {} to {}: {}", path_, tmp, ec.message()));
+        throw std::runtime_error(fmt::format("cannot copy {} to {}: {}", path_, tmp, ec.message()));
     }
     try {
         const auto file = ResultsFile::openForAppend(tmp);

@@ -17,8 +17,8 @@ namespace edgesim::explorer {
 class SweepFile {
 public:
     struct Layout {
-        std::vector<ColumnDef> columns;  ///< of /sweep
-        bool layers = false;             ///< /runs and /layers too
+        std::vector<ColumnDef> columns; ///< of /sweep
+        bool layers = false;            ///< /runs and /layers too
     };
 
     /// Creates `path` (through a temporary renamed into place) with `provenance` as root
@@ -35,8 +35,8 @@ public:
                             const std::string& version, const Layout& layout,
                             std::vector<std::string>& done, std::string& inputsSha256);
 
-    /// Queues a finished point's rows (points must come in order).
-    void add(const wire::Point& point);
+    /// Queues a finished point's rows (points must come in order); takes its strings.
+    void add(wire::Point&& point);
     /// Points queued since the last commit.
     std::size_t pending() const { return pending_; }
     /// Appends the queued rows to the file (see the header comment); a no-op when none.
@@ -46,7 +46,8 @@ public:
     const std::string& path() const { return path_; }
 
 private:
-    SweepFile(std::string path, Layout layout) : path_(std::move(path)), layout_(std::move(layout)) {}
+    SweepFile(std::string path, Layout layout)
+        : path_(std::move(path)), layout_(std::move(layout)) {}
     std::string path_;
     Layout layout_;
     std::vector<TableRow> sweep_;

@@ -2,8 +2,8 @@
 
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
-#include "common/TextProto.h"
 #include "common/ProtoPath.h"
+#include "common/TextProto.h"
 #include "explorer/results/RunRecords.h"
 #include "platforms/PlatformCatalog.h"
 
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 namespace edgesim::explorer {
 
@@ -53,10 +54,18 @@ std::string reasonOf(const InputError& e) {
 std::string unitOfField(const std::string& path) {
     const std::string name = path.substr(path.find_last_of('.') + 1);
     static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
-        {"_pj_per_byte", "pJ/B"}, {"_ua_per_mhz", "uA/MHz"}, {"_pj_per_cell", "pJ"},
-        {"_bytes", "B"},          {"_hz", "Hz"},             {"_cycles", "cycles"},
-        {"_bits", "bit"},         {"_pj", "pJ"},             {"_pf", "pF"},
-        {"_w", "W"},              {"_j", "J"},               {"_s", "s"},
+        {"_pj_per_byte", "pJ/B"},
+        {"_ua_per_mhz", "uA/MHz"},
+        {"_pj_per_cell", "pJ"},
+        {"_bytes", "B"},
+        {"_hz", "Hz"},
+        {"_cycles", "cycles"},
+        {"_bits", "bit"},
+        {"_pj", "pJ"},
+        {"_pf", "pF"},
+        {"_w", "W"},
+        {"_j", "J"},
+        {"_s", "s"},
         {"_v", "V"}};
     for (const auto& [suffix, unit] : kSuffixes) {
         if (name.size() > suffix.size() &&
@@ -117,7 +126,7 @@ bool SweepPlan::makeField(const std::string& path, const std::string& column,
     f.labels.assign(labels.begin(), labels.end());
     f.kind = f.labels.empty() ? Field::Kind::Number : Field::Kind::Label;
     if (path.empty()) {
-        return true;  // labels naming levels
+        return true; // labels naming levels
     }
     f.operatingPoint = path.rfind(kOperatingPointPrefix, 0) == 0;
     if (f.operatingPoint) {
@@ -151,11 +160,10 @@ bool SweepPlan::makeField(const std::string& path, const std::string& column,
             }
             break;
         case pb::FieldDescriptor::CPPTYPE_DOUBLE:
-        case pb::FieldDescriptor::CPPTYPE_FLOAT:
-            break;
+        case pb::FieldDescriptor::CPPTYPE_FLOAT: break;
         case pb::FieldDescriptor::CPPTYPE_ENUM:
             if (f.kind != Field::Kind::Label) {
-                f.kind = Field::Kind::Integer;  // values: enum numbers, as --set takes them
+                f.kind = Field::Kind::Integer; // values: enum numbers, as --set takes them
             }
             break;
         default:
@@ -163,9 +171,8 @@ bool SweepPlan::makeField(const std::string& path, const std::string& column,
                 const std::string type = leaf->cpp_type_name();
                 at.error(spec, "path",
                          fmt::format("'{}' is {} {} field: give its values as labels", path,
-                                     std::string("aeiou").find(type[0]) == std::string::npos
-                                         ? "a"
-                                         : "an",
+                                     std::string("aeiou").find(type[0]) == std::string::npos ? "a"
+                                                                                             : "an",
                                      type));
                 return false;
             }
@@ -187,9 +194,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const spec::StudySpec& s = study_->spec;
     const FieldCursor at(diags, study_->locations.get());
     const auto fail = [&](const FieldCursor& c, const pb::Message& m, const char* field,
-                          const std::string& reason, int index = -1) {
-        c.error(m, field, reason, index);
-    };
+                          const std::string& reason,
+                          int index = -1) { c.error(m, field, reason, index); };
 
     // Names: every platform, stack and network loads.
     for (const char* list : {"platforms", "stacks", "networks"}) {
@@ -230,7 +236,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     // Pairs the stacks target, each with the study's overrides applied and checked.
     struct Pair {
         std::string platform, stack;
-        platforms::spec::PlatformSpec platformSpec;  ///< after the study's `set`
+        platforms::spec::PlatformSpec platformSpec; ///< after the study's `set`
     };
     std::vector<Pair> pairs;
     for (const auto& p : s.platforms()) {
@@ -276,8 +282,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 if (problems.empty() && !set_.empty()) {
                     if (const std::string placement = sim::placementProblem(pspec, sspec);
                         !placement.empty()) {
-                        report({study_->file, set_.front().line, 0, set_.front().field,
-                                placement});
+                        report({study_->file, set_.front().line, 0, set_.front().field, placement});
                     }
                 }
             }
@@ -297,7 +302,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const auto& ops = s.operating_points();
     const FieldCursor opsAt = at.child(s, "operating_points");
     for (const auto& pair : pairs) {
-        const auto& platform = pair.platformSpec;  // as the study's `set` leaves it
+        const auto& platform = pair.platformSpec; // as the study's `set` leaves it
         std::vector<Target> mine;
         if (ops.all_named()) {
             for (const auto& op : platform.operating_points()) {
@@ -367,9 +372,9 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             const int n = p.range().steps();
             for (int k = 0; k < n; ++k) {
                 const double f = static_cast<double>(k) / (n - 1);
-                own.numbers.push_back(a.log ? std::exp(std::log(a.min) +
-                                                       f * (std::log(a.max) - std::log(a.min)))
-                                            : a.min + f * (a.max - a.min));
+                own.numbers.push_back(
+                    a.log ? std::exp(std::log(a.min) + f * (std::log(a.max) - std::log(a.min)))
+                          : a.min + f * (a.max - a.min));
             }
         }
         a.fields.push_back(std::move(own));
@@ -386,7 +391,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         }
         // The values each point may take, checked a level at a time: every field of the level
         // together, on every config the axis touches (after the study's `set`).
-        std::vector<std::pair<std::string, double>> levels;  // (what, sampler coordinate)
+        std::vector<std::pair<std::string, double>> levels; // (what, sampler coordinate)
         if (a.continuous) {
             levels = {{"range.min", 0.0}, {"range.max", 1.0}};
         } else if (p.has_range() && p.linked_size() == 0) {
@@ -489,8 +494,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     try {
         const int64_t n = sampler->pointCount(dims, s.sampler().points());
         if (n > kMaxPoints) {
-            samplerAt.error(fmt::format("the study expands to {} points, more than {}", n,
-                                        kMaxPoints));
+            samplerAt.error(
+                fmt::format("the study expands to {} points, more than {}", n, kMaxPoints));
             return;
         }
         points_ = sampler->sample(dims, s.sampler().points(), s.seed());
@@ -502,6 +507,17 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         at.error("the study expands to 0 points");
         return;
     }
+    if (sampler->needsCount()) {
+        // A drawn sample has no order of its own: run it grouped by target, then network,
+        // strategy and batch, as a grid runs, so consecutive points share a simulator and a
+        // lowered network (the set of points, and so the file's rows, stays what was drawn).
+        const std::size_t tail = 1 + axes_.size();
+        std::stable_sort(points_.begin(), points_.end(),
+                         [tail](const SamplePoint& a, const SamplePoint& b) {
+                             return std::tie(a[0], a[tail], a[tail + 1], a[tail + 2]) <
+                                    std::tie(b[0], b[tail], b[tail + 1], b[tail + 2]);
+                         });
+    }
 
     // Columns: the axes, the outcome, the metrics.
     for (const auto& pair : pairs) {
@@ -512,32 +528,36 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         }
     }
     using K = ColumnKind;
-    columns_ = {{"point_index", K::Int, ""}, {"platform", K::String, ""},
-                {"stack", K::String, ""},    {"network", K::String, ""},
-                {"strategy", K::String, ""}, {"batch", K::Int, "1"},
+    columns_ = {{"point_index", K::Int, ""},       {"platform", K::String, ""},
+                {"stack", K::String, ""},          {"network", K::String, ""},
+                {"strategy", K::String, ""},       {"batch", K::Int, "1"},
                 {"operating_point", K::String, ""}};
     for (const auto& a : axes_) {
         for (const Field& f : a.fields) {
-            const std::string unit = f.operatingPoint ? (f.clock ? "Hz" : "V")
+            const std::string unit = f.operatingPoint               ? (f.clock ? "Hz" : "V")
                                      : f.kind == Field::Kind::Label ? ""
                                                                     : unitOfField(f.path);
             columns_.push_back(
                 {f.column, f.kind == Field::Kind::Label ? K::String : K::Double, unit});
         }
     }
-    const std::vector<ColumnDef> outcome = {
-        {"status", K::String, ""},        {"reason", K::String, ""},
-        {"latency_cycles", K::Double, "cycles"}, {"latency_s", K::Double, "s"},
-        {"energy_j", K::Double, "J"},      {"peak_ram_bytes", K::Double, "B"},
-        {"flash_bytes", K::Double, "B"},   {"macs", K::Double, "MAC"}};
+    const std::vector<ColumnDef> outcome = {{"status", K::String, ""},
+                                            {"reason", K::String, ""},
+                                            {"latency_cycles", K::Double, "cycles"},
+                                            {"latency_s", K::Double, "s"},
+                                            {"energy_j", K::Double, "J"},
+                                            {"peak_ram_bytes", K::Double, "B"},
+                                            {"flash_bytes", K::Double, "B"},
+                                            {"macs", K::Double, "MAC"}};
     columns_.insert(columns_.end(), outcome.begin(), outcome.end());
     for (const auto& m : memories_) {
         columns_.push_back({"bytes_" + m, K::Double, "B"});
     }
-    const std::vector<ColumnDef> tail = {
-        {"clock_hz", K::Double, "Hz"},   {"voltage_v", K::Double, "V"},
-        {"mapping", K::String, ""},      {"config_sha256", K::String, ""},
-        {"sim_wall_s", K::Double, "s"}};
+    const std::vector<ColumnDef> tail = {{"clock_hz", K::Double, "Hz"},
+                                         {"voltage_v", K::Double, "V"},
+                                         {"mapping", K::String, ""},
+                                         {"config_sha256", K::String, ""},
+                                         {"sim_wall_s", K::Double, "s"}};
     columns_.insert(columns_.end(), tail.begin(), tail.end());
 }
 
@@ -611,13 +631,14 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
     const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
     const Target& t = targets_.at(static_cast<std::size_t>(p[0]));
     const std::size_t tail = 1 + axes_.size();
-    TableRow row = {index,
-                    t.platform,
-                    t.stack,
-                    s.networks(static_cast<int>(p[tail])),
-                    orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1])),
-                    static_cast<int64_t>(batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]))),
-                    t.opLabel};
+    TableRow row = {
+        index,
+        t.platform,
+        t.stack,
+        s.networks(static_cast<int>(p[tail])),
+        orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1])),
+        static_cast<int64_t>(batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]))),
+        t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         for (const Field& f : axes_[k].fields) {
             row.push_back(cellOf(axes_[k], f, p[1 + k]));
@@ -662,8 +683,8 @@ RunRow SweepPlan::runRow(int64_t index, const PointOutcome& o) const {
     const std::string& op =
         targets_.at(static_cast<std::size_t>(points_.at(static_cast<std::size_t>(index))[0]))
             .opLabel;
-    return explorer::runRow(index, q.platform, q.stack, q.network, q.strategy, q.batch,
-                            q.fidelity, op, o.status, o.reason, study_->spec.seed());
+    return explorer::runRow(index, q.platform, q.stack, q.network, q.strategy, q.batch, q.fidelity,
+                            op, o.status, o.reason, study_->spec.seed());
 }
 
 } // namespace edgesim::explorer

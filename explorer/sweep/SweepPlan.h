@@ -26,8 +26,8 @@ struct PointOutcome {
     /// operating point the overridden platform cannot run.
     std::string status;
     std::string reason;
-    const sim::SimResult* result = nullptr;  ///< null for an invalid point
-    std::string configSha256;                ///< empty for an invalid point
+    const sim::SimResult* result = nullptr; ///< null for an invalid point
+    std::string configSha256;               ///< empty for an invalid point
 };
 
 class SweepPlan {
@@ -65,7 +65,7 @@ private:
         std::string platform;
         std::string stack;
         sim::OperatingPointOverride op;
-        std::string opLabel;  ///< the point's name, "custom" for a clock/supply
+        std::string opLabel; ///< the point's name, "custom" for a clock/supply
     };
     /// One field an axis sets: the axis's own (whose path may be empty when its labels only
     /// name levels) or a linked one.
@@ -73,18 +73,18 @@ private:
         enum class Kind { Number, Integer, Label };
         std::string column;
         Kind kind = Kind::Number;
-        bool operatingPoint = false;  ///< operating_point.clock_hz / voltage_v
-        bool clock = false;           ///< which of the two
+        bool operatingPoint = false; ///< operating_point.clock_hz / voltage_v
+        bool clock = false;          ///< which of the two
         Override::Target target = Override::Target::Platform;
-        std::string path;             ///< below platform./stack.; empty: names levels only
-        std::vector<double> numbers;  ///< per level (values, or a range's steps)
+        std::string path;            ///< below platform./stack.; empty: names levels only
+        std::vector<double> numbers; ///< per level (values, or a range's steps)
         std::vector<std::string> labels;
     };
     struct Axis {
-        int index = 0;               ///< in study.parameters
-        int line = 0;                ///< where it is written
-        std::vector<Field> fields;   ///< the axis's own first, then the linked ones
-        bool continuous = false;     ///< a range without steps (one field then)
+        int index = 0;             ///< in study.parameters
+        int line = 0;              ///< where it is written
+        std::vector<Field> fields; ///< the axis's own first, then the linked ones
+        bool continuous = false;   ///< a range without steps (one field then)
         double min = 0, max = 0;
         bool log = false;
         int64_t levels() const;
@@ -104,10 +104,10 @@ private:
 
     const Study* study_;
     std::string sampler_;
-    std::vector<Override> set_;    ///< the study's `set`, applied to every point
+    std::vector<Override> set_; ///< the study's `set`, applied to every point
     std::vector<Target> targets_;
     std::vector<Axis> axes_;
-    std::vector<SamplePoint> points_;  ///< [target, axes..., network, strategy, batch]
+    std::vector<SamplePoint> points_; ///< [target, axes..., network, strategy, batch]
     std::vector<std::string> memories_;
     std::vector<ColumnDef> columns_;
     std::vector<std::pair<std::string, std::string>> skipped_;

@@ -58,10 +58,13 @@ private:
 constexpr int64_t kVerifyChunk = 512;
 /// Target host time of one run task: long enough that messages cost nothing, short enough
 /// to balance the workers and to finish soon after a signal.
-constexpr double kTaskSeconds = 0.25;
+constexpr double kTaskSeconds = 0.05;
 constexpr int64_t kMaxChunk = 512;
 /// Tasks queued per worker, so it never waits for the next one.
 constexpr int kInFlight = 2;
+/// Rows that make a commit due before --flush-seconds: the writer appends while the workers
+/// run instead of all at the end.
+constexpr std::size_t kCommitRows = 4096;
 
 /// The status of a finished point: the `index`-th text cell of its /sweep row.
 std::string statusOf(const wire::Point& p, int index) {
@@ -115,7 +118,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
         throw InputError(options.out, "--out",
                          "the file exists: --resume continues it, --overwrite replaces it");
     }
-    fs::remove(options.out + ".tmp", ec);  // a commit a killed run did not finish
+    fs::remove(options.out + ".tmp", ec); // a commit a killed run did not finish
     SweepFile::Layout layout{plan.columns(), options.layers};
     std::vector<std::string> done;
     std::optional<SweepFile> file;
@@ -157,9 +160,8 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     summary.workers = pool->size();
 
     const SignalGuard signals;
-    Progress progress("sweep", "points", n, stderr,
-                      !options.quiet && isatty(fileno(stderr)) != 0);
-    const int statusText = [&] {  // among the text cells of a row
+    Progress progress("sweep", "points", n, stderr, !options.quiet && isatty(fileno(stderr)) != 0);
+    const int statusText = [&] { // among the text cells of a row
         int texts = 0;
         for (const auto& c : plan.columns()) {
             if (c.name == "status") {
@@ -174,9 +176,9 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     // changed since it was written (then any point whose inputs changed stops the run).
     int64_t nextVerify = fileInputs == inputs ? k : 0;
     int64_t nextRun = k;
-    int64_t written = nextVerify;  // points below are in the file already
+    int64_t written = nextVerify; // points below are in the file already
     int64_t notOk = 0;
-    double secondsPerPoint = 0;  // measured; 0 until the first run task returns
+    double secondsPerPoint = 0; // measured; 0 until the first run task returns
     std::map<int64_t, wire::Point> ready;
     std::vector<int> inFlight(static_cast<std::size_t>(pool->size()), 0);
     std::vector<Clock::time_point> sentAt(static_cast<std::size_t>(pool->size()));
@@ -223,7 +225,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
             try {
                 got = pool->receive(250);
             } catch (const std::runtime_error&) {
-                if (gSignal != 0) {  // workers died of the same Ctrl-C
+                if (gSignal != 0) { // workers died of the same Ctrl-C
                     summary.interrupted = true;
                     break;
                 }
@@ -254,7 +256,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
                 }
             }
             for (auto it = ready.find(written); it != ready.end(); it = ready.find(written)) {
-                const wire::Point& p = it->second;
+                wire::Point& p = it->second;
                 if (written < k) {
                     if (p.config_sha256() != done[static_cast<std::size_t>(written)]) {
                         throw InputError(
@@ -267,18 +269,19 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
                                         p.config_sha256().substr(0, 12)));
                     }
                 } else {
-                    file->add(p);
-                    ++summary.ran;
+                    const bool failed = p.failed();
                     ++summary.byStatus[statusOf(p, statusText)];
-                    notOk += p.failed() ? 1 : 0;
+                    file->add(std::move(p));
+                    ++summary.ran;
+                    notOk += failed ? 1 : 0;
                 }
                 ready.erase(it);
                 ++written;
             }
             const double sinceCommit =
                 std::chrono::duration<double>(Clock::now() - lastCommit).count();
-            if (file->pending() > 0 &&
-                sinceCommit >= std::max(options.flushSeconds, 20 * file->lastCommitSeconds())) {
+            if (file->pending() > 0 && sinceCommit >= 20 * file->lastCommitSeconds() &&
+                (sinceCommit >= options.flushSeconds || file->pending() >= kCommitRows)) {
                 file->commit();
                 lastCommit = Clock::now();
             }
@@ -307,14 +310,13 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
         statuses += fmt::format("{}{} {}", statuses.empty() ? "" : ", ", count, status);
     }
     progress.update(summary.ran, notOk, k);
-    progress.finish(fmt::format("{} on {}{}; {}{}", statuses.empty() ? "nothing to run" : statuses,
-                                summary.backend,
-                                summary.skippedPairs > 0
-                                    ? fmt::format(", {} platform/stack pair{} skipped",
-                                                  summary.skippedPairs,
-                                                  summary.skippedPairs == 1 ? "" : "s")
-                                    : "",
-                                options.out, summary.interrupted ? " (interrupted)" : ""));
+    progress.finish(fmt::format(
+        "{} on {}{}; {}{}", statuses.empty() ? "nothing to run" : statuses, summary.backend,
+        summary.skippedPairs > 0
+            ? fmt::format(", {} platform/stack pair{} skipped", summary.skippedPairs,
+                          summary.skippedPairs == 1 ? "" : "s")
+            : "",
+        options.out, summary.interrupted ? " (interrupted)" : ""));
     return summary;
 }
 

@@ -3,6 +3,7 @@
 #include "explorer/results/RunRecords.h"
 
 #include <stdexcept>
+#include <type_traits>
 
 namespace edgesim::explorer {
 
@@ -18,7 +19,9 @@ void toWire(const TableRow& row, wire::Row& out) {
     }
 }
 
-TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns) {
+namespace {
+
+template <typename RowRef> TableRow cellsFrom(RowRef&& row, const std::vector<ColumnDef>& columns) {
     TableRow out;
     out.reserve(columns.size());
     int i = 0;
@@ -30,13 +33,27 @@ TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns) {
         } else if (c.kind == ColumnKind::Double && d < row.reals_size()) {
             out.emplace_back(row.reals(d++));
         } else if (c.kind == ColumnKind::String && s < row.texts_size()) {
-            out.emplace_back(row.texts(s++));
+            if constexpr (std::is_const_v<std::remove_reference_t<RowRef>>) {
+                out.emplace_back(row.texts(s++));
+            } else {
+                out.emplace_back(std::move(*row.mutable_texts(s++)));
+            }
         } else {
             throw std::runtime_error("a sweep worker sent a row without the cell of column " +
                                      c.name);
         }
     }
     return out;
+}
+
+} // namespace
+
+TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns) {
+    return cellsFrom(row, columns);
+}
+
+TableRow fromWire(wire::Row&& row, const std::vector<ColumnDef>& columns) {
+    return cellsFrom(row, columns);
 }
 
 SweepWorker::SweepWorker(const SweepPlan& plan, Session& session, bool layers)

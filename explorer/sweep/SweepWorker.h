@@ -12,6 +12,8 @@ namespace edgesim::explorer {
 /// std::runtime_error when the row does not have the columns' cells.
 void toWire(const TableRow& row, wire::Row& out);
 TableRow fromWire(const wire::Row& row, const std::vector<ColumnDef>& columns);
+/// The same, taking the strings out of `row` instead of copying them.
+TableRow fromWire(wire::Row&& row, const std::vector<ColumnDef>& columns);
 
 class SweepWorker {
 public:

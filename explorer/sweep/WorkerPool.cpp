@@ -106,10 +106,10 @@ public:
             int toChild[2];
             int toParent[2];
             if (pipe(toChild) != 0 || pipe(toParent) != 0) {
-                throw std::runtime_error(fmt::format("cannot create a pipe for worker {}: {}", w,
-                                                     std::strerror(errno)));
+                throw std::runtime_error(
+                    fmt::format("cannot create a pipe for worker {}: {}", w, std::strerror(errno)));
             }
-            std::fflush(nullptr);  // nothing buffered is written twice
+            std::fflush(nullptr); // nothing buffered is written twice
             const pid_t pid = fork();
             if (pid < 0) {
                 throw std::runtime_error(
@@ -118,11 +118,11 @@ public:
             if (pid == 0) {
                 close(toChild[1]);
                 close(toParent[0]);
-                for (const Child& c : children_) {  // the other workers' pipes
+                for (const Child& c : children_) { // the other workers' pipes
                     close(c.taskFd);
                     close(c.resultFd);
                 }
-                serve(toChild[0], toParent[1], parent, work);  // never returns
+                serve(toChild[0], toParent[1], parent, work); // never returns
             }
             close(toChild[0]);
             close(toParent[1]);

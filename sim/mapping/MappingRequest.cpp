@@ -1,9 +1,9 @@
 #include "sim/mapping/MappingRequest.h"
 
-#include "common/Strings.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
+#include "common/Strings.h"
 #include "common/TextProto.h"
 
 #include <fmt/format.h>
@@ -41,12 +41,9 @@ std::optional<Objective> parseObjective(const std::string& text) {
 
 const char* toString(Objective objective) {
     switch (objective) {
-    case Objective::Latency:
-        return "latency";
-    case Objective::Energy:
-        return "energy";
-    case Objective::EnergyDelay:
-        return "edp";
+    case Objective::Latency: return "latency";
+    case Objective::Energy: return "energy";
+    case Objective::EnergyDelay: return "edp";
     }
     return "?";
 }
@@ -59,8 +56,7 @@ bool isMappingFile(const std::string& mapping) {
     return hasSuffix(mapping, ".textproto") || std::filesystem::exists(mapping, ec);
 }
 
-std::string mapperName(const MappingRequest& request,
-                       const platforms::spec::PlatformSpec& platform,
+std::string mapperName(const MappingRequest& request, const platforms::spec::PlatformSpec& platform,
                        const platforms::spec::StackSpec& stack) {
     if (request.fixed || isMappingFile(request.mapping)) {
         return {};
@@ -95,7 +91,7 @@ void checkMappingRequest(const MappingRequest& request, const platforms::spec::S
         return;
     }
     // What the user asked for decides, not what a platform without engines degrades it to.
-    const std::string asked = !request.mapping.empty()           ? request.mapping
+    const std::string asked = !request.mapping.empty()          ? request.mapping
                               : !stack.default_mapper().empty() ? stack.default_mapper()
                                                                 : "host-only";
     if (asked != "exhaustive") {

@@ -20,8 +20,8 @@ struct MappingRequest {
     /// Empty: the stack's default; a built-in mapper name; or the path of a mapping
     /// .textproto (platforms/spec/mapping.proto).
     std::string mapping;
-    std::optional<Objective> objective;    ///< exhaustive only
-    std::optional<double> latencyBudgetS;  ///< exhaustive with Objective::Energy only
+    std::optional<Objective> objective;   ///< exhaustive only
+    std::optional<double> latencyBudgetS; ///< exhaustive with Objective::Energy only
     /// A mapping given as a value (one choice per schedule kernel): used as is, whatever
     /// `mapping` says (e.g. the analytical half of `--fidelity both` reuses the TLM mapping).
     std::shared_ptr<const Mapping> fixed;
@@ -42,8 +42,7 @@ bool isMappingFile(const std::string& mapping);
 /// The mapper `request` runs on `platform` with `stack`: the named one, else the stack's
 /// default_mapper, else host-only; host-only whatever was asked on a platform without
 /// engines. Empty when the request names a mapping file or holds a fixed mapping.
-std::string mapperName(const MappingRequest& request,
-                       const platforms::spec::PlatformSpec& platform,
+std::string mapperName(const MappingRequest& request, const platforms::spec::PlatformSpec& platform,
                        const platforms::spec::StackSpec& stack);
 
 /// Checks the request before anything runs: a known mapper or an existing file, an objective

@@ -27,11 +27,11 @@ struct SyntheticModel {
         bool groupA;
         double c;
     };
-    std::vector<Row> rowSpecs = {{true, 2.0}, {true, 5e-3}, {false, 3.0}, {false, 40.0},
-                                 {true, 0.25}, {false, 1e-6}};
+    std::vector<Row> rowSpecs = {{true, 2.0},   {true, 5e-3}, {false, 3.0},
+                                 {false, 40.0}, {true, 0.25}, {false, 1e-6}};
     std::vector<Measurement> rows;
 
-    std::vector<double> applied;     ///< the scales last applied
+    std::vector<double> applied; ///< the scales last applied
     std::vector<std::vector<double>> applyCalls;
     int predictions = 0;
 
@@ -102,8 +102,7 @@ TEST(CalibrateTest, BeforeAndAfterAreTheLogErrorsOfEachRow) {
             spec.groupA ? -2.0 * std::log(SyntheticModel::kA) : -std::log(SyntheticModel::kB);
         EXPECT_NEAR(r.before[i], expectedBefore, 1e-12);
         // At the fitted values: the log error of what the model predicts there.
-        const double predicted =
-            SyntheticModel::truth(spec, r.fit.values[0], r.fit.values[1]);
+        const double predicted = SyntheticModel::truth(spec, r.fit.values[0], r.fit.values[1]);
         EXPECT_DOUBLE_EQ(r.after[i], std::log(predicted / model.rows[i].value));
         EXPECT_LT(std::fabs(r.after[i]), 1e-4);
     }
@@ -118,13 +117,12 @@ TEST(CalibrateTest, BeforeAndAfterAreTheLogErrorsOfEachRow) {
 TEST(CalibrateTest, LeavesTheFittedValuesApplied) {
     SyntheticModel model;
     const CalibrationResult r = calibrate(kParameters, model.pointers(), model.callbacks(), 500);
-    ASSERT_GE(model.applyCalls.size(), 3U);  // initial, the search, the fitted values
+    ASSERT_GE(model.applyCalls.size(), 3U); // initial, the search, the fitted values
     EXPECT_EQ(model.applyCalls.front(), (std::vector<double>{1.0, 1.0}));
     EXPECT_EQ(model.applied, r.fit.values);
     EXPECT_EQ(model.applyCalls.back(), r.fit.values);
     // Each apply is followed by one prediction per row.
-    EXPECT_EQ(model.predictions,
-              static_cast<int>(model.applyCalls.size() * model.rows.size()));
+    EXPECT_EQ(model.predictions, static_cast<int>(model.applyCalls.size() * model.rows.size()));
 }
 
 TEST(CalibrateTest, KeepsTheEvaluationBudget) {

@@ -148,8 +148,8 @@ public:
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                         0644);
         if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
             pid_ = -1;
         }
@@ -250,15 +250,15 @@ std::string cellText(const ex::Cell& c) {
 
 /// `got`'s first `rows` rows equal `want`'s in every column but `ignore` (NaN equal to NaN),
 /// with the same columns (names, kinds, units).
-::testing::AssertionResult sameRows(const ex::Table& got, const ex::Table& want,
-                                    std::size_t rows,
+::testing::AssertionResult sameRows(const ex::Table& got, const ex::Table& want, std::size_t rows,
                                     const std::set<std::string>& ignore = {"sim_wall_s"}) {
     if (got.columns != want.columns) {
         return ::testing::AssertionFailure() << "the columns differ";
     }
     if (got.rows.size() < rows || want.rows.size() < rows) {
-        return ::testing::AssertionFailure() << "fewer than " << rows << " rows: "
-                                             << got.rows.size() << " and " << want.rows.size();
+        return ::testing::AssertionFailure()
+               << "fewer than " << rows << " rows: " << got.rows.size() << " and "
+               << want.rows.size();
     }
     for (std::size_t r = 0; r < rows; ++r) {
         for (std::size_t c = 0; c < got.columns.size(); ++c) {
@@ -291,8 +291,7 @@ std::vector<int64_t> iota(int64_t n) {
 }
 
 /// After a kill: the file opens, and holds points 0..k-1 with the reference's values.
-void expectPrefixOfReference(const std::string& path, const ex::Table& reference,
-                             int64_t& rows) {
+void expectPrefixOfReference(const std::string& path, const ex::Table& reference, int64_t& rows) {
     ex::Table t;
     ASSERT_NO_THROW(t = ex::readTable(path, "sweep")) << path << " does not open after a kill";
     rows = static_cast<int64_t>(t.rows.size());
@@ -311,9 +310,8 @@ void expectPrefixOfReference(const std::string& path, const ex::Table& reference
     if (left.empty()) {
         return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure()
-           << left.size() << " process(es) still running for " << path << ", e.g. pid "
-           << left.front();
+    return ::testing::AssertionFailure() << left.size() << " process(es) still running for " << path
+                                         << ", e.g. pid " << left.front();
 }
 
 std::string sweepArgs(const std::string& study, const std::string& out,
@@ -334,9 +332,8 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
     ASSERT_EQ(static_cast<int64_t>(reference.rows.size()), kKillPoints);
 
     const std::string out = dir.file("killed.h5");
-    const std::vector<std::string> base = {"sweep",   "--study", kKillStudy, "--out",
-                                           out,       "--jobs",  "2",        "--flush-seconds",
-                                           "0.2",     "-q"};
+    const std::vector<std::string> base = {"sweep",  "--study", kKillStudy,        "--out", out,
+                                           "--jobs", "2",       "--flush-seconds", "0.2",   "-q"};
     std::vector<std::string> resume = base;
     resume.push_back("--resume");
     std::random_device seed;
@@ -345,8 +342,8 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
 
     // 1. A fresh run killed at a random moment early on: the file is absent or opens.
     {
-        const auto delay = std::chrono::milliseconds(
-            std::uniform_int_distribution<int>(0, 400)(random));
+        const auto delay =
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 400)(random));
         SCOPED_TRACE("first kill after " + std::to_string(delay.count()) + " ms");
         Background sweep(base, errFile);
         ASSERT_TRUE(sweep.started());
@@ -368,10 +365,9 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
         while (committedRows(out) <= before && sweep.running() && Clock::now() < deadline) {
             std::this_thread::sleep_for(5ms);
         }
-        ASSERT_TRUE(sweep.running())
-            << "the sweep ended before it was killed (status " << sweep.status()
-            << "): make the study bigger\n"
-            << readBytes(errFile);
+        ASSERT_TRUE(sweep.running()) << "the sweep ended before it was killed (status "
+                                     << sweep.status() << "): make the study bigger\n"
+                                     << readBytes(errFile);
         const int status = sweep.stop(SIGKILL);
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
         expectPrefixOfReference(out, reference, rows);
@@ -381,8 +377,8 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
     }
     // 3. Resumed again and killed at a random moment (perhaps mid-commit).
     {
-        const auto delay = std::chrono::milliseconds(
-            std::uniform_int_distribution<int>(0, 1500)(random));
+        const auto delay =
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(random));
         SCOPED_TRACE("third kill after " + std::to_string(delay.count()) + " ms");
         const int64_t before = rows;
         Background sweep(resume, errFile);
@@ -416,9 +412,9 @@ TEST(SweepCli, SigtermCommitsWhatIsDoneAndStops) {
     TempDir dir;
     const std::string out = dir.file("term.h5");
     const std::string errFile = dir.file("stderr.txt");
-    Background sweep({"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2",
-                      "--flush-seconds", "0.2"},
-                     errFile);
+    Background sweep(
+        {"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2", "--flush-seconds", "0.2"},
+        errFile);
     ASSERT_TRUE(sweep.started());
     const auto deadline = Clock::now() + 120s;
     while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
@@ -462,9 +458,9 @@ TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
     TempDir dir;
     const std::string out = dir.file("worker.h5");
     const std::string errFile = dir.file("stderr.txt");
-    Background sweep({"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2",
-                      "--flush-seconds", "0.2"},
-                     errFile);
+    Background sweep(
+        {"sweep", "--study", kKillStudy, "--out", out, "--jobs", "2", "--flush-seconds", "0.2"},
+        errFile);
     ASSERT_TRUE(sweep.started());
     const auto deadline = Clock::now() + 120s;
     while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
@@ -480,7 +476,7 @@ TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
     }
     const int status = sweep.stop(SIGKILL);
     ASSERT_TRUE(WIFEXITED(status)) << "the writer did not stop by itself: " << status;
-    EXPECT_EQ(WEXITSTATUS(status), 1);  // an internal error, not bad input
+    EXPECT_EQ(WEXITSTATUS(status), 1); // an internal error, not bad input
     const std::string err = readBytes(errFile);
     EXPECT_NE(err.find("worker"), std::string::npos) << err;
     EXPECT_NE(err.find(std::to_string(workers.front())), std::string::npos) << err;
@@ -494,24 +490,27 @@ TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
 TEST(SweepCli, ResumeAfterANetworkChangedExitsTwoAndLeavesTheFile) {
     TempDir dir;
     const auto network = [&](int units) {
-        return dir.write("net.textproto", "name: \"small\"\nactivation_dtype: INT8\n"
-                                          "weight_dtype: INT8\nbias_dtype: INT32\n"
-                                          "inputs { name: \"x\" shape: [100] }\n"
-                                          "layers { name: \"fc\" dense { units: " +
-                                              std::to_string(units) + " } }\n")
+        return dir
+            .write("net.textproto", "name: \"small\"\nactivation_dtype: INT8\n"
+                                    "weight_dtype: INT8\nbias_dtype: INT32\n"
+                                    "inputs { name: \"x\" shape: [100] }\n"
+                                    "layers { name: \"fc\" dense { units: " +
+                                        std::to_string(units) + " } }\n")
             .string();
     };
     const std::string net = network(10);
-    const std::string study = dir.write("study.textproto",
-                                        "name: \"changed\"\nplatforms: \"nucleo-l4r5zi\"\n"
-                                        "stacks: [\"tflm-2.3\", \"tflm-cmsis-nn\"]\n"
-                                        "networks: [\"" + net + "\", \"mlperf_tiny/ad\"]\n"
-                                        "fidelity: ANALYTICAL\n")
-                                  .string();
+    const std::string study =
+        dir.write("study.textproto", "name: \"changed\"\nplatforms: \"nucleo-l4r5zi\"\n"
+                                     "stacks: [\"tflm-2.3\", \"tflm-cmsis-nn\"]\n"
+                                     "networks: [\"" +
+                                         net +
+                                         "\", \"mlperf_tiny/ad\"]\n"
+                                         "fidelity: ANALYTICAL\n")
+            .string();
     const std::string out = dir.file("changed.h5");
     ASSERT_EQ(run(sweepArgs(study, out, "-q")).code, 0);
     const std::string bytes = readBytes(out);
-    network(12);  // the same study file, another network behind it
+    network(12); // the same study file, another network behind it
     const CliRun r = run(sweepArgs(study, out, "--resume"));
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find(out + ": --resume: point 0"), std::string::npos) << r.err;
@@ -640,9 +639,14 @@ TEST(SweepCli, MpiRanksWriteTheSameRowsAsOneProcess) {
 std::string studyText(const std::string& platforms, const std::string& stacks,
                       const std::string& extra) {
     return "name: \"bad\"\n"
-           "platforms: " + platforms + "\n"
-           "stacks: " + stacks + "\n"
-           "networks: \"mlperf_tiny/ad\"\n" + extra;
+           "platforms: " +
+           platforms +
+           "\n"
+           "stacks: " +
+           stacks +
+           "\n"
+           "networks: \"mlperf_tiny/ad\"\n" +
+           extra;
 }
 
 TEST(SweepCli, BadStudyExitsTwoNamingFileLineAndFieldAndWritesNothing) {
@@ -652,46 +656,58 @@ TEST(SweepCli, BadStudyExitsTwoNamingFileLineAndFieldAndWritesNothing) {
     struct Case {
         std::string name;
         std::string text;
-        std::vector<std::string> parts;  // in the error, after "<file>"
+        std::vector<std::string> parts; // in the error, after "<file>"
     };
     const std::vector<Case> cases = {
-        {"unknown_element", studyText(l4, tflm,
+        {"unknown_element",
+         studyText(
+             l4, tflm,
              "parameters { path: \"platform.memories[name=sram9].size_bytes\" values: [4096] }\n"),
          {":5: parameters[0].path: ", "sram9"}},
-        {"unknown_field", studyText(l4, tflm,
-             "parameters { path: \"platform.no_such_field\" values: [1] }\n"),
+        {"unknown_field",
+         studyText(l4, tflm, "parameters { path: \"platform.no_such_field\" values: [1] }\n"),
          {":5: parameters[0].path: ", "no_such_field"}},
-        {"unknown_prefix", studyText(l4, tflm,
-             "parameters { path: \"board.clock_hz\" values: [1] }\n"),
+        {"unknown_prefix",
+         studyText(l4, tflm, "parameters { path: \"board.clock_hz\" values: [1] }\n"),
          {":5: parameters[0].path: ", "board.clock_hz"}},
-        {"empty_axis", studyText(l4, tflm,
+        {"empty_axis",
+         studyText(
+             l4, tflm,
              "parameters { path: \"platform.memories[name=sram3].size_bytes\" values: [] }\n"),
          {":5: parameters[0]: ", "values"}},
-        {"no_points", studyText(l4, "[\"htvm\", \"stedge-ai\"]", ""),
+        {"no_points",
+         studyText(l4, "[\"htvm\", \"stedge-ai\"]", ""),
          {":3: stacks: ", "htvm", "nucleo-l4r5zi"}},
-        {"labels_on_number", studyText(l4, tflm,
-             "parameters { path: \"platform.memories[name=sram3].size_bytes\"\n"
-             "             labels: [\"big\", \"small\"] }\n"),
+        {"labels_on_number",
+         studyText(l4, tflm,
+                   "parameters { path: \"platform.memories[name=sram3].size_bytes\"\n"
+                   "             labels: [\"big\", \"small\"] }\n"),
          {":5: parameters[0]", "'big' is not an integer"}},
-        {"values_on_enum", studyText(l4, tflm,  // enum numbers, as --set takes them: 7 is none
+        {"values_on_enum",
+         studyText(
+             l4, tflm, // enum numbers, as --set takes them: 7 is none
              "parameters { path: \"platform.buses[name=bus].arbitration\" values: [1, 7] }\n"),
          {":5: parameters[0]", "'7'", "Arbitration"}},
-        {"bad_enum_label", studyText(l4, tflm,
-             "parameters { path: \"platform.buses[name=bus].arbitration\"\n"
-             "             labels: [\"MATRIX\", \"ROUND_ROBIN\"] }\n"),
+        {"bad_enum_label",
+         studyText(l4, tflm,
+                   "parameters { path: \"platform.buses[name=bus].arbitration\"\n"
+                   "             labels: [\"MATRIX\", \"ROUND_ROBIN\"] }\n"),
          {":5: parameters[0]", "ROUND_ROBIN"}},
         {"invalid_value",
          "name: \"bad\"\nplatforms: \"gap9-evk\"\nstacks: \"gap-flow\"\n"
          "networks: \"mlperf_tiny/ic\"\n"
          "parameters { path: \"platform.memories[name=l1].size_bytes\" values: [131072, 0] }\n",
          {":5: parameters[0]: ", "size_bytes", "0", "out of range"}},
-        {"unknown_platform", studyText("[\"nucleo-l4r5zi\", \"nucleo-l4r5\"]", tflm, ""),
+        {"unknown_platform",
+         studyText("[\"nucleo-l4r5zi\", \"nucleo-l4r5\"]", tflm, ""),
          {":2: platforms[1]: ", "unknown platform 'nucleo-l4r5'"}},
-        {"syntax_error", "name: \"bad\"\nplatforms: \"nucleo-l4r5zi\"\nstacks: \"tflm-2.3\"\n"
-                         "networks \"mlperf_tiny/ad\"\n",
+        {"syntax_error",
+         "name: \"bad\"\nplatforms: \"nucleo-l4r5zi\"\nstacks: \"tflm-2.3\"\n"
+         "networks \"mlperf_tiny/ad\"\n",
          {":4:"}},
         {"unknown_study_field", studyText(l4, tflm, "colour: 3\n"), {":5:", "colour"}},
-        {"bad_set", studyText(l4, tflm, "set: \"platform.memories[name=sram3].size_bytes=0\"\n"),
+        {"bad_set",
+         studyText(l4, tflm, "set: \"platform.memories[name=sram3].size_bytes=0\"\n"),
          {":5: set", "size_bytes", "out of range"}},
     };
     for (const auto& c : cases) {
@@ -716,9 +732,8 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
     ASSERT_EQ(run(sweepArgs(kMcuStudy, out, "-q")).code, 0);
     const std::string bytes = readBytes(out);
     // Another study: same platform, one network less (its own study_sha256 and columns).
-    const std::string other = dir.write("other.textproto", studyText("\"nucleo-l4r5zi\"",
-                                                                     "\"tflm-2.3\"", ""))
-                                  .string();
+    const std::string other =
+        dir.write("other.textproto", studyText("\"nucleo-l4r5zi\"", "\"tflm-2.3\"", "")).string();
     const std::string bad =
         dir.write("bad.textproto", studyText("\"no-such-board\"", "\"tflm-2.3\"", "")).string();
     const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
@@ -777,15 +792,15 @@ const std::string kAd = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/ad
 
 TEST(SweepCli, SimulateSetBadOverrideExitsTwoNamingIt) {
     const std::vector<std::string> overrides = {
-        "platform.no_such_field=3",                       // unknown path
-        "platform.memories[name=sram9].size_bytes=4096",  // unknown element
-        "stack.no_such_field=1",                          // unknown stack path
-        "platform.memories[name=sram3].size_bytes=big",   // wrong type
-        "platform.buses[name=bus].arbitration=ROUND_ROBIN",  // not a value of the enum
-        "platform.memories[name=sram3].size_bytes=0",     // makes the platform invalid
-        "board.clock_hz=1",                               // bad prefix
-        "platform.memories[name=sram3].size_bytes",       // no value
-        "platform.=3",                                    // no path
+        "platform.no_such_field=3",                         // unknown path
+        "platform.memories[name=sram9].size_bytes=4096",    // unknown element
+        "stack.no_such_field=1",                            // unknown stack path
+        "platform.memories[name=sram3].size_bytes=big",     // wrong type
+        "platform.buses[name=bus].arbitration=ROUND_ROBIN", // not a value of the enum
+        "platform.memories[name=sram3].size_bytes=0",       // makes the platform invalid
+        "board.clock_hz=1",                                 // bad prefix
+        "platform.memories[name=sram3].size_bytes",         // no value
+        "platform.=3",                                      // no path
     };
     std::vector<BadInput> cases;
     for (const auto& o : overrides) {
@@ -825,7 +840,7 @@ TEST(SweepCli, SweepRowsMatchSimulateWithTheSameOverrides) {
     struct Point {
         std::string stack, network, op;
         double sram3;
-        std::string flags;  // the same query on the simulate command line
+        std::string flags; // the same query on the simulate command line
     };
     const std::vector<Point> points = {
         {"tflm-2.3", "mlperf_tiny/kws", "120mhz", 32768, ""},
@@ -1032,9 +1047,9 @@ std::set<int64_t> bruteForceFront(const ex::Table& t, const std::vector<Objectiv
         bool pass = true;
         for (const auto& [col, value] : where) {
             const ex::Cell& c = row[static_cast<std::size_t>(t.column(col))];
-            pass = pass && (std::holds_alternative<std::string>(c)
-                                ? std::get<std::string>(c) == value
-                                : number(c) == std::stod(value));
+            pass =
+                pass && (std::holds_alternative<std::string>(c) ? std::get<std::string>(c) == value
+                                                                : number(c) == std::stod(value));
         }
         if (!pass) {
             continue;
@@ -1105,8 +1120,7 @@ TEST(ParetoCli, FrontIsTheBruteForceNonDominatedSet) {
         std::string objectives;
         std::string where;
         for (std::size_t k = 0; k < c.objectives.size(); ++k) {
-            const std::string o = (c.objectives[k].maximize ? "max:" : "") +
-                                  c.objectives[k].column;
+            const std::string o = (c.objectives[k].maximize ? "max:" : "") + c.objectives[k].column;
             args += std::string(" ") + options[k] + " " + o;
             objectives += (k ? "," : "") + std::string(c.objectives[k].maximize ? "max:" : "min:") +
                           c.objectives[k].column;
@@ -1126,8 +1140,8 @@ TEST(ParetoCli, FrontIsTheBruteForceNonDominatedSet) {
         const auto lines = linesOf(r.out);
         ASSERT_FALSE(lines.empty());
         EXPECT_EQ(lines.back(), "pareto: " + std::to_string(want.size()) + " of " +
-                                    std::to_string(considered) +
-                                    " rows are non-dominated (" + std::to_string(withNaN) +
+                                    std::to_string(considered) + " rows are non-dominated (" +
+                                    std::to_string(withNaN) +
                                     " with a NaN objective left out); written to /pareto");
         // /pareto: every column of /sweep, the front's rows (replacing the previous front),
         // ordered by the first objective.
@@ -1167,7 +1181,8 @@ TEST(ParetoCli, NoWriteLeavesTheFileBytesUnchanged) {
         for (const char* format : {"json", "csv", "table"}) {
             const CliRun r = run("pareto " + file +
                                  " --x latency_s --y l1_bytes --where status=ok --no-write "
-                                 "--format " + std::string(format));
+                                 "--format " +
+                                 std::string(format));
             ASSERT_EQ(r.code, 0) << r.err;
             EXPECT_EQ(readBytes(file), bytes) << format << ": --no-write changed the file";
             int64_t considered = 0;
@@ -1185,7 +1200,7 @@ TEST(ParetoCli, NoWriteLeavesTheFileBytesUnchanged) {
                 EXPECT_EQ(got, want);
                 EXPECT_EQ(j["front"].size(), want.size());
             } else if (std::string(format) == "csv") {
-                EXPECT_EQ(linesOf(r.out).size(), want.size() + 1) << r.out;  // and a header
+                EXPECT_EQ(linesOf(r.out).size(), want.size() + 1) << r.out; // and a header
             } else {
                 EXPECT_EQ(r.out.find("written to /pareto"), std::string::npos) << r.out;
             }

@@ -28,10 +28,10 @@ using ::testing::HasSubstr;
 constexpr double kNaN = kNotProduced;
 
 const std::vector<ColumnDef> kColumns = {
-    {"point_index", ColumnKind::Int, ""},  {"platform", ColumnKind::String, ""},
-    {"batch", ColumnKind::Int, "1"},       {"status", ColumnKind::String, ""},
+    {"point_index", ColumnKind::Int, ""},   {"platform", ColumnKind::String, ""},
+    {"batch", ColumnKind::Int, "1"},        {"status", ColumnKind::String, ""},
     {"latency_s", ColumnKind::Double, "s"}, {"energy_j", ColumnKind::Double, "J"},
-    {"accuracy", ColumnKind::Double, "1"}, {"l1_bytes", ColumnKind::Double, "B"},
+    {"accuracy", ColumnKind::Double, "1"},  {"l1_bytes", ColumnKind::Double, "B"},
 };
 
 TableRow row(int64_t i, const std::string& platform, int64_t batch, const std::string& status,
@@ -51,14 +51,10 @@ TableRow row(int64_t i, const std::string& platform, int64_t batch, const std::s
 /// accuracy (maximised) and l1_bytes vary as written; platform x/y splits the rows.
 std::vector<TableRow> rows() {
     return {
-        row(0, "x", 1, "ok", 1, 5, 0.90, 1000),
-        row(1, "x", 1, "ok", 2, 3, 0.80, 2000),
-        row(2, "y", 1, "ok", 3, 4, 0.95, 1000),
-        row(3, "y", 2, "ok", 4, 1, 0.70, 4000),
-        row(4, "x", 2, "ok", 2, 3, 0.80, 2000),
-        row(5, "y", 1, "does_not_fit", kNaN, 0, kNaN, 500),
-        row(6, "x", 1, "ok", 5, 1, 0.99, 1000),
-        row(7, "y", 2, "ok", 1.5, 4, 0.60, 8000),
+        row(0, "x", 1, "ok", 1, 5, 0.90, 1000), row(1, "x", 1, "ok", 2, 3, 0.80, 2000),
+        row(2, "y", 1, "ok", 3, 4, 0.95, 1000), row(3, "y", 2, "ok", 4, 1, 0.70, 4000),
+        row(4, "x", 2, "ok", 2, 3, 0.80, 2000), row(5, "y", 1, "does_not_fit", kNaN, 0, kNaN, 500),
+        row(6, "x", 1, "ok", 5, 1, 0.99, 1000), row(7, "y", 2, "ok", 1.5, 4, 0.60, 8000),
     };
 }
 
@@ -70,8 +66,11 @@ struct SweepFixture {
 
     SweepFixture() {
         {
-            ResultsFile file(path, Provenance{"0.0.0-test", "2024-01-01T00:00:00Z",
-                                              "edgesim sweep (test)", std::string(64, 'a'), 7,
+            ResultsFile file(path, Provenance{"0.0.0-test",
+                                              "2024-01-01T00:00:00Z",
+                                              "edgesim sweep (test)",
+                                              std::string(64, 'a'),
+                                              7,
                                               {{"study_sha256", std::string(64, 'b')}}});
             file.append("sweep", kColumns, rows());
         }
@@ -138,8 +137,7 @@ TEST(ParetoTable, MaximisedObjective) {
     SweepFixture f;
     // latency min, accuracy max: a (1, .90), h (1.5, .60) dominated by a, b/e (2, .80)
     // dominated by a, c (3, .95) front, d dominated, g (5, .99) front, f NaN.
-    const ParetoFront front =
-        paretoFront(f.table, request({"latency_s", "max:accuracy"}), f.path);
+    const ParetoFront front = paretoFront(f.table, request({"latency_s", "max:accuracy"}), f.path);
     EXPECT_THAT(indices(front.rows), ElementsAre(0, 2, 6));
     EXPECT_EQ(front.withNaN, 1);
     // Both maximised and minimised on the same column: no row dominates another.
@@ -177,8 +175,8 @@ TEST(ParetoTable, WhereFiltersTextAndNumbers) {
     EXPECT_EQ(x.considered, 4);
     EXPECT_EQ(x.withNaN, 0);
     // platform y and batch 2 (an integer column): d, h.
-    const ParetoFront y2 = paretoFront(
-        f.table, request({"latency_s", "energy_j"}, {"platform=y", "batch=2"}), f.path);
+    const ParetoFront y2 =
+        paretoFront(f.table, request({"latency_s", "energy_j"}, {"platform=y", "batch=2"}), f.path);
     EXPECT_THAT(indices(y2.rows), ElementsAre(7, 3));
     EXPECT_EQ(y2.considered, 2);
     // A double column compares as a number: 1e3 is 1000 (a, c, g; g dominates none of them).
@@ -203,8 +201,7 @@ TEST(ParetoTable, NaNRowsNeverDominate) {
     SweepFixture f;
     // energy alone would pick f (0); f has no latency, so d and g (energy 1) are the front of
     // (energy, accuracy max): d (1, .70), g (1, .99) -> g dominates d.
-    const ParetoFront front =
-        paretoFront(f.table, request({"energy_j", "max:accuracy"}), f.path);
+    const ParetoFront front = paretoFront(f.table, request({"energy_j", "max:accuracy"}), f.path);
     EXPECT_THAT(indices(front.rows), ElementsAre(6));
     EXPECT_EQ(front.withNaN, 1);
 }
@@ -244,7 +241,7 @@ TEST(ParetoTable, WriteParetoReplacesTheTableWithItsAttributes) {
     const ParetoRequest r1 = request({"latency_s", "max:accuracy"}, {"status=ok"});
     writePareto(f.path, paretoFront(f.table, r1, f.path), r1);
     Table written = readTable(f.path, "pareto");
-    EXPECT_EQ(written.columns, kColumns);  // names, kinds and units
+    EXPECT_EQ(written.columns, kColumns); // names, kinds and units
     EXPECT_THAT(indices(written), ElementsAre(0, 2, 6));
     EXPECT_EQ(readStringAttribute(f.path, "pareto", "objectives"),
               std::string("min:latency_s,max:accuracy"));
@@ -304,8 +301,12 @@ TEST(ParetoTable, FrontOfAnotherTable) {
     TempDir dir("pareto-table-test");
     const std::string path = dir.file("runs.h5");
     {
-        ResultsFile file(path, Provenance{"0.0.0-test", "2024-01-01T00:00:00Z", "edgesim simulate",
-                                          std::string(64, 'a'), 0, {}});
+        ResultsFile file(path, Provenance{"0.0.0-test",
+                                          "2024-01-01T00:00:00Z",
+                                          "edgesim simulate",
+                                          std::string(64, 'a'),
+                                          0,
+                                          {}});
         RunRow fast;
         fast.runId = 0;
         fast.status = "ok";

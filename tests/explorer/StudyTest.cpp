@@ -81,8 +81,8 @@ TEST_F(StudyLoaderTest, ValidStudyLoadsByPath) {
 
 TEST_F(StudyLoaderTest, HashFollowsTheBytes) {
     const std::string a = loadStudy(write("a", edit(kStudy)), paths()).sha256;
-    const std::string b = loadStudy(write("b", edit(kStudy, {{2, "description: \"x\""}})),
-                                    paths()).sha256;
+    const std::string b =
+        loadStudy(write("b", edit(kStudy, {{2, "description: \"x\""}})), paths()).sha256;
     EXPECT_NE(a, b);
     EXPECT_EQ(a, loadStudy(write("c", edit(kStudy)), paths()).sha256);
 }
@@ -161,8 +161,7 @@ TEST_F(StudyLoaderTest, ParameterAxesAreChecked) {
         {"parameters { path: \"platform.memories[0].name\" labels: \"a\" }", "cannot be swept"},
         {"parameters { path: \"operating_point.clock\" values: 1e8 }", "clock_hz"},
         {"parameters { path: \"operating_point.clock_hz\" labels: \"fast\" }", "are numbers"},
-        {"parameters { path: \"stack.tile_bytes\" range { min: 5 max: 1 steps: 3 } }",
-         "min < max"},
+        {"parameters { path: \"stack.tile_bytes\" range { min: 5 max: 1 steps: 3 } }", "min < max"},
         {"parameters { path: \"stack.tile_bytes\" range { min: 0 max: 1 scale: LOG steps: 3 } }",
          "LOG range needs min > 0"},
         {"parameters { path: \"stack.tile_bytes\" range { min: 1 max: 9 steps: 1 } }",

@@ -242,9 +242,8 @@ TEST_F(SweepPlanTest, PairsAStackDoesNotTargetAreSkipped) {
     EXPECT_THAT(skipped[1].second, HasSubstr("does not target"));
     for (int64_t i = 0; i < plan.size(); ++i) {
         const Query q = plan.query(i);
-        EXPECT_EQ(platforms::incompatibility(session_.platform(q.platform),
-                                             session_.stack(q.stack)),
-                  "")
+        EXPECT_EQ(
+            platforms::incompatibility(session_.platform(q.platform), session_.stack(q.stack)), "")
             << q.platform << " / " << q.stack;
     }
     // A stack without targets runs everywhere: nothing skipped.
@@ -254,9 +253,9 @@ TEST_F(SweepPlanTest, PairsAStackDoesNotTargetAreSkipped) {
 }
 
 TEST_F(SweepPlanTest, StrategiesAndTheMappingReachEveryQuery) {
-    SweepPlan plan(load(edit(kGrid, {{10, "strategies: \"inference\""},
-                                     {11, "mapping: \"host-only\""}})),
-                   session_);
+    SweepPlan plan(
+        load(edit(kGrid, {{10, "strategies: \"inference\""}, {11, "mapping: \"host-only\""}})),
+        session_);
     EXPECT_EQ(plan.size(), 16);
     for (int64_t i = 0; i < plan.size(); ++i) {
         const Query q = plan.query(i);
@@ -280,7 +279,7 @@ TEST_F(SweepPlanTest, AllNamedAndExplicitOperatingPoints) {
         session_);
     struct Expected {
         std::string platform, name, label;
-        double clockHz;  // 0: the named point's
+        double clockHz; // 0: the named point's
         std::string field;
     };
     const std::vector<Expected> expected = {
@@ -342,22 +341,21 @@ TEST_F(SweepPlanTest, VoltageOutsideARangeNamesThePoint) {
 
 TEST_F(SweepPlanTest, ValuesLabelsAndRangesGiveTheExpectedLevels) {
     SweepPlan plan(
-        load(edit(kMcu,
-                  {{6, "parameters { path: \"platform.memories[name=sram1].size_bytes\" "
-                       "values: [65536, 131072] }"},
-                   {7, "parameters { path: \"platform.cores[name=cpu].cycle_scale\" "
-                       "range { min: 1 max: 2 steps: 3 } }"},
-                   {8, "parameters { path: \"stack.runtime_ram_bytes\" column: \"ram\" "
-                       "range { min: 1000 max: 2000 steps: 4 } }"},
-                   {9, "parameters { path: \"platform.memories[name=sram2].size_bytes\" "
-                       "range { min: 16384 max: 65536 scale: LOG steps: 3 } }"},
-                   {10, "parameters { path: \"platform.memories[name=flash].prefetch\" "
-                        "labels: [\"true\", \"false\"] }"}})),
+        load(edit(kMcu, {{6, "parameters { path: \"platform.memories[name=sram1].size_bytes\" "
+                             "values: [65536, 131072] }"},
+                         {7, "parameters { path: \"platform.cores[name=cpu].cycle_scale\" "
+                             "range { min: 1 max: 2 steps: 3 } }"},
+                         {8, "parameters { path: \"stack.runtime_ram_bytes\" column: \"ram\" "
+                             "range { min: 1000 max: 2000 steps: 4 } }"},
+                         {9, "parameters { path: \"platform.memories[name=sram2].size_bytes\" "
+                             "range { min: 16384 max: 65536 scale: LOG steps: 3 } }"},
+                         {10, "parameters { path: \"platform.memories[name=flash].prefetch\" "
+                              "labels: [\"true\", \"false\"] }"}})),
         session_);
     const std::vector<std::string> sram1 = {"65536", "131072"};
     const std::vector<std::string> scale = {"1", "1.5", "2"};
-    const std::vector<std::string> ram = {"1000", "1333", "1667", "2000"};  // nearest integers
-    const std::vector<std::string> sram2 = {"16384", "32768", "65536"};     // exact in log space
+    const std::vector<std::string> ram = {"1000", "1333", "1667", "2000"}; // nearest integers
+    const std::vector<std::string> sram2 = {"16384", "32768", "65536"};    // exact in log space
     const std::vector<std::string> prefetch = {"true", "false"};
     ASSERT_EQ(plan.size(), 2 * 3 * 4 * 3 * 2);
     int64_t i = 0;
@@ -418,8 +416,8 @@ TEST_F(SweepPlanTest, OperatingPointAxesSetTheClock) {
         EXPECT_EQ(q.operatingPoint.clockField, "parameters[0]");
         EXPECT_EQ(session_.operatingPoint(q).clockHz, i == 0 ? 40e6 : 80e6);
     }
-    const auto& col = plan.columns().at(static_cast<std::size_t>(
-        columnIndex(plan, "operating_point.clock_hz")));
+    const auto& col =
+        plan.columns().at(static_cast<std::size_t>(columnIndex(plan, "operating_point.clock_hz")));
     EXPECT_EQ(col.unit, "Hz");
     EXPECT_EQ(col.kind, ColumnKind::Double);
     // A clock axis value the board cannot run.
@@ -433,13 +431,12 @@ TEST_F(SweepPlanTest, OperatingPointAxesSetTheClock) {
 
 TEST_F(SweepPlanTest, LinkedFieldsTakeTheirValuePerLevel) {
     SweepPlan plan(
-        load(edit(kMcu,
-                  {{6, "parameters { column: \"sram\" labels: [\"small\", \"big\"]"},
-                   {7, "  linked { path: \"platform.memories[name=sram1].size_bytes\" "
-                       "column: \"sram1_bytes\" values: [65536, 196608] }"},
-                   {8, "  linked { path: \"platform.memories[name=sram1].leakage_power_w\" "
-                       "values: [0.001, 0.0025] } }"},
-                   {9, "batch_sizes: [1, 2]"}})),
+        load(edit(kMcu, {{6, "parameters { column: \"sram\" labels: [\"small\", \"big\"]"},
+                         {7, "  linked { path: \"platform.memories[name=sram1].size_bytes\" "
+                             "column: \"sram1_bytes\" values: [65536, 196608] }"},
+                         {8, "  linked { path: \"platform.memories[name=sram1].leakage_power_w\" "
+                             "values: [0.001, 0.0025] } }"},
+                         {9, "batch_sizes: [1, 2]"}})),
         session_);
     ASSERT_EQ(plan.size(), 4);
     const std::vector<std::string> labels = {"small", "small", "big", "big"};
@@ -449,7 +446,7 @@ TEST_F(SweepPlanTest, LinkedFieldsTakeTheirValuePerLevel) {
         SCOPED_TRACE(i);
         const auto k = static_cast<std::size_t>(i);
         const Query q = plan.query(i);
-        ASSERT_EQ(q.overrides.size(), 2U);  // the axis itself has no path
+        ASSERT_EQ(q.overrides.size(), 2U); // the axis itself has no path
         EXPECT_EQ(overrideValue(q, "platform.memories[name=sram1].size_bytes"), bytes[k]);
         EXPECT_EQ(overrideValue(q, "platform.memories[name=sram1].leakage_power_w"), leakage[k]);
         EXPECT_EQ(q.batch, i % 2 == 0 ? 1 : 2);
@@ -519,7 +516,7 @@ TEST_P(ContinuousSamplingTest, ValuesStayInRangeAndFollowTheSeed) {
         // One point per stratum of the linear range.
         EXPECT_EQ(strata.size(), 20U);
     } else {
-        EXPECT_GT(strata.size(), 5U);  // not all the same value
+        EXPECT_GT(strata.size(), 5U); // not all the same value
     }
     SweepPlan again(load(study(11)), session_);
     EXPECT_EQ(texts(again), texts(plan));
@@ -528,8 +525,7 @@ TEST_P(ContinuousSamplingTest, ValuesStayInRangeAndFollowTheSeed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Samplers, ContinuousSamplingTest,
-                         ::testing::Values("random", "latin-hypercube"),
-                         [](const auto& p) {
+                         ::testing::Values("random", "latin-hypercube"), [](const auto& p) {
                              return p.param == "random" ? std::string("random")
                                                         : std::string("latin_hypercube");
                          });
@@ -575,34 +571,34 @@ TEST_F(SweepPlanTest, ParameterPathMustResolveOnEveryPlatform) {
 }
 
 TEST_F(SweepPlanTest, ValueThatAloneBreaksValidationIsReported) {
-    const InputError e = planError(edit(
-        kGap9, {{6, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
-                {7, "             values: [131072, 0] }"}}));
+    const InputError e =
+        planError(edit(kGap9, {{6, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
+                               {7, "             values: [131072, 0] }"}}));
     const Diagnostic d = only(e, "parameters[0]");
     EXPECT_EQ(d.file, lastFile());
     EXPECT_EQ(d.line, 6);
     EXPECT_THAT(d.reason, HasSubstr("level 1"));
     EXPECT_THAT(d.reason, HasSubstr("size_bytes"));
     // Below the cluster's reserved bytes alone: also invalid on its own.
-    const InputError r = planError(edit(
-        kGap9, {{6, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
-                {7, "             values: [8192] }"}}));
+    const InputError r =
+        planError(edit(kGap9, {{6, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
+                               {7, "             values: [8192] }"}}));
     EXPECT_THAT(only(r, "parameters[0]").reason, HasSubstr("reserved_local_bytes"));
 }
 
 TEST_F(SweepPlanTest, RangeEndThatBreaksValidationIsReported) {
     // A continuous range (random sampling) whose lower end is 0 bytes.
-    const InputError e = planError(edit(
-        kGap9, {{6, "parameters { path: \"platform.memories[name=l2].size_bytes\""},
-                {7, "             range { min: 0 max: 1048576 } }"},
-                {8, "sampler { kind: \"random\" points: 4 }"}}));
+    const InputError e =
+        planError(edit(kGap9, {{6, "parameters { path: \"platform.memories[name=l2].size_bytes\""},
+                               {7, "             range { min: 0 max: 1048576 } }"},
+                               {8, "sampler { kind: \"random\" points: 4 }"}}));
     const Diagnostic d = only(e, "parameters[0]");
     EXPECT_EQ(d.line, 6);
     EXPECT_THAT(d.reason, HasSubstr("range.min"));
     // A range with steps whose first step is too small.
-    const InputError s = planError(edit(
-        kGap9, {{6, "parameters { path: \"platform.memories[name=l2].size_bytes\""},
-                {7, "             range { min: 512 max: 1048576 steps: 3 } }"}}));
+    const InputError s =
+        planError(edit(kGap9, {{6, "parameters { path: \"platform.memories[name=l2].size_bytes\""},
+                               {7, "             range { min: 512 max: 1048576 steps: 3 } }"}}));
     const Diagnostic ds = only(s, "parameters[0]");
     EXPECT_EQ(ds.line, 6);
     EXPECT_THAT(ds.reason, HasSubstr("size_bytes = 512"));
@@ -611,9 +607,9 @@ TEST_F(SweepPlanTest, RangeEndThatBreaksValidationIsReported) {
 
 TEST_F(SweepPlanTest, SetOverrideThatDoesNotApplyIsReported) {
     // The second `set` selects a memory nucleo-l4r5zi does not have.
-    const InputError e = planError(
-        edit(kMcu, {{6, "set: \"stack.tile_bytes=2048\""},
-                    {7, "set: \"platform.memories[name=l1].size_bytes=65536\""}}));
+    const InputError e =
+        planError(edit(kMcu, {{6, "set: \"stack.tile_bytes=2048\""},
+                              {7, "set: \"platform.memories[name=l1].size_bytes=65536\""}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     const Diagnostic& d = e.diagnostics()[0];
     EXPECT_EQ(d.file, lastFile());
@@ -624,9 +620,9 @@ TEST_F(SweepPlanTest, SetOverrideThatDoesNotApplyIsReported) {
 }
 
 TEST_F(SweepPlanTest, SetOverrideThatBreaksValidationIsReported) {
-    const InputError e = planError(
-        edit(kMcu, {{6, "set: \"stack.tile_bytes=2048\""},
-                    {7, "set: \"platform.memories[name=sram1].size_bytes=0\""}}));
+    const InputError e =
+        planError(edit(kMcu, {{6, "set: \"stack.tile_bytes=2048\""},
+                              {7, "set: \"platform.memories[name=sram1].size_bytes=0\""}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     const Diagnostic& d = e.diagnostics()[0];
     EXPECT_EQ(d.file, lastFile());
@@ -636,11 +632,10 @@ TEST_F(SweepPlanTest, SetOverrideThatBreaksValidationIsReported) {
 }
 
 TEST_F(SweepPlanTest, SetOverridesApplyToEveryPointBeforeTheAxes) {
-    SweepPlan plan(
-        load(edit(kMcu, {{6, "set: \"stack.runtime_ram_bytes=1234\""},
-                         {7, "parameters { path: \"stack.runtime_ram_bytes\" "
-                             "values: [4096, 8192] }"}})),
-        session_);
+    SweepPlan plan(load(edit(kMcu, {{6, "set: \"stack.runtime_ram_bytes=1234\""},
+                                    {7, "parameters { path: \"stack.runtime_ram_bytes\" "
+                                        "values: [4096, 8192] }"}})),
+                   session_);
     ASSERT_EQ(plan.size(), 2);
     for (int64_t i = 0; i < 2; ++i) {
         const Query q = plan.query(i);
@@ -655,7 +650,8 @@ TEST_F(SweepPlanTest, SetOverridesApplyToEveryPointBeforeTheAxes) {
 /// on its own bus) concerns every point: the plan must refuse it before anything runs, as it
 /// refuses an axis value that does this (each level is checked with sim::checkDeployable).
 TEST_F(SweepPlanTest, SetOverrideThatMakesThePairUndeployableIsReported) {
-    const Study& study = load(edit(kGap9, {{6, "set: \"platform.placement.weights_memory=mram\""}}));
+    const Study& study =
+        load(edit(kGap9, {{6, "set: \"platform.placement.weights_memory=mram\""}}));
     try {
         SweepPlan plan(study, session_);
         ADD_FAILURE() << "the plan accepted a `set` that no point can run with";
@@ -672,9 +668,9 @@ TEST_F(SweepPlanTest, SetOverrideThatMakesThePairUndeployableIsReported) {
         EXPECT_THAT(e.diagnostics()[0].reason, HasSubstr("mram"));
     }
     // The same value as an axis is refused by the plan.
-    const InputError axis = planError(edit(
-        kGap9, {{6, "parameters { path: \"platform.placement.weights_memory\" "
-                    "labels: [\"l2\", \"mram\"] }"}}));
+    const InputError axis =
+        planError(edit(kGap9, {{6, "parameters { path: \"platform.placement.weights_memory\" "
+                                   "labels: [\"l2\", \"mram\"] }"}}));
     EXPECT_THAT(only(axis, "parameters[0]").reason, HasSubstr("mram"));
 }
 
@@ -709,8 +705,8 @@ TEST_F(SweepPlanTest, OperatingPointsAreCheckedAfterTheStudysSet) {
 }
 
 TEST_F(SweepPlanTest, StudyWhoseEveryPairIsSkippedIsRejected) {
-    const InputError e = planError(edit(kGrid, {{2, "platforms: \"nucleo-l4r5zi\""},
-                                                {3, "stacks: [\"gap-flow\", \"vela\"]"}}));
+    const InputError e = planError(edit(
+        kGrid, {{2, "platforms: \"nucleo-l4r5zi\""}, {3, "stacks: [\"gap-flow\", \"vela\"]"}}));
     const Diagnostic d = only(e, "stacks");
     EXPECT_EQ(d.file, lastFile());
     EXPECT_EQ(d.line, 3);
@@ -738,7 +734,7 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
         {"batch", K::Int, "1"},
         {"operating_point", K::String, ""},
         {"ram", K::String, ""},
-        {"stack.runtime_ram_bytes", K::Double, "B"},  // units from the fields' names
+        {"stack.runtime_ram_bytes", K::Double, "B"}, // units from the fields' names
         {"overhead", K::Double, "cycles"},
         {"status", K::String, ""},
         {"reason", K::String, ""},
@@ -785,7 +781,7 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
 
 TEST_F(SweepPlanTest, RowOfAnOkPointHoldsTheResult) {
     SweepPlan plan(load(edit(kGrid)), session_);
-    for (const int64_t i : {int64_t{0}, int64_t{9}}) {  // nucleo ad batch 1, gap9 ad batch 2
+    for (const int64_t i : {int64_t{0}, int64_t{9}}) { // nucleo ad batch 1, gap9 ad batch 2
         SCOPED_TRACE(i);
         const Query q = plan.query(i);
         const QueryResult qr = session_.run(q);
@@ -807,8 +803,7 @@ TEST_F(SweepPlanTest, RowOfAnOkPointHoldsTheResult) {
         EXPECT_EQ(number(row, plan, "flash_bytes"), static_cast<double>(r.flashBytes));
         EXPECT_EQ(number(row, plan, "macs"), static_cast<double>(r.macs));
         EXPECT_GT(r.macs, 0);
-        for (const char* m : {"flash", "sram1", "sram2", "sram3", "l1", "l2", "mram",
-                              "hyperram"}) {
+        for (const char* m : {"flash", "sram1", "sram2", "sram3", "l1", "l2", "mram", "hyperram"}) {
             const double bytes = number(row, plan, std::string("bytes_") + m);
             const auto it = std::find(r.memories.begin(), r.memories.end(), m);
             if (it == r.memories.end()) {
@@ -832,9 +827,9 @@ TEST_F(SweepPlanTest, RowOfAnInvalidPointHasNaNMetrics) {
     EXPECT_EQ(text(row, plan, "status"), "invalid");
     EXPECT_EQ(text(row, plan, "reason"), "parameters[0]: l1 too small");
     EXPECT_EQ(text(row, plan, "platform"), "gap9-evk");
-    for (const char* c : {"latency_cycles", "latency_s", "energy_j", "peak_ram_bytes",
-                          "flash_bytes", "macs", "bytes_flash", "bytes_l1", "bytes_hyperram",
-                          "clock_hz", "voltage_v", "sim_wall_s"}) {
+    for (const char* c :
+         {"latency_cycles", "latency_s", "energy_j", "peak_ram_bytes", "flash_bytes", "macs",
+          "bytes_flash", "bytes_l1", "bytes_hyperram", "clock_hz", "voltage_v", "sim_wall_s"}) {
         EXPECT_TRUE(std::isnan(number(row, plan, c))) << c;
     }
     EXPECT_EQ(text(row, plan, "mapping"), "");
@@ -866,8 +861,9 @@ TEST_F(SweepPlanTest, RowOfAPointThatDoesNotFitHasFootprintButNoTiming) {
 // ---- the worker --------------------------------------------------------------------------
 
 TEST(SweepWireTest, CellsRoundTrip) {
-    const TableRow row = {int64_t{-3}, 2.5, std::string("ok"), kNotProduced, std::string(""),
-                          int64_t{1} << 40, -0.0, 1e-300};
+    const TableRow row = {
+        int64_t{-3}, 2.5,   std::string("ok"), kNotProduced, std::string(""), int64_t{1} << 40,
+        -0.0,        1e-300};
     const std::vector<ColumnDef> columns = {
         {"a", ColumnKind::Int, ""},    {"b", ColumnKind::Double, ""}, {"c", ColumnKind::String, ""},
         {"d", ColumnKind::Double, ""}, {"e", ColumnKind::String, ""}, {"f", ColumnKind::Int, ""},
@@ -936,11 +932,12 @@ TEST_F(SweepPlanTest, WorkerPacksRunAndLayerRowsWhenAsked) {
 /// (the reserve would not leave any of the L1): the point is an `invalid` row, not an error.
 TEST_F(SweepPlanTest, WorkerReportsAnInvalidCombinationAsARow) {
     SweepPlan plan(
-        load(edit(kGap9,
-                  {{6, "parameters { path: \"platform.engines[name=cluster].reserved_local_bytes\""},
-                   {7, "             column: \"reserved\" values: [12288, 100000] }"},
-                   {8, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
-                   {9, "             column: \"l1\" values: [131072, 65536] }"}})),
+        load(
+            edit(kGap9,
+                 {{6, "parameters { path: \"platform.engines[name=cluster].reserved_local_bytes\""},
+                  {7, "             column: \"reserved\" values: [12288, 100000] }"},
+                  {8, "parameters { path: \"platform.memories[name=l1].size_bytes\""},
+                  {9, "             column: \"l1\" values: [131072, 65536] }"}})),
         session_);
     ASSERT_EQ(plan.size(), 4);
     SweepWorker worker(plan, session_, true);
@@ -954,7 +951,7 @@ TEST_F(SweepPlanTest, WorkerReportsAnInvalidCombinationAsARow) {
         SCOPED_TRACE(k);
         const wire::Point& p = result.points(k);
         const TableRow row = fromWire(p.sweep(), plan.columns());
-        const bool bad = k == 3;  // reserved 100000 with a 65536-byte L1
+        const bool bad = k == 3; // reserved 100000 with a 65536-byte L1
         EXPECT_EQ(number(row, plan, "reserved"), k < 2 ? 12288 : 100000);
         EXPECT_EQ(number(row, plan, "l1"), k % 2 == 0 ? 131072 : 65536);
         EXPECT_EQ(p.failed(), bad);
@@ -989,12 +986,12 @@ TEST_F(SweepPlanTest, VerifyTaskReturnsOnlyTheHashes) {
         const wire::Point& p = result.points(k);
         EXPECT_EQ(p.index(), 5 + k);
         EXPECT_EQ(p.config_sha256(), session_.hash(plan.query(5 + k)));
-        EXPECT_EQ(p.sweep().ByteSizeLong(), 0U);  // no rows, only the hash
+        EXPECT_EQ(p.sweep().ByteSizeLong(), 0U); // no rows, only the hash
         EXPECT_EQ(p.run().ByteSizeLong(), 0U);
         EXPECT_EQ(p.layers_size(), 0);
         distinct.insert(p.config_sha256());
     }
-    EXPECT_EQ(distinct.size(), 11U);  // every point is another simulation
+    EXPECT_EQ(distinct.size(), 11U); // every point is another simulation
 }
 
 } // namespace
