@@ -1,7 +1,7 @@
 #include "common/ConfigPaths.h"
 
-#include "common/Strings.h"
 #include "common/Diagnostics.h"
+#include "common/Strings.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -63,9 +63,12 @@ std::string ConfigPaths::resolve(const std::string& kind, const std::string& nam
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) {
         const std::string known = join(list(kind));
-        throw InputError("<command line>", field,
-                         "unknown " + kind.substr(0, kind.size() - 1) + " '" + name + "' (no " +
-                             p.string() + "); known: " + (known.empty() ? "none" : known));
+        throw InputError(
+            "<command line>", field,
+            "unknown " +
+                (kind == "studies" ? std::string("study") : kind.substr(0, kind.size() - 1)) +
+                " '" + name + "' (no " + p.string() +
+                "); known: " + (known.empty() ? "none" : known));
     }
     return p.string();
 }

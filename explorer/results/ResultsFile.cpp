@@ -677,9 +677,23 @@ Handle openForRead(const std::string& path) {
     return Handle(f, H5Fclose);
 }
 
+herr_t collectName(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* data) {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+}
+
 Handle openDataset(hid_t file, const std::string& path, const std::string& dataset) {
     if (!linkExists(file, dataset)) {
-        throw InputError(path, dataset, "no such dataset");
+        // Say what the file has (the tables at its root), so a wrong name is easy to mend.
+        std::vector<std::string> names;
+        hsize_t next = 0;
+        H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &next, collectName, &names);
+        std::string have;
+        for (const auto& n : names) {
+            have += (have.empty() ? "" : ", ") + n;
+        }
+        throw InputError(path, dataset,
+                         "no such dataset (the file has: " + (have.empty() ? "none" : have) + ")");
     }
     const hid_t d = H5Dopen2(file, dataset.c_str(), H5P_DEFAULT);
     if (d < 0) {

@@ -218,7 +218,9 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                         diags.add(item);
                     }
                 } else {
-                    fail(at, s, list, d.reason, i);
+                    // The file it names, when that is not the study's own text.
+                    const bool other = d.file != "<command line>" && !d.file.empty();
+                    fail(at, s, list, (other ? d.file + ": " : "") + d.reason, i);
                 }
             }
         }

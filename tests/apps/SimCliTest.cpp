@@ -40,13 +40,6 @@ CliRun run(const std::string& args) {
 
 using edgesim::test::TempDir;
 
-std::string readText(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::string lastLine(const std::string& text) {
     std::string t = text;
     while (!t.empty() && t.back() == '\n') {
@@ -74,17 +67,6 @@ std::vector<std::string> cellsOf(const std::string& line) {
         }
     }
     return cells;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) {
-        if (!l.empty()) {
-            out.push_back(l);
-        }
-    }
-    return out;
 }
 
 const std::string kKws = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws";
@@ -190,8 +172,8 @@ TEST(SimCli, SimulateCsvAndTable) {
     ASSERT_FALSE(j.is_null());
     const CliRun csv = run(kKws + " --format csv");
     ASSERT_EQ(csv.code, 0) << csv.err;
-    const auto rows = lines(csv.out);
-    ASSERT_EQ(rows.size(), j["layers"].size() + 2) << csv.out;  // header, layers, total
+    const auto rows = edgesim::test::nonEmptyLines(csv.out);
+    ASSERT_EQ(rows.size(), j["layers"].size() + 2) << csv.out; // header, layers, total
     EXPECT_EQ(rows[0].rfind("#,name,op,engine,start_cycle,cycles,macs,", 0), 0U) << rows[0];
     for (std::size_t i = 0; i < j["layers"].size(); ++i) {
         const std::string prefix = std::to_string(i) + "," +
@@ -251,7 +233,7 @@ TEST(SimCli, SimulateWritesHdf5AndTrace) {
     EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "config_sha256"),
               std::vector<std::string>{j["config_sha256"].get<std::string>()});
     EXPECT_EQ(edgesim::explorer::readIntColumn(h5, "runs", "seed"), std::vector<int64_t>{0});
-    EXPECT_EQ(j["provenance"]["seed"], 0);  // as in the file: one seed, recorded the same way
+    EXPECT_EQ(j["provenance"]["seed"], 0); // as in the file: one seed, recorded the same way
     EXPECT_EQ(edgesim::explorer::readStringColumn(h5, "runs", "mapping"),
               std::vector<std::string>{"host-only"}); // a board without engines
     const auto names = edgesim::explorer::readStringColumn(h5, "layers", "layer_name");
@@ -261,7 +243,7 @@ TEST(SimCli, SimulateWritesHdf5AndTrace) {
     }
 
     ASSERT_TRUE(fs::exists(trace));
-    const auto t = nlohmann::json::parse(readText(trace), nullptr, false);
+    const auto t = nlohmann::json::parse(edgesim::test::readFileBytes(trace), nullptr, false);
     ASSERT_FALSE(t.is_discarded()) << "trace is not valid JSON";
     ASSERT_TRUE(t["traceEvents"].is_array());
     for (const auto& l : j["layers"]) {
@@ -305,8 +287,8 @@ TEST(SimCli, SimulateIsDeterministic) {
 TEST(SimCli, SimulateBadInputExitsTwoNamingTheField) {
     TempDir dir;
     // A platform config given as a path, with a syntax error on line 5.
-    std::string platform =
-        readText(EDGESIM_SOURCE_DIR "/configs/platforms/nucleo-l4r5zi.textproto");
+    std::string platform = edgesim::test::readFileBytes(
+        EDGESIM_SOURCE_DIR "/configs/platforms/nucleo-l4r5zi.textproto");
     ASSERT_FALSE(platform.empty());
     std::size_t pos = 0;
     for (int line = 1; line < 5; ++line) {
@@ -395,8 +377,8 @@ layers { name: "fc" dense { units: 1 } }
     // The CSV says so in its total row.
     const CliRun csv = run(args + " --format csv");
     ASSERT_EQ(csv.code, 0) << csv.err;
-    const auto rows = lines(csv.out);
-    ASSERT_EQ(rows.size(), 2U) << csv.out;  // header and total: no layer ran
+    const auto rows = edgesim::test::nonEmptyLines(csv.out);
+    ASSERT_EQ(rows.size(), 2U) << csv.out; // header and total: no layer ran
     const auto header = cellsOf(rows[0]);
     const auto total = cellsOf(rows[1]);
     ASSERT_EQ(total.size(), header.size());
@@ -506,8 +488,8 @@ TEST(SimCli, SimulateTableAndCsvShowEngineColumns) {
 
     const CliRun csv = run(kGap9Kws + " --format csv");
     ASSERT_EQ(csv.code, 0) << csv.err;
-    const auto rows = lines(csv.out);
-    ASSERT_EQ(rows.size(), j["layers"].size() + 2);  // header, layers, total
+    const auto rows = edgesim::test::nonEmptyLines(csv.out);
+    ASSERT_EQ(rows.size(), j["layers"].size() + 2); // header, layers, total
     const std::vector<std::string> header = cellsOf(rows[0]);
     const auto column = [&](const std::string& name) {
         return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
@@ -561,7 +543,7 @@ TEST(SimCli, SimulateWriteMappingRoundTrip) {
     ASSERT_FALSE(greedy.is_null());
     ASSERT_TRUE(fs::exists(file));
     EXPECT_FALSE(fs::exists(file + ".tmp"));
-    const std::string text = readText(file);
+    const std::string text = edgesim::test::readFileBytes(file);
     EXPECT_NE(text.find("name: \"greedy-latency\""), std::string::npos) << text;
     EXPECT_NE(text.find("layer: \"conv1\""), std::string::npos) << text;
 
@@ -582,7 +564,7 @@ TEST(SimCli, SimulateWriteMappingRoundTrip) {
     const nlohmann::json exhaustive =
         simulateJson(kGap9Kws + " --mapping exhaustive --write-mapping " + splitFile);
     ASSERT_FALSE(exhaustive.is_null());
-    const std::string splitText = readText(splitFile);
+    const std::string splitText = edgesim::test::readFileBytes(splitFile);
     const auto engines = layerEngines(exhaustive);
     const bool splits = std::any_of(engines.begin(), engines.end(), [](const std::string& e) {
         return e.find('+') != std::string::npos;
@@ -756,7 +738,7 @@ TEST(SimCli, ValidateJsonRowsAndSkipped) {
     // Count the data rows of the CSV, and those of gap9-evk.
     std::size_t dataRows = 0;
     std::size_t gap9Rows = 0;
-    const auto csv = lines(readText(kCalibrationCsv));
+    const auto csv = edgesim::test::nonEmptyLines(edgesim::test::readFileBytes(kCalibrationCsv));
     for (std::size_t i = 1; i < csv.size(); ++i) {
         ++dataRows;
         gap9Rows += csv[i].rfind("gap9-evk,", 0) == 0 ? 1 : 0;
@@ -863,7 +845,7 @@ std::string copyConfigs(const TempDir& dir) {
 
 /// The tflm-2.3 latency rows of calibration.csv with their values scaled by `factor`.
 std::string scaledTflmLatencyCsv(const TempDir& dir, double factor) {
-    const auto csv = lines(readText(kCalibrationCsv));
+    const auto csv = edgesim::test::nonEmptyLines(edgesim::test::readFileBytes(kCalibrationCsv));
     if (csv.empty() || csv[0].rfind("platform,stack,network,strategy,metric,value,unit,", 0) != 0) {
         ADD_FAILURE() << kCalibrationCsv << ": unexpected header";
         return {};
@@ -899,7 +881,7 @@ TEST(SimCli, CalibrateWritesFittedValuesIntoTheConfigs) {
     const std::string configs = copyConfigs(dir);
     const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
     const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
-    const std::string original = readText(stackFile);
+    const std::string original = edgesim::test::readFileBytes(stackFile);
     const std::string simulate = "--config-dir " + configs + " " + kKws;
 
     const nlohmann::json before = simulateJson(simulate);
@@ -909,11 +891,12 @@ TEST(SimCli, CalibrateWritesFittedValuesIntoTheConfigs) {
     ASSERT_EQ(c.code, 0) << c.err << c.out;
     EXPECT_NE(c.out.find("written to the configs"), std::string::npos) << c.out;
 
-    const std::string written = readText(stackFile);
+    const std::string written = edgesim::test::readFileBytes(stackFile);
     EXPECT_NE(written, original);
     EXPECT_NE(written.find("calibrated from " + csv), std::string::npos) << written;
     // The source tree's configs are untouched.
-    EXPECT_EQ(readText(EDGESIM_SOURCE_DIR "/configs/stacks/tflm-2.3.textproto").find(csv),
+    EXPECT_EQ(edgesim::test::readFileBytes(EDGESIM_SOURCE_DIR "/configs/stacks/tflm-2.3.textproto")
+                  .find(csv),
               std::string::npos);
 
     const nlohmann::json after = simulateJson(simulate);
@@ -931,7 +914,7 @@ TEST(SimCli, CalibrateWithoutWriteLeavesTheConfigs) {
     const std::string configs = copyConfigs(dir);
     const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
     const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
-    const std::string original = readText(stackFile);
+    const std::string original = edgesim::test::readFileBytes(stackFile);
     const CliRun c = run("--config-dir " + configs + " calibrate -m " + csv + " --fit " + kFit +
                          " --format json");
     ASSERT_EQ(c.code, 0) << c.err;
@@ -944,7 +927,7 @@ TEST(SimCli, CalibrateWithoutWriteLeavesTheConfigs) {
         EXPECT_NEAR(p["scale"].get<double>(), 1.2, 0.12) << p;
         EXPECT_EQ(p["scale"], j["parameters"][0]["scale"]);
     }
-    EXPECT_EQ(readText(stackFile), original);
+    EXPECT_EQ(edgesim::test::readFileBytes(stackFile), original);
 }
 
 TEST(SimCli, CalibrateBadFitExitsTwo) {
@@ -952,7 +935,7 @@ TEST(SimCli, CalibrateBadFitExitsTwo) {
     const std::string configs = copyConfigs(dir);
     const std::string csv = scaledTflmLatencyCsv(dir, 1.2);
     const std::string stackFile = configs + "/stacks/tflm-2.3.textproto";
-    const std::string original = readText(stackFile);
+    const std::string original = edgesim::test::readFileBytes(stackFile);
     struct Case {
         std::string fit;
         std::vector<std::string> parts;
@@ -978,7 +961,7 @@ TEST(SimCli, CalibrateBadFitExitsTwo) {
     const CliRun none = run("--config-dir " + configs + " calibrate -m " + csv);
     EXPECT_EQ(none.code, 2);
     EXPECT_NE(none.err.find("--fit"), std::string::npos) << none.err;
-    EXPECT_EQ(readText(stackFile), original);
+    EXPECT_EQ(edgesim::test::readFileBytes(stackFile), original);
 }
 
 } // namespace

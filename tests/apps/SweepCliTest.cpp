@@ -72,24 +72,6 @@ const std::string kKillStudy = kData + "sweep-kill.textproto";
 constexpr int64_t kKillPoints = 4000;
 const std::string kChecker = kData + "check_results_h5.py";
 
-std::string readBytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::vector<std::string> linesOf(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) {
-        if (!l.empty()) {
-            out.push_back(l);
-        }
-    }
-    return out;
-}
-
 /// `s` in single quotes for /bin/sh (override paths hold brackets, which the shell globs).
 std::string quoted(const std::string& s) {
     std::string out = "'";
@@ -116,7 +98,7 @@ CliRun runShell(const std::string& command) {
     }
     const int status = pclose(pipe);
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = readBytes(errFile);
+    r.err = edgesim::test::readFileBytes(errFile);
     std::remove(errFile.c_str());
     return r;
 }
@@ -203,7 +185,7 @@ std::vector<int> processesMentioning(const std::string& text) {
             std::stoi(name) == getpid()) {
             continue;
         }
-        std::string cmdline = readBytes(entry.path().string() + "/cmdline");
+        std::string cmdline = edgesim::test::readFileBytes(entry.path().string() + "/cmdline");
         std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
         if (cmdline.find(text) != std::string::npos) {
             found.push_back(std::stoi(name));
@@ -367,7 +349,7 @@ TEST(SweepCli, KilledAtAnyMomentAndResumedHoldsEveryPointOnce) {
         }
         ASSERT_TRUE(sweep.running()) << "the sweep ended before it was killed (status "
                                      << sweep.status() << "): make the study bigger\n"
-                                     << readBytes(errFile);
+                                     << edgesim::test::readFileBytes(errFile);
         const int status = sweep.stop(SIGKILL);
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
         expectPrefixOfReference(out, reference, rows);
@@ -420,11 +402,12 @@ TEST(SweepCli, SigtermCommitsWhatIsDoneAndStops) {
     while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
         std::this_thread::sleep_for(5ms);
     }
-    ASSERT_TRUE(sweep.running()) << "the sweep ended before it was stopped\n" << readBytes(errFile);
+    ASSERT_TRUE(sweep.running()) << "the sweep ended before it was stopped\n"
+                                 << edgesim::test::readFileBytes(errFile);
     const int status = sweep.stop(SIGTERM);
     ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping: " << status;
     EXPECT_EQ(WEXITSTATUS(status), 130);
-    const std::string err = readBytes(errFile);
+    const std::string err = edgesim::test::readFileBytes(errFile);
     EXPECT_NE(err.find("--resume continues it"), std::string::npos) << err;
     EXPECT_FALSE(fs::exists(out + ".tmp"));
     const ex::Table t = ex::readTable(out, "sweep");
@@ -438,7 +421,7 @@ std::vector<int> childrenOf(int parent) {
     std::vector<int> found;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        const std::string stat = readBytes(entry.path().string() + "/stat");
+        const std::string stat = edgesim::test::readFileBytes(entry.path().string() + "/stat");
         const auto close = stat.rfind(')');
         if (close == std::string::npos) {
             continue;
@@ -466,7 +449,8 @@ TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
     while (committedRows(out) < 1 && sweep.running() && Clock::now() < deadline) {
         std::this_thread::sleep_for(5ms);
     }
-    ASSERT_TRUE(sweep.running()) << "the sweep ended first\n" << readBytes(errFile);
+    ASSERT_TRUE(sweep.running()) << "the sweep ended first\n"
+                                 << edgesim::test::readFileBytes(errFile);
     const std::vector<int> workers = childrenOf(sweep.pid());
     ASSERT_EQ(workers.size(), 2U) << "--jobs 2 should fork two workers";
     ::kill(workers.front(), SIGKILL);
@@ -477,7 +461,7 @@ TEST(SweepCli, WorkerDeathExitsOneKeepingCommittedPoints) {
     const int status = sweep.stop(SIGKILL);
     ASSERT_TRUE(WIFEXITED(status)) << "the writer did not stop by itself: " << status;
     EXPECT_EQ(WEXITSTATUS(status), 1); // an internal error, not bad input
-    const std::string err = readBytes(errFile);
+    const std::string err = edgesim::test::readFileBytes(errFile);
     EXPECT_NE(err.find("worker"), std::string::npos) << err;
     EXPECT_NE(err.find(std::to_string(workers.front())), std::string::npos) << err;
     const ex::Table t = ex::readTable(out, "sweep");
@@ -509,14 +493,14 @@ TEST(SweepCli, ResumeAfterANetworkChangedExitsTwoAndLeavesTheFile) {
             .string();
     const std::string out = dir.file("changed.h5");
     ASSERT_EQ(run(sweepArgs(study, out, "-q")).code, 0);
-    const std::string bytes = readBytes(out);
+    const std::string bytes = edgesim::test::readFileBytes(out);
     network(12); // the same study file, another network behind it
     const CliRun r = run(sweepArgs(study, out, "--resume"));
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_NE(r.err.find(out + ": --resume: point 0"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--overwrite"), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
-    EXPECT_EQ(readBytes(out), bytes);
+    EXPECT_EQ(edgesim::test::readFileBytes(out), bytes);
     EXPECT_FALSE(fs::exists(out + ".tmp"));
 }
 
@@ -555,7 +539,7 @@ TEST(SweepCli, ParetoWhileTheSweepRunsKeepsTheFileIntact) {
     const int status = sweep.stop(SIGTERM);
     EXPECT_TRUE(WIFEXITED(status) && (WEXITSTATUS(status) == 130 || WEXITSTATUS(status) == 0))
         << "the sweep failed (status " << status << ") with " << paretoRuns
-        << " pareto runs beside it: " << readBytes(errFile);
+        << " pareto runs beside it: " << edgesim::test::readFileBytes(errFile);
     for (int st : paretoStatuses) {
         EXPECT_TRUE(st == 0 || st == 2) << "pareto exited " << st;
     }
@@ -626,7 +610,7 @@ TEST(SweepCli, MpiRanksWriteTheSameRowsAsOneProcess) {
         ASSERT_EQ(r3.code, 0) << r3.err;
         // Rank 0 wrote, the two others computed: one summary line, not three.
         EXPECT_NE(r3.err.find("on 2 MPI ranks"), std::string::npos) << r3.err;
-        EXPECT_EQ(linesOf(r3.err).size(), 1U) << r3.err;
+        EXPECT_EQ(edgesim::test::nonEmptyLines(r3.err).size(), 1U) << r3.err;
         EXPECT_TRUE(r3.out.empty()) << r3.out;
         EXPECT_EQ(ex::countRows(mpi, "sweep"), points);
         expectSameTables(mpi, one);
@@ -730,7 +714,7 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
     TempDir dir;
     const std::string out = dir.file("mcu.h5");
     ASSERT_EQ(run(sweepArgs(kMcuStudy, out, "-q")).code, 0);
-    const std::string bytes = readBytes(out);
+    const std::string bytes = edgesim::test::readFileBytes(out);
     // Another study: same platform, one network less (its own study_sha256 and columns).
     const std::string other =
         dir.write("other.textproto", studyText("\"nucleo-l4r5zi\"", "\"tflm-2.3\"", "")).string();
@@ -754,14 +738,14 @@ TEST(SweepCli, ExistingOutputIsLeftAloneWithoutResumeOrOverwrite) {
             EXPECT_NE(r.err.find(part), std::string::npos) << part << "\n" << r.err;
         }
         EXPECT_TRUE(r.out.empty()) << r.out;
-        EXPECT_EQ(readBytes(out), bytes) << "the file was modified";
+        EXPECT_EQ(edgesim::test::readFileBytes(out), bytes) << "the file was modified";
         EXPECT_FALSE(fs::exists(out + ".tmp"));
     }
     // Resuming a finished file of the same study checks it and changes nothing.
     const CliRun again = run(sweepArgs(kMcuStudy, out, "--resume"));
     EXPECT_EQ(again.code, 0) << again.err;
     EXPECT_NE(again.err.find("(81 already done)"), std::string::npos) << again.err;
-    EXPECT_EQ(readBytes(out), bytes);
+    EXPECT_EQ(edgesim::test::readFileBytes(out), bytes);
     // --overwrite replaces it by the same rows.
     const ex::Table before = ex::readTable(out, "sweep");
     const CliRun replaced = run(sweepArgs(kMcuStudy, out, "--overwrite -q"));
@@ -819,8 +803,9 @@ TEST(SweepCli, SimulateIncompatiblePlatformAndStackExitsTwoNamingBoth) {
     const CliRun list = run("list stacks");
     ASSERT_EQ(list.code, 0) << list.err;
     ASSERT_FALSE(list.out.empty());
-    EXPECT_NE(linesOf(list.out).front().find("targets"), std::string::npos) << list.out;
-    for (const auto& line : linesOf(list.out)) {
+    EXPECT_NE(edgesim::test::nonEmptyLines(list.out).front().find("targets"), std::string::npos)
+        << list.out;
+    for (const auto& line : edgesim::test::nonEmptyLines(list.out)) {
         if (line.rfind("htvm ", 0) == 0) {
             EXPECT_NE(line.find("diana"), std::string::npos) << line;
         }
@@ -1003,7 +988,7 @@ TEST(SweepCli, OneSummaryLineOnStderrWhenItIsNotATerminal) {
         const CliRun r = run(sweepArgs(kMcuStudy, out, std::string("--overwrite") + quiet));
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_TRUE(r.out.empty()) << r.out;
-        const auto lines = linesOf(r.err);
+        const auto lines = edgesim::test::nonEmptyLines(r.err);
         ASSERT_EQ(lines.size(), 1U) << r.err;
         EXPECT_EQ(r.err.back(), '\n');
         EXPECT_EQ(r.err.find('\r'), std::string::npos) << "a progress bar was drawn";
@@ -1137,7 +1122,7 @@ TEST(ParetoCli, FrontIsTheBruteForceNonDominatedSet) {
         const CliRun r = run(args);
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_TRUE(r.err.empty()) << r.err;
-        const auto lines = linesOf(r.out);
+        const auto lines = edgesim::test::nonEmptyLines(r.out);
         ASSERT_FALSE(lines.empty());
         EXPECT_EQ(lines.back(), "pareto: " + std::to_string(want.size()) + " of " +
                                     std::to_string(considered) + " rows are non-dominated (" +
@@ -1177,14 +1162,15 @@ TEST(ParetoCli, NoWriteLeavesTheFileBytesUnchanged) {
     // Once without /pareto, once with one written before.
     for (int pass = 0; pass < 2; ++pass) {
         SCOPED_TRACE(pass);
-        const std::string bytes = readBytes(file);
+        const std::string bytes = edgesim::test::readFileBytes(file);
         for (const char* format : {"json", "csv", "table"}) {
             const CliRun r = run("pareto " + file +
                                  " --x latency_s --y l1_bytes --where status=ok --no-write "
                                  "--format " +
                                  std::string(format));
             ASSERT_EQ(r.code, 0) << r.err;
-            EXPECT_EQ(readBytes(file), bytes) << format << ": --no-write changed the file";
+            EXPECT_EQ(edgesim::test::readFileBytes(file), bytes)
+                << format << ": --no-write changed the file";
             int64_t considered = 0;
             int64_t withNaN = 0;
             const auto want = bruteForceFront(sweep, {{"latency_s"}, {"l1_bytes"}},
@@ -1200,7 +1186,8 @@ TEST(ParetoCli, NoWriteLeavesTheFileBytesUnchanged) {
                 EXPECT_EQ(got, want);
                 EXPECT_EQ(j["front"].size(), want.size());
             } else if (std::string(format) == "csv") {
-                EXPECT_EQ(linesOf(r.out).size(), want.size() + 1) << r.out; // and a header
+                EXPECT_EQ(edgesim::test::nonEmptyLines(r.out).size(), want.size() + 1)
+                    << r.out; // and a header
             } else {
                 EXPECT_EQ(r.out.find("written to /pareto"), std::string::npos) << r.out;
             }
@@ -1212,7 +1199,7 @@ TEST(ParetoCli, NoWriteLeavesTheFileBytesUnchanged) {
 TEST(ParetoCli, BadObjectiveOrFilterExitsTwoAndLeavesTheFile) {
     TempDir dir;
     const std::string file = gap9Sweep(dir);
-    const std::string bytes = readBytes(file);
+    const std::string bytes = edgesim::test::readFileBytes(file);
     const std::string p = "pareto " + file;
     expectBadInputs({
         {p + " --x no_such_column --y energy_j", {file, "no_such_column"}},
@@ -1227,7 +1214,7 @@ TEST(ParetoCli, BadObjectiveOrFilterExitsTwoAndLeavesTheFile) {
         {p + " --x latency_s", {"--y"}},
         {"pareto " + dir.file("missing.h5") + " --x latency_s --y energy_j", {"missing.h5"}},
     });
-    EXPECT_EQ(readBytes(file), bytes);
+    EXPECT_EQ(edgesim::test::readFileBytes(file), bytes);
     EXPECT_FALSE(fs::exists(file + ".tmp"));
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -19,6 +20,26 @@
 #include <unistd.h>
 
 namespace edgesim::test {
+
+/// The bytes of a file ("" when it cannot be read).
+inline std::string readFileBytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// The non-empty lines of `text`.
+inline std::vector<std::string> nonEmptyLines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        if (!l.empty()) {
+            out.push_back(l);
+        }
+    }
+    return out;
+}
 
 /// A fresh directory below the system temp dir, removed with everything in it.
 class TempDir {
