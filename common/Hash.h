@@ -1,13 +1,15 @@
 // Content hashes used for provenance (config_sha256) and result caching.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace edgesim {
 
-/// Lower-case hex SHA-256 of `data` (OpenSSL libcrypto).
+/// Lower-case hex SHA-256 of `data` (OpenSSL libcrypto): kSha256HexLength characters.
 std::string sha256Hex(std::string_view data);
+inline constexpr std::size_t kSha256HexLength = 64;
 
 /// The bits of `v` as 16 hex digits: an exact, fast text of a double for hashes and keys.
 std::string doubleBits(double v);

@@ -390,7 +390,11 @@ Layout layoutOf(const std::vector<ColumnDef>& cols) {
         case ColumnKind::Int: members.emplace_back(sizeof(int64_t), alignof(int64_t)); break;
         case ColumnKind::Double: members.emplace_back(sizeof(double), alignof(double)); break;
         case ColumnKind::String:
-            members.emplace_back(sizeof(const char*), alignof(const char*));
+            if (c.fixedLength > 0) {
+                members.emplace_back(c.fixedLength, 1);
+            } else {
+                members.emplace_back(sizeof(const char*), alignof(const char*));
+            }
             break;
         }
     }
@@ -404,12 +408,19 @@ Handle compoundType(const std::vector<ColumnDef>& cols, const Layout& layout, bo
     const std::string what = "creating compound type";
     Handle t(checkId(H5Tcreate(H5T_COMPOUND, layout.size), path, what), H5Tclose);
     Handle str = stringType(path);
+    std::vector<Handle> fixed; // fixed-length string types, alive until inserted
     for (std::size_t k = 0; k < cols.size(); ++k) {
         hid_t member = str.get();
         if (cols[k].kind == ColumnKind::Int) {
             member = native ? H5T_NATIVE_INT64 : H5T_STD_I64LE;
         } else if (cols[k].kind == ColumnKind::Double) {
             member = native ? H5T_NATIVE_DOUBLE : H5T_IEEE_F64LE;
+        } else if (cols[k].fixedLength > 0) {
+            fixed.emplace_back(checkId(H5Tcopy(H5T_C_S1), path, what), H5Tclose);
+            checkRc(H5Tset_size(fixed.back().get(), cols[k].fixedLength), path, what);
+            checkRc(H5Tset_strpad(fixed.back().get(), H5T_STR_NULLPAD), path, what);
+            checkRc(H5Tset_cset(fixed.back().get(), H5T_CSET_UTF8), path, what);
+            member = fixed.back().get();
         }
         checkRc(H5Tinsert(t.get(), cols[k].name.c_str(), layout.offsets[k], member), path, what);
     }
@@ -474,6 +485,12 @@ void checkRows(const std::string& name, const std::vector<ColumnDef>& columns,
                 s != nullptr && s->find('\0') != std::string::npos) {
                 badArgument(path, fmt::format("/{}: row {}, column {}: string contains a NUL byte",
                                               name, r, columns[k].name));
+            }
+            if (const auto* s = std::get_if<std::string>(&cell);
+                s != nullptr && columns[k].fixedLength > 0 && s->size() > columns[k].fixedLength) {
+                badArgument(path,
+                            fmt::format("/{}: row {}, column {}: {} bytes do not fit its {}", name,
+                                        r, columns[k].name, s->size(), columns[k].fixedLength));
             }
         }
     }
@@ -594,12 +611,10 @@ OpenTable openTable(hid_t file, const std::string& name, const std::string& path
         case H5T_INTEGER: c.kind = ColumnKind::Int; break;
         case H5T_FLOAT: c.kind = ColumnKind::Double; break;
         case H5T_STRING:
-            if (H5Tis_variable_str(member.get()) <= 0) {
-                badArgument(path, fmt::format("{}: column {} is a fixed-length string; only "
-                                              "variable-length strings can be appended",
-                                              absolute, c.name));
-            }
             c.kind = ColumnKind::String;
+            if (H5Tis_variable_str(member.get()) <= 0) {
+                c.fixedLength = H5Tget_size(member.get()); // appended as it is stored
+            }
             break;
         default:
             badArgument(path, fmt::format("{}: column {} is not an integer, floating-point or "
@@ -633,6 +648,17 @@ void writeRows(OpenTable& t, const std::string& name, const std::vector<TableRow
                 std::memcpy(dst, i, sizeof *i);
             } else if (const auto* d = std::get_if<double>(&cell)) {
                 std::memcpy(dst, d, sizeof *d);
+            } else if (t.columns[k].fixedLength > 0) {
+                // The file's length decides (rows may be appended to a table written before);
+                // nothing is written yet if a value does not fit. The rest stays NUL.
+                const std::string& s = std::get<std::string>(cell);
+                if (s.size() > t.columns[k].fixedLength) {
+                    badArgument(path, fmt::format("/{}: row {}, column {}: {} bytes do not fit "
+                                                  "its {}",
+                                                  name, r, t.columns[k].name, s.size(),
+                                                  t.columns[k].fixedLength));
+                }
+                std::memcpy(dst, s.data(), s.size());
             } else {
                 const char* s = std::get<std::string>(cell).c_str();
                 std::memcpy(dst, &s, sizeof s);

@@ -39,9 +39,13 @@ struct ColumnDef {
     std::string name;
     ColumnKind kind = ColumnKind::Double;
     std::string unit;
+    /// String columns: 0 = variable-length UTF-8; n > 0 = fixed-length UTF-8 of n bytes,
+    /// NUL-padded (cheaper to write and read when every value's length is known, e.g. names
+    /// from a study or a SHA-256; a longer value is refused, never cut).
+    std::size_t fixedLength = 0;
 
     bool operator==(const ColumnDef& o) const {
-        return name == o.name && kind == o.kind && unit == o.unit;
+        return name == o.name && kind == o.kind && unit == o.unit && fixedLength == o.fixedLength;
     }
 };
 
@@ -154,8 +158,7 @@ public:
                  const std::vector<TableRow>& rows);
     /// Sets (creating or overwriting) a string attribute of `object` ("/" for the root, or a
     /// dataset such as "pareto").
-    void setAttribute(const std::string& object, const std::string& name,
-                      const std::string& value);
+    void setAttribute(const std::string& object, const std::string& name, const std::string& value);
     /// Rows of `dataset` now (0 when it does not exist).
     int64_t rowCount(const std::string& dataset) const;
 

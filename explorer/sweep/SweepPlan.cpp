@@ -6,6 +6,7 @@
 #include "common/TextProto.h"
 #include "explorer/results/RunRecords.h"
 #include "platforms/PlatformCatalog.h"
+#include "sim/model/Program.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 namespace edgesim::explorer {
@@ -529,21 +531,42 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             }
         }
     }
+    // Strings whose every value the study knows are fixed-length columns (the longest value's
+    // bytes): cheaper to write and read than variable-length ones. Reasons and mappings vary.
     using K = ColumnKind;
-    columns_ = {{"point_index", K::Int, ""},       {"platform", K::String, ""},
-                {"stack", K::String, ""},          {"network", K::String, ""},
-                {"strategy", K::String, ""},       {"batch", K::Int, "1"},
-                {"operating_point", K::String, ""}};
+    const auto fixed = [](const std::string& name, const auto& values) {
+        std::size_t n = 1;
+        for (const auto& v : values) {
+            n = std::max(n, std::string_view(v).size());
+        }
+        return ColumnDef{name, K::String, "", n};
+    };
+    std::vector<std::string> opLabels;
+    for (const auto& t : targets_) {
+        opLabels.push_back(t.opLabel);
+    }
+    const std::vector<std::string> statuses = {
+        sim::toString(sim::Status::Ok), sim::toString(sim::Status::DoesNotFit),
+        sim::toString(sim::Status::Unsupported), kInvalidStatus};
+    columns_ = {{"point_index", K::Int, ""},
+                fixed("platform", s.platforms()),
+                fixed("stack", s.stacks()),
+                fixed("network", s.networks()),
+                fixed("strategy", orDefault(s.strategies(), "inference")),
+                {"batch", K::Int, "1"},
+                fixed("operating_point", opLabels)};
     for (const auto& a : axes_) {
         for (const Field& f : a.fields) {
-            const std::string unit = f.operatingPoint               ? (f.clock ? "Hz" : "V")
-                                     : f.kind == Field::Kind::Label ? ""
-                                                                    : unitOfField(f.path);
-            columns_.push_back(
-                {f.column, f.kind == Field::Kind::Label ? K::String : K::Double, unit});
+            if (f.kind == Field::Kind::Label) {
+                columns_.push_back(fixed(f.column, f.labels));
+                continue;
+            }
+            const std::string unit =
+                f.operatingPoint ? (f.clock ? "Hz" : "V") : unitOfField(f.path);
+            columns_.push_back({f.column, K::Double, unit});
         }
     }
-    const std::vector<ColumnDef> outcome = {{"status", K::String, ""},
+    const std::vector<ColumnDef> outcome = {fixed("status", statuses),
                                             {"reason", K::String, ""},
                                             {"latency_cycles", K::Double, "cycles"},
                                             {"latency_s", K::Double, "s"},
@@ -558,7 +581,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const std::vector<ColumnDef> tail = {{"clock_hz", K::Double, "Hz"},
                                          {"voltage_v", K::Double, "V"},
                                          {"mapping", K::String, ""},
-                                         {"config_sha256", K::String, ""},
+                                         {"config_sha256", K::String, "", kSha256HexLength},
                                          {"sim_wall_s", K::Double, "s"}};
     columns_.insert(columns_.end(), tail.begin(), tail.end());
 }

@@ -19,6 +19,9 @@
 
 namespace edgesim::explorer {
 
+/// The status of a point whose values are each valid but not together.
+inline constexpr const char* kInvalidStatus = "invalid";
+
 /// What became of one point.
 struct PointOutcome {
     /// ok, does_not_fit, unsupported (the simulation's status), or invalid: values that are

@@ -66,7 +66,7 @@ wire::Point SweepWorker::point(int64_t index, bool verify) {
     PointOutcome o;
     QueryResult res;
     if (auto d = session_.problem(q)) {
-        o.status = "invalid";
+        o.status = kInvalidStatus;
         o.reason = (d->field.empty() ? "" : d->field + ": ") + d->reason;
     } else if (verify) {
         o.configSha256 = session_.hash(q);

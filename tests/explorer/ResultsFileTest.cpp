@@ -731,6 +731,58 @@ TEST_F(ResultsFileTest, RowWithAWrongCellThrowsAndWritesNothing) {
     EXPECT_THROW(out.append("/", kPointColumns, {}), std::invalid_argument) << "no name";
 }
 
+TEST_F(ResultsFileTest, FixedLengthStringColumnsRoundTripAndRefuseLongerValues) {
+    std::vector<ColumnDef> fixed = kPointColumns;
+    fixed[1].fixedLength = 8;
+    // "µs–ab" is 8 bytes of UTF-8: a value filling the whole field has no terminator.
+    const std::vector<TableRow> rows = {point(1, "", 1.0), point(2, "µs–ab", 2.0),
+                                        point(3, "abc", 3.0)};
+    {
+        ResultsFile out(file.string(), provenance());
+        out.append("sweep", fixed, rows);
+        const std::vector<TableRow> tooLong = {point(4, "ok", 4.0), point(5, "123456789", 5.0)};
+        out.flush();
+        const std::string before = fileBytes(file);
+        try {
+            out.append("sweep", fixed, tooLong);
+            ADD_FAILURE() << "expected std::invalid_argument";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_THAT(e.what(), HasSubstr("row 1"));
+            EXPECT_THAT(e.what(), HasSubstr("label"));
+            EXPECT_THAT(e.what(), HasSubstr("9 bytes"));
+        }
+        out.flush();
+        EXPECT_EQ(fileBytes(file), before) << "nothing of a refused batch is written";
+        EXPECT_EQ(out.rowCount("sweep"), 3);
+    }
+    {
+        RawFile f(file);
+        const hid_t ds = H5Dopen2(f.id, "/sweep", H5P_DEFAULT);
+        const hid_t type = H5Dget_type(ds);
+        const hid_t label = H5Tget_member_type(type, 1);
+        EXPECT_EQ(H5Tis_variable_str(label), 0);
+        EXPECT_EQ(H5Tget_size(label), 8U);
+        EXPECT_EQ(H5Tget_cset(label), H5T_CSET_UTF8);
+        H5Tclose(label);
+        H5Tclose(type);
+        H5Dclose(ds);
+    }
+    {
+        // Reopened, the file's length decides even if the writer declares variable length.
+        const std::unique_ptr<ResultsFile> out = ResultsFile::openForAppend(file.string());
+        out->append("sweep", kPointColumns, {point(6, "12345678", 6.0)});
+        EXPECT_THROW(out->append("sweep", kPointColumns, {point(7, "123456789", 7.0)}),
+                     std::invalid_argument);
+        EXPECT_EQ(out->rowCount("sweep"), 4);
+    }
+    const Table t = readTable(file.string(), "sweep");
+    ASSERT_EQ(t.rows.size(), 4U);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        EXPECT_EQ(t.rows[r], rows[r]) << "row " << r;
+    }
+    EXPECT_EQ(std::get<std::string>(t.rows[3][1]), "12345678");
+}
+
 TEST_F(ResultsFileTest, TablesInGroups) {
     {
         ResultsFile out(file.string(), provenance());

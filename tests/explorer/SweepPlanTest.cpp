@@ -727,16 +727,17 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
     using K = ColumnKind;
     std::vector<ColumnDef> expected = {
         {"point_index", K::Int, ""},
-        {"platform", K::String, ""},
-        {"stack", K::String, ""},
-        {"network", K::String, ""},
-        {"strategy", K::String, ""},
+        // Strings the study knows are fixed-length: the longest value's bytes.
+        {"platform", K::String, "", 13}, // nucleo-l4r5zi
+        {"stack", K::String, "", 13},    // tflm-cmsis-nn
+        {"network", K::String, "", 15},  // mlperf_tiny/kws
+        {"strategy", K::String, "", 9},  // inference
         {"batch", K::Int, "1"},
-        {"operating_point", K::String, ""},
-        {"ram", K::String, ""},
+        {"operating_point", K::String, "", 0}, // checked against the rows below
+        {"ram", K::String, "", 2},
         {"stack.runtime_ram_bytes", K::Double, "B"}, // units from the fields' names
         {"overhead", K::Double, "cycles"},
-        {"status", K::String, ""},
+        {"status", K::String, "", 12}, // does_not_fit
         {"reason", K::String, ""},
         {"latency_cycles", K::Double, "cycles"},
         {"latency_s", K::Double, "s"},
@@ -752,7 +753,7 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
     for (const ColumnDef& c : std::vector<ColumnDef>{{"clock_hz", K::Double, "Hz"},
                                                      {"voltage_v", K::Double, "V"},
                                                      {"mapping", K::String, ""},
-                                                     {"config_sha256", K::String, ""},
+                                                     {"config_sha256", K::String, "", 64},
                                                      {"sim_wall_s", K::Double, "s"}}) {
         expected.push_back(c);
     }
@@ -767,7 +768,18 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
         EXPECT_EQ(plan.columns()[i].name, expected[i].name) << i;
         EXPECT_EQ(plan.columns()[i].kind, expected[i].kind) << expected[i].name;
         EXPECT_EQ(plan.columns()[i].unit, expected[i].unit) << expected[i].name;
+        if (expected[i].name != "operating_point") {
+            EXPECT_EQ(plan.columns()[i].fixedLength, expected[i].fixedLength) << expected[i].name;
+        }
     }
+    // The default operating points' names: the column is as long as the longest.
+    const std::size_t op = static_cast<std::size_t>(columnIndex(plan, "operating_point"));
+    std::size_t longest = 0;
+    for (int64_t i = 0; i < plan.size(); ++i) {
+        longest = std::max(longest, std::get<std::string>(plan.row(i, invalid())[op]).size());
+    }
+    EXPECT_GT(longest, 0U);
+    EXPECT_EQ(plan.columns()[op].fixedLength, longest);
     // Every row has one cell per column, of the column's kind.
     const TableRow row = plan.row(0, invalid());
     ASSERT_EQ(row.size(), expected.size());
