@@ -71,6 +71,8 @@ std::vector<std::string> cellsOf(const std::string& line) {
 
 const std::string kKws = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n mlperf_tiny/kws";
 const std::string kCalibrationCsv = EDGESIM_TEST_DIR "/data/silicon/calibration.csv";
+/// A network that does not fit the nucleo-l4r5zi's SRAMs (see the file).
+const std::string kTooBig = EDGESIM_TEST_DIR "/apps/data/too_big.textproto";
 constexpr int64_t kKwsMacs = 2'656'768; // shared/data/mlperf_tiny_models.md
 
 nlohmann::json simulateJson(const std::string& args) {
@@ -314,17 +316,7 @@ TEST(SimCli, SimulateBadInputExitsTwoNamingTheField) {
 }
 
 TEST(SimCli, SimulateNetworkThatDoesNotFit) {
-    TempDir dir;
-    // 600 KB of activations (one int8 vector): more than any single SRAM of the L4R5 (the
-    // largest, sram3, holds 384 KiB), while its 600 KB of weights fit the 2 MB flash.
-    const std::string net = dir.write("too_big.textproto", R"(name: "too_big"
-activation_dtype: INT8
-weight_dtype: INT8
-bias_dtype: INT32
-inputs { name: "x" shape: [600000] }
-layers { name: "fc" dense { units: 1 } }
-)");
-    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + net;
+    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + kTooBig;
     const nlohmann::json j = simulateJson(args);
     ASSERT_FALSE(j.is_null());
     EXPECT_EQ(j["status"], "does_not_fit");
@@ -355,15 +347,8 @@ TEST(SimCli, SimulateOutHoldsBothFidelitiesAndNaNForWhatDidNotRun) {
     EXPECT_EQ(ex::countRows(both, "layers"), 2 * static_cast<int64_t>(j["layers"].size()));
 
     // A network that does not fit: a footprint, but no latency, energy or traffic (NaN, not 0).
-    const std::string net = dir.write("too_big.textproto", R"(name: "too_big"
-activation_dtype: INT8
-weight_dtype: INT8
-bias_dtype: INT32
-inputs { name: "x" shape: [600000] }
-layers { name: "fc" dense { units: 1 } }
-)");
     const std::string h5 = dir.file("nofit.h5");
-    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + net;
+    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + kTooBig;
     const CliRun r = run(args + " --out " + h5);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(ex::readStringColumn(h5, "runs", "status"), std::vector<std::string>{"does_not_fit"});

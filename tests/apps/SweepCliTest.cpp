@@ -898,15 +898,7 @@ TEST(SweepCli, SimulateOutReadsBackWithH5pyAndPandas) {
                         "(Debian: python3-h5py python3-pandas)";
     }
     TempDir dir;
-    // 600 KB of activations: more than any SRAM of the L4R5 (the largest holds 384 KiB).
-    const std::string net = dir.write("too_big.textproto", R"(name: "too_big"
-activation_dtype: INT8
-weight_dtype: INT8
-bias_dtype: INT32
-inputs { name: "x" shape: [600000] }
-layers { name: "fc" dense { units: 1 } }
-)")
-                                .string();
+    const std::string net = kData + "too_big.textproto"; // does not fit the L4R5
     const std::string out = dir.file("nofit.h5");
     const CliRun s = run("simulate -p nucleo-l4r5zi -s tflm-2.3 -n " + net + " --out " + out);
     ASSERT_EQ(s.code, 0) << s.err;

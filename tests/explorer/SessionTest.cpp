@@ -17,6 +17,7 @@
 #include "workloads/NetworkSource.h"
 #include "workloads/schedule/Schedule.h"
 
+#include "tests/util/SimResultExpect.h"
 #include "tests/util/TestUtil.h"
 
 #include <gmock/gmock.h>
@@ -113,36 +114,6 @@ int kernelOf(const platforms::spec::StackSpec& s, const std::string& op) {
     return -1;
 }
 
-/// Everything a simulation computes (not the wall time, names or the trace).
-void expectSameResult(const sim::SimResult& a, const sim::SimResult& b) {
-    EXPECT_EQ(a.status, b.status);
-    EXPECT_EQ(a.reason, b.reason);
-    EXPECT_EQ(a.latencyCycles, b.latencyCycles);
-    EXPECT_EQ(a.latencyS, b.latencyS);
-    EXPECT_EQ(a.energyJ, b.energyJ);
-    EXPECT_EQ(a.peakRamBytes, b.peakRamBytes);
-    EXPECT_EQ(a.flashBytes, b.flashBytes);
-    EXPECT_EQ(a.macs, b.macs);
-    EXPECT_EQ(a.memories, b.memories);
-    EXPECT_EQ(a.bytesRead, b.bytesRead);
-    EXPECT_EQ(a.bytesWritten, b.bytesWritten);
-    EXPECT_EQ(a.mapping, b.mapping);
-    EXPECT_EQ(a.operatingPoint.clockHz, b.operatingPoint.clockHz);
-    EXPECT_EQ(a.operatingPoint.voltageV, b.operatingPoint.voltageV);
-    ASSERT_EQ(a.energy.size(), b.energy.size());
-    for (std::size_t i = 0; i < a.energy.size(); ++i) {
-        EXPECT_EQ(a.energy[i].component, b.energy[i].component);
-        EXPECT_EQ(a.energy[i].dynamicJ, b.energy[i].dynamicJ) << a.energy[i].component;
-        EXPECT_EQ(a.energy[i].staticJ, b.energy[i].staticJ) << a.energy[i].component;
-    }
-    ASSERT_EQ(a.layers.size(), b.layers.size());
-    for (std::size_t i = 0; i < a.layers.size(); ++i) {
-        EXPECT_EQ(a.layers[i].engine, b.layers[i].engine) << i;
-        EXPECT_EQ(a.layers[i].startCycle, b.layers[i].startCycle) << i;
-        EXPECT_EQ(a.layers[i].endCycle, b.layers[i].endCycle) << i;
-    }
-}
-
 /// The result of a Simulator built by hand from `platform` and `stack`, running `network`.
 sim::SimResult direct(const platforms::spec::PlatformSpec& platform,
                       const platforms::spec::StackSpec& stack, sim::Fidelity fidelity,
@@ -166,7 +137,7 @@ TEST_P(SessionRunTest, McuQueryMatchesADirectlyBuiltSimulator) {
     ASSERT_EQ(r.result.status, sim::Status::Ok) << r.result.reason;
     EXPECT_GT(r.result.latencyCycles, 0U);
     EXPECT_GT(r.result.energyJ, 0.0);
-    expectSameResult(r.result, expected);
+    test::expectSameSimResult(r.result, expected);
     EXPECT_EQ(r.result.fidelity, GetParam());
     EXPECT_EQ(r.configSha256.size(), 64U);
     EXPECT_EQ(r.configSha256, session.hash(mcuQuery(GetParam())));
@@ -184,7 +155,7 @@ TEST_P(SessionRunTest, NonDefaultOperatingPointAndNetworkMatchADirectlyBuiltSimu
     const sim::SimResult expected =
         direct(platforms::loadPlatform(kMcu, paths()), platforms::loadStack(kMcuStack, paths()),
                GetParam(), "mlperf_tiny/kws", op);
-    expectSameResult(r.result, expected);
+    test::expectSameSimResult(r.result, expected);
     EXPECT_EQ(r.result.operatingPoint.clockHz, 80e6);
 }
 
@@ -470,7 +441,7 @@ TEST(SessionOverrideTest, NumericOverrideReconfiguresAndMatchesAHandEditedSpec) 
     sim::RunOptions ro;
     ro.fidelity = sim::Fidelity::Tlm;
     const sim::SimResult expected = fresh.run(scheduleOf(kAd), ro);
-    expectSameResult(after.result, expected);
+    test::expectSameSimResult(after.result, expected);
     // Half the L1 means smaller tiles: the override did reach the model.
     EXPECT_NE(after.result.latencyCycles, before.result.latencyCycles);
 }
@@ -485,7 +456,7 @@ TEST(SessionOverrideTest, StackOverrideReconfiguresAndMatchesAHandEditedSpec) {
     s.mutable_kernels(kernelOf(s, "dense"))->set_cycles_per_mac(6.5);
     const sim::SimResult expected =
         direct(platforms::loadPlatform(kMcu, paths()), s, sim::Fidelity::Tlm);
-    expectSameResult(after.result, expected);
+    test::expectSameSimResult(after.result, expected);
     // ad is all dense layers: a dearer MAC makes it slower.
     EXPECT_GT(after.result.latencyCycles, before.result.latencyCycles);
 }
@@ -512,7 +483,7 @@ TEST(SessionOverrideTest, StructuralOverrideElaboratesASecondSimulator) {
         sim::Simulator fresh(p, stack);
         sim::RunOptions ro;
         ro.fidelity = sim::Fidelity::Tlm;
-        expectSameResult(r.result, fresh.run(scheduleOf(kAd), ro));
+        test::expectSameSimResult(r.result, fresh.run(scheduleOf(kAd), ro));
     }
 }
 
@@ -541,7 +512,7 @@ TEST(SessionOverrideTest, SwitchingBetweenOverrideSetsLeavesNoStaleState) {
     }
     for (const std::size_t i : {4, 0, 3, 1, 2, 0, 4, 2, 1, 3}) {
         SCOPED_TRACE(i);
-        expectSameResult(session.run(queries[i]).result, first[i]);
+        test::expectSameSimResult(session.run(queries[i]).result, first[i]);
     }
     EXPECT_EQ(session.simulatorCount(), 2U);
 }
@@ -560,8 +531,8 @@ TEST(SessionOverrideTest, EvictedSimulatorsAreRebuiltWithTheSameResults) {
     }
     EXPECT_NE(first.front().latencyCycles, first.back().latencyCycles);
     // The first one was evicted: it is elaborated again and gives the same result.
-    expectSameResult(session.run(queries.front()).result, first.front());
-    expectSameResult(session.run(queries.back()).result, first.back());
+    test::expectSameSimResult(session.run(queries.front()).result, first.front());
+    test::expectSameSimResult(session.run(queries.back()).result, first.back());
     EXPECT_EQ(session.simulatorCount(), Session::kMaxSimulators);
 }
 
@@ -575,13 +546,13 @@ TEST(SessionOverrideTest, ReplacedSpecsChangeResultsAndHashes) {
     session.replaceStack(kMcuStack, slower);
     const QueryResult after = session.run(q);
     EXPECT_NE(after.configSha256, before.configSha256);
-    expectSameResult(after.result,
-                     direct(platforms::loadPlatform(kMcu, paths()), slower, sim::Fidelity::Tlm));
+    test::expectSameSimResult(
+        after.result, direct(platforms::loadPlatform(kMcu, paths()), slower, sim::Fidelity::Tlm));
     EXPECT_EQ(session.simulatorCount(), 1U);
     session.replaceStack(kMcuStack, original);
     const QueryResult back = session.run(q);
     EXPECT_EQ(back.configSha256, before.configSha256);
-    expectSameResult(back.result, before.result);
+    test::expectSameSimResult(back.result, before.result);
 }
 
 TEST(SessionOverrideTest, OverridesApplyInOrderTheLastWins) {

@@ -23,6 +23,7 @@
 #include "platforms/PlatformCatalog.h"
 #include "sim/trace/ChromeTrace.h"
 #include "tests/sim/SimTestData.h"
+#include "tests/util/SimResultExpect.h"
 #include "tests/util/TestUtil.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/schedule/Schedule.h"
@@ -110,41 +111,6 @@ RunOptions at(Fidelity fidelity, double clockHz = 0) {
         o.operatingPoint.clockHz = clockHz;
     }
     return o;
-}
-
-/// Every simulated figure of `a` equals `b` exactly (host time aside).
-void expectIdentical(const SimResult& a, const SimResult& b) {
-    EXPECT_EQ(a.status, b.status);
-    EXPECT_EQ(a.reason, b.reason);
-    EXPECT_EQ(a.network, b.network);
-    EXPECT_EQ(a.latencyCycles, b.latencyCycles);
-    EXPECT_EQ(a.latencyS, b.latencyS);
-    EXPECT_EQ(a.energyJ, b.energyJ);
-    EXPECT_EQ(a.peakRamBytes, b.peakRamBytes);
-    EXPECT_EQ(a.flashBytes, b.flashBytes);
-    EXPECT_EQ(a.macs, b.macs);
-    EXPECT_EQ(a.bytesRead, b.bytesRead);
-    EXPECT_EQ(a.bytesWritten, b.bytesWritten);
-    ASSERT_EQ(a.energy.size(), b.energy.size());
-    for (std::size_t i = 0; i < a.energy.size(); ++i) {
-        EXPECT_EQ(a.energy[i].component, b.energy[i].component);
-        EXPECT_EQ(a.energy[i].dynamicJ, b.energy[i].dynamicJ) << a.energy[i].component;
-        EXPECT_EQ(a.energy[i].staticJ, b.energy[i].staticJ) << a.energy[i].component;
-    }
-    ASSERT_EQ(a.layers.size(), b.layers.size());
-    for (std::size_t i = 0; i < a.layers.size(); ++i) {
-        const auto& x = a.layers[i];
-        const auto& y = b.layers[i];
-        EXPECT_EQ(x.name, y.name);
-        EXPECT_EQ(x.engine, y.engine) << x.name;
-        EXPECT_EQ(x.startCycle, y.startCycle) << x.name;
-        EXPECT_EQ(x.endCycle, y.endCycle) << x.name;
-        EXPECT_EQ(x.computeCycles, y.computeCycles) << x.name;
-        EXPECT_EQ(x.tiles, y.tiles) << x.name;
-        EXPECT_EQ(x.bytesRead, y.bytesRead) << x.name;
-        EXPECT_EQ(x.bytesWritten, y.bytesWritten) << x.name;
-        EXPECT_EQ(x.energyJ, y.energyJ) << x.name;
-    }
 }
 
 std::string fidelityName(const testing::TestParamInfo<Fidelity>& info) {
@@ -545,11 +511,11 @@ TEST(DeterminismTest, SameInputsGiveBitIdenticalResults) {
         ASSERT_EQ(a.status, Status::Ok) << a.reason;
         {
             SCOPED_TRACE("same simulator");
-            expectIdentical(a, b);
+            edgesim::test::expectSameSimResult(a, b);
         }
         {
             SCOPED_TRACE("two simulators");
-            expectIdentical(a, c);
+            edgesim::test::expectSameSimResult(a, c);
         }
     }
 }
@@ -567,10 +533,10 @@ TEST(DeterminismTest, ManyNetworksInOneSimulatorDoNotInfluenceEachOther) {
     ASSERT_EQ(first.status, Status::Ok) << first.reason;
     ASSERT_EQ(second.status, Status::Ok) << second.reason;
     EXPECT_NE(first.latencyCycles, second.latencyCycles);
-    expectIdentical(first, third);
+    edgesim::test::expectSameSimResult(first, third);
     Simulator fresh(platform, stack);
     SCOPED_TRACE("ic after kws vs ic alone");
-    expectIdentical(second, fresh.run(ic));
+    edgesim::test::expectSameSimResult(second, fresh.run(ic));
 }
 
 TEST(DeterminismTest, SimulatorsMayBeDestroyedInAnyOrder) {
@@ -590,7 +556,7 @@ TEST(DeterminismTest, SimulatorsMayBeDestroyedInAnyOrder) {
     auto b = std::make_unique<Simulator>(platform, stack);
     const SimResult rb = b->run(ad);
     EXPECT_EQ(sc_core::sc_curr_simcontext, before);
-    expectIdentical(ra, rb);
+    edgesim::test::expectSameSimResult(ra, rb);
     a.reset(); // first created, first destroyed
     EXPECT_EQ(sc_core::sc_curr_simcontext, before);
     EXPECT_EQ(b->run(ad).latencyCycles, ra.latencyCycles);
@@ -757,7 +723,7 @@ TEST_P(OperatingPointTest, NamedPointsAreSelectedAndUnknownNamesRejected) {
     EXPECT_EQ(e.diagnostics()[0].field, "--operating-point");
     EXPECT_NE(e.diagnostics()[0].reason.find("it has: 80mhz"), std::string::npos) << e.what();
     RunOptions o = at(GetParam());
-    o.operatingPoint.name = "80mhz";  // the test platform's only point, named explicitly
+    o.operatingPoint.name = "80mhz"; // the test platform's only point, named explicitly
     const SimResult r = sim_.run(denseSchedule(256, 64), o);
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.operatingPoint.name, "80mhz");
