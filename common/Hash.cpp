@@ -1,9 +1,9 @@
 #include "common/Hash.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -38,9 +38,7 @@ std::string sha256Hex(std::string_view data) {
 std::string doubleBits(double v) {
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
-    std::array<char, 16> buf{};
-    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), bits, 16);
-    return std::string(buf.data(), r.ptr);
+    return fmt::format("{:016x}", bits);
 }
 
 } // namespace edgesim

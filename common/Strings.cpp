@@ -1,13 +1,12 @@
 #include "common/Strings.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace edgesim {
 
 std::string join(const std::vector<std::string>& items, const std::string& separator) {
-    std::string out;
-    for (const auto& item : items) {
-        out += (out.empty() ? "" : separator) + item;
-    }
-    return out;
+    return fmt::format("{}", fmt::join(items, separator));
 }
 
 } // namespace edgesim

@@ -74,8 +74,10 @@ private:
             return;
         }
         const std::size_t lineStart = text_.rfind('\n', at == 0 ? 0 : at - 1);
-        line = static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<long>(at), '\n'));
-        column = static_cast<int>(at - (lineStart == std::string::npos || at == 0 ? 0 : lineStart + 1));
+        line = static_cast<int>(
+            std::count(text_.begin(), text_.begin() + static_cast<long>(at), '\n'));
+        column =
+            static_cast<int>(at - (lineStart == std::string::npos || at == 0 ? 0 : lineStart + 1));
     }
 
     Diagnostics& diags_;

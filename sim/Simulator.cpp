@@ -1,9 +1,9 @@
 #include "sim/Simulator.h"
 
+#include "common/Diagnostics.h"
 #include "sim/analytical/AnalyticalEvaluator.h"
 #include "sim/kernel/SimContext.h"
 #include "sim/model/Energy.h"
-#include "common/Diagnostics.h"
 #include "sim/tlm/PlatformModel.h"
 
 #include <chrono>
@@ -12,7 +12,7 @@
 namespace edgesim::sim {
 
 struct Simulator::Model {
-    SimContext::Detached context;  // first: the modules must go before their context
+    SimContext::Detached context; // first: the modules must go before their context
     std::unique_ptr<PlatformModel> platform;
 };
 
@@ -20,9 +20,9 @@ namespace {
 
 void checkDeployable(const platforms::spec::PlatformSpec& platform,
                      const platforms::spec::StackSpec& stack, const StackIndex& index) {
-    // Placement reachability and DMA routes do not depend on the network: bind an empty one.
-    const ResolvedOperatingPoint op = resolveOperatingPoint(platform, {}, platform.name());
-    bindProgram(workloads::Schedule{}, platform, stack, index, op);
+    // Placement reachability and DMA routes depend on neither the network nor the operating
+    // point (each run checks its own): bind an empty network at the declared default point.
+    bindProgram(workloads::Schedule{}, platform, stack, index, declaredOperatingPoint(platform));
 }
 
 } // namespace
@@ -206,8 +206,7 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
         }
         for (const auto& layer : result.layers) {
             host.busyCycles += layer.hostBusyCycles;
-            for (std::size_t e = 0; e < engines.size() && e < layer.engineBusyCycles.size();
-                 ++e) {
+            for (std::size_t e = 0; e < engines.size() && e < layer.engineBusyCycles.size(); ++e) {
                 engines[e].busyCycles += layer.engineBusyCycles[e];
             }
         }
@@ -216,8 +215,8 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
             result.engines.push_back(e);
         }
         for (auto& e : result.engines) {
-            e.idleCycles = result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles
-                                                               : 0;
+            e.idleCycles =
+                result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles : 0;
         }
     }
     result.hostSeconds =

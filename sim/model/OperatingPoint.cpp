@@ -1,6 +1,7 @@
 #include "sim/model/OperatingPoint.h"
 
 #include "common/Diagnostics.h"
+#include "common/Strings.h"
 
 #include <fmt/format.h>
 
@@ -16,6 +17,28 @@ std::optional<Diagnostic> problem(const std::string& file, const std::string& fi
     return d;
 }
 } // namespace
+
+namespace {
+const platforms::spec::OperatingPoint* namedPoint(const platforms::spec::PlatformSpec& platform,
+                                                  const std::string& name) {
+    const platforms::spec::OperatingPoint* found = nullptr;
+    for (const auto& op : platform.operating_points()) {
+        if (op.name() == name) {
+            found = &op; // the last of a name, as the platform's validation reports repeats
+        }
+    }
+    return found;
+}
+} // namespace
+
+ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpec& platform) {
+    const platforms::spec::OperatingPoint* p =
+        namedPoint(platform, platform.default_operating_point());
+    if (p == nullptr) {
+        p = &platform.operating_points(0);
+    }
+    return {p->name(), p->clock_hz(), p->voltage_v()};
+}
 
 int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz) {
     if (memory.read_wait_states_by_clock_size() == 0) {
@@ -33,22 +56,19 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
                                               const OperatingPointOverride& override,
                                               const std::string& source,
                                               ResolvedOperatingPoint* resolved) {
-    const platforms::spec::OperatingPoint* base = &platform.operating_points(0);
-    const std::string& wanted =
-        override.name.empty() ? platform.default_operating_point() : override.name;
-    bool found = false;
-    std::string names;
-    for (const auto& op : platform.operating_points()) {
-        names += (names.empty() ? "" : ", ") + op.name();
-        if (op.name() == wanted) {
-            base = &op;
-            found = true;
+    const platforms::spec::OperatingPoint* base = namedPoint(
+        platform, override.name.empty() ? platform.default_operating_point() : override.name);
+    if (!override.name.empty() && base == nullptr) {
+        std::vector<std::string> names;
+        for (const auto& op : platform.operating_points()) {
+            names.push_back(op.name());
         }
-    }
-    if (!override.name.empty() && !found) {
         return problem(source, override.nameField,
-                       fmt::format("{} has no operating point '{}' (it has: {})",
-                                   platform.name(), override.name, names));
+                       fmt::format("{} has no operating point '{}' (it has: {})", platform.name(),
+                                   override.name, join(names)));
+    }
+    if (base == nullptr) {
+        base = &platform.operating_points(0);
     }
     ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v()};
     if (override.clockHz || override.voltageV) {
@@ -66,27 +86,27 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
         const double hi = platform.max_voltage_v();
         if (!(r.voltageV > 0) || (hi > 0 && (r.voltageV < lo || r.voltageV > hi))) {
             return problem(source, override.voltageField,
-                             fmt::format("{:g} V is outside the supply range [{:g}, {:g}] V of {}",
-                                         r.voltageV, lo, hi, platform.name()));
+                           fmt::format("{:g} V is outside the supply range [{:g}, {:g}] V of {}",
+                                       r.voltageV, lo, hi, platform.name()));
         }
     }
     for (const auto& core : platform.cores()) {
         if (r.clockHz > core.max_clock_hz()) {
             return problem(source, override.clockHz ? override.clockField : "operating_points",
-                             fmt::format("{:g} MHz is above the {:g} MHz maximum of core '{}' "
-                                         "on {}",
-                                         r.clockHz / 1e6, core.max_clock_hz() / 1e6, core.name(),
-                                         platform.name()));
+                           fmt::format("{:g} MHz is above the {:g} MHz maximum of core '{}' "
+                                       "on {}",
+                                       r.clockHz / 1e6, core.max_clock_hz() / 1e6, core.name(),
+                                       platform.name()));
         }
     }
     for (const auto& m : platform.memories()) {
         if (readWaitStatesAt(m, r.clockHz) < 0) {
             const auto& last = m.read_wait_states_by_clock(m.read_wait_states_by_clock_size() - 1);
             return problem(source, override.clockHz ? override.clockField : "operating_points",
-                             fmt::format("{:g} MHz is above the {:g} MHz limit of the wait-state "
-                                         "table of memory '{}' on {}",
-                                         r.clockHz / 1e6, last.max_clock_hz() / 1e6, m.name(),
-                                         platform.name()));
+                           fmt::format("{:g} MHz is above the {:g} MHz limit of the wait-state "
+                                       "table of memory '{}' on {}",
+                                       r.clockHz / 1e6, last.max_clock_hz() / 1e6, m.name(),
+                                       platform.name()));
         }
     }
     if (resolved != nullptr) {

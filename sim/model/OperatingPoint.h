@@ -1,6 +1,6 @@
 // Operating point resolution: the platform's default (or a named) clock and supply, optionally
-// overridden (--clock-mhz, --voltage-v), checked against what the silicon allows (core maximum clock,
-// flash wait-state tables, supply range). Pure functions over the platform spec.
+// overridden (--clock-mhz, --voltage-v), checked against what the silicon allows (core maximum
+// clock, flash wait-state tables, supply range). Pure functions over the platform spec.
 #pragma once
 
 #include "common/Diagnostics.h"
@@ -12,9 +12,9 @@
 namespace edgesim::sim {
 
 struct OperatingPointOverride {
-    std::string name;  ///< a named operating point of the platform; empty = its default
-    std::optional<double> clockHz;   ///< replaces the named point's clock
-    std::optional<double> voltageV;  ///< replaces the named point's supply
+    std::string name;              ///< a named operating point of the platform; empty = its default
+    std::optional<double> clockHz; ///< replaces the named point's clock
+    std::optional<double> voltageV; ///< replaces the named point's supply
     /// How errors name the three inputs (the CLI's options, or a study's fields).
     std::string nameField = "--operating-point";
     std::string clockField = "--clock-mhz";
@@ -22,7 +22,7 @@ struct OperatingPointOverride {
 };
 
 struct ResolvedOperatingPoint {
-    std::string name;  ///< the platform's point, or "custom" when overridden
+    std::string name; ///< the platform's point, or "custom" when overridden
     double clockHz = 0;
     double voltageV = 0;
 };
@@ -40,6 +40,10 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
                                               const OperatingPointOverride& override,
                                               const std::string& source,
                                               ResolvedOperatingPoint* resolved = nullptr);
+
+/// The platform's default operating point as its config declares it, not checked (for what
+/// does not depend on the clock, such as whether a stack can be deployed on the platform).
+ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpec& platform);
 
 /// Read wait states of `memory` at `clockHz` (its table if it has one, else its fixed value);
 /// -1 when the clock is above the table.

@@ -786,6 +786,12 @@ TEST(SessionOperatingPointTest, NamedPointsAndOverrides) {
     Query cappedSlow = capped;
     cappedSlow.operatingPoint.name = "zephyr-80mhz";
     EXPECT_FALSE(session.problem(cappedSlow).has_value());
+    // ... and runs, also as the first query of a session (whose simulator is built for it:
+    // the platform's default point being impossible does not make the platform undeployable).
+    Session fresh(paths());
+    const auto capped80 = fresh.run(cappedSlow).result;
+    EXPECT_EQ(capped80.status, sim::Status::Ok) << capped80.reason;
+    EXPECT_EQ(capped80.operatingPoint.clockHz, 80e6);
 }
 
 TEST(SessionOperatingPointTest, ImpossiblePointsAreInputErrorsAndProblems) {
