@@ -11,14 +11,16 @@ namespace edgesim {
 
 /// One problem in one input: where (file, line, field path) and why.
 struct Diagnostic {
-    std::string file;      ///< path of the input, or "<command line>", "<string>"
-    int line = 0;          ///< 1-based, 0 when unknown
-    int column = 0;        ///< 1-based, 0 when unknown
-    std::string field;     ///< field path such as "layers[3].conv2d.stride", may be empty
+    std::string file;  ///< path of the input, or "<command line>", "<string>"
+    int line = 0;      ///< 1-based, 0 when unknown
+    int column = 0;    ///< 1-based, 0 when unknown
+    std::string field; ///< field path such as "layers[3].conv2d.stride", may be empty
     std::string reason;
 
     /// "file:line:col: field: reason" with absent parts left out.
     std::string format() const;
+    /// "field: reason" ("reason" without a field): the problem without where it was written.
+    std::string fieldAndReason() const { return (field.empty() ? "" : field + ": ") + reason; }
 };
 
 /// Collects diagnostics; throws them together as an InputError when asked.

@@ -113,8 +113,8 @@ Table layerTable(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan
     const Network& net = ln.network;
     auto num = [&](int64_t v) { return human ? groupDigits(v) : std::to_string(v); };
     Table t;
-    t.header = {"#",      "name",    "op",        "input",    "output",  "params",
-                "macs",   "weight_bytes", "in_bytes", "out_bytes", "live_bytes"};
+    t.header = {"#",    "name",         "op",       "input",     "output",    "params",
+                "macs", "weight_bytes", "in_bytes", "out_bytes", "live_bytes"};
     t.rightAlign = {true, false, false, false, false, true, true, true, true, true, true};
     for (std::size_t step = 0; step < plan.order.size(); ++step) {
         const Layer& l = net.layer(plan.order[step]);

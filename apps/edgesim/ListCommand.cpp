@@ -3,8 +3,8 @@
 #include "apps/edgesim/Output.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
-#include "platforms/PlatformCatalog.h"
 #include "explorer/sweep/Study.h"
+#include "platforms/PlatformCatalog.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/Strategy.h"
 

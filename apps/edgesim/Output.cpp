@@ -9,9 +9,12 @@
 namespace edgesim::app {
 
 Format parseFormat(const std::string& s) {
-    if (s == "table") return Format::Table;
-    if (s == "json") return Format::Json;
-    if (s == "csv") return Format::Csv;
+    if (s == "table")
+        return Format::Table;
+    if (s == "json")
+        return Format::Json;
+    if (s == "csv")
+        return Format::Csv;
     throw InputError("<command line>", "--format",
                      "unknown format '" + s + "' (expected table, json or csv)");
 }

@@ -9,6 +9,7 @@
 #include "explorer/results/Provenance.h"
 #include "explorer/results/ResultJson.h"
 #include "explorer/results/RunRecords.h"
+#include "explorer/results/WriterLock.h"
 #include "explorer/session/Session.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/trace/ChromeTrace.h"
@@ -16,7 +17,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -267,13 +267,8 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     // Output locations are checked before simulating: fail fast, never after a long run.
     for (const auto& [path, field] : {std::pair{o.out, "--out"}, std::pair{o.trace, "--trace"},
                                       std::pair{o.writeMapping, "--write-mapping"}}) {
-        if (path.empty()) {
-            continue;
-        }
-        const auto parent = std::filesystem::absolute(path).parent_path();
-        std::error_code ec;
-        if (!std::filesystem::is_directory(parent, ec)) {
-            throw InputError(path, field, "the directory " + parent.string() + " does not exist");
+        if (!path.empty()) {
+            explorer::checkOutputPath(path, field);
         }
     }
     explorer::Session session{ConfigPaths(g.configDir)};

@@ -10,7 +10,7 @@
 #include "common/Hash.h"
 #include "common/TextProto.h"
 #include "explorer/results/Provenance.h"
-#include "explorer/results/ResultsFile.h"
+#include "explorer/results/RunRecords.h"
 #include "explorer/results/WriterLock.h"
 #include "explorer/session/Predictor.h"
 
@@ -39,6 +39,9 @@ std::string num(double v) {
 
 void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
+    if (!o.out.empty()) {
+        explorer::checkOutputPath(o.out, "--out"); // before predicting: fail fast
+    }
     const auto measurements = analysis::loadMeasurements(o.measurements);
     const sim::Fidelity fidelity =
         o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
@@ -57,18 +60,7 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
         explorer::makeProvenance(g.commandLine, sha256Hex(readFile(o.measurements)));
 
     if (!o.out.empty()) {
-        explorer::checkOutputPath(o.out, "--out");
-        const explorer::WriterLock lock(o.out, "--out");
-        explorer::writeResultsFile(o.out, prov, [&report](explorer::ResultsFile& file) {
-            std::vector<explorer::ValidationRow> out;
-            for (const auto& r : report.rows) {
-                const auto& m = *r.measurement;
-                out.push_back({m.platform, m.stack, m.network, m.strategy,
-                               analysis::toString(m.metric), m.unit, m.source, m.rawValue,
-                               r.predictedRaw, r.errorPct});
-            }
-            file.appendValidation(out);
-        });
+        explorer::writeValidationFile(o.out, prov, report);
     }
 
     if (format == Format::Json) {

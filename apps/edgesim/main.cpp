@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     using namespace edgesim;
     // Under mpirun every rank runs this binary (sweep and nas use the ranks as workers).
     const explorer::MpiRuntime mpi(&argc, &argv);
-    const bool printErrors = explorer::MpiRuntime::rank() == 0;  // one rank reports
+    const bool printErrors = explorer::MpiRuntime::rank() == 0; // one rank reports
     app::GlobalOptions global;
     for (int i = 0; i < argc; ++i) {
         global.commandLine += (i ? " " : "") + std::string(argv[i]);

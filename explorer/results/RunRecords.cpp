@@ -146,4 +146,20 @@ void writeRunsFile(const std::string& path, const Provenance& provenance,
     });
 }
 
+void writeValidationFile(const std::string& path, const Provenance& provenance,
+                         const analysis::ValidationReport& report) {
+    checkOutputPath(path, "--out");
+    const WriterLock lock(path, "--out");
+    writeResultsFile(path, provenance, [&report](ResultsFile& file) {
+        std::vector<ValidationRow> rows;
+        for (const auto& r : report.rows) {
+            const auto& m = *r.measurement;
+            rows.push_back({m.platform, m.stack, m.network, m.strategy,
+                            analysis::toString(m.metric), m.unit, m.source, m.rawValue,
+                            r.predictedRaw, r.errorPct});
+        }
+        file.appendValidation(rows);
+    });
+}
+
 } // namespace edgesim::explorer

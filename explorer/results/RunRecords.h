@@ -4,6 +4,7 @@
 // neither.
 #pragma once
 
+#include "analysis/Validation.h"
 #include "explorer/results/ResultsFile.h"
 #include "sim/SimResult.h"
 
@@ -50,5 +51,10 @@ std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
 /// through `path + ".tmp"` renamed into place, so `path` is never left half-written.
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs);
+
+/// Writes a results file holding /validation (one row per compared measurement), the same
+/// way (`validate --out`).
+void writeValidationFile(const std::string& path, const Provenance& provenance,
+                         const analysis::ValidationReport& report);
 
 } // namespace edgesim::explorer

@@ -55,6 +55,10 @@ WriterLock::~WriterLock() {
 
 void checkOutputPath(const std::string& path, const std::string& field) {
     std::error_code ec;
+    const auto parent = std::filesystem::absolute(path, ec).parent_path();
+    if (!std::filesystem::is_directory(parent, ec)) {
+        throw InputError(path, field, "the directory " + parent.string() + " does not exist");
+    }
     const auto status = std::filesystem::status(path, ec);
     if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
         throw InputError(path, field,

@@ -24,8 +24,9 @@ private:
     int fd_ = -1;
 };
 
-/// Throws InputError naming `path` and `field` when `path` exists and is not a regular file
-/// (a directory, a device): results are written by renaming a new file over it.
+/// Throws InputError naming `path` and `field` when the directory `path` would be in does not
+/// exist, or when `path` exists and is not a regular file (a directory, a device): outputs are
+/// written by renaming a new file over it. Call it before the work whose output it is.
 void checkOutputPath(const std::string& path, const std::string& field);
 
 } // namespace edgesim::explorer

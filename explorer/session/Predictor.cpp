@@ -85,7 +85,7 @@ void MeasurementPredictor::prepare(const std::vector<analysis::Measurement>& row
             d->field == overrides_.front().field) {
             throw InputError({*d}); // a bad --set concerns every row: bad input of the command
         }
-        invalid_[key] = (d->field.empty() ? "" : d->field + ": ") + d->reason;
+        invalid_[key] = d->fieldAndReason();
     }
 }
 

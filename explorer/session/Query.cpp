@@ -2,6 +2,7 @@
 
 #include "common/Diagnostics.h"
 #include "common/ProtoPath.h"
+#include "common/Strings.h"
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 
@@ -125,15 +126,16 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
         if (diags.empty()) {
             continue;
         }
-        std::string changed;
+        std::vector<std::string> texts;
         for (const Override* o : byTarget[t]) {
-            changed += (changed.empty() ? "" : ", ") + o->text();
+            texts.push_back(o->text());
         }
+        const std::string changed = join(texts);
         const Override& first = *byTarget[t].front();
         for (const auto& d : diags.items()) {
             problems.push_back({first.source, first.line, 0, first.field,
-                                changed + " makes the " + targetName(first.target) + " invalid: " +
-                                    (d.field.empty() ? "" : d.field + ": ") + d.reason});
+                                changed + " makes the " + targetName(first.target) +
+                                    " invalid: " + d.fieldAndReason()});
         }
     }
     return problems;

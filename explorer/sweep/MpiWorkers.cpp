@@ -8,8 +8,10 @@
 #ifdef EDGESIM_WITH_MPI
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 #endif
 
 namespace edgesim::explorer {
@@ -40,11 +42,15 @@ std::string receiveBytes(const MPI_Status& probed) {
 
 class MpiPool : public WorkerPool {
 public:
-    MpiPool() { MPI_Comm_size(MPI_COMM_WORLD, &ranks_); }
+    MpiPool() {
+        MPI_Comm_size(MPI_COMM_WORLD, &ranks_);
+        owed_.assign(static_cast<std::size_t>(ranks_), 0);
+    }
     ~MpiPool() override { shutdown(); }
     int size() const override { return ranks_ - 1; }
     void send(int worker, const wire::Task& task) override {
         sendBytes(task, worker + 1, kTaskTag);
+        ++owed_[static_cast<std::size_t>(worker + 1)];
     }
     std::optional<std::pair<int, wire::Result>> receive(int timeoutMs) override {
         // Poll with short sleeps rather than a blocking receive: OpenMPI's blocking calls spin,
@@ -57,7 +63,11 @@ public:
             MPI_Iprobe(MPI_ANY_SOURCE, kResultTag, MPI_COMM_WORLD, &flag, &status);
             if (flag != 0) {
                 wire::Result result;
-                if (!result.ParseFromString(receiveBytes(status))) {
+                const bool parsed = result.ParseFromString(receiveBytes(status));
+                // A rank that failed answers nothing more.
+                auto& owed = owed_[static_cast<std::size_t>(status.MPI_SOURCE)];
+                owed = parsed && !failed(result) ? owed - 1 : 0;
+                if (!parsed) {
                     throw std::runtime_error("a malformed result from MPI rank " +
                                              std::to_string(status.MPI_SOURCE));
                 }
@@ -79,12 +89,25 @@ public:
         for (int r = 1; r < ranks_; ++r) {
             sendBytes(stop, r, kTaskTag);
         }
+        // Take the results still owed (a failed or interrupted sweep stops with tasks out):
+        // a rank blocked sending a large one would otherwise never reach MPI_Finalize. Tasks
+        // last a fraction of a second; a rank silent for long is left to mpirun.
+        const auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+        while (std::any_of(owed_.begin(), owed_.end(), [](int n) { return n > 0; }) &&
+               std::chrono::steady_clock::now() < deadline) {
+            try {
+                receive(100);
+            } catch (const std::runtime_error&) { // a malformed result: dropped all the same
+            }
+        }
     }
     void kill() override { shutdown(); }
 
 private:
+    static constexpr std::chrono::seconds kDrainLimit{30};
     int ranks_ = 1;
     bool stopped_ = false;
+    std::vector<int> owed_; ///< results each rank still owes (index: rank)
 };
 
 } // namespace
@@ -139,13 +162,18 @@ void serveMpiWorker(const WorkFunction& work) {
         MPI_Status status;
         MPI_Probe(0, kTaskTag, MPI_COMM_WORLD, &status);
         wire::Task task;
-        task.ParseFromString(receiveBytes(status));
+        if (!task.ParseFromString(receiveBytes(status))) {
+            wire::Result malformed;
+            malformed.set_error("a malformed task from rank 0");
+            sendBytes(malformed, 0, kResultTag);
+            return;
+        }
         if (task.stop()) {
             return;
         }
         const wire::Result result = runTask(work, task);
         sendBytes(result, 0, kResultTag);
-        if (!result.error().empty()) {
+        if (failed(result)) {
             return;
         }
     }

@@ -49,7 +49,7 @@ std::string reasonOf(const InputError& e) {
         return e.what();
     }
     const Diagnostic& d = e.diagnostics().front();
-    return (d.field.empty() ? "" : d.field + ": ") + d.reason;
+    return d.fieldAndReason();
 }
 
 /// The unit a platform or stack field's name declares ("size_bytes" -> "B"), "" for none.
@@ -477,6 +477,25 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             sim::checkMappingRequest(request, session.stack(st), study_->file);
         } catch (const InputError& e) {
             fail(at, s, "mapping", "with " + st + ": " + e.diagnostics().front().reason);
+        }
+    }
+    // A mapping file names layers and engines: it must fit every network on every platform
+    // (each as the study's `set` leaves it), or a point would fail after others ran.
+    if (diags.empty() && sim::isMappingFile(s.mapping())) {
+        try {
+            const platforms::spec::MappingSpec mapping = sim::loadMappingSpec(s.mapping());
+            for (const auto& pair : pairs) {
+                for (const auto& n : s.networks()) {
+                    for (const auto& strategy : orDefault(s.strategies(), "inference")) {
+                        for (const int batch : batchesOf(s)) {
+                            const auto& schedule = session.network(n, strategy, batch).schedule;
+                            sim::resolveMapping(mapping, schedule, pair.platformSpec, s.mapping());
+                        }
+                    }
+                }
+            }
+        } catch (const InputError& e) {
+            fail(at, s, "mapping", e.diagnostics().front().file + ": " + reasonOf(e));
         }
     }
     if (!diags.empty()) {

@@ -105,15 +105,10 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
 
     // The output file: checked, locked against other writers (another sweep, pareto), created
     // or reopened before anything runs.
-    const fs::path out = fs::absolute(options.out);
-    std::error_code ec;
-    if (!fs::is_directory(out.parent_path(), ec)) {
-        throw InputError(options.out, "--out",
-                         "the directory " + out.parent_path().string() + " does not exist");
-    }
     checkOutputPath(options.out, "--out");
     const WriterLock lock(options.out, "--out");
-    const bool exists = fs::exists(out, ec);
+    std::error_code ec;
+    const bool exists = fs::exists(options.out, ec);
     if (exists && !options.resume && !options.overwrite) {
         throw InputError(options.out, "--out",
                          "the file exists: --resume continues it, --overwrite replaces it");
@@ -147,9 +142,12 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
                          fmt::format("holds {} points, the study has {}", k, n));
     }
 
+    // Points to hash again or to run: no more worker processes than that.
+    const int64_t toDo = (fileInputs == inputs ? 0 : k) + (n - k);
     if (!pool) {
-        const int jobs = options.jobs > 0 ? options.jobs : availableCores();
-        if (jobs <= 1 || n <= 1) {
+        const int jobs = static_cast<int>(
+            std::min<int64_t>(options.jobs > 0 ? options.jobs : availableCores(), toDo));
+        if (jobs <= 1) {
             pool = inlineWorkers(work);
             summary.backend = "this process";
         } else {
@@ -233,9 +231,8 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
             }
             if (got) {
                 auto& [w, result] = *got;
-                if (!result.error().empty()) {
-                    throw std::runtime_error("sweep worker " + std::to_string(w) + ": " +
-                                             result.error());
+                if (failed(result)) {
+                    rethrow(result, w);
                 }
                 const auto now = Clock::now();
                 auto& busy = inFlight[static_cast<std::size_t>(w)];

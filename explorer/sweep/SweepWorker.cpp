@@ -67,7 +67,7 @@ wire::Point SweepWorker::point(int64_t index, bool verify) {
     QueryResult res;
     if (auto d = session_.problem(q)) {
         o.status = kInvalidStatus;
-        o.reason = (d->field.empty() ? "" : d->field + ": ") + d->reason;
+        o.reason = d->fieldAndReason();
     } else if (verify) {
         o.configSha256 = session_.hash(q);
     } else {

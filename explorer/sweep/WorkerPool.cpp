@@ -1,5 +1,7 @@
 #include "explorer/sweep/WorkerPool.h"
 
+#include "common/Diagnostics.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -32,7 +34,7 @@ public:
         }
         const wire::Task task = queue_.front();
         queue_.pop_front();
-        return std::make_pair(0, work_(task));
+        return std::make_pair(0, runTask(work_, task));
     }
     void shutdown() override { queue_.clear(); }
     void kill() override { queue_.clear(); }
@@ -217,7 +219,7 @@ private:
         wire::Task task;
         while (readMessage(taskFd, task) && !task.stop()) {
             const wire::Result result = runTask(work, task);
-            code = result.error().empty() ? 0 : 1;
+            code = failed(result) ? 1 : 0;
             if (!writeMessage(resultFd, result) || code != 0) {
                 break;
             }
@@ -244,13 +246,38 @@ private:
 } // namespace
 
 wire::Result runTask(const WorkFunction& work, const wire::Task& task) {
+    wire::Result failed;
     try {
         return work(task);
-    } catch (const std::exception& e) {
-        wire::Result failed;
+    } catch (const InputError& e) {
+        for (const Diagnostic& d : e.diagnostics()) {
+            wire::Diagnostic& w = *failed.add_diagnostics();
+            w.set_file(d.file);
+            w.set_line(d.line);
+            w.set_column(d.column);
+            w.set_field(d.field);
+            w.set_reason(d.reason);
+        }
         failed.set_error(e.what());
-        return failed;
+    } catch (const std::exception& e) {
+        failed.set_error(e.what());
     }
+    return failed;
+}
+
+bool failed(const wire::Result& result) {
+    return !result.error().empty();
+}
+
+void rethrow(const wire::Result& result, int worker) {
+    if (result.diagnostics_size() > 0) {
+        std::vector<Diagnostic> all;
+        for (const auto& w : result.diagnostics()) {
+            all.push_back({w.file(), w.line(), w.column(), w.field(), w.reason()});
+        }
+        throw InputError(std::move(all));
+    }
+    throw std::runtime_error(fmt::format("sweep worker {}: {}", worker, result.error()));
 }
 
 std::unique_ptr<WorkerPool> inlineWorkers(WorkFunction work) {

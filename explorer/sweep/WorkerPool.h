@@ -17,8 +17,13 @@ namespace edgesim::explorer {
 using WorkFunction = std::function<wire::Result(const wire::Task&)>;
 
 /// `work(task)`, with an exception turned into the result's error (a worker reports what
-/// stopped it to the writer instead of dying silently).
+/// stopped it to the writer instead of dying silently): an InputError as its diagnostics.
 wire::Result runTask(const WorkFunction& work, const wire::Task& task);
+
+/// Whether `result` says its worker stopped, and throws what stopped it: the InputError the
+/// worker raised, or std::runtime_error naming `worker`.
+bool failed(const wire::Result& result);
+[[noreturn]] void rethrow(const wire::Result& result, int worker);
 
 class WorkerPool {
 public:
@@ -33,11 +38,13 @@ public:
     /// Stops every worker once it has finished what it was sent (waiting for them where
     /// that is possible).
     virtual void shutdown() = 0;
-    /// Stops every worker now, dropping what it was doing (an interrupted sweep).
+    /// Stops every worker now, dropping what it was doing (an interrupted or failed sweep);
+    /// never waits for long on a worker.
     virtual void kill() = 0;
 };
 
-/// One worker: the writer's own process runs each task when its result is asked for.
+/// One worker: the writer's own process runs each task (through runTask) when its result is
+/// asked for.
 std::unique_ptr<WorkerPool> inlineWorkers(WorkFunction work);
 
 /// `n` child processes forked now, each running `work` on the tasks it receives (they inherit

@@ -265,6 +265,31 @@ TEST_F(SweepPlanTest, StrategiesAndTheMappingReachEveryQuery) {
     EXPECT_EQ(session_.mapping(plan.query(plan.size() - 1)).name, "host-only");
 }
 
+TEST_F(SweepPlanTest, MappingFileThatDoesNotFitEveryPlatformAndNetworkIsRejectedBeforeRunning) {
+    const std::string ne16 = dir_.write("ne16.textproto", "name: \"ne16\"\n"
+                                                          "default_engine: \"ne16\"\n")
+                                 .string();
+    // On gap9 alone it fits (nucleo-l4r5zi / gap-flow is not a pair).
+    const SweepPlan fits(
+        load(edit(kGrid, {{3, "stacks: \"gap-flow\""}, {11, "mapping: \"" + ne16 + "\""}})),
+        session_);
+    EXPECT_EQ(fits.size(), 8); // 2 networks x 2 batches x 2 stack values
+    const InputError both = planError(edit(kGrid, {{11, "mapping: \"" + ne16 + "\""}}));
+    const Diagnostic d = only(both, "mapping");
+    EXPECT_EQ(d.file, lastFile());
+    EXPECT_EQ(d.line, 11);
+    EXPECT_THAT(d.reason, HasSubstr(ne16));
+    EXPECT_THAT(d.reason, HasSubstr("unknown engine 'ne16' on platform 'nucleo-l4r5zi'"));
+
+    // A layer the networks do not have.
+    const std::string layer =
+        dir_.write("layer.textproto", "layers { layer: \"no_such_layer\" engine: \"ne16\" }\n")
+            .string();
+    const InputError l = planError(
+        edit(kGrid, {{2, "platforms: \"gap9-evk\""}, {11, "mapping: \"" + layer + "\""}}));
+    EXPECT_THAT(only(l, "mapping").reason, HasSubstr("no_such_layer"));
+}
+
 // ---- operating points --------------------------------------------------------------------
 
 TEST_F(SweepPlanTest, AllNamedAndExplicitOperatingPoints) {
