@@ -45,11 +45,7 @@ void run(const ParetoOptions& o) {
             request.objectives.push_back(explorer::parseObjective(text, field));
         }
     }
-    const explorer::Table table = explorer::readTable(o.file, o.dataset);
-    const explorer::ParetoFront front = explorer::paretoFront(table, request, o.file);
-    if (!o.noWrite) {
-        explorer::writePareto(o.file, front, request);
-    }
+    const explorer::ParetoFront front = explorer::paretoOfFile(o.file, request, !o.noWrite);
     // Print the point's axes (the columns before its status and reason) and the objectives;
     // the file has every column.
     Table t;

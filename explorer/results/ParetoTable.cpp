@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <numeric>
 
 namespace edgesim::explorer {
@@ -131,33 +130,24 @@ ParetoFront paretoFront(const Table& table, const ParetoRequest& request, const 
     return front;
 }
 
-void writePareto(const std::string& path, const ParetoFront& front, const ParetoRequest& request) {
+ParetoFront paretoOfFile(const std::string& path, const ParetoRequest& request, bool write) {
+    if (!write) {
+        return paretoFront(readTable(path, request.dataset), request, path);
+    }
+    // Locked from the read to the write: the front is of the table the file then holds.
     const WriterLock lock(path, "file");
-    const std::string tmp = path + ".tmp";
-    std::error_code ec;
-    std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) {
-        throw InputError(path, "", "cannot copy the file to " + tmp + ": " + ec.message());
+    ParetoFront front = paretoFront(readTable(path, request.dataset), request, path);
+    std::vector<std::string> objectives;
+    for (const auto& o : request.objectives) {
+        objectives.push_back((o.sense == analysis::Sense::Maximize ? "max:" : "min:") + o.column);
     }
-    {
-        const auto file = ResultsFile::openForAppend(tmp);
-        file->replace("pareto", front.rows.columns, front.rows.rows);
-        std::string objectives;
-        for (const auto& o : request.objectives) {
-            objectives += (objectives.empty() ? "" : ",") +
-                          std::string(o.sense == analysis::Sense::Maximize ? "max:" : "min:") +
-                          o.column;
-        }
-        std::string where;
-        for (const auto& w : request.where) {
-            where += (where.empty() ? "" : ",") + w;
-        }
-        file->setAttribute("pareto", "objectives", objectives);
-        file->setAttribute("pareto", "where", where);
-        file->setAttribute("pareto", "source", request.dataset);
-        file->flush();
-    }
-    commitTemporary(tmp, path);
+    updateResultsFile(path, [&](ResultsFile& file) {
+        file.replace("pareto", front.rows.columns, front.rows.rows);
+        file.setAttribute("pareto", "objectives", join(objectives, ","));
+        file.setAttribute("pareto", "where", join(request.where, ","));
+        file.setAttribute("pareto", "source", request.dataset);
+    });
+    return front;
 }
 
 } // namespace edgesim::explorer

@@ -39,9 +39,11 @@ struct ParetoFront {
 /// the option for an unknown column, a text column as an objective, or a malformed filter.
 ParetoFront paretoFront(const Table& table, const ParetoRequest& request, const std::string& file);
 
-/// Replaces /pareto in the results file `path` by `front` (with the objectives and filters as
-/// attributes), through a copy renamed over the file so it is never left half-written.
-/// InputError when another writer (a running sweep) holds the file.
-void writePareto(const std::string& path, const ParetoFront& front, const ParetoRequest& request);
+/// The front of table `request.dataset` of the results file `path`; with `write`, it also
+/// replaces /pareto by it (with the objectives and filters as attributes), holding the file's
+/// lock from the read to the write, through a copy renamed over the file so it is never left
+/// half-written. InputError when another writer (a running sweep) holds the file, or as
+/// readTable and paretoFront.
+ParetoFront paretoOfFile(const std::string& path, const ParetoRequest& request, bool write);
 
 } // namespace edgesim::explorer

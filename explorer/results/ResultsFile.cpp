@@ -733,7 +733,9 @@ struct Member {
     std::string name;
     std::optional<ColumnKind> kind; ///< nullopt: not an integer, float or string member
     Handle fileType;
-    bool variable = false; ///< a variable-length string
+    bool variable = false;       ///< a variable-length string
+    std::size_t fixedLength = 0; ///< a fixed-length string's bytes
+    H5T_str_t strpad = H5T_STR_NULLTERM;
 };
 
 /// An open table to read: a 1-D compound dataset and its members.
@@ -772,6 +774,10 @@ ReadTable openTableForRead(hid_t file, const std::string& path, const std::strin
         case H5T_STRING:
             m.kind = ColumnKind::String;
             m.variable = H5Tis_variable_str(m.fileType.get()) > 0;
+            if (!m.variable) {
+                m.fixedLength = H5Tget_size(m.fileType.get());
+                m.strpad = H5Tget_strpad(m.fileType.get());
+            }
             break;
         default: break;
         }
@@ -877,8 +883,8 @@ std::vector<TableRow> readRows(const ReadTable& t, const std::vector<std::size_t
                     std::memcpy(&s, src, sizeof s);
                     row.emplace_back(std::string(s != nullptr ? s : ""));
                 } else {
-                    row.emplace_back(fixedString(reinterpret_cast<const char*>(src), slots[j].first,
-                                                 H5Tget_strpad(m.fileType.get())));
+                    row.emplace_back(
+                        fixedString(reinterpret_cast<const char*>(src), m.fixedLength, m.strpad));
                 }
             }
             rows.push_back(std::move(row));
@@ -1135,6 +1141,30 @@ void writeResultsFile(const std::string& path, const Provenance& provenance,
     commitTemporary(tmp, path);
 }
 
+void updateResultsFile(const std::string& path, const std::function<void(ResultsFile&)>& change) {
+    namespace fs = std::filesystem;
+    const std::string tmp = path + ".tmp";
+    std::error_code ec;
+    fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw InputError(path, "", "cannot copy the file to " + tmp + ": " + ec.message());
+    }
+    try {
+        // The copy keeps the file's mode; the writer of a read-only file may still replace it.
+        fs::permissions(tmp, fs::perms::owner_write, fs::perm_options::add);
+        {
+            const auto file = ResultsFile::openForAppend(tmp);
+            change(*file);
+            file->flush();
+        }
+        commitTemporary(tmp, path);
+    } catch (...) {
+        fs::remove(tmp, ec);
+        throw;
+    }
+}
+
 int64_t countRows(const std::string& path, const std::string& dataset) {
     Handle file = openForRead(path);
     if (!linkExists(file.get(), dataset)) {
@@ -1149,13 +1179,13 @@ int64_t countRows(const std::string& path, const std::string& dataset) {
     return static_cast<int64_t>(n);
 }
 
-Table readTable(const std::string& path, const std::string& dataset) {
-    Handle file = openForRead(path);
-    const ReadTable t = openTableForRead(file.get(), path, dataset);
-    Table out;
-    std::vector<std::size_t> all;
-    for (std::size_t k = 0; k < t.members.size(); ++k) {
-        const Member& m = t.members[k];
+namespace {
+
+/// The column definitions of the members of `t` (every member must be of a known kind).
+std::vector<ColumnDef> columnDefsOf(const ReadTable& t, const std::string& path,
+                                    const std::string& dataset) {
+    std::vector<ColumnDef> defs;
+    for (const Member& m : t.members) {
         if (!m.kind) {
             throw InputError(path, dataset,
                              fmt::format("column {} is not an integer, floating-point or string "
@@ -1165,10 +1195,42 @@ Table readTable(const std::string& path, const std::string& dataset) {
         bool notString = false;
         const std::optional<std::string> unit = readAttributeText(
             t.dataset.get(), m.name + "_unit", path, dataset + "." + m.name, &notString);
-        out.columns.push_back(ColumnDef{m.name, *m.kind, unit.value_or("")});
-        all.push_back(k);
+        defs.push_back(ColumnDef{m.name, *m.kind, unit.value_or(""), m.fixedLength});
     }
-    out.rows = readRows(t, all, path, dataset);
+    return defs;
+}
+
+} // namespace
+
+std::vector<ColumnDef> readTableColumns(const std::string& path, const std::string& dataset) {
+    Handle file = openForRead(path);
+    return columnDefsOf(openTableForRead(file.get(), path, dataset), path, dataset);
+}
+
+Table readTable(const std::string& path, const std::string& dataset,
+                const std::vector<std::string>& columns) {
+    Handle file = openForRead(path);
+    const ReadTable t = openTableForRead(file.get(), path, dataset);
+    const std::vector<ColumnDef> all = columnDefsOf(t, path, dataset);
+    std::vector<std::size_t> selected;
+    Table out;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        if (columns.empty()) {
+            selected.push_back(k);
+        }
+    }
+    for (const std::string& name : columns) {
+        const auto it = std::find_if(all.begin(), all.end(),
+                                     [&](const ColumnDef& c) { return c.name == name; });
+        if (it == all.end()) {
+            throw InputError(path, dataset + "." + name, "no such column");
+        }
+        selected.push_back(static_cast<std::size_t>(it - all.begin()));
+    }
+    for (std::size_t k : selected) {
+        out.columns.push_back(all[k]);
+    }
+    out.rows = readRows(t, selected, path, dataset);
     return out;
 }
 

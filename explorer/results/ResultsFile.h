@@ -194,16 +194,25 @@ void commitTemporary(const std::string& tmpPath, const std::string& finalPath);
 void writeResultsFile(const std::string& path, const Provenance& provenance,
                       const std::function<void(ResultsFile&)>& fill);
 
+/// Changes an existing results file the same way: a copy at `path + ".tmp"` is opened for
+/// appending, `change` applied, flushed and renamed over `path` (never a half-changed `path`;
+/// the copy is removed when anything fails). The caller holds the file's WriterLock.
+void updateResultsFile(const std::string& path, const std::function<void(ResultsFile&)>& change);
+
 /// Number of rows in `dataset` ("runs", "/layers", "nas/population", ...) of the results file
 /// at `path`; 0 when the file has no such dataset (tables are created on first append).
 /// Throws InputError naming `path` when it cannot be opened as an HDF5 file.
 int64_t countRows(const std::string& path, const std::string& dataset);
 
-/// Every column and row of table `dataset`. Integer members read as Int, floating-point as
-/// Double, strings (variable or fixed length) as String; units from the "<column>_unit"
-/// attributes ("" when absent). Throws InputError naming the file and dataset when the file or
-/// dataset is missing or is not a 1-D compound table of such members.
-Table readTable(const std::string& path, const std::string& dataset);
+/// Every row of table `dataset`, with every column or only `columns` (in that order).
+/// Integer members read as Int, floating-point as Double, strings (variable or fixed length,
+/// which the column says) as String; units from the "<column>_unit" attributes ("" when
+/// absent). Throws InputError naming the file and dataset when the file, dataset or a column
+/// is missing or the dataset is not a 1-D compound table of such members.
+Table readTable(const std::string& path, const std::string& dataset,
+                const std::vector<std::string>& columns = {});
+/// The columns of table `dataset`, as readTable gives them, without reading a row.
+std::vector<ColumnDef> readTableColumns(const std::string& path, const std::string& dataset);
 
 /// A string attribute of `object` ("/" for the root, or a dataset); nullopt when absent.
 /// Throws InputError naming `path` when the file or object cannot be opened.

@@ -6,11 +6,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 
 namespace edgesim::explorer {
-
-namespace fs = std::filesystem;
 
 SweepFile SweepFile::create(const std::string& path, const Provenance& provenance,
                             const Layout& layout) {
@@ -50,27 +47,27 @@ SweepFile SweepFile::resume(const std::string& path, const std::string& studySha
                              " --layers; resume it the same way");
     }
     inputsSha256 = attr("inputs_sha256").value_or("");
-    const Table sweep = readTable(path, "sweep");
-    if (sweep.columns.size() != layout.columns.size()) {
+    const std::vector<ColumnDef> columns = readTableColumns(path, "sweep");
+    if (columns.size() != layout.columns.size()) {
         throw InputError(path, "--resume", "its /sweep columns are not this study's");
     }
-    for (std::size_t c = 0; c < sweep.columns.size(); ++c) {
-        if (sweep.columns[c].name != layout.columns[c].name ||
-            sweep.columns[c].kind != layout.columns[c].kind) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c].name != layout.columns[c].name ||
+            columns[c].kind != layout.columns[c].kind) {
             throw InputError(path, "--resume",
-                             "its /sweep column " + sweep.columns[c].name +
-                                 " is not this study's " + layout.columns[c].name);
+                             "its /sweep column " + columns[c].name + " is not this study's " +
+                                 layout.columns[c].name);
         }
     }
-    const int index = sweep.column("point_index");
-    const int hash = sweep.column("config_sha256");
+    // The two columns resuming needs, not the whole table.
+    Table sweep = readTable(path, "sweep", {"point_index", "config_sha256"});
     done.clear();
+    done.reserve(sweep.rows.size());
     for (std::size_t r = 0; r < sweep.rows.size(); ++r) {
-        if (std::get<int64_t>(sweep.rows[r].at(static_cast<std::size_t>(index))) !=
-            static_cast<int64_t>(r)) {
+        if (std::get<int64_t>(sweep.rows[r][0]) != static_cast<int64_t>(r)) {
             throw InputError(path, "--resume", fmt::format("row {} is not point {}", r, r));
         }
-        done.push_back(std::get<std::string>(sweep.rows[r].at(static_cast<std::size_t>(hash))));
+        done.push_back(std::move(std::get<std::string>(sweep.rows[r][1])));
     }
     return SweepFile(path, layout);
 }
@@ -91,25 +88,13 @@ void SweepFile::commit() {
         return;
     }
     const auto begin = std::chrono::steady_clock::now();
-    const std::string tmp = path_ + ".tmp";
-    std::error_code ec;
-    fs::copy_file(path_, tmp, fs::copy_options::overwrite_existing, ec);
-    if (ec) {
-        throw std::runtime_error(fmt::format("cannot copy {} to {}: {}", path_, tmp, ec.message()));
-    }
-    try {
-        const auto file = ResultsFile::openForAppend(tmp);
-        file->append("sweep", layout_.columns, sweep_);
+    updateResultsFile(path_, [this](ResultsFile& file) {
+        file.append("sweep", layout_.columns, sweep_);
         if (layout_.layers) {
-            file->append("runs", runColumns(), runs_);
-            file->append("layers", layerColumns(), layers_);
+            file.append("runs", runColumns(), runs_);
+            file.append("layers", layerColumns(), layers_);
         }
-        file->flush();
-    } catch (...) {
-        fs::remove(tmp, ec);
-        throw;
-    }
-    commitTemporary(tmp, path_);
+    });
     sweep_.clear();
     runs_.clear();
     layers_.clear();

@@ -234,12 +234,12 @@ TEST(ParetoTable, BadColumnsAndFiltersNameTheFileAndOption) {
     }
 }
 
-// ---- writePareto ----------------------------------------------------------------------------
+// ---- paretoOfFile ---------------------------------------------------------------------------
 
-TEST(ParetoTable, WriteParetoReplacesTheTableWithItsAttributes) {
+TEST(ParetoTable, ParetoOfFileReplacesTheTableWithItsAttributes) {
     SweepFixture f;
     const ParetoRequest r1 = request({"latency_s", "max:accuracy"}, {"status=ok"});
-    writePareto(f.path, paretoFront(f.table, r1, f.path), r1);
+    paretoOfFile(f.path, r1, true);
     Table written = readTable(f.path, "pareto");
     EXPECT_EQ(written.columns, kColumns); // names, kinds and units
     EXPECT_THAT(indices(written), ElementsAre(0, 2, 6));
@@ -252,7 +252,7 @@ TEST(ParetoTable, WriteParetoReplacesTheTableWithItsAttributes) {
     // A second front replaces the first (not appended), attributes too.
     const ParetoRequest r2 =
         request({"latency_s", "energy_j", "l1_bytes"}, {"platform=x", "batch=1"});
-    writePareto(f.path, paretoFront(f.table, r2, f.path), r2);
+    paretoOfFile(f.path, r2, true);
     written = readTable(f.path, "pareto");
     EXPECT_THAT(indices(written), ElementsAre(0, 1, 6));
     EXPECT_EQ(readStringAttribute(f.path, "pareto", "objectives"),
@@ -261,7 +261,7 @@ TEST(ParetoTable, WriteParetoReplacesTheTableWithItsAttributes) {
 
     // An empty front is still a table.
     const ParetoRequest r3 = request({"latency_s", "energy_j"}, {"platform=z"});
-    writePareto(f.path, paretoFront(f.table, r3, f.path), r3);
+    paretoOfFile(f.path, r3, true);
     EXPECT_EQ(countRows(f.path, "pareto"), 0);
     EXPECT_EQ(readTable(f.path, "pareto").columns, kColumns);
     EXPECT_EQ(readStringAttribute(f.path, "pareto", "where"), std::string("platform=z"));
@@ -284,13 +284,11 @@ TEST(ParetoTable, WriteParetoReplacesTheTableWithItsAttributes) {
               std::string("edgesim sweep (test)"));
 }
 
-TEST(ParetoTable, WriteParetoToAMissingFileThrowsAndCreatesNothing) {
+TEST(ParetoTable, ParetoOfAMissingFileThrowsAndCreatesNothing) {
     TempDir dir("pareto-table-test");
     const std::string path = dir.file("missing.h5");
     const ParetoRequest r = request({"latency_s", "energy_j"});
-    ParetoFront front;
-    front.rows.columns = kColumns;
-    const InputError e = expectInputError([&] { writePareto(path, front, r); });
+    const InputError e = expectInputError([&] { paretoOfFile(path, r, true); });
     EXPECT_THAT(e.formatAll(), HasSubstr(path));
     EXPECT_FALSE(std::filesystem::exists(path));
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
@@ -325,13 +323,12 @@ TEST(ParetoTable, FrontOfAnotherTable) {
     ParetoRequest r = request({"latency_s", "energy_j"});
     r.dataset = "runs";
     const Table runs = readTable(path, "runs");
-    const ParetoFront front = paretoFront(runs, r, path);
+    const ParetoFront front = paretoOfFile(path, r, true);
     std::vector<int64_t> ids;
     for (const auto& row : front.rows.rows) {
         ids.push_back(std::get<int64_t>(row.at(static_cast<std::size_t>(runs.column("run_id")))));
     }
     EXPECT_THAT(ids, ElementsAre(0, 1));
-    writePareto(path, front, r);
     EXPECT_EQ(readStringAttribute(path, "pareto", "source"), std::string("runs"));
     EXPECT_EQ(countRows(path, "pareto"), 2);
     EXPECT_EQ(countRows(path, "runs"), 3);

@@ -781,6 +781,58 @@ TEST_F(ResultsFileTest, FixedLengthStringColumnsRoundTripAndRefuseLongerValues) 
         EXPECT_EQ(t.rows[r], rows[r]) << "row " << r;
     }
     EXPECT_EQ(std::get<std::string>(t.rows[3][1]), "12345678");
+    EXPECT_EQ(t.columns, fixed) << "the length comes back with the column";
+    EXPECT_EQ(readTableColumns(file.string(), "sweep"), fixed);
+}
+
+TEST_F(ResultsFileTest, ReadTableReadsTheColumnsAskedForInTheirOrder) {
+    {
+        ResultsFile out(file.string(), provenance());
+        out.append("sweep", kPointColumns, {point(1, "a", 1.5), point(2, "b", 2.5)});
+    }
+    const Table t = readTable(file.string(), "sweep", {"latency_s", "point"});
+    EXPECT_EQ(t.columns, (std::vector<ColumnDef>{kPointColumns[2], kPointColumns[0]}));
+    ASSERT_EQ(t.rows.size(), 2U);
+    EXPECT_EQ(t.rows[1], (TableRow{2.5, int64_t{2}}));
+    const InputError e = expectInputError([&] {
+        readTable(file.string(), "sweep", {"point", "nope"});
+    });
+    EXPECT_EQ(e.diagnostics().at(0).field, "sweep.nope");
+    EXPECT_EQ(readTableColumns(file.string(), "sweep"), kPointColumns);
+}
+
+TEST_F(ResultsFileTest, UpdateChangesACopyAndLeavesTheFileAsItWasWhenItFails) {
+    {
+        ResultsFile out(file.string(), provenance());
+        out.append("sweep", kPointColumns, {point(1, "a", 1.0)});
+    }
+    updateResultsFile(file.string(), [](ResultsFile& f) {
+        f.append("sweep", kPointColumns, {point(2, "b", 2.0)});
+    });
+    EXPECT_EQ(countRows(file.string(), "sweep"), 2);
+    EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+
+    const std::string before = fileBytes(file);
+    EXPECT_THROW(updateResultsFile(file.string(),
+                                   [](ResultsFile& f) {
+                                       f.append("sweep", kPointColumns, {point(3, "c", 3.0)});
+                                       throw std::runtime_error("stopped halfway");
+                                   }),
+                 std::runtime_error);
+    EXPECT_EQ(fileBytes(file), before);
+    EXPECT_FALSE(std::filesystem::exists(file.string() + ".tmp"));
+
+    // A read-only file is replaced by its writer all the same (the copy is made writable).
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read,
+                                 std::filesystem::perm_options::replace);
+    updateResultsFile(file.string(), [](ResultsFile& f) {
+        f.append("sweep", kPointColumns, {point(3, "c", 3.0)});
+    });
+    EXPECT_EQ(countRows(file.string(), "sweep"), 3);
+
+    const std::string missing = (dir.path() / "missing.h5").string();
+    expectInputError([&] { updateResultsFile(missing, [](ResultsFile&) {}); });
+    EXPECT_FALSE(std::filesystem::exists(missing + ".tmp"));
 }
 
 TEST_F(ResultsFileTest, TablesInGroups) {
