@@ -116,6 +116,13 @@ ValidationReport validate(const std::vector<Measurement>& measurements, const Pr
             report.skipped.emplace_back(&m, why);
             continue;
         }
+        if (!(std::isfinite(*predicted) && *predicted > 0.0)) {
+            // An error in percent of nothing means nothing (e.g. energy 0 once an override
+            // zeroes every current): a skipped row, not a failed report.
+            report.skipped.emplace_back(
+                &m, fmt::format("the prediction ({}) is not finite and positive", *predicted));
+            continue;
+        }
         report.rows.push_back(
             {&m, *predicted, *predicted * (m.rawValue / m.value), errorPct(*predicted, m.value)});
         comparisons.push_back(

@@ -172,14 +172,6 @@ Table engineTable(const sim::SimResult& r) {
     return t;
 }
 
-double gapPct(const sim::SimResult& base, const sim::SimResult& other) {
-    return base.latencyCycles == 0 ? 0.0
-                                   : 100.0 *
-                                         (static_cast<double>(other.latencyCycles) -
-                                          static_cast<double>(base.latencyCycles)) /
-                                         static_cast<double>(base.latencyCycles);
-}
-
 void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& other) {
     std::cout << fmt::format("{} on {} with {} ({}), {} at {:g} MHz, {:g} V\n", r.network,
                              r.platform, r.stack, r.strategy, sim::toString(r.fidelity),
@@ -204,8 +196,8 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     if (other) {
         std::cout << fmt::format(
             "{}: {} cycles ({:+.2f}% vs {}), energy {}\n", sim::toString(other->fidelity),
-            groupDigits(static_cast<int64_t>(other->latencyCycles)), gapPct(r, *other),
-            sim::toString(r.fidelity), si(other->energyJ, "J"));
+            groupDigits(static_cast<int64_t>(other->latencyCycles)),
+            explorer::latencyGapPct(r, *other), sim::toString(r.fidelity), si(other->energyJ, "J"));
     }
     std::cout << fmt::format("energy:  {} ({} MACs)\n", si(r.energyJ, "J"), groupDigits(r.macs));
     std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes\n\n",
@@ -315,11 +307,7 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     // --fidelity both: the same mapping at the analytical fidelity, a query of its own.
     std::optional<explorer::QueryResult> analytical;
     if (o.fidelity == "both") {
-        explorer::Query qa = q;
-        qa.fidelity = sim::Fidelity::Analytical;
-        qa.mapping = sim::MappingRequest{};
-        qa.mapping.fixed = std::make_shared<const sim::Mapping>(mapping);
-        analytical = session.run(qa);
+        analytical = session.runWithItsMapping(q, sim::Fidelity::Analytical);
     }
     std::optional<sim::SimResult> other;
     std::vector<explorer::RunRecord> records = {{&result, main.configSha256, q.seed}};
@@ -347,11 +335,7 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
         j["config_sha256"] = main.configSha256;
         j["provenance"] = explorer::provenanceJson(prov);
         if (other) {
-            j["analytical"] = {{"latency_cycles", other->latencyCycles},
-                               {"latency_s", other->latencyS},
-                               {"energy_j", other->energyJ},
-                               {"gap_pct", gapPct(result, *other)},
-                               {"config_sha256", analytical->configSha256}};
+            j["analytical"] = explorer::comparisonJson(result, *other, analytical->configSha256);
         }
         if (medianUs) {
             j["host_us_per_sim_median"] = *medianUs;

@@ -1,5 +1,7 @@
 #include "explorer/results/ResultJson.h"
 
+#include "explorer/results/RunRecords.h"
+
 namespace edgesim::explorer {
 
 namespace {
@@ -14,12 +16,36 @@ nlohmann::json perMemory(const sim::SimResult& r, const std::vector<int64_t>& by
     return j;
 }
 
+/// `v`, or null when the run did not produce it.
+template <typename T> nlohmann::json produced(bool yes, const T& v) {
+    return yes ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
 } // namespace
 
 double idlePct(const sim::SimResult& r, const sim::EngineUsage& e) {
     return r.latencyCycles == 0
                ? 0.0
                : 100.0 * static_cast<double>(e.idleCycles) / static_cast<double>(r.latencyCycles);
+}
+
+double latencyGapPct(const sim::SimResult& base, const sim::SimResult& other) {
+    return base.latencyCycles == 0 ? 0.0
+                                   : 100.0 *
+                                         (static_cast<double>(other.latencyCycles) -
+                                          static_cast<double>(base.latencyCycles)) /
+                                         static_cast<double>(base.latencyCycles);
+}
+
+nlohmann::json comparisonJson(const sim::SimResult& base, const sim::SimResult& other,
+                              const std::string& otherConfigSha256) {
+    const bool timing = hasTiming(other.status);
+    const bool both = timing && hasTiming(base.status);
+    return {{"latency_cycles", produced(timing, other.latencyCycles)},
+            {"latency_s", produced(timing, other.latencyS)},
+            {"energy_j", produced(timing, other.energyJ)},
+            {"gap_pct", produced(both, latencyGapPct(base, other))},
+            {"config_sha256", otherConfigSha256}};
 }
 
 nlohmann::json toJson(const sim::SimResult& r) {
@@ -37,18 +63,23 @@ nlohmann::json toJson(const sim::SimResult& r) {
     j["operating_point"] = {{"name", r.operatingPoint.name},
                             {"clock_hz", r.operatingPoint.clockHz},
                             {"voltage_v", r.operatingPoint.voltageV}};
-    j["latency_cycles"] = r.latencyCycles;
-    j["latency_s"] = r.latencyS;
-    j["energy_j"] = r.energyJ;
-    j["peak_ram_bytes"] = r.peakRamBytes;
-    j["flash_bytes"] = r.flashBytes;
-    j["macs"] = r.macs;
+    // Metrics the run did not produce are null, as they are NaN in results files: a network
+    // that does not fit has a footprint but no timing, traffic or energy; an unsupported one
+    // neither.
+    const bool timing = hasTiming(r.status);
+    const bool footprint = hasFootprint(r.status);
+    j["latency_cycles"] = produced(timing, r.latencyCycles);
+    j["latency_s"] = produced(timing, r.latencyS);
+    j["energy_j"] = produced(timing, r.energyJ);
+    j["peak_ram_bytes"] = produced(footprint, r.peakRamBytes);
+    j["flash_bytes"] = produced(footprint, r.flashBytes);
+    j["macs"] = produced(footprint, r.macs);
     j["memories"] = nlohmann::json::array();
     for (std::size_t m = 0; m < r.memories.size(); ++m) {
         j["memories"].push_back({{"name", r.memories[m]},
                                  {"kind", platforms::spec::MemoryKind_Name(r.memoryKinds[m])},
-                                 {"bytes_read", r.bytesRead[m]},
-                                 {"bytes_written", r.bytesWritten[m]}});
+                                 {"bytes_read", produced(timing, r.bytesRead[m])},
+                                 {"bytes_written", produced(timing, r.bytesWritten[m])}});
     }
     j["energy"] = nlohmann::json::array();
     for (const auto& e : r.energy) {

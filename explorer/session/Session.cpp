@@ -340,6 +340,14 @@ const sim::Mapping& Session::mapping(const Query& q) {
     return prepare(q).mapping->mapping;
 }
 
+QueryResult Session::runWithItsMapping(const Query& query, sim::Fidelity fidelity) {
+    Query other = query;
+    other.fidelity = fidelity;
+    other.mapping = sim::MappingRequest{};
+    other.mapping.fixed = std::make_shared<const sim::Mapping>(mapping(query));
+    return run(other);
+}
+
 QueryResult Session::run(const Query& q, sim::SimObserver* observer) {
     // Every input error surfaces in prepare(), before anything is simulated.
     const Prepared p = prepare(q);

@@ -121,6 +121,9 @@ public:
     /// mapping(), network()), before anything is simulated; every other outcome is a value:
     /// the result's status is ok, does_not_fit or unsupported.
     QueryResult run(const Query& query, sim::SimObserver* observer = nullptr);
+    /// `query` at `fidelity` with the mapping `query` itself gets (a query of its own, hashed
+    /// as such): the other model on identical choices, as `simulate --fidelity both` compares.
+    QueryResult runWithItsMapping(const Query& query, sim::Fidelity fidelity);
 
     /// How many simulators (SystemC models) the session holds now (for tests: a structural
     /// override elaborates a new one, a numeric one reconfigures).

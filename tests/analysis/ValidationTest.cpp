@@ -158,5 +158,37 @@ TEST(SummaryLineTest, NoRows) {
     EXPECT_EQ(summaryLine(s), "validate: 0 rows, MAPE n/a, median n/a, tau n/a");
 }
 
+TEST(ValidateTest, RowsWithoutAUsablePredictionAreSkippedWithTheirReason) {
+    std::vector<Measurement> ms(4);
+    for (std::size_t i = 0; i < ms.size(); ++i) {
+        ms[i].platform = "p";
+        ms[i].network = "n" + std::to_string(i);
+        ms[i].value = 1.0 + static_cast<double>(i);
+        ms[i].rawValue = 1000.0 * ms[i].value; // written in milli-units
+    }
+    const ValidationReport report =
+        validate(ms, [](const Measurement& m, std::string& why) -> std::optional<double> {
+            if (m.network == "n1") {
+                why = "not predictable";
+                return std::nullopt;
+            }
+            if (m.network == "n2") {
+                return 0.0; // e.g. an energy with every current overridden to 0
+            }
+            return 1.1 * m.value;
+        });
+    ASSERT_EQ(report.rows.size(), 2U);
+    EXPECT_EQ(report.rows[0].measurement, &ms[0]);
+    EXPECT_EQ(report.rows[1].measurement, &ms[3]);
+    EXPECT_NEAR(report.rows[1].errorPct, 10.0, 1e-9);
+    EXPECT_NEAR(report.rows[1].predictedRaw, 1100.0 * ms[3].value, 1e-9);
+    ASSERT_EQ(report.skipped.size(), 2U);
+    EXPECT_EQ(report.skipped[0].first, &ms[1]);
+    EXPECT_EQ(report.skipped[0].second, "not predictable");
+    EXPECT_EQ(report.skipped[1].first, &ms[2]);
+    EXPECT_NE(report.skipped[1].second.find("not finite and positive"), std::string::npos);
+    EXPECT_EQ(report.summary.overall.rows, 2);
+}
+
 } // namespace
 } // namespace edgesim::analysis

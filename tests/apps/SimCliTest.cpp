@@ -323,6 +323,18 @@ TEST(SimCli, SimulateNetworkThatDoesNotFit) {
     ASSERT_TRUE(j.contains("reason"));
     EXPECT_NE(j["reason"].get<std::string>().find("RAM"), std::string::npos) << j["reason"];
     EXPECT_GT(j["peak_ram_bytes"].get<int64_t>(), 600000);
+    // What the run did not produce is null, as it is NaN in /runs.
+    for (const char* metric : {"latency_cycles", "latency_s", "energy_j"}) {
+        EXPECT_TRUE(j[metric].is_null()) << metric << ": " << j[metric];
+    }
+    EXPECT_FALSE(j["macs"].is_null());
+    ASSERT_FALSE(j["memories"].empty());
+    EXPECT_TRUE(j["memories"][0]["bytes_read"].is_null());
+    const nlohmann::json both = simulateJson(args + " --fidelity both");
+    ASSERT_FALSE(both.is_null());
+    EXPECT_TRUE(both["analytical"]["latency_s"].is_null()) << both["analytical"];
+    EXPECT_TRUE(both["analytical"]["gap_pct"].is_null()) << both["analytical"];
+    EXPECT_EQ(both["analytical"]["config_sha256"].get<std::string>().size(), 64U);
 
     const CliRun table = run(args);
     EXPECT_EQ(table.code, 0) << table.err;

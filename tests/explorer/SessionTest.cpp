@@ -841,6 +841,29 @@ TEST(SessionOperatingPointTest, ImpossiblePointsAreInputErrorsAndProblems) {
 
 // ---- mappings ----------------------------------------------------------------------------
 
+TEST(SessionMappingTest, RunWithItsMappingRunsTheOtherFidelityOnTheSameChoices) {
+    Session session(paths());
+    Query tlm = socQuery(sim::Fidelity::Tlm);
+    tlm.mapping.mapping = "greedy-energy";
+    const QueryResult a = session.run(tlm);
+    const QueryResult b = session.runWithItsMapping(tlm, sim::Fidelity::Analytical);
+    ASSERT_EQ(a.result.status, sim::Status::Ok) << a.result.reason;
+    ASSERT_EQ(b.result.status, sim::Status::Ok) << b.result.reason;
+    EXPECT_EQ(b.result.fidelity, sim::Fidelity::Analytical);
+    EXPECT_EQ(b.result.mapping, a.result.mapping);
+    ASSERT_EQ(b.result.layers.size(), a.result.layers.size());
+    for (std::size_t i = 0; i < a.result.layers.size(); ++i) {
+        EXPECT_EQ(b.result.layers[i].engine, a.result.layers[i].engine) << i;
+    }
+    EXPECT_NE(b.configSha256, a.configSha256) << "a query of its own";
+    // The same as asking for that mapping as a value.
+    Query fixed = tlm;
+    fixed.fidelity = sim::Fidelity::Analytical;
+    fixed.mapping = sim::MappingRequest{};
+    fixed.mapping.fixed = std::make_shared<const sim::Mapping>(session.mapping(tlm));
+    test::expectSameSimResult(session.run(fixed).result, b.result);
+}
+
 TEST(SessionMappingTest, StackDefaultExplicitMapperFileAndFixed) {
     Session session(paths());
     const auto& schedule = session.network(kAd, "inference", 1).schedule;
