@@ -16,13 +16,6 @@ struct SweepCliOptions {
 };
 
 void run(const SweepCliOptions& o, const GlobalOptions& g) {
-    if (o.sweep.resume && o.sweep.overwrite) {
-        throw InputError("<command line>", "--resume",
-                         "--resume continues the file, --overwrite replaces it: give one");
-    }
-    if (!(o.sweep.flushSeconds > 0)) {
-        throw InputError("<command line>", "--flush-seconds", "must be > 0");
-    }
     explorer::Session session{ConfigPaths(g.configDir)};
     const explorer::Study study = explorer::loadStudy(o.study, session.paths());
     explorer::SweepOptions options = o.sweep;

@@ -314,26 +314,50 @@ const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     const std::string network =
         net.loaded.sha256 + "|" + q.strategy + "|" + std::to_string(q.batch) + "|";
-    // Everything on the host core depends on nothing but the schedule and the core's name.
-    const bool hostOnly = !q.mapping.fixed && !sim::isMappingFile(q.mapping.mapping) &&
-                          sim::mapperName(q.mapping, s.platform, s.stack) == "host-only";
-    const std::string key = hostOnly
-                                ? "host-only|" + network + s.platform.cores(0).name()
-                                : s.platformSha256 + "|" + s.stackSha256 + "|" + network +
-                                      doubleBits(op.clockHz) + "|" + doubleBits(op.voltageV) + "|" +
-                                      sim::canonicalText(q.mapping, s.platform, s.stack) + "|" +
-                                      sim::toString(q.fidelity);
+    // Everything on the host core depends on nothing but the schedule and the core's name; a
+    // mapping file or value on nothing but the schedule and the names of cores and engines
+    // (the platform's structure). Only a mapper's search depends on the numbers.
+    const bool file = !q.mapping.fixed && sim::isMappingFile(q.mapping.mapping);
+    const bool hostOnly =
+        !q.mapping.fixed && !file && sim::mapperName(q.mapping, s.platform, s.stack) == "host-only";
+    std::string key;
+    if (hostOnly) {
+        key = "host-only|" + network + s.platform.cores(0).name();
+    } else if (file) {
+        key = "file|" + network + s.structure + "|" + q.mapping.mapping + "|" +
+              mappingFileSha256(q.mapping.mapping);
+    } else if (q.mapping.fixed) {
+        key = "fixed|" + network + s.structure + "|" + sim::canonicalText(*q.mapping.fixed);
+    } else {
+        key = s.platformSha256 + "|" + s.stackSha256 + "|" + network + doubleBits(op.clockHz) +
+              "|" + doubleBits(op.voltageV) + "|" +
+              sim::canonicalText(q.mapping, s.platform, s.stack) + "|" + sim::toString(q.fidelity);
+    }
     if (const CachedMapping* cached = mappings_.find(key)) {
         return *cached;
     }
     auto m = std::make_unique<CachedMapping>();
     if (hostOnly) {
         m->mapping = sim::hostOnlyMapping(net.schedule, s.platform); // needs no simulator
+    } else if (file) {
+        m->mapping = sim::resolveMapping(sim::loadMappingSpec(q.mapping.mapping), net.schedule,
+                                         s.platform, q.mapping.mapping);
     } else {
         m->mapping = simulatorFor(s).mappingFor(net.schedule, runOptions(q));
     }
     m->text = sim::canonicalChoices(m->mapping);
     return mappings_.insert(key, std::move(m));
+}
+
+const std::string& Session::mappingFileSha256(const std::string& path) {
+    std::error_code ec;
+    const auto modified = std::filesystem::last_write_time(path, ec);
+    const auto size = std::filesystem::file_size(path, ec);
+    FileDigest& d = mappingFiles_[path];
+    if (d.sha256.empty() || ec || d.modified != modified || d.size != size) {
+        d = {modified, size, sha256Hex(readFile(path))};
+    }
+    return d.sha256;
 }
 
 const sim::Mapping& Session::mapping(const Query& q) {

@@ -14,6 +14,7 @@
 #include "workloads/schedule/Schedule.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <list>
 #include <map>
 #include <memory>
@@ -202,6 +203,8 @@ private:
     sim::RunOptions runOptions(const Query& query) const;
     const CachedMapping& mappingOf(const Query& query, const Specs& specs, const Network& network,
                                    const sim::ResolvedOperatingPoint& op);
+    /// SHA-256 of a mapping file, read again only when its size or modification time changed.
+    const std::string& mappingFileSha256(const std::string& path);
 
     ConfigPaths paths_;
     std::map<std::string, std::unique_ptr<Network>> networks_;
@@ -211,6 +214,12 @@ private:
     std::list<SimulatorEntry> simulators_; ///< most recently used first
     Lru<CachedMapping> mappings_{kMaxCachedMappings};
     std::string baseStructure_[2]; ///< platform name and its structure, last computed
+    struct FileDigest {
+        std::filesystem::file_time_type modified;
+        std::uintmax_t size = 0;
+        std::string sha256;
+    };
+    std::map<std::string, FileDigest> mappingFiles_; ///< by path
 };
 
 /// Throws InputError naming `field` of `source` when `strategy` is not lowered by this build.

@@ -83,6 +83,13 @@ int availableCores() {
 }
 
 SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options) {
+    if (options.resume && options.overwrite) {
+        throw InputError("<command line>", "--resume",
+                         "--resume continues the file, --overwrite replaces it: give one");
+    }
+    if (!(options.flushSeconds > 0)) {
+        throw InputError("<command line>", "--flush-seconds", "must be > 0");
+    }
     const auto start = Clock::now();
     const SweepPlan plan(study, session);
     SweepSummary summary;

@@ -42,8 +42,9 @@ struct SweepSummary {
     bool interrupted = false; ///< stopped by SIGINT/SIGTERM after committing what was done
 };
 
-/// Runs `study` (InputError, before any file is written, for a bad study, an existing `out`
-/// without --resume/--overwrite, or a resume file of another study; std::runtime_error when a
+/// Runs `study` (InputError, before any file is written, for a bad study, both `resume` and
+/// `overwrite`, `flushSeconds` <= 0, an existing `out` without either, or a resume file of
+/// another study; std::runtime_error when a
 /// worker dies, with every committed point kept).
 SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options);
 

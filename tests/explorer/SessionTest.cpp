@@ -864,6 +864,25 @@ TEST(SessionMappingTest, RunWithItsMappingRunsTheOtherFidelityOnTheSameChoices) 
     test::expectSameSimResult(session.run(fixed).result, b.result);
 }
 
+TEST(SessionMappingTest, MappingFileIsReadAgainWhenItChanges) {
+    Session session(paths());
+    TempDir dir("edgesim-session-test");
+    Query q = socQuery();
+    q.mapping.mapping =
+        dir.write("m.textproto", "name: \"m\"\ndefault_engine: \"cluster\"\n").string();
+    EXPECT_EQ(session.mapping(q).kernels.front().engine, "cluster");
+    const std::string before = session.hash(q);
+    // Numeric overrides keep the file's resolution (one per platform structure).
+    EXPECT_EQ(session.mapping(with(q, "platform.memories[name=l2].read_energy_pj_per_byte=3"))
+                  .kernels.front()
+                  .engine,
+              "cluster");
+    // Rewritten (another size): read again.
+    dir.write("m.textproto", "name: \"m\"\ndefault_engine: \"fc\"   # the host core\n");
+    EXPECT_EQ(session.mapping(q).kernels.front().engine, "fc");
+    EXPECT_NE(session.hash(q), before);
+}
+
 TEST(SessionMappingTest, StackDefaultExplicitMapperFileAndFixed) {
     Session session(paths());
     const auto& schedule = session.network(kAd, "inference", 1).schedule;
