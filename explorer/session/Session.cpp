@@ -30,12 +30,20 @@ std::string specSha256(const google::protobuf::Message& msg) {
     return sha256Hex(bytes);
 }
 
-/// What the effective specs and their problems depend on: the configs, the overrides, and
-/// where they were written (problems name it).
-std::string overridesKey(const Query& q) {
-    std::string key = q.platform + "\n" + q.stack + "\n" + q.source + "\n" + q.stackField;
+/// What the effective specs depend on: the configs and the overrides.
+std::string specsKey(const Query& q) {
+    std::string key = q.platform + "\n" + q.stack;
     for (const auto& o : q.overrides) {
-        key += "\n" + o.text() + "\t" + o.source + "\t" + std::to_string(o.line) + "\t" + o.field;
+        key += "\n" + o.text();
+    }
+    return key;
+}
+
+/// Where the query and its overrides were written: what the specs' problems name.
+std::string labelsKey(const Query& q) {
+    std::string key = q.source + "\n" + q.platformField + "\n" + q.stackField;
+    for (const auto& o : q.overrides) {
+        key += "\n" + o.source + "\t" + std::to_string(o.line) + "\t" + o.field;
     }
     return key;
 }
@@ -154,8 +162,12 @@ void Session::replaceStack(const std::string& nameOrPath, platforms::spec::Stack
 }
 
 const Session::Specs& Session::specsOf(const Query& q) {
-    const std::string key = overridesKey(q);
-    if (const Specs* cached = specs_.find(key)) {
+    // Queries of other sources share specs (validate's rows, a sweep's points), except when
+    // the specs have problems: those name where the query was written, so they are found anew.
+    const std::string key = specsKey(q);
+    const std::string labels = labelsKey(q);
+    if (const Specs* cached = specs_.find(key);
+        cached != nullptr && (cached->problems.empty() || cached->labels == labels)) {
         return *cached;
     }
     platform(q.platform, q.platformField);
@@ -184,6 +196,7 @@ const Session::Specs& Session::specsOf(const Query& q) {
         }
     }
     auto s = std::make_unique<Specs>(std::move(platformSpec), std::move(stackSpec));
+    s->labels = labels;
     s->problems = std::move(problems);
     if (const std::string why = platforms::incompatibility(s->platform, s->stack); !why.empty()) {
         s->problems.push_back({q.source, 0, 0, q.stackField, why});

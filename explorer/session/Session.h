@@ -85,6 +85,7 @@ public:
         /// Why the query cannot run with these specs: overrides that together make a spec
         /// invalid, or a platform the stack does not target (empty: it can).
         std::vector<Diagnostic> problems;
+        std::string labels; ///< the sources and fields `problems` name
     };
     /// InputError for an unknown name, an override whose path or value type is bad (naming
     /// the override's source, line and field), or any of Specs::problems.
@@ -151,7 +152,12 @@ private:
             order_.splice(order_.begin(), order_, it->second.second);
             return it->second.first.get();
         }
+        /// Adds (or replaces) the entry of `key`, most recently used.
         Value& insert(const std::string& key, std::unique_ptr<Value> value) {
+            if (auto it = map_.find(key); it != map_.end()) {
+                order_.erase(it->second.second);
+                map_.erase(it);
+            }
             order_.push_front(key);
             Value& v = *value;
             map_[key] = {std::move(value), order_.begin()};

@@ -112,10 +112,6 @@ private:
 
 } // namespace
 
-bool haveMpi() {
-    return true;
-}
-
 MpiRuntime::MpiRuntime(int* argc, char*** argv) {
     if (launchedByMpirun()) {
         MPI_Init(argc, argv);
@@ -149,10 +145,6 @@ int MpiRuntime::size() {
     return n;
 }
 
-void MpiRuntime::abort(int code) {
-    MPI_Abort(MPI_COMM_WORLD, code);
-}
-
 std::unique_ptr<WorkerPool> mpiWorkers() {
     return std::make_unique<MpiPool>();
 }
@@ -181,10 +173,6 @@ void serveMpiWorker(const WorkFunction& work) {
 
 #else
 
-bool haveMpi() {
-    return false;
-}
-
 MpiRuntime::MpiRuntime(int*, char***) {}
 MpiRuntime::~MpiRuntime() = default;
 int MpiRuntime::rank() {
@@ -193,10 +181,6 @@ int MpiRuntime::rank() {
 int MpiRuntime::size() {
     return 1;
 }
-void MpiRuntime::abort(int code) {
-    std::exit(code);
-}
-
 std::unique_ptr<WorkerPool> mpiWorkers() {
     throw std::runtime_error("this edgesim was built without MPI (install libopenmpi-dev)");
 }

@@ -26,15 +26,16 @@ namespace pb = google::protobuf;
 /// Most points a study may expand to (a grid over many axes grows fast).
 constexpr int64_t kMaxPoints = 100'000'000;
 
-std::vector<std::string> orDefault(const pb::RepeatedPtrField<std::string>& list,
-                                   const std::string& fallback) {
-    std::vector<std::string> out(list.begin(), list.end());
+/// The study's strategies (inference when it names none).
+std::vector<std::string> strategiesOf(const spec::StudySpec& s) {
+    std::vector<std::string> out(s.strategies().begin(), s.strategies().end());
     if (out.empty()) {
-        out.push_back(fallback);
+        out.push_back("inference");
     }
     return out;
 }
 
+/// The study's batch sizes (1 when it names none).
 std::vector<int> batchesOf(const spec::StudySpec& s) {
     std::vector<int> out(s.batch_sizes().begin(), s.batch_sizes().end());
     if (out.empty()) {
@@ -195,6 +196,8 @@ SweepPlan::SweepPlan(const Study& study, Session& session) : study_(&study) {
 void SweepPlan::check(Session& session, Diagnostics& diags) {
     const spec::StudySpec& s = study_->spec;
     const FieldCursor at(diags, study_->locations.get());
+    strategies_ = strategiesOf(s);
+    batches_ = batchesOf(s);
     const auto fail = [&](const FieldCursor& c, const pb::Message& m, const char* field,
                           const std::string& reason,
                           int index = -1) { c.error(m, field, reason, index); };
@@ -360,6 +363,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         Axis a;
         a.index = i;
         a.line = c.line();
+        a.field = fmt::format("parameters[{}]", i);
         if (p.has_range()) {
             a.min = p.range().min();
             a.max = p.range().max();
@@ -432,16 +436,9 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                     what += (what.empty() ? "" : ", ") + f.column + " = " + text;
                     if (f.operatingPoint) {
                         (f.clock ? op.clockHz : op.voltageV) = std::stod(text);
-                        op.clockField = op.voltageField = fmt::format("parameters[{}]", i);
+                        op.clockField = op.voltageField = a.field;
                     } else if (!f.path.empty()) {
-                        Override o;
-                        o.target = f.target;
-                        o.path = f.path;
-                        o.value = text;
-                        o.source = study_->file;
-                        o.line = c.line();
-                        o.field = fmt::format("parameters[{}]", i);
-                        all.push_back(o);
+                        all.push_back(overrideOf(a, f, text));
                     }
                 }
                 std::string why;
@@ -468,26 +465,16 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         axes_.push_back(std::move(a));
     }
 
-    // The mapping every point asks for, on every stack.
-    for (const auto& st : s.stacks()) {
-        sim::MappingRequest request;
-        request.mapping = s.mapping();
-        request.mappingField = "mapping";
-        try {
-            sim::checkMappingRequest(request, session.stack(st), study_->file);
-        } catch (const InputError& e) {
-            fail(at, s, "mapping", "with " + st + ": " + e.diagnostics().front().reason);
-        }
-    }
-    // A mapping file names layers and engines: it must fit every network on every platform
-    // (each as the study's `set` leaves it), or a point would fail after others ran.
+    // The mapping every point asks for (validateStudy knows the mappers): a mapping file names
+    // layers and engines, so it must load and fit every network on every platform (each as the
+    // study's `set` leaves it), or a point would fail after others ran.
     if (diags.empty() && sim::isMappingFile(s.mapping())) {
         try {
             const platforms::spec::MappingSpec mapping = sim::loadMappingSpec(s.mapping());
             for (const auto& pair : pairs) {
                 for (const auto& n : s.networks()) {
-                    for (const auto& strategy : orDefault(s.strategies(), "inference")) {
-                        for (const int batch : batchesOf(s)) {
+                    for (const auto& strategy : strategies_) {
+                        for (const int batch : batches_) {
                             const auto& schedule = session.network(n, strategy, batch).schedule;
                             sim::resolveMapping(mapping, schedule, pair.platformSpec, s.mapping());
                         }
@@ -509,8 +496,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         dims.push_back({a.levels()});
     }
     dims.push_back({s.networks_size()});
-    dims.push_back({static_cast<int64_t>(orDefault(s.strategies(), "inference").size())});
-    dims.push_back({static_cast<int64_t>(batchesOf(s).size())});
+    dims.push_back({static_cast<int64_t>(strategies_.size())});
+    dims.push_back({static_cast<int64_t>(batches_.size())});
     sampler_ = s.sampler().kind().empty() ? "grid" : s.sampler().kind();
     const auto sampler = makeSampler(sampler_);
     const FieldCursor samplerAt = at.child(s, "sampler");
@@ -567,12 +554,9 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const std::vector<std::string> statuses = {
         sim::toString(sim::Status::Ok), sim::toString(sim::Status::DoesNotFit),
         sim::toString(sim::Status::Unsupported), kInvalidStatus};
-    columns_ = {{"point_index", K::Int, ""},
-                fixed("platform", s.platforms()),
-                fixed("stack", s.stacks()),
-                fixed("network", s.networks()),
-                fixed("strategy", orDefault(s.strategies(), "inference")),
-                {"batch", K::Int, "1"},
+    columns_ = {{"point_index", K::Int, ""},       fixed("platform", s.platforms()),
+                fixed("stack", s.stacks()),        fixed("network", s.networks()),
+                fixed("strategy", strategies_),    {"batch", K::Int, "1"},
                 fixed("operating_point", opLabels)};
     for (const auto& a : axes_) {
         for (const Field& f : a.fields) {
@@ -623,6 +607,17 @@ std::string SweepPlan::inputsSha256(Session& session) const {
     return sha256Hex(all);
 }
 
+Override SweepPlan::overrideOf(const Axis& a, const Field& f, std::string value) const {
+    Override o;
+    o.target = f.target;
+    o.path = f.path;
+    o.value = std::move(value);
+    o.source = study_->file;
+    o.line = a.line;
+    o.field = a.field;
+    return o;
+}
+
 Query SweepPlan::query(int64_t index) const {
     const spec::StudySpec& s = study_->spec;
     const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
@@ -633,8 +628,8 @@ Query SweepPlan::query(int64_t index) const {
     q.stack = t.stack;
     q.operatingPoint = t.op;
     q.network = s.networks(static_cast<int>(p[tail]));
-    q.strategy = orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1]));
-    q.batch = batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]));
+    q.strategy = strategies_.at(static_cast<std::size_t>(p[tail + 1]));
+    q.batch = batches_.at(static_cast<std::size_t>(p[tail + 2]));
     q.overrides = set_;
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         const Axis& a = axes_[k];
@@ -643,17 +638,9 @@ Query SweepPlan::query(int64_t index) const {
             if (f.operatingPoint) {
                 (f.clock ? q.operatingPoint.clockHz : q.operatingPoint.voltageV) =
                     numberAt(a, f, x);
-                q.operatingPoint.clockField = q.operatingPoint.voltageField =
-                    fmt::format("parameters[{}]", a.index);
+                q.operatingPoint.clockField = q.operatingPoint.voltageField = a.field;
             } else if (!f.path.empty()) {
-                Override o;
-                o.target = f.target;
-                o.path = f.path;
-                o.value = textOf(a, f, x);
-                o.source = study_->file;
-                o.line = a.line;
-                o.field = fmt::format("parameters[{}]", a.index);
-                q.overrides.push_back(std::move(o));
+                q.overrides.push_back(overrideOf(a, f, textOf(a, f, x)));
             }
         }
     }
@@ -675,14 +662,13 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
     const SamplePoint& p = points_.at(static_cast<std::size_t>(index));
     const Target& t = targets_.at(static_cast<std::size_t>(p[0]));
     const std::size_t tail = 1 + axes_.size();
-    TableRow row = {
-        index,
-        t.platform,
-        t.stack,
-        s.networks(static_cast<int>(p[tail])),
-        orDefault(s.strategies(), "inference").at(static_cast<std::size_t>(p[tail + 1])),
-        static_cast<int64_t>(batchesOf(s).at(static_cast<std::size_t>(p[tail + 2]))),
-        t.opLabel};
+    TableRow row = {index,
+                    t.platform,
+                    t.stack,
+                    s.networks(static_cast<int>(p[tail])),
+                    strategies_.at(static_cast<std::size_t>(p[tail + 1])),
+                    static_cast<int64_t>(batches_.at(static_cast<std::size_t>(p[tail + 2]))),
+                    t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         for (const Field& f : axes_[k].fields) {
             row.push_back(cellOf(axes_[k], f, p[1 + k]));

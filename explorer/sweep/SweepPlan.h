@@ -86,12 +86,15 @@ private:
     struct Axis {
         int index = 0;             ///< in study.parameters
         int line = 0;              ///< where it is written
+        std::string field;         ///< "parameters[<index>]", as errors name it
         std::vector<Field> fields; ///< the axis's own first, then the linked ones
         bool continuous = false;   ///< a range without steps (one field then)
         double min = 0, max = 0;
         bool log = false;
         int64_t levels() const;
     };
+    /// The override setting field `f` of axis `a` to `value`, named as the axis.
+    Override overrideOf(const Axis& a, const Field& f, std::string value) const;
     /// The value of `f` (a field of axis `a`) at sampler coordinate `x`.
     double numberAt(const Axis& a, const Field& f, double x) const;
     std::string textOf(const Axis& a, const Field& f, double x) const;
@@ -107,7 +110,9 @@ private:
 
     const Study* study_;
     std::string sampler_;
-    std::vector<Override> set_; ///< the study's `set`, applied to every point
+    std::vector<Override> set_;           ///< the study's `set`, applied to every point
+    std::vector<std::string> strategies_; ///< the study's, or inference
+    std::vector<int> batches_;            ///< the study's, or 1
     std::vector<Target> targets_;
     std::vector<Axis> axes_;
     std::vector<SamplePoint> points_; ///< [target, axes..., network, strategy, batch]

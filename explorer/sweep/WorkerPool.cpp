@@ -101,21 +101,44 @@ bool readMessage(int fd, google::protobuf::Message& m) {
 class ForkPool : public WorkerPool {
 public:
     ForkPool(int n, const WorkFunction& work) {
-        // A worker that died must show as a write error here, not kill the writer.
-        std::signal(SIGPIPE, SIG_IGN);
+        // A worker that died must show as a write error here, not kill the writer (restored
+        // when the pool goes).
+        oldSigpipe_ = std::signal(SIGPIPE, SIG_IGN);
+        try {
+            start(n, work);
+        } catch (...) {
+            kill(); // the workers started so far
+            std::signal(SIGPIPE, oldSigpipe_);
+            throw;
+        }
+    }
+    ~ForkPool() override {
+        shutdown();
+        std::signal(SIGPIPE, oldSigpipe_);
+    }
+
+    void start(int n, const WorkFunction& work) {
         const pid_t parent = getpid();
         for (int w = 0; w < n; ++w) {
-            int toChild[2];
-            int toParent[2];
-            if (pipe(toChild) != 0 || pipe(toParent) != 0) {
+            int toChild[2] = {-1, -1};
+            int toParent[2] = {-1, -1};
+            const auto fail = [&](const std::string& what) {
+                const int error = errno;
+                for (int fd : {toChild[0], toChild[1], toParent[0], toParent[1]}) {
+                    if (fd >= 0) {
+                        close(fd);
+                    }
+                }
                 throw std::runtime_error(
-                    fmt::format("cannot create a pipe for worker {}: {}", w, std::strerror(errno)));
+                    fmt::format("cannot {} for worker {}: {}", what, w, std::strerror(error)));
+            };
+            if (pipe(toChild) != 0 || pipe(toParent) != 0) {
+                fail("create a pipe");
             }
             std::fflush(nullptr); // nothing buffered is written twice
             const pid_t pid = fork();
             if (pid < 0) {
-                throw std::runtime_error(
-                    fmt::format("cannot start worker {}: {}", w, std::strerror(errno)));
+                fail("start a process");
             }
             if (pid == 0) {
                 close(toChild[1]);
@@ -131,7 +154,6 @@ public:
             children_.push_back({pid, toChild[1], toParent[0], true});
         }
     }
-    ~ForkPool() override { shutdown(); }
 
     int size() const override { return static_cast<int>(children_.size()); }
 
@@ -236,11 +258,14 @@ private:
             how = WIFSIGNALED(status) ? fmt::format("was killed by signal {}", WTERMSIG(status))
                                       : fmt::format("exited with code {}", WEXITSTATUS(status));
             c.alive = false;
+            close(c.taskFd);
+            close(c.resultFd);
         }
         return fmt::format("sweep worker {} (pid {}) {}", worker, c.pid, how);
     }
 
     std::vector<Child> children_;
+    void (*oldSigpipe_)(int) = SIG_DFL;
 };
 
 } // namespace

@@ -51,10 +51,8 @@ std::unique_ptr<WorkerPool> inlineWorkers(WorkFunction work);
 /// everything the parent has loaded). A child dies with the parent (PR_SET_PDEATHSIG).
 std::unique_ptr<WorkerPool> forkWorkers(int n, const WorkFunction& work);
 
-/// Whether this process was started by mpirun (OpenMPI's environment), and whether this build
-/// has MPI at all.
+/// Whether this process was started by mpirun (OpenMPI's environment).
 bool launchedByMpirun();
-bool haveMpi();
 
 /// MPI for the lifetime of the object: MPI_Init when launched by mpirun (else nothing),
 /// MPI_Finalize at the end. Construct one early in main().
@@ -67,8 +65,6 @@ public:
     /// This rank and the number of ranks (0 and 1 without MPI).
     static int rank();
     static int size();
-    /// Ends every rank with `code` (an error found by one rank only).
-    static void abort(int code);
 
 private:
     bool active_ = false;

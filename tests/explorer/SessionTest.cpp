@@ -712,6 +712,17 @@ TEST(SessionOverrideErrorTest, ProblemsNameTheirOwnQuerysSource) {
     row9.source = "rows.csv:9";
     ASSERT_TRUE(session.problem(row3).has_value());
     EXPECT_EQ(session.problem(row9).value_or(Diagnostic{}).file, "rows.csv:9");
+    EXPECT_EQ(session.problem(row3).value_or(Diagnostic{}).file, "rows.csv:3") << "and back";
+    // Specs without problems are shared by queries written in different places.
+    const std::string good = "platform.memories[name=sram1].leakage_power_w=1e-3";
+    Query a = mcuQuery();
+    a.overrides.push_back(parseOverride(good, "a.textproto", "set[0]", 2));
+    a.source = "rows.csv:3";
+    Query b = mcuQuery();
+    b.overrides.push_back(parseOverride(good, "<command line>", "--set", 0));
+    b.source = "rows.csv:9";
+    EXPECT_EQ(&session.specs(a), &session.specs(b));
+    EXPECT_EQ(session.hash(a), session.hash(b));
 }
 
 /// Placing GAP9's weights in the MRAM passes validation but no Simulator can be built: the

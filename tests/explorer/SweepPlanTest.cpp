@@ -805,6 +805,13 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
     }
     EXPECT_GT(longest, 0U);
     EXPECT_EQ(plan.columns()[op].fixedLength, longest);
+    // Study validation refuses axis columns named like the plan's own (isReservedColumn):
+    // every column that is not an axis's is reserved.
+    for (const ColumnDef& c : plan.columns()) {
+        const bool axis =
+            c.name == "ram" || c.name == "stack.runtime_ram_bytes" || c.name == "overhead";
+        EXPECT_NE(axis, isReservedColumn(c.name) || c.name.rfind("bytes_", 0) == 0) << c.name;
+    }
     // Every row has one cell per column, of the column's kind.
     const TableRow row = plan.row(0, invalid());
     ASSERT_EQ(row.size(), expected.size());
