@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -22,6 +24,26 @@ std::string readFile(const std::string& path) {
         throw InputError(path, "", "read error");
     }
     return ss.str();
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text,
+                         const std::string& field) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.close();
+        if (!out) {
+            std::remove(tmp.c_str());
+            throw InputError(path, field, "cannot write " + tmp);
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::remove(tmp.c_str());
+        throw InputError(path, field, "cannot move " + tmp + " into place: " + ec.message());
+    }
 }
 
 namespace {

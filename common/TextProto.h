@@ -17,6 +17,12 @@ using TextLocations = google::protobuf::TextFormat::ParseInfoTree;
 /// Reads a whole file; throws InputError naming the file when it cannot be read.
 std::string readFile(const std::string& path);
 
+/// Writes `text` to `path` through `path + ".tmp"` renamed into place, so `path` is never
+/// left half-written; throws InputError naming `path` and `field` (the option or command that
+/// asked for it) when it cannot be written, leaving no temporary file.
+void writeFileAtomically(const std::string& path, const std::string& text,
+                         const std::string& field);
+
 /// Parses text-format `text` into `msg`. Every syntax error, unknown field or type mismatch
 /// is reported with line and column; throws InputError (with all of them) on failure.
 /// `file` labels the diagnostics. Returns where each field was written.

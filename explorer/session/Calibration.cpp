@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 namespace edgesim::explorer {
@@ -130,15 +128,7 @@ void writeCalibration(const std::vector<CalibrationParameter>& parameters,
         }
     }
     for (const auto& [file, text] : texts) {
-        const std::string tmp = file + ".tmp";
-        {
-            std::ofstream out(tmp);
-            out << text;
-            if (!out.flush()) {
-                throw InputError(file, "--write", "cannot write the config");
-            }
-        }
-        std::filesystem::rename(tmp, file);
+        writeFileAtomically(file, text, "--write");
     }
 }
 

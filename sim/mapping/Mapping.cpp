@@ -7,9 +7,6 @@
 
 #include <google/protobuf/text_format.h>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -166,22 +163,7 @@ void writeMappingFile(const std::string& path, const std::string& header, const 
         }
         annotated += "\n";
     }
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << header << annotated;
-        out.close();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw InputError(path, field, "cannot write " + tmp);
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw InputError(path, field, "cannot move " + tmp + " into place: " + ec.message());
-    }
+    writeFileAtomically(path, header + annotated, field);
 }
 
 } // namespace edgesim::sim

@@ -1,12 +1,10 @@
 #include "sim/trace/ChromeTrace.h"
 
+#include "common/TextProto.h"
+
 #include "common/Diagnostics.h"
 
 #include <nlohmann/json.hpp>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 namespace edgesim::sim {
 
@@ -23,12 +21,18 @@ void ChromeTrace::write(const std::string& path, double clockHz,
                         const std::string& processName) const {
     constexpr double kMicro = 1e6;
     nlohmann::json events = nlohmann::json::array();
-    events.push_back({{"ph", "M"}, {"pid", 1}, {"name", "process_name"},
-                      {"args", {{"name", processName}}}});
+    events.push_back(
+        {{"ph", "M"}, {"pid", 1}, {"name", "process_name"}, {"args", {{"name", processName}}}});
     for (std::size_t t = 0; t < trackNames_.size(); ++t) {
-        events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", t + 1}, {"name", "thread_name"},
+        events.push_back({{"ph", "M"},
+                          {"pid", 1},
+                          {"tid", t + 1},
+                          {"name", "thread_name"},
                           {"args", {{"name", trackNames_[t]}}}});
-        events.push_back({{"ph", "M"}, {"pid", 1}, {"tid", t + 1}, {"name", "thread_sort_index"},
+        events.push_back({{"ph", "M"},
+                          {"pid", 1},
+                          {"tid", t + 1},
+                          {"name", "thread_sort_index"},
                           {"args", {{"sort_index", t}}}});
     }
     for (const auto& s : spans_) {
@@ -45,24 +49,7 @@ void ChromeTrace::write(const std::string& path, double clockHz,
                           {"args", args}});
     }
     const nlohmann::json doc = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp);
-        if (!out) {
-            throw InputError(path, "--trace", "cannot write the trace file");
-        }
-        out << doc.dump() << '\n';
-        if (!out.flush()) {
-            std::remove(tmp.c_str());
-            throw InputError(path, "--trace", "cannot write the trace file");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        throw InputError(path, "--trace", "cannot write the trace file: " + ec.message());
-    }
+    writeFileAtomically(path, doc.dump() + "\n", "--trace");
 }
 
 } // namespace edgesim::sim

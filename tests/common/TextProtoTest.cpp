@@ -365,5 +365,27 @@ TEST(ConfigPathsTest, ResolveWithNothingKnownSaysNone) {
     EXPECT_THAT(std::string(e.what()), HasSubstr("none"));
 }
 
+TEST(WriteFileAtomicallyTest, ReplacesTheFileOrLeavesNothing) {
+    TempDir dir("edgesim-write-test");
+    const std::string path = dir.file("out.txt");
+    writeFileAtomically(path, "first\n", "--out");
+    writeFileAtomically(path, "second\n", "--out");
+    EXPECT_EQ(readFile(path), "second\n");
+    EXPECT_FALSE(fs::exists(path + ".tmp"));
+
+    const std::string nowhere = dir.file("no/such/dir/out.txt");
+    const InputError e = expectInputError([&] { writeFileAtomically(nowhere, "x", "--trace"); });
+    EXPECT_EQ(e.diagnostics().at(0).file, nowhere);
+    EXPECT_EQ(e.diagnostics().at(0).field, "--trace");
+    EXPECT_FALSE(fs::exists(nowhere + ".tmp"));
+
+    // A directory in the way of the rename: the temporary file is removed.
+    fs::create_directories(dir.file("taken/inside"));
+    const std::string taken = dir.file("taken");
+    expectInputError([&] { writeFileAtomically(taken, "x", "--out"); });
+    EXPECT_FALSE(fs::exists(taken + ".tmp"));
+    EXPECT_TRUE(fs::is_directory(taken));
+}
+
 } // namespace
 } // namespace edgesim
