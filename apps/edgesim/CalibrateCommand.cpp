@@ -36,51 +36,22 @@ std::string rowLabel(const analysis::Measurement& m) {
 
 void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
-    if (o.fit.empty()) {
-        throw InputError("<command line>", "--fit", "give at least one parameter to fit");
-    }
-    if (!(o.range > 1)) {
-        throw InputError("<command line>", "--range", "the range factor must be > 1");
-    }
     const auto measurements = analysis::loadMeasurements(o.measurements);
-    const sim::Fidelity fidelity =
-        o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
     explorer::Session session{ConfigPaths(g.configDir)};
-    std::vector<explorer::CalibrationParameter> params;
-    for (const auto& text : o.fit) {
-        params.push_back(explorer::parseCalibrationParameter(text, session));
-    }
-
-    // Rows the parameters can move, that the simulator can predict.
-    explorer::MeasurementPredictor predictor(session, fidelity, o.measurements);
-    predictor.prepare(measurements);
-    std::vector<const analysis::Measurement*> rows;
-    std::vector<std::string> skipped;
-    for (const auto* m : explorer::rowsMovedBy(params, measurements, o.metrics)) {
-        std::string why;
-        if (!predictor.predict(*m, why)) {
-            skipped.push_back(fmt::format("{}:{}: {}", o.measurements, m->line, why));
-            continue;
-        }
-        rows.push_back(m);
-    }
-    if (rows.empty()) {
-        throw InputError(o.measurements, "--fit",
-                         "no measurement row depends on the fitted parameters");
-    }
-
-    std::vector<analysis::FitParameter> fitParams;
-    for (const auto& p : params) {
-        fitParams.push_back({p.text, 1.0, 1.0 / o.range, o.range});
-    }
-    const analysis::CalibrationResult cal = analysis::calibrate(
-        fitParams, rows, explorer::calibrationCallbacks(session, predictor, params),
-        o.maxEvaluations);
+    explorer::CalibrationRequest request;
+    request.fit = o.fit;
+    request.metrics = o.metrics;
+    request.fidelity = o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
+    request.maxEvaluations = o.maxEvaluations;
+    request.range = o.range;
+    request.write = o.write;
+    const explorer::Calibration c =
+        explorer::calibrate(session, measurements, o.measurements, request);
+    const auto& params = c.parameters;
+    const auto& rows = c.rows;
+    const auto& skipped = c.skipped;
+    const analysis::CalibrationResult& cal = c.result;
     const analysis::FitResult& fit = cal.fit;
-    if (o.write) {
-        explorer::writeCalibration(params, fit.values, o.measurements,
-                                   static_cast<int>(rows.size()));
-    }
 
     if (format == Format::Json) {
         nlohmann::json j;

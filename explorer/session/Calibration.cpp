@@ -132,4 +132,45 @@ void writeCalibration(const std::vector<CalibrationParameter>& parameters,
     }
 }
 
+Calibration calibrate(Session& session, const std::vector<analysis::Measurement>& measurements,
+                      const std::string& measurementsFile, const CalibrationRequest& request) {
+    if (request.fit.empty()) {
+        throw InputError("<command line>", "--fit", "give at least one parameter to fit");
+    }
+    if (!(request.range > 1)) {
+        throw InputError("<command line>", "--range", "the range factor must be > 1");
+    }
+    Calibration c;
+    for (const auto& text : request.fit) {
+        c.parameters.push_back(parseCalibrationParameter(text, session));
+    }
+    // Rows the parameters can move, that the simulator can predict.
+    MeasurementPredictor predictor(session, request.fidelity, measurementsFile);
+    predictor.prepare(measurements);
+    for (const auto* m : rowsMovedBy(c.parameters, measurements, request.metrics)) {
+        std::string why;
+        if (!predictor.predict(*m, why)) {
+            c.skipped.push_back(fmt::format("{}:{}: {}", measurementsFile, m->line, why));
+            continue;
+        }
+        c.rows.push_back(m);
+    }
+    if (c.rows.empty()) {
+        throw InputError(measurementsFile, "--fit",
+                         "no measurement row depends on the fitted parameters");
+    }
+    std::vector<analysis::FitParameter> fit;
+    for (const auto& p : c.parameters) {
+        fit.push_back({p.text, 1.0, 1.0 / request.range, request.range});
+    }
+    c.result =
+        analysis::calibrate(fit, c.rows, calibrationCallbacks(session, predictor, c.parameters),
+                            request.maxEvaluations);
+    if (request.write) {
+        writeCalibration(c.parameters, c.result.fit.values, measurementsFile,
+                         static_cast<int>(c.rows.size()));
+    }
+    return c;
+}
+
 } // namespace edgesim::explorer

@@ -51,4 +51,27 @@ void writeCalibration(const std::vector<CalibrationParameter>& parameters,
                       const std::vector<double>& scales, const std::string& measurementsFile,
                       int rows);
 
+/// What `edgesim calibrate` asks for.
+struct CalibrationRequest {
+    std::vector<std::string> fit; ///< parameters (parseCalibrationParameter), at least one
+    std::vector<std::string> metrics = {"latency", "energy"};
+    sim::Fidelity fidelity = sim::Fidelity::Tlm;
+    int maxEvaluations = 2000;
+    double range = 10;  ///< each scale stays in [1 / range, range]; > 1
+    bool write = false; ///< write the fitted values into the configs
+};
+
+struct Calibration {
+    std::vector<CalibrationParameter> parameters;
+    std::vector<const analysis::Measurement*> rows; ///< fitted, in file order
+    std::vector<std::string> skipped;               ///< "file:line: why" of rows not predicted
+    analysis::CalibrationResult result;             ///< scales (fit.values), errors before/after
+};
+
+/// Fits the request's parameters to the rows of `measurements` (read from `measurementsFile`)
+/// that they move and the simulator predicts, and writes the fitted values when asked.
+/// InputError for a bad request, or when no row depends on the parameters.
+Calibration calibrate(Session& session, const std::vector<analysis::Measurement>& measurements,
+                      const std::string& measurementsFile, const CalibrationRequest& request);
+
 } // namespace edgesim::explorer
