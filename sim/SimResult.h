@@ -4,6 +4,8 @@
 
 #include "sim/model/Program.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,10 +16,19 @@ enum class Fidelity { Tlm, Analytical };
 const char* toString(Fidelity f);
 
 struct EnergyItem {
-    std::string component;  ///< core, memory or bus name, or "static"
+    std::string component; ///< core, memory or bus name, or "static"
     double dynamicJ = 0;
     double staticJ = 0;
 };
+
+/// a[i] + b[i], as long as the longer (a missing element counts 0).
+inline std::vector<int64_t> sumOf(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+    std::vector<int64_t> sum(std::max(a.size(), b.size()), 0);
+    for (std::size_t i = 0; i < sum.size(); ++i) {
+        sum[i] = (i < a.size() ? a[i] : 0) + (i < b.size() ? b[i] : 0);
+    }
+    return sum;
+}
 
 struct LayerResult {
     std::string name;
@@ -25,20 +36,22 @@ struct LayerResult {
     std::string engine;
     uint64_t startCycle = 0;
     uint64_t endCycle = 0;
-    uint64_t computeCycles = 0;  ///< of which the instruction stream
+    uint64_t computeCycles = 0; ///< of which the instruction stream
     int tiles = 0;
     int64_t macs = 0;
-    std::vector<int64_t> bytesRead;     ///< per memory (SimResult::memories)
+    std::vector<int64_t> bytesRead; ///< per memory (SimResult::memories)
     std::vector<int64_t> bytesWritten;
-    std::vector<int64_t> dmaBytes;      ///< per memory: read + written by DMAs
+    std::vector<int64_t> dmaBytes; ///< per memory: read + written by DMAs
     double energyJ = 0;
-    bool fallback = false;              ///< mapped to an engine lacking the op; ran on the host
-    uint64_t hostBusyCycles = 0;        ///< host core executing (its kernel or the launch)
-    std::vector<uint64_t> engineBusyCycles;  ///< per platform engine (SimResult::engines[e + 1])
-    uint64_t dmaCycles = 0;             ///< some DMA transfer of the layer in flight (per task)
-    uint64_t hiddenCycles = 0;          ///< of which under the engine's compute
+    bool fallback = false;                  ///< mapped to an engine lacking the op; ran on the host
+    uint64_t hostBusyCycles = 0;            ///< host core executing (its kernel or the launch)
+    std::vector<uint64_t> engineBusyCycles; ///< per platform engine (SimResult::engines[e + 1])
+    uint64_t dmaCycles = 0;                 ///< some DMA transfer of the layer in flight (per task)
+    uint64_t hiddenCycles = 0;              ///< of which under the engine's compute
 
     uint64_t cycles() const { return endCycle - startCycle; }
+    /// Bytes read + written per memory.
+    std::vector<int64_t> bytesMoved() const { return sumOf(bytesRead, bytesWritten); }
     /// Fraction of DMA time hidden under compute (1 when the layer moved nothing).
     double overlap() const {
         return dmaCycles == 0 ? 1.0
@@ -71,15 +84,18 @@ struct SimResult {
     int64_t flashBytes = 0;
     int64_t macs = 0;
 
-    std::vector<std::string> memories;       ///< memory names, platform order
+    std::vector<std::string> memories; ///< memory names, platform order
     std::vector<platforms::spec::MemoryKind> memoryKinds;
-    std::vector<int64_t> bytesRead;          ///< per memory, whole run
+    std::vector<int64_t> bytesRead; ///< per memory, whole run
     std::vector<int64_t> bytesWritten;
-    std::vector<EnergyItem> energy;          ///< per component
-    std::vector<LayerResult> layers;         ///< includes the runtime's own work first
-    std::vector<EngineUsage> engines;        ///< host core, then the platform's engines
-    std::string mapping;                     ///< mapping name ("host-only", a file, a mapper)
-    double hostSeconds = 0;                  ///< wall time of this simulation
+    std::vector<EnergyItem> energy;   ///< per component
+    std::vector<LayerResult> layers;  ///< includes the runtime's own work first
+    std::vector<EngineUsage> engines; ///< host core, then the platform's engines
+    std::string mapping;              ///< mapping name ("host-only", a file, a mapper)
+    double hostSeconds = 0;           ///< wall time of this simulation
+
+    /// Bytes read + written per memory, whole run.
+    std::vector<int64_t> bytesMoved() const { return sumOf(bytesRead, bytesWritten); }
 };
 
 } // namespace edgesim::sim

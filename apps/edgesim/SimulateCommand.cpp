@@ -103,8 +103,9 @@ Table layerTable(const sim::SimResult& r, bool human) {
                                         num(l.macs),
                                         std::to_string(l.tiles)};
         row.push_back(human ? (l.fallback ? "yes" : "-") : (l.fallback ? "1" : "0"));
+        const std::vector<int64_t> moved = l.bytesMoved();
         for (std::size_t m = 0; m < r.memories.size(); ++m) {
-            row.push_back(num(at(l.bytesRead, m) + at(l.bytesWritten, m)));
+            row.push_back(num(at(moved, m)));
         }
         for (std::size_t m : dmaMemories) {
             row.push_back(num(at(l.dmaBytes, m)));
@@ -139,9 +140,9 @@ Table layerTable(const sim::SimResult& r, bool human) {
                                                                            : "",
                                           timed ? std::to_string(tiles) : "",
                                           timed ? std::to_string(fallbacks) : ""};
+        const std::vector<int64_t> moved = r.bytesMoved();
         for (std::size_t m = 0; m < r.memories.size(); ++m) {
-            total.push_back(timed ? std::to_string(at(r.bytesRead, m) + at(r.bytesWritten, m))
-                                  : "");
+            total.push_back(timed ? std::to_string(at(moved, m)) : "");
         }
         for (std::size_t m : dmaMemories) {
             int64_t dma = 0;

@@ -30,21 +30,27 @@ LevelBytes levelBytes(const sim::SimResult& r, const std::vector<int64_t>& perMe
     return b;
 }
 
-std::vector<int64_t> readPlusWritten(const std::vector<int64_t>& read,
-                                     const std::vector<int64_t>& written) {
-    std::vector<int64_t> sum(std::max(read.size(), written.size()), 0);
-    for (std::size_t m = 0; m < sum.size(); ++m) {
-        sum[m] = at(read, m) + at(written, m);
-    }
-    return sum;
-}
-
 bool hasFootprint(sim::Status status) {
     return status == sim::Status::Ok || status == sim::Status::DoesNotFit;
 }
 
 bool hasTiming(sim::Status status) {
     return status == sim::Status::Ok;
+}
+
+RunMetrics metricsOf(const sim::SimResult* r) {
+    RunMetrics m;
+    if (r != nullptr && hasFootprint(r->status)) {
+        m.peakRamBytes = static_cast<double>(r->peakRamBytes);
+        m.flashBytes = static_cast<double>(r->flashBytes);
+        m.macs = static_cast<double>(r->macs);
+    }
+    if (r != nullptr && hasTiming(r->status)) {
+        m.latencyCycles = static_cast<double>(r->latencyCycles);
+        m.latencyS = r->latencyS;
+        m.energyJ = r->energyJ;
+    }
+    return m;
 }
 
 RunRow runRow(int64_t runId, const std::string& platform, const std::string& stack,
@@ -73,16 +79,15 @@ RunRow runRow(const RunRecord& run, int64_t runId) {
     row.mapping = r.mapping;
     row.clockHz = r.operatingPoint.clockHz;
     row.voltageV = r.operatingPoint.voltageV;
-    if (hasFootprint(r.status)) {
-        row.peakRamBytes = static_cast<double>(r.peakRamBytes);
-        row.flashBytes = static_cast<double>(r.flashBytes);
-        row.macs = static_cast<double>(r.macs);
-    }
+    const RunMetrics m = metricsOf(&r);
+    row.latencyCycles = m.latencyCycles;
+    row.latencyS = m.latencyS;
+    row.energyJ = m.energyJ;
+    row.peakRamBytes = m.peakRamBytes;
+    row.flashBytes = m.flashBytes;
+    row.macs = m.macs;
     if (hasTiming(r.status)) {
-        row.latencyCycles = static_cast<double>(r.latencyCycles);
-        row.latencyS = r.latencyS;
-        row.energyJ = r.energyJ;
-        const LevelBytes total = levelBytes(r, readPlusWritten(r.bytesRead, r.bytesWritten));
+        const LevelBytes total = levelBytes(r, r.bytesMoved());
         row.bytesFlash = static_cast<double>(total.flash);
         row.bytesSram = static_cast<double>(total.sram);
         row.bytesTcm = static_cast<double>(total.tcm);
@@ -98,7 +103,7 @@ std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
     rows.reserve(r.layers.size());
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const auto& l = r.layers[i];
-        const LevelBytes lb = levelBytes(r, readPlusWritten(l.bytesRead, l.bytesWritten));
+        const LevelBytes lb = levelBytes(r, l.bytesMoved());
         const LevelBytes dma = levelBytes(r, l.dmaBytes);
         LayerRow row;
         row.runId = runId;

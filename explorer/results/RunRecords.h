@@ -20,14 +20,19 @@ struct LevelBytes {
 };
 /// Sums `perMemory` (SimResult::memories order) by the memories' kinds.
 LevelBytes levelBytes(const sim::SimResult& result, const std::vector<int64_t>& perMemory);
-/// Element-wise read + written bytes per memory.
-std::vector<int64_t> readPlusWritten(const std::vector<int64_t>& read,
-                                     const std::vector<int64_t>& written);
 
 /// Whether a result with this status has a footprint (peak RAM, flash, MACs) and whether it
 /// has timing, traffic and energy.
 bool hasFootprint(sim::Status status);
 bool hasTiming(sim::Status status);
+
+/// The metrics of a run as results files hold them: NaN for what it did not produce (all of
+/// them when there is no result).
+struct RunMetrics {
+    double latencyCycles = kNotProduced, latencyS = kNotProduced, energyJ = kNotProduced;
+    double peakRamBytes = kNotProduced, flashBytes = kNotProduced, macs = kNotProduced;
+};
+RunMetrics metricsOf(const sim::SimResult* result);
 
 /// One run to record: the result, the content hash of its query and its seed.
 struct RunRecord {

@@ -44,8 +44,8 @@ std::optional<double> metricOf(const sim::SimResult& r, const analysis::Measurem
     case Metric::Macs: return static_cast<double>(r.macs);
     case Metric::Traffic: {
         double bytes = 0;
-        for (std::size_t i = 0; i < r.memories.size(); ++i) {
-            bytes += static_cast<double>(r.bytesRead[i] + r.bytesWritten[i]);
+        for (const int64_t b : r.bytesMoved()) {
+            bytes += static_cast<double>(b);
         }
         return bytes;
     }

@@ -675,24 +675,18 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
         }
     }
     const sim::SimResult* r = o.result;
-    const bool footprint = r != nullptr && hasFootprint(r->status);
+    const RunMetrics m = metricsOf(r);
+    row.insert(row.end(), {o.status, o.reason, m.latencyCycles, m.latencyS, m.energyJ,
+                           m.peakRamBytes, m.flashBytes, m.macs});
     const bool timing = r != nullptr && hasTiming(r->status);
-    const auto metric = [](bool produced, double v) { return produced ? v : kNotProduced; };
-    row.push_back(o.status);
-    row.push_back(o.reason);
-    row.push_back(metric(timing, timing ? static_cast<double>(r->latencyCycles) : 0));
-    row.push_back(metric(timing, timing ? r->latencyS : 0));
-    row.push_back(metric(timing, timing ? r->energyJ : 0));
-    row.push_back(metric(footprint, footprint ? static_cast<double>(r->peakRamBytes) : 0));
-    row.push_back(metric(footprint, footprint ? static_cast<double>(r->flashBytes) : 0));
-    row.push_back(metric(footprint, footprint ? static_cast<double>(r->macs) : 0));
-    for (const auto& m : memories_) {
+    const std::vector<int64_t> moved = timing ? r->bytesMoved() : std::vector<int64_t>{};
+    for (const auto& name : memories_) {
         double bytes = kNotProduced;
         if (timing) {
-            const auto it = std::find(r->memories.begin(), r->memories.end(), m);
+            const auto it = std::find(r->memories.begin(), r->memories.end(), name);
             if (it != r->memories.end()) {
-                const auto k = static_cast<std::size_t>(it - r->memories.begin());
-                bytes = static_cast<double>(r->bytesRead[k] + r->bytesWritten[k]);
+                bytes =
+                    static_cast<double>(moved[static_cast<std::size_t>(it - r->memories.begin())]);
             }
         }
         row.push_back(bytes);
