@@ -268,7 +268,6 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     const explorer::Query q = queryOf(o);
     // Every input error (names, overrides, operating point, mapping) is raised here, before
     // anything is simulated; the mapping (a mapper's search runs once) serves every run below.
-    session.hash(q);
     const sim::Mapping& mapping = session.mapping(q);
     const auto& schedule = session.network(q.network, q.strategy, q.batch).schedule;
     if (!o.writeMapping.empty()) {
