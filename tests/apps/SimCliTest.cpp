@@ -842,35 +842,19 @@ std::string copyConfigs(const TempDir& dir) {
 
 /// The tflm-2.3 latency rows of calibration.csv with their values scaled by `factor`.
 std::string scaledTflmLatencyCsv(const TempDir& dir, double factor) {
-    const auto csv = edgesim::test::nonEmptyLines(edgesim::test::readFileBytes(kCalibrationCsv));
-    if (csv.empty() || csv[0].rfind("platform,stack,network,strategy,metric,value,unit,", 0) != 0) {
-        ADD_FAILURE() << kCalibrationCsv << ": unexpected header";
-        return {};
-    }
-    std::string out = csv[0] + "\n";
     int kept = 0;
-    for (std::size_t i = 1; i < csv.size(); ++i) {
-        std::vector<std::string> cells;
-        std::stringstream ss(csv[i]);
-        for (std::string cell; std::getline(ss, cell, ',');) {
-            cells.push_back(cell);
-        }
-        if (cells.size() < 7 || cells[1] != "tflm-2.3" || cells[4] != "latency") {
-            continue;
-        }
-        cells[5] = std::to_string(std::stod(cells[5]) * factor);
-        std::string row;
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-            row += (c ? "," : "") + cells[c];
-        }
-        if (csv[i].back() == ',') {
-            row += ","; // std::getline drops a trailing empty cell
-        }
-        out += row + "\n";
-        ++kept;
-    }
+    const std::string csv = edgesim::test::editMeasurementRows(
+        kCalibrationCsv,
+        [factor](std::vector<std::string>& cells) {
+            if (cells.size() < 7 || cells[1] != "tflm-2.3" || cells[4] != "latency") {
+                return false;
+            }
+            cells[5] = std::to_string(std::stod(cells[5]) * factor);
+            return true;
+        },
+        &kept);
     EXPECT_EQ(kept, 2); // ic and kws on the NUCLEO-L4R5ZI
-    return dir.write("tflm_latency_x1.2.csv", out);
+    return dir.write("tflm_latency_x1.2.csv", csv);
 }
 
 TEST(SimCli, CalibrateWritesFittedValuesIntoTheConfigs) {
@@ -955,9 +939,11 @@ TEST(SimCli, CalibrateBadFitExitsTwo) {
         }
         EXPECT_TRUE(r.out.empty()) << c.fit << "\n" << r.out;
     }
-    const CliRun none = run("--config-dir " + configs + " calibrate -m " + csv);
+    // Without --fit the calibration set is fitted: an unknown one is bad input.
+    const CliRun none =
+        run("--config-dir " + configs + " calibrate -m " + csv + " --parameters no-such-set");
     EXPECT_EQ(none.code, 2);
-    EXPECT_NE(none.err.find("--fit"), std::string::npos) << none.err;
+    EXPECT_NE(none.err.find("--parameters"), std::string::npos) << none.err;
     EXPECT_EQ(edgesim::test::readFileBytes(stackFile), original);
 }
 
