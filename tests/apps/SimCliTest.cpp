@@ -259,6 +259,25 @@ TEST(SimCli, SimulateWritesHdf5AndTrace) {
     }
 }
 
+TEST(SimCli, SimulateQuantizesAFloatOnnxModel) {
+    const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/cnn1d.onnx";
+    const nlohmann::json j =
+        simulateJson("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int8");
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["status"], "ok");
+    EXPECT_EQ(j["precision"], "int8 (--quantize)");
+    const CliRun table = run("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model);
+    EXPECT_EQ(table.code, 0) << table.err;
+    EXPECT_NE(table.out.find("precision: as stored"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("--quantize int8"), std::string::npos) << table.out;
+    expectBadInputs({
+        {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int3",
+         {"--quantize", "'int3'", "int8-weights-only"}},
+        {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize " + kTooBig,
+         {"too_big.textproto"}},
+    });
+}
+
 TEST(SimCli, SimulateOutIntoMissingDirectory) {
     TempDir dir;
     const std::string h5 = dir.file("no/such/dir/run.h5");
