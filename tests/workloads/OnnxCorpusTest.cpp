@@ -9,6 +9,7 @@
 
 #include "onnx/onnx.pb.h"
 #include "tests/util/TestUtil.h"
+#include "tests/workloads/OnnxExpect.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,33 +25,8 @@ Network import(const std::string& name) {
     return importOnnx(readFile(kDir + name), kDir + name);
 }
 
-std::vector<const Layer*> layersOf(const Network& net, OpKind op) {
-    std::vector<const Layer*> out;
-    for (auto v : net.executionOrder()) {
-        if (net.layer(v).op == op) {
-            out.push_back(&net.layer(v));
-        }
-    }
-    return out;
-}
-
 TEST(OnnxCorpus, EveryModelMatchesForwardHookCounts) {
-    const auto expected = nlohmann::json::parse(readFile(kDir + "expected.json"));
-    ASSERT_GE(expected.size(), 10U);
-    for (const auto& [file, e] : expected.items()) {
-        SCOPED_TRACE(file);
-        const Network net = import(file);
-        EXPECT_EQ(net.totals().macs, e.at("macs").get<int64_t>());
-        EXPECT_EQ(net.totals().params, e.at("params").get<int64_t>());
-        auto onnxShape = e.at("output_shape").get<std::vector<int64_t>>();
-        Shape ours(onnxShape.begin() + (onnxShape.size() > 1 ? 1 : 0), onnxShape.end());
-        if (onnxShape.size() > 1) {
-            ours.push_back(onnxShape.front());
-        }
-        const auto outs = net.graphOutputs();
-        ASSERT_EQ(outs.size(), 1U);
-        EXPECT_EQ(net.layer(outs[0]).output.shape, ours);
-    }
+    expectEveryModelMatches(kDir, 10);
 }
 
 TEST(OnnxCorpus, SqueezeExciteAndHardSwishOfMobileNetV3) {
