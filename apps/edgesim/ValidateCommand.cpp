@@ -41,6 +41,7 @@ struct ValidateOptions {
     std::vector<std::string> folds;
     std::string parameters = explorer::kDefaultCalibrationSet;
     int maxEvaluations = 2000;
+    std::string quantize;
 };
 
 std::string num(double v) {
@@ -257,10 +258,12 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
         request.set = o.parameters;
         request.fidelity = fidelity;
         request.overrides = overrides;
+        request.quantize = o.quantize;
         request.maxEvaluations = o.maxEvaluations;
         cv = explorer::crossValidate(session, measurements, o.measurements, request);
     } else {
-        explorer::MeasurementPredictor predictor(session, fidelity, o.measurements, overrides);
+        explorer::MeasurementPredictor predictor(session, fidelity, o.measurements, overrides,
+                                                 o.quantize);
         predictor.prepare(measurements);
         plain = analysis::validate(measurements,
                                    [&predictor](const analysis::Measurement& m, std::string& why) {
@@ -351,6 +354,8 @@ void registerValidate(CLI::App& app, GlobalOptions& global) {
                     "Override a config field for every row: platform.PATH=VALUE or "
                     "stack.PATH=VALUE (as simulate --set); repeatable")
         ->take_all();
+    cmd->add_option("--quantize", opts->quantize,
+                    "Deploy every row's network in this precision (as simulate --quantize)");
     cmd->add_option("--cross-validate", opts->crossValidate,
                     "board | network: hold out each board (network) in turn, refit the "
                     "calibration set on the other rows and predict the held-out ones");

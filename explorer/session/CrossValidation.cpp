@@ -37,7 +37,8 @@ CrossValidation crossValidate(Session& session,
     cv.set = loadCalibrationSet(request.set, session);
     const auto& parameters = cv.set.parameters;
 
-    MeasurementPredictor predictor(session, request.fidelity, measurementsFile, request.overrides);
+    MeasurementPredictor predictor(session, request.fidelity, measurementsFile, request.overrides,
+                                   request.quantize);
     predictor.prepare(measurements);
     const auto predict = [&predictor](const analysis::Measurement& m, std::string& why) {
         return predictor.predict(m, why);

@@ -20,6 +20,7 @@ struct CrossValidationRequest {
     std::string set = kDefaultCalibrationSet; ///< the calibration set (loadCalibrationSet)
     sim::Fidelity fidelity = sim::Fidelity::Tlm;
     std::vector<Override> overrides; ///< applied to every prediction, in-sample and folds
+    std::string quantize;            ///< deployment precision of every row (--quantize)
     int maxEvaluations = 2000;       ///< per fold
 };
 

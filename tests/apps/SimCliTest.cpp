@@ -805,6 +805,32 @@ TEST(SimCli, ValidateClockColumnOverridesTheOperatingPoint) {
     EXPECT_NEAR(at80, 1e3 * s["latency_s"].get<double>(), 1e-9 * at80);
 }
 
+TEST(SimCli, ValidateQuantizesFloatNetworksOfEveryRow) {
+    TempDir dir;
+    const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/squeezenet1_1.onnx";
+    const std::string csv =
+        dir.write("float.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                               "nucleo-h7a3zi-q,x-cube-ai-7.3," +
+                                   model + ",inference,latency,200,ms,test\n");
+    const CliRun plainRun = run("validate -m " + csv + " --format json");
+    ASSERT_EQ(plainRun.code, 0) << plainRun.err;
+    const auto plain = nlohmann::json::parse(plainRun.out);
+    EXPECT_TRUE(plain["rows"].empty());
+    ASSERT_EQ(plain["skipped"].size(), 1U);
+    EXPECT_NE(plain["skipped"][0].dump().find("unsupported"), std::string::npos) << plain;
+    const CliRun quantized = run("validate -m " + csv + " --quantize int8 --format json");
+    ASSERT_EQ(quantized.code, 0) << quantized.err;
+    const auto q = nlohmann::json::parse(quantized.out);
+    ASSERT_EQ(q["rows"].size(), 1U) << q;
+    // The same figure simulate gives with --quantize int8.
+    const nlohmann::json s = simulateJson("simulate -p nucleo-h7a3zi-q -s x-cube-ai-7.3 -n " +
+                                          model + " --quantize int8");
+    ASSERT_FALSE(s.is_null());
+    EXPECT_NEAR(q["rows"][0]["predicted"].get<double>(), 1e3 * s["latency_s"].get<double>(),
+                1e-9 * 1e3 * s["latency_s"].get<double>());
+    expectBadInputs({{"validate -m " + csv + " --quantize int9", {"--quantize", "'int9'"}}});
+}
+
 TEST(SimCli, ValidateMalformedCsvExitsTwoNamingTheFile) {
     TempDir dir;
     const std::string missing = dir.write(
