@@ -37,6 +37,14 @@ void checkRange(const google::protobuf::Message& m, const FieldCursor& at, const
     }
 }
 
+/// Element types a kernel or datapath is keyed by: the weights' type of an integer layer
+/// (int8, int16, int4, int2, ternary) or fp32.
+constexpr const char* kKernelDtypes = "expected int8, int16, int4, int2, ternary or fp32";
+bool isKernelDtype(const std::string& dtype) {
+    const auto t = workloads::parseDType(dtype);
+    return t && *t != workloads::DType::Int32;
+}
+
 const std::set<std::string>& knownOps() {
     static const std::set<std::string> kOps = [] {
         std::set<std::string> s;
@@ -250,8 +258,8 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
     for (int k = 0; k < npu.throughput_size(); ++k) {
         const auto& t = npu.throughput(k);
         FieldCursor c = at.child(npu, "throughput", k);
-        if (t.dtype() != "int8" && t.dtype() != "fp32") {
-            c.error(t, "dtype", "unknown dtype '" + t.dtype() + "' (expected int8 or fp32)");
+        if (!isKernelDtype(t.dtype())) {
+            c.error(t, "dtype", "unknown dtype '" + t.dtype() + "' (" + kKernelDtypes + ")");
         }
         if (t.factor() <= 0) {
             c.error(t, "factor", "must be > 0");
@@ -634,8 +642,8 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     for (int i = 0; i < s.kernels_size(); ++i) {
         const auto& k = s.kernels(i);
         FieldCursor c = at.child(s, "kernels", i);
-        if (!k.dtype().empty() && k.dtype() != "int8" && k.dtype() != "fp32") {
-            c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (expected int8 or fp32)");
+        if (!k.dtype().empty() && !isKernelDtype(k.dtype())) {
+            c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (" + kKernelDtypes + ")");
         }
         const std::string dtype = k.dtype().empty() ? "int8" : k.dtype();
         const std::string key = k.engine() + "/" + k.op() + "/" + dtype;
