@@ -270,7 +270,14 @@ TEST(SimCli, SimulateQuantizesAFloatOnnxModel) {
     EXPECT_EQ(table.code, 0) << table.err;
     EXPECT_NE(table.out.find("precision: as stored"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("--quantize int8"), std::string::npos) << table.out;
+    // inspect shows the network as it would be deployed.
+    const CliRun inspected = run("inspect -n " + model + " --quantize int8 --format json");
+    ASSERT_EQ(inspected.code, 0) << inspected.err;
+    const auto bytes = nlohmann::json::parse(inspected.out)["totals"]["weight_bytes_by_dtype"];
+    EXPECT_TRUE(bytes.contains("int8")) << bytes;
+    EXPECT_FALSE(bytes.contains("fp32")) << bytes;
     expectBadInputs({
+        {"inspect -n " + model + " --quantize int3", {"--quantize", "'int3'"}},
         {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int3",
          {"--quantize", "'int3'", "int8-weights-only"}},
         {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize " + kTooBig,
