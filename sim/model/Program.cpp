@@ -430,13 +430,16 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =
             im2col ? k.im2colElements * elem : std::max(k.inputElements, loads) * elem;
-        job.accesses.push_back({prog.activationsMemory, actReads, false});
+        // Stores first: they never stall the core (write wait states aside), and a RAM whose
+        // reads stall (wait states, no cache) then serves the stalling reads last, so the
+        // core resumes when its reads end rather than behind its own posted stores.
         job.accesses.push_back(
             {prog.activationsMemory,
              k.outputBytes + (im2col ? k.im2colElements * static_cast<int64_t>(
                                                               ks.im2col_scratch_bytes_per_element())
                                      : 0),
              true});
+        job.accesses.push_back({prog.activationsMemory, actReads, false});
         if (im2col) {
             scratchBytes =
                 std::max(scratchBytes,
