@@ -89,6 +89,14 @@ ps::StackSpec testStack() {
     return edgesim::platforms::loadStack(testData("dense-stack.textproto"), configPaths());
 }
 
+/// The test platform with `change` applied to it (and checked valid).
+template <typename Change> ps::PlatformSpec changedPlatform(Change change) {
+    auto platform = testPlatform();
+    change(platform);
+    expectValid(platform);
+    return platform;
+}
+
 Schedule scheduleOf(const std::string& networkText) {
     return edgesim::workloads::lowerInference(
         edgesim::workloads::parseNetworkText(networkText, "<test network>"));
@@ -203,10 +211,8 @@ TEST_P(ClosedFormTest, PrefetchOverlapsFlashWithComputeWhenMemoryBound) {
 
 TEST_P(ClosedFormTest, CoreDataCacheMakesFlashReadsOverlap) {
     // A core data cache in front of the flash hides it like prefetch: max(33508, 8320).
-    auto platform = testPlatform();
-    platform.mutable_cores(0)->set_dcache_bytes(4096);
-    expectValid(platform);
-    Simulator sim(platform, testStack());
+    Simulator sim(changedPlatform([](auto& p) { p.mutable_cores(0)->set_dcache_bytes(4096); }),
+                  testStack());
     const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.latencyCycles, kDenseCompute);
@@ -219,10 +225,8 @@ TEST_P(ClosedFormTest, RamReadWaitStatesStallACoreWithoutCache) {
     // (16 beats, no write wait) come first, then the reads stall 4096 * 2 - 4096 = 4096:
     // 39748 + 16 + 4096 = 43860 (the core resumes 16 cycles after the flash, behind its
     // stores on the SRAM port).
-    auto platform = testPlatform();
-    platform.mutable_memories(1)->set_read_wait_states(1);
-    expectValid(platform);
-    Simulator sim(platform, testStack());
+    Simulator sim(changedPlatform([](auto& p) { p.mutable_memories(1)->set_read_wait_states(1); }),
+                  testStack());
     const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.latencyCycles, 43860U);
@@ -232,11 +236,11 @@ TEST_P(ClosedFormTest, RamReadWaitStatesStallACoreWithoutCache) {
 TEST_P(ClosedFormTest, RamReadWaitStatesStreamBehindACoreDataCache) {
     // With a core data cache the same wait state only slows the SRAM port (16384 / 4 * 2 +
     // 16 = 8208 cycles), which streams under the 33508 compute cycles, as the flash does.
-    auto platform = testPlatform();
-    platform.mutable_memories(1)->set_read_wait_states(1);
-    platform.mutable_cores(0)->set_dcache_bytes(4096);
-    expectValid(platform);
-    Simulator sim(platform, testStack());
+    Simulator sim(changedPlatform([](auto& p) {
+                      p.mutable_memories(1)->set_read_wait_states(1);
+                      p.mutable_cores(0)->set_dcache_bytes(4096);
+                  }),
+                  testStack());
     const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.latencyCycles, kDenseCompute);
