@@ -33,6 +33,18 @@ bool isCacheable(ps::MemoryKind k) {
     return k == ps::FLASH || k == ps::EXTERNAL_FLASH || k == ps::EXTERNAL_RAM;
 }
 
+// Whether the core's reads of memory `m` stream under its own work. A cache (the core's data
+// cache, or prefetch in front of a cacheable memory) hides the access time; a RAM read in a
+// single cycle costs nothing beyond the load instruction. A RAM with read wait states and no
+// cache in front of it stalls the in-order pipeline on every access, as an uncached flash
+// does (e.g. the RA6M4's SRAM above 100 MHz).
+bool overlapsCoreWork(const ps::MemorySpec& m, const MemoryTiming& t, const ps::CoreSpec& core) {
+    if (core.dcache_bytes() > 0 || m.prefetch()) {
+        return true;
+    }
+    return !isCacheable(m.kind()) && t.readWaitStates == 0 && t.readCyclesPerAccess == 0;
+}
+
 std::string kernelDtype(const Kernel& k) {
     if (k.op == workloads::OpKind::Quantize || k.op == workloads::OpKind::Dequantize) {
         return "int8";
@@ -263,7 +275,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         t.readCyclesPerAccess = readCyclesPerAccessAt(m, op);
         t.writeWaitStates = m.write_wait_states();
         t.latencyCycles = m.latency_cycles();
-        t.overlapsCompute = !isCacheable(m.kind()) || m.prefetch() || core.dcache_bytes() > 0;
+        t.overlapsCompute = overlapsCoreWork(m, t, core);
         prog.memories.push_back(t);
     }
     for (int b = 0; b < platform.buses_size(); ++b) {
@@ -418,13 +430,16 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =
             im2col ? k.im2colElements * elem : std::max(k.inputElements, loads) * elem;
-        job.accesses.push_back({prog.activationsMemory, actReads, false});
+        // Stores first: they never stall the core (write wait states aside), and a RAM whose
+        // reads stall (wait states, no cache) then serves the stalling reads last, so the
+        // core resumes when its reads end rather than behind its own posted stores.
         job.accesses.push_back(
             {prog.activationsMemory,
              k.outputBytes + (im2col ? k.im2colElements * static_cast<int64_t>(
                                                               ks.im2col_scratch_bytes_per_element())
                                      : 0),
              true});
+        job.accesses.push_back({prog.activationsMemory, actReads, false});
         if (im2col) {
             scratchBytes =
                 std::max(scratchBytes,

@@ -89,6 +89,14 @@ ps::StackSpec testStack() {
     return edgesim::platforms::loadStack(testData("dense-stack.textproto"), configPaths());
 }
 
+/// The test platform with `change` applied to it (and checked valid).
+template <typename Change> ps::PlatformSpec changedPlatform(Change change) {
+    auto platform = testPlatform();
+    change(platform);
+    expectValid(platform);
+    return platform;
+}
+
 Schedule scheduleOf(const std::string& networkText) {
     return edgesim::workloads::lowerInference(
         edgesim::workloads::parseNetworkText(networkText, "<test network>"));
@@ -203,10 +211,36 @@ TEST_P(ClosedFormTest, PrefetchOverlapsFlashWithComputeWhenMemoryBound) {
 
 TEST_P(ClosedFormTest, CoreDataCacheMakesFlashReadsOverlap) {
     // A core data cache in front of the flash hides it like prefetch: max(33508, 8320).
-    auto platform = testPlatform();
-    platform.mutable_cores(0)->set_dcache_bytes(4096);
-    expectValid(platform);
-    Simulator sim(platform, testStack());
+    Simulator sim(changedPlatform([](auto& p) { p.mutable_cores(0)->set_dcache_bytes(4096); }),
+                  testStack());
+    const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
+    ASSERT_EQ(r.status, Status::Ok) << r.reason;
+    EXPECT_EQ(r.latencyCycles, kDenseCompute);
+}
+
+TEST_P(ClosedFormTest, RamReadWaitStatesStallACoreWithoutCache) {
+    // One SRAM read wait state (the RA6M4's SRAMWTSC above 100 MHz) and no data cache: every
+    // 32-bit read of the 16384 input bytes takes 2 cycles, one of them the load's own cycle
+    // already in the compute. After the blocking flash (39748, as above) the posted stores
+    // (16 beats, no write wait) come first, then the reads stall 4096 * 2 - 4096 = 4096:
+    // 39748 + 16 + 4096 = 43860 (the core resumes 16 cycles after the flash, behind its
+    // stores on the SRAM port).
+    Simulator sim(changedPlatform([](auto& p) { p.mutable_memories(1)->set_read_wait_states(1); }),
+                  testStack());
+    const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
+    ASSERT_EQ(r.status, Status::Ok) << r.reason;
+    EXPECT_EQ(r.latencyCycles, 43860U);
+    EXPECT_EQ(r.bytesRead[memoryIndex(r, "sram")], 16384);
+}
+
+TEST_P(ClosedFormTest, RamReadWaitStatesStreamBehindACoreDataCache) {
+    // With a core data cache the same wait state only slows the SRAM port (16384 / 4 * 2 +
+    // 16 = 8208 cycles), which streams under the 33508 compute cycles, as the flash does.
+    Simulator sim(changedPlatform([](auto& p) {
+                      p.mutable_memories(1)->set_read_wait_states(1);
+                      p.mutable_cores(0)->set_dcache_bytes(4096);
+                  }),
+                  testStack());
     const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
     ASSERT_EQ(r.status, Status::Ok) << r.reason;
     EXPECT_EQ(r.latencyCycles, kDenseCompute);
@@ -836,7 +870,8 @@ ParsedTrace parseTrace(const nlohmann::json& doc) {
 TEST(TraceTest, TlmTraceHasTracksForTheCoreAndBusPortsAndTimedSpans) {
     // Spans of the blocking closed-form case at 80 MHz (1 cycle = 0.0125 us):
     //   cpu:       (runtime) [0, 0], fc [0, 39748] -> ts 0, dur 496.85 us
-    //   bus/sram:  cpu read [0, 4096] (16384 B), cpu write [4096, 4112] (64 B)
+    //   bus/sram:  cpu write [0, 16] (64 B), cpu read [16, 4112] (16384 B): a kernel's
+    //              posted stores are issued before its reads
     //   bus/flash: cpu read [33508, 41828] (16640 B) -> ts 418.85 us, dur 104 us
     TempDir dir("edgesim-trace");
     Simulator sim(testPlatform(), testStack());
@@ -882,8 +917,9 @@ TEST(TraceTest, TlmTraceHasTracksForTheCoreAndBusPortsAndTimedSpans) {
         ASSERT_NE(write, nullptr);
         EXPECT_EQ((*read)["args"]["bytes"].get<int64_t>(), 16384);
         EXPECT_NEAR((*read)["dur"].get<double>(), 51.2, 1e-9);
-        EXPECT_EQ((*write)["args"]["start_cycle"].get<uint64_t>(), 4096U);
-        EXPECT_EQ((*write)["args"]["end_cycle"].get<uint64_t>(), 4112U);
+        EXPECT_EQ((*read)["args"]["start_cycle"].get<uint64_t>(), 16U);
+        EXPECT_EQ((*write)["args"]["start_cycle"].get<uint64_t>(), 0U);
+        EXPECT_EQ((*write)["args"]["end_cycle"].get<uint64_t>(), 16U);
     }
 }
 
