@@ -107,9 +107,20 @@ std::string summaryLine(const ValidationSummary& summary) {
 }
 
 ValidationReport validate(const std::vector<Measurement>& measurements, const Predictor& predict) {
+    std::vector<const Measurement*> rows;
+    rows.reserve(measurements.size());
+    for (const auto& m : measurements) {
+        rows.push_back(&m);
+    }
+    return validate(rows, predict);
+}
+
+ValidationReport validate(const std::vector<const Measurement*>& measurements,
+                          const Predictor& predict) {
     ValidationReport report;
     std::vector<Comparison> comparisons;
-    for (const auto& m : measurements) {
+    for (const Measurement* row : measurements) {
+        const Measurement& m = *row;
         std::string why;
         const auto predicted = predict(m, why);
         if (!predicted) {

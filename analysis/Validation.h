@@ -58,19 +58,22 @@ using Predictor = std::function<std::optional<double>(const Measurement& row, st
 /// One measurement row next to its prediction.
 struct ValidatedRow {
     const Measurement* measurement = nullptr;
-    double predicted = 0.0;     ///< SI unit
-    double predictedRaw = 0.0;  ///< in the unit the row was written in
+    double predicted = 0.0;    ///< SI unit
+    double predictedRaw = 0.0; ///< in the unit the row was written in
     double errorPct = 0.0;
 };
 
 struct ValidationReport {
     std::vector<ValidatedRow> rows;
-    std::vector<std::pair<const Measurement*, std::string>> skipped;  ///< row and why
+    std::vector<std::pair<const Measurement*, std::string>> skipped; ///< row and why
     ValidationSummary summary;
 };
 
 /// Predicts every row of `measurements` (in order) and summarises the errors. Rows the
 /// predictor cannot predict are skipped with its reason.
 ValidationReport validate(const std::vector<Measurement>& measurements, const Predictor& predict);
+/// The same for the rows `measurements` points at.
+ValidationReport validate(const std::vector<const Measurement*>& measurements,
+                          const Predictor& predict);
 
 } // namespace edgesim::analysis

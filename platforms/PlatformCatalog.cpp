@@ -40,10 +40,8 @@ void checkRange(const google::protobuf::Message& m, const FieldCursor& at, const
 const std::set<std::string>& knownOps() {
     static const std::set<std::string> kOps = [] {
         std::set<std::string> s;
-        // Kernels exist for every operator but the graph-input pseudo layer.
-        for (int k = static_cast<int>(workloads::OpKind::Conv2d);
-             k <= static_cast<int>(workloads::OpKind::Dequantize); ++k) {
-            s.insert(std::string(workloads::toString(static_cast<workloads::OpKind>(k))));
+        for (workloads::OpKind k : workloads::kernelOpKinds()) {
+            s.insert(std::string(workloads::toString(k)));
         }
         return s;
     }();

@@ -702,13 +702,13 @@ def torch_expected(model, x):
     return e
 
 
-def export_torch(model, x, dynamic_batch=False):
+def export_torch(model, x, dynamic_batch=False, opset=OPSET):
     # expected, harmless exporter chatter (the F.pad Slice with step -1 is left unfolded)
     warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
     warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
     buf = io.BytesIO()
     dyn = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None
-    torch.onnx.export(model, x, buf, opset_version=OPSET, do_constant_folding=True,
+    torch.onnx.export(model, x, buf, opset_version=opset, do_constant_folding=True,
                       input_names=["input"], output_names=["output"],
                       training=torch.onnx.TrainingMode.EVAL, dynamic_axes=dyn)
     return buf.getvalue()

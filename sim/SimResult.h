@@ -96,6 +96,7 @@ struct SimResult {
     std::vector<LayerResult> layers;  ///< includes the runtime's own work first
     std::vector<EngineUsage> engines; ///< host core, then the platform's engines
     std::string mapping;              ///< mapping name ("host-only", a file, a mapper)
+    std::string precision;            ///< deployment precision and why ("int8 (--quantize)")
     double hostSeconds = 0;           ///< wall time of this simulation
 
     /// Bytes read + written per memory, whole run.

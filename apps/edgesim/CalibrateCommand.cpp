@@ -1,6 +1,8 @@
-// `edgesim calibrate --measurements FILE --fit PARAM...`: least squares on log error between
-// predictions and measurements over a few named model parameters (analysis/Calibration.h, with
-// the model side in explorer/session/Calibration.h), optionally written back into the configs
+// `edgesim calibrate --measurements FILE [--parameters SET | --fit PARAM...]`: least squares on
+// log error between predictions and measurements over a few named model parameters — the
+// calibration set (configs/calibration/, from its a-priori values, fitting those the rows
+// identify) or the --fit ones (from the configs' values) — (analysis/Calibration.h, with the
+// model side in explorer/session/Calibration.h), optionally written back into the configs
 // (--write) with a `calibrated from FILE` comment.
 #include "analysis/Calibration.h"
 #include "analysis/Measurements.h"
@@ -21,7 +23,8 @@ namespace {
 struct CalibrateOptions {
     std::string measurements;
     std::vector<std::string> fit;
-    std::vector<std::string> metrics = {"latency", "energy"};
+    std::string parameters = explorer::kDefaultCalibrationSet;
+    std::vector<std::string> metrics;
     std::string fidelity = "tlm";
     std::string format = "table";
     int maxEvaluations = 2000;
@@ -40,6 +43,7 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     explorer::Session session{ConfigPaths(g.configDir)};
     explorer::CalibrationRequest request;
     request.fit = o.fit;
+    request.set = o.parameters;
     request.metrics = o.metrics;
     request.fidelity = o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
     request.maxEvaluations = o.maxEvaluations;
@@ -52,6 +56,7 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     const auto& skipped = c.skipped;
     const analysis::CalibrationResult& cal = c.result;
     const analysis::FitResult& fit = cal.fit;
+    const auto identified = [&cal](std::size_t k) { return cal.identified.identifiable[k]; };
 
     if (format == Format::Json) {
         nlohmann::json j;
@@ -70,8 +75,11 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
                                            {"config", params[k].file},
                                            {"field", toString(params[k].paths[i])},
                                            {"initial", params[k].initial[i]},
+                                           {"initial_source", params[k].source},
                                            {"fitted", params[k].initial[i] * fit.values[k]},
-                                           {"scale", fit.values[k]}});
+                                           {"scale", fit.values[k]},
+                                           {"identifiable", identified(k)},
+                                           {"reason", cal.identified.why[k]}});
             }
         }
         j["residuals"] = nlohmann::json::array();
@@ -85,14 +93,14 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
         return;
     }
     Table t;
-    t.header = {"parameter", "field", "initial", "fitted", "scale"};
-    t.rightAlign = {false, false, true, true, true};
+    t.header = {"parameter", "field", "initial", "fitted", "scale", "identified"};
+    t.rightAlign = {false, false, true, true, true, false};
     for (std::size_t k = 0; k < params.size(); ++k) {
         for (std::size_t i = 0; i < params[k].paths.size(); ++i) {
             t.rows.push_back({params[k].text, toString(params[k].paths[i]),
                               fmt::format("{:.6g}", params[k].initial[i]),
                               fmt::format("{:.6g}", params[k].initial[i] * fit.values[k]),
-                              fmt::format("{:.4f}", fit.values[k])});
+                              fmt::format("{:.4f}", fit.values[k]), identified(k) ? "yes" : "no"});
         }
     }
     Table r;
@@ -113,6 +121,12 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     for (const auto& s : skipped) {
         std::cout << "skipped " << s << "\n";
     }
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        if (!identified(k)) {
+            std::cout << fmt::format("{} stays at its initial value ({}): {}\n", params[k].text,
+                                     cal.identified.why[k], params[k].source);
+        }
+    }
     std::cout << fmt::format("\ncalibrate: {} parameters, {} rows, {} evaluations ({}), RMS log "
                              "error {:.4f} -> {:.4f}{}\n",
                              params.size(), rows.size(), fit.evaluations, fit.message,
@@ -127,17 +141,20 @@ void registerCalibrate(CLI::App& app, GlobalOptions& global) {
     auto* cmd = app.add_subcommand(
         "calibrate", "Fit model parameters to silicon measurements (least squares on log error)");
     cmd->add_option("--measurements,-m", opts->measurements, "Measurements CSV")->required();
+    cmd->add_option("--parameters", opts->parameters,
+                    "Calibration set (a name in configs/calibration/ or a .textproto file): "
+                    "the parameters, their a-priori values and bounds (default mlperf-tiny)");
     cmd->add_option("--fit", opts->fit,
-                    "Parameter: platform/<name>:<path> or stack/<name>:<path>, e.g. "
+                    "Instead of a calibration set, fit this parameter from its current value: "
+                    "platform/<name>:<path> or stack/<name>:<path>, e.g. "
                     "'stack/tflm-2.3:kernels[conv2d,depthwise_conv2d].cycles_per_mac' (several "
-                    "fields share one scale factor); repeat for more")
-        ->required();
+                    "fields share one scale factor); repeat for more");
     cmd->add_option("--metric", opts->metrics, "Metrics to fit (default latency and energy)")
         ->check(CLI::IsMember({"latency", "energy", "peak_memory", "macs", "traffic"}));
     cmd->add_option("--fidelity", opts->fidelity, "tlm | analytical")
         ->check(CLI::IsMember({"tlm", "analytical"}));
     cmd->add_option("--range", opts->range,
-                    "Each parameter stays within [initial / range, initial * range]");
+                    "--fit: each parameter stays within [initial / range, initial * range]");
     cmd->add_option("--max-evaluations", opts->maxEvaluations, "Optimiser budget")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--format", opts->format, "table | json | csv")

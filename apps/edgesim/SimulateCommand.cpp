@@ -44,6 +44,7 @@ struct SimulateOptions {
     std::optional<std::string> objective;
     std::optional<double> latencyBudgetMs;
     std::string writeMapping;
+    std::string quantize;
 };
 
 int64_t at(const std::vector<int64_t>& v, std::size_t i) {
@@ -178,6 +179,7 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
                              r.platform, r.stack, r.strategy, sim::toString(r.fidelity),
                              r.operatingPoint.clockHz / 1e6, r.operatingPoint.voltageV);
     std::cout << fmt::format("mapping: {}\n", r.mapping);
+    std::cout << fmt::format("precision: {}\n", r.precision);
     std::cout << fmt::format("status: {}{}\n", sim::toString(r.status),
                              r.reason.empty() ? "" : " (" + r.reason + ")");
     if (r.status != sim::Status::Ok) {
@@ -232,6 +234,7 @@ explorer::Query queryOf(const SimulateOptions& o) {
     q.network = o.network;
     q.strategy = o.strategy;
     q.batch = o.batch;
+    q.quantize = o.quantize;
     q.seed = o.seed;
     for (const auto& s : o.set) {
         q.overrides.push_back(explorer::parseOverride(s));
@@ -376,6 +379,10 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
                     "Workload strategy (see `edgesim list "
                     "strategies`)");
     cmd->add_option("--batch", opts->batch, "Samples per run");
+    cmd->add_option("--quantize", opts->quantize,
+                    "Deploy in this precision: int8 (post-training: int8 weights per channel, int8 "
+                    "activations, int32 bias), int8-weights-only, none (as stored), or a per-layer "
+                    "precision .textproto; default: the stack's default_precision, else as stored");
     cmd->add_option("--set", opts->set,
                     "Override a config field: platform.PATH=VALUE or stack.PATH=VALUE, e.g. "
                     "'platform.memories[name=l2].size_bytes=262144' (proto field names; "

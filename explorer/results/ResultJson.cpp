@@ -87,6 +87,7 @@ nlohmann::json toJson(const sim::SimResult& r) {
             {{"component", e.component}, {"dynamic_j", e.dynamicJ}, {"static_j", e.staticJ}});
     }
     j["mapping"] = r.mapping;
+    j["precision"] = r.precision;
     j["layers"] = nlohmann::json::array();
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const auto& l = r.layers[i];

@@ -96,10 +96,27 @@ const std::vector<ColumnDef>& validationColumns() {
     using K = ColumnKind;
     // measured and predicted have no fixed unit: each row names its own in `unit`.
     static const std::vector<ColumnDef> cols = {
-        {"platform", K::String, ""},   {"stack", K::String, ""},    {"network", K::String, ""},
-        {"strategy", K::String, ""},   {"metric", K::String, ""},   {"unit", K::String, ""},
-        {"source", K::String, ""},     {"measured", K::Double, ""}, {"predicted", K::Double, ""},
-        {"error_pct", K::Double, "%"},
+        {"fold", K::String, ""},     {"line", K::Int, ""},         {"platform", K::String, ""},
+        {"stack", K::String, ""},    {"network", K::String, ""},   {"strategy", K::String, ""},
+        {"metric", K::String, ""},   {"unit", K::String, ""},      {"source", K::String, ""},
+        {"measured", K::Double, ""}, {"predicted", K::Double, ""}, {"error_pct", K::Double, "%"},
+    };
+    return cols;
+}
+
+const std::vector<ColumnDef>& validationFoldColumns() {
+    using K = ColumnKind;
+    static const std::vector<ColumnDef> cols = {
+        {"fold", K::String, ""},
+        {"rows", K::Int, "1"},
+        {"training_rows", K::Int, "1"},
+        {"mape_pct", K::Double, "%"},
+        {"latency_mape_pct", K::Double, "%"},
+        {"energy_mape_pct", K::Double, "%"},
+        {"in_sample_mape_pct", K::Double, "%"},
+        {"in_sample_latency_mape_pct", K::Double, "%"},
+        {"in_sample_energy_mape_pct", K::Double, "%"},
+        {"not_identifiable", K::String, ""},
     };
     return cols;
 }
@@ -122,8 +139,21 @@ TableRow toCells(const LayerRow& r) {
 }
 
 TableRow toCells(const ValidationRow& r) {
-    return {r.platform, r.stack,  r.network,  r.strategy,  r.metric,
-            r.unit,     r.source, r.measured, r.predicted, r.errorPct};
+    return {r.fold,   r.line, r.platform, r.stack,    r.network,   r.strategy,
+            r.metric, r.unit, r.source,   r.measured, r.predicted, r.errorPct};
+}
+
+TableRow toCells(const ValidationFoldRow& r) {
+    return {r.fold,
+            r.rows,
+            r.trainingRows,
+            r.mapePct,
+            r.latencyMapePct,
+            r.energyMapePct,
+            r.inSampleMapePct,
+            r.inSampleLatencyMapePct,
+            r.inSampleEnergyMapePct,
+            r.notIdentifiable};
 }
 
 namespace {
@@ -1108,6 +1138,10 @@ void ResultsFile::appendLayers(const std::vector<LayerRow>& rows) {
 
 void ResultsFile::appendValidation(const std::vector<ValidationRow>& rows) {
     append("validation", validationColumns(), cellsOf(rows));
+}
+
+void ResultsFile::appendValidationFolds(const std::vector<ValidationFoldRow>& rows) {
+    append("validation_folds", validationFoldColumns(), cellsOf(rows));
 }
 
 void ResultsFile::flush() {

@@ -105,10 +105,26 @@ struct LayerRow {
     double overlap = 1.0;     ///< hidden_cycles / dma_cycles; 1 when dma_cycles is 0
 };
 
-/// One measured-vs-predicted comparison: a row of /validation.
+/// One measured-vs-predicted comparison: a row of /validation. `fold` is "in-sample" (the
+/// configs as they are) or "<kind>:<held-out name>" for a prediction of `validate
+/// --cross-validate` (e.g. "board:nucleo-l4r5zi"); predicted and error are NaN for a row that
+/// was not predicted.
 struct ValidationRow {
-    std::string platform, stack, network, strategy, metric, unit, source;
-    double measured = 0.0, predicted = 0.0, errorPct = 0.0;
+    std::string fold, platform, stack, network, strategy, metric, unit, source;
+    int64_t line = 0;
+    double measured = 0.0, predicted = kNotProduced, errorPct = kNotProduced;
+};
+
+/// A row of /validation_folds: the MAPE of one fold's held-out rows (all, latency, energy),
+/// the same rows in-sample, and the calibrated parameters the fold could not identify
+/// (space-separated; they stayed a priori). NaN where the fold has no such rows.
+struct ValidationFoldRow {
+    std::string fold;
+    int64_t rows = 0, trainingRows = 0;
+    double mapePct = kNotProduced, latencyMapePct = kNotProduced, energyMapePct = kNotProduced;
+    double inSampleMapePct = kNotProduced, inSampleLatencyMapePct = kNotProduced,
+           inSampleEnergyMapePct = kNotProduced;
+    std::string notIdentifiable;
 };
 
 /// The columns of /runs, /layers and /validation, in file order (names in snake_case:
@@ -116,9 +132,11 @@ struct ValidationRow {
 const std::vector<ColumnDef>& runColumns();
 const std::vector<ColumnDef>& layerColumns();
 const std::vector<ColumnDef>& validationColumns();
+const std::vector<ColumnDef>& validationFoldColumns();
 TableRow toCells(const RunRow& row);
 TableRow toCells(const LayerRow& row);
 TableRow toCells(const ValidationRow& row);
+TableRow toCells(const ValidationFoldRow& row);
 
 // ---- the file --------------------------------------------------------------------------------
 
@@ -162,9 +180,10 @@ public:
     /// Rows of `dataset` now (0 when it does not exist).
     int64_t rowCount(const std::string& dataset) const;
 
-    void appendRuns(const std::vector<RunRow>& rows);              ///< extends /runs
-    void appendLayers(const std::vector<LayerRow>& rows);          ///< extends /layers
-    void appendValidation(const std::vector<ValidationRow>& rows); ///< extends /validation
+    void appendRuns(const std::vector<RunRow>& rows);                       ///< extends /runs
+    void appendLayers(const std::vector<LayerRow>& rows);                   ///< extends /layers
+    void appendValidation(const std::vector<ValidationRow>& rows);          ///< extends /validation
+    void appendValidationFolds(const std::vector<ValidationFoldRow>& rows); ///< /validation_folds
 
     /// Writes every buffered change to disk (H5Fflush), so the file as it stands now can be
     /// opened even if the process is killed before the destructor runs. Writes after the last

@@ -151,19 +151,48 @@ void writeRunsFile(const std::string& path, const Provenance& provenance,
     });
 }
 
+std::vector<ValidationRow> validationRows(const analysis::ValidationReport& report,
+                                          const std::string& fold) {
+    std::vector<ValidationRow> rows;
+    const auto row = [&fold](const analysis::Measurement& m) {
+        ValidationRow r;
+        r.fold = fold;
+        r.line = m.line;
+        r.platform = m.platform;
+        r.stack = m.stack;
+        r.network = m.network;
+        r.strategy = m.strategy;
+        r.metric = analysis::toString(m.metric);
+        r.unit = m.unit;
+        r.source = m.source;
+        r.measured = m.rawValue;
+        return r;
+    };
+    for (const auto& v : report.rows) {
+        ValidationRow r = row(*v.measurement);
+        r.predicted = v.predictedRaw;
+        r.errorPct = v.errorPct;
+        rows.push_back(std::move(r));
+    }
+    for (const auto& [m, why] : report.skipped) {
+        rows.push_back(row(*m));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const ValidationRow& a, const ValidationRow& b) {
+        return a.line < b.line;
+    });
+    return rows;
+}
+
 void writeValidationFile(const std::string& path, const Provenance& provenance,
-                         const analysis::ValidationReport& report) {
+                         const std::vector<ValidationRow>& rows,
+                         const std::vector<ValidationFoldRow>& folds) {
     checkOutputPath(path, "--out");
     const WriterLock lock(path, "--out");
-    writeResultsFile(path, provenance, [&report](ResultsFile& file) {
-        std::vector<ValidationRow> rows;
-        for (const auto& r : report.rows) {
-            const auto& m = *r.measurement;
-            rows.push_back({m.platform, m.stack, m.network, m.strategy,
-                            analysis::toString(m.metric), m.unit, m.source, m.rawValue,
-                            r.predictedRaw, r.errorPct});
-        }
+    writeResultsFile(path, provenance, [&](ResultsFile& file) {
         file.appendValidation(rows);
+        if (!folds.empty()) {
+            file.appendValidationFolds(folds);
+        }
     });
 }
 

@@ -57,9 +57,15 @@ std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs);
 
-/// Writes a results file holding /validation (one row per compared measurement), the same
-/// way (`validate --out`).
+/// The /validation rows of `report` under fold label `fold`: one per measurement it predicted
+/// or skipped (NaN prediction and error), in file order.
+std::vector<ValidationRow> validationRows(const analysis::ValidationReport& report,
+                                          const std::string& fold);
+
+/// Writes a results file holding /validation (`rows`) and, when `folds` is not empty,
+/// /validation_folds, the same way (`validate --out`).
 void writeValidationFile(const std::string& path, const Provenance& provenance,
-                         const analysis::ValidationReport& report);
+                         const std::vector<ValidationRow>& rows,
+                         const std::vector<ValidationFoldRow>& folds = {});
 
 } // namespace edgesim::explorer

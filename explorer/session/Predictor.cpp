@@ -1,14 +1,17 @@
 #include "explorer/session/Predictor.h"
 
 #include "common/Diagnostics.h"
+#include "workloads/graph/Quantize.h"
 
 #include <fmt/format.h>
 
 namespace edgesim::explorer {
 
 Query queryFor(const analysis::Measurement& m, sim::Fidelity fidelity,
-               const std::vector<Override>& overrides, const std::string& file) {
+               const std::vector<Override>& overrides, const std::string& file,
+               const std::string& quantize) {
     Query q;
+    q.quantize = quantize;
     q.network = m.network;
     q.strategy = m.strategy;
     q.platform = m.platform;
@@ -54,9 +57,12 @@ std::optional<double> metricOf(const sim::SimResult& r, const analysis::Measurem
 }
 
 MeasurementPredictor::MeasurementPredictor(Session& session, sim::Fidelity fidelity,
-                                           std::string file, std::vector<Override> overrides)
+                                           std::string file, std::vector<Override> overrides,
+                                           std::string quantize)
     : session_(session), fidelity_(fidelity), file_(std::move(file)),
-      overrides_(std::move(overrides)) {}
+      overrides_(std::move(overrides)), quantize_(std::move(quantize)) {
+    workloads::loadQuantizePlan(quantize_, "<command line>", "--quantize");
+}
 
 std::string MeasurementPredictor::keyOf(const analysis::Measurement& m) const {
     return fmt::format("{}|{}|{}|{}|{}|{}", m.platform, m.stack, m.network, m.strategy,
@@ -70,7 +76,7 @@ void MeasurementPredictor::prepare(const std::vector<analysis::Measurement>& row
         if (invalid_.count(key) != 0) {
             continue;
         }
-        const Query q = queryFor(m, fidelity_, overrides_, file_);
+        const Query q = queryFor(m, fidelity_, overrides_, file_, quantize_);
         // Names, configs, network, overrides, pair, operating point: nothing simulated.
         std::optional<Diagnostic> d;
         try {
@@ -98,7 +104,9 @@ std::optional<double> MeasurementPredictor::predict(const analysis::Measurement&
     }
     auto it = results_.find(key);
     if (it == results_.end()) {
-        it = results_.emplace(key, session_.run(queryFor(m, fidelity_, overrides_, file_)).result)
+        it = results_
+                 .emplace(key,
+                          session_.run(queryFor(m, fidelity_, overrides_, file_, quantize_)).result)
                  .first;
     }
     return metricOf(it->second, m, why);

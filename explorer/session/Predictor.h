@@ -14,9 +14,11 @@
 namespace edgesim::explorer {
 
 /// The query row `m` describes (its platform, stack, network, strategy and operating point)
-/// at `fidelity`, with `overrides`; `file` is the measurements file (for errors).
+/// at `fidelity`, with `overrides` and the deployment precision `quantize` (a --quantize
+/// value; empty = each stack's default); `file` is the measurements file (for errors).
 Query queryFor(const analysis::Measurement& m, sim::Fidelity fidelity,
-               const std::vector<Override>& overrides, const std::string& file);
+               const std::vector<Override>& overrides, const std::string& file,
+               const std::string& quantize = "");
 
 /// The value of `m`'s metric in `result` in m's SI unit; nullopt with the reason in `why` when
 /// the result has none (status not ok).
@@ -30,8 +32,10 @@ std::optional<double> metricOf(const sim::SimResult& result, const analysis::Mea
 /// prepare() with every row first.
 class MeasurementPredictor {
 public:
+    /// Throws InputError naming --quantize when `quantize` is not a scheme or a valid
+    /// precision file (it applies to every row: bad input of the command).
     MeasurementPredictor(Session& session, sim::Fidelity fidelity, std::string file,
-                         std::vector<Override> overrides = {});
+                         std::vector<Override> overrides = {}, std::string quantize = "");
     /// Loads every config and network the rows name and checks each row's query, remembering
     /// why a row cannot run. Throws InputError only for a bad override (it applies to all).
     void prepare(const std::vector<analysis::Measurement>& rows);
@@ -45,6 +49,7 @@ private:
     sim::Fidelity fidelity_;
     std::string file_;
     std::vector<Override> overrides_;
+    std::string quantize_;
     std::map<std::string, std::string> invalid_; ///< row key -> why it cannot run
     std::map<std::string, sim::SimResult> results_;
 };

@@ -77,6 +77,10 @@ struct Query {
     std::string networkField = "--network";
     std::string strategyField = "--strategy";
     std::string batchField = "--batch";
+    /// Deployment precision (`--quantize`): "int8", "int8-weights-only", "none", or a
+    /// precision .textproto; empty = the stack's default_precision, else as stored.
+    std::string quantize;
+    std::string quantizeField = "--quantize";
 };
 
 /// A query's outcome: the simulation result (status ok, does_not_fit or unsupported) and

@@ -90,21 +90,48 @@ Session::~Session() = default;
 const Session::Network& Session::network(const std::string& nameOrPath, const std::string& strategy,
                                          int batch, const std::string& field,
                                          const std::string& strategyField,
-                                         const std::string& source, const std::string& batchField) {
+                                         const std::string& source, const std::string& batchField,
+                                         const std::string& quantize,
+                                         const std::string& quantizeField) {
     checkStrategy(strategy, source, strategyField);
     if (batch < 1) {
         throw InputError(source, batchField, "the batch size must be >= 1");
     }
-    const std::string key = nameOrPath + "|" + strategy + "|" + std::to_string(batch);
+    const std::string key =
+        nameOrPath + "|" + strategy + "|" + std::to_string(batch) + "|" + quantize;
     auto& slot = networks_[key];
     if (!slot) {
         auto n = std::make_unique<Network>();
+        n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
         n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
+        n->loaded.network = workloads::quantize(n->loaded.network, n->precision);
         n->schedule = workloads::lowerInference(n->loaded.network, batch);
         n->schedule.network = nameOrPath;
         slot = std::move(n);
     }
     return *slot;
+}
+
+namespace {
+/// The --quantize value a query runs with: its own, else its stack's default precision.
+std::string quantizeOf(const Query& q, const platforms::spec::StackSpec& stack) {
+    return q.quantize.empty() ? stack.default_precision() : q.quantize;
+}
+} // namespace
+
+const Session::Network& Session::network(const Query& q) {
+    return network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
+                   q.batchField, quantizeOf(q, specs(q).stack), q.quantizeField);
+}
+
+std::string Session::precision(const Query& q) {
+    const Network& n = network(q);
+    if (n.precision.asStored()) {
+        return "as stored";
+    }
+    return n.precision.describe() + (q.quantize.empty()
+                                         ? " (default of stack " + specs(q).stack.name() + ")"
+                                         : " (" + q.quantizeField + ")");
 }
 
 const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOrPath,
@@ -245,8 +272,7 @@ std::optional<Diagnostic> Session::problem(const Query& q) {
     if (!s.problems.empty()) {
         return s.problems.front();
     }
-    network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
-            q.batchField);
+    network(q);
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     return sim::checkOperatingPoint(s.platform, q.operatingPoint, q.source);
 }
@@ -262,8 +288,7 @@ sim::ResolvedOperatingPoint Session::operatingPoint(const Query& q) {
 Session::Prepared Session::prepare(const Query& q) {
     Prepared p;
     p.specs = &specs(q);
-    p.network = &network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
-                         q.batchField);
+    p.network = &network(q);
     if (auto d = sim::checkOperatingPoint(p.specs->platform, q.operatingPoint, q.source, &p.op)) {
         throw InputError(d->file, d->field, d->reason);
     }
@@ -271,12 +296,15 @@ Session::Prepared Session::prepare(const Query& q) {
     // The mapping itself (every layer's choice), not how it was asked for nor its name: the
     // same mapping from a mapper or from a file is the same simulation. Names (of the
     // operating point, the mapping, the network as typed) label results; they do not enter.
-    p.hash = sha256Hex("edgesim-query/1\nplatform " + p.specs->platformSha256 + "\nstack " +
-                       p.specs->stackSha256 + "\nnetwork " + p.network->loaded.sha256 +
-                       "\nstrategy " + q.strategy + "\nbatch " + std::to_string(q.batch) +
-                       "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
-                       doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
-                       sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n");
+    p.hash = sha256Hex(
+        "edgesim-query/1\nplatform " + p.specs->platformSha256 + "\nstack " + p.specs->stackSha256 +
+        "\nnetwork " + p.network->loaded.sha256 + "\nstrategy " + q.strategy + "\nbatch " +
+        std::to_string(q.batch) + "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
+        doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
+        sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n" +
+        // only when quantised, so hashes of networks as stored stay as they were
+        (p.network->precision.asStored() ? std::string()
+                                         : "precision " + p.network->precision.hashText() + "\n"));
     return p;
 }
 
@@ -325,8 +353,8 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
 const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s, const Network& net,
                                                  const sim::ResolvedOperatingPoint& op) {
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
-    const std::string network =
-        net.loaded.sha256 + "|" + q.strategy + "|" + std::to_string(q.batch) + "|";
+    const std::string network = net.loaded.sha256 + "|" + q.strategy + "|" +
+                                std::to_string(q.batch) + "|" + net.precision.hashText() + "|";
     // Everything on the host core depends on nothing but the schedule and the core's name; a
     // mapping file or value on nothing but the schedule and the names of cores and engines
     // (the platform's structure). Only a mapper's search depends on the numbers.
@@ -395,6 +423,7 @@ QueryResult Session::run(const Query& q, sim::SimObserver* observer) {
     ro.mapping = &p.mapping->mapping;
     ro.observer = observer;
     out.result = simulator.run(p.network->schedule, ro);
+    out.result.precision = precision(q);
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include "platforms/spec/stack.pb.h"
 #include "sim/Simulator.h"
 #include "workloads/NetworkSource.h"
+#include "workloads/graph/Quantize.h"
 #include "workloads/schedule/Schedule.h"
 
 #include <cstdint>
@@ -35,17 +36,24 @@ public:
 
     /// A network lowered for a strategy and batch size.
     struct Network {
-        workloads::LoadedNetwork loaded;
+        workloads::LoadedNetwork loaded; ///< in the deployment precision
+        workloads::QuantizePlan precision;
         workloads::Schedule schedule;
     };
-    /// Loads and lowers `nameOrPath` once per (name, strategy, batch). InputError naming
-    /// `field` (`strategyField` for an unknown strategy, `batchField` for a batch below 1, in
-    /// `source`) when it cannot.
-    const Network& network(const std::string& nameOrPath, const std::string& strategy, int batch,
-                           const std::string& field = "--network",
-                           const std::string& strategyField = "--strategy",
-                           const std::string& source = "<command line>",
-                           const std::string& batchField = "--batch");
+    /// Loads, quantises (`quantize`: a --quantize value, empty = as stored) and lowers
+    /// `nameOrPath` once per (name, strategy, batch, quantize). InputError naming `field`
+    /// (`strategyField` for an unknown strategy, `batchField` for a batch below 1,
+    /// `quantizeField` for a bad precision, in `source`) when it cannot.
+    const Network&
+    network(const std::string& nameOrPath, const std::string& strategy, int batch,
+            const std::string& field = "--network", const std::string& strategyField = "--strategy",
+            const std::string& source = "<command line>", const std::string& batchField = "--batch",
+            const std::string& quantize = "", const std::string& quantizeField = "--quantize");
+    /// The network a query runs: in its --quantize precision, else its stack's default.
+    const Network& network(const Query& query);
+    /// The precision a query runs in and why: "int8 (--quantize)", "int8 (default of stack
+    /// gap-flow)", "as stored".
+    std::string precision(const Query& query);
 
     /// The base specs of a platform or stack (a config name or a .textproto path), loaded and
     /// validated once; InputError naming `field` when unknown or invalid.

@@ -7,6 +7,7 @@
 #include "explorer/results/RunRecords.h"
 #include "platforms/PlatformCatalog.h"
 #include "sim/model/Program.h"
+#include "workloads/graph/Quantize.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
@@ -202,6 +203,13 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                           const std::string& reason,
                           int index = -1) { c.error(m, field, reason, index); };
 
+    if (!s.quantize().empty()) {
+        try {
+            workloads::loadQuantizePlan(s.quantize(), study_->file, "quantize");
+        } catch (const InputError& e) {
+            fail(at, s, "quantize", reasonOf(e));
+        }
+    }
     // Names: every platform, stack and network loads.
     for (const char* list : {"platforms", "stacks", "networks"}) {
         const auto* fd = s.GetDescriptor()->FindFieldByName(list);
@@ -475,7 +483,14 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 for (const auto& n : s.networks()) {
                     for (const auto& strategy : strategies_) {
                         for (const int batch : batches_) {
-                            const auto& schedule = session.network(n, strategy, batch).schedule;
+                            const std::string& quantize =
+                                s.quantize().empty() ? session.stack(pair.stack).default_precision()
+                                                     : s.quantize();
+                            const auto& schedule =
+                                session
+                                    .network(n, strategy, batch, "networks", "strategies",
+                                             study_->file, "batch_sizes", quantize, "quantize")
+                                    .schedule;
                             sim::resolveMapping(mapping, schedule, pair.platformSpec, s.mapping());
                         }
                     }
@@ -604,6 +619,11 @@ std::string SweepPlan::inputsSha256(Session& session) const {
     if (sim::isMappingFile(s.mapping())) {
         all += "mapping " + sha256Hex(readFile(s.mapping())) + "\n";
     }
+    if (!s.quantize().empty()) {
+        all += "quantize " +
+               workloads::loadQuantizePlan(s.quantize(), study_->file, "quantize").hashText() +
+               "\n";
+    }
     return sha256Hex(all);
 }
 
@@ -646,6 +666,8 @@ Query SweepPlan::query(int64_t index) const {
     }
     q.mapping.mapping = s.mapping();
     q.mapping.mappingField = "mapping";
+    q.quantize = s.quantize();
+    q.quantizeField = "quantize";
     q.fidelity = s.fidelity() == spec::ANALYTICAL ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
     q.seed = s.seed();
     q.source = study_->file;

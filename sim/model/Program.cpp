@@ -6,6 +6,7 @@
 #include "sim/model/WeightStreaming.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -62,8 +63,7 @@ int tileCount(int64_t bytes, const ps::StackSpec& stack) {
     }
     const int64_t maxTiles = std::max(1, stack.max_tiles_per_kernel());
     return static_cast<int>(
-        std::clamp<int64_t>(static_cast<int64_t>(ceilDiv(bytes, stack.tile_bytes())), 1,
-                            maxTiles));
+        std::clamp<int64_t>(static_cast<int64_t>(ceilDiv(bytes, stack.tile_bytes())), 1, maxTiles));
 }
 
 } // namespace
@@ -93,12 +93,9 @@ uint64_t KernelJob::share(uint64_t total, int tiles, int i) {
 
 const char* toString(Status s) {
     switch (s) {
-    case Status::Ok:
-        return "ok";
-    case Status::DoesNotFit:
-        return "does_not_fit";
-    case Status::Unsupported:
-        return "unsupported";
+    case Status::Ok: return "ok";
+    case Status::DoesNotFit: return "does_not_fit";
+    case Status::Unsupported: return "unsupported";
     }
     return "?";
 }
@@ -133,7 +130,8 @@ uint64_t hopCycles(const Program& program, const Hop& hop, int64_t bytes) {
     const DmaTiming& dma = program.dmas[static_cast<std::size_t>(hop.dma)];
     const auto access = [&](int memory, int64_t n, bool write) {
         const auto& path = dma.busPath[static_cast<std::size_t>(memory)];
-        uint64_t cycles = program.memories[static_cast<std::size_t>(memory)].serviceCycles(n, write);
+        uint64_t cycles =
+            program.memories[static_cast<std::size_t>(memory)].serviceCycles(n, write);
         for (auto it = path.rbegin(); it != path.rend(); ++it) {
             cycles = program.buses[static_cast<std::size_t>(*it)].transferCycles(n, cycles);
         }
@@ -210,7 +208,7 @@ std::string placementProblem(const ps::PlatformSpec& platform, const ps::StackSp
     const ps::BusSpec* coreBus = nullptr;
     for (const auto& bus : platform.buses()) {
         if (std::find(bus.masters().begin(), bus.masters().end(), core) != bus.masters().end()) {
-            coreBus = &bus;  // the last bus naming the core as master, as bindProgram uses
+            coreBus = &bus; // the last bus naming the core as master, as bindProgram uses
         }
     }
     const auto& placement = platform.placement();
@@ -218,9 +216,8 @@ std::string placementProblem(const ps::PlatformSpec& platform, const ps::StackSp
     for (const std::string& m :
          {copyWeights ? placement.activations_memory() : placement.weights_memory(),
           placement.activations_memory()}) {
-        if (coreBus == nullptr ||
-            std::find(coreBus->slaves().begin(), coreBus->slaves().end(), m) ==
-                coreBus->slaves().end()) {
+        if (coreBus == nullptr || std::find(coreBus->slaves().begin(), coreBus->slaves().end(),
+                                            m) == coreBus->slaves().end()) {
             return fmt::format("core '{}' cannot reach memory '{}': no bus has both as master "
                                "and slave",
                                core, m);
@@ -346,6 +343,8 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const int64_t cacheBytes =
         wmem.cache_bytes() + (isCacheable(wmem.kind()) ? core.dcache_bytes() : 0);
     int64_t scratchBytes = 0;
+    std::vector<std::string> missing; // "'layer' (op on dtype)" of every kernel without one
+    bool floatMissing = false;
     for (std::size_t ki = 0; ki < schedule.kernels.size(); ++ki) {
         const Kernel& k = schedule.kernels[ki];
         const std::string opName(workloads::toString(k.op));
@@ -379,11 +378,11 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         }
         const ps::KernelSpec* spec = index.find(opName, dtype);
         if (spec == nullptr) {
-            prog.status = Status::Unsupported;
-            prog.reason = fmt::format("layer '{}' ({} on {}) has no kernel in stack '{}'{}",
-                                      k.name, opName, dtype, stack.name(),
-                                      fallback ? " (host fallback: " + fallbackWhy + ")" : "");
-            return prog;
+            // Every such layer is named, and the footprint still computed, below.
+            missing.push_back(fmt::format("'{}' ({} on {}{})", k.name, opName, dtype,
+                                          fallback ? "; host fallback: " + fallbackWhy : ""));
+            floatMissing = floatMissing || dtype == "fp32";
+            continue;
         }
         const ps::KernelSpec& ks = *spec;
         KernelJob job;
@@ -393,21 +392,19 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         job.macs = k.macs;
         job.engineLabel = core.name();
         job.fallback = fallback;
-        job.computeCycles = cycles(
-            ks.overhead_cycles() +
-            kernelReferenceCycles(ks, core.has_dsp_simd(), static_cast<double>(k.macs),
-                                  static_cast<double>(k.outputElements),
-                                  static_cast<double>(k.inputElements),
-                                  static_cast<double>(k.windowTaps),
-                                  static_cast<double>(k.im2colElements)));
+        job.computeCycles =
+            cycles(ks.overhead_cycles() +
+                   kernelReferenceCycles(
+                       ks, core.has_dsp_simd(), static_cast<double>(k.macs),
+                       static_cast<double>(k.outputElements), static_cast<double>(k.inputElements),
+                       static_cast<double>(k.windowTaps), static_cast<double>(k.im2colElements)));
         const int64_t elem = workloads::bytesPerElement(k.dtype);
-        const auto loads =
-            static_cast<int64_t>(std::llround(static_cast<double>(k.macs) *
-                                              ks.weight_loads_per_mac()));
+        const auto loads = static_cast<int64_t>(
+            std::llround(static_cast<double>(k.macs) * ks.weight_loads_per_mac()));
         int64_t weightFetch = 0;
         if (k.weightBytes > 0) {
-            weightFetch = k.weightBytes <= cacheBytes ? k.weightBytes
-                                                      : std::max(k.weightBytes, loads);
+            weightFetch =
+                k.weightBytes <= cacheBytes ? k.weightBytes : std::max(k.weightBytes, loads);
             job.accesses.push_back({prog.weightsMemory, weightFetch, false});
         }
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
@@ -421,10 +418,10 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
                                      : 0),
              true});
         if (im2col) {
-            scratchBytes = std::max(
-                scratchBytes, static_cast<int64_t>(std::ceil(
-                                  static_cast<double>(k.im2colPatchElements) *
-                                  ks.im2col_scratch_bytes_per_element())));
+            scratchBytes =
+                std::max(scratchBytes,
+                         static_cast<int64_t>(std::ceil(static_cast<double>(k.im2colPatchElements) *
+                                                        ks.im2col_scratch_bytes_per_element())));
         }
         job.tiles = tileCount(std::max({weightFetch, actReads, k.outputBytes}), stack);
         prog.macs += k.macs;
@@ -443,24 +440,33 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const bool weightsOverflow =
         shared && !copyWeights && ramNeed - schedule.weightBytes <= amem.size_bytes();
     const std::string& l3 = placement.weights_stream_memory();
-    if (ramNeed > amem.size_bytes() && weightsOverflow && !l3.empty()) {
+    if (ramNeed > amem.size_bytes() && weightsOverflow && !l3.empty() && missing.empty()) {
         streamWeights(prog, schedule, platform, ramNeed - schedule.weightBytes, source);
     } else if (ramNeed > amem.size_bytes()) {
         prog.status = Status::DoesNotFit;
-        prog.reason = fmt::format("needs {} bytes of RAM in '{}' ({} activations arena{}), which "
-                                  "holds {}{}",
-                                  ramNeed, amem.name(), schedule.arenaBytes,
-                                  shared ? " plus weights and code" : " plus runtime and scratch",
-                                  amem.size_bytes(),
-                                  weightsOverflow ? " (and the platform names no "
-                                                    "weights_stream_memory to stream weights from)"
-                                                  : "");
+        prog.reason = fmt::format(
+            "needs {} bytes of RAM in '{}' ({} activations arena{}), which "
+            "holds {}{}",
+            ramNeed, amem.name(), schedule.arenaBytes,
+            shared ? " plus weights and code" : " plus runtime and scratch", amem.size_bytes(),
+            weightsOverflow && l3.empty() ? " (and the platform names no "
+                                            "weights_stream_memory to stream weights from)"
+                                          : "");
     } else if (!shared && isNonVolatile(storage.kind()) && prog.flashBytes > storage.size_bytes()) {
         prog.status = Status::DoesNotFit;
         prog.reason = fmt::format("needs {} bytes in '{}' ({} of weights plus runtime code), "
                                   "which holds {}",
                                   prog.flashBytes, storage.name(), schedule.weightBytes,
                                   storage.size_bytes());
+    }
+    if (!missing.empty()) {
+        prog.status = Status::Unsupported;
+        prog.reason = fmt::format(
+            "{} layer{} no kernel in stack '{}': {}{}", missing.size(),
+            missing.size() == 1 ? " has" : "s have", stack.name(), fmt::join(missing, ", "),
+            floatMissing
+                ? " (a float network: cost it as deployed, quantised, e.g. --quantize int8)"
+                : "");
     }
     return prog;
 }

@@ -259,6 +259,25 @@ TEST(SimCli, SimulateWritesHdf5AndTrace) {
     }
 }
 
+TEST(SimCli, SimulateQuantizesAFloatOnnxModel) {
+    const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/cnn1d.onnx";
+    const nlohmann::json j =
+        simulateJson("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int8");
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["status"], "ok");
+    EXPECT_EQ(j["precision"], "int8 (--quantize)");
+    const CliRun table = run("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model);
+    EXPECT_EQ(table.code, 0) << table.err;
+    EXPECT_NE(table.out.find("precision: as stored"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("--quantize int8"), std::string::npos) << table.out;
+    expectBadInputs({
+        {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int3",
+         {"--quantize", "'int3'", "int8-weights-only"}},
+        {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize " + kTooBig,
+         {"too_big.textproto"}},
+    });
+}
+
 TEST(SimCli, SimulateOutIntoMissingDirectory) {
     TempDir dir;
     const std::string h5 = dir.file("no/such/dir/run.h5");
@@ -786,6 +805,32 @@ TEST(SimCli, ValidateClockColumnOverridesTheOperatingPoint) {
     EXPECT_NEAR(at80, 1e3 * s["latency_s"].get<double>(), 1e-9 * at80);
 }
 
+TEST(SimCli, ValidateQuantizesFloatNetworksOfEveryRow) {
+    TempDir dir;
+    const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/squeezenet1_1.onnx";
+    const std::string csv =
+        dir.write("float.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                               "nucleo-h7a3zi-q,x-cube-ai-7.3," +
+                                   model + ",inference,latency,200,ms,test\n");
+    const CliRun plainRun = run("validate -m " + csv + " --format json");
+    ASSERT_EQ(plainRun.code, 0) << plainRun.err;
+    const auto plain = nlohmann::json::parse(plainRun.out);
+    EXPECT_TRUE(plain["rows"].empty());
+    ASSERT_EQ(plain["skipped"].size(), 1U);
+    EXPECT_NE(plain["skipped"][0].dump().find("unsupported"), std::string::npos) << plain;
+    const CliRun quantized = run("validate -m " + csv + " --quantize int8 --format json");
+    ASSERT_EQ(quantized.code, 0) << quantized.err;
+    const auto q = nlohmann::json::parse(quantized.out);
+    ASSERT_EQ(q["rows"].size(), 1U) << q;
+    // The same figure simulate gives with --quantize int8.
+    const nlohmann::json s = simulateJson("simulate -p nucleo-h7a3zi-q -s x-cube-ai-7.3 -n " +
+                                          model + " --quantize int8");
+    ASSERT_FALSE(s.is_null());
+    EXPECT_NEAR(q["rows"][0]["predicted"].get<double>(), 1e3 * s["latency_s"].get<double>(),
+                1e-9 * 1e3 * s["latency_s"].get<double>());
+    expectBadInputs({{"validate -m " + csv + " --quantize int9", {"--quantize", "'int9'"}}});
+}
+
 TEST(SimCli, ValidateMalformedCsvExitsTwoNamingTheFile) {
     TempDir dir;
     const std::string missing = dir.write(
@@ -842,35 +887,19 @@ std::string copyConfigs(const TempDir& dir) {
 
 /// The tflm-2.3 latency rows of calibration.csv with their values scaled by `factor`.
 std::string scaledTflmLatencyCsv(const TempDir& dir, double factor) {
-    const auto csv = edgesim::test::nonEmptyLines(edgesim::test::readFileBytes(kCalibrationCsv));
-    if (csv.empty() || csv[0].rfind("platform,stack,network,strategy,metric,value,unit,", 0) != 0) {
-        ADD_FAILURE() << kCalibrationCsv << ": unexpected header";
-        return {};
-    }
-    std::string out = csv[0] + "\n";
     int kept = 0;
-    for (std::size_t i = 1; i < csv.size(); ++i) {
-        std::vector<std::string> cells;
-        std::stringstream ss(csv[i]);
-        for (std::string cell; std::getline(ss, cell, ',');) {
-            cells.push_back(cell);
-        }
-        if (cells.size() < 7 || cells[1] != "tflm-2.3" || cells[4] != "latency") {
-            continue;
-        }
-        cells[5] = std::to_string(std::stod(cells[5]) * factor);
-        std::string row;
-        for (std::size_t c = 0; c < cells.size(); ++c) {
-            row += (c ? "," : "") + cells[c];
-        }
-        if (csv[i].back() == ',') {
-            row += ","; // std::getline drops a trailing empty cell
-        }
-        out += row + "\n";
-        ++kept;
-    }
+    const std::string csv = edgesim::test::editMeasurementRows(
+        kCalibrationCsv,
+        [factor](std::vector<std::string>& cells) {
+            if (cells.size() < 7 || cells[1] != "tflm-2.3" || cells[4] != "latency") {
+                return false;
+            }
+            cells[5] = std::to_string(std::stod(cells[5]) * factor);
+            return true;
+        },
+        &kept);
     EXPECT_EQ(kept, 2); // ic and kws on the NUCLEO-L4R5ZI
-    return dir.write("tflm_latency_x1.2.csv", out);
+    return dir.write("tflm_latency_x1.2.csv", csv);
 }
 
 TEST(SimCli, CalibrateWritesFittedValuesIntoTheConfigs) {
@@ -955,9 +984,11 @@ TEST(SimCli, CalibrateBadFitExitsTwo) {
         }
         EXPECT_TRUE(r.out.empty()) << c.fit << "\n" << r.out;
     }
-    const CliRun none = run("--config-dir " + configs + " calibrate -m " + csv);
+    // Without --fit the calibration set is fitted: an unknown one is bad input.
+    const CliRun none =
+        run("--config-dir " + configs + " calibrate -m " + csv + " --parameters no-such-set");
     EXPECT_EQ(none.code, 2);
-    EXPECT_NE(none.err.find("--fit"), std::string::npos) << none.err;
+    EXPECT_NE(none.err.find("--parameters"), std::string::npos) << none.err;
     EXPECT_EQ(edgesim::test::readFileBytes(stackFile), original);
 }
 

@@ -286,10 +286,23 @@ const Schema kLayerSchema = {
 };
 
 const Schema kValidationSchema = {
-    {"platform", H5T_STRING, ""},  {"stack", H5T_STRING, ""},   {"network", H5T_STRING, ""},
-    {"strategy", H5T_STRING, ""},  {"metric", H5T_STRING, ""},  {"unit", H5T_STRING, ""},
-    {"source", H5T_STRING, ""},    {"measured", H5T_FLOAT, ""}, {"predicted", H5T_FLOAT, ""},
-    {"error_pct", H5T_FLOAT, "%"},
+    {"fold", H5T_STRING, ""},    {"line", H5T_INTEGER, ""},    {"platform", H5T_STRING, ""},
+    {"stack", H5T_STRING, ""},   {"network", H5T_STRING, ""},  {"strategy", H5T_STRING, ""},
+    {"metric", H5T_STRING, ""},  {"unit", H5T_STRING, ""},     {"source", H5T_STRING, ""},
+    {"measured", H5T_FLOAT, ""}, {"predicted", H5T_FLOAT, ""}, {"error_pct", H5T_FLOAT, "%"},
+};
+
+const Schema kValidationFoldSchema = {
+    {"fold", H5T_STRING, ""},
+    {"rows", H5T_INTEGER, "1"},
+    {"training_rows", H5T_INTEGER, "1"},
+    {"mape_pct", H5T_FLOAT, "%"},
+    {"latency_mape_pct", H5T_FLOAT, "%"},
+    {"energy_mape_pct", H5T_FLOAT, "%"},
+    {"in_sample_mape_pct", H5T_FLOAT, "%"},
+    {"in_sample_latency_mape_pct", H5T_FLOAT, "%"},
+    {"in_sample_energy_mape_pct", H5T_FLOAT, "%"},
+    {"not_identifiable", H5T_STRING, ""},
 };
 
 std::vector<std::string> namesOf(const Schema& schema) {
@@ -505,6 +518,8 @@ TEST_F(ResultsFileTest, LayerColumnsHavePortableTypes) {
 
 TEST_F(ResultsFileTest, ValidationTableKeepsUtf8) {
     ValidationRow v;
+    v.fold = "board:nucleo-l4r5zi";
+    v.line = 7;
     v.platform = "nucleo-l4r5zi";
     v.stack = "x-cube-ai";
     v.network = "mlperf_tiny/ic";
@@ -526,6 +541,8 @@ TEST_F(ResultsFileTest, ValidationTableKeepsUtf8) {
     EXPECT_THAT(rawStrings(f.id, "/validation", "source"), ElementsAre("MLPerf Tiny v1.0"));
     EXPECT_THAT(rawDoubles(f.id, "/validation", "measured"), ElementsAre(112.5));
     EXPECT_THAT(rawDoubles(f.id, "/validation", "error_pct"), ElementsAre(6.666666666666667));
+    EXPECT_THAT(rawStrings(f.id, "/validation", "fold"), ElementsAre("board:nucleo-l4r5zi"));
+    EXPECT_THAT(rawInts(f.id, "/validation", "line"), ElementsAre(7));
     EXPECT_FALSE(rawExists(f.id, "/runs"));
     EXPECT_FALSE(rawExists(f.id, "/layers"));
 }
@@ -536,6 +553,7 @@ TEST_F(ResultsFileTest, EveryColumnHasItsUnitAttribute) {
         out.appendRuns({});
         out.appendLayers({});
         out.appendValidation({});
+        out.appendValidationFolds({});
     }
     RawFile f(file);
     const auto check = [&](const char* table, const auto& schema) {
@@ -549,6 +567,7 @@ TEST_F(ResultsFileTest, EveryColumnHasItsUnitAttribute) {
     check("/runs", kRunSchema);
     check("/layers", kLayerSchema);
     check("/validation", kValidationSchema);
+    check("/validation_folds", kValidationFoldSchema);
 }
 
 TEST_F(ResultsFileTest, MetricsARunDidNotProduceAreNaN) {
@@ -586,7 +605,7 @@ TEST_F(ResultsFileTest, EmptyAppendCreatesAnEmptyTable) {
     EXPECT_EQ(countRows(file.string(), "validation"), 0);
     RawFile f(file);
     EXPECT_TRUE(rawExists(f.id, "/validation"));
-    EXPECT_EQ(rawMemberNames(f.id, "/validation").size(), 10U);
+    EXPECT_EQ(rawMemberNames(f.id, "/validation").size(), kValidationSchema.size());
 }
 
 TEST_F(ResultsFileTest, CreatingTruncatesAnExistingFile) {

@@ -644,6 +644,24 @@ TEST_F(SweepPlanTest, SetOverrideThatDoesNotApplyIsReported) {
     EXPECT_THAT(d.reason, HasSubstr("nucleo-l4r5zi"));
 }
 
+TEST_F(SweepPlanTest, QuantizeReachesEveryQueryAndABadValueIsReported) {
+    const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/cnn1d.onnx";
+    SweepPlan plan(
+        load(edit(kMcu, {{4, "networks: \"" + model + "\""}, {6, "quantize: \"int8\""}})),
+        session_);
+    ASSERT_GT(plan.size(), 0);
+    for (int64_t i = 0; i < plan.size(); ++i) {
+        EXPECT_EQ(plan.query(i).quantize, "int8");
+        EXPECT_EQ(plan.query(i).quantizeField, "quantize");
+    }
+    EXPECT_EQ(session_.run(plan.query(0)).result.status, sim::Status::Ok);
+    const InputError e = planError(edit(kMcu, {{6, "quantize: \"int4-everything\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    EXPECT_EQ(e.diagnostics()[0].field, "quantize");
+    EXPECT_EQ(e.diagnostics()[0].line, 6);
+    EXPECT_THAT(e.diagnostics()[0].reason, HasSubstr("'int4-everything'"));
+}
+
 TEST_F(SweepPlanTest, SetOverrideThatBreaksValidationIsReported) {
     const InputError e =
         planError(edit(kMcu, {{6, "set: \"stack.tile_bytes=2048\""},

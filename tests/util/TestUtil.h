@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -37,6 +38,45 @@ inline std::vector<std::string> nonEmptyLines(const std::string& text) {
         if (!l.empty()) {
             out.push_back(l);
         }
+    }
+    return out;
+}
+
+/// The measurements CSV at `path` (header platform,stack,network,strategy,metric,value,...
+/// without quoted cells) keeping the header and the rows `edit` keeps: it gets each row's cells
+/// (every one, trailing empty ones included), may change them, and returns whether to keep
+/// the row. `kept` (if given) counts the rows kept.
+inline std::string editMeasurementRows(const std::string& path,
+                                       const std::function<bool(std::vector<std::string>&)>& edit,
+                                       int* kept = nullptr) {
+    const auto csv = nonEmptyLines(readFileBytes(path));
+    if (csv.empty() || csv[0].rfind("platform,stack,network,strategy,metric,value,unit,", 0) != 0) {
+        ADD_FAILURE() << path << ": unexpected header";
+        return {};
+    }
+    std::string out = csv[0] + "\n";
+    int n = 0;
+    for (std::size_t i = 1; i < csv.size(); ++i) {
+        std::vector<std::string> cells(1);
+        for (char c : csv[i]) {
+            if (c == ',') {
+                cells.emplace_back();
+            } else {
+                cells.back() += c;
+            }
+        }
+        if (!edit(cells)) {
+            continue;
+        }
+        std::string row;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            row += (c ? "," : "") + cells[c];
+        }
+        out += row + "\n";
+        ++n;
+    }
+    if (kept != nullptr) {
+        *kept = n;
     }
     return out;
 }

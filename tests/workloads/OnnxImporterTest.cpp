@@ -1,8 +1,10 @@
 // ONNX import against the fixtures of tests/data/onnx (made by scripts/make_onnx_fixtures.py;
 // expected.json holds totals computed independently from the model definitions).
+#include "workloads/onnx/OnnxImporter.h"
 #include "common/Diagnostics.h"
 #include "common/TextProto.h"
-#include "workloads/onnx/OnnxImporter.h"
+
+#include "tests/workloads/OnnxExpect.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,37 +20,11 @@ Network import(const std::string& name) {
     return importOnnx(readFile(kDir + name), kDir + name);
 }
 
-/// Layers of a given op, in execution order.
-std::vector<const Layer*> layersOf(const Network& net, OpKind op) {
-    std::vector<const Layer*> out;
-    for (auto v : net.executionOrder()) {
-        if (net.layer(v).op == op) {
-            out.push_back(&net.layer(v));
-        }
-    }
-    return out;
-}
-
 TEST(OnnxImporter, EveryFixtureMatchesIndependentTotals) {
-    const auto expected = nlohmann::json::parse(readFile(kDir + "expected.json"));
-    ASSERT_GE(expected.size(), 13U);
-    for (const auto& [file, e] : expected.items()) {
-        SCOPED_TRACE(file);
-        const Network net = import(file);
-        EXPECT_EQ(net.totals().macs, e.at("macs").get<int64_t>());
-        EXPECT_EQ(net.totals().params, e.at("params").get<int64_t>());
-        // ONNX output shape [C, spatial...] -> ours [spatial..., C].
-        auto onnxShape = e.at("output_shape").get<std::vector<int64_t>>();
-        Shape ours(onnxShape.begin() + (onnxShape.size() > 1 ? 1 : 0), onnxShape.end());
-        if (onnxShape.size() > 1) {
-            ours.push_back(onnxShape.front());
-        }
-        const auto outs = net.graphOutputs();
-        ASSERT_EQ(outs.size(), 1U);
-        EXPECT_EQ(net.layer(outs[0]).output.shape, ours);
+    expectEveryModelMatches(kDir, 13, [](const Network& net, const nlohmann::json& e) {
         EXPECT_EQ(static_cast<int64_t>(layersOf(net, OpKind::DepthwiseConv2d).size()),
                   e.at("depthwise_layers").get<int64_t>());
-    }
+    });
 }
 
 TEST(OnnxImporter, GroupedAndDepthwiseConvolutions) {
@@ -56,10 +32,10 @@ TEST(OnnxImporter, GroupedAndDepthwiseConvolutions) {
     const auto convs = layersOf(net, OpKind::Conv2d);
     ASSERT_EQ(convs.size(), 1U);
     EXPECT_EQ(convs[0]->groups, 4);
-    EXPECT_EQ(convs[0]->activation.kind, ActivationKind::Relu);  // fused
+    EXPECT_EQ(convs[0]->activation.kind, ActivationKind::Relu); // fused
     const auto dws = layersOf(net, OpKind::DepthwiseConv2d);
     ASSERT_EQ(dws.size(), 1U);
-    EXPECT_EQ(dws[0]->activation.kind, ActivationKind::Relu6);  // Clip(0, 6) fused
+    EXPECT_EQ(dws[0]->activation.kind, ActivationKind::Relu6); // Clip(0, 6) fused
     EXPECT_EQ(dws[0]->output.shape, (Shape{4, 4, 16}));
 }
 
@@ -69,7 +45,7 @@ TEST(OnnxImporter, OneDimensionalConvolutionsBecomeTemporal) {
     ASSERT_EQ(tcs.size(), 3U);
     EXPECT_EQ(tcs[2]->window.dilation, (std::vector<int64_t>{4}));
     EXPECT_EQ(tcs[2]->window.padBegin, (std::vector<int64_t>{8}));
-    EXPECT_EQ(tcs[2]->output.shape, (Shape{64, 32}));  // conv3 of tests/data/onnx/README.md
+    EXPECT_EQ(tcs[2]->output.shape, (Shape{64, 32})); // conv3 of tests/data/onnx/README.md
     EXPECT_TRUE(layersOf(net, OpKind::Conv2d).empty());
 }
 

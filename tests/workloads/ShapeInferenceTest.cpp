@@ -149,7 +149,7 @@ TEST(ShapeInference, ReportsEveryBrokenLayerWithItsOrigin) {
         EXPECT_NE(e.diagnostics()[0].reason.find("groups 4"), std::string::npos);
         EXPECT_EQ(e.diagnostics()[1].field, "layers[1] 'big'");
         EXPECT_NE(e.diagnostics()[1].reason.find("does not fit"), std::string::npos);
-        EXPECT_NE(e.diagnostics()[2].reason.find("differ in shape"), std::string::npos);
+        EXPECT_NE(e.diagnostics()[2].reason.find("do not broadcast"), std::string::npos);
     }
 }
 

@@ -23,8 +23,29 @@ std::string_view toString(OpKind op) {
     case OpKind::BatchNorm: return "batch_norm";
     case OpKind::Quantize: return "quantize";
     case OpKind::Dequantize: return "dequantize";
+    case OpKind::Mul: return "mul";
+    case OpKind::Sub: return "sub";
+    case OpKind::Sigmoid: return "sigmoid";
+    case OpKind::HardSigmoid: return "hard_sigmoid";
+    case OpKind::HardSwish: return "hard_swish";
+    case OpKind::Swish: return "swish";
+    case OpKind::Transpose: return "transpose";
+    case OpKind::Slice: return "slice";
+    case OpKind::Pad: return "pad";
+    case OpKind::Resize: return "resize";
     }
     throw std::logic_error("toString: bad OpKind");
+}
+
+const std::vector<OpKind>& kernelOpKinds() {
+    static const std::vector<OpKind> kOps = [] {
+        std::vector<OpKind> v;
+        for (int k = static_cast<int>(OpKind::Conv2d); k <= static_cast<int>(OpKind::Resize); ++k) {
+            v.push_back(static_cast<OpKind>(k));
+        }
+        return v;
+    }();
+    return kOps;
 }
 
 bool isCompute(OpKind op) {
@@ -33,8 +54,8 @@ bool isCompute(OpKind op) {
 }
 
 bool canFuseActivation(OpKind op) {
-    return isCompute(op) || op == OpKind::Add || op == OpKind::AvgPool ||
-           op == OpKind::MaxPool || op == OpKind::GlobalAvgPool;
+    return isCompute(op) || op == OpKind::Add || op == OpKind::AvgPool || op == OpKind::MaxPool ||
+           op == OpKind::GlobalAvgPool;
 }
 
 std::string_view toString(Padding p) {

@@ -1,5 +1,8 @@
 #include "workloads/graph/Passes.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "workloads/graph/ShapeInference.h"
 
 namespace edgesim::workloads {
@@ -49,40 +52,79 @@ std::optional<LayerId> soleProducer(const Network& net, LayerId v) {
     return p;
 }
 
-/// Absorbs every layer of kind `op` into its sole producer when `accepts(producer)` holds and
-/// the producer has no activation yet; `absorb(producer, layer)` moves the layer's effect.
-template <typename Accepts, typename Absorb>
-Network absorbInto(const Network& net, OpKind op, Accepts accepts, Absorb absorb) {
+/// Absorbs every layer of kind `op` into its sole producer when `absorb(producer, layer)`
+/// can move the layer's effect into the producer (it returns false, changing nothing, if not).
+template <typename Absorb> Network absorbInto(const Network& net, OpKind op, Absorb absorb) {
     Network work = net;
     std::vector<bool> absorbed(net.size(), false);
+    std::vector<LayerId> into(net.size(), 0); // for absorbed layers: the layer now holding them
     for (LayerId v = 0; v < work.size(); ++v) {
         if (work.layer(v).op != op) {
             continue;
         }
-        if (auto p = soleProducer(work, v);
-            p && !absorbed[*p] && accepts(work.layer(*p).op) &&
-            work.layer(*p).activation.kind == ActivationKind::None) {
-            absorb(work.layer(*p), work.layer(v));
+        auto p = soleProducer(work, v);
+        while (p && absorbed[*p]) { // a chain (conv -> relu -> clip) ends in one layer
+            p = into[*p];
+        }
+        if (p && absorb(work.layer(*p), work.layer(v))) {
             absorbed[v] = true;
+            into[v] = *p;
         }
     }
     return withoutAbsorbed(work, absorbed);
 }
 
+/// The clamp range of an activation ([0, inf) for ReLU).
+std::pair<float, float> rangeOf(const Activation& a) {
+    switch (a.kind) {
+    case ActivationKind::Relu: return {0.0F, INFINITY};
+    case ActivationKind::Relu6: return {0.0F, 6.0F};
+    case ActivationKind::Clip: return {a.clipMin, a.clipMax};
+    case ActivationKind::None: break;
+    }
+    return {-INFINITY, INFINITY};
+}
+
 } // namespace
 
+Activation composeClamps(const Activation& first, const Activation& then) {
+    if (first.kind == ActivationKind::None) {
+        return then;
+    }
+    const auto [lo1, hi1] = rangeOf(first);
+    const auto [lo2, hi2] = rangeOf(then);
+    Activation a;
+    a.clipMin = std::max(lo1, lo2);
+    a.clipMax = std::min(hi1, hi2);
+    a.kind = a.clipMin == 0.0F && std::isinf(a.clipMax) ? ActivationKind::Relu
+             : a.clipMin == 0.0F && a.clipMax == 6.0F   ? ActivationKind::Relu6
+                                                        : ActivationKind::Clip;
+    if (a.kind != ActivationKind::Clip) {
+        a.clipMin = a.clipMax = 0.0F;
+    }
+    return a;
+}
+
 Network foldBatchNorms(const Network& net) {
-    return absorbInto(net, OpKind::BatchNorm, isCompute, [](Layer& producer, const Layer& bn) {
-        producer.hasBias = true;  // the folded shift becomes a per-channel bias
+    return absorbInto(net, OpKind::BatchNorm, [](Layer& producer, const Layer& bn) {
+        if (!isCompute(producer.op) || producer.activation.kind != ActivationKind::None) {
+            return false;
+        }
+        producer.hasBias = true; // the folded shift becomes a per-channel bias
         producer.activation = bn.activation;
+        return true;
     });
 }
 
 Network fuseActivations(const Network& net) {
-    return absorbInto(net, OpKind::Activation, canFuseActivation,
-                      [](Layer& producer, const Layer& act) {
-                          producer.activation = act.activation;
-                      });
+    // A clamp after a clamp is one clamp (ReLU then ReLU6, as exporters write ReLU6).
+    return absorbInto(net, OpKind::Activation, [](Layer& producer, const Layer& act) {
+        if (!canFuseActivation(producer.op)) {
+            return false;
+        }
+        producer.activation = composeClamps(producer.activation, act.activation);
+        return true;
+    });
 }
 
 Network canonicalize(const Network& net, const std::string& file) {

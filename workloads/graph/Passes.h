@@ -11,8 +11,12 @@ namespace edgesim::workloads {
 /// nothing else into that layer, which gains a bias. Other batch norms stay as layers.
 Network foldBatchNorms(const Network& net);
 
+/// One clamp equal to `first` followed by `then` (ReLU, ReLU6 and clip are clamps).
+Activation composeClamps(const Activation& first, const Activation& then);
+
 /// Fuses every activation layer into its producer when the producer can apply it
-/// (conv, dense, pool, add), has no activation yet and feeds only this activation.
+/// (conv, dense, pool, add) and feeds only this activation; a producer that already clamps
+/// gets the composed clamp.
 Network fuseActivations(const Network& net);
 
 /// foldBatchNorms then fuseActivations, then shape inference. The form every tool reports.

@@ -11,7 +11,7 @@ namespace edgesim::workloads {
 int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                            Padding padding, int64_t padBegin, int64_t padEnd,
                            int64_t* appliedPadBegin) {
-    const int64_t span = (kernel - 1) * dilation + 1;  // extent of the dilated kernel
+    const int64_t span = (kernel - 1) * dilation + 1; // extent of the dilated kernel
     int64_t out = -1;
     int64_t pb = 0;
     switch (padding) {
@@ -21,9 +21,7 @@ int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t d
         pb = total / 2;
         break;
     }
-    case Padding::Valid:
-        out = in >= span ? (in - span) / stride + 1 : -1;
-        break;
+    case Padding::Valid: out = in >= span ? (in - span) / stride + 1 : -1; break;
     case Padding::Explicit:
         pb = padBegin;
         out = in + padBegin + padEnd >= span ? (in + padBegin + padEnd - span) / stride + 1 : -1;
@@ -46,7 +44,9 @@ struct LayerProblem : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-[[noreturn]] void fail(const std::string& msg) { throw LayerProblem(msg); }
+[[noreturn]] void fail(const std::string& msg) {
+    throw LayerProblem(msg);
+}
 
 void requireInputs(const Layer& l, std::size_t n) {
     if (l.inputShapes.size() != n) {
@@ -86,7 +86,7 @@ Shape windowedSpatial(const Layer& l, const Shape& in, Window& w, int64_t defaul
     }
     w.kernel = perDim(w.kernel, dims, 1, "window.kernel");
     w.stride = perDim(w.stride, dims, defaultStride, "window.stride");
-    if (defaultStride == 0) {  // pooling: stride defaults to the kernel
+    if (defaultStride == 0) { // pooling: stride defaults to the kernel
         for (std::size_t d = 0; d < dims; ++d) {
             if (w.stride[d] == 0) {
                 w.stride[d] = w.kernel[d];
@@ -113,8 +113,8 @@ Shape windowedSpatial(const Layer& l, const Shape& in, Window& w, int64_t defaul
         if (pb < 0 || pe < 0) {
             fail("window padding must be >= 0");
         }
-        out[d] = windowOutputLength(in[d], w.kernel[d], w.stride[d], w.dilation[d], w.padding, pb,
-                                    pe);
+        out[d] =
+            windowOutputLength(in[d], w.kernel[d], w.stride[d], w.dilation[d], w.padding, pb, pe);
         if (out[d] < 1) {
             fail(fmt::format("window {} (dilation {}) does not fit input {} with {} padding",
                              toString(w.kernel), toString(w.dilation), toString(in),
@@ -132,6 +132,21 @@ void addParams(Layer& l, int64_t weights, int64_t biases) {
     l.stats.weightBytes = wb + bb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.weightDtype)] += wb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.biasDtype)] += bb;
+}
+
+/// True when `s` equals `to` or broadcasts to it: aligned on the last (channel) dimension,
+/// each dimension equal or 1.
+bool broadcastsTo(const Shape& s, const Shape& to) {
+    if (s.size() > to.size()) {
+        return false;
+    }
+    for (std::size_t i = 1; i <= s.size(); ++i) {
+        const int64_t d = s[s.size() - i];
+        if (d != 1 && d != to[to.size() - i]) {
+            return false;
+        }
+    }
+    return true;
 }
 
 int normAxis(int axis, std::size_t rank) {
@@ -223,20 +238,23 @@ void inferLayer(Layer& l) {
     case OpKind::GlobalAvgPool:
         requireInputs(l, 1);
         if (ins[0].size() < 2) {
-            fail(fmt::format("global_avg_pool needs spatial dimensions, got {}",
-                             toString(ins[0])));
+            fail(fmt::format("global_avg_pool needs spatial dimensions, got {}", toString(ins[0])));
         }
         out = Shape(ins[0].size(), 1);
         out.back() = ins[0].back();
         break;
     case OpKind::Add:
-        if (ins.size() < 2) {
-            fail(fmt::format("add takes at least 2 inputs, got {}", ins.size()));
+    case OpKind::Sub:
+    case OpKind::Mul:
+        // One input: a constant operand (bias, scale). More: the first has the output shape
+        // and the others equal it or broadcast to it (numpy rules, aligned on the channels).
+        if (ins.empty()) {
+            fail(fmt::format("{} takes at least 1 input", toString(l.op)));
         }
         for (const auto& s : ins) {
-            if (s != ins[0]) {
-                fail(fmt::format("add inputs differ in shape: {} vs {}", toString(ins[0]),
-                                 toString(s)));
+            if (!broadcastsTo(s, ins[0])) {
+                fail(fmt::format("{} inputs do not broadcast: {} to {}", toString(l.op),
+                                 toString(s), toString(ins[0])));
             }
         }
         out = ins[0];
@@ -271,9 +289,32 @@ void inferLayer(Layer& l) {
     case OpKind::Softmax:
     case OpKind::Quantize:
     case OpKind::Dequantize:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Swish:
         requireInputs(l, 1);
         out = ins[0];
         break;
+    case OpKind::Transpose:
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize: {
+        requireInputs(l, 1);
+        out = l.targetShape;
+        const int64_t n = numElements(ins[0]);
+        const int64_t m = numElements(out);
+        const bool ok = l.op == OpKind::Transpose ? m == n
+                        : l.op == OpKind::Slice   ? m <= n && out.size() == ins[0].size()
+                        : l.op == OpKind::Pad
+                            ? m >= n && out.size() == ins[0].size()
+                            : out.size() == ins[0].size() && out.back() == ins[0].back();
+        if (out.empty() || !ok) {
+            fail(fmt::format("{} of {} cannot give {}", toString(l.op), toString(ins[0]),
+                             toString(out)));
+        }
+        break;
+    }
     case OpKind::BatchNorm:
         requireInputs(l, 1);
         if (ins[0].empty()) {
@@ -364,7 +405,7 @@ void inferShapes(Network& net, const std::string& file) {
     std::vector<bool> ok(net.size(), false);
     for (auto id : net.executionOrder()) {
         if (!prepare(net, id, &ok)) {
-            continue;  // already reported upstream
+            continue; // already reported upstream
         }
         Layer& l = net.layer(id);
         try {

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -30,9 +32,9 @@ constexpr int64_t kMaxDecodedElements = 1 << 16;
 /// arithmetic (Shape, Gather, Unsqueeze, Concat, ...) on constants.
 struct Constant {
     std::vector<int64_t> dims;
-    int elemType = 0;  // onnx::TensorProto::DataType
+    int elemType = 0;                          // onnx::TensorProto::DataType
     const onnx::TensorProto* proto = nullptr;  // source, for decoding on demand
-    std::optional<std::vector<double>> values;  // decoded (or folded) values
+    std::optional<std::vector<double>> values; // decoded (or folded) values
 };
 
 /// What a value name stands for while importing.
@@ -61,8 +63,7 @@ std::optional<DType> dtypeOf(int elemType) {
 
 std::string elemTypeName(int elemType) {
     if (onnx::TensorProto::DataType_IsValid(elemType)) {
-        return onnx::TensorProto::DataType_Name(
-            static_cast<onnx::TensorProto::DataType>(elemType));
+        return onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elemType));
     }
     return fmt::format("type {}", elemType);
 }
@@ -90,7 +91,9 @@ int64_t elemSize(int elemType) {
 struct NodeProblem : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-[[noreturn]] void fail(const std::string& msg) { throw NodeProblem(msg); }
+[[noreturn]] void fail(const std::string& msg) {
+    throw NodeProblem(msg);
+}
 
 int64_t checkedProduct(const std::vector<int64_t>& dims) {
     int64_t n = 1;
@@ -101,6 +104,13 @@ int64_t checkedProduct(const std::vector<int64_t>& dims) {
         n *= d;
     }
     return n;
+}
+
+/// The little-endian value of type T at `p` (ONNX raw_data), as a double.
+template <typename T> double loadAs(const char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<double>(v);
 }
 
 /// Decodes the values of a small constant tensor into doubles.
@@ -119,7 +129,8 @@ std::vector<double> decode(const onnx::TensorProto& t, const std::string& what) 
     if (t.has_raw_data()) {
         const std::string& raw = t.raw_data();
         const int64_t size = elemSize(type);
-        if (size == 0 || type == onnx::TensorProto::FLOAT16 || type == onnx::TensorProto::BFLOAT16) {
+        if (size == 0 || type == onnx::TensorProto::FLOAT16 ||
+            type == onnx::TensorProto::BFLOAT16) {
             fail(what + " has unsupported element type " + elemTypeName(type));
         }
         if (static_cast<int64_t>(raw.size()) != n * size) {
@@ -129,16 +140,16 @@ std::vector<double> decode(const onnx::TensorProto& t, const std::string& what) 
         for (int64_t i = 0; i < n; ++i) {
             const char* p = raw.data() + i * size;
             switch (type) {
-            case onnx::TensorProto::FLOAT: { float v; std::memcpy(&v, p, 4); out.push_back(v); break; }
-            case onnx::TensorProto::DOUBLE: { double v; std::memcpy(&v, p, 8); out.push_back(v); break; }
-            case onnx::TensorProto::INT64: { int64_t v; std::memcpy(&v, p, 8); out.push_back(static_cast<double>(v)); break; }
-            case onnx::TensorProto::UINT64: { uint64_t v; std::memcpy(&v, p, 8); out.push_back(static_cast<double>(v)); break; }
-            case onnx::TensorProto::INT32: { int32_t v; std::memcpy(&v, p, 4); out.push_back(v); break; }
-            case onnx::TensorProto::UINT32: { uint32_t v; std::memcpy(&v, p, 4); out.push_back(v); break; }
-            case onnx::TensorProto::INT16: { int16_t v; std::memcpy(&v, p, 2); out.push_back(v); break; }
-            case onnx::TensorProto::UINT16: { uint16_t v; std::memcpy(&v, p, 2); out.push_back(v); break; }
-            case onnx::TensorProto::INT8: out.push_back(static_cast<int8_t>(*p)); break;
-            default: out.push_back(static_cast<uint8_t>(*p)); break;  // UINT8, BOOL
+            case onnx::TensorProto::FLOAT: out.push_back(loadAs<float>(p)); break;
+            case onnx::TensorProto::DOUBLE: out.push_back(loadAs<double>(p)); break;
+            case onnx::TensorProto::INT64: out.push_back(loadAs<int64_t>(p)); break;
+            case onnx::TensorProto::UINT64: out.push_back(loadAs<uint64_t>(p)); break;
+            case onnx::TensorProto::INT32: out.push_back(loadAs<int32_t>(p)); break;
+            case onnx::TensorProto::UINT32: out.push_back(loadAs<uint32_t>(p)); break;
+            case onnx::TensorProto::INT16: out.push_back(loadAs<int16_t>(p)); break;
+            case onnx::TensorProto::UINT16: out.push_back(loadAs<uint16_t>(p)); break;
+            case onnx::TensorProto::INT8: out.push_back(loadAs<int8_t>(p)); break;
+            default: out.push_back(static_cast<uint8_t>(*p)); break; // UINT8, BOOL
             }
         }
         return out;
@@ -194,12 +205,48 @@ Shape fromOnnx(const std::vector<int64_t>& o, const std::string& what) {
 }
 
 const std::set<std::string>& supportedSet() {
-    static const std::set<std::string> kOps{
-        "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant",
-        "ConstantOfShape", "Conv", "DequantizeLinear", "Dropout", "Flatten", "Gather", "Gemm",
-        "GlobalAveragePool", "GlobalMaxPool", "Identity", "MatMul", "MaxPool", "Pad",
-        "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Relu", "Reshape", "Shape", "Slice",
-        "Softmax", "Squeeze", "Transpose", "Unsqueeze"};
+    static const std::set<std::string> kOps{"Add",
+                                            "AveragePool",
+                                            "BatchNormalization",
+                                            "Cast",
+                                            "Clip",
+                                            "Concat",
+                                            "Constant",
+                                            "ConstantOfShape",
+                                            "Conv",
+                                            "DequantizeLinear",
+                                            "Div",
+                                            "Dropout",
+                                            "Flatten",
+                                            "Gather",
+                                            "Gemm",
+                                            "GlobalAveragePool",
+                                            "GlobalMaxPool",
+                                            "HardSigmoid",
+                                            "HardSwish",
+                                            "Identity",
+                                            "MatMul",
+                                            "MaxPool",
+                                            "Mul",
+                                            "Pad",
+                                            "QLinearConv",
+                                            "QLinearMatMul",
+                                            "QuantizeLinear",
+                                            "ReduceMax",
+                                            "ReduceMean",
+                                            "Relu",
+                                            "Reshape",
+                                            "Resize",
+                                            "Shape",
+                                            "Sigmoid",
+                                            "Slice",
+                                            "Softmax",
+                                            "Split",
+                                            "Squeeze",
+                                            "Sub",
+                                            "Transpose",
+                                            "Unsqueeze",
+                                            "Upsample"};
     return kOps;
 }
 
@@ -275,8 +322,7 @@ private:
                     ops += (ops.empty() ? "" : ", ") + s;
                 }
                 diags.error(fmt::format("graph.node[{}] '{}' ({}{})", i, n.name(),
-                                        n.domain().empty() ? "" : n.domain() + ".",
-                                        n.op_type()),
+                                        n.domain().empty() ? "" : n.domain() + ".", n.op_type()),
                             "unsupported operator '" + n.op_type() + "'" +
                                 (defaultDomain ? "" : " from domain '" + n.domain() + "'") +
                                 " (supported: " + ops + ")");
@@ -298,6 +344,7 @@ private:
         for (const auto& n : model_.graph().node()) {
             for (const auto& in : n.input()) {
                 ++consumers_[in];
+                readers_[in].push_back(&n);
             }
         }
         for (const auto& o : model_.graph().output()) {
@@ -310,7 +357,7 @@ private:
         for (int i = 0; i < inputs.size(); ++i) {
             const auto& in = inputs.Get(i);
             if (values_.count(in.name())) {
-                continue;  // an initializer listed as input (IR < 4)
+                continue; // an initializer listed as input (IR < 4)
             }
             origin_ = fmt::format("graph.input[{}] '{}'", i, in.name());
             try {
@@ -336,7 +383,7 @@ private:
             if (dim.has_dim_value() && dim.dim_value() > 0) {
                 dims.push_back(dim.dim_value());
             } else if (d == 0) {
-                dims.push_back(1);  // symbolic batch: one sample
+                dims.push_back(1); // symbolic batch: one sample
             } else {
                 fail(fmt::format("dimension {} is symbolic or unknown; edgesim needs "
                                  "fixed input shapes",
@@ -367,8 +414,7 @@ private:
     const Value& value(const std::string& name) const {
         auto it = values_.find(name);
         if (it == values_.end()) {
-            fail("reads '" + name +
-                 "', which no earlier node, initializer or graph input defines");
+            fail("reads '" + name + "', which no earlier node, initializer or graph input defines");
         }
         return it->second;
     }
@@ -405,17 +451,78 @@ private:
         return i < n.input_size() && !n.input(i).empty();
     }
 
-    std::vector<double> valuesOf(const Constant& c, const std::string& what) const {
+    std::vector<double> valuesOf(const Constant& c, const std::string& what) {
         if (c.values) {
             return *c.values;
         }
         if (c.proto == nullptr) {
             fail(what + " has no data");
         }
-        return decode(*c.proto, what);
+        return decode(withData(*c.proto, what), what);
     }
 
-    std::vector<int64_t> intsOf(const Constant& c, const std::string& what) const {
+    /// `t` itself, or for a tensor kept in an external file (ONNX external data, as large
+    /// models are saved) a copy with its bytes read from that file. Weights are never read:
+    /// costs need their shapes only, so a model whose weights file is absent still imports.
+    const onnx::TensorProto& withData(const onnx::TensorProto& t, const std::string& what) {
+        if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+            return t;
+        }
+        if (auto it = externalLoaded_.find(&t); it != externalLoaded_.end()) {
+            return it->second;
+        }
+        std::string location;
+        int64_t offset = 0;
+        int64_t length = -1;
+        for (const auto& kv : t.external_data()) {
+            try {
+                if (kv.key() == "location") {
+                    location = kv.value();
+                } else if (kv.key() == "offset") {
+                    offset = std::stoll(kv.value());
+                } else if (kv.key() == "length") {
+                    length = std::stoll(kv.value());
+                }
+            } catch (const std::exception&) {
+                fail(fmt::format("{}: external_data {} '{}' is not a number", what, kv.key(),
+                                 kv.value()));
+            }
+        }
+        const std::filesystem::path rel(location);
+        if (location.empty() || rel.is_absolute() ||
+            std::any_of(rel.begin(), rel.end(), [](const auto& part) { return part == ".."; })) {
+            fail(fmt::format("{} keeps its data in external file '{}': the location must be "
+                             "a path relative to the model's folder",
+                             what, location));
+        }
+        const auto path = std::filesystem::path(file_).parent_path() / rel;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            fail(fmt::format("{} keeps its values in external file '{}', which cannot be read "
+                             "(the values are needed here)",
+                             what, path.string()));
+        }
+        in.seekg(0, std::ios::end);
+        const int64_t size = static_cast<int64_t>(in.tellg());
+        if (length < 0) {
+            length = size - offset;
+        }
+        if (offset < 0 || length < 0 || offset + length > size) {
+            fail(fmt::format("{}: external file '{}' has {} bytes, offset {} and length {} "
+                             "do not fit",
+                             what, path.string(), size, offset, length));
+        }
+        std::string bytes(static_cast<std::size_t>(length), '\0');
+        in.seekg(offset);
+        in.read(bytes.data(), length);
+        onnx::TensorProto copy = t;
+        copy.clear_external_data();
+        copy.set_data_location(onnx::TensorProto::DEFAULT);
+        copy.set_raw_data(std::move(bytes));
+        return externalLoaded_.emplace(&t, std::move(copy)).first->second;
+    }
+
+    std::vector<int64_t> intsOf(const Constant& c, const std::string& what) {
         std::vector<int64_t> out;
         for (double d : valuesOf(c, what)) {
             out.push_back(static_cast<int64_t>(std::llround(d)));
@@ -563,7 +670,7 @@ private:
         } else {
             fail("unknown auto_pad '" + autoPad + "'");
         }
-        if (!x.padBegin.empty()) {  // absorb a preceding Pad node
+        if (!x.padBegin.empty()) { // absorb a preceding Pad node
             if (w.padding != Padding::Explicit) {
                 fail("Pad before a convolution with auto_pad is not supported");
             }
@@ -572,11 +679,10 @@ private:
                 w.padEnd[d] += x.padEnd[d];
             }
         }
-        const bool allZero = w.padding == Padding::Explicit &&
-                             std::all_of(w.padBegin.begin(), w.padBegin.end(),
-                                         [](int64_t p) { return p == 0; }) &&
-                             std::all_of(w.padEnd.begin(), w.padEnd.end(),
-                                         [](int64_t p) { return p == 0; });
+        const bool allZero =
+            w.padding == Padding::Explicit &&
+            std::all_of(w.padBegin.begin(), w.padBegin.end(), [](int64_t p) { return p == 0; }) &&
+            std::all_of(w.padEnd.begin(), w.padEnd.end(), [](int64_t p) { return p == 0; });
         if (allZero) {
             w.padding = Padding::Valid;
             w.padBegin.clear();
@@ -660,35 +766,60 @@ private:
         const int64_t k = transB ? b.dims[1] : b.dims[0];
         const int64_t units = transB ? b.dims[0] : b.dims[1];
         if (k != in[0]) {
-            fail(fmt::format("weight shape {} does not match {} input features",
-                             toString(b.dims), in[0]));
+            fail(fmt::format("weight shape {} does not match {} input features", toString(b.dims),
+                             in[0]));
         }
         Layer l = newLayer(n, OpKind::Dense, outType);
         l.outChannels = units;
         l.weightDtype = weightDtype(b, "weight");
         l.hasBias = bias != nullptr;
         l.biasDtype = bias != nullptr ? weightDtype(*bias, "bias")
-                                      : (l.weightDtype == DType::Fp32 ? DType::Fp32
-                                                                      : DType::Int32);
+                                      : (l.weightDtype == DType::Fp32 ? DType::Fp32 : DType::Int32);
         if (bias != nullptr && checkedProduct(bias->dims) != units) {
-            fail(fmt::format("bias has {} values for {} units", checkedProduct(bias->dims),
-                             units));
+            fail(fmt::format("bias has {} values for {} units", checkedProduct(bias->dims), units));
         }
         addActivation(n.output(0), std::move(l), {a.layer});
     }
 
     void pool(const onnx::NodeProto& n, OpKind op) {
         const Value& x = activation(n, 0);
-        if (intAttr(n, "ceil_mode", 0) != 0) {
-            fail("ceil_mode=1 is not supported");
-        }
         auto kernel = intsAttr(n, "kernel_shape");
         if (kernel.empty()) {
             fail("kernel_shape is required");
         }
         Layer l = newLayer(n, op, x.dtype);
         l.window = window(n, x, kernel, 1);
+        if (intAttr(n, "ceil_mode", 0) != 0) {
+            applyCeilMode(l.window, shapeOf(x));
+        }
         addActivation(n.output(0), std::move(l), {x.layer});
+    }
+
+    /// ceil_mode=1: the output length rounds up, as long as the last window starts inside
+    /// the input or its leading padding (ONNX and PyTorch). Expressed as extra end padding,
+    /// which pooling ignores, so the window geometry stays floor-based everywhere else.
+    static void applyCeilMode(Window& w, const Shape& in) {
+        if (w.padding == Padding::Same) {
+            return; // SAME already rounds up
+        }
+        const std::size_t dims = w.kernel.size();
+        if (w.padding == Padding::Valid) {
+            w.padBegin.assign(dims, 0);
+            w.padEnd.assign(dims, 0);
+        }
+        w.padding = Padding::Explicit;
+        for (std::size_t d = 0; d < dims; ++d) {
+            const int64_t span = (w.kernel[d] - 1) * w.dilation[d] + 1;
+            const int64_t total = in[d] + w.padBegin[d] + w.padEnd[d];
+            if (total < span) {
+                continue; // shape inference reports the window that does not fit
+            }
+            int64_t out = (total - span + w.stride[d] - 1) / w.stride[d] + 1;
+            if ((out - 1) * w.stride[d] >= in[d] + w.padBegin[d]) {
+                --out;
+            }
+            w.padEnd[d] += std::max<int64_t>(0, (out - 1) * w.stride[d] + span - total);
+        }
     }
 
     void simple(const onnx::NodeProto& n, OpKind op, DType outType) {
@@ -697,36 +828,148 @@ private:
         addActivation(n.output(0), std::move(l), {x.layer});
     }
 
-    void add(const onnx::NodeProto& n) {
+    /// Add/Sub/Mul/Div. On constants: folded (shape arithmetic). A constant added right after
+    /// a conv/dense: its bias. A constant operand otherwise: a one-input layer (scale, shift).
+    /// x * sigmoid(x) and x * hard_sigmoid(x): one swish / hard_swish layer. Two computed
+    /// tensors: an element-wise layer whose second input may broadcast (squeeze-excite).
+    void binary(const onnx::NodeProto& n) {
+        const std::string& op = n.op_type();
         if (n.input_size() != 2) {
-            fail("Add needs two inputs");
+            fail(op + " needs two inputs");
         }
         const Value& a = value(n.input(0));
         const Value& b = value(n.input(1));
         if (a.isConstant && b.isConstant) {
-            fail("Add of two constants is not supported");
+            foldBinary(n, a.constant, b.constant);
+            return;
         }
+        const OpKind kind = op == "Add" ? OpKind::Add : op == "Sub" ? OpKind::Sub : OpKind::Mul;
         if (a.isConstant || b.isConstant) {
-            // A bias added after MatMul/Conv: fold it into the producer.
-            const Value& x = a.isConstant ? b : a;
+            const int xi = a.isConstant ? 1 : 0;
+            const Value& x = activation(n, xi);
             const Constant& c = a.isConstant ? a.constant : b.constant;
-            Layer& p = net_.layer(x.layer);
-            const int64_t n_c = checkedProduct(c.dims);
-            if (!isCompute(p.op) || p.hasBias || consumers_[n.input(a.isConstant ? 1 : 0)] != 1 ||
-                n_c != p.output.shape.back()) {
-                fail("adding a constant is supported only as the bias of the MatMul/Conv "
-                     "right before it");
+            if (op == "Add" && foldBias(n, x, c)) {
+                return;
             }
-            p.hasBias = true;
-            p.biasDtype = weightDtype(c, "bias");
-            inferLayerShape(net_, x.layer, file_);
-            alias(n, x);
+            if (op == "Div" && a.isConstant) {
+                fail("dividing a constant by a computed tensor is not supported");
+            }
+            const Shape cs = constantShapeFor(c, x);
+            if (!broadcasts(cs, shapeOf(x))) {
+                fail(fmt::format("constant operand of shape {} does not broadcast to {}",
+                                 toString(c.dims), toString(toOnnx(shapeOf(x)))));
+            }
+            addActivation(n.output(0), newLayer(n, kind, x.dtype), {x.layer});
+            return;
+        }
+        if (op == "Div") {
+            fail("dividing two computed tensors is not supported");
+        }
+        if (op == "Mul" && fuseGate(n)) {
             return;
         }
         const Value& x = activation(n, 0);
         const Value& y = activation(n, 1);
-        Layer l = newLayer(n, OpKind::Add, x.dtype);
-        addActivation(n.output(0), std::move(l), {x.layer, y.layer});
+        const bool swap = shapeOf(y).size() >= shapeOf(x).size() &&
+                          numElements(shapeOf(y)) > numElements(shapeOf(x));
+        const Value& big = swap ? y : x;
+        const Value& small = swap ? x : y;
+        if (!broadcasts(shapeOf(small), shapeOf(big))) {
+            fail(fmt::format("operands {} and {} do not broadcast (only the smaller may be "
+                             "broadcast)",
+                             toString(toOnnx(shapeOf(x))), toString(toOnnx(shapeOf(y)))));
+        }
+        addActivation(n.output(0), newLayer(n, kind, big.dtype), {big.layer, small.layer});
+    }
+
+    /// Folds a constant added after a conv/dense read by nothing else into its bias.
+    bool foldBias(const onnx::NodeProto& n, const Value& x, const Constant& c) {
+        Layer& p = net_.layer(x.layer);
+        const int xi = value(n.input(0)).isConstant ? 1 : 0;
+        if (!isCompute(p.op) || p.hasBias || consumers_[n.input(xi)] != 1 ||
+            checkedProduct(c.dims) != p.output.shape.back()) {
+            return false;
+        }
+        p.hasBias = true;
+        p.biasDtype = weightDtype(c, "bias");
+        inferLayerShape(net_, x.layer, file_);
+        alias(n, x);
+        return true;
+    }
+
+    /// x * sigmoid(x) -> swish, x * hard_sigmoid(x) -> hard_swish, when the gate reads x
+    /// and feeds only this product.
+    bool fuseGate(const onnx::NodeProto& n) {
+        for (int g = 0; g < 2; ++g) {
+            const Value& gate = value(n.input(g));
+            const Value& x = value(n.input(1 - g));
+            Layer& gl = net_.layer(gate.layer);
+            const bool gateOp = gl.op == OpKind::Sigmoid || gl.op == OpKind::HardSigmoid;
+            if (!gateOp || consumers_[n.input(g)] != 1 ||
+                net_.inputsOf(gate.layer) != std::vector<LayerId>{x.layer}) {
+                continue;
+            }
+            gl.op = gl.op == OpKind::Sigmoid ? OpKind::Swish : OpKind::HardSwish;
+            inferLayerShape(net_, gate.layer, file_);
+            alias(n, gate);
+            return true;
+        }
+        return false;
+    }
+
+    /// Channels-last shape of a constant operand broadcast against activation `x` (ONNX
+    /// aligns the constant's dimensions on the last ones).
+    Shape constantShapeFor(const Constant& c, const Value& x) const {
+        const auto rank = toOnnx(shapeOf(x)).size();
+        if (c.dims.size() > rank) {
+            fail(fmt::format("constant operand of shape {} has a higher rank than {}",
+                             toString(c.dims), toString(toOnnx(shapeOf(x)))));
+        }
+        std::vector<int64_t> full(rank - c.dims.size(), 1);
+        full.insert(full.end(), c.dims.begin(), c.dims.end());
+        if (full[0] != 1) {
+            fail("constant operand varies along the batch dimension");
+        }
+        return fromOnnx(full, "constant operand");
+    }
+
+    static bool broadcasts(const Shape& s, const Shape& to) {
+        if (s.size() > to.size()) {
+            return false;
+        }
+        for (std::size_t i = 1; i <= s.size(); ++i) {
+            if (s[s.size() - i] != 1 && s[s.size() - i] != to[to.size() - i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void foldBinary(const onnx::NodeProto& n, const Constant& a, const Constant& b) {
+        const auto va = valuesOf(a, "operand");
+        const auto vb = valuesOf(b, "operand");
+        if (va.size() != vb.size() && va.size() != 1 && vb.size() != 1) {
+            fail(fmt::format("arithmetic on constants of shapes {} and {} is not supported",
+                             toString(a.dims), toString(b.dims)));
+        }
+        const bool integer =
+            a.elemType == onnx::TensorProto::INT64 || a.elemType == onnx::TensorProto::INT32;
+        const std::string& op = n.op_type();
+        const std::size_t count = std::max(va.size(), vb.size());
+        std::vector<double> out;
+        for (std::size_t i = 0; i < count; ++i) {
+            const double x = va[va.size() == 1 ? 0 : i];
+            const double y = vb[vb.size() == 1 ? 0 : i];
+            if (op == "Div" && y == 0.0) {
+                fail("division by zero in constant arithmetic");
+            }
+            const double r = op == "Add"   ? x + y
+                             : op == "Sub" ? x - y
+                             : op == "Mul" ? x * y
+                                           : x / y;
+            out.push_back(integer ? std::trunc(r) : r);
+        }
+        setConstant(n, va.size() >= vb.size() ? a.dims : b.dims, a.elemType, out);
     }
 
     void concat(const onnx::NodeProto& n) {
@@ -738,7 +981,7 @@ private:
         if (axis == std::numeric_limits<int64_t>::min()) {
             fail("axis attribute is required");
         }
-        if (allConst) {  // shape arithmetic: 1-D int64 concatenation
+        if (allConst) { // shape arithmetic: 1-D int64 concatenation
             std::vector<double> vals;
             for (int i = 0; i < n.input_size(); ++i) {
                 const Constant& c = constant(n, i, "operand");
@@ -777,11 +1020,15 @@ private:
         std::optional<double> lo;
         std::optional<double> hi;
         if (opset_ < 11) {
-            if (const auto* a = attr(n, "min")) lo = a->f();
-            if (const auto* a = attr(n, "max")) hi = a->f();
+            if (const auto* a = attr(n, "min"))
+                lo = a->f();
+            if (const auto* a = attr(n, "max"))
+                hi = a->f();
         } else {
-            if (hasInput(n, 1)) lo = valuesOf(constant(n, 1, "min"), "min").at(0);
-            if (hasInput(n, 2)) hi = valuesOf(constant(n, 2, "max"), "max").at(0);
+            if (hasInput(n, 1))
+                lo = valuesOf(constant(n, 1, "min"), "min").at(0);
+            if (hasInput(n, 2))
+                hi = valuesOf(constant(n, 2, "max"), "max").at(0);
         }
         Layer l = newLayer(n, OpKind::Activation, x.dtype);
         if (lo && *lo == 0.0 && hi && *hi == 6.0) {
@@ -828,11 +1075,246 @@ private:
             }
             target[static_cast<std::size_t>(unknown)] = total / known;
         }
+        reshapeTo(n, x, target);
+    }
+
+    /// A view of `x` with ONNX dims `target` (batch first): flatten to [batch, features],
+    /// else a reshape.
+    void reshapeTo(const onnx::NodeProto& n, const Value& x, const std::vector<int64_t>& target) {
         Layer l = newLayer(n, OpKind::Reshape, x.dtype);
         l.targetShape = target.size() == 1 ? Shape{target[0]} : fromOnnx(target, "reshape target");
         if (target.size() == 2) {
             l.op = OpKind::Flatten;
         }
+        addActivation(n.output(0), std::move(l), {x.layer});
+    }
+
+    /// Global average or max pooling written as ReduceMean / ReduceMax over every spatial axis.
+    void reduce(const onnx::NodeProto& n, bool mean) {
+        const Value& x = activation(n, 0);
+        const auto in = toOnnx(shapeOf(x));
+        const auto rank = static_cast<int64_t>(in.size());
+        std::vector<int64_t> axes =
+            hasInput(n, 1) ? intsOf(constant(n, 1, "axes"), "axes") : intsAttr(n, "axes");
+        if (axes.empty()) {
+            fail(fmt::format("{} over every axis (including batch and channels) is not "
+                             "supported",
+                             n.op_type()));
+        }
+        for (auto& a : axes) {
+            a = a < 0 ? a + rank : a;
+        }
+        std::sort(axes.begin(), axes.end());
+        std::vector<int64_t> spatialAxes;
+        for (int64_t a = 2; a < rank; ++a) {
+            spatialAxes.push_back(a);
+        }
+        if (axes != spatialAxes || spatialAxes.empty()) {
+            fail(fmt::format("{} over axes {} of a {} tensor: only a reduction over all spatial "
+                             "axes (global pooling) is supported",
+                             n.op_type(), toString(axes), toString(in)));
+        }
+        Layer l = newLayer(n, mean ? OpKind::GlobalAvgPool : OpKind::MaxPool, x.dtype);
+        if (!mean) {
+            l.window = globalWindow(shapeOf(x));
+        }
+        if (intAttr(n, "keepdims", 1) != 0) {
+            addActivation(n.output(0), std::move(l), {x.layer});
+            return;
+        }
+        const LayerId pooled = addActivation(n.output(0) + "/keepdims", std::move(l), {x.layer});
+        Layer f = newLayer(n, OpKind::Flatten, x.dtype);
+        f.name = net_.layer(pooled).name + "/squeeze";
+        addActivation(n.output(0), std::move(f), {pooled});
+    }
+
+    static Window globalWindow(const Shape& in) {
+        Window w;
+        w.kernel.assign(in.begin(), in.end() - 1);
+        w.padding = Padding::Valid;
+        return w;
+    }
+
+    /// Cast of a computed tensor: free between types of one size (int8 <-> uint8 after a
+    /// QuantizeLinear, float -> float); else a quantize (to 8 bits) or dequantize (to float).
+    void castActivation(const onnx::NodeProto& n, const Value& x) {
+        const int to = static_cast<int>(intAttr(n, "to", 0));
+        const auto dt = dtypeOf(to);
+        if (!dt) {
+            fail("Cast of a computed tensor to " + elemTypeName(to) + " is not supported");
+        }
+        if (bytesPerElement(*dt) == bytesPerElement(x.dtype)) {
+            Value v = x;
+            v.dtype = *dt;
+            alias(n, v);
+            return;
+        }
+        if (*dt != DType::Int8 && *dt != DType::Fp32) {
+            fail(fmt::format("Cast from {} to {} is not supported", toString(x.dtype),
+                             toString(*dt)));
+        }
+        simple(n, *dt == DType::Int8 ? OpKind::Quantize : OpKind::Dequantize, *dt);
+    }
+
+    void transpose(const onnx::NodeProto& n) {
+        const Value& x = activation(n, 0);
+        const auto in = toOnnx(shapeOf(x));
+        auto perm = intsAttr(n, "perm");
+        if (perm.empty()) {
+            for (std::size_t a = in.size(); a-- > 0;) {
+                perm.push_back(static_cast<int64_t>(a));
+            }
+        }
+        std::vector<int64_t> sorted = perm;
+        std::sort(sorted.begin(), sorted.end());
+        for (std::size_t a = 0; a < sorted.size(); ++a) {
+            if (sorted.size() != in.size() || sorted[a] != static_cast<int64_t>(a)) {
+                fail(fmt::format("perm {} is not a permutation of the {} axes of {}",
+                                 toString(perm), in.size(), toString(in)));
+            }
+        }
+        if (perm[0] != 0) {
+            fail("Transpose that moves the batch dimension is not supported");
+        }
+        std::vector<int64_t> out;
+        bool identity = true;
+        bool nhwcToNchw = in.size() >= 3 && perm[1] == static_cast<int64_t>(in.size()) - 1;
+        for (std::size_t a = 0; a < perm.size(); ++a) {
+            out.push_back(in[static_cast<std::size_t>(perm[a])]);
+            identity = identity && perm[a] == static_cast<int64_t>(a);
+            if (a >= 2) {
+                nhwcToNchw = nhwcToNchw && perm[a] == static_cast<int64_t>(a) - 1;
+            }
+        }
+        if (identity) {
+            alias(n, x);
+            return;
+        }
+        // A graph input in NHWC transposed to NCHW (what tf2onnx emits): edgesim keeps every
+        // tensor channels-last, so the input is taken as NHWC and the transpose is free.
+        if (nhwcToNchw && layerOf(x).op == OpKind::Input && consumers_[n.input(0)] == 1 &&
+            graphOutputs_.count(n.input(0)) == 0) {
+            net_.layer(x.layer).targetShape.assign(in.begin() + 1, in.end());
+            inferLayerShape(net_, x.layer, file_);
+            alias(n, x);
+            return;
+        }
+        Layer l = newLayer(n, OpKind::Transpose, x.dtype);
+        l.targetShape = fromOnnx(out, "transpose output");
+        addActivation(n.output(0), std::move(l), {x.layer});
+    }
+
+    /// A strided window of a computed tensor (Slice); the batch dimension stays whole.
+    void sliceActivation(const onnx::NodeProto& n) {
+        const Value& x = activation(n, 0);
+        const auto in = toOnnx(shapeOf(x));
+        const SliceGeometry g = sliceGeometry(n, in);
+        if (g.outDims == in) {
+            alias(n, x);
+            return;
+        }
+        if (g.outDims[0] != in[0]) {
+            fail("slicing the batch dimension is not supported");
+        }
+        sliceLayer(n, n.output(0), x, g.outDims, "");
+    }
+
+    void sliceLayer(const onnx::NodeProto& n, const std::string& output, const Value& x,
+                    const std::vector<int64_t>& outDims, const std::string& suffix) {
+        for (int64_t d : outDims) {
+            if (d < 1) {
+                fail(fmt::format("the slice {} is empty", toString(outDims)));
+            }
+        }
+        Layer l = newLayer(n, OpKind::Slice, x.dtype);
+        if (!suffix.empty()) {
+            l.name = (l.name.empty() ? output : l.name) + suffix;
+        }
+        l.targetShape = fromOnnx(outDims, "slice output");
+        addActivation(output, std::move(l), {x.layer});
+    }
+
+    void split(const onnx::NodeProto& n) {
+        const Value& x = activation(n, 0);
+        const auto in = toOnnx(shapeOf(x));
+        const auto rank = static_cast<int64_t>(in.size());
+        int64_t axis = intAttr(n, "axis", 0);
+        axis = axis < 0 ? axis + rank : axis;
+        if (axis <= 0 || axis >= rank) {
+            fail(fmt::format("Split along axis {} of {} is not supported", intAttr(n, "axis", 0),
+                             toString(in)));
+        }
+        const auto ax = static_cast<std::size_t>(axis);
+        std::vector<int64_t> sizes =
+            hasInput(n, 1) ? intsOf(constant(n, 1, "split"), "split") : intsAttr(n, "split");
+        const auto parts = static_cast<int64_t>(intAttr(n, "num_outputs", n.output_size()));
+        if (sizes.empty()) { // equal chunks, the last one smaller (ONNX and torch.chunk)
+            const int64_t chunk = (in[ax] + parts - 1) / parts;
+            for (int64_t i = 0, left = in[ax]; i < parts; ++i, left -= chunk) {
+                sizes.push_back(std::min(chunk, left));
+            }
+        }
+        int64_t sum = 0;
+        for (int64_t v : sizes) {
+            sum += v;
+        }
+        if (static_cast<int>(sizes.size()) != n.output_size() || sum != in[ax]) {
+            fail(fmt::format("split sizes {} do not cut dimension {} of {} into {} outputs",
+                             toString(sizes), axis, toString(in), n.output_size()));
+        }
+        for (int i = 0; i < n.output_size(); ++i) {
+            if (n.output(i).empty()) {
+                continue;
+            }
+            std::vector<int64_t> out = in;
+            out[ax] = sizes[static_cast<std::size_t>(i)];
+            sliceLayer(n, n.output(i), x, out, fmt::format("/{}", i));
+        }
+    }
+
+    /// Resize (opset 10+) and Upsample in nearest mode; the batch and channels stay.
+    void resize(const onnx::NodeProto& n) {
+        const Value& x = activation(n, 0);
+        const std::string mode = strAttr(n, "mode");
+        if (!mode.empty() && mode != "nearest") {
+            fail("resize mode '" + mode + "' is not supported (only nearest)");
+        }
+        const auto in = toOnnx(shapeOf(x));
+        std::vector<double> scales;
+        std::vector<int64_t> sizes;
+        if (n.op_type() == "Upsample" && opset_ < 9) {
+            const auto* a = attr(n, "scales");
+            if (a != nullptr) {
+                scales.assign(a->floats().begin(), a->floats().end());
+            }
+        } else if (n.op_type() == "Upsample" || opset_ < 11) {
+            scales = valuesOf(constant(n, 1, "scales"), "scales");
+        } else {
+            if (hasInput(n, 2)) {
+                scales = valuesOf(constant(n, 2, "scales"), "scales");
+            }
+            if (hasInput(n, 3)) {
+                sizes = intsOf(constant(n, 3, "sizes"), "sizes");
+            }
+        }
+        std::vector<int64_t> out;
+        if (!sizes.empty()) {
+            out = sizes;
+        } else {
+            for (std::size_t d = 0; d < scales.size() && d < in.size(); ++d) {
+                out.push_back(
+                    static_cast<int64_t>(std::floor(static_cast<double>(in[d]) * scales[d])));
+            }
+        }
+        if (out.size() != in.size()) {
+            fail(fmt::format("resize needs {} scales or sizes for {}, got {}", in.size(),
+                             toString(in), sizes.empty() ? scales.size() : sizes.size()));
+        }
+        if (out[0] != in[0] || out[1] != in[1]) {
+            fail("resizing the batch or channel dimension is not supported");
+        }
+        Layer l = newLayer(n, OpKind::Resize, x.dtype);
+        l.targetShape = fromOnnx(out, "resize output");
         addActivation(n.output(0), std::move(l), {x.layer});
     }
 
@@ -848,20 +1330,37 @@ private:
     void pad(const onnx::NodeProto& n) {
         const Value& x = activation(n, 0);
         const std::string mode = strAttr(n, "mode");
-        if (!mode.empty() && mode != "constant") {
-            fail("only constant-mode Pad is supported");
-        }
         std::vector<int64_t> pads =
             opset_ < 11 ? intsAttr(n, "pads") : intsOf(constant(n, 1, "pads"), "pads");
         const auto rank = toOnnx(shapeOf(x)).size();
         if (pads.size() != 2 * rank) {
             fail(fmt::format("pads has {} values for a rank-{} tensor", pads.size(), rank));
         }
-        if (pads[0] != 0 || pads[1] != 0 || pads[rank] != 0 || pads[rank + 1] != 0) {
-            fail("padding the batch or channel dimension is not supported");
+        if (pads[0] != 0 || pads[rank] != 0) {
+            fail("padding the batch dimension is not supported");
         }
-        if (consumers_[n.output(0)] != 1) {
-            fail("a Pad output must feed exactly one convolution or pooling");
+        // Absorbed into the one convolution or pooling that reads it (zero padding of the
+        // window), as deployment tool chains fuse it; else a pad layer of its own.
+        const auto& readers = readers_[n.output(0)];
+        const bool windowed =
+            readers.size() == 1 && graphOutputs_.count(n.output(0)) == 0 &&
+            (mode.empty() || mode == "constant") && pads[1] == 0 && pads[rank + 1] == 0 &&
+            std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p >= 0; }) &&
+            (readers[0]->op_type() == "Conv" || readers[0]->op_type() == "QLinearConv" ||
+             readers[0]->op_type() == "AveragePool" || readers[0]->op_type() == "MaxPool");
+        if (!windowed) {
+            const auto in = toOnnx(shapeOf(x));
+            std::vector<int64_t> out;
+            for (std::size_t d = 0; d < rank; ++d) {
+                out.push_back(in[d] + pads[d] + pads[d + rank]);
+                if (out.back() < 1) {
+                    fail(fmt::format("pads {} leave nothing of {}", toString(pads), toString(in)));
+                }
+            }
+            Layer l = newLayer(n, OpKind::Pad, x.dtype);
+            l.targetShape = fromOnnx(out, "pad output");
+            addActivation(n.output(0), std::move(l), {x.layer});
+            return;
         }
         Value v = x;
         v.padBegin.assign(pads.begin() + 2, pads.begin() + static_cast<long>(rank));
@@ -872,10 +1371,10 @@ private:
     void quantizeLinear(const onnx::NodeProto& n) {
         const Value& in = value(n.input(0));
         const DType target = zeroPointType(n, 2, DType::Int8);
-        if (in.isConstant) {  // a quantized constant: keep it as a constant of the target type
+        if (in.isConstant) { // a quantized constant: keep it as a constant of the target type
             Value v = in;
-            v.constant.elemType = target == DType::Int8 ? onnx::TensorProto::INT8
-                                                        : onnx::TensorProto::INT16;
+            v.constant.elemType =
+                target == DType::Int8 ? onnx::TensorProto::INT8 : onnx::TensorProto::INT16;
             alias(n, v);
             return;
         }
@@ -895,7 +1394,7 @@ private:
 
     void dequantizeLinear(const onnx::NodeProto& n) {
         const Value& in = value(n.input(0));
-        if (in.isConstant) {  // weights stored quantized: keep their stored type
+        if (in.isConstant) { // weights stored quantized: keep their stored type
             alias(n, in);
             return;
         }
@@ -903,7 +1402,7 @@ private:
             simple(n, OpKind::Dequantize, DType::Fp32);
             return;
         }
-        alias(n, in);  // the int8 tensor feeds the int8 op that follows
+        alias(n, in); // the int8 tensor feeds the int8 op that follows
     }
 
     // ---- constant folding of shape arithmetic --------------------------------------------
@@ -936,38 +1435,64 @@ private:
     }
 
     void unsqueezeOrSqueeze(const onnx::NodeProto& n, bool unsqueeze) {
-        const Constant& c = constant(n, 0, "data");
+        const Value& data = value(n.input(0));
         std::vector<int64_t> axes = opset_ >= 13 && hasInput(n, 1)
                                         ? intsOf(constant(n, 1, "axes"), "axes")
                                         : intsAttr(n, "axes");
-        std::vector<int64_t> dims = c.dims;
-        if (unsqueeze) {
-            const auto rank = static_cast<int64_t>(dims.size() + axes.size());
-            std::sort(axes.begin(), axes.end(),
-                      [&](int64_t p, int64_t q) { return (p + rank) % rank < (q + rank) % rank; });
-            for (int64_t a : axes) {
-                const int64_t k = a < 0 ? a + rank : a;
-                if (k < 0 || k > static_cast<int64_t>(dims.size())) {
-                    fail("Unsqueeze axis out of range");
-                }
-                dims.insert(dims.begin() + k, 1);
+        std::vector<int64_t> dims =
+            data.isConstant ? data.constant.dims : toOnnx(shapeOf(activation(n, 0)));
+        if (!data.isConstant) { // a view: the batch dimension stays first
+            const auto rank = static_cast<int64_t>(dims.size() + (unsqueeze ? axes.size() : 0));
+            const bool batchAxis = std::any_of(axes.begin(), axes.end(),
+                                               [&](int64_t a) { return a == 0 || a == -rank; });
+            if (batchAxis) {
+                fail(fmt::format("{} of the batch dimension is not supported", n.op_type()));
             }
-        } else {
-            std::vector<int64_t> kept;
-            for (std::size_t d = 0; d < dims.size(); ++d) {
-                const bool listed =
-                    axes.empty() ? dims[d] == 1
-                                 : std::any_of(axes.begin(), axes.end(), [&](int64_t a) {
-                                       return (a < 0 ? a + static_cast<int64_t>(dims.size())
-                                                     : a) == static_cast<int64_t>(d);
-                                   });
-                if (!listed) {
-                    kept.push_back(dims[d]);
+            if (!unsqueeze && axes.empty()) {
+                for (std::size_t d = 1; d < dims.size(); ++d) {
+                    if (dims[d] == 1) {
+                        axes.push_back(static_cast<int64_t>(d));
+                    }
                 }
             }
-            dims = kept;
         }
-        setConstant(n, dims, c.elemType, valuesOf(c, "data"));
+        dims = unsqueeze ? unsqueezedDims(dims, axes) : squeezedDims(dims, axes);
+        if (!data.isConstant) {
+            reshapeTo(n, data, dims);
+            return;
+        }
+        setConstant(n, dims, data.constant.elemType, valuesOf(data.constant, "data"));
+    }
+
+    static std::vector<int64_t> unsqueezedDims(std::vector<int64_t> dims,
+                                               std::vector<int64_t> axes) {
+        const auto rank = static_cast<int64_t>(dims.size() + axes.size());
+        std::sort(axes.begin(), axes.end(),
+                  [&](int64_t p, int64_t q) { return (p + rank) % rank < (q + rank) % rank; });
+        for (int64_t a : axes) {
+            const int64_t k = a < 0 ? a + rank : a;
+            if (k < 0 || k > static_cast<int64_t>(dims.size())) {
+                fail("Unsqueeze axis out of range");
+            }
+            dims.insert(dims.begin() + k, 1);
+        }
+        return dims;
+    }
+
+    static std::vector<int64_t> squeezedDims(const std::vector<int64_t>& dims,
+                                             const std::vector<int64_t>& axes) {
+        std::vector<int64_t> kept;
+        for (std::size_t d = 0; d < dims.size(); ++d) {
+            const bool listed =
+                axes.empty() ? dims[d] == 1 : std::any_of(axes.begin(), axes.end(), [&](int64_t a) {
+                    return (a < 0 ? a + static_cast<int64_t>(dims.size()) : a) ==
+                           static_cast<int64_t>(d);
+                });
+            if (!listed) {
+                kept.push_back(dims[d]);
+            }
+        }
+        return kept;
     }
 
     /// Strides (in elements) of a row-major tensor with `dims`.
@@ -982,7 +1507,7 @@ private:
     /// Strided view of constant `c`: element idx of the result is input element
     /// base + sum(idx[a] * stride[a]). Expresses Slice and Transpose.
     std::vector<double> gatherStrided(const Constant& c, const std::vector<int64_t>& outDims,
-                                      int64_t base, const std::vector<int64_t>& stride) const {
+                                      int64_t base, const std::vector<int64_t>& stride) {
         const auto in = valuesOf(c, "operand");
         const int64_t total = checkedProduct(outDims);
         std::vector<double> out;
@@ -994,7 +1519,7 @@ private:
                 off += idx[a] * stride[a];
             }
             out.push_back(in.at(static_cast<std::size_t>(off)));
-            for (std::size_t a = idx.size(); a-- > 0;) {  // odometer increment
+            for (std::size_t a = idx.size(); a-- > 0;) { // odometer increment
                 if (++idx[a] < outDims[a]) {
                     break;
                 }
@@ -1028,35 +1553,47 @@ private:
         setConstant(n, outDims, c.elemType, gatherStrided(c, outDims, 0, stride));
     }
 
-    void sliceConst(const onnx::NodeProto& n) {
-        const Constant& c = constant(n, 0, "data");
-        const auto rank = c.dims.size();
-        auto starts = intsOf(constant(n, 1, "starts"), "starts");
-        auto ends = intsOf(constant(n, 2, "ends"), "ends");
+    struct SliceGeometry {
+        std::vector<int64_t> outDims;
+        int64_t base = 0;            ///< row-major offset of the first element
+        std::vector<int64_t> stride; ///< row-major input stride per output step
+    };
+
+    /// What Slice node `n` selects from a tensor of `dims` (ONNX semantics: negative
+    /// indices count from the end, starts and ends clamp, steps may be negative).
+    SliceGeometry sliceGeometry(const onnx::NodeProto& n, const std::vector<int64_t>& dims) {
+        const auto rank = dims.size();
+        const bool attrs = opset_ < 10;
+        auto starts = attrs ? intsAttr(n, "starts") : intsOf(constant(n, 1, "starts"), "starts");
+        auto ends = attrs ? intsAttr(n, "ends") : intsOf(constant(n, 2, "ends"), "ends");
         std::vector<int64_t> axes;
-        if (hasInput(n, 3)) {
+        if (attrs) {
+            axes = intsAttr(n, "axes");
+        } else if (hasInput(n, 3)) {
             axes = intsOf(constant(n, 3, "axes"), "axes");
-        } else {
+        }
+        if (axes.empty()) {
             for (std::size_t a = 0; a < starts.size(); ++a) {
                 axes.push_back(static_cast<int64_t>(a));
             }
         }
-        std::vector<int64_t> steps = hasInput(n, 4) ? intsOf(constant(n, 4, "steps"), "steps")
-                                                    : std::vector<int64_t>(starts.size(), 1);
+        std::vector<int64_t> steps = !attrs && hasInput(n, 4)
+                                         ? intsOf(constant(n, 4, "steps"), "steps")
+                                         : std::vector<int64_t>(starts.size(), 1);
         if (ends.size() != starts.size() || axes.size() != starts.size() ||
             steps.size() != starts.size()) {
             fail("starts, ends, axes and steps differ in length");
         }
-        std::vector<int64_t> stride = rowMajorStrides(c.dims);
-        int64_t base = 0;
-        std::vector<int64_t> outDims = c.dims;
+        SliceGeometry g;
+        g.stride = rowMajorStrides(dims);
+        g.outDims = dims;
         for (std::size_t i = 0; i < starts.size(); ++i) {
             int64_t a = axes[i] < 0 ? axes[i] + static_cast<int64_t>(rank) : axes[i];
             if (a < 0 || a >= static_cast<int64_t>(rank) || steps[i] == 0) {
                 fail("bad Slice axis or step");
             }
             const auto ax = static_cast<std::size_t>(a);
-            const int64_t dim = c.dims[ax];
+            const int64_t dim = dims[ax];
             auto clampIdx = [&](int64_t v, bool isEnd) {
                 if (v < 0) {
                     v += dim;
@@ -1068,13 +1605,19 @@ private:
             };
             const int64_t b = clampIdx(starts[i], false);
             const int64_t e = clampIdx(ends[i], true);
-            const int64_t count =
-                steps[i] > 0 ? (e - b + steps[i] - 1) / steps[i] : (b - e - steps[i] - 1) / -steps[i];
-            base += b * stride[ax];
-            stride[ax] *= steps[i];
-            outDims[ax] = std::max<int64_t>(count, 0);
+            const int64_t count = steps[i] > 0 ? (e - b + steps[i] - 1) / steps[i]
+                                               : (b - e - steps[i] - 1) / -steps[i];
+            g.base += b * g.stride[ax];
+            g.stride[ax] *= steps[i];
+            g.outDims[ax] = std::max<int64_t>(count, 0);
         }
-        setConstant(n, outDims, c.elemType, gatherStrided(c, outDims, base, stride));
+        return g;
+    }
+
+    void sliceConst(const onnx::NodeProto& n) {
+        const Constant& c = constant(n, 0, "data");
+        const SliceGeometry g = sliceGeometry(n, c.dims);
+        setConstant(n, g.outDims, c.elemType, gatherStrided(c, g.outDims, g.base, g.stride));
     }
 
     void reshapeConst(const onnx::NodeProto& n) {
@@ -1133,8 +1676,9 @@ private:
                 return;
             }
             if (a.name() == "value_float" || a.name() == "value_int") {
-                setConstant(n, {}, a.name() == "value_int" ? onnx::TensorProto::INT64
-                                                           : onnx::TensorProto::FLOAT,
+                setConstant(n, {},
+                            a.name() == "value_int" ? onnx::TensorProto::INT64
+                                                    : onnx::TensorProto::FLOAT,
                             {a.name() == "value_int" ? static_cast<double>(a.i()) : a.f()});
                 return;
             }
@@ -1171,8 +1715,7 @@ private:
             }
             const Value& a = activation(n, 0);
             const Constant* bias = hasInput(n, 2) ? &constant(n, 2, "bias") : nullptr;
-            dense(n, a, constant(n, 1, "weight"), intAttr(n, "transB", 0) != 0, DType::Fp32,
-                  bias);
+            dense(n, a, constant(n, 1, "weight"), intAttr(n, "transB", 0) != 0, DType::Fp32, bias);
         } else if (op == "MatMul") {
             dense(n, activation(n, 0), constant(n, 1, "weight"), false, DType::Fp32, nullptr);
         } else if (op == "QLinearMatMul") {
@@ -1185,8 +1728,20 @@ private:
             addActivation(n.output(0), std::move(l), {x.layer});
         } else if (op == "Clip") {
             clip(n);
-        } else if (op == "Add") {
-            add(n);
+        } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+            binary(n);
+        } else if (op == "Sigmoid") {
+            simple(n, OpKind::Sigmoid, activation(n, 0).dtype);
+        } else if (op == "HardSigmoid") {
+            simple(n, OpKind::HardSigmoid, activation(n, 0).dtype);
+        } else if (op == "HardSwish") {
+            simple(n, OpKind::HardSwish, activation(n, 0).dtype);
+        } else if (op == "ReduceMean" || op == "ReduceMax") {
+            reduce(n, op == "ReduceMean");
+        } else if (op == "Split") {
+            split(n);
+        } else if (op == "Resize" || op == "Upsample") {
+            resize(n);
         } else if (op == "Concat") {
             concat(n);
         } else if (op == "AveragePool") {
@@ -1201,9 +1756,7 @@ private:
         } else if (op == "GlobalMaxPool") {
             const Value& x = activation(n, 0);
             Layer l = newLayer(n, OpKind::MaxPool, x.dtype);
-            const Shape in = shapeOf(x);
-            l.window.kernel.assign(in.begin(), in.end() - 1);
-            l.window.padding = Padding::Valid;
+            l.window = globalWindow(shapeOf(x));
             addActivation(n.output(0), std::move(l), {x.layer});
         } else if (op == "Flatten") {
             flatten(n);
@@ -1214,9 +1767,17 @@ private:
                 reshape(n);
             }
         } else if (op == "Transpose") {
-            transposeConst(n);
+            if (value(n.input(0)).isConstant) {
+                transposeConst(n);
+            } else {
+                transpose(n);
+            }
         } else if (op == "Slice") {
-            sliceConst(n);
+            if (value(n.input(0)).isConstant) {
+                sliceConst(n);
+            } else {
+                sliceActivation(n);
+            }
         } else if (op == "ConstantOfShape") {
             constantOfShape(n);
         } else if (op == "Softmax") {
@@ -1240,7 +1801,8 @@ private:
         } else if (op == "Cast") {
             const Value& x = value(n.input(0));
             if (!x.isConstant) {
-                fail("Cast of a computed tensor is not supported");
+                castActivation(n, x);
+                return;
             }
             Value v = x;
             v.constant.values = valuesOf(x.constant, "Cast input");
@@ -1259,7 +1821,7 @@ private:
         } else if (op == "Pad") {
             pad(n);
         } else {
-            fail("unsupported operator");  // checkOps() filters these out first
+            fail("unsupported operator"); // checkOps() filters these out first
         }
     }
 
@@ -1270,6 +1832,8 @@ private:
     Network net_;
     std::map<std::string, Value> values_;
     std::map<std::string, int> consumers_;
+    std::map<std::string, std::vector<const onnx::NodeProto*>> readers_;
+    std::map<const onnx::TensorProto*, onnx::TensorProto> externalLoaded_;
     std::set<std::string> graphOutputs_;
     std::string origin_;
 };

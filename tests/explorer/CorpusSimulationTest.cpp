@@ -1,0 +1,105 @@
+// Networks nobody here wrote, costed as deployed: every model of the ONNX corpus
+// (torchvision, torch.ao, tf2onnx-style) simulates `ok` with --quantize int8 on an MCU
+// (the STM32N6's Cortex-M55 with TFLM + CMSIS-NN) and an NPU (its Neural-ART through ST Edge
+// AI), with the MACs the importer counted. Without --quantize a float model is
+// `unsupported`, naming every layer without a kernel and the way out, with its footprint.
+#include "explorer/session/Session.h"
+
+#include "common/TextProto.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+namespace edgesim::explorer {
+namespace {
+
+const std::string kCorpus = EDGESIM_TEST_DIR "/data/onnx/corpus/";
+
+Query queryFor(const std::string& model, const std::string& platform, const std::string& stack,
+               const std::string& quantize) {
+    Query q;
+    q.network = kCorpus + model;
+    q.platform = platform;
+    q.stack = stack;
+    q.quantize = quantize;
+    return q;
+}
+
+TEST(CorpusSimulation, EveryModelRunsQuantisedOnAnMcuAndAnNpu) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    const auto expected = nlohmann::json::parse(readFile(kCorpus + "expected.json"));
+    for (const auto& [file, e] : expected.items()) {
+        for (const auto& [platform, stack] :
+             {std::pair<std::string, std::string>{"stm32n6570-dk", "tflm-cmsis-nn"},
+              {"stm32n6570-dk", "stedge-ai"}}) {
+            SCOPED_TRACE(file + " on " + platform + " with " + stack);
+            const auto r = session.run(queryFor(file, platform, stack, "int8")).result;
+            EXPECT_EQ(r.status, sim::Status::Ok) << r.reason;
+            EXPECT_EQ(r.macs, e.at("macs").get<int64_t>());
+            EXPECT_GT(r.latencyS, 0.0);
+            EXPECT_EQ(r.precision, "int8 (--quantize)");
+        }
+    }
+}
+
+TEST(CorpusSimulation, SmallModelsAlsoFitAnMcuWithInternalFlash) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    for (const char* model : {"shufflenet_v2_x0_5.onnx", "squeezenet1_1.onnx", "cnn1d.onnx"}) {
+        SCOPED_TRACE(model);
+        const auto r =
+            session.run(queryFor(model, "nucleo-h7a3zi-q", "x-cube-ai-7.3", "int8")).result;
+        EXPECT_EQ(r.status, sim::Status::Ok) << r.reason;
+    }
+}
+
+TEST(CorpusSimulation, AFloatModelIsUnsupportedWithEveryLayerNamedAndItsFootprint) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    const auto r = session.run(queryFor("tiny_unet.onnx", "stm32n6570-dk", "stedge-ai", "")).result;
+    EXPECT_EQ(r.status, sim::Status::Unsupported);
+    EXPECT_EQ(r.precision, "as stored");
+    // Every layer of the float network lacks a kernel; each is named.
+    const auto& net = session.network(kCorpus + "tiny_unet.onnx", "inference", 1).loaded.network;
+    for (auto v : net.executionOrder()) {
+        if (net.layer(v).op != workloads::OpKind::Input) {
+            EXPECT_NE(r.reason.find("'" + net.layer(v).name + "'"), std::string::npos)
+                << net.layer(v).name << " not in: " << r.reason;
+        }
+    }
+    EXPECT_NE(r.reason.find("--quantize int8"), std::string::npos);
+    EXPECT_GT(r.peakRamBytes, 0);
+    EXPECT_GE(r.flashBytes, net.totals().weightBytes);
+}
+
+TEST(CorpusSimulation, AStackDefaultPrecisionAppliesAndIsReported) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    // The GAP flow quantises float graphs itself (stack default_precision int8).
+    const auto def = session.run(queryFor("cnn1d.onnx", "gap9-evk", "gap-flow", ""));
+    EXPECT_EQ(def.result.status, sim::Status::Ok) << def.result.reason;
+    EXPECT_EQ(def.result.precision, "int8 (default of stack gap-flow)");
+    const auto asked = session.run(queryFor("cnn1d.onnx", "gap9-evk", "gap-flow", "int8"));
+    EXPECT_EQ(asked.result.latencyCycles, def.result.latencyCycles);
+    // --quantize none keeps the float network (no float kernels: unsupported).
+    const auto none = session.run(queryFor("cnn1d.onnx", "gap9-evk", "gap-flow", "none"));
+    EXPECT_EQ(none.result.status, sim::Status::Unsupported);
+    EXPECT_NE(none.configSha256, def.configSha256);
+}
+
+TEST(CorpusSimulation, PrecisionEntersTheHashOnlyWhenItChangesSomething) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    Query q;
+    q.network = "mlperf_tiny/kws";
+    q.platform = "nucleo-l4r5zi";
+    q.stack = "tflm-cmsis-nn";
+    const std::string stored = session.hash(q);
+    q.quantize = "none";
+    EXPECT_EQ(session.hash(q), stored);
+    q.quantize = "int8";
+    const std::string int8 = session.hash(q);
+    EXPECT_NE(int8, stored);
+    EXPECT_EQ(std::regex_search(int8, std::regex("^[0-9a-f]{64}$")), true);
+}
+
+} // namespace
+} // namespace edgesim::explorer
