@@ -37,6 +37,14 @@ void checkRange(const google::protobuf::Message& m, const FieldCursor& at, const
     }
 }
 
+/// Element types a kernel or datapath is keyed by: the weights' type of an integer layer
+/// (int8, int16, int4, int2, ternary) or fp32.
+constexpr const char* kKernelDtypes = "expected int8, int16, int4, int2, ternary or fp32";
+bool isKernelDtype(const std::string& dtype) {
+    const auto t = workloads::parseDType(dtype);
+    return t && *t != workloads::DType::Int32;
+}
+
 const std::set<std::string>& knownOps() {
     static const std::set<std::string> kOps = [] {
         std::set<std::string> s;
@@ -49,8 +57,8 @@ const std::set<std::string>& knownOps() {
 }
 
 const std::set<std::string>& knownMappers() {
-    static const std::set<std::string> kMappers = {"host-only", "greedy-latency",
-                                                   "greedy-energy", "exhaustive"};
+    static const std::set<std::string> kMappers = {"host-only", "greedy-latency", "greedy-energy",
+                                                   "exhaustive"};
     return kMappers;
 }
 
@@ -134,7 +142,7 @@ private:
     const spec::PlatformSpec& p_;
     std::map<std::string, int> busIndex_;
     std::map<std::string, int> masterBus_;
-    std::vector<std::set<std::string>> dmaReach_;  ///< per DMA, in spec order
+    std::vector<std::set<std::string>> dmaReach_; ///< per DMA, in spec order
 };
 
 /// Bridges name known buses other than their own, and never form a cycle.
@@ -186,8 +194,7 @@ void validateBridges(const spec::PlatformSpec& p, const FieldCursor& at,
                     cycle += p.buses(*pos).name() + " -> ";
                 }
                 cycle += p.buses(next).name();
-                at.child(p, "buses", b).error(bus, "bridges", "bridges form a cycle: " + cycle,
-                                              k);
+                at.child(p, "buses", b).error(bus, "bridges", "bridges form a cycle: " + cycle, k);
             } else if (mark[static_cast<std::size_t>(next)] == Mark::kNew) {
                 visit(next);
             }
@@ -240,8 +247,8 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
         if (u.dim() == spec::LOOP_DIM_UNSPECIFIED) {
             c.error(u, "dim", "missing required field");
         } else if (!dims.insert(u.dim()).second) {
-            c.error(u, "dim", "loop dimension " + spec::LoopDim_Name(u.dim()) +
-                                  " is unrolled twice");
+            c.error(u, "dim",
+                    "loop dimension " + spec::LoopDim_Name(u.dim()) + " is unrolled twice");
         }
         if (u.size() < 1) {
             c.error(u, "size", "must be >= 1");
@@ -250,8 +257,8 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
     for (int k = 0; k < npu.throughput_size(); ++k) {
         const auto& t = npu.throughput(k);
         FieldCursor c = at.child(npu, "throughput", k);
-        if (t.dtype() != "int8" && t.dtype() != "fp32") {
-            c.error(t, "dtype", "unknown dtype '" + t.dtype() + "' (expected int8 or fp32)");
+        if (!isKernelDtype(t.dtype())) {
+            c.error(t, "dtype", "unknown dtype '" + t.dtype() + "' (" + kKernelDtypes + ")");
         }
         if (t.factor() <= 0) {
             c.error(t, "factor", "must be > 0");
@@ -298,10 +305,10 @@ void validateAimc(const spec::AimcSpec& a, const FieldCursor& at) {
     }
     const double t = a.mvm_latency_s();
     checkRange(a, at, "mvm_latency_s", t, 1e-10, 1e-5, "s",
-               t >= 1.0    ? "looks like ns; the field is in s"
-               : t > 1e-5  ? "the field is in s"
-               : t > 0     ? "below 0.1 ns; the field is in s"
-                           : "");
+               t >= 1.0   ? "looks like ns; the field is in s"
+               : t > 1e-5 ? "the field is in s"
+               : t > 0    ? "below 0.1 ns; the field is in s"
+                          : "");
     requireNonNegative(a, at,
                        {{"program_cycles_per_row", a.program_cycles_per_row()},
                         {"dac_energy_pj", a.dac_energy_pj()},
@@ -343,11 +350,10 @@ void validateEngines(const spec::PlatformSpec& p, const FieldCursor& at,
         if (!e.name().empty() && (coresAndDmas.count(e.name()) > 0 ||
                                   memorySizes.count(e.name()) > 0 || buses.count(e.name()) > 0)) {
             c.error(e, "name",
-                    "engine name '" + e.name() +
-                        "' is already used by a core, DMA, memory or bus");
+                    "engine name '" + e.name() + "' is already used by a core, DMA, memory or bus");
         }
-        static const std::map<spec::EngineKind, std::pair<spec::EngineSpec::ConfigCase,
-                                                          const char*>>
+        static const std::map<spec::EngineKind,
+                              std::pair<spec::EngineSpec::ConfigCase, const char*>>
             kBlocks = {{spec::CLUSTER, {spec::EngineSpec::kCluster, "cluster"}},
                        {spec::NPU, {spec::EngineSpec::kNpu, "npu"}},
                        {spec::AIMC, {spec::EngineSpec::kAimc, "aimc"}}};
@@ -369,17 +375,10 @@ void validateEngines(const spec::PlatformSpec& p, const FieldCursor& at,
             }
         }
         switch (e.config_case()) {
-        case spec::EngineSpec::kCluster:
-            validateCluster(e.cluster(), c.child(e, "cluster"));
-            break;
-        case spec::EngineSpec::kNpu:
-            validateNpu(e.npu(), c.child(e, "npu"));
-            break;
-        case spec::EngineSpec::kAimc:
-            validateAimc(e.aimc(), c.child(e, "aimc"));
-            break;
-        default:
-            break;
+        case spec::EngineSpec::kCluster: validateCluster(e.cluster(), c.child(e, "cluster")); break;
+        case spec::EngineSpec::kNpu: validateNpu(e.npu(), c.child(e, "npu")); break;
+        case spec::EngineSpec::kAimc: validateAimc(e.aimc(), c.child(e, "aimc")); break;
+        default: break;
         }
         requireNonNegative(e, c,
                            {{"busy_capacitance_pf", e.busy_capacitance_pf()},
@@ -483,8 +482,7 @@ void validateWeightStreaming(const spec::PlatformSpec& p, const FieldCursor& at,
 template <typename Spec>
 Spec loadSpec(const std::string& kind, const std::string& nameOrPath, const ConfigPaths& paths,
               void (*validate)(const Spec&, const FieldCursor&)) {
-    const std::string file =
-        paths.locate(kind, nameOrPath, "--" + kind.substr(0, kind.size() - 1));
+    const std::string file = paths.locate(kind, nameOrPath, "--" + kind.substr(0, kind.size() - 1));
     Spec spec;
     auto locations = loadTextProto(file, spec);
     Diagnostics diags(file);
@@ -517,6 +515,18 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
                                                             : "");
         checkRange(op, c, "voltage_v", op.voltage_v(), 0.1, 5.0, "V",
                    op.voltage_v() > 5.0 ? "looks like mV; the field is in V" : "");
+        for (int k = 0; k < op.memory_read_bandwidth_size(); ++k) {
+            const auto& mb = op.memory_read_bandwidth(k);
+            FieldCursor b = c.child(op, "memory_read_bandwidth", k);
+            const bool known = std::any_of(p.memories().begin(), p.memories().end(),
+                                           [&](const auto& m) { return m.name() == mb.memory(); });
+            if (!known) {
+                b.error(mb, "memory", "unknown memory '" + mb.memory() + "'");
+            }
+            if (!(mb.read_bytes_per_s() > 0)) {
+                b.error(mb, "read_bytes_per_s", "must be > 0");
+            }
+        }
     }
     if (!p.default_operating_point().empty() && opNames.count(p.default_operating_point()) == 0) {
         at.error(p, "default_operating_point",
@@ -601,6 +611,12 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
             }
             lastClock = step.max_clock_hz();
         }
+        if (m.read_bytes_per_s() < 0) {
+            c.error(m, "read_bytes_per_s", "must be >= 0");
+        } else if (m.read_bytes_per_s() > 0 && m.read_wait_states_by_clock_size() > 0) {
+            c.error(m, "read_bytes_per_s",
+                    "a memory reads at a fixed bandwidth or by a wait-state table, not both");
+        }
         if (m.cache_bytes() < 0 || m.latency_cycles() < 0) {
             c.error(m, m.cache_bytes() < 0 ? "cache_bytes" : "latency_cycles", "must be >= 0");
         }
@@ -680,12 +696,12 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
 
 void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     requireName(s, at);
-    std::set<std::string> ops;  // engine/op/dtype: one kernel per op and type on each engine
+    std::set<std::string> ops; // engine/op/dtype: one kernel per op and type on each engine
     for (int i = 0; i < s.kernels_size(); ++i) {
         const auto& k = s.kernels(i);
         FieldCursor c = at.child(s, "kernels", i);
-        if (!k.dtype().empty() && k.dtype() != "int8" && k.dtype() != "fp32") {
-            c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (expected int8 or fp32)");
+        if (!k.dtype().empty() && !isKernelDtype(k.dtype())) {
+            c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (" + kKernelDtypes + ")");
         }
         const std::string dtype = k.dtype().empty() ? "int8" : k.dtype();
         const std::string key = k.engine() + "/" + k.op() + "/" + dtype;
@@ -771,15 +787,14 @@ std::string targetsText(const spec::StackSpec& stack) {
 std::string incompatibility(const spec::PlatformSpec& platform, const spec::StackSpec& stack) {
     const auto matches = [&platform](const std::string& pattern) {
         if (!pattern.empty() && pattern.back() == '*') {
-            return platform.name().compare(0, pattern.size() - 1, pattern, 0,
-                                           pattern.size() - 1) == 0;
+            return platform.name().compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) ==
+                   0;
         }
         return platform.name() == pattern;
     };
     bool ok = true;
     if (stack.target_platforms_size() > 0) {
-        ok = std::any_of(stack.target_platforms().begin(), stack.target_platforms().end(),
-                         matches);
+        ok = std::any_of(stack.target_platforms().begin(), stack.target_platforms().end(), matches);
     } else if (stack.target_isas_size() > 0 && platform.cores_size() > 0) {
         const int isa = platform.cores(0).isa();
         ok = std::any_of(stack.target_isas().begin(), stack.target_isas().end(),

@@ -31,7 +31,7 @@ std::string inputShapes(const Layer& l) {
     return s.empty() ? "-" : s;
 }
 
-nlohmann::json byDtype(const std::array<int64_t, 4>& bytes) {
+nlohmann::json byDtype(const std::array<int64_t, workloads::kDTypeCount>& bytes) {
     nlohmann::json j = nlohmann::json::object();
     for (DType t : workloads::allDTypes()) {
         if (int64_t b = bytes[static_cast<std::size_t>(t)]; b != 0) {

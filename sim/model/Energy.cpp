@@ -7,7 +7,7 @@
 namespace edgesim::sim {
 
 namespace {
-constexpr double kPico = 1e-12;  // pJ -> J, pC -> C
+constexpr double kPico = 1e-12; // pJ -> J, pC -> C
 }
 
 void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platform,
@@ -16,7 +16,6 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
     const double hz = program.operatingPoint.clockHz;
     const auto& core = platform.cores(program.core);
     const std::size_t nMem = program.memories.size();
-
 
     EnergyItem coreItem{core.name(), 0, 0};
     std::vector<EnergyItem> memItems(nMem);
@@ -45,11 +44,10 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
         layer.hostBusyCycles = offloaded ? std::min(layer.cycles(), job.computeCycles)
                                          : layer.cycles() - layer.stallCycles;
         const double busy = static_cast<double>(layer.hostBusyCycles);
-        const double coreJ = (busy * core.run_current_ua_per_mhz() * volts +
-                              (cycles - busy) * idleCurrent * volts +
-                              (offloaded ? 0.0 : static_cast<double>(layer.macs)) *
-                                  core.mac_energy_pj()) *
-                             kPico;
+        const double coreJ =
+            (busy * core.run_current_ua_per_mhz() * volts + (cycles - busy) * idleCurrent * volts +
+             (offloaded ? 0.0 : static_cast<double>(layer.macs)) * core.mac_energy_pj()) *
+            kPico;
         double layerJ = coreJ;
         coreItem.dynamicJ += coreJ;
         for (std::size_t e = 0; e < engineItems.size(); ++e) {
@@ -79,11 +77,10 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
             layerJ += memJ + leakJ;
             const int bus = program.memories[m].bus;
             if (bus >= 0) {
-                const auto beats = static_cast<double>(program.buses[static_cast<std::size_t>(bus)]
-                                                           .beats(layer.bytesRead[m] +
-                                                                  layer.bytesWritten[m]));
-                const double busJ =
-                    beats * platform.buses(bus).energy_pj_per_beat() * kPico;
+                const auto beats =
+                    static_cast<double>(program.buses[static_cast<std::size_t>(bus)].beats(
+                        layer.bytesRead[m] + layer.bytesWritten[m]));
+                const double busJ = beats * platform.buses(bus).energy_pj_per_beat() * kPico;
                 busItems[static_cast<std::size_t>(bus)].dynamicJ += busJ;
                 layerJ += busJ;
             }

@@ -12,7 +12,7 @@ namespace edgesim::sim {
 namespace ps = platforms::spec;
 
 struct Offloader::Engine {
-    int index = 0;  ///< in Program::engines
+    int index = 0; ///< in Program::engines
     const ps::EngineSpec* spec = nullptr;
     std::unique_ptr<EngineContext> context;
     std::unique_ptr<EngineModel> model;
@@ -49,15 +49,14 @@ Offloader::Offloader(const ps::PlatformSpec& platform, const ps::StackSpec& stac
         const int local = memoryIndex(spec.local_memory());
         const int dma = dmaIndex(spec.dma());
         if (local < 0 || dma < 0) {
-            throw InputError(source, "engines",
-                             fmt::format("engine '{}' names an unknown local memory or DMA",
-                                         spec.name()));
+            throw InputError(
+                source, "engines",
+                fmt::format("engine '{}' names an unknown local memory or DMA", spec.name()));
         }
         const auto& memSpec = platform.memories(local);
-        e->context.reset(new EngineContext{spec, stack, index, program.operatingPoint.clockHz,
-                                           program.operatingPoint.voltageV,
-                                           memSpec.size_bytes() - spec.reserved_local_bytes(),
-                                           buffers});
+        e->context.reset(new EngineContext{
+            spec, stack, index, program.operatingPoint.clockHz, program.operatingPoint.voltageV,
+            memSpec.size_bytes() - spec.reserved_local_bytes(), buffers});
         e->model = makeEngineModel(*e->context);
         const std::string where = source + " engine '" + spec.name() + "'";
         e->weightRoute = routeBetween(program, program.weightsMemory, local, dma, where);
@@ -86,8 +85,8 @@ int Offloader::engineIndex(const std::string& name) const {
     return -1;
 }
 
-bool Offloader::planTask(const Engine& e, const workloads::Kernel& kernel,
-                         const std::string& dtype, int slot, EngineTask& task) const {
+bool Offloader::planTask(const Engine& e, const workloads::Kernel& kernel, const std::string& dtype,
+                         int slot, EngineTask& task) const {
     task.engine = e.index;
     task.plan = e.model->plan(kernel, dtype);
     if (task.plan.status == Status::Unsupported) {
@@ -98,8 +97,9 @@ bool Offloader::planTask(const Engine& e, const workloads::Kernel& kernel,
     }
     task.inputRoute = e.inputRoute;
     task.outputRoute = e.outputRoute;
-    const int channels = program_.dmas[static_cast<std::size_t>(program_.engines[
-                                           static_cast<std::size_t>(task.engine)].dma)]
+    const int channels = program_
+                             .dmas[static_cast<std::size_t>(
+                                 program_.engines[static_cast<std::size_t>(task.engine)].dma)]
                              .channels;
     task.loadChannel = (2 * slot) % channels;
     task.storeChannel = (2 * slot + 1) % channels;

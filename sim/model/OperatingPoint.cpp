@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace edgesim::sim {
 
 namespace {
@@ -29,6 +31,15 @@ const platforms::spec::OperatingPoint* namedPoint(const platforms::spec::Platfor
     }
     return found;
 }
+
+std::vector<std::pair<std::string, double>>
+memoryBandwidthsOf(const platforms::spec::OperatingPoint& op) {
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& m : op.memory_read_bandwidth()) {
+        out.emplace_back(m.memory(), m.read_bytes_per_s());
+    }
+    return out;
+}
 } // namespace
 
 ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpec& platform) {
@@ -37,7 +48,22 @@ ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpe
     if (p == nullptr) {
         p = &platform.operating_points(0);
     }
-    return {p->name(), p->clock_hz(), p->voltage_v()};
+    return {p->name(), p->clock_hz(), p->voltage_v(), memoryBandwidthsOf(*p)};
+}
+
+double readCyclesPerAccessAt(const platforms::spec::MemorySpec& memory,
+                             const ResolvedOperatingPoint& op) {
+    double bytesPerS = memory.read_bytes_per_s();
+    for (const auto& [name, b] : op.memoryReadBytesPerS) {
+        if (name == memory.name()) {
+            bytesPerS = b;
+        }
+    }
+    if (!(bytesPerS > 0)) {
+        return 0.0;
+    }
+    const double widthBytes = static_cast<double>(memory.width_bits()) / 8.0;
+    return std::max(1.0, widthBytes * op.clockHz / bytesPerS);
 }
 
 int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz) {
@@ -70,7 +96,8 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
     if (base == nullptr) {
         base = &platform.operating_points(0);
     }
-    ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v()};
+    ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v(),
+                             memoryBandwidthsOf(*base)};
     if (override.clockHz || override.voltageV) {
         r.name = "custom";
     }

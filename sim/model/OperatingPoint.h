@@ -8,6 +8,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace edgesim::sim {
 
@@ -25,7 +27,15 @@ struct ResolvedOperatingPoint {
     std::string name; ///< the platform's point, or "custom" when overridden
     double clockHz = 0;
     double voltageV = 0;
+    /// Memories read at another bandwidth at this point (from the named point it derives from).
+    std::vector<std::pair<std::string, double>> memoryReadBytesPerS;
 };
+
+/// Core cycles one read access of `memory` takes at `op` when the memory has a fixed
+/// bandwidth in its own clock domain (read_bytes_per_s, or the point's replacement); 0 when
+/// its timing is given in wait states.
+double readCyclesPerAccessAt(const platforms::spec::MemorySpec& memory,
+                             const ResolvedOperatingPoint& op);
 
 /// Throws InputError naming `source` (the config file or the CLI option) when the point is
 /// impossible: clock above the core's maximum or a memory's wait-state table, supply outside

@@ -69,6 +69,11 @@ int tileCount(int64_t bytes, const ps::StackSpec& stack) {
 } // namespace
 
 uint64_t MemoryTiming::serviceCycles(int64_t bytes, bool write) const {
+    if (!write && readCyclesPerAccess > 0) {
+        return static_cast<uint64_t>(latencyCycles) +
+               static_cast<uint64_t>(std::ceil(static_cast<double>(ceilDiv(bytes, widthBytes)) *
+                                               readCyclesPerAccess));
+    }
     const int ws = write ? writeWaitStates : readWaitStates;
     return static_cast<uint64_t>(latencyCycles) +
            ceilDiv(bytes, widthBytes) * static_cast<uint64_t>(1 + ws);
@@ -251,6 +256,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         t.kind = m.kind();
         t.widthBytes = m.width_bits() / 8;
         t.readWaitStates = readWaitStatesAt(m, op.clockHz);
+        t.readCyclesPerAccess = readCyclesPerAccessAt(m, op);
         t.writeWaitStates = m.write_wait_states();
         t.latencyCycles = m.latency_cycles();
         t.overlapsCompute = !isCacheable(m.kind()) || m.prefetch() || core.dcache_bytes() > 0;

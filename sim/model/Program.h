@@ -24,12 +24,15 @@ struct MemoryTiming {
     platforms::spec::MemoryKind kind = platforms::spec::MEMORY_KIND_UNSPECIFIED;
     int64_t widthBytes = 4;
     int readWaitStates = 0;
+    /// > 0: a read access takes this many core cycles (a memory in its own clock domain at a
+    /// fixed bandwidth); the wait states do not apply to reads.
+    double readCyclesPerAccess = 0;
     int writeWaitStates = 0;
     int latencyCycles = 0;
     /// Transfers stream under the reader's work (prefetch, RAM or a core cache); otherwise
     /// the reader stalls for the transfer minus its own load cycles (KernelJob timing).
     bool overlapsCompute = true;
-    int bus = -1;  ///< index of the bus whose slave it is (-1: unreachable)
+    int bus = -1; ///< index of the bus whose slave it is (-1: unreachable)
 
     /// Cycles the memory is busy serving one burst of `bytes`.
     uint64_t serviceCycles(int64_t bytes, bool write) const;
@@ -42,7 +45,7 @@ struct BusTiming {
     std::string name;
     int64_t widthBytes = 4;
     int latencyCycles = 0;
-    bool shared = false;  ///< one transfer at a time (else a matrix: per-slave arbitration)
+    bool shared = false; ///< one transfer at a time (else a matrix: per-slave arbitration)
 
     uint64_t beats(int64_t bytes) const;
     /// Occupancy of one transaction whose slave needs `serviceCycles`.
@@ -51,7 +54,7 @@ struct BusTiming {
 
 struct Access {
     int memory = 0;
-    int64_t bytes = 0;  ///< total over the kernel
+    int64_t bytes = 0; ///< total over the kernel
     bool write = false;
 };
 
@@ -61,10 +64,10 @@ const char* toString(Status s);
 /// One tile of an engine task: the cycles it computes for and the bytes its DMA moves.
 struct TileWork {
     uint64_t computeCycles = 0;
-    int64_t weightBytes = 0;     ///< loaded before the tile (0: still resident from the last)
-    int64_t inputBytes = 0;      ///< loaded before the tile
-    int64_t outputBytes = 0;     ///< stored after the tile
-    int64_t footprintBytes = 0;  ///< local memory of one buffer set (weights, inputs, outputs)
+    int64_t weightBytes = 0;    ///< loaded before the tile (0: still resident from the last)
+    int64_t inputBytes = 0;     ///< loaded before the tile
+    int64_t outputBytes = 0;    ///< stored after the tile
+    int64_t footprintBytes = 0; ///< local memory of one buffer set (weights, inputs, outputs)
 };
 
 /// An engine's plan for one layer (or its channel share).
@@ -73,7 +76,7 @@ struct EnginePlan {
     std::string reason;
     std::vector<TileWork> tiles;
     int64_t macs = 0;
-    double eventEnergyJ = 0;  ///< engine events (MACs, conversions, programming, buffers)
+    double eventEnergyJ = 0; ///< engine events (MACs, conversions, programming, buffers)
 };
 
 /// One DMA copy step: memory `from` to memory `to` by DMA `dma` (indices into Program).
@@ -85,12 +88,12 @@ struct Hop {
 
 /// An engine's part of a layer: its tiles and the routes their data takes.
 struct EngineTask {
-    int engine = 0;  ///< index into Program::engines
+    int engine = 0; ///< index into Program::engines
     EnginePlan plan;
-    std::vector<Hop> weightRoute;  ///< weights memory -> local memory (empty: no weights)
-    std::vector<Hop> inputRoute;   ///< activations memory -> local memory
-    std::vector<Hop> outputRoute;  ///< local memory -> activations memory
-    int loadChannel = 0;           ///< DMA channel of the first hop of loads
+    std::vector<Hop> weightRoute; ///< weights memory -> local memory (empty: no weights)
+    std::vector<Hop> inputRoute;  ///< activations memory -> local memory
+    std::vector<Hop> outputRoute; ///< local memory -> activations memory
+    int loadChannel = 0;          ///< DMA channel of the first hop of loads
     int storeChannel = 0;
 };
 
@@ -110,15 +113,15 @@ struct KernelJob {
     std::string op;
     int scheduleKernel = -1; ///< index into the schedule's kernels (-1: the runtime's own work)
     int64_t macs = 0;
-    uint64_t computeCycles = 0;  ///< core cycles of the instruction stream, all tiles
+    uint64_t computeCycles = 0; ///< core cycles of the instruction stream, all tiles
     int tiles = 1;
     std::vector<Access> accesses;
     /// Engines the layer is offloaded to (one, or two for a channel split). When non-empty,
     /// `computeCycles` is the host's launch cost and the tasks run in parallel after it.
     std::vector<EngineTask> tasks;
-    std::string engineLabel;  ///< "cpu", "ne16", "digital+aimc", ...
-    bool fallback = false;    ///< mapped to an engine that lacks the op; ran on the host
-    WeightFetch fetch;        ///< weights streamed in whole before the kernel (per layer)
+    std::string engineLabel; ///< "cpu", "ne16", "digital+aimc", ...
+    bool fallback = false;   ///< mapped to an engine that lacks the op; ran on the host
+    WeightFetch fetch;       ///< weights streamed in whole before the kernel (per layer)
 
     /// Share of `total` in tile `i` (an even split, remainder to the first tiles).
     static uint64_t share(uint64_t total, int tiles, int i);
@@ -129,7 +132,7 @@ struct DmaTiming {
     int channels = 1;
     int64_t burstBytes = 64;
     int setupCycles = 0;
-    int burstsPerSync = 1;  ///< TLM only: bursts between two SystemC waits
+    int burstsPerSync = 1; ///< TLM only: bursts between two SystemC waits
     int bus = -1;
     /// Per memory: the buses a transaction crosses to reach it (own bus first, then
     /// bridges); empty when the DMA cannot reach the memory.
@@ -147,13 +150,13 @@ struct EngineTiming {
 
 struct Program {
     Status status = Status::Ok;
-    std::string reason;  ///< why not ok
+    std::string reason; ///< why not ok
     ResolvedOperatingPoint operatingPoint;
-    std::vector<MemoryTiming> memories;  ///< in platform order
+    std::vector<MemoryTiming> memories; ///< in platform order
     std::vector<BusTiming> buses;
-    int core = 0;                        ///< index of the core running the network
+    int core = 0; ///< index of the core running the network
     int coreBus = -1;
-    std::vector<KernelJob> kernels;      ///< the runtime's per-inference work first
+    std::vector<KernelJob> kernels; ///< the runtime's per-inference work first
     int64_t macs = 0;
     int64_t peakRamBytes = 0;
     int64_t flashBytes = 0;

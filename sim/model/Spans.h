@@ -9,7 +9,7 @@
 
 namespace edgesim::sim {
 
-using Span = std::pair<uint64_t, uint64_t>;  ///< [begin, end) in cycles
+using Span = std::pair<uint64_t, uint64_t>; ///< [begin, end) in cycles
 
 /// Length of the union of `spans`, and of its intersection with `cover` (sorted, disjoint).
 inline std::pair<uint64_t, uint64_t> coverage(std::vector<Span> spans,

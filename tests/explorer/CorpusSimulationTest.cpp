@@ -7,6 +7,8 @@
 
 #include "common/TextProto.h"
 
+#include "tests/util/TestUtil.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -99,6 +101,62 @@ TEST(CorpusSimulation, PrecisionEntersTheHashOnlyWhenItChangesSomething) {
     const std::string int8 = session.hash(q);
     EXPECT_NE(int8, stored);
     EXPECT_EQ(std::regex_search(int8, std::regex("^[0-9a-f]{64}$")), true);
+}
+
+} // namespace
+} // namespace edgesim::explorer
+
+namespace edgesim::explorer {
+namespace {
+
+TEST(MixedPrecision, TernaryLayersRunOnTheAnalogArrayAndNowhereElse) {
+    const test::TempDir dir("edgesim-mixed");
+    const std::string file =
+        dir.write("ternary.textproto", "layers { layer: \"s*_conv_*\" weights: \"ternary\" }\n")
+            .string();
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    Query q;
+    q.network = "mlperf_tiny/ic";
+    q.platform = "diana";
+    q.stack = "htvm";
+    const auto int8 = session.run(q).result;
+    q.quantize = file;
+    const auto mixed = session.run(q).result;
+    ASSERT_EQ(mixed.status, sim::Status::Ok) << mixed.reason;
+    int ternary = 0;
+    for (const auto& l : mixed.layers) {
+        if (std::regex_match(l.name, std::regex("s._conv_.*"))) {
+            EXPECT_EQ(l.engine, "aimc") << l.name;
+            ++ternary;
+        }
+    }
+    EXPECT_EQ(ternary, 6);
+    // 2-bit weights: the six 3x3 convolutions store a quarter of their int8 bytes.
+    const auto& net = session.network(q).loaded.network;
+    int64_t ternaryBytes = 0;
+    int64_t asInt8 = 0;
+    for (auto v : net.executionOrder()) {
+        const auto& l = net.layer(v);
+        if (l.weightDtype == workloads::DType::Ternary) {
+            const int64_t weights = l.stats.params - (l.hasBias ? l.output.shape.back() : 0);
+            ternaryBytes +=
+                l.stats.weightBytesByDtype[static_cast<std::size_t>(workloads::DType::Ternary)];
+            asInt8 += weights;
+            EXPECT_EQ(
+                l.stats.weightBytesByDtype[static_cast<std::size_t>(workloads::DType::Ternary)],
+                (weights * 2 + 7) / 8);
+        }
+    }
+    EXPECT_GT(asInt8, 0);
+    EXPECT_LT(mixed.flashBytes, int8.flashBytes);
+    EXPECT_EQ(int8.flashBytes - mixed.flashBytes, asInt8 - ternaryBytes);
+
+    // A Cortex-M stack has no ternary kernels: unsupported, naming the type.
+    q.platform = "nucleo-l4r5zi";
+    q.stack = "tflm-cmsis-nn";
+    const auto mcu = session.run(q).result;
+    EXPECT_EQ(mcu.status, sim::Status::Unsupported);
+    EXPECT_NE(mcu.reason.find("conv2d on ternary"), std::string::npos) << mcu.reason;
 }
 
 } // namespace

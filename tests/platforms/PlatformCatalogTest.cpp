@@ -53,8 +53,9 @@ const std::vector<std::string> kPlatform = {
     /* 24 */ "  slaves: \"sram\"",
     /* 25 */ "}",
     /* 26 */ "static_power_w: 0.001",
-    /* 27 */ "placement { weights_memory: \"flash\" activations_memory: \"sram\" "
-             "code_memory: \"flash\" }",
+    /* 27 */
+    "placement { weights_memory: \"flash\" activations_memory: \"sram\" "
+    "code_memory: \"flash\" }",
 };
 
 const std::vector<std::string> kStack = {
@@ -77,14 +78,17 @@ const std::vector<std::string> kSoc = {
     /*  5 */ "memories { name: \"l1\" kind: SRAM size_bytes: 65536 width_bits: 32 }",
     /*  6 */ "memories { name: \"l3\" kind: EXTERNAL_RAM size_bytes: 8388608 width_bits: 8 }",
     /*  7 */ "buses { name: \"soc\" width_bits: 64 masters: \"host\" slaves: \"l2\" }",
-    /*  8 */ "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
-             "bridges: \"soc\" }",
-    /*  9 */ "buses { name: \"io\" width_bits: 32 masters: \"udma\" slaves: \"l3\" "
-             "bridges: \"soc\" }",
+    /*  8 */
+    "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+    "bridges: \"soc\" }",
+    /*  9 */
+    "buses { name: \"io\" width_bits: 32 masters: \"udma\" slaves: \"l3\" "
+    "bridges: \"soc\" }",
     /* 10 */ "dmas { name: \"cl_dma\" channels: 2 burst_bytes: 256 setup_cycles: 10 }",
     /* 11 */ "dmas { name: \"udma\" channels: 1 burst_bytes: 256 }",
-    /* 12 */ "placement { weights_memory: \"l2\" activations_memory: \"l2\" "
-             "code_memory: \"l2\" }",
+    /* 12 */
+    "placement { weights_memory: \"l2\" activations_memory: \"l2\" "
+    "code_memory: \"l2\" }",
     /* 13 */ "engines {",
     /* 14 */ "  name: \"cluster\"",
     /* 15 */ "  kind: CLUSTER",
@@ -262,6 +266,20 @@ TEST_F(PlatformCatalogTest, UnknownDefaultOperatingPoint) {
     EXPECT_THAT(d.reason, HasSubstr("'turbo'"));
 }
 
+TEST_F(PlatformCatalogTest, MemoryBandwidthsAreCheckedWhereWritten) {
+    InputError e = platformErrors(
+        edit(kPlatform,
+             {{8, "  memory_read_bandwidth { memory: \"qspi\" read_bytes_per_s: 0 } }"},
+              {11, "memories { name: \"flash\" kind: FLASH size_bytes: 1048576 width_bits: 128 "
+                   "read_bytes_per_s: 1e8 read_wait_states_by_clock { max_clock_hz: 1e8 } }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
+    EXPECT_EQ(only(e, "operating_points[1].memory_read_bandwidth[0].memory").line, 8);
+    EXPECT_THAT(only(e, "operating_points[1].memory_read_bandwidth[0].memory").reason,
+                HasSubstr("'qspi'"));
+    EXPECT_EQ(only(e, "operating_points[1].memory_read_bandwidth[0].read_bytes_per_s").line, 8);
+    EXPECT_THAT(only(e, "memories[0].read_bytes_per_s").reason, HasSubstr("not both"));
+}
+
 TEST_F(PlatformCatalogTest, DuplicateMemoryName) {
     InputError e = platformErrors(edit(kPlatform, {{13, "  name: \"flash\""}, {24, ""}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
@@ -416,9 +434,9 @@ TEST_F(PlatformCatalogTest, WeightStreamingNeedsTheWeightsBesideTheActivations) 
 }
 
 TEST_F(PlatformCatalogTest, BridgeToUnknownBus) {
-    InputError e = platformErrors(edit(
-        kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
-                   "bridges: \"sock\" }"}}));
+    InputError e = platformErrors(
+        edit(kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+                        "bridges: \"sock\" }"}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     const Diagnostic d = only(e, "buses[1].bridges[0]");
     EXPECT_EQ(d.line, 8);
@@ -426,9 +444,9 @@ TEST_F(PlatformCatalogTest, BridgeToUnknownBus) {
 }
 
 TEST_F(PlatformCatalogTest, BridgeToItself) {
-    InputError e = platformErrors(edit(
-        kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
-                   "bridges: [\"soc\", \"cl\"] }"}}));
+    InputError e = platformErrors(
+        edit(kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
+                        "bridges: [\"soc\", \"cl\"] }"}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     EXPECT_THAT(only(e, "buses[1].bridges[1]").reason, HasSubstr("itself"));
 }
@@ -458,11 +476,11 @@ TEST_F(PlatformCatalogTest, NegativeDmaSetupSyncAndIdleCurrent) {
 TEST_F(PlatformCatalogTest, NpuFilterLimitsMustNameItsOpsAndSizes) {
     // Line 30 lists the NPU's ops; the limits follow on the same line (one line per entry
     // would shift the rest of kSoc).
-    InputError e = platformErrors(edit(
-        kSoc, {{30, "    ops: [\"conv2d\", \"dense\"] "
-                    "filter_limits { op: \"conv2d\" sizes: [\"1x1\", \"3by3\"] } "
-                    "filter_limits { op: \"pool\" sizes: [\"3x3\"] } "
-                    "filter_limits { op: \"dense\" }"}}));
+    InputError e = platformErrors(
+        edit(kSoc, {{30, "    ops: [\"conv2d\", \"dense\"] "
+                         "filter_limits { op: \"conv2d\" sizes: [\"1x1\", \"3by3\"] } "
+                         "filter_limits { op: \"pool\" sizes: [\"3x3\"] } "
+                         "filter_limits { op: \"dense\" }"}}));
     ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
     const Diagnostic size = only(e, "engines[1].npu.filter_limits[0].sizes[1]");
     EXPECT_THAT(size.reason, HasSubstr("'3by3' is not a filter size"));
@@ -474,8 +492,8 @@ TEST_F(PlatformCatalogTest, NpuFilterLimitsMustNameItsOpsAndSizes) {
 }
 
 TEST_F(PlatformCatalogTest, EngineNameClashesWithMemoryBusOrEngine) {
-    InputError e = platformErrors(edit(
-        kSoc, {{14, "  name: \"l1\""}, {23, "  name: \"io\""}, {34, "  name: \"cl_dma\""}}));
+    InputError e = platformErrors(
+        edit(kSoc, {{14, "  name: \"l1\""}, {23, "  name: \"io\""}, {34, "  name: \"cl_dma\""}}));
     ASSERT_EQ(e.diagnostics().size(), 3U) << e.formatAll();
     const Diagnostic clash = only(e, "engines[0].name");
     EXPECT_EQ(clash.line, 14);
@@ -551,11 +569,10 @@ TEST_F(PlatformCatalogTest, ReservedLocalBytesLeaveNothing) {
 }
 
 TEST_F(PlatformCatalogTest, EngineSizesMustBePositive) {
-    InputError e =
-        platformErrors(edit(kSoc, {{19, "  cluster { cores: 0 l1_banks: 16 }"},
-                                   {28, "    unroll { dim: OX size: 0 }"},
-                                   {39, "    rows: 0"},
-                                   {40, "    columns: -512"}}));
+    InputError e = platformErrors(edit(kSoc, {{19, "  cluster { cores: 0 l1_banks: 16 }"},
+                                              {28, "    unroll { dim: OX size: 0 }"},
+                                              {39, "    rows: 0"},
+                                              {40, "    columns: -512"}}));
     ASSERT_EQ(e.diagnostics().size(), 4U) << e.formatAll();
     EXPECT_EQ(only(e, "engines[0].cluster.cores").line, 19);
     EXPECT_EQ(only(e, "engines[1].npu.unroll[0].size").line, 28);
@@ -564,8 +581,8 @@ TEST_F(PlatformCatalogTest, EngineSizesMustBePositive) {
 }
 
 TEST_F(PlatformCatalogTest, NpuUnrollsADimensionTwiceAndNamesAnUnknownOp) {
-    InputError e = platformErrors(edit(kSoc, {{29, "    unroll { dim: OX size: 4 }"},
-                                              {30, "    ops: [\"conv2d\", \"conv3d\"]"}}));
+    InputError e = platformErrors(edit(
+        kSoc, {{29, "    unroll { dim: OX size: 4 }"}, {30, "    ops: [\"conv2d\", \"conv3d\"]"}}));
     ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
     EXPECT_THAT(only(e, "engines[1].npu.unroll[1].dim").reason, HasSubstr("OX"));
     const Diagnostic op = only(e, "engines[1].npu.ops[1]");
@@ -645,9 +662,9 @@ TEST_F(PlatformCatalogTest, StackKernelsPerEngine) {
 }
 
 TEST_F(PlatformCatalogTest, StackWithDuplicateEngineKernel) {
-    InputError e = stackErrors(edit(
-        kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" }"},
-                 {7, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: 10 }"}}));
+    InputError e = stackErrors(
+        edit(kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" }"},
+                      {7, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: 10 }"}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     const Diagnostic d = only(e, "kernels[4].op");
     EXPECT_EQ(d.line, 7);
@@ -655,17 +672,17 @@ TEST_F(PlatformCatalogTest, StackWithDuplicateEngineKernel) {
 }
 
 TEST_F(PlatformCatalogTest, StackWithBadEngineKernelCosts) {
-    InputError e = stackErrors(edit(
-        kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: -50 }"},
-                 {7, "kernels { op: \"conv2d\" engine: \"npu\" array_efficiency: 1.5 }"}}));
+    InputError e = stackErrors(
+        edit(kStack, {{6, "kernels { op: \"dense\" engine: \"npu\" cycles_per_tile: -50 }"},
+                      {7, "kernels { op: \"conv2d\" engine: \"npu\" array_efficiency: 1.5 }"}}));
     ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
     EXPECT_EQ(only(e, "kernels[3].cycles_per_tile").line, 6);
     EXPECT_EQ(only(e, "kernels[4].array_efficiency").line, 7);
 }
 
 TEST_F(PlatformCatalogTest, StackWithBadEngineBuffersAndMapper) {
-    InputError e = stackErrors(
-        edit(kStack, {{6, "engine_buffers: 3"}, {7, "default_mapper: \"fastest\""}}));
+    InputError e =
+        stackErrors(edit(kStack, {{6, "engine_buffers: 3"}, {7, "default_mapper: \"fastest\""}}));
     ASSERT_EQ(e.diagnostics().size(), 2U) << e.formatAll();
     EXPECT_EQ(only(e, "engine_buffers").line, 6);
     const Diagnostic d = only(e, "default_mapper");
@@ -676,7 +693,9 @@ TEST_F(PlatformCatalogTest, StackWithBadEngineBuffersAndMapper) {
 
 // ---------------------------------------------------------------- the shipped configs
 
-ConfigPaths shippedConfigs() { return ConfigPaths(EDGESIM_SOURCE_DIR "/configs"); }
+ConfigPaths shippedConfigs() {
+    return ConfigPaths(EDGESIM_SOURCE_DIR "/configs");
+}
 
 TEST(ShippedConfigs, EveryPlatformAndStackLoads) {
     const auto platforms = listPlatforms(shippedConfigs());
@@ -714,8 +733,8 @@ TEST(ShippedConfigs, GapSocsStreamWeightsFromL3) {
 TEST(ShippedConfigs, EveryStackHasHostKernelsForMlperfTiny) {
     const ConfigPaths paths = shippedConfigs();
     std::set<std::string> ops;
-    for (const char* net : {"mlperf_tiny/kws", "mlperf_tiny/vww", "mlperf_tiny/ic",
-                            "mlperf_tiny/ad"}) {
+    for (const char* net :
+         {"mlperf_tiny/kws", "mlperf_tiny/vww", "mlperf_tiny/ic", "mlperf_tiny/ad"}) {
         const auto loaded = workloads::loadNetwork(net, paths);
         for (workloads::Network::LayerId v = 0; v < loaded.network.size(); ++v) {
             const auto op = loaded.network.layer(v).op;
@@ -752,7 +771,7 @@ TEST(ShippedConfigs, EngineNamesMatchBetweenPlatformsAndStacks) {
     };
     for (const auto& [stackName, platformNames] : kPlatformsOfStack) {
         const spec::StackSpec s = loadStack(stackName, paths);
-        std::map<std::string, std::set<std::string>> kernelOps;  // engine -> ops
+        std::map<std::string, std::set<std::string>> kernelOps; // engine -> ops
         for (const auto& k : s.kernels()) {
             if (!k.engine().empty()) {
                 kernelOps[k.engine()].insert(k.op());

@@ -80,7 +80,7 @@ struct LayerStats {
     int64_t macs = 0;
     int64_t params = 0;                          ///< weights + biases
     int64_t weightBytes = 0;                     ///< all parameter storage
-    std::array<int64_t, 4> weightBytesByDtype{}; ///< indexed by DType
+    std::array<int64_t, kDTypeCount> weightBytesByDtype{}; ///< indexed by DType
     int64_t inputBytes = 0;                      ///< sum over input tensors
     int64_t outputBytes = 0;
 };

@@ -27,7 +27,7 @@ public:
         int64_t macs = 0;
         int64_t params = 0;
         int64_t weightBytes = 0;
-        std::array<int64_t, 4> weightBytesByDtype{};
+        std::array<int64_t, kDTypeCount> weightBytesByDtype{};
         int64_t inputBytes = 0;   ///< graph input tensors
         int64_t outputBytes = 0;  ///< graph output tensors
     };

@@ -82,9 +82,13 @@ std::optional<DType> parseRuleDtype(const FieldCursor& at, const spec::LayerPrec
     if (value.empty()) {
         return std::nullopt;
     }
+    const bool weights = field == "weights";
     auto t = parseDType(value);
-    if (!t || *t == DType::Int32) {
-        at.error(r, field, "unknown element type '" + value + "' (known: int8, int16, fp32)");
+    if (!t || *t == DType::Int32 || (!weights && isSubByte(*t))) {
+        at.error(r, field,
+                 "unknown element type '" + value + "' (known: int8, int16, fp32" +
+                     (weights ? ", int4, int2, ternary" : "; activations are 8 bits or more") +
+                     ")");
         return std::nullopt;
     }
     return t;

@@ -127,8 +127,8 @@ Shape windowedSpatial(const Layer& l, const Shape& in, Window& w, int64_t defaul
 
 void addParams(Layer& l, int64_t weights, int64_t biases) {
     l.stats.params = weights + biases;
-    const int64_t wb = weights * bytesPerElement(l.weightDtype);
-    const int64_t bb = biases * bytesPerElement(l.biasDtype);
+    const int64_t wb = bytesOf(l.weightDtype, weights);
+    const int64_t bb = bytesOf(l.biasDtype, biases);
     l.stats.weightBytes = wb + bb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.weightDtype)] += wb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.biasDtype)] += bb;

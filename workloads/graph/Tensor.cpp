@@ -6,14 +6,32 @@
 
 namespace edgesim::workloads {
 
-int64_t bytesPerElement(DType t) {
+int64_t bitsPerElement(DType t) {
     switch (t) {
-    case DType::Int8: return 1;
-    case DType::Int16: return 2;
-    case DType::Int32: return 4;
-    case DType::Fp32: return 4;
+    case DType::Int8: return 8;
+    case DType::Int16: return 16;
+    case DType::Int32: return 32;
+    case DType::Fp32: return 32;
+    case DType::Int4: return 4;
+    case DType::Int2: return 2;
+    case DType::Ternary: return 2;
     }
-    throw std::logic_error("bytesPerElement: bad dtype");
+    throw std::logic_error("bitsPerElement: bad dtype");
+}
+
+bool isSubByte(DType t) {
+    return bitsPerElement(t) < 8;
+}
+
+int64_t bytesPerElement(DType t) {
+    if (isSubByte(t)) {
+        throw std::logic_error("bytesPerElement: a sub-byte type has no whole bytes per element");
+    }
+    return bitsPerElement(t) / 8;
+}
+
+int64_t bytesOf(DType t, int64_t count) {
+    return (count * bitsPerElement(t) + 7) / 8;
 }
 
 std::string_view toString(DType t) {
@@ -22,12 +40,16 @@ std::string_view toString(DType t) {
     case DType::Int16: return "int16";
     case DType::Int32: return "int32";
     case DType::Fp32: return "fp32";
+    case DType::Int4: return "int4";
+    case DType::Int2: return "int2";
+    case DType::Ternary: return "ternary";
     }
     throw std::logic_error("toString: bad dtype");
 }
 
 const std::vector<DType>& allDTypes() {
-    static const std::vector<DType> kAll{DType::Int8, DType::Int16, DType::Int32, DType::Fp32};
+    static const std::vector<DType> kAll{DType::Int8, DType::Int16, DType::Int32, DType::Fp32,
+                                         DType::Int4, DType::Int2,  DType::Ternary};
     return kAll;
 }
 

@@ -2,6 +2,7 @@
 // Shapes carry no batch dimension and are channels last: [H, W, C], [T, C] or [C].
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,11 +11,21 @@
 
 namespace edgesim::workloads {
 
-enum class DType { Int8, Int16, Int32, Fp32 };
+/// Element types. Int4, Int2 and Ternary (2-bit storage) are weight types of mixed-precision
+/// deployments (PULP-NN mixed kernels, NE16, DIANA's analog array); activations are 8 bits
+/// or more.
+enum class DType { Int8, Int16, Int32, Fp32, Int4, Int2, Ternary };
+constexpr std::size_t kDTypeCount = 7;
 
-/// Storage size of one element.
+/// Storage bits of one element (packed for the sub-byte types).
+int64_t bitsPerElement(DType t);
+/// Storage size of one element of a type of 8 bits or more (std::logic_error otherwise).
 int64_t bytesPerElement(DType t);
-/// "int8", "int16", "int32", "fp32".
+/// Storage of `count` packed elements, rounded up to whole bytes.
+int64_t bytesOf(DType t, int64_t count);
+/// True for types narrower than a byte.
+bool isSubByte(DType t);
+/// "int8", "int16", "int32", "fp32", "int4", "int2", "ternary".
 std::string_view toString(DType t);
 /// Inverse of toString; nullopt for anything else.
 std::optional<DType> parseDType(std::string_view s);
@@ -35,7 +46,7 @@ struct Tensor {
     DType dtype = DType::Int8;
 
     int64_t elements() const { return numElements(shape); }
-    int64_t bytes() const { return elements() * bytesPerElement(dtype); }
+    int64_t bytes() const { return bytesOf(dtype, elements()); }
 };
 
 } // namespace edgesim::workloads

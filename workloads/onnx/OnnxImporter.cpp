@@ -1143,7 +1143,7 @@ private:
         if (!dt) {
             fail("Cast of a computed tensor to " + elemTypeName(to) + " is not supported");
         }
-        if (bytesPerElement(*dt) == bytesPerElement(x.dtype)) {
+        if (bitsPerElement(*dt) == bitsPerElement(x.dtype)) {
             Value v = x;
             v.dtype = *dt;
             alias(n, v);

@@ -19,6 +19,9 @@ std::optional<DType> fromSpec(spec::DType t) {
     case spec::INT16: return DType::Int16;
     case spec::INT32: return DType::Int32;
     case spec::FP32: return DType::Fp32;
+    case spec::INT4: return DType::Int4;
+    case spec::INT2: return DType::Int2;
+    case spec::TERNARY: return DType::Ternary;
     default: return std::nullopt;
     }
 }
@@ -52,9 +55,17 @@ public:
             root_.error(spec_, "name", "missing required field");
         }
         actDtype_ = orDefault(spec_.activation_dtype(), DType::Int8);
+        if (isSubByte(actDtype_)) {
+            root_.error(spec_, "activation_dtype", "activations are 8 bits or more");
+            actDtype_ = DType::Int8;
+        }
         weightDtype_ = orDefault(spec_.weight_dtype(), DType::Int8);
         biasDtype_ = orDefault(spec_.bias_dtype(),
                                weightDtype_ == DType::Fp32 ? DType::Fp32 : DType::Int32);
+        if (isSubByte(biasDtype_)) {
+            root_.error(spec_, "bias_dtype", "biases are 8 bits or more");
+            biasDtype_ = DType::Int32;
+        }
         addInputs(net);
         addLayers(net);
         markOutputs(net);
@@ -142,6 +153,10 @@ private:
             bool ok = fillOp(c, ls, l);
             ok = fillActivation(c, ls, l) && ok;
             l.outputDtype = orDefault(ls.output_dtype(), actDtype_);
+            if (isSubByte(l.outputDtype)) {
+                c.error(ls, "output_dtype", "activations are 8 bits or more");
+                l.outputDtype = actDtype_;
+            }
             l.weightDtype = orDefault(ls.weight_dtype(), weightDtype_);
             l.biasDtype = l.weightDtype == DType::Fp32 ? DType::Fp32 : biasDtype_;
             if (l.op == OpKind::Quantize) {
