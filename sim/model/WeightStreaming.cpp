@@ -29,56 +29,78 @@ std::vector<StreamPlan> streamingCandidates(const std::vector<StreamCandidate>& 
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return layers[a].weightBytes > layers[b].weightBytes;
     });
+    // Over the layers by decreasing size: streamed bytes of the first k, per-tile staging of
+    // the first j (-1 once one of them runs on the host, which streams whole layers only).
+    std::vector<int64_t> streamedUpTo(n + 1, 0);
+    std::vector<int64_t> stagingUpTo(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const StreamCandidate& l = layers[order[i]];
+        streamedUpTo[i + 1] = streamedUpTo[i] + l.weightBytes;
+        stagingUpTo[i + 1] = stagingUpTo[i] < 0 || l.stagingBytes < 0
+                                 ? -1
+                                 : std::max(stagingUpTo[i], l.stagingBytes);
+    }
     const auto slots = static_cast<int64_t>(std::max(1, buffers));
-    // Stream the k largest layers, the j largest of them per tile and the rest per layer.
-    int64_t streamed = 0;
-    int64_t leastNeed = -1; // buffers with every layer streamed, for the reason
-    const StreamCandidate* hostBound = nullptr;
-    for (std::size_t k = 1; k <= n; ++k) {
-        streamed += layers[order[k - 1]].weightBytes;
-        const int64_t budget = capacityBytes - (total - streamed);
-        int64_t staging = 0;
-        for (std::size_t j = 0; j <= k; ++j) {
-            if (j > 0) {
-                const StreamCandidate& tiled = layers[order[j - 1]];
-                if (tiled.stagingBytes < 0) {
-                    hostBound = k == n ? &tiled : hostBound;
-                    break; // the host core streams whole layers only
-                }
-                staging = std::max(staging, tiled.stagingBytes);
-            }
-            const int64_t slot = j < k ? layers[order[j]].weightBytes : 0;
-            const int64_t need = staging + slots * slot;
-            if (k == n && (leastNeed < 0 || need < leastNeed)) {
-                leastNeed = need;
-            }
-            if (budget >= 0 && need <= budget) {
-                StreamPlan plan;
-                plan.modes.assign(n, StreamMode::Resident);
-                for (std::size_t i = 0; i < k; ++i) {
-                    plan.modes[order[i]] = i < j ? StreamMode::PerTile : StreamMode::PerLayer;
-                }
-                plan.slotBytes = slot;
-                plan.stagingBytes = staging;
-                plan.streamedBytes = streamed;
-                plans.push_back(std::move(plan));
-                if (j == 0) {
-                    return plans; // streaming more cannot hide more
-                }
-                break;
+    // Plan (k, j): the k largest layers stream, the j largest of them per tile and the rest per
+    // layer in slots as large as the largest of those.
+    const auto need = [&](std::size_t k, std::size_t j) {
+        return stagingUpTo[j] + slots * (j < k ? layers[order[j]].weightBytes : 0);
+    };
+    const auto fits = [&](std::size_t k, std::size_t j) {
+        return stagingUpTo[j] >= 0 && need(k, j) <= capacityBytes - (total - streamedUpTo[k]);
+    };
+    const auto add = [&](std::size_t k, std::size_t j) {
+        StreamPlan plan;
+        plan.modes.assign(n, StreamMode::Resident);
+        for (std::size_t i = 0; i < k; ++i) {
+            plan.modes[order[i]] = i < j ? StreamMode::PerTile : StreamMode::PerLayer;
+        }
+        plan.slotBytes = j < k ? layers[order[j]].weightBytes : 0;
+        plan.stagingBytes = stagingUpTo[j];
+        plan.streamedBytes = streamedUpTo[k];
+        plans.push_back(std::move(plan));
+    };
+    // The fewest streamed layers, as few of them per tile as fit; then each plan with fewer
+    // per-tile layers, streaming as few more layers as its slots need (a plan streaming
+    // another layer with the same per-tile ones would only add traffic).
+    std::size_t k0 = 0;
+    std::size_t j0 = 0;
+    for (std::size_t k = 1; k <= n && k0 == 0; ++k) {
+        for (std::size_t j = 0; j <= k && k0 == 0; ++j) {
+            if (fits(k, j)) {
+                k0 = k;
+                j0 = j;
             }
         }
     }
-    if (plans.empty()) {
+    if (k0 == 0) {
+        int64_t leastNeed = -1;
+        const StreamCandidate* host = nullptr;
+        for (std::size_t j = 0; j <= n; ++j) {
+            if (stagingUpTo[j] < 0) {
+                host = &layers[order[j - 1]];
+                break;
+            }
+            leastNeed = leastNeed < 0 ? need(n, j) : std::min(leastNeed, need(n, j));
+        }
         StreamPlan none;
         none.problem = fmt::format(
             "even with every layer streamed the stream buffers need {} bytes{}", leastNeed,
-            hostBound == nullptr
-                ? " (the largest layer's smallest tile)"
-                : fmt::format(" (layer '{}' runs on the host core, which streams whole layers "
-                              "only: {} x {} bytes)",
-                              hostBound->name, slots, hostBound->weightBytes));
+            host == nullptr ? " (the largest layer's smallest tile)"
+                            : fmt::format(" (layer '{}' runs on the host core, which streams "
+                                          "whole layers only: {} x {} bytes)",
+                                          host->name, slots, host->weightBytes));
         plans.push_back(std::move(none));
+        return plans;
+    }
+    add(k0, j0);
+    for (std::size_t j = j0; j-- > 0;) {
+        for (std::size_t k = k0; k <= n; ++k) {
+            if (fits(k, j)) {
+                add(k, j);
+                break;
+            }
+        }
     }
     return plans;
 }

@@ -20,11 +20,11 @@
 //       the layer, under the previous tile's compute when the engine double-buffers (DORY's
 //       L3 weight tiling, the AutoTiler's three-level tiling); L2 stages one tile's weights
 //       per engine task at a time. The host core streams whole layers only.
-//     Candidates: for each number k of streamed layers, from the fewest that fit, the largest
-//     j of them go per tile, j as small as fits (per layer wherever the slots fit), up to the
-//     first k that streams every one of its layers per layer. The analytical model times each
-//     candidate and the fastest is kept (ties: fewer streamed bytes), so the same plan runs at
-//     both fidelities: per-layer copies hide under the layers before them but need more L2;
+//     Candidates: the fewest streamed layers that fit, as few of them per tile as fit; then
+//     for each smaller number of per-tile layers (the smallest of them turned per layer), the
+//     fewest streamed layers whose slots fit. The analytical model times each candidate and
+//     the fastest is kept (ties: fewer streamed bytes), so the same plan runs at both
+//     fidelities: per-layer copies hide under the layers before them but need more L2;
 //     streaming fewer bytes matters when the stream, not the compute, bounds the network.
 //  3. does_not_fit when all the weights exceed the L3 memory, or when no streamed set leaves
 //     room for its buffers (a host-run layer larger than the slots that fit, an arena leaving
@@ -63,9 +63,9 @@ struct StreamPlan {
 };
 
 /// The candidate plans of the policy above (step 2) for `layers` whose weights share
-/// `capacityBytes` of the weights memory with `buffers` slots, fewest streamed layers first;
-/// none when every weight fits (nothing streams), and one plan with only `problem` set when
-/// nothing fits.
+/// `capacityBytes` of the weights memory with `buffers` slots, fewest streamed layers (then
+/// most per-tile layers) first; none when every weight fits (nothing streams), and one plan
+/// with only `problem` set when nothing fits.
 std::vector<StreamPlan> streamingCandidates(const std::vector<StreamCandidate>& layers,
                                             int64_t capacityBytes, int buffers);
 

@@ -118,33 +118,38 @@ constexpr StreamMode kRes = StreamMode::Resident;
 constexpr StreamMode kLayer = StreamMode::PerLayer;
 constexpr StreamMode kTile = StreamMode::PerTile;
 
-TEST(StreamingPolicy, LargestLayersFirstFewestFirstPerLayerWhereSlotsFit) {
-    // 200 bytes of weights in 150: streaming "a" (100) per tile leaves 50 for 10 of staging.
-    // Two streamed: 100 of room; slots of 2 x 50 for "b" would need 110 with a's staging, so
-    // both go per tile. Three: 130 of room, "b" and "c" per layer in 2 x 50 beside 10 of
-    // staging. Four: the same split (a per layer would need 2 x 100).
+TEST(StreamingPolicy, TheLargestStreamPerTileUnlessTheirSlotsFit) {
+    // 200 bytes of weights in 150: streaming "a" (100) per tile leaves 50, room for its 10 of
+    // staging. Streaming it per layer needs 2 x 100 of slots, more than there is even with
+    // every layer streamed, so that is the one plan.
     const auto plans = sim::streamingCandidates(
         {{"d", 20, 10}, {"a", 100, 10}, {"c", 30, 10}, {"b", 50, 10}}, 150, 2);
-    EXPECT_EQ(modesOf(plans),
-              (std::vector<std::vector<StreamMode>>{{kRes, kTile, kRes, kRes},
-                                                    {kRes, kTile, kRes, kTile},
-                                                    {kRes, kTile, kLayer, kLayer},
-                                                    {kLayer, kTile, kLayer, kLayer}}));
-    ASSERT_EQ(plans.size(), 4U);
+    EXPECT_EQ(modesOf(plans), (std::vector<std::vector<StreamMode>>{{kRes, kTile, kRes, kRes}}));
+    ASSERT_EQ(plans.size(), 1U);
     EXPECT_EQ(plans[0].streamedBytes, 100);
-    EXPECT_EQ(plans[2].slotBytes, 50);
-    EXPECT_EQ(plans[2].stagingBytes, 10);
-    EXPECT_EQ(plans[3].streamedBytes, 200);
+    EXPECT_EQ(plans[0].stagingBytes, 10);
+    EXPECT_EQ(plans[0].slotBytes, 0);
 }
 
-TEST(StreamingPolicy, StopsAtTheFirstPlanThatStreamsEverythingPerLayer) {
-    // Four equal single-tile layers (staging = the whole layer) in 100 bytes: two streamed
-    // leave 40 of room, enough for 30 of staging but not for 2 x 30 of slots; three leave 70,
-    // enough for the slots, and streaming more cannot hide more.
+TEST(StreamingPolicy, FewerPerTileLayersStreamAsFewMoreLayersAsTheirSlotsNeed) {
+    // Four 30-byte layers in 100. Multi-tile (10 of staging): one streamed per tile fits;
+    // per layer, 2 x 30 of slots need three streamed (70 of room).
+    EXPECT_EQ(modesOf(sim::streamingCandidates(
+                  {{"a", 30, 10}, {"b", 30, 10}, {"c", 30, 10}, {"d", 30, 10}}, 100, 2)),
+              (std::vector<std::vector<StreamMode>>{{kTile, kRes, kRes, kRes},
+                                                    {kLayer, kLayer, kLayer, kRes}}));
+    // Single-tile (30 of staging): two streamed per tile first (40 of room); one per tile
+    // beside 2 x 30 of slots needs all four (100); none per tile, three.
     const auto plans = sim::streamingCandidates(
         {{"a", 30, 30}, {"b", 30, 30}, {"c", 30, 30}, {"d", 30, 30}}, 100, 2);
-    EXPECT_EQ(modesOf(plans), (std::vector<std::vector<StreamMode>>{
-                                  {kTile, kTile, kRes, kRes}, {kLayer, kLayer, kLayer, kRes}}));
+    EXPECT_EQ(modesOf(plans),
+              (std::vector<std::vector<StreamMode>>{{kTile, kTile, kRes, kRes},
+                                                    {kTile, kLayer, kLayer, kLayer},
+                                                    {kLayer, kLayer, kLayer, kRes}}));
+    ASSERT_EQ(plans.size(), 3U);
+    EXPECT_EQ(plans[1].slotBytes, 30);
+    EXPECT_EQ(plans[1].stagingBytes, 30);
+    EXPECT_EQ(plans[2].streamedBytes, 90);
 }
 
 TEST(StreamingPolicy, HostLayersStreamWholeAndTheReasonNamesThem) {
