@@ -818,7 +818,7 @@ spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& path
 std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths) {
     std::vector<CatalogEntry> out;
     for (const auto& name : paths.list("platforms")) {
-        out.push_back({name, loadPlatform(name, paths).description(), ""});
+        out.push_back({name, loadPlatform(name, paths).description(), "", ""});
     }
     return out;
 }
@@ -827,7 +827,7 @@ std::vector<CatalogEntry> listStacks(const ConfigPaths& paths) {
     std::vector<CatalogEntry> out;
     for (const auto& name : paths.list("stacks")) {
         const auto stack = loadStack(name, paths);
-        out.push_back({name, stack.description(), targetsText(stack)});
+        out.push_back({name, stack.description(), targetsText(stack), stack.default_precision()});
     }
     return out;
 }

@@ -31,7 +31,8 @@ std::string targetsText(const spec::StackSpec& stack);
 struct CatalogEntry {
     std::string name;
     std::string description;
-    std::string targets;  ///< stacks: targetsText(); empty for platforms
+    std::string targets;   ///< stacks: targetsText(); empty for platforms
+    std::string precision; ///< stacks: default_precision ("" = as stored)
 };
 /// Every platform / stack config, validated (an invalid one throws, naming its file).
 std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths);

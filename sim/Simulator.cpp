@@ -6,6 +6,8 @@
 #include "sim/model/Energy.h"
 #include "sim/tlm/PlatformModel.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -219,6 +221,14 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
             e.idleCycles =
                 result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles : 0;
         }
+    }
+    if (result.status == Status::Ok && mapping.latencyBudgetS > 0 &&
+        result.latencyS > mapping.latencyBudgetS) {
+        result.status = Status::OverBudget;
+        result.reason = fmt::format(
+            "latency {:.4g} ms exceeds the {:.4g} ms budget; the fastest mapping reaches "
+            "{:.4g} ms by the analytical cost model",
+            result.latencyS * 1e3, mapping.latencyBudgetS * 1e3, mapping.bestLatencyS * 1e3);
     }
     result.hostSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();

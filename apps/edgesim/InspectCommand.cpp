@@ -4,6 +4,7 @@
 #include "common/ConfigPaths.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/graph/MemoryPlanner.h"
+#include "workloads/graph/Quantize.h"
 
 #include <fmt/format.h>
 
@@ -20,6 +21,7 @@ using workloads::Network;
 
 struct InspectOptions {
     std::string network;
+    std::string quantize;
     std::string format = "table";
 };
 
@@ -129,7 +131,9 @@ Table layerTable(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan
 void run(const InspectOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
     const ConfigPaths paths(g.configDir);
-    const auto ln = workloads::loadNetwork(o.network, paths);
+    auto ln = workloads::loadNetwork(o.network, paths);
+    ln.network = workloads::quantize(
+        ln.network, workloads::loadQuantizePlan(o.quantize, "<command line>", "--quantize"));
     const auto plan = workloads::planMemory(ln.network);
     if (format == Format::Json) {
         printJson(ln, plan, g);
@@ -174,6 +178,8 @@ void registerInspect(CLI::App& app, GlobalOptions& global) {
         ->required();
     cmd->add_option("--format", opts->format, "table | json | csv")
         ->check(CLI::IsMember({"table", "json", "csv"}));
+    cmd->add_option("--quantize", opts->quantize,
+                    "Show the network in this deployment precision (as simulate --quantize)");
     cmd->callback([opts, &global] { run(*opts, global); });
 }
 

@@ -26,7 +26,7 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
     if (what == "networks") {
         for (const auto& name : workloads::builtinNetworks(paths)) {
             auto net = workloads::loadNetwork(name, paths);
-            out.push_back({name, net.network.description, ""});
+            out.push_back({name, net.network.description, "", ""});
         }
     } else if (what == "platforms") {
         out = platforms::listPlatforms(paths);
@@ -34,11 +34,11 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
         out = platforms::listStacks(paths);
     } else if (what == "studies") {
         for (const auto& name : paths.list("studies")) {
-            out.push_back({name, explorer::loadStudy(name, paths).spec.description(), ""});
+            out.push_back({name, explorer::loadStudy(name, paths).spec.description(), "", ""});
         }
     } else if (what == "strategies") {
         for (const auto& s : workloads::availableStrategies()) {
-            out.push_back({s.name, s.description, ""});
+            out.push_back({s.name, s.description, "", ""});
         }
     }
     return out;
@@ -57,6 +57,7 @@ void run(const ListOptions& o, const GlobalOptions& g) {
             nlohmann::json item = {{"name", e.name}, {"description", e.description}};
             if (o.what == "stacks") {
                 item["targets"] = e.targets;
+                item["default_precision"] = e.precision.empty() ? "as stored" : e.precision;
             }
             j["items"].push_back(item);
         }
@@ -67,11 +68,13 @@ void run(const ListOptions& o, const GlobalOptions& g) {
     t.header = {"name", "description"};
     if (o.what == "stacks") {
         t.header.push_back("targets");
+        t.header.push_back("precision");
     }
     for (const auto& e : items) {
         t.rows.push_back({e.name, e.description});
         if (o.what == "stacks") {
             t.rows.back().push_back(e.targets);
+            t.rows.back().push_back(e.precision.empty() ? "as stored" : e.precision);
         }
     }
     if (format == Format::Csv) {

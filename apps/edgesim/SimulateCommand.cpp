@@ -182,7 +182,7 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     std::cout << fmt::format("precision: {}\n", r.precision);
     std::cout << fmt::format("status: {}{}\n", sim::toString(r.status),
                              r.reason.empty() ? "" : " (" + r.reason + ")");
-    if (r.status != sim::Status::Ok) {
+    if (!sim::ran(r.status)) {
         std::cout << fmt::format("footprint: peak RAM {} bytes, flash {} bytes\n",
                                  groupDigits(r.peakRamBytes), groupDigits(r.flashBytes));
         return;
@@ -286,12 +286,6 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     sim::ChromeTrace trace;
     const explorer::QueryResult main = session.run(q, o.trace.empty() ? nullptr : &trace);
     const sim::SimResult& result = main.result;
-    if (o.latencyBudgetMs && result.status == sim::Status::Ok &&
-        result.latencyS * 1e3 > *o.latencyBudgetMs) {
-        std::cerr << fmt::format("edgesim: note: the latency ({:.4g} ms) exceeds "
-                                 "--latency-budget-ms {:g} (mapping '{}')\n",
-                                 result.latencyS * 1e3, *o.latencyBudgetMs, result.mapping);
-    }
 
     std::optional<double> medianUs;
     if (o.repeat > 0) {

@@ -31,11 +31,11 @@ LevelBytes levelBytes(const sim::SimResult& r, const std::vector<int64_t>& perMe
 }
 
 bool hasFootprint(sim::Status status) {
-    return status == sim::Status::Ok || status == sim::Status::DoesNotFit;
+    return sim::ran(status) || status == sim::Status::DoesNotFit;
 }
 
 bool hasTiming(sim::Status status) {
-    return status == sim::Status::Ok;
+    return sim::ran(status);
 }
 
 RunMetrics metricsOf(const sim::SimResult* r) {

@@ -35,7 +35,7 @@ Query queryFor(const analysis::Measurement& m, sim::Fidelity fidelity,
 std::optional<double> metricOf(const sim::SimResult& r, const analysis::Measurement& m,
                                std::string& why) {
     using analysis::Metric;
-    if (r.status != sim::Status::Ok) {
+    if (!sim::ran(r.status)) {
         why = std::string(sim::toString(r.status)) + ": " + r.reason;
         return std::nullopt;
     }

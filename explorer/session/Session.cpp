@@ -104,7 +104,7 @@ const Session::Network& Session::network(const std::string& nameOrPath, const st
         auto n = std::make_unique<Network>();
         n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
         n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
-        n->loaded.network = workloads::quantize(n->loaded.network, n->precision);
+        n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
         n->schedule = workloads::lowerInference(n->loaded.network, batch);
         n->schedule.network = nameOrPath;
         slot = std::move(n);
@@ -129,9 +129,10 @@ std::string Session::precision(const Query& q) {
     if (n.precision.asStored()) {
         return "as stored";
     }
-    return n.precision.describe() + (q.quantize.empty()
-                                         ? " (default of stack " + specs(q).stack.name() + ")"
-                                         : " (" + q.quantizeField + ")");
+    const std::string why =
+        q.quantize.empty() ? "default of stack " + specs(q).stack.name() : q.quantizeField;
+    return n.quantized ? n.precision.describe() + " (" + why + ")"
+                       : "as stored, already " + n.precision.describe() + " (" + why + ")";
 }
 
 const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOrPath,
@@ -302,9 +303,9 @@ Session::Prepared Session::prepare(const Query& q) {
         std::to_string(q.batch) + "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
         doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
         sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n" +
-        // only when quantised, so hashes of networks as stored stay as they were
-        (p.network->precision.asStored() ? std::string()
-                                         : "precision " + p.network->precision.hashText() + "\n"));
+        // only when it changes the network: the same simulation has the same hash
+        (!p.network->quantized ? std::string()
+                               : "precision " + p.network->precision.hashText() + "\n"));
     return p;
 }
 

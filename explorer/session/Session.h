@@ -38,6 +38,7 @@ public:
     struct Network {
         workloads::LoadedNetwork loaded; ///< in the deployment precision
         workloads::QuantizePlan precision;
+        bool quantized = false;  ///< the precision changed the network as stored
         workloads::Schedule schedule;
     };
     /// Loads, quantises (`quantize`: a --quantize value, empty = as stored) and lowers

@@ -568,7 +568,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     }
     const std::vector<std::string> statuses = {
         sim::toString(sim::Status::Ok), sim::toString(sim::Status::DoesNotFit),
-        sim::toString(sim::Status::Unsupported), kInvalidStatus};
+        sim::toString(sim::Status::Unsupported), sim::toString(sim::Status::OverBudget),
+        kInvalidStatus};
     columns_ = {{"point_index", K::Int, ""},       fixed("platform", s.platforms()),
                 fixed("stack", s.stacks()),        fixed("network", s.networks()),
                 fixed("strategy", strategies_),    {"batch", K::Int, "1"},

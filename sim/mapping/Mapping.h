@@ -26,6 +26,10 @@ struct LayerChoice {
 struct Mapping {
     std::string name;
     std::vector<LayerChoice> kernels;  ///< one per schedule kernel
+    /// The latency the mapping was asked to meet (0 = none): a run slower than it is
+    /// over_budget. bestLatencyS: the least latency any mapping reaches by the cost model.
+    double latencyBudgetS = 0;
+    double bestLatencyS = 0;
 };
 
 /// The schedule's layer name of kernel `k` (batch copies "conv#3" map like "conv").

@@ -101,8 +101,13 @@ const char* toString(Status s) {
     case Status::Ok: return "ok";
     case Status::DoesNotFit: return "does_not_fit";
     case Status::Unsupported: return "unsupported";
+    case Status::OverBudget: return "over_budget";
     }
     return "?";
+}
+
+bool ran(Status s) {
+    return s == Status::Ok || s == Status::OverBudget;
 }
 
 StackIndex::StackIndex(const ps::StackSpec& stack)

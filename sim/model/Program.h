@@ -58,8 +58,12 @@ struct Access {
     bool write = false;
 };
 
-enum class Status { Ok, DoesNotFit, Unsupported };
+/// ok; over_budget: ran (every metric produced) but slower than the latency budget its
+/// mapping was asked to meet; does_not_fit and unsupported: not run.
+enum class Status { Ok, DoesNotFit, Unsupported, OverBudget };
 const char* toString(Status s);
+/// True when the run happened: latency, energy and traffic are produced (ok, over_budget).
+bool ran(Status s);
 
 /// One tile of an engine task: the cycles it computes for and the bytes its DMA moves.
 struct TileWork {

@@ -270,7 +270,14 @@ TEST(SimCli, SimulateQuantizesAFloatOnnxModel) {
     EXPECT_EQ(table.code, 0) << table.err;
     EXPECT_NE(table.out.find("precision: as stored"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("--quantize int8"), std::string::npos) << table.out;
+    // inspect shows the network as it would be deployed.
+    const CliRun inspected = run("inspect -n " + model + " --quantize int8 --format json");
+    ASSERT_EQ(inspected.code, 0) << inspected.err;
+    const auto bytes = nlohmann::json::parse(inspected.out)["totals"]["weight_bytes_by_dtype"];
+    EXPECT_TRUE(bytes.contains("int8")) << bytes;
+    EXPECT_FALSE(bytes.contains("fp32")) << bytes;
     expectBadInputs({
+        {"inspect -n " + model + " --quantize int3", {"--quantize", "'int3'"}},
         {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize int3",
          {"--quantize", "'int3'", "int8-weights-only"}},
         {"simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + model + " --quantize " + kTooBig,
@@ -635,13 +642,20 @@ TEST(SimCli, SimulateExhaustiveObjectives) {
     EXPECT_EQ(budgeted["mapping"], "exhaustive-energy-within-budget");
     EXPECT_LE(budgeted["latency_s"].get<double>() * 1e3, budgetMs);
     EXPECT_TRUE(met.err.empty()) << met.err;
-    // A budget no mapping meets: the run goes on (least energy), with a note on stderr.
+    EXPECT_EQ(budgeted["status"], "ok");
+    // A budget no mapping meets: the fastest mapping runs and the status says so, with the
+    // best latency achievable; every metric is still reported.
     const double tightMs = 0.1e3 * fastest["latency_s"].get<double>();
     const CliRun missed = run(ad + " --mapping exhaustive --objective energy --latency-budget-ms " +
                               std::to_string(tightMs) + " --format json");
     ASSERT_EQ(missed.code, 0) << missed.err;
-    EXPECT_NE(missed.err.find("exceeds --latency-budget-ms"), std::string::npos) << missed.err;
-    EXPECT_EQ(nlohmann::json::parse(missed.out)["mapping"], "exhaustive");
+    const auto over = nlohmann::json::parse(missed.out);
+    EXPECT_EQ(over["status"], "over_budget");
+    EXPECT_EQ(over["mapping"], "exhaustive-latency-over-budget");
+    EXPECT_NE(over["reason"].get<std::string>().find("fastest mapping reaches"), std::string::npos)
+        << over["reason"];
+    EXPECT_DOUBLE_EQ(over["latency_s"].get<double>(), fastest["latency_s"].get<double>());
+    EXPECT_GT(over["energy_j"].get<double>(), 0.0);
 }
 
 TEST(SimCli, SimulateBadMappingExitsTwoNamingFileAndField) {

@@ -812,6 +812,10 @@ TEST(SweepCli, SimulateIncompatiblePlatformAndStackExitsTwoNamingBoth) {
     for (const auto& line : edgesim::test::nonEmptyLines(list.out)) {
         if (line.rfind("htvm ", 0) == 0) {
             EXPECT_NE(line.find("diana"), std::string::npos) << line;
+            EXPECT_NE(line.find("as stored"), std::string::npos) << line;
+        }
+        if (line.rfind("gap-flow ", 0) == 0) {  // its default deployment precision
+            EXPECT_EQ(line.substr(line.find_last_not_of(' ') - 3, 4), "int8") << line;
         }
     }
 }

@@ -91,16 +91,22 @@ TEST(CorpusSimulation, AStackDefaultPrecisionAppliesAndIsReported) {
 TEST(CorpusSimulation, PrecisionEntersTheHashOnlyWhenItChangesSomething) {
     Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
     Query q;
-    q.network = "mlperf_tiny/kws";
+    q.network = "mlperf_tiny/kws"; // int8 as stored
     q.platform = "nucleo-l4r5zi";
     q.stack = "tflm-cmsis-nn";
     const std::string stored = session.hash(q);
     q.quantize = "none";
     EXPECT_EQ(session.hash(q), stored);
+    q.quantize = "int8"; // nothing to quantise: the same simulation
+    EXPECT_EQ(session.hash(q), stored);
+    EXPECT_EQ(session.precision(q), "as stored, already int8 (--quantize)");
+    q.network = kCorpus + "cnn1d.onnx"; // float as stored
+    q.quantize = "";
+    const std::string floatHash = session.hash(q);
     q.quantize = "int8";
     const std::string int8 = session.hash(q);
-    EXPECT_NE(int8, stored);
-    EXPECT_EQ(std::regex_search(int8, std::regex("^[0-9a-f]{64}$")), true);
+    EXPECT_NE(int8, floatHash);
+    EXPECT_TRUE(std::regex_match(int8, std::regex("[0-9a-f]{64}")));
 }
 
 } // namespace

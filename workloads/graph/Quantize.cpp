@@ -167,7 +167,10 @@ QuantizePlan loadQuantizePlan(const std::string& value, const std::string& sourc
     return plan;
 }
 
-Network quantize(const Network& net, const QuantizePlan& plan) {
+Network quantize(const Network& net, const QuantizePlan& plan, bool* changed) {
+    if (changed != nullptr) {
+        *changed = false;
+    }
     if (plan.asStored()) {
         return net;
     }
@@ -248,6 +251,16 @@ Network quantize(const Network& net, const QuantizePlan& plan) {
     }
     diags.throwIfAny();
     inferShapes(out, plan.file.empty() ? net.source : plan.file);
+    if (changed != nullptr) {
+        *changed = out.size() != net.size();
+        for (LayerId v = 0; v < net.size() && !*changed; ++v) {
+            const Layer& a = net.layer(v);
+            const auto b = out.find(a.name);
+            *changed = !b || out.layer(*b).output.dtype != a.output.dtype ||
+                       out.layer(*b).weightDtype != a.weightDtype ||
+                       out.layer(*b).biasDtype != a.biasDtype;
+        }
+    }
     return out;
 }
 

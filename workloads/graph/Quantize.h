@@ -49,6 +49,7 @@ QuantizePlan loadQuantizePlan(const std::string& value, const std::string& sourc
 /// they are. Quantize/dequantize layers inside the graph are dropped first (they become
 /// no-ops). Rules of a precision file override layer by layer; a float/integer boundary
 /// between layers gets a quantize or dequantize. A rule matching no layer is an InputError.
-Network quantize(const Network& net, const QuantizePlan& plan);
+/// `changed` (optional) tells whether any layer's types changed or a layer was added or dropped.
+Network quantize(const Network& net, const QuantizePlan& plan, bool* changed = nullptr);
 
 } // namespace edgesim::workloads

@@ -15,7 +15,7 @@ namespace edgesim::sim {
 
 namespace {
 
-constexpr int kBuckets = 4096;  // latency-axis resolution of the budgeted search
+constexpr int kBuckets = 4096; // latency-axis resolution of the budgeted search
 
 class ExhaustiveMapper : public Mapper {
 public:
@@ -34,8 +34,11 @@ public:
             costs.push_back(std::move(row));
         }
         if (options.objective == Objective::Energy && options.latencyBudgetS > 0) {
-            const double budgetCycles = options.latencyBudgetS * coster.clockHz() -
-                                        static_cast<double>(coster.fixedCost().cycles);
+            const double fixedCycles = static_cast<double>(coster.fixedCost().cycles);
+            const double budgetCycles = options.latencyBudgetS * coster.clockHz() - fixedCycles;
+            m.latencyBudgetS = options.latencyBudgetS;
+            const auto fastest = perLayer(choices, costs, Objective::Latency);
+            m.bestLatencyS = (fixedCycles + cyclesOf(choices, costs, fastest)) / coster.clockHz();
             if (budgetCycles > 0) {
                 const Frontier f(costs, budgetCycles);
                 if (f.feasible(kBuckets)) {
@@ -44,6 +47,11 @@ public:
                     return m;
                 }
             }
+            // No mapping meets the budget: the closest one, the fastest (the run reports
+            // over_budget with the best latency achievable).
+            m.kernels = fastest;
+            m.name = "exhaustive-latency-over-budget";
+            return m;
         }
         m.kernels = perLayer(choices, costs, options.objective);
         if (options.objective == Objective::EnergyDelay) {
@@ -53,6 +61,22 @@ public:
     }
 
 private:
+    /// Cost-model cycles of the layers under `chosen`.
+    static double cyclesOf(const std::vector<LayerChoice>& choices,
+                           const std::vector<std::vector<LayerCost>>& costs,
+                           const std::vector<LayerChoice>& chosen) {
+        double total = 0;
+        for (std::size_t k = 0; k < costs.size(); ++k) {
+            for (std::size_t c = 0; c < choices.size(); ++c) {
+                if (choices[c] == chosen[k] && costs[k][c].ok) {
+                    total += static_cast<double>(costs[k][c].cycles);
+                    break;
+                }
+            }
+        }
+        return total;
+    }
+
     static std::vector<LayerChoice> perLayer(const std::vector<LayerChoice>& choices,
                                              const std::vector<std::vector<LayerCost>>& costs,
                                              Objective objective) {
@@ -66,8 +90,7 @@ private:
                     continue;
                 }
                 const auto cycles = static_cast<double>(cost.cycles);
-                const double score = objective == Objective::Latency
-                                         ? cycles + cost.energyJ * 1e-30
+                const double score = objective == Objective::Latency ? cycles + cost.energyJ * 1e-30
                                      : objective == Objective::Energy
                                          ? cost.energyJ + cycles * 1e-30
                                          : cost.energyJ * cycles;
@@ -159,9 +182,10 @@ private:
     /// The mapping with the least network energy-delay product: the best point of the
     /// least-energy frontier, or `fallback` (the per-layer product minimum) if that is
     /// better after the frontier's rounding.
-    static std::vector<LayerChoice> leastEnergyDelay(
-        const LayerCoster& coster, const std::vector<LayerChoice>& choices,
-        const std::vector<std::vector<LayerCost>>& costs, std::vector<LayerChoice> fallback) {
+    static std::vector<LayerChoice>
+    leastEnergyDelay(const LayerCoster& coster, const std::vector<LayerChoice>& choices,
+                     const std::vector<std::vector<LayerCost>>& costs,
+                     std::vector<LayerChoice> fallback) {
         const LayerCost fixedCost = coster.fixedCost();
         const auto fixed = static_cast<double>(fixedCost.cycles);
         const double fixedEnergy = fixedCost.energyJ;
