@@ -430,6 +430,55 @@ void validateEngines(const spec::PlatformSpec& p, const FieldCursor& at,
     }
 }
 
+/// Weight streaming (placement.weights_stream_memory): an L3 memory other than the weights
+/// memory, which must be the activations memory and a RAM (streamed weights are written into
+/// it next to the arena), connected to it by a chain of DMAs, and at least one buffer.
+void validateWeightStreaming(const spec::PlatformSpec& p, const FieldCursor& at, bool namesValid) {
+    const auto& pl = p.placement();
+    FieldCursor pc = at.child(p, "placement");
+    if (pl.weights_stream_buffers() < 0) {
+        pc.error(pl, "weights_stream_buffers", "must be >= 0");
+    }
+    const std::string& l3 = pl.weights_stream_memory();
+    if (l3.empty() || !namesValid) {
+        return;
+    }
+    const spec::MemorySpec* stream = nullptr;
+    const spec::MemorySpec* weights = nullptr;
+    for (const auto& m : p.memories()) {
+        stream = m.name() == l3 ? &m : stream;
+        weights = m.name() == pl.weights_memory() ? &m : weights;
+    }
+    if (stream == nullptr) {
+        pc.error(pl, "weights_stream_memory", "unknown memory '" + l3 + "'");
+        return;
+    }
+    if (pl.weights_stream_buffers() < 1) {
+        pc.error(pl, "weights_stream_buffers",
+                 "must be >= 1 when weights_stream_memory is set (2 = double buffering)");
+    }
+    if (weights == nullptr) {
+        return; // reported with weights_memory
+    }
+    if (l3 == pl.weights_memory()) {
+        pc.error(pl, "weights_stream_memory",
+                 "'" + l3 +
+                     "' is the weights memory itself; name the L3 memory the weights "
+                     "that do not fit there stream from");
+    } else if (pl.weights_memory() != pl.activations_memory() ||
+               (weights->kind() != spec::SRAM && weights->kind() != spec::TCM &&
+                weights->kind() != spec::EXTERNAL_RAM)) {
+        pc.error(pl, "weights_stream_memory",
+                 "streaming needs weights_memory to be the activations memory, a RAM the "
+                 "streamed weights are written into ('" +
+                     pl.weights_memory() + "' is not)");
+    } else if (!Reach(p).dmaChain(l3, pl.weights_memory())) {
+        pc.error(pl, "weights_stream_memory",
+                 "no DMA (or chain of DMAs) moves data from '" + l3 + "' to '" +
+                     pl.weights_memory() + "'");
+    }
+}
+
 template <typename Spec>
 Spec loadSpec(const std::string& kind, const std::string& nameOrPath, const ConfigPaths& paths,
               void (*validate)(const Spec&, const FieldCursor&)) {
@@ -641,6 +690,7 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
     if (p.static_power_w() < 0) {
         at.error(p, "static_power_w", "must be >= 0");
     }
+    validateWeightStreaming(p, at, namesValid);
     validateEngines(p, at, masters, memorySizes, buses, namesValid);
 }
 

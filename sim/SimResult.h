@@ -48,6 +48,7 @@ struct LayerResult {
     std::vector<uint64_t> engineBusyCycles; ///< per platform engine (SimResult::engines[e + 1])
     uint64_t dmaCycles = 0;                 ///< some DMA transfer of the layer in flight (per task)
     uint64_t hiddenCycles = 0;              ///< of which under the engine's compute
+    uint64_t stallCycles = 0; ///< waiting for its streamed weights before it could start
 
     uint64_t cycles() const { return endCycle - startCycle; }
     /// Bytes read + written per memory.
@@ -83,6 +84,9 @@ struct SimResult {
     int64_t peakRamBytes = 0;
     int64_t flashBytes = 0;
     int64_t macs = 0;
+    /// Weights that live in L3 and stream into the weights memory on every inference (0: all
+    /// resident; Program::streamedWeightBytes).
+    int64_t streamedWeightBytes = 0;
 
     std::vector<std::string> memories; ///< memory names, platform order
     std::vector<platforms::spec::MemoryKind> memoryKinds;

@@ -88,6 +88,7 @@ bool samePlacement(const platforms::spec::PlatformSpec& a, const platforms::spec
     return a.placement().weights_memory() == b.placement().weights_memory() &&
            a.placement().activations_memory() == b.placement().activations_memory() &&
            a.placement().code_memory() == b.placement().code_memory() &&
+           a.placement().weights_stream_memory() == b.placement().weights_stream_memory() &&
            as.placement().weights() == bs.placement().weights();
 }
 

@@ -21,6 +21,7 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
     r.peakRamBytes = program.peakRamBytes;
     r.flashBytes = program.flashBytes;
     r.macs = program.macs;
+    r.streamedWeightBytes = program.streamedWeightBytes;
     const std::size_t n = program.memories.size();
     for (const auto& m : program.memories) {
         r.memories.push_back(m.name);
@@ -49,15 +50,16 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
             auto& slot = a.write ? l.bytesWritten : l.bytesRead;
             slot[static_cast<std::size_t>(a.memory)] += a.bytes;
         }
+        const auto moved = [&](const std::vector<Hop>& route, int64_t bytes) {
+            for (const Hop& h : route) {
+                l.bytesRead[static_cast<std::size_t>(h.from)] += bytes;
+                l.bytesWritten[static_cast<std::size_t>(h.to)] += bytes;
+                l.dmaBytes[static_cast<std::size_t>(h.from)] += bytes;
+                l.dmaBytes[static_cast<std::size_t>(h.to)] += bytes;
+            }
+        };
+        moved(job.fetch.route, job.fetch.bytes);
         for (const auto& task : job.tasks) {
-            const auto moved = [&](const std::vector<Hop>& route, int64_t bytes) {
-                for (const Hop& h : route) {
-                    l.bytesRead[static_cast<std::size_t>(h.from)] += bytes;
-                    l.bytesWritten[static_cast<std::size_t>(h.to)] += bytes;
-                    l.dmaBytes[static_cast<std::size_t>(h.from)] += bytes;
-                    l.dmaBytes[static_cast<std::size_t>(h.to)] += bytes;
-                }
-            };
             for (const TileWork& t : task.plan.tiles) {
                 moved(task.weightRoute, t.weightBytes);
                 moved(task.inputRoute, t.inputBytes);
@@ -190,10 +192,40 @@ void evaluateAnalytical(const Program& program, SimResult& result) {
     }
     uint64_t now = 0;
     PortClock ports;
-    for (std::size_t k = 0; k < program.kernels.size(); ++k) {
+    // Streamed weights (per layer): each copy is issued when the kernel freeing its slot ends
+    // and queues behind the copies before it on the stream's DMA channel.
+    const std::size_t n = program.kernels.size();
+    const bool streaming = program.streamedWeightBytes > 0;
+    std::vector<Span> fetches(streaming ? n : 0);
+    uint64_t streamFree = 0;
+    const auto issueFetches = [&](int after) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const WeightFetch& f = program.kernels[j].fetch;
+            if (f.bytes > 0 && f.issueAfter == after) {
+                uint64_t cycles = 0;
+                for (const Hop& h : f.route) {
+                    cycles += hopCycles(program, h, f.bytes);
+                }
+                const uint64_t begin = std::max(now, streamFree);
+                streamFree = begin + cycles;
+                fetches[j] = {begin, streamFree};
+            }
+        }
+    };
+    for (std::size_t k = 0; k < n; ++k) {
         const KernelJob& job = program.kernels[k];
         LayerResult& layer = result.layers[k];
         layer.startCycle = now;
+        if (streaming) {
+            issueFetches(static_cast<int>(k) - 1);
+            if (job.fetch.bytes > 0) {
+                const auto [begin, end] = fetches[k];
+                layer.stallCycles = end > now ? end - now : 0;
+                layer.dmaCycles += end - begin;
+                layer.hiddenCycles += std::min(end, now) > begin ? std::min(end, now) - begin : 0;
+                now += layer.stallCycles;
+            }
+        }
         if (!job.tasks.empty()) {
             const uint64_t launched = now + job.computeCycles;
             uint64_t end = launched;

@@ -41,8 +41,8 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
         const double seconds = cycles / hz;
         // The host runs its own kernels; for an offloaded one it launches, then waits.
         const bool offloaded = !job.tasks.empty();
-        layer.hostBusyCycles =
-            offloaded ? std::min(layer.cycles(), job.computeCycles) : layer.cycles();
+        layer.hostBusyCycles = offloaded ? std::min(layer.cycles(), job.computeCycles)
+                                         : layer.cycles() - layer.stallCycles;
         const double busy = static_cast<double>(layer.hostBusyCycles);
         const double coreJ =
             (busy * core.run_current_ua_per_mhz() * volts + (cycles - busy) * idleCurrent * volts +

@@ -3,6 +3,7 @@
 #include "common/Diagnostics.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/model/Offload.h"
+#include "sim/model/WeightStreaming.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -382,6 +383,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
                 KernelJob job;
                 job.name = k.name;
                 job.op = opName;
+                job.scheduleKernel = static_cast<int>(ki);
                 if (offloader && offloader->offload(k, dtype, choice, job, fallbackWhy)) {
                     for (const auto& t : job.tasks) {
                         if (t.plan.status != Status::Ok) {
@@ -409,6 +411,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         KernelJob job;
         job.name = k.name;
         job.op = opName;
+        job.scheduleKernel = static_cast<int>(ki);
         job.macs = k.macs;
         job.engineLabel = core.name();
         job.fallback = fallback;
@@ -459,13 +462,22 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const auto& storage = platform.memories(indexOf(platform, placement.weights_memory()));
     const bool shared = storage.name() == amem.name();
     const int64_t ramNeed = prog.peakRamBytes + (shared ? prog.flashBytes : 0);
-    if (ramNeed > amem.size_bytes()) {
+    // Weights beyond the RAM, but not the arena and code: streamed from L3 if there is one.
+    const bool weightsOverflow =
+        shared && !copyWeights && ramNeed - schedule.weightBytes <= amem.size_bytes();
+    const std::string& l3 = placement.weights_stream_memory();
+    if (ramNeed > amem.size_bytes() && weightsOverflow && !l3.empty() && missing.empty()) {
+        streamWeights(prog, schedule, platform, ramNeed - schedule.weightBytes, source);
+    } else if (ramNeed > amem.size_bytes()) {
         prog.status = Status::DoesNotFit;
-        prog.reason = fmt::format("needs {} bytes of RAM in '{}' ({} activations arena{}), which "
-                                  "holds {}",
-                                  ramNeed, amem.name(), schedule.arenaBytes,
-                                  shared ? " plus weights and code" : " plus runtime and scratch",
-                                  amem.size_bytes());
+        prog.reason = fmt::format(
+            "needs {} bytes of RAM in '{}' ({} activations arena{}), which "
+            "holds {}{}",
+            ramNeed, amem.name(), schedule.arenaBytes,
+            shared ? " plus weights and code" : " plus runtime and scratch", amem.size_bytes(),
+            weightsOverflow && l3.empty() ? " (and the platform names no "
+                                            "weights_stream_memory to stream weights from)"
+                                          : "");
     } else if (!shared && isNonVolatile(storage.kind()) && prog.flashBytes > storage.size_bytes()) {
         prog.status = Status::DoesNotFit;
         prog.reason = fmt::format("needs {} bytes in '{}' ({} of weights plus runtime code), "

@@ -101,9 +101,21 @@ struct EngineTask {
     int storeChannel = 0;
 };
 
+/// A layer's weights copied whole from L3 into a slot of the weights memory before it runs
+/// (per-layer weight streaming, sim/model/WeightStreaming.h).
+struct WeightFetch {
+    std::vector<Hop> route; ///< L3 -> weights memory; empty: the kernel fetches nothing
+    int64_t bytes = 0;
+    /// Index into Program::kernels of the kernel whose end frees the slot and issues the copy
+    /// (-1: issued when the inference starts). The copy's kernel waits for it to arrive.
+    int issueAfter = -1;
+    int channel = 0; ///< DMA channel of the first hop
+};
+
 struct KernelJob {
     std::string name;
     std::string op;
+    int scheduleKernel = -1; ///< index into the schedule's kernels (-1: the runtime's own work)
     int64_t macs = 0;
     uint64_t computeCycles = 0; ///< core cycles of the instruction stream, all tiles
     int tiles = 1;
@@ -113,6 +125,7 @@ struct KernelJob {
     std::vector<EngineTask> tasks;
     std::string engineLabel; ///< "cpu", "ne16", "digital+aimc", ...
     bool fallback = false;   ///< mapped to an engine that lacks the op; ran on the host
+    WeightFetch fetch;       ///< weights streamed in whole before the kernel (per layer)
 
     /// Share of `total` in tile `i` (an even split, remainder to the first tiles).
     static uint64_t share(uint64_t total, int tiles, int i);
@@ -153,6 +166,10 @@ struct Program {
     int64_t flashBytes = 0;
     int weightsMemory = 0;
     int activationsMemory = 0;
+    /// L3 memory streamed weights live in (-1: every weight resident in weightsMemory) and
+    /// the bytes of the layers whose weights live there.
+    int weightsStreamMemory = -1;
+    int64_t streamedWeightBytes = 0;
     std::vector<DmaTiming> dmas;
     std::vector<EngineTiming> engines;
     int buffers = 2;

@@ -37,6 +37,7 @@ void AccelEngine::move(const std::vector<Hop>& route, std::size_t hop, int64_t b
     t.destination = h.to;
     t.bytes = bytes;
     t.label = layer_;
+    t.writeAfterRead = h.from == program_->weightsStreamMemory;
     t.onDone = [this, &route, hop, bytes, channel, &c](uint64_t begin, uint64_t end) {
         dmaSpans_.emplace_back(begin, end);
         if (hop + 1 < route.size()) {

@@ -26,7 +26,56 @@ void CoreEngine::start(const Program& program, std::vector<LayerResult>& layers,
     if (scratch_.size() < static_cast<std::size_t>(largest)) {
         scratch_.resize(static_cast<std::size_t>(largest));
     }
+    streaming_ = program.streamedWeightBytes > 0;
+    if (streaming_) {
+        fetchSpans_.assign(program.kernels.size(), {0, 0});
+        fetchDone_.assign(program.kernels.size(), 0);
+    }
     startEvent_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void CoreEngine::fetchHop(std::size_t kernel, std::size_t hop) {
+    const KernelJob& job = program_->kernels[kernel];
+    const Hop& h = job.fetch.route[hop];
+    DmaEngine& dma = *dmas_.at(static_cast<std::size_t>(h.dma));
+    DmaTransfer t;
+    t.source = h.from;
+    t.destination = h.to;
+    t.bytes = job.fetch.bytes;
+    t.label = job.name + " (weights)";
+    t.writeAfterRead = h.from == program_->weightsStreamMemory;
+    t.onDone = [this, kernel, hop](uint64_t begin, uint64_t end) {
+        auto& span = fetchSpans_[kernel];
+        span.first = hop == 0 ? begin : span.first;
+        if (hop + 1 < program_->kernels[kernel].fetch.route.size()) {
+            fetchHop(kernel, hop + 1); // the next DMA of the chain
+            return;
+        }
+        span.second = end;
+        fetchDone_[kernel] = 1;
+        fetchArrived_.notify(sc_core::SC_ZERO_TIME);
+    };
+    dma.enqueue(job.fetch.channel % dma.channels(), t);
+}
+
+void CoreEngine::issueFetches(int after) {
+    for (std::size_t j = 0; j < program_->kernels.size(); ++j) {
+        const WeightFetch& f = program_->kernels[j].fetch;
+        if (f.bytes > 0 && f.issueAfter == after) {
+            fetchHop(j, 0);
+        }
+    }
+}
+
+void CoreEngine::awaitFetch(std::size_t k, uint64_t kernelStart, LayerResult& layer) {
+    while (fetchDone_[k] == 0) {
+        wait(fetchArrived_);
+    }
+    const auto [begin, end] = fetchSpans_[k];
+    layer.stallCycles = timeToCycles(sc_core::sc_time_stamp()) - kernelStart;
+    layer.dmaCycles += end - begin;
+    layer.hiddenCycles +=
+        std::min(end, kernelStart) > begin ? std::min(end, kernelStart) - begin : 0;
 }
 
 uint64_t CoreEngine::transfer(int memory, int64_t bytes, bool write, uint64_t at) {
@@ -64,14 +113,21 @@ void CoreEngine::run() {
             const KernelJob& job = prog.kernels[k];
             const uint64_t kernelStart = timeToCycles(sc_core::sc_time_stamp());
             LayerResult& layer = (*layers_)[k];
+            if (streaming_) {
+                issueFetches(static_cast<int>(k) - 1);
+                if (job.fetch.bytes > 0) {
+                    awaitFetch(k, kernelStart, layer);
+                }
+            }
+            const uint64_t ready = kernelStart + layer.stallCycles;
             if (!job.tasks.empty()) {
                 runOffloaded(job, layer);
                 const uint64_t kernelEnd = timeToCycles(sc_core::sc_time_stamp());
                 layer.startCycle = kernelStart - startCycle_;
                 layer.endCycle = kernelEnd - startCycle_;
                 if (observer_ != nullptr) {
-                    observer_->onSpan(basename(), job.name + " (launch)", kernelStart,
-                                      kernelStart + job.computeCycles, 0);
+                    observer_->onSpan(basename(), job.name + " (launch)", ready,
+                                      ready + job.computeCycles, 0);
                 }
                 continue;
             }
@@ -97,11 +153,11 @@ void CoreEngine::run() {
                 local = end;
             }
             wait(cyclesToTime(local));
-            const uint64_t kernelEnd = kernelStart + local;
+            const uint64_t kernelEnd = ready + local;
             layer.startCycle = kernelStart - startCycle_;
             layer.endCycle = kernelEnd - startCycle_;
             if (observer_ != nullptr) {
-                observer_->onSpan(basename(), job.name, kernelStart, kernelEnd, 0);
+                observer_->onSpan(basename(), job.name, ready, kernelEnd, 0);
             }
         }
         endCycle_ = timeToCycles(sc_core::sc_time_stamp());

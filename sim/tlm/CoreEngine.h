@@ -4,7 +4,9 @@
 // tile's start and advances its local time by the longer of its instruction stream (the
 // stack's micro-model) and the transfers that stream under it; transfers from memories that
 // do not overlap (no prefetch, no cache) add their stall after the stream. Waits in SystemC
-// time once per kernel.
+// time once per kernel. Streamed weights (Program kernels with a WeightFetch): when a kernel
+// ends the core queues the copies it frees a slot for on their DMA, and before a kernel starts
+// it waits for that kernel's copy.
 #pragma once
 
 #include "sim/SimResult.h"
@@ -36,6 +38,8 @@ public:
     void start(const Program& program, std::vector<LayerResult>& layers, SimObserver* observer);
     /// Engines the core launches offloaded kernels on (Program::engines order).
     void attachEngines(std::vector<AccelEngine*> engines) { engines_ = std::move(engines); }
+    /// DMAs (Program::dmas order) that copy streamed weights.
+    void attachDmas(std::vector<DmaEngine*> dmas) { dmas_ = std::move(dmas); }
     /// Cycle at which the last run started and ended.
     uint64_t startCycle() const { return startCycle_; }
     uint64_t endCycle() const { return endCycle_; }
@@ -45,6 +49,12 @@ private:
     /// Launches `job`'s tasks on their engines and waits until all have finished.
     void runOffloaded(const KernelJob& job, LayerResult& layer);
     uint64_t transfer(int memory, int64_t bytes, bool write, uint64_t at);
+    /// Queues the weight copies that the end of kernel `after` releases (-1: the start).
+    void issueFetches(int after);
+    /// Queues hop `hop` of kernel `kernel`'s weight copy.
+    void fetchHop(std::size_t kernel, std::size_t hop);
+    /// Waits for kernel `k`'s weight copy, accounting its stall and overlap in `layer`.
+    void awaitFetch(std::size_t k, uint64_t kernelStart, LayerResult& layer);
 
     sc_core::sc_event startEvent_;
     const Program* program_ = nullptr;
@@ -53,6 +63,11 @@ private:
     tlm::tlm_generic_payload payload_;
     std::vector<unsigned char> scratch_;  ///< payload data pointer target (contents unused)
     std::vector<AccelEngine*> engines_;
+    std::vector<DmaEngine*> dmas_;
+    bool streaming_ = false; ///< the program copies weights per layer
+    std::vector<std::pair<uint64_t, uint64_t>> fetchSpans_; ///< per kernel: its copy's cycles
+    std::vector<char> fetchDone_;                           ///< per kernel
+    sc_core::sc_event fetchArrived_;
     std::vector<TaskStats> taskStats_;
     std::vector<std::unique_ptr<sc_core::sc_event>> taskDone_;
     uint64_t startCycle_ = 0;

@@ -66,7 +66,13 @@ void DmaEngine::runChannel(int index) {
         uint64_t readDone = 0;   // cycles from now at which the last read completes
         uint64_t writeDone = 0;  // cycles from now at which the last write completes
         int pending = 0;
-        for (int64_t done = 0; done < t.bytes; done += burstBytes_) {
+        for (int64_t done = 0; t.writeAfterRead && done < t.bytes; done += burstBytes_) {
+            const int64_t n = std::min(burstBytes_, t.bytes - done);
+            const uint64_t read = burst(t.source, n, false, 0);
+            wait(cyclesToTime(read));
+            writeDone = burst(t.destination, n, true, writeDone > read ? writeDone - read : 0);
+        }
+        for (int64_t done = 0; !t.writeAfterRead && done < t.bytes; done += burstBytes_) {
             const int64_t n = std::min(burstBytes_, t.bytes - done);
             readDone = burst(t.source, n, false, readDone);
             writeDone = burst(t.destination, n, true, std::max(readDone, writeDone));

@@ -24,6 +24,11 @@ struct DmaTransfer {
     int destination = 0;  ///< memory index
     int64_t bytes = 0;
     std::string label = "copy";  ///< trace span name
+    /// Issue each burst's write once its read has completed in SystemC time (one wait per
+    /// burst), instead of booking it ahead with the read: for slow sources (streamed weights
+    /// from L3), whose long reads would otherwise reserve the destination's bus port far ahead
+    /// of the other initiators that share it.
+    bool writeAfterRead = false;
     /// Called in the channel's thread when the last burst completes, with the transfer's
     /// start and end cycles (may enqueue further transfers, on any DMA).
     std::function<void(uint64_t begin, uint64_t end)> onDone;

@@ -100,6 +100,7 @@ PlatformModel::PlatformModel(const platforms::spec::PlatformSpec& spec)
     }
     for (auto& c : cores_) {
         c->attachEngines(engines);
+        c->attachDmas(allDmas);
     }
 }
 

@@ -381,6 +381,58 @@ TEST_F(PlatformCatalogTest, DataBehindAnotherDmaIsStaged) {
     EXPECT_EQ(loadPlatform("soc", paths()).placement().weights_memory(), "l3");
 }
 
+// Weight streaming: L3 ("l3", behind the I/O DMA) holds the weights that do not fit in L2.
+std::string streamingPlacement(const std::string& fields) {
+    return "placement { weights_memory: \"l2\" activations_memory: \"l2\" code_memory: "
+           "\"l2\" " +
+           fields + " }";
+}
+
+TEST_F(PlatformCatalogTest, WeightsStreamFromL3) {
+    dir_.write("platforms/soc.textproto",
+               edit(kSoc, {{12, streamingPlacement("weights_stream_memory: \"l3\" "
+                                                   "weights_stream_buffers: 2")}}));
+    const spec::PlatformSpec p = loadPlatform("soc", paths());
+    EXPECT_EQ(p.placement().weights_stream_memory(), "l3");
+    EXPECT_EQ(p.placement().weights_stream_buffers(), 2);
+}
+
+TEST_F(PlatformCatalogTest, WeightStreamingNeedsAnL3ABufferAndADmaChain) {
+    const auto error = [&](const std::string& fields, const std::string& field,
+                           const std::string& reason,
+                           std::vector<std::pair<int, std::string>> more = {}) {
+        more.emplace_back(12, streamingPlacement(fields));
+        InputError e = platformErrors(edit(kSoc, more));
+        ASSERT_EQ(e.diagnostics().size(), 1U) << fields << "\n" << e.formatAll();
+        const Diagnostic d = only(e, field);
+        EXPECT_EQ(d.file, file_);
+        EXPECT_EQ(d.line, 12) << fields;
+        EXPECT_THAT(d.reason, HasSubstr(reason)) << fields;
+    };
+    error("weights_stream_memory: \"flash\" weights_stream_buffers: 2",
+          "placement.weights_stream_memory", "unknown memory 'flash'");
+    error("weights_stream_memory: \"l3\"", "placement.weights_stream_buffers",
+          "must be >= 1 when weights_stream_memory is set");
+    error("weights_stream_buffers: -1", "placement.weights_stream_buffers", "must be >= 0");
+    error("weights_stream_memory: \"l2\" weights_stream_buffers: 2",
+          "placement.weights_stream_memory", "is the weights memory itself");
+    // The I/O bus without its bridge to the SoC bus: nothing moves data from L3 to L2.
+    error("weights_stream_memory: \"l3\" weights_stream_buffers: 2",
+          "placement.weights_stream_memory",
+          "no DMA (or chain of DMAs) moves data from 'l3' to 'l2'",
+          {{9, "buses { name: \"io\" width_bits: 32 masters: \"udma\" slaves: \"l3\" }"}});
+}
+
+TEST_F(PlatformCatalogTest, WeightStreamingNeedsTheWeightsBesideTheActivations) {
+    InputError e = platformErrors(
+        edit(kSoc, {{12, "placement { weights_memory: \"l2\" activations_memory: \"l1\" "
+                         "code_memory: \"l2\" weights_stream_memory: \"l3\" "
+                         "weights_stream_buffers: 2 }"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    EXPECT_THAT(only(e, "placement.weights_stream_memory").reason,
+                HasSubstr("weights_memory to be the activations memory"));
+}
+
 TEST_F(PlatformCatalogTest, BridgeToUnknownBus) {
     InputError e = platformErrors(
         edit(kSoc, {{8, "buses { name: \"cl\" width_bits: 64 masters: \"cl_dma\" slaves: \"l1\" "
@@ -662,6 +714,18 @@ TEST(ShippedConfigs, EveryPlatformAndStackLoads) {
                           "gap-flow", "vela", "stedge-ai", "htvm"}) {
         EXPECT_EQ(names.count(n), 1U) << n;
     }
+}
+
+// The GAP SoCs stream weights that do not fit in L2 from their external HyperBus memory,
+// double-buffered; DIANA has no L3 (configs/platforms/README.md, "Weight streaming").
+TEST(ShippedConfigs, GapSocsStreamWeightsFromL3) {
+    for (const char* name : {"gap8", "gap9-evk"}) {
+        const spec::PlatformSpec p = loadPlatform(name, shippedConfigs());
+        EXPECT_EQ(p.placement().weights_stream_memory(), "hyperram") << name;
+        EXPECT_EQ(p.placement().weights_stream_buffers(), 2) << name;
+    }
+    EXPECT_TRUE(
+        loadPlatform("diana", shippedConfigs()).placement().weights_stream_memory().empty());
 }
 
 // Every stack runs every op of the MLPerf Tiny networks on the host core, so any layer an
