@@ -56,6 +56,32 @@ TEST(CorpusSimulation, SmallModelsAlsoFitAnMcuWithInternalFlash) {
     }
 }
 
+TEST(CorpusSimulation, ModelsLargerThanL2StreamTheirWeightsOnGap) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    for (const char* platform : {"gap8", "gap9-evk"}) {
+        for (const char* model : {"mobilenet_v2.onnx", "mobilenet_v3_small.onnx"}) {
+            SCOPED_TRACE(std::string(model) + " on " + platform);
+            // The GAP flow quantises to int8 by default; int8 weights exceed L2.
+            const auto r = session.run(queryFor(model, platform, "gap-flow", "")).result;
+            ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+            const auto& net =
+                session.network(queryFor(model, platform, "gap-flow", "")).loaded.network;
+            std::size_t l3 = r.memories.size();
+            for (std::size_t m = 0; m < r.memories.size(); ++m) {
+                l3 = r.memories[m] == "hyperram" ? m : l3;
+            }
+            ASSERT_LT(l3, r.memories.size());
+            EXPECT_GT(net.totals().weightBytes, 1'500'000); // more than GAP8/GAP9's L2
+            EXPECT_GT(r.bytesRead[l3], 0);                  // streamed from HyperRAM
+            EXPECT_LE(r.bytesRead[l3], net.totals().weightBytes);
+        }
+    }
+    // resnet18's 11.7 MB of int8 weights exceed the 8 MB HyperRAM too: does_not_fit, named.
+    const auto big = session.run(queryFor("resnet18.onnx", "gap9-evk", "gap-flow", "")).result;
+    EXPECT_EQ(big.status, sim::Status::DoesNotFit);
+    EXPECT_NE(big.reason.find("hyperram"), std::string::npos) << big.reason;
+}
+
 TEST(CorpusSimulation, AFloatModelIsUnsupportedWithEveryLayerNamedAndItsFootprint) {
     Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
     const auto r = session.run(queryFor("tiny_unet.onnx", "stm32n6570-dk", "stedge-ai", "")).result;
