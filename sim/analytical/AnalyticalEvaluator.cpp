@@ -97,7 +97,7 @@ uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int ti
     for (const auto& a : job.accesses) {
         const auto bytes = static_cast<int64_t>(
             KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
-        if (bytes > 0 && program.memories[static_cast<std::size_t>(a.memory)].overlapsCompute) {
+        if (bytes > 0 && streamsUnderCompute(program.memories, a)) {
             end = std::max(end, book(a, bytes, start));
         }
     }
@@ -105,7 +105,7 @@ uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int ti
         const MemoryTiming& mem = program.memories[static_cast<std::size_t>(a.memory)];
         const auto bytes = static_cast<int64_t>(
             KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
-        if (bytes > 0 && !mem.overlapsCompute) {
+        if (bytes > 0 && !streamsUnderCompute(program.memories, a)) {
             end = book(a, bytes, end) - mem.lines(bytes);
         }
     }

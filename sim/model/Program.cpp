@@ -95,6 +95,10 @@ uint64_t MemoryTiming::lines(int64_t bytes) const {
     return ceilDiv(bytes, widthBytes);
 }
 
+bool streamsUnderCompute(const std::vector<MemoryTiming>& memories, const Access& a) {
+    return !a.blocking && memories[static_cast<std::size_t>(a.memory)].overlapsCompute;
+}
+
 uint64_t BusTiming::beats(int64_t bytes) const {
     return ceilDiv(bytes, widthBytes);
 }
@@ -365,6 +369,8 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     const auto& wmem = platform.memories(prog.weightsMemory);
     const int64_t cacheBytes =
         wmem.cache_bytes() + (isCacheable(wmem.kind()) ? core.dcache_bytes() : 0);
+    const bool coreCached = isCacheable(wmem.kind()) && core.dcache_bytes() > 0;
+    const int64_t missLineBytes = coreCached && !wmem.prefetch() ? core.dcache_line_bytes() : 0;
     int64_t scratchBytes = 0;
     std::vector<std::string> missing; // "'layer' (op on dtype)" of every kernel without one
     bool floatMissing = false;
@@ -428,7 +434,14 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         if (k.weightBytes > 0) {
             weightFetch =
                 k.weightBytes <= cacheBytes ? k.weightBytes : std::max(k.weightBytes, loads);
-            job.accesses.push_back({prog.weightsMemory, weightFetch, false});
+            // With the line size known, the bytes above are the data cache's misses: whole
+            // lines the in-order core waits for, unless the memory prefetches them.
+            const bool lineFills = missLineBytes > 0;
+            if (lineFills) {
+                weightFetch =
+                    static_cast<int64_t>(ceilDiv(weightFetch, missLineBytes)) * missLineBytes;
+            }
+            job.accesses.push_back({prog.weightsMemory, weightFetch, false, lineFills});
         }
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =

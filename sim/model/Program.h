@@ -56,7 +56,12 @@ struct Access {
     int memory = 0;
     int64_t bytes = 0; ///< total over the kernel
     bool write = false;
+    /// Data-cache line fills the core waits for, whatever the memory's `overlapsCompute`.
+    bool blocking = false;
 };
+
+/// Whether `a` streams under the core's work (else the core stalls for it after the stream).
+bool streamsUnderCompute(const std::vector<MemoryTiming>& memories, const Access& a);
 
 /// ok; over_budget: ran (every metric produced) but slower than the latency budget its
 /// mapping was asked to meet; does_not_fit and unsupported: not run.

@@ -137,8 +137,7 @@ void CoreEngine::run() {
                 for (const auto& a : job.accesses) {
                     const auto bytes = static_cast<int64_t>(
                         KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, t));
-                    if (bytes > 0 && prog.memories[static_cast<std::size_t>(a.memory)]
-                                         .overlapsCompute) {
+                    if (bytes > 0 && streamsUnderCompute(prog.memories, a)) {
                         end = std::max(end, transfer(a.memory, bytes, a.write, local));
                     }
                 }
@@ -146,7 +145,7 @@ void CoreEngine::run() {
                     const auto& mem = prog.memories[static_cast<std::size_t>(a.memory)];
                     const auto bytes = static_cast<int64_t>(
                         KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, t));
-                    if (bytes > 0 && !mem.overlapsCompute) {
+                    if (bytes > 0 && !streamsUnderCompute(prog.memories, a)) {
                         end = transfer(a.memory, bytes, a.write, end) - mem.lines(bytes);
                     }
                 }

@@ -3,10 +3,10 @@
 // per kernel): for every tile it issues the tile's memory transfers through its bus at the
 // tile's start and advances its local time by the longer of its instruction stream (the
 // stack's micro-model) and the transfers that stream under it; transfers from memories that
-// do not overlap (no prefetch, no cache) add their stall after the stream. Waits in SystemC
-// time once per kernel. Streamed weights (Program kernels with a WeightFetch): when a kernel
-// ends the core queues the copies it frees a slot for on their DMA, and before a kernel starts
-// it waits for that kernel's copy.
+// do not overlap (no prefetch, no cache) and data-cache line fills add their stall after
+// the stream. Waits in SystemC time once per kernel. Streamed weights (Program kernels with a
+// WeightFetch): when a kernel ends the core queues the copies it frees a slot for on their
+// DMA, and before a kernel starts it waits for that kernel's copy.
 #pragma once
 
 #include "sim/SimResult.h"

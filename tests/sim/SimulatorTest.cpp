@@ -218,6 +218,49 @@ TEST_P(ClosedFormTest, CoreDataCacheMakesFlashReadsOverlap) {
     EXPECT_EQ(r.latencyCycles, kDenseCompute);
 }
 
+/// The test platform with a core data cache of `bytes` and `lineBytes` lines.
+ps::PlatformSpec dataCachePlatform(int64_t bytes, int64_t lineBytes, bool prefetch = false) {
+    return changedPlatform([&](auto& p) {
+        p.mutable_cores(0)->set_dcache_bytes(bytes);
+        p.mutable_cores(0)->set_dcache_line_bytes(lineBytes);
+        p.mutable_memories(0)->set_prefetch(prefetch);
+    });
+}
+
+struct DataCacheCase {
+    const char* name;
+    int64_t cacheBytes;
+    int64_t lineBytes;
+    bool prefetch;
+    uint64_t latencyCycles;
+    int64_t flashBytesRead;
+};
+
+// - 4 KiB, 32-byte lines: the 16640 weight bytes exceed the cache, so each of the
+//   16640 / 32 = 520 lines misses once (one load per MAC, each weight used once). A line is
+//   4 flash accesses of 4 cycles at 3 WS and the in-order core waits for each fill:
+//   520 * 16 = 8320 minus its own 2080 load cycles = 6240, the uncached flash's stall.
+// - 64 KiB, 48-byte lines (not a real core; a size that does not divide the weights): the
+//   set fits, but its first pass misses: ceil(16640 / 48) = 347 lines = 16656 bytes, 2082
+//   accesses of 4 cycles = 8328, stall 8328 - 2082 = 6246.
+// - 4 KiB, 32-byte lines, prefetching flash: the fills stream under the compute, 33508.
+const DataCacheCase kDataCacheCases[] = {
+    {"LargerThanCache", 4096, 32, false, kDenseCompute + kFlashStall3Ws, 16640},
+    {"FirstPassWholeLines", 65536, 48, false, kDenseCompute + 6246, 16656},
+    {"PrefetchHidesFills", 4096, 32, true, kDenseCompute, 16640},
+};
+
+TEST_P(ClosedFormTest, DataCacheMissesStallAsLineFillsWhenTheLineSizeIsKnown) {
+    for (const DataCacheCase& c : kDataCacheCases) {
+        SCOPED_TRACE(c.name);
+        Simulator sim(dataCachePlatform(c.cacheBytes, c.lineBytes, c.prefetch), testStack());
+        const SimResult r = sim.run(denseSchedule(256, 64), at(GetParam()));
+        ASSERT_EQ(r.status, Status::Ok) << r.reason;
+        EXPECT_EQ(r.latencyCycles, c.latencyCycles);
+        EXPECT_EQ(r.bytesRead[memoryIndex(r, "flash")], c.flashBytesRead);
+    }
+}
+
 TEST_P(ClosedFormTest, RamReadWaitStatesStallACoreWithoutCache) {
     // One SRAM read wait state (the RA6M4's SRAMWTSC above 100 MHz) and no data cache: every
     // 32-bit read of the 16384 input bytes takes 2 cycles, one of them the load's own cycle
