@@ -74,6 +74,7 @@ nlohmann::json toJson(const sim::SimResult& r) {
     j["peak_ram_bytes"] = produced(footprint, r.peakRamBytes);
     j["flash_bytes"] = produced(footprint, r.flashBytes);
     j["macs"] = produced(footprint, r.macs);
+    j["streamed_weight_bytes"] = r.streamedWeightBytes;
     j["memories"] = nlohmann::json::array();
     for (std::size_t m = 0; m < r.memories.size(); ++m) {
         j["memories"].push_back({{"name", r.memories[m]},
@@ -117,6 +118,7 @@ nlohmann::json toJson(const sim::SimResult& r) {
                                {"dma_cycles", l.dmaCycles},
                                {"hidden_cycles", l.hiddenCycles},
                                {"overlap", l.overlap()},
+                               {"weight_stall_cycles", l.stallCycles},
                                {"busy_cycles", busy},
                                {"energy_j", l.energyJ}});
     }

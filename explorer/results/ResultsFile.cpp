@@ -88,6 +88,7 @@ const std::vector<ColumnDef>& layerColumns() {
         {"dma_cycles", K::Int, "cycles"},
         {"hidden_cycles", K::Int, "cycles"},
         {"overlap", K::Double, "1"},
+        {"weight_stall_cycles", K::Int, "cycles"},
     };
     return cols;
 }
@@ -131,11 +132,12 @@ TableRow toCells(const RunRow& r) {
 }
 
 TableRow toCells(const LayerRow& r) {
-    return {r.runId,         r.layerIndex,    r.layerName,    r.op,          r.engine,
-            r.fallback,      r.startCycle,    r.endCycle,     r.cycles,      r.energyJ,
-            r.macs,          r.tiles,         r.bytesFlash,   r.bytesSram,   r.bytesTcm,
-            r.bytesExternal, r.dmaBytesFlash, r.dmaBytesSram, r.dmaBytesTcm, r.dmaBytesExternal,
-            r.dmaCycles,     r.hiddenCycles,  r.overlap};
+    return {r.runId,         r.layerIndex,   r.layerName,   r.op,
+            r.engine,        r.fallback,     r.startCycle,  r.endCycle,
+            r.cycles,        r.energyJ,      r.macs,        r.tiles,
+            r.bytesFlash,    r.bytesSram,    r.bytesTcm,    r.bytesExternal,
+            r.dmaBytesFlash, r.dmaBytesSram, r.dmaBytesTcm, r.dmaBytesExternal,
+            r.dmaCycles,     r.hiddenCycles, r.overlap,     r.weightStallCycles};
 }
 
 TableRow toCells(const ValidationRow& r) {

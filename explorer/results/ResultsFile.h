@@ -100,9 +100,10 @@ struct LayerRow {
     int64_t tiles = 0;
     int64_t bytesFlash = 0, bytesSram = 0, bytesTcm = 0, bytesExternal = 0;
     int64_t dmaBytesFlash = 0, dmaBytesSram = 0, dmaBytesTcm = 0, dmaBytesExternal = 0;
-    int64_t dmaCycles = 0;    ///< cycles with some DMA transfer of the layer in flight
-    int64_t hiddenCycles = 0; ///< of which under the engine's compute
-    double overlap = 1.0;     ///< hidden_cycles / dma_cycles; 1 when dma_cycles is 0
+    int64_t dmaCycles = 0;         ///< cycles with some DMA transfer of the layer in flight
+    int64_t hiddenCycles = 0;      ///< of which under the engine's compute
+    double overlap = 1.0;          ///< hidden_cycles / dma_cycles; 1 when dma_cycles is 0
+    int64_t weightStallCycles = 0; ///< waiting for its streamed weights before it could start
 };
 
 /// One measured-vs-predicted comparison: a row of /validation. `fold` is "in-sample" (the

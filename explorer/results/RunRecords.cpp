@@ -129,6 +129,7 @@ std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
         row.dmaCycles = static_cast<int64_t>(l.dmaCycles);
         row.hiddenCycles = static_cast<int64_t>(l.hiddenCycles);
         row.overlap = l.overlap();
+        row.weightStallCycles = static_cast<int64_t>(l.stallCycles);
         rows.push_back(std::move(row));
     }
     return rows;

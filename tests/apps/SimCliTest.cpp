@@ -285,6 +285,23 @@ TEST(SimCli, SimulateQuantizesAFloatOnnxModel) {
     });
 }
 
+TEST(SimCli, SimulateReportsStreamedWeightsAndWaits) {
+    const std::string net = EDGESIM_TEST_DIR "/sim/data/streamed-net.textproto";
+    const nlohmann::json j = simulateJson("simulate -p gap9-evk -s gap-flow -n " + net);
+    ASSERT_FALSE(j.is_null());
+    ASSERT_EQ(j["status"], "ok");
+    EXPECT_GT(j["streamed_weight_bytes"].get<int64_t>(), 0);
+    int64_t stall = 0;
+    for (const auto& l : j["layers"]) {
+        stall += l["weight_stall_cycles"].get<int64_t>();
+        EXPECT_LE(l["weight_stall_cycles"].get<int64_t>(), l["cycles"].get<int64_t>()) << l;
+    }
+    EXPECT_GE(stall, 0);
+    const nlohmann::json resident = simulateJson(kKws);
+    ASSERT_FALSE(resident.is_null());
+    EXPECT_EQ(resident["streamed_weight_bytes"].get<int64_t>(), 0);
+}
+
 TEST(SimCli, SimulateOutIntoMissingDirectory) {
     TempDir dir;
     const std::string h5 = dir.file("no/such/dir/run.h5");

@@ -283,6 +283,7 @@ const Schema kLayerSchema = {
     {"dma_cycles", H5T_INTEGER, "cycles"},
     {"hidden_cycles", H5T_INTEGER, "cycles"},
     {"overlap", H5T_FLOAT, "1"},
+    {"weight_stall_cycles", H5T_INTEGER, "cycles"},
 };
 
 const Schema kValidationSchema = {
