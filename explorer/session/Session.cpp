@@ -117,22 +117,33 @@ namespace {
 std::string quantizeOf(const Query& q, const platforms::spec::StackSpec& stack) {
     return q.quantize.empty() ? stack.default_precision() : q.quantize;
 }
-} // namespace
 
-const Session::Network& Session::network(const Query& q) {
-    return network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
-                   q.batchField, quantizeOf(q, specs(q).stack), q.quantizeField);
-}
-
-std::string Session::precision(const Query& q) {
-    const Network& n = network(q);
+/// What precision `n` (the network `q` runs on `stack`) is in, and why.
+std::string precisionLabel(const Query& q, const Session::Network& n,
+                           const platforms::spec::StackSpec& stack) {
     if (n.precision.asStored()) {
         return "as stored";
     }
     const std::string why =
-        q.quantize.empty() ? "default of stack " + specs(q).stack.name() : q.quantizeField;
+        q.quantize.empty() ? "default of stack " + stack.name() : q.quantizeField;
     return n.quantized ? n.precision.describe() + " (" + why + ")"
                        : "as stored, already " + n.precision.describe() + " (" + why + ")";
+}
+} // namespace
+
+const Session::Network& Session::network(const Query& q) {
+    return networkFor(q, specs(q).stack);
+}
+
+const Session::Network& Session::networkFor(const Query& q,
+                                            const platforms::spec::StackSpec& stack) {
+    return network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
+                   q.batchField, quantizeOf(q, stack), q.quantizeField);
+}
+
+std::string Session::precision(const Query& q) {
+    const Specs& s = specs(q);
+    return precisionLabel(q, networkFor(q, s.stack), s.stack);
 }
 
 const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOrPath,
@@ -273,7 +284,7 @@ std::optional<Diagnostic> Session::problem(const Query& q) {
     if (!s.problems.empty()) {
         return s.problems.front();
     }
-    network(q);
+    networkFor(q, s.stack);
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     return sim::checkOperatingPoint(s.platform, q.operatingPoint, q.source);
 }
@@ -289,7 +300,7 @@ sim::ResolvedOperatingPoint Session::operatingPoint(const Query& q) {
 Session::Prepared Session::prepare(const Query& q) {
     Prepared p;
     p.specs = &specs(q);
-    p.network = &network(q);
+    p.network = &networkFor(q, p.specs->stack);
     if (auto d = sim::checkOperatingPoint(p.specs->platform, q.operatingPoint, q.source, &p.op)) {
         throw InputError(d->file, d->field, d->reason);
     }
@@ -424,7 +435,7 @@ QueryResult Session::run(const Query& q, sim::SimObserver* observer) {
     ro.mapping = &p.mapping->mapping;
     ro.observer = observer;
     out.result = simulator.run(p.network->schedule, ro);
-    out.result.precision = precision(q);
+    out.result.precision = precisionLabel(q, *p.network, p.specs->stack);
     return out;
 }
 

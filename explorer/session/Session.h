@@ -38,7 +38,7 @@ public:
     struct Network {
         workloads::LoadedNetwork loaded; ///< in the deployment precision
         workloads::QuantizePlan precision;
-        bool quantized = false;  ///< the precision changed the network as stored
+        bool quantized = false; ///< the precision changed the network as stored
         workloads::Schedule schedule;
     };
     /// Loads, quantises (`quantize`: a --quantize value, empty = as stored) and lowers
@@ -213,6 +213,8 @@ private:
     };
 
     Prepared prepare(const Query& query);
+    /// network(query) with the query's effective stack already resolved.
+    const Network& networkFor(const Query& query, const platforms::spec::StackSpec& stack);
     const Specs& specsOf(const Query& query); ///< specs() without throwing its problems
     sim::Simulator& simulatorFor(const Specs& specs);
     sim::RunOptions runOptions(const Query& query) const;

@@ -37,6 +37,19 @@ int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t d
     return out;
 }
 
+bool broadcastsTo(const Shape& s, const Shape& to) {
+    if (s.size() > to.size()) {
+        return false;
+    }
+    for (std::size_t i = 1; i <= s.size(); ++i) {
+        const int64_t d = s[s.size() - i];
+        if (d != 1 && d != to[to.size() - i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 namespace {
 
 /// Failure of one layer; caught per layer so that every broken layer is reported.
@@ -132,21 +145,6 @@ void addParams(Layer& l, int64_t weights, int64_t biases) {
     l.stats.weightBytes = wb + bb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.weightDtype)] += wb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.biasDtype)] += bb;
-}
-
-/// True when `s` equals `to` or broadcasts to it: aligned on the last (channel) dimension,
-/// each dimension equal or 1.
-bool broadcastsTo(const Shape& s, const Shape& to) {
-    if (s.size() > to.size()) {
-        return false;
-    }
-    for (std::size_t i = 1; i <= s.size(); ++i) {
-        const int64_t d = s[s.size() - i];
-        if (d != 1 && d != to[to.size() - i]) {
-            return false;
-        }
-    }
-    return true;
 }
 
 int normAxis(int axis, std::size_t rank) {

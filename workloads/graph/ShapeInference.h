@@ -18,6 +18,10 @@ void inferShapes(Network& net, const std::string& file);
 /// need shapes while they build). Throws InputError against the layer's origin.
 void inferLayerShape(Network& net, Network::LayerId id, const std::string& file);
 
+/// True when `s` equals `to` or broadcasts to it (numpy rules on channels-last shapes: aligned
+/// on the last, channel, dimension; each dimension equal or 1).
+bool broadcastsTo(const Shape& s, const Shape& to);
+
 /// Output length of a window along one dimension; nullopt-like -1 when the window does not fit.
 /// Also yields the padding actually applied at the beginning of the dimension.
 int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,

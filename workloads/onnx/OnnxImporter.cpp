@@ -855,7 +855,7 @@ private:
                 fail("dividing a constant by a computed tensor is not supported");
             }
             const Shape cs = constantShapeFor(c, x);
-            if (!broadcasts(cs, shapeOf(x))) {
+            if (!broadcastsTo(cs, shapeOf(x))) {
                 fail(fmt::format("constant operand of shape {} does not broadcast to {}",
                                  toString(c.dims), toString(toOnnx(shapeOf(x)))));
             }
@@ -874,7 +874,7 @@ private:
                           numElements(shapeOf(y)) > numElements(shapeOf(x));
         const Value& big = swap ? y : x;
         const Value& small = swap ? x : y;
-        if (!broadcasts(shapeOf(small), shapeOf(big))) {
+        if (!broadcastsTo(shapeOf(small), shapeOf(big))) {
             fail(fmt::format("operands {} and {} do not broadcast (only the smaller may be "
                              "broadcast)",
                              toString(toOnnx(shapeOf(x))), toString(toOnnx(shapeOf(y)))));
@@ -931,18 +931,6 @@ private:
             fail("constant operand varies along the batch dimension");
         }
         return fromOnnx(full, "constant operand");
-    }
-
-    static bool broadcasts(const Shape& s, const Shape& to) {
-        if (s.size() > to.size()) {
-            return false;
-        }
-        for (std::size_t i = 1; i <= s.size(); ++i) {
-            if (s[s.size() - i] != 1 && s[s.size() - i] != to[to.size() - i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     void foldBinary(const onnx::NodeProto& n, const Constant& a, const Constant& b) {
