@@ -176,10 +176,10 @@ void validateParameters(const spec::StudySpec& s, const FieldCursor& at, bool gr
 
 bool isReservedColumn(const std::string& name) {
     static const std::set<std::string> kColumns = {
-        "point_index", "platform",        "stack",          "network",       "strategy",
-        "batch",       "operating_point", "status",         "reason",        "latency_cycles",
-        "latency_s",   "energy_j",        "peak_ram_bytes", "flash_bytes",   "macs",
-        "clock_hz",    "voltage_v",       "mapping",        "config_sha256", "sim_wall_s"};
+        "point_index", "platform",        "stack",       "network", "strategy",       "batch",
+        "quantize",    "operating_point", "status",      "reason",  "latency_cycles", "latency_s",
+        "energy_j",    "peak_ram_bytes",  "flash_bytes", "macs",    "clock_hz",       "voltage_v",
+        "mapping",     "config_sha256",   "sim_wall_s"};
     return kColumns.count(name) != 0;
 }
 

@@ -45,6 +45,18 @@ std::vector<int> batchesOf(const spec::StudySpec& s) {
     return out;
 }
 
+/// The study's deployment precisions ("" = each stack's default when it names none).
+std::vector<std::string> precisionsOf(const spec::StudySpec& s) {
+    std::vector<std::string> out;
+    for (const auto& q : s.quantize()) {
+        out.push_back(q == kStackDefaultPrecision ? std::string() : q);
+    }
+    if (out.empty()) {
+        out.emplace_back();
+    }
+    return out;
+}
+
 /// The reason of the first diagnostic of an InputError (with its field when set).
 std::string reasonOf(const InputError& e) {
     if (e.diagnostics().empty()) {
@@ -199,15 +211,19 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const FieldCursor at(diags, study_->locations.get());
     strategies_ = strategiesOf(s);
     batches_ = batchesOf(s);
+    precisions_ = precisionsOf(s);
     const auto fail = [&](const FieldCursor& c, const pb::Message& m, const char* field,
                           const std::string& reason,
                           int index = -1) { c.error(m, field, reason, index); };
 
-    if (!s.quantize().empty()) {
+    for (int i = 0; i < s.quantize_size(); ++i) {
+        if (s.quantize(i) == kStackDefaultPrecision) {
+            continue;
+        }
         try {
-            workloads::loadQuantizePlan(s.quantize(), study_->file, "quantize");
+            workloads::loadQuantizePlan(s.quantize(i), study_->file, "quantize");
         } catch (const InputError& e) {
-            fail(at, s, "quantize", reasonOf(e));
+            fail(at, s, "quantize", reasonOf(e), i);
         }
     }
     // Names: every platform, stack and network loads.
@@ -483,15 +499,19 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                 for (const auto& n : s.networks()) {
                     for (const auto& strategy : strategies_) {
                         for (const int batch : batches_) {
-                            const std::string& quantize =
-                                s.quantize().empty() ? session.stack(pair.stack).default_precision()
-                                                     : s.quantize();
-                            const auto& schedule =
-                                session
-                                    .network(n, strategy, batch, "networks", "strategies",
-                                             study_->file, "batch_sizes", quantize, "quantize")
-                                    .schedule;
-                            sim::resolveMapping(mapping, schedule, pair.platformSpec, s.mapping());
+                            for (const auto& precision : precisions_) {
+                                const std::string& quantize =
+                                    precision.empty()
+                                        ? session.stack(pair.stack).default_precision()
+                                        : precision;
+                                const auto& schedule =
+                                    session
+                                        .network(n, strategy, batch, "networks", "strategies",
+                                                 study_->file, "batch_sizes", quantize, "quantize")
+                                        .schedule;
+                                sim::resolveMapping(mapping, schedule, pair.platformSpec,
+                                                    s.mapping());
+                            }
                         }
                     }
                 }
@@ -504,7 +524,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         return;
     }
 
-    // Sample: dimensions [target, axes..., network, strategy, batch], the last fastest.
+    // Sample: dimensions [target, axes..., network, strategy, batch, precision], the last
+    // fastest.
     std::vector<SampleDimension> dims;
     dims.push_back({static_cast<int64_t>(targets_.size())});
     for (const auto& a : axes_) {
@@ -513,6 +534,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     dims.push_back({s.networks_size()});
     dims.push_back({static_cast<int64_t>(strategies_.size())});
     dims.push_back({static_cast<int64_t>(batches_.size())});
+    dims.push_back({static_cast<int64_t>(precisions_.size())});
     sampler_ = s.sampler().kind().empty() ? "grid" : s.sampler().kind();
     const auto sampler = makeSampler(sampler_);
     const FieldCursor samplerAt = at.child(s, "sampler");
@@ -534,13 +556,14 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     }
     if (sampler->needsCount()) {
         // A drawn sample has no order of its own: run it grouped by target, then network,
-        // strategy and batch, as a grid runs, so consecutive points share a simulator and a
-        // lowered network (the set of points, and so the file's rows, stays what was drawn).
+        // strategy, batch and precision, as a grid runs, so consecutive points share a
+        // simulator and a lowered network (the set of points, and so the file's rows, stays
+        // what was drawn).
         const std::size_t tail = 1 + axes_.size();
         std::stable_sort(points_.begin(), points_.end(),
                          [tail](const SamplePoint& a, const SamplePoint& b) {
-                             return std::tie(a[0], a[tail], a[tail + 1], a[tail + 2]) <
-                                    std::tie(b[0], b[tail], b[tail + 1], b[tail + 2]);
+                             return std::tie(a[0], a[tail], a[tail + 1], a[tail + 2], a[tail + 3]) <
+                                    std::tie(b[0], b[tail], b[tail + 1], b[tail + 2], b[tail + 3]);
                          });
     }
 
@@ -570,10 +593,10 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         sim::toString(sim::Status::Ok), sim::toString(sim::Status::DoesNotFit),
         sim::toString(sim::Status::Unsupported), sim::toString(sim::Status::OverBudget),
         kInvalidStatus};
-    columns_ = {{"point_index", K::Int, ""},       fixed("platform", s.platforms()),
-                fixed("stack", s.stacks()),        fixed("network", s.networks()),
-                fixed("strategy", strategies_),    {"batch", K::Int, "1"},
-                fixed("operating_point", opLabels)};
+    columns_ = {{"point_index", K::Int, ""},          fixed("platform", s.platforms()),
+                fixed("stack", s.stacks()),           fixed("network", s.networks()),
+                fixed("strategy", strategies_),       {"batch", K::Int, "1"},
+                fixed("quantize", precisionLabels()), fixed("operating_point", opLabels)};
     for (const auto& a : axes_) {
         for (const Field& f : a.fields) {
             if (f.kind == Field::Kind::Label) {
@@ -620,12 +643,26 @@ std::string SweepPlan::inputsSha256(Session& session) const {
     if (sim::isMappingFile(s.mapping())) {
         all += "mapping " + sha256Hex(readFile(s.mapping())) + "\n";
     }
-    if (!s.quantize().empty()) {
-        all += "quantize " +
-               workloads::loadQuantizePlan(s.quantize(), study_->file, "quantize").hashText() +
-               "\n";
+    for (const auto& precision : precisions_) {
+        if (!precision.empty()) {
+            all += "quantize " +
+                   workloads::loadQuantizePlan(precision, study_->file, "quantize").hashText() +
+                   "\n";
+        }
     }
     return sha256Hex(all);
+}
+
+std::string SweepPlan::precisionLabel(const std::string& precision) {
+    return precision.empty() ? kStackDefaultPrecision : precision;
+}
+
+std::vector<std::string> SweepPlan::precisionLabels() const {
+    std::vector<std::string> out;
+    for (const auto& p : precisions_) {
+        out.push_back(precisionLabel(p));
+    }
+    return out;
 }
 
 Override SweepPlan::overrideOf(const Axis& a, const Field& f, std::string value) const {
@@ -667,7 +704,7 @@ Query SweepPlan::query(int64_t index) const {
     }
     q.mapping.mapping = s.mapping();
     q.mapping.mappingField = "mapping";
-    q.quantize = s.quantize();
+    q.quantize = precisions_.at(static_cast<std::size_t>(p[tail + 3]));
     q.quantizeField = "quantize";
     q.fidelity = s.fidelity() == spec::ANALYTICAL ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
     q.seed = s.seed();
@@ -691,6 +728,7 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
                     s.networks(static_cast<int>(p[tail])),
                     strategies_.at(static_cast<std::size_t>(p[tail + 1])),
                     static_cast<int64_t>(batches_.at(static_cast<std::size_t>(p[tail + 2]))),
+                    precisionLabel(precisions_.at(static_cast<std::size_t>(p[tail + 3]))),
                     t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         for (const Field& f : axes_[k].fields) {

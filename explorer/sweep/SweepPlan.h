@@ -19,6 +19,10 @@
 
 namespace edgesim::explorer {
 
+/// The `quantize` value of a study that runs each stack's default_precision (also the
+/// /sweep label of those points).
+inline constexpr const char* kStackDefaultPrecision = "default";
+
 /// The status of a point whose values are each valid but not together.
 inline constexpr const char* kInvalidStatus = "invalid";
 
@@ -49,7 +53,7 @@ public:
     /// The query of point `index`.
     Query query(int64_t index) const;
     /// The columns of /sweep: point_index, the axes (platform, stack, network, strategy,
-    /// batch, operating_point, then one per parameter), status and reason, the metrics,
+    /// batch, quantize, operating_point, then one per parameter), status and reason, the metrics,
     /// bytes_<memory> for every memory of the study's platforms, clock_hz, voltage_v,
     /// mapping, config_sha256, sim_wall_s.
     const std::vector<ColumnDef>& columns() const { return columns_; }
@@ -107,15 +111,19 @@ private:
                    const std::string& firstConfig, Session& session, const FieldCursor& at,
                    const google::protobuf::Message& spec, Field& field);
     void check(Session& session, Diagnostics& diags);
+    /// The /sweep label of a precision ("default" for the stack's).
+    static std::string precisionLabel(const std::string& precision);
+    std::vector<std::string> precisionLabels() const;
 
     const Study* study_;
     std::string sampler_;
     std::vector<Override> set_;           ///< the study's `set`, applied to every point
     std::vector<std::string> strategies_; ///< the study's, or inference
     std::vector<int> batches_;            ///< the study's, or 1
+    std::vector<std::string> precisions_; ///< the study's quantize, "" = the stack's default
     std::vector<Target> targets_;
     std::vector<Axis> axes_;
-    std::vector<SamplePoint> points_; ///< [target, axes..., network, strategy, batch]
+    std::vector<SamplePoint> points_; ///< [target, axes..., network, strategy, batch, precision]
     std::vector<std::string> memories_;
     std::vector<ColumnDef> columns_;
     std::vector<std::pair<std::string, std::string>> skipped_;

@@ -644,20 +644,32 @@ TEST_F(SweepPlanTest, SetOverrideThatDoesNotApplyIsReported) {
     EXPECT_THAT(d.reason, HasSubstr("nucleo-l4r5zi"));
 }
 
-TEST_F(SweepPlanTest, QuantizeReachesEveryQueryAndABadValueIsReported) {
+TEST_F(SweepPlanTest, QuantizeIsAnAxisAndABadValueIsReported) {
     const std::string model = EDGESIM_TEST_DIR "/data/onnx/corpus/cnn1d.onnx";
-    SweepPlan plan(
-        load(edit(kMcu, {{4, "networks: \"" + model + "\""}, {6, "quantize: \"int8\""}})),
-        session_);
-    ASSERT_GT(plan.size(), 0);
+    SweepPlan plan(load(edit(kMcu, {{4, "networks: \"" + model + "\""},
+                                    {6, "quantize: [\"none\", \"int8\", \"default\"]"}})),
+                   session_);
+    // One point per precision, the fastest-varying dimension, labelled in /sweep.
+    ASSERT_EQ(plan.size(), 3);
+    const std::vector<std::string> runs = {"none", "int8", ""};
+    const std::vector<std::string> labels = {"none", "int8", "default"};
     for (int64_t i = 0; i < plan.size(); ++i) {
-        EXPECT_EQ(plan.query(i).quantize, "int8");
-        EXPECT_EQ(plan.query(i).quantizeField, "quantize");
+        const Query q = plan.query(i);
+        EXPECT_EQ(q.quantize, runs[static_cast<std::size_t>(i)]);
+        EXPECT_EQ(q.quantizeField, "quantize");
+        EXPECT_EQ(text(plan.row(i, invalid()), plan, "quantize"),
+                  labels[static_cast<std::size_t>(i)]);
     }
-    EXPECT_EQ(session_.run(plan.query(0)).result.status, sim::Status::Ok);
-    const InputError e = planError(edit(kMcu, {{6, "quantize: \"int4-everything\""}}));
+    // The float model has no kernel on the MCU stack; quantised it runs.
+    EXPECT_EQ(session_.run(plan.query(0)).result.status, sim::Status::Unsupported);
+    EXPECT_EQ(session_.run(plan.query(1)).result.status, sim::Status::Ok);
+    EXPECT_EQ(session_.run(plan.query(2)).result.status, sim::Status::Unsupported)
+        << "tflm-cmsis-nn declares no default precision";
+    // The second value is bad: the error names it by index and line.
+    const InputError e =
+        planError(edit(kMcu, {{6, "quantize: [\"int8\","}, {7, "\"int4-everything\"]"}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
-    EXPECT_EQ(e.diagnostics()[0].field, "quantize");
+    EXPECT_EQ(e.diagnostics()[0].field, "quantize[1]");
     EXPECT_EQ(e.diagnostics()[0].line, 6);
     EXPECT_THAT(e.diagnostics()[0].reason, HasSubstr("'int4-everything'"));
 }
@@ -776,6 +788,7 @@ TEST_F(SweepPlanTest, ColumnsInOrderWithKindsAndUnits) {
         {"network", K::String, "", 15},  // mlperf_tiny/kws
         {"strategy", K::String, "", 9},  // inference
         {"batch", K::Int, "1"},
+        {"quantize", K::String, "", 7},        // default (the stacks' own)
         {"operating_point", K::String, "", 0}, // checked against the rows below
         {"ram", K::String, "", 2},
         {"stack.runtime_ram_bytes", K::Double, "B"}, // units from the fields' names
