@@ -690,6 +690,11 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
     if (p.static_power_w() < 0) {
         at.error(p, "static_power_w", "must be >= 0");
     }
+    checkRange(p, at, "energy_reference_voltage_v", p.energy_reference_voltage_v(), 0.0, 5.0, "V",
+               p.energy_reference_voltage_v() > 5.0 ? "looks like mV; the field is in V" : "");
+    if (p.background_energy_pj_per_cycle() < 0) {
+        at.error(p, "background_energy_pj_per_cycle", "must be >= 0");
+    }
     validateWeightStreaming(p, at, namesValid);
     validateEngines(p, at, masters, memorySizes, buses, namesValid);
 }

@@ -1,6 +1,7 @@
 #include "sim/model/Energy.h"
 
 #include "sim/engine/EngineModel.h"
+#include "sim/model/OperatingPoint.h"
 
 #include <algorithm>
 
@@ -8,7 +9,25 @@ namespace edgesim::sim {
 
 namespace {
 constexpr double kPico = 1e-12; // pJ -> J, pC -> C
+
+/// How the figures quoted at the reference supply follow the operating point's supply.
+struct SupplyScale {
+    double switched = 1; ///< event energies, background per cycle
+    double leakage = 1;  ///< leakage and static power
+    double current = 1;  ///< run and idle currents
+};
+
+SupplyScale supplyScale(const platforms::spec::PlatformSpec& platform, double volts) {
+    using platforms::spec::SupplyKind;
+    const double ref = energyReferenceVoltage(platform);
+    const double r = ref > 0 ? volts / ref : 1.0;
+    switch (platform.supply()) {
+    case SupplyKind::REGULATED: return {r, r, 1.0};   // currents fixed inside the regulator
+    case SupplyKind::CORE_RAIL: return {r * r, r, r}; // C V^2, leakage ~ V
+    default: return {};
+    }
 }
+} // namespace
 
 void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platform,
                    const Program& program) {
@@ -25,7 +44,11 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
     for (const auto& e : program.engines) {
         engineItems.push_back({e.name, 0, 0});
     }
-    const double idleCurrent = core.idle_current_ua_per_mhz();
+    const SupplyScale scale = supplyScale(platform, volts);
+    const double runCurrent = core.run_current_ua_per_mhz() * scale.current;
+    const double idleCurrent = core.idle_current_ua_per_mhz() * scale.current;
+    const double backgroundJPerCycle =
+        platform.background_energy_pj_per_cycle() * scale.switched * kPico;
     for (std::size_t m = 0; m < nMem; ++m) {
         memItems[m].component = program.memories[m].name;
     }
@@ -44,10 +67,10 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
         layer.hostBusyCycles = offloaded ? std::min(layer.cycles(), job.computeCycles)
                                          : layer.cycles() - layer.stallCycles;
         const double busy = static_cast<double>(layer.hostBusyCycles);
-        const double coreJ =
-            (busy * core.run_current_ua_per_mhz() * volts + (cycles - busy) * idleCurrent * volts +
-             (offloaded ? 0.0 : static_cast<double>(layer.macs)) * core.mac_energy_pj()) *
-            kPico;
+        const double coreJ = (busy * runCurrent * volts + (cycles - busy) * idleCurrent * volts +
+                              (offloaded ? 0.0 : static_cast<double>(layer.macs)) *
+                                  core.mac_energy_pj() * scale.switched) *
+                             kPico;
         double layerJ = coreJ;
         coreItem.dynamicJ += coreJ;
         for (std::size_t e = 0; e < engineItems.size(); ++e) {
@@ -56,7 +79,7 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
                 static_cast<double>(e < layer.engineBusyCycles.size() ? layer.engineBusyCycles[e]
                                                                       : 0) *
                 switchedEnergyJ(timing.busyCapacitancePf, volts);
-            const double leakJ = timing.leakagePowerW * seconds;
+            const double leakJ = timing.leakagePowerW * scale.leakage * seconds;
             engineItems[e].dynamicJ += dynamicJ;
             engineItems[e].staticJ += leakJ;
             layerJ += dynamicJ + leakJ;
@@ -70,8 +93,8 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
             const double memJ =
                 (static_cast<double>(layer.bytesRead[m]) * spec.read_energy_pj_per_byte() +
                  static_cast<double>(layer.bytesWritten[m]) * spec.write_energy_pj_per_byte()) *
-                kPico;
-            const double leakJ = spec.leakage_power_w() * seconds;
+                scale.switched * kPico;
+            const double leakJ = spec.leakage_power_w() * scale.leakage * seconds;
             memItems[m].dynamicJ += memJ;
             memItems[m].staticJ += leakJ;
             layerJ += memJ + leakJ;
@@ -80,14 +103,17 @@ void accountEnergy(SimResult& result, const platforms::spec::PlatformSpec& platf
                 const auto beats =
                     static_cast<double>(program.buses[static_cast<std::size_t>(bus)].beats(
                         layer.bytesRead[m] + layer.bytesWritten[m]));
-                const double busJ = beats * platform.buses(bus).energy_pj_per_beat() * kPico;
+                const double busJ =
+                    beats * platform.buses(bus).energy_pj_per_beat() * scale.switched * kPico;
                 busItems[static_cast<std::size_t>(bus)].dynamicJ += busJ;
                 layerJ += busJ;
             }
         }
-        const double staticJ = platform.static_power_w() * seconds;
+        const double staticJ = platform.static_power_w() * scale.leakage * seconds;
+        const double backgroundJ = backgroundJPerCycle * cycles;
         staticItem.staticJ += staticJ;
-        layerJ += staticJ;
+        staticItem.dynamicJ += backgroundJ;
+        layerJ += staticJ + backgroundJ;
         layer.energyJ = layerJ;
         result.energyJ += layerJ;
     }

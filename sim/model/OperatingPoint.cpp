@@ -42,6 +42,11 @@ memoryBandwidthsOf(const platforms::spec::OperatingPoint& op) {
 }
 } // namespace
 
+double energyReferenceVoltage(const platforms::spec::PlatformSpec& platform) {
+    return platform.energy_reference_voltage_v() > 0 ? platform.energy_reference_voltage_v()
+                                                     : declaredOperatingPoint(platform).voltageV;
+}
+
 ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpec& platform) {
     const platforms::spec::OperatingPoint* p =
         namedPoint(platform, platform.default_operating_point());

@@ -55,6 +55,10 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
 /// does not depend on the clock, such as whether a stack can be deployed on the platform).
 ResolvedOperatingPoint declaredOperatingPoint(const platforms::spec::PlatformSpec& platform);
 
+/// The supply the platform's energy figures are quoted at: energy_reference_voltage_v, else
+/// its default operating point's voltage.
+double energyReferenceVoltage(const platforms::spec::PlatformSpec& platform);
+
 /// Read wait states of `memory` at `clockHz` (its table if it has one, else its fixed value);
 /// -1 when the clock is above the table.
 int readWaitStatesAt(const platforms::spec::MemorySpec& memory, double clockHz);

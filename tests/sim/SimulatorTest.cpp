@@ -338,6 +338,44 @@ TEST_P(ClosedFormTest, EnergyIsTheHandSumOfItsParts) {
     EXPECT_NEAR(r.layers[1].energyJ, total, 1e-12 * total);
 }
 
+TEST_P(ClosedFormTest, EnergyFollowsTheSupplyAsItsKindSays) {
+    // The hand sum above, quoted at 3.3 V, run at 1.8 V (r = 1.8 / 3.3), with a background of
+    // 2 pJ per cycle. Unspecified: figures as quoted (the core's current times 1.8 V).
+    // REGULATED: every current is fixed, so every energy and power scales by r. CORE_RAIL:
+    // switched energy (events, background, core current) by r^2, leakage and static by r.
+    const double cycles = 39748.0;
+    const double t = cycles / 80e6;
+    const double coreJ = cycles * 330e-12;
+    const double eventsJ = 16640.0 * 10e-12 + (16384.0 * 1 + 64.0 * 2) * 1e-12 +
+                           (4160.0 + 4112.0) * 0.5e-12 + cycles * 2e-12;
+    const double leakJ = (0.01 + 0.001) * t;
+    const double r = 1.8 / 3.3;
+    struct Case {
+        ps::SupplyKind kind;
+        double expected;
+    };
+    for (const Case& c : {Case{ps::SUPPLY_UNSPECIFIED, coreJ * r + eventsJ + leakJ},
+                          Case{ps::REGULATED, (coreJ + eventsJ + leakJ) * r},
+                          Case{ps::CORE_RAIL, (coreJ + eventsJ) * r * r + leakJ * r}}) {
+        auto platform = testPlatform();
+        platform.set_supply(c.kind);
+        platform.set_background_energy_pj_per_cycle(2);
+        Simulator sim(platform, testStack());
+        RunOptions o = at(GetParam());
+        o.operatingPoint.voltageV = 1.8;
+        const SimResult low = sim.run(denseSchedule(256, 64), o);
+        ASSERT_EQ(low.status, Status::Ok) << low.reason;
+        EXPECT_EQ(low.latencyCycles, 39748U) << "the supply does not change timing";
+        EXPECT_NEAR(low.energyJ, c.expected, 1e-12 * c.expected) << ps::SupplyKind_Name(c.kind);
+        // A reference voltage other than the default point's: quoted at 1.8 V, run at 1.8 V.
+        platform.set_energy_reference_voltage_v(1.8);
+        Simulator quoted(platform, testStack());
+        const SimResult same = quoted.run(denseSchedule(256, 64), o);
+        const double asQuoted = coreJ * r + eventsJ + leakJ; // every kind: nothing to scale
+        EXPECT_NEAR(same.energyJ, asQuoted, 1e-12 * asQuoted) << ps::SupplyKind_Name(c.kind);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Fidelities, ClosedFormTest,
                          testing::Values(Fidelity::Tlm, Fidelity::Analytical), fidelityName);
 
