@@ -10,6 +10,7 @@
 #include "apps/edgesim/Output.h"
 #include "common/Diagnostics.h"
 #include "explorer/session/Calibration.h"
+#include "explorer/session/Conditions.h"
 
 #include <fmt/format.h>
 
@@ -24,6 +25,7 @@ struct CalibrateOptions {
     std::string measurements;
     std::vector<std::string> fit;
     std::string parameters = explorer::kDefaultCalibrationSet;
+    std::string conditions = explorer::kDefaultConditions;
     std::vector<std::string> metrics;
     std::string fidelity = "tlm";
     std::string format = "table";
@@ -39,7 +41,8 @@ std::string rowLabel(const analysis::Measurement& m) {
 
 void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
-    const auto measurements = analysis::loadMeasurements(o.measurements);
+    const auto measurements =
+        explorer::loadMeasurementsUnder(o.measurements, o.conditions, ConfigPaths(g.configDir));
     explorer::Session session{ConfigPaths(g.configDir)};
     explorer::CalibrationRequest request;
     request.fit = o.fit;
@@ -141,6 +144,10 @@ void registerCalibrate(CLI::App& app, GlobalOptions& global) {
     auto* cmd = app.add_subcommand(
         "calibrate", "Fit model parameters to silicon measurements (least squares on log error)");
     cmd->add_option("--measurements,-m", opts->measurements, "Measurements CSV")->required();
+    cmd->add_option("--conditions", opts->conditions,
+                    "Measurement conditions (a name in configs/measurements/ or a .textproto "
+                    "file; 'none'): the supply of rows without voltage_v, by their source "
+                    "(default mlperf-tiny)");
     cmd->add_option("--parameters", opts->parameters,
                     "Calibration set (a name in configs/calibration/ or a .textproto file): "
                     "the parameters, their a-priori values and bounds (default mlperf-tiny)");

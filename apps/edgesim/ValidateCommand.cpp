@@ -17,6 +17,7 @@
 #include "explorer/results/Provenance.h"
 #include "explorer/results/RunRecords.h"
 #include "explorer/results/WriterLock.h"
+#include "explorer/session/Conditions.h"
 #include "explorer/session/CrossValidation.h"
 #include "explorer/session/Predictor.h"
 
@@ -40,6 +41,7 @@ struct ValidateOptions {
     std::string crossValidate;
     std::vector<std::string> folds;
     std::string parameters = explorer::kDefaultCalibrationSet;
+    std::string conditions = explorer::kDefaultConditions;
     int maxEvaluations = 2000;
     std::string quantize;
 };
@@ -241,7 +243,8 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     if (!o.out.empty()) {
         explorer::checkOutputPath(o.out, "--out"); // before predicting: fail fast
     }
-    const auto measurements = analysis::loadMeasurements(o.measurements);
+    const auto measurements =
+        explorer::loadMeasurementsUnder(o.measurements, o.conditions, ConfigPaths(g.configDir));
     const sim::Fidelity fidelity =
         o.fidelity == "analytical" ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
     std::vector<explorer::Override> overrides;
@@ -362,6 +365,10 @@ void registerValidate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--fold", opts->folds,
                     "With --cross-validate: only this fold (a board or network name); "
                     "repeatable");
+    cmd->add_option("--conditions", opts->conditions,
+                    "Measurement conditions (a name in configs/measurements/ or a .textproto "
+                    "file; 'none'): the supply of rows without voltage_v, by their source "
+                    "(default mlperf-tiny)");
     cmd->add_option("--parameters", opts->parameters,
                     "Calibration set refitted per fold: a name in configs/calibration/ or a "
                     ".textproto file (default mlperf-tiny)");

@@ -24,6 +24,7 @@ SupplyScale supplyScale(const platforms::spec::PlatformSpec& platform, double vo
     switch (platform.supply()) {
     case SupplyKind::REGULATED: return {r, r, 1.0};   // currents fixed inside the regulator
     case SupplyKind::CORE_RAIL: return {r * r, r, r}; // C V^2, leakage ~ V
+    case SupplyKind::SWITCHING_REGULATOR: return {1.0, 1.0, 1.0 / r}; // power fixed
     default: return {};
     }
 }

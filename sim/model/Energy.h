@@ -5,7 +5,7 @@
 // voltage (MCUs regulate the core rail internally, so current, not energy per cycle, is what
 // the datasheet holds constant). Figures quoted at the platform's reference supply follow the
 // operating point's as its SupplyKind says: REGULATED scales every energy and power by V/Vref,
-// CORE_RAIL switched energy by (V/Vref)^2 and leakage by V/Vref.
+// CORE_RAIL switched energy by (V/Vref)^2 and leakage by V/Vref, SWITCHING_REGULATOR none.
 #pragma once
 
 #include "platforms/spec/platform.pb.h"

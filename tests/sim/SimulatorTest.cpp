@@ -343,6 +343,7 @@ TEST_P(ClosedFormTest, EnergyFollowsTheSupplyAsItsKindSays) {
     // 2 pJ per cycle. Unspecified: figures as quoted (the core's current times 1.8 V).
     // REGULATED: every current is fixed, so every energy and power scales by r. CORE_RAIL:
     // switched energy (events, background, core current) by r^2, leakage and static by r.
+    // SWITCHING_REGULATOR: the power drawn is fixed, so nothing changes.
     const double cycles = 39748.0;
     const double t = cycles / 80e6;
     const double coreJ = cycles * 330e-12;
@@ -356,7 +357,8 @@ TEST_P(ClosedFormTest, EnergyFollowsTheSupplyAsItsKindSays) {
     };
     for (const Case& c : {Case{ps::SUPPLY_UNSPECIFIED, coreJ * r + eventsJ + leakJ},
                           Case{ps::REGULATED, (coreJ + eventsJ + leakJ) * r},
-                          Case{ps::CORE_RAIL, (coreJ + eventsJ) * r * r + leakJ * r}}) {
+                          Case{ps::CORE_RAIL, (coreJ + eventsJ) * r * r + leakJ * r},
+                          Case{ps::SWITCHING_REGULATOR, coreJ + eventsJ + leakJ}}) {
         auto platform = testPlatform();
         platform.set_supply(c.kind);
         platform.set_background_energy_pj_per_cycle(2);
