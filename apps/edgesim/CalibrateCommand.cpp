@@ -143,11 +143,7 @@ void registerCalibrate(CLI::App& app, GlobalOptions& global) {
     auto opts = std::make_shared<CalibrateOptions>();
     auto* cmd = app.add_subcommand(
         "calibrate", "Fit model parameters to silicon measurements (least squares on log error)");
-    cmd->add_option("--measurements,-m", opts->measurements, "Measurements CSV")->required();
-    cmd->add_option("--conditions", opts->conditions,
-                    "Measurement conditions (a name in configs/measurements/ or a .textproto "
-                    "file; 'none'): the supply of rows without voltage_v, by their source "
-                    "(default mlperf-tiny)");
+    addMeasurementOptions(cmd, opts->measurements, opts->conditions);
     cmd->add_option("--parameters", opts->parameters,
                     "Calibration set (a name in configs/calibration/ or a .textproto file): "
                     "the parameters, their a-priori values and bounds (default mlperf-tiny)");

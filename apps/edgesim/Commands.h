@@ -10,9 +10,12 @@ namespace edgesim::app {
 
 /// Options shared by every subcommand.
 struct GlobalOptions {
-    std::string configDir;    ///< --config-dir (empty: $EDGESIM_CONFIG_DIR, then built-in)
-    std::string commandLine;  ///< for provenance
+    std::string configDir;   ///< --config-dir (empty: $EDGESIM_CONFIG_DIR, then built-in)
+    std::string commandLine; ///< for provenance
 };
+
+/// --measurements/-m (required) and --conditions, shared by validate and calibrate.
+void addMeasurementOptions(CLI::App* cmd, std::string& measurements, std::string& conditions);
 
 void registerList(CLI::App& app, GlobalOptions& global);
 void registerInspect(CLI::App& app, GlobalOptions& global);

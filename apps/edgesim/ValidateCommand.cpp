@@ -343,12 +343,20 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
               << "\n";
 }
 
+void addMeasurementOptions(CLI::App* cmd, std::string& measurements, std::string& conditions) {
+    cmd->add_option("--measurements,-m", measurements, "Measurements CSV")->required();
+    cmd->add_option("--conditions", conditions,
+                    "Measurement conditions (a name in configs/measurements/ or a .textproto "
+                    "file; 'none'): the supply of rows without voltage_v, by their source "
+                    "(default mlperf-tiny)");
+}
+
 void registerValidate(CLI::App& app, GlobalOptions& global) {
     auto opts = std::make_shared<ValidateOptions>();
     auto* cmd =
         app.add_subcommand("validate", "Compare predictions with silicon measurements (CSV, "
                                        "DESIGN.md §3)");
-    cmd->add_option("--measurements,-m", opts->measurements, "Measurements CSV")->required();
+    addMeasurementOptions(cmd, opts->measurements, opts->conditions);
     cmd->add_option("--format", opts->format, "table | json | csv")
         ->check(CLI::IsMember({"table", "json", "csv"}));
     cmd->add_option("--fidelity", opts->fidelity, "tlm | analytical")
@@ -365,10 +373,6 @@ void registerValidate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--fold", opts->folds,
                     "With --cross-validate: only this fold (a board or network name); "
                     "repeatable");
-    cmd->add_option("--conditions", opts->conditions,
-                    "Measurement conditions (a name in configs/measurements/ or a .textproto "
-                    "file; 'none'): the supply of rows without voltage_v, by their source "
-                    "(default mlperf-tiny)");
     cmd->add_option("--parameters", opts->parameters,
                     "Calibration set refitted per fold: a name in configs/calibration/ or a "
                     ".textproto file (default mlperf-tiny)");
