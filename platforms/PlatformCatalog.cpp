@@ -699,6 +699,20 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
     validateEngines(p, at, masters, memorySizes, buses, namesValid);
 }
 
+void validateCondition(const spec::KernelCondition& w, const FieldCursor& at) {
+    if (w.window() < 0 || w.stride() < 0 || w.channel_multiple() < 0) {
+        at.error(w,
+                 w.window() < 0   ? "window"
+                 : w.stride() < 0 ? "stride"
+                                  : "channel_multiple",
+                 "must be >= 0 (0 = any)");
+    }
+    if (w.window() == 0 && w.stride() == 0 && !w.unpadded() && w.channel_multiple() == 0) {
+        at.error("sets no condition: a specialised kernel needs at least one (window, stride, "
+                 "unpadded, channel_multiple)");
+    }
+}
+
 void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
     requireName(s, at);
     std::set<std::string> ops; // engine/op/dtype: one kernel per op and type on each engine
@@ -712,6 +726,8 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         const std::string key = k.engine() + "/" + k.op() + "/" + dtype;
         if (knownOps().count(k.op()) == 0) {
             c.error(k, "op", "unknown op '" + k.op() + "'");
+        } else if (k.has_when()) {
+            validateCondition(k.when(), c.child(k, "when"));
         } else if (!ops.insert(key).second) {
             c.error(k, "op",
                     "duplicate kernel for op '" + k.op() + "' (" + dtype + ") on " +
@@ -720,11 +736,14 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         }
         if (k.cycles_per_mac() < 0 || k.scalar_cycles_per_mac() < 0 || k.overhead_cycles() < 0 ||
             k.cycles_per_output() < 0 || k.cycles_per_input() < 0 || k.cycles_per_tap() < 0 ||
-            k.im2col_cycles_per_element() < 0) {
+            k.im2col_cycles_per_element() < 0 || k.im2col_cycles_per_position() < 0) {
             c.error("cycle costs must be >= 0");
         }
         if (k.weight_loads_per_mac() < 0 || k.weight_loads_per_mac() > 1) {
             c.error(k, "weight_loads_per_mac", "must be in [0, 1]");
+        }
+        if (k.weight_reuse_channels() < 0) {
+            c.error(k, "weight_reuse_channels", "must be >= 0 (0 = every output channel)");
         }
         if (k.cycles_per_tile() < 0) {
             c.error(k, "cycles_per_tile", "must be >= 0");

@@ -29,7 +29,7 @@ struct CalibrateOptions {
     std::vector<std::string> metrics;
     std::string fidelity = "tlm";
     std::string format = "table";
-    int maxEvaluations = 2000;
+    int maxEvaluations = 5000;
     double range = 10;
     bool write = false;
 };

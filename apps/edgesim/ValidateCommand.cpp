@@ -42,7 +42,7 @@ struct ValidateOptions {
     std::vector<std::string> folds;
     std::string parameters = explorer::kDefaultCalibrationSet;
     std::string conditions = explorer::kDefaultConditions;
-    int maxEvaluations = 2000;
+    int maxEvaluations = 5000;
     std::string quantize;
 };
 

@@ -61,8 +61,10 @@ workloads::Kernel shareOfChannels(const workloads::Kernel& kernel, int64_t chann
     k.outputElements = scaled(kernel.outputElements, channels, total);
     k.outputBytes = scaled(kernel.outputBytes, channels, total);
     k.windowTaps = scaled(kernel.windowTaps, channels, total);
-    k.im2colElements = perChannel ? scaled(kernel.im2colElements, channels, total)
-                                  : kernel.im2colElements;
+    k.im2colElements =
+        perChannel ? scaled(kernel.im2colElements, channels, total) : kernel.im2colElements;
+    k.im2colPositions =
+        perChannel ? scaled(kernel.im2colPositions, channels, total) : kernel.im2colPositions;
     return k;
 }
 
@@ -72,13 +74,13 @@ TilingProblem tilingProblemFor(const workloads::Kernel& kernel, const EngineCont
     p.loops = kernel.loops;
     p.perChannel = isPerChannel(kernel);
     const int64_t inPerChannel = kernel.loops.iy * kernel.loops.ix * kernel.loops.g;
-    p.inputsPerChannel =
-        p.perChannel && inPerChannel > 0 ? std::max<int64_t>(1, kernel.inputElements / inPerChannel)
-                                         : 1;
+    p.inputsPerChannel = p.perChannel && inPerChannel > 0
+                             ? std::max<int64_t>(1, kernel.inputElements / inPerChannel)
+                             : 1;
     p.weightBytes = kernel.weightBytes;
-    p.inputElementBytes =
-        kernel.inputElements > 0 ? std::max<int64_t>(1, kernel.inputBytes / kernel.inputElements)
-                                 : 1;
+    p.inputElementBytes = kernel.inputElements > 0
+                              ? std::max<int64_t>(1, kernel.inputBytes / kernel.inputElements)
+                              : 1;
     p.outputElementBytes = kernel.outputElements > 0
                                ? std::max<int64_t>(1, kernel.outputBytes / kernel.outputElements)
                                : 1;
@@ -91,8 +93,7 @@ TilingProblem tilingProblemFor(const workloads::Kernel& kernel, const EngineCont
 const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
                                               const workloads::Kernel& kernel,
                                               const std::string& dtype) {
-    return context.kernels.find(std::string(workloads::toString(kernel.op)), dtype,
-                                context.engine.name());
+    return context.kernels.find(kernel, dtype, context.engine.name());
 }
 
 std::string missingSupport(const EngineContext& context,

@@ -129,22 +129,81 @@ bool ran(Status s) {
 StackIndex::StackIndex(const ps::StackSpec& stack)
     : freeOps(stack.free_ops().begin(), stack.free_ops().end()) {
     for (const auto& k : stack.kernels()) {
-        kernels[{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()}] = &k;
+        const Key key{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()};
+        if (k.has_when()) {
+            specialised[key].push_back(&k);
+        } else {
+            kernels[key] = &k;
+        }
     }
 }
 
 const ps::KernelSpec* StackIndex::find(const std::string& op, const std::string& dtype,
                                        const std::string& engine) const {
-    const auto it = kernels.find({engine, op, dtype});
+    const Key key{engine, op, dtype};
+    if (const auto it = kernels.find(key); it != kernels.end()) {
+        return it->second;
+    }
+    const auto it = specialised.find(key);
+    return it == specialised.end() ? nullptr : it->second.front();
+}
+
+const ps::KernelSpec* StackIndex::find(const workloads::Kernel& kernel, const std::string& dtype,
+                                       const std::string& engine) const {
+    const Key key{engine, std::string(workloads::toString(kernel.op)), dtype};
+    if (const auto it = specialised.find(key); it != specialised.end()) {
+        for (const ps::KernelSpec* k : it->second) {
+            if (meets(kernel, k->when())) {
+                return k;
+            }
+        }
+    }
+    const auto it = kernels.find(key);
     return it == kernels.end() ? nullptr : it->second;
 }
 
-double kernelReferenceCycles(const ps::KernelSpec& ks, bool simd, double macs, double outputs,
-                             double inputs, double taps, double im2col) {
+bool meets(const workloads::Kernel& kernel, const ps::KernelCondition& when) {
+    const workloads::LoopNest& n = kernel.loops;
+    if (when.window() > 0 && (n.fx != when.window() || n.fy != when.window())) {
+        return false;
+    }
+    if (when.stride() > 0 && (n.strideX != when.stride() || n.strideY != when.stride())) {
+        return false;
+    }
+    if (when.unpadded() && kernel.padded) {
+        return false;
+    }
+    return when.channel_multiple() <= 0 || n.c % when.channel_multiple() == 0;
+}
+
+KernelWork KernelWork::of(const workloads::Kernel& kernel) {
+    KernelWork w;
+    w.macs = static_cast<double>(kernel.macs);
+    w.outputs = static_cast<double>(kernel.outputElements);
+    w.inputs = static_cast<double>(kernel.inputElements);
+    w.taps = static_cast<double>(kernel.windowTaps);
+    w.im2colElements = static_cast<double>(kernel.im2colElements);
+    w.im2colPositions = static_cast<double>(kernel.im2colPositions);
+    return w;
+}
+
+KernelWork KernelWork::scaled(double share) const {
+    KernelWork w = *this;
+    w.macs *= share;
+    w.outputs *= share;
+    w.inputs *= share;
+    w.taps *= share;
+    w.im2colElements *= share;
+    w.im2colPositions *= share;
+    return w;
+}
+
+double kernelReferenceCycles(const ps::KernelSpec& ks, bool simd, const KernelWork& w) {
     const double cpm =
         simd || ks.scalar_cycles_per_mac() == 0 ? ks.cycles_per_mac() : ks.scalar_cycles_per_mac();
-    return macs * cpm + outputs * ks.cycles_per_output() + inputs * ks.cycles_per_input() +
-           taps * ks.cycles_per_tap() + im2col * ks.im2col_cycles_per_element();
+    return w.macs * cpm + w.outputs * ks.cycles_per_output() + w.inputs * ks.cycles_per_input() +
+           w.taps * ks.cycles_per_tap() + w.im2colElements * ks.im2col_cycles_per_element() +
+           w.im2colPositions * ks.im2col_cycles_per_position();
 }
 
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
@@ -405,7 +464,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
                 fallback = true;
             }
         }
-        const ps::KernelSpec* spec = index.find(opName, dtype);
+        const ps::KernelSpec* spec = index.find(k, dtype);
         if (spec == nullptr) {
             // Every such layer is named, and the footprint still computed, below.
             missing.push_back(fmt::format("'{}' ({} on {}{})", k.name, opName, dtype,
@@ -423,17 +482,21 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
         job.fallback = fallback;
         job.computeCycles =
             cycles(ks.overhead_cycles() +
-                   kernelReferenceCycles(
-                       ks, core.has_dsp_simd(), static_cast<double>(k.macs),
-                       static_cast<double>(k.outputElements), static_cast<double>(k.inputElements),
-                       static_cast<double>(k.windowTaps), static_cast<double>(k.im2colElements)));
+                   kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k)));
         const int64_t elem = workloads::bytesPerElement(k.dtype);
         const auto loads = static_cast<int64_t>(
             std::llround(static_cast<double>(k.macs) * ks.weight_loads_per_mac()));
         int64_t weightFetch = 0;
         if (k.weightBytes > 0) {
-            weightFetch =
-                k.weightBytes <= cacheBytes ? k.weightBytes : std::max(k.weightBytes, loads);
+            // Bytes the loop re-reads between two uses of a weight: the channels one pass
+            // keeps (if the stack says) or the whole layer.
+            const int64_t outChannels = std::max<int64_t>(1, k.loops.outputChannels());
+            const int64_t reuseBytes =
+                ks.weight_reuse_channels() > 0 && ks.weight_reuse_channels() < outChannels
+                    ? static_cast<int64_t>(
+                          ceilDiv(k.weightBytes * ks.weight_reuse_channels(), outChannels))
+                    : k.weightBytes;
+            weightFetch = reuseBytes <= cacheBytes ? k.weightBytes : std::max(k.weightBytes, loads);
             // With the line size known, the bytes above are the data cache's misses: whole
             // lines the in-order core waits for, unless the memory prefetches them.
             const bool lineFills = missLineBytes > 0;

@@ -183,20 +183,43 @@ struct Program {
 /// A stack's kernel table indexed for lookup (built once per stack, not per simulation).
 struct StackIndex {
     explicit StackIndex(const platforms::spec::StackSpec& stack);
-    /// Kernel for `op` on `dtype` on `engine` ("" = the host core), null if the stack has none.
+    /// General kernel for `op` on `dtype` on `engine` ("" = the host core), or if the stack
+    /// has only specialised ones the first of those; null if it has none.
     const platforms::spec::KernelSpec* find(const std::string& op, const std::string& dtype,
+                                            const std::string& engine = "") const;
+    /// The kernel that runs `kernel`: the first specialised kernel whose conditions the
+    /// layer meets, else the general one; null if none applies.
+    const platforms::spec::KernelSpec* find(const workloads::Kernel& kernel,
+                                            const std::string& dtype,
                                             const std::string& engine = "") const;
     bool isFree(const std::string& op) const { return freeOps.count(op) != 0; }
 
-    std::map<std::tuple<std::string, std::string, std::string>, const platforms::spec::KernelSpec*>
-        kernels;
+    using Key = std::tuple<std::string, std::string, std::string>; ///< engine, op, dtype
+    std::map<Key, const platforms::spec::KernelSpec*> kernels;
+    std::map<Key, std::vector<const platforms::spec::KernelSpec*>> specialised;
     std::set<std::string> freeOps;
 };
 
-/// Reference-pipeline cycles of the stack's micro-model for the given work (before any core's
-/// cycle_scale): MACs, outputs, inputs, filter taps and im2col elements.
-double kernelReferenceCycles(const platforms::spec::KernelSpec& kernel, bool simd, double macs,
-                             double outputs, double inputs, double taps, double im2col);
+/// Whether `kernel` meets the conditions of a specialised kernel.
+bool meets(const workloads::Kernel& kernel, const platforms::spec::KernelCondition& when);
+
+/// Work of one kernel (or a share of it) in the units the stack's costs are given in.
+struct KernelWork {
+    double macs = 0;
+    double outputs = 0;
+    double inputs = 0;
+    double taps = 0;            ///< output elements x window positions
+    double im2colElements = 0;  ///< elements the im2col step copies
+    double im2colPositions = 0; ///< output pixels x window positions it copies
+
+    static KernelWork of(const workloads::Kernel& kernel);
+    KernelWork scaled(double share) const;
+};
+
+/// Reference-pipeline cycles of the stack's micro-model for `work` (before any core's
+/// cycle_scale), the per-layer overhead excluded.
+double kernelReferenceCycles(const platforms::spec::KernelSpec& kernel, bool simd,
+                             const KernelWork& work);
 
 struct Mapping;
 

@@ -135,10 +135,10 @@ TEST(ProtoPathSelectorTest, IntegerSelectorMatchingSeveralSelectsAll) {
 }
 
 TEST(ProtoPathSelectorTest, BoolAndDoubleSelectors) {
+    const PlatformSpec u575 = platform("nucleo-u575zi-q");
+    EXPECT_THAT(scalarPaths(u575, "memories[prefetch=true].name"), ElementsAre("memories[0].name"));
+    EXPECT_EQ(scalarPaths(u575, "memories[prefetch=false].name").size(), 4U); // sram1..4
     const PlatformSpec nucleo = platform("nucleo-l4r5zi");
-    EXPECT_THAT(scalarPaths(nucleo, "memories[prefetch=true].name"),
-                ElementsAre("memories[0].name"));
-    EXPECT_EQ(scalarPaths(nucleo, "memories[prefetch=false].name").size(), 3U); // sram1..3
     // 80 MHz written as 8e7 matches the config's 80000000.
     EXPECT_EQ(get(nucleo, "operating_points[clock_hz=8e7].name"), "zephyr-80mhz");
     EXPECT_EQ(get(platform("gap9-evk"), "operating_points[clock_hz=240000000].voltage_v"), "0.65");

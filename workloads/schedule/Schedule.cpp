@@ -17,15 +17,58 @@ int64_t windowArea(const Layer& l) {
     return area;
 }
 
+/// True when the window reaches past the input anywhere (explicit, same or causal padding
+/// that adds elements), i.e. the kernel must test bounds or fill zeros.
+bool isPadded(const Layer& l) {
+    const Window& w = l.window;
+    if (w.kernel.empty() || l.inputShapes.empty()) {
+        return false;
+    }
+    if (w.padding == Padding::Explicit) {
+        const auto positive = [](int64_t v) { return v > 0; };
+        return std::any_of(w.padBegin.begin(), w.padBegin.end(), positive) ||
+               std::any_of(w.padEnd.begin(), w.padEnd.end(), positive);
+    }
+    if (w.padding == Padding::Valid) {
+        return false;
+    }
+    const Shape& in = l.inputShapes.front();
+    const Shape& out = l.output.shape;
+    const std::size_t dims = w.kernel.size();
+    if (in.size() < dims + 1 || out.size() < dims + 1) {
+        return false;
+    }
+    for (std::size_t d = 0; d < dims; ++d) {
+        const std::size_t at = in.size() - 1 - dims + d;
+        const int64_t stride = d < w.stride.size() ? w.stride[d] : 1;
+        const int64_t dilation = d < w.dilation.size() ? w.dilation[d] : 1;
+        const int64_t reach =
+            (out[out.size() - 1 - dims + d] - 1) * stride + (w.kernel[d] - 1) * dilation + 1;
+        if (reach > in[at]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The im2col copy of a convolution: every output pixel gathers its window into a column,
+/// except where the input already is that matrix (a 1x1 window at unit stride, unpadded).
 void fillIm2col(const Layer& l, Kernel& k) {
     const bool conv = l.op == OpKind::Conv2d || l.op == OpKind::TemporalConv;
-    if (!conv || l.inputShapes.empty() || windowArea(l) <= 1) {
+    if (!conv || l.inputShapes.empty()) {
+        return;
+    }
+    const auto unit = [](int64_t v) { return v == 1; };
+    const bool plainMatrix = windowArea(l) <= 1 && !k.padded &&
+                             std::all_of(l.window.stride.begin(), l.window.stride.end(), unit);
+    if (plainMatrix) {
         return;
     }
     const int64_t inChannels = l.inputShapes.front().back() / std::max<int64_t>(1, l.groups);
     const int64_t outPixels = l.output.elements() / std::max<int64_t>(1, l.output.shape.back());
     const int64_t patch = windowArea(l) * inChannels;
     k.im2colElements = outPixels * patch;
+    k.im2colPositions = outPixels * windowArea(l);
     k.im2colPatchElements = patch;
 }
 
@@ -81,12 +124,10 @@ LoopNest loopNest(const Layer& l) {
         break;
     case OpKind::GlobalAvgPool:
         n.g = outC;
-        n.fy = n.iy;  // the window is the whole input
+        n.fy = n.iy; // the window is the whole input
         n.fx = n.ix;
         break;
-    default:
-        n.g = outC;
-        break;
+    default: n.g = outC; break;
     }
     return n;
 }
@@ -123,6 +164,7 @@ Schedule lowerInference(const Network& net, int batch) {
         k.inputBytes = l.stats.inputBytes;
         k.outputElements = l.output.elements();
         k.outputBytes = l.stats.outputBytes;
+        k.padded = isPadded(l);
         fillIm2col(l, k);
         k.loops = loopNest(l);
         if (!l.window.kernel.empty()) {

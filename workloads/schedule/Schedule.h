@@ -27,8 +27,8 @@ struct LoopNest {
     int64_t g = 1;
     int64_t strideX = 1;
     int64_t strideY = 1;
-    int64_t ix = 1;  ///< input columns
-    int64_t iy = 1;  ///< input rows
+    int64_t ix = 1; ///< input columns
+    int64_t iy = 1; ///< input rows
 
     int64_t outputChannels() const { return g * k; }
     int64_t inputChannels() const { return g * c; }
@@ -41,22 +41,27 @@ struct Kernel {
     std::string name;
     OpKind op = OpKind::Input;
     ActivationKind activation = ActivationKind::None;
-    DType dtype = DType::Int8;        ///< activation (input/output) element type
-    DType weightDtype = DType::Int8;  ///< for ops with weights
+    DType dtype = DType::Int8;       ///< activation (input/output) element type
+    DType weightDtype = DType::Int8; ///< for ops with weights
     int64_t macs = 0;
-    int64_t weightBytes = 0;     ///< weights and biases
-    int64_t inputElements = 0;   ///< summed over inputs
+    int64_t weightBytes = 0;   ///< weights and biases
+    int64_t inputElements = 0; ///< summed over inputs
     int64_t inputBytes = 0;
     int64_t outputElements = 0;
     int64_t outputBytes = 0;
     /// Elements an im2col step copies: output pixels x kernel window x input channels per
-    /// group, for convolutions with a window larger than 1x1 (0 otherwise).
+    /// group, for convolutions other than 1x1 at unit stride without padding (0 otherwise).
     int64_t im2colElements = 0;
     /// Output elements x window positions: the filter taps a direct (non-im2col) loop visits,
     /// each with its address arithmetic and padding check (0 for ops without a window).
     int64_t windowTaps = 0;
     /// Elements of one im2col column (kernel window x input channels per group), 0 if none.
     int64_t im2colPatchElements = 0;
+    /// Output pixels x window positions of the im2col copy (0 if none): libraries copy one
+    /// window position's channels per call, each call with its fixed cost.
+    int64_t im2colPositions = 0;
+    /// The window reaches past the input (padding that adds elements).
+    bool padded = false;
     LoopNest loops;
 };
 
@@ -64,10 +69,10 @@ struct Schedule {
     std::string network;
     std::string strategy = "inference";
     int batch = 1;
-    std::vector<Kernel> kernels;  ///< in execution order
+    std::vector<Kernel> kernels; ///< in execution order
     int64_t macs = 0;
     int64_t weightBytes = 0;
-    int64_t arenaBytes = 0;  ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes)
+    int64_t arenaBytes = 0; ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes)
 };
 
 /// Lowers `net` (canonical, shapes inferred) for inference: one kernel per non-input layer

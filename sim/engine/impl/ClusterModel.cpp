@@ -46,14 +46,14 @@ public:
             const double outs = static_cast<double>(t.channels * t.rows * n.ox);
             const double share = outs / totalOut * static_cast<double>(t.inChannels) /
                                  static_cast<double>(std::max<int64_t>(1, n.c));
-            const double inputs = static_cast<double>(t.inputBytes) /
-                                  static_cast<double>(std::max<int64_t>(
-                                      1, kernel.inputBytes / std::max<int64_t>(
-                                                                 1, kernel.inputElements)));
-            const double work = kernelReferenceCycles(
-                *ks, true, static_cast<double>(kernel.macs) * share,
-                t.outputBytes > 0 ? outs : 0.0, inputs, static_cast<double>(kernel.windowTaps) * share,
-                static_cast<double>(kernel.im2colElements) * share);
+            const double inputs =
+                static_cast<double>(t.inputBytes) /
+                static_cast<double>(std::max<int64_t>(
+                    1, kernel.inputBytes / std::max<int64_t>(1, kernel.inputElements)));
+            KernelWork portion = KernelWork::of(kernel).scaled(share);
+            portion.outputs = t.outputBytes > 0 ? outs : 0.0;
+            portion.inputs = inputs;
+            const double work = kernelReferenceCycles(*ks, true, portion);
             const double units = static_cast<double>(t.rows >= cl.cores() ? t.rows : t.channels);
             const double imbalance = std::ceil(units / cores) / (units / cores);
             double cycles = work / cores * imbalance * conflictFactor + cl.barrier_cycles() +
@@ -73,9 +73,8 @@ private:
     EngineContext ctx_;
 };
 
-const bool kRegistered = registerEngineModel(ps::CLUSTER, [](const EngineContext& c) {
-    return std::make_unique<ClusterModel>(c);
-});
+const bool kRegistered = registerEngineModel(
+    ps::CLUSTER, [](const EngineContext& c) { return std::make_unique<ClusterModel>(c); });
 
 } // namespace
 
