@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <initializer_list>
 #include <map>
@@ -236,14 +237,18 @@ void validateCluster(const spec::ClusterSpec& cl, const FieldCursor& at) {
                         {"l1_accesses_per_cycle", cl.l1_accesses_per_cycle()}});
 }
 
-void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
-    if (npu.unroll_size() == 0) {
-        at.error(npu, "unroll", "an NPU needs at least one spatial unroll (its MAC array)");
+/// An array's spatial unroll: at least one dimension, each once, sizes >= 1.
+template <typename Message>
+void validateUnroll(const Message& m,
+                    const google::protobuf::RepeatedPtrField<spec::SpatialUnroll>& unroll,
+                    const FieldCursor& at) {
+    if (unroll.empty()) {
+        at.error(m, "unroll", "an NPU needs at least one spatial unroll (its MAC array)");
     }
     std::set<int> dims;
-    for (int k = 0; k < npu.unroll_size(); ++k) {
-        const auto& u = npu.unroll(k);
-        FieldCursor c = at.child(npu, "unroll", k);
+    for (int k = 0; k < unroll.size(); ++k) {
+        const auto& u = unroll.Get(k);
+        FieldCursor c = at.child(m, "unroll", k);
         if (u.dim() == spec::LOOP_DIM_UNSPECIFIED) {
             c.error(u, "dim", "missing required field");
         } else if (!dims.insert(u.dim()).second) {
@@ -252,6 +257,39 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
         }
         if (u.size() < 1) {
             c.error(u, "size", "must be >= 1");
+        }
+    }
+}
+
+/// "HxW" with H, W >= 1.
+bool isFilterSize(const std::string& text) {
+    int h = 0;
+    int w = 0;
+    char x = 0;
+    std::istringstream in(text);
+    return (in >> h >> x >> w) && x == 'x' && h >= 1 && w >= 1 && in.peek() == EOF;
+}
+
+void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
+    validateUnroll(npu, npu.unroll(), at);
+    for (int k = 0; k < npu.filter_modes_size(); ++k) {
+        const auto& m = npu.filter_modes(k);
+        FieldCursor c = at.child(npu, "filter_modes", k);
+        if (std::find(npu.ops().begin(), npu.ops().end(), m.op()) == npu.ops().end()) {
+            c.error(m, "op", "'" + m.op() + "' is not in this engine's ops");
+        }
+        if (m.sizes_size() == 0) {
+            c.error(m, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
+        }
+        for (int s = 0; s < m.sizes_size(); ++s) {
+            if (!isFilterSize(m.sizes(s))) {
+                c.error(m, "sizes",
+                        "'" + m.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
+            }
+        }
+        validateUnroll(m, m.unroll(), c);
+        if (!(m.cycles_per_step() >= 0) || !std::isfinite(m.cycles_per_step())) {
+            c.error(m, "cycles_per_step", "must be a finite number >= 0 (0 = 1)");
         }
     }
     for (int k = 0; k < npu.throughput_size(); ++k) {
@@ -278,11 +316,7 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
             c.error(l, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
         }
         for (int s = 0; s < l.sizes_size(); ++s) {
-            int h = 0;
-            int w = 0;
-            char x = 0;
-            std::istringstream in(l.sizes(s));
-            if (!(in >> h >> x >> w) || x != 'x' || h < 1 || w < 1 || in.peek() != EOF) {
+            if (!isFilterSize(l.sizes(s))) {
                 c.error(l, "sizes",
                         "'" + l.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
             }

@@ -15,6 +15,8 @@
 #include "sim/Simulator.h"
 
 #include "common/ConfigPaths.h"
+#include "common/Diagnostics.h"
+#include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 #include "sim/mapping/Mapper.h"
 #include "sim/mapping/Mapping.h"
@@ -484,7 +486,7 @@ TEST(EngineBufferingTest, DoubleBufferingHidesDmaUnderCompute) {
         const SimResult r = sim.run(schedule, with(mapping));
         EXPECT_EQ(r.status, Status::Ok) << r.reason;
         const LayerResult* l = layerNamed(r, "conv");
-        const int fast = indexNamed(r.engines, "fast") - 1;  // engines[0] is the host core
+        const int fast = indexNamed(r.engines, "fast") - 1; // engines[0] is the host core
         return l == nullptr || fast < 0
                    ? std::make_pair(LayerResult{}, uint64_t{0})
                    : std::make_pair(*l, l->engineBusyCycles[static_cast<std::size_t>(fast)]);
@@ -862,6 +864,55 @@ TEST(EngineNpuTest, FilterSizesOutsideTheNpuLimitsFallBackToTheHost) {
     EXPECT_FALSE(unlimited.kernels[2].fallback);
 }
 
+TEST(EngineNpuTest, AFilterModeRunsItsFiltersWithItsOwnUnroll) {
+    // input 8 x 8 x 16 -> conv 3x3 (SAME) 16 channels on "fast" (8 K x 8 C, one cycle per
+    // step): 2 x 2 x 64 pixels x 9 taps = 2304 steps. A 3x3 mode that puts the 9 taps on the
+    // array (8 K x 8 C x 3 FX x 3 FY) at 4 cycles per step (a bit-serial array) takes
+    // 2 x 2 x 64 x 4 = 1024 cycles; a 1x1 layer keeps the base array either way. Each tile
+    // adds fill (10) and its job (20), the layer its overhead (100).
+    const Schedule schedule =
+        scheduleOf("name: \"test/modes\"\n"
+                   "inputs { name: \"x\" shape: [8, 8, 16] }\n"
+                   "layers { name: \"c3\" conv2d { out_channels: 16 window { kernel: [3, 3] "
+                   "} } }\n"
+                   "layers { name: \"c1\" conv2d { out_channels: 16 window { kernel: [1, 1] "
+                   "} } }\n");
+    const auto arrayCycles = [&](const ps::PlatformSpec& platform, int kernel) {
+        const Program program =
+            bind(schedule, platform, accelStack(), allOn(schedule, platform.engines(0).name()));
+        EXPECT_EQ(program.status, Status::Ok) << program.reason;
+        const auto& tiles =
+            program.kernels[static_cast<std::size_t>(kernel)].tasks.at(0).plan.tiles;
+        uint64_t cycles = 0;
+        for (const TileWork& t : tiles) {
+            cycles += t.computeCycles;
+        }
+        return static_cast<int64_t>(cycles) - static_cast<int64_t>(tiles.size()) * 30 - 100;
+    };
+    auto platform = npuPlatform();
+    EXPECT_EQ(arrayCycles(platform, 1), 2304);
+    EXPECT_EQ(arrayCycles(platform, 2), 2 * 2 * 64);
+    auto* mode = platform.mutable_engines(0)->mutable_npu()->add_filter_modes();
+    mode->set_op("conv2d");
+    mode->add_sizes("3x3");
+    for (const auto& [dim, size] : {std::pair{ps::K, 8}, {ps::C, 8}, {ps::FX, 3}, {ps::FY, 3}}) {
+        auto* u = mode->add_unroll();
+        u->set_dim(dim);
+        u->set_size(size);
+    }
+    mode->set_cycles_per_step(4);
+    EXPECT_EQ(arrayCycles(platform, 1), 1024);
+    EXPECT_EQ(arrayCycles(platform, 2), 2 * 2 * 64);
+    // A mode for an op the engine lacks, or a size that is not HxW, is bad input.
+    mode->set_op("softmax");
+    mode->add_sizes("3by3");
+    edgesim::Diagnostics diags("<test platform>");
+    edgesim::platforms::validatePlatform(platform, edgesim::FieldCursor(diags, nullptr));
+    ASSERT_EQ(diags.items().size(), 2U);
+    EXPECT_NE(diags.items()[0].format().find("filter_modes[0].op"), std::string::npos);
+    EXPECT_NE(diags.items()[1].format().find("'3by3' is not a filter size"), std::string::npos);
+}
+
 TEST(EngineAimcTest, DepthwiseFallsBackToTheHost) {
     const Schedule schedule = scheduleOf("name: \"test/dw\"\n"
                                          "inputs { name: \"x\" shape: [16, 16, 32] }\n"
@@ -1030,8 +1081,8 @@ TEST(EngineMapperFidelityTest, TlmCostedSearchIsOptimalUnderTlm) {
     }
     int analyticalSplits = 0;
     for (const auto& [name, platform] : platforms) {
-        const auto stack = name == "diana" ? edgesim::platforms::loadStack("htvm", configPaths())
-                                           : accelStack();
+        const auto stack =
+            name == "diana" ? edgesim::platforms::loadStack("htvm", configPaths()) : accelStack();
         Simulator sim(platform, stack);
         for (const std::string network : {"mlperf_tiny/kws", "mlperf_tiny/vww"}) {
             SCOPED_TRACE(name + " " + network);
@@ -1057,10 +1108,9 @@ TEST(EngineMapperFidelityTest, TlmCostedSearchIsOptimalUnderTlm) {
                 const SimResult alone = sim.run(one, with(m));
                 ASSERT_EQ(alone.status, Status::Ok) << alone.reason;
                 const auto inNetwork =
-                    std::find_if(best.layers.begin(), best.layers.end(),
-                                 [&](const LayerResult& l) {
-                                     return l.name == schedule.kernels[k].name;
-                                 });
+                    std::find_if(best.layers.begin(), best.layers.end(), [&](const LayerResult& l) {
+                        return l.name == schedule.kernels[k].name;
+                    });
                 if (inNetwork == best.layers.end()) {
                     // a free op (flatten): no layer in either result
                     EXPECT_NE(alone.layers.back().name, schedule.kernels[k].name);

@@ -24,35 +24,41 @@ enum Dim { kK, kC, kOX, kOY, kFX, kFY, kG, kDims };
 
 int dimIndex(ps::LoopDim d) {
     switch (d) {
-    case ps::K:
-        return kK;
-    case ps::C:
-        return kC;
-    case ps::OX:
-        return kOX;
-    case ps::OY:
-        return kOY;
-    case ps::FX:
-        return kFX;
-    case ps::FY:
-        return kFY;
-    case ps::G:
-        return kG;
-    default:
-        return -1;
+    case ps::K: return kK;
+    case ps::C: return kC;
+    case ps::OX: return kOX;
+    case ps::OY: return kOY;
+    case ps::FX: return kFX;
+    case ps::FY: return kFY;
+    case ps::G: return kG;
+    default: return -1;
     }
 }
+
+using Unroll = std::array<int64_t, kDims>;
+
+Unroll unrollOf(const google::protobuf::RepeatedPtrField<ps::SpatialUnroll>& spec) {
+    Unroll u;
+    u.fill(1);
+    for (const auto& d : spec) {
+        const int i = dimIndex(d.dim());
+        if (i >= 0) {
+            u[static_cast<std::size_t>(i)] *= std::max(1, d.size());
+        }
+    }
+    return u;
+}
+
+/// One configuration of the array: its unroll and the cycles a step of it takes.
+struct ArrayMode {
+    Unroll unroll{};
+    double cyclesPerStep = 1;
+};
 
 class NpuModel : public EngineModel {
 public:
     explicit NpuModel(const EngineContext& context) : ctx_(context) {
-        unroll_.fill(1);
-        for (const auto& u : context.engine.npu().unroll()) {
-            const int d = dimIndex(u.dim());
-            if (d >= 0) {
-                unroll_[static_cast<std::size_t>(d)] *= std::max(1, u.size());
-            }
-        }
+        unroll_ = unrollOf(context.engine.npu().unroll());
     }
 
     int64_t channelGranularity() const override { return unroll_[kK]; }
@@ -97,9 +103,10 @@ public:
         if (!tiling.fits) {
             return noTilePlan(ctx_, kernel);
         }
+        const ArrayMode mode = modeFor(kernel);
         EnginePlan plan;
-        const double rate = throughput(dtype) *
-                            (ks.array_efficiency() > 0 ? ks.array_efficiency() : 1.0);
+        const double rate =
+            throughput(dtype) * (ks.array_efficiency() > 0 ? ks.array_efficiency() : 1.0);
         const auto& n = kernel.loops;
         const double lanes = std::max(1, npu.elementwise_lanes());
         double bufferBytes = 0;
@@ -117,11 +124,12 @@ public:
                 ext[kFY] = n.fy;
                 double steps = 1;
                 for (int d = 0; d < kDims; ++d) {
-                    steps *= std::ceil(static_cast<double>(std::max<int64_t>(1, ext[d])) /
-                                       static_cast<double>(unroll_[static_cast<std::size_t>(d)]));
+                    steps *=
+                        std::ceil(static_cast<double>(std::max<int64_t>(1, ext[d])) /
+                                  static_cast<double>(mode.unroll[static_cast<std::size_t>(d)]));
                 }
-                cycles = steps / rate;
-                bufferBytes += bufferReads(ext, t);
+                cycles = steps * mode.cyclesPerStep / rate;
+                bufferBytes += bufferReads(ext, t, mode.unroll);
             } else {
                 const double outs = static_cast<double>(t.channels * t.rows * n.ox);
                 cycles = outs * static_cast<double>(n.fx * n.fy) / lanes;
@@ -134,14 +142,26 @@ public:
         }
         plan.macs = kernel.macs;
         constexpr double kPico = 1e-12;
-        plan.eventEnergyJ =
-            static_cast<double>(kernel.macs) *
-                switchedEnergyJ(ctx_.engine.mac_capacitance_pf(), ctx_.voltageV) +
-            bufferBytes * npu.buffer_read_energy_pj_per_byte() * kPico;
+        plan.eventEnergyJ = static_cast<double>(kernel.macs) *
+                                switchedEnergyJ(ctx_.engine.mac_capacitance_pf(), ctx_.voltageV) +
+                            bufferBytes * npu.buffer_read_energy_pj_per_byte() * kPico;
         return plan;
     }
 
 private:
+    /// The filter mode listed for the kernel's op and filter size, else the base array.
+    ArrayMode modeFor(const workloads::Kernel& kernel) const {
+        const std::string op(workloads::toString(kernel.op));
+        const std::string size = fmt::format("{}x{}", kernel.loops.fy, kernel.loops.fx);
+        for (const auto& m : ctx_.engine.npu().filter_modes()) {
+            if (m.op() == op &&
+                std::find(m.sizes().begin(), m.sizes().end(), size) != m.sizes().end()) {
+                return {unrollOf(m.unroll()), m.cycles_per_step() > 0 ? m.cycles_per_step() : 1.0};
+            }
+        }
+        return {unroll_, 1.0};
+    }
+
     double throughput(const std::string& dtype) const {
         for (const auto& t : ctx_.engine.npu().throughput()) {
             if (t.dtype() == dtype) {
@@ -152,15 +172,16 @@ private:
     }
 
     /// Local-buffer bytes read for one tile with extents `ext`.
-    double bufferReads(const std::array<int64_t, kDims>& ext, const TileDims& t) const {
+    double bufferReads(const std::array<int64_t, kDims>& ext, const TileDims& t,
+                       const Unroll& unroll) const {
         double macs = 1;
         for (int64_t e : ext) {
             macs *= static_cast<double>(std::max<int64_t>(1, e));
         }
-        const auto reuse = [this](std::initializer_list<int> dims) {
+        const auto reuse = [&unroll](std::initializer_list<int> dims) {
             double r = 1;
             for (int d : dims) {
-                r *= static_cast<double>(unroll_[static_cast<std::size_t>(d)]);
+                r *= static_cast<double>(unroll[static_cast<std::size_t>(d)]);
             }
             return r;
         };
@@ -169,21 +190,18 @@ private:
         const double inputs = macs / reuse({kK});
         const double psums = 4.0 * macs / reuse({kC, kFX, kFY});
         switch (ctx_.engine.npu().dataflow()) {
-        case ps::WEIGHT_STATIONARY:
-            return static_cast<double>(t.weightBytes) + inputs + psums;
+        case ps::WEIGHT_STATIONARY: return static_cast<double>(t.weightBytes) + inputs + psums;
         case ps::OUTPUT_STATIONARY:
-        default:
-            return weights + inputs + static_cast<double>(t.outputBytes);
+        default: return weights + inputs + static_cast<double>(t.outputBytes);
         }
     }
 
     EngineContext ctx_;
-    std::array<int64_t, kDims> unroll_{};
+    Unroll unroll_{};
 };
 
-const bool kRegistered = registerEngineModel(ps::NPU, [](const EngineContext& c) {
-    return std::make_unique<NpuModel>(c);
-});
+const bool kRegistered = registerEngineModel(
+    ps::NPU, [](const EngineContext& c) { return std::make_unique<NpuModel>(c); });
 
 } // namespace
 
