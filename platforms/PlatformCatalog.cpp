@@ -261,13 +261,21 @@ void validateUnroll(const Message& m,
     }
 }
 
-/// "HxW" with H, W >= 1.
-bool isFilterSize(const std::string& text) {
-    int h = 0;
-    int w = 0;
-    char x = 0;
-    std::istringstream in(text);
-    return (in >> h >> x >> w) && x == 'x' && h >= 1 && w >= 1 && in.peek() == EOF;
+/// The `sizes` of a filter limit or mode: at least one, each "HxW" with H, W >= 1.
+template <typename Message> void validateFilterSizes(const Message& m, const FieldCursor& c) {
+    if (m.sizes_size() == 0) {
+        c.error(m, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
+    }
+    for (int s = 0; s < m.sizes_size(); ++s) {
+        int h = 0;
+        int w = 0;
+        char x = 0;
+        std::istringstream in(m.sizes(s));
+        if (!(in >> h >> x >> w) || x != 'x' || h < 1 || w < 1 || in.peek() != EOF) {
+            c.error(m, "sizes",
+                    "'" + m.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
+        }
+    }
 }
 
 void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
@@ -278,15 +286,7 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
         if (std::find(npu.ops().begin(), npu.ops().end(), m.op()) == npu.ops().end()) {
             c.error(m, "op", "'" + m.op() + "' is not in this engine's ops");
         }
-        if (m.sizes_size() == 0) {
-            c.error(m, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
-        }
-        for (int s = 0; s < m.sizes_size(); ++s) {
-            if (!isFilterSize(m.sizes(s))) {
-                c.error(m, "sizes",
-                        "'" + m.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
-            }
-        }
+        validateFilterSizes(m, c);
         validateUnroll(m, m.unroll(), c);
         if (!(m.cycles_per_step() >= 0) || !std::isfinite(m.cycles_per_step())) {
             c.error(m, "cycles_per_step", "must be a finite number >= 0 (0 = 1)");
@@ -312,15 +312,7 @@ void validateNpu(const spec::NpuSpec& npu, const FieldCursor& at) {
         } else if (!limited.insert(l.op()).second) {
             c.error(l, "op", "'" + l.op() + "' is limited twice");
         }
-        if (l.sizes_size() == 0) {
-            c.error(l, "sizes", "list at least one filter size (\"HxW\", e.g. \"3x3\")");
-        }
-        for (int s = 0; s < l.sizes_size(); ++s) {
-            if (!isFilterSize(l.sizes(s))) {
-                c.error(l, "sizes",
-                        "'" + l.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
-            }
-        }
+        validateFilterSizes(l, c);
     }
     if (npu.elementwise_lanes() < 0) {
         at.error(npu, "elementwise_lanes", "must be >= 0");
