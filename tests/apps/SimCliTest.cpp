@@ -979,7 +979,8 @@ TEST(SimCli, CalibrateWithoutWriteLeavesTheConfigs) {
     EXPECT_EQ(j["written"], false);
     EXPECT_EQ(j["rows"], 2);
     EXPECT_LT(j["rms_log_error_after"].get<double>(), j["rms_log_error_before"].get<double>());
-    ASSERT_EQ(j["parameters"].size(), 4U); // four kernels share one scale
+    // conv2d (general and 1x1), temporal_conv, depthwise (general and 3x3), dense: one scale
+    ASSERT_EQ(j["parameters"].size(), 6U);
     for (const auto& p : j["parameters"]) {
         EXPECT_NEAR(p["scale"].get<double>(), 1.2, 0.12) << p;
         EXPECT_EQ(p["scale"], j["parameters"][0]["scale"]);

@@ -36,9 +36,10 @@ Schedule scheduleOf(const std::string& layers) {
         "<test network>"));
 }
 
-const Kernel& only(const Schedule& s) {
+/// The schedule's one kernel (a copy: the schedules here are temporaries).
+Kernel only(const Schedule& s) {
     EXPECT_EQ(s.kernels.size(), 1U);
-    return s.kernels.front();
+    return s.kernels.empty() ? Kernel{} : s.kernels.front();
 }
 
 ps::StackSpec parseStack(const std::string& text) {
@@ -100,26 +101,26 @@ SimResult runAnalytical(const ps::StackSpec& stack, const Schedule& schedule,
 
 TEST(Im2colWorkTest, OnlyAPlainMatrixProductSkipsTheCopy) {
     // 1x1, stride 1, unpadded: the input already is the matrix.
-    const Kernel& pw = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 window "
-                                       "{ kernel: [1, 1] } } }\n"));
+    const Kernel pw = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 window "
+                                      "{ kernel: [1, 1] } } }\n"));
     EXPECT_FALSE(pw.padded);
     EXPECT_EQ(pw.im2colElements, 0);
     EXPECT_EQ(pw.im2colPositions, 0);
     // 1x1 at stride 2 gathers every other pixel: 4x4 pixels x 8 channels.
-    const Kernel& strided = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 "
-                                            "window { kernel: [1, 1] stride: [2] } } }\n"));
+    const Kernel strided = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 "
+                                           "window { kernel: [1, 1] stride: [2] } } }\n"));
     EXPECT_EQ(strided.im2colElements, 16 * 8);
     EXPECT_EQ(strided.im2colPositions, 16);
     EXPECT_EQ(strided.im2colPatchElements, 8);
     // 3x3 SAME pads; 8x8 pixels x 9 positions x 8 channels.
-    const Kernel& same = only(scheduleOf(
+    const Kernel same = only(scheduleOf(
         "layers { name: \"c\" conv2d { out_channels: 4 window { kernel: [3, 3] } } }\n"));
     EXPECT_TRUE(same.padded);
     EXPECT_EQ(same.im2colElements, 64 * 72);
     EXPECT_EQ(same.im2colPositions, 64 * 9);
     // 3x3 VALID never reaches past the input: 6x6 pixels.
-    const Kernel& valid = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 window "
-                                          "{ kernel: [3, 3] padding: VALID } } }\n"));
+    const Kernel valid = only(scheduleOf("layers { name: \"c\" conv2d { out_channels: 4 window "
+                                         "{ kernel: [3, 3] padding: VALID } } }\n"));
     EXPECT_FALSE(valid.padded);
     EXPECT_EQ(valid.im2colPositions, 36 * 9);
     // Depthwise layers have no im2col step.
