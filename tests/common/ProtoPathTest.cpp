@@ -150,10 +150,11 @@ TEST(ProtoPathSelectorTest, OpEqualsSelectsEveryEngineWhileTheKeyTakesTheHostKer
     for (const auto& p : resolveScalarPaths(gapFlow, "kernels[op=conv2d].engine", kFile)) {
         engines.push_back(getAsText(gapFlow, p));
     }
-    EXPECT_THAT(engines, ElementsAre("", "cluster", "ne16"));
+    // NE16 has an int8, an int4 and an int2 convolution kernel.
+    EXPECT_THAT(engines, ElementsAre("", "cluster", "ne16", "ne16", "ne16"));
     EXPECT_EQ(resolveNumericPaths(gapFlow, "kernels[conv2d].cycles_per_mac", kFile).size(), 1U);
     EXPECT_EQ(resolveNumericPaths(gapFlow, "kernels[ne16/conv2d].cycles_per_mac", kFile).size(),
-              1U);
+              3U);
 }
 
 TEST(ProtoPathSelectorTest, StarAndKeyListsSelectSeveral) {
@@ -307,7 +308,7 @@ TEST(ProtoPathSetTest, WhatIfOverridesOnRealConfigs) {
         }
         EXPECT_EQ(k.cycles_per_tile(), 0) << k.op();
     }
-    EXPECT_EQ(conv2d, 3);
+    EXPECT_EQ(conv2d, 5); // host, cluster, and NE16's int8, int4 and int2 kernels
 }
 
 TEST(ProtoPathSetTest, SetsOneElementOfARepeatedScalar) {

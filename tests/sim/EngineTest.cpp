@@ -864,34 +864,18 @@ TEST(EngineNpuTest, FilterSizesOutsideTheNpuLimitsFallBackToTheHost) {
     EXPECT_FALSE(unlimited.kernels[2].fallback);
 }
 
-TEST(EngineNpuTest, AFilterModeRunsItsFiltersWithItsOwnUnroll) {
-    // input 8 x 8 x 16 -> conv 3x3 (SAME) 16 channels on "fast" (8 K x 8 C, one cycle per
-    // step): 2 x 2 x 64 pixels x 9 taps = 2304 steps. A 3x3 mode that puts the 9 taps on the
-    // array (8 K x 8 C x 3 FX x 3 FY) at 4 cycles per step (a bit-serial array) takes
-    // 2 x 2 x 64 x 4 = 1024 cycles; a 1x1 layer keeps the base array either way. Each tile
-    // adds fill (10) and its job (20), the layer its overhead (100).
-    const Schedule schedule =
-        scheduleOf("name: \"test/modes\"\n"
-                   "inputs { name: \"x\" shape: [8, 8, 16] }\n"
-                   "layers { name: \"c3\" conv2d { out_channels: 16 window { kernel: [3, 3] "
-                   "} } }\n"
-                   "layers { name: \"c1\" conv2d { out_channels: 16 window { kernel: [1, 1] "
-                   "} } }\n");
-    const auto arrayCycles = [&](const ps::PlatformSpec& platform, int kernel) {
-        const Program program =
-            bind(schedule, platform, accelStack(), allOn(schedule, platform.engines(0).name()));
-        EXPECT_EQ(program.status, Status::Ok) << program.reason;
-        const auto& tiles =
-            program.kernels[static_cast<std::size_t>(kernel)].tasks.at(0).plan.tiles;
-        uint64_t cycles = 0;
-        for (const TileWork& t : tiles) {
-            cycles += t.computeCycles;
-        }
-        return static_cast<int64_t>(cycles) - static_cast<int64_t>(tiles.size()) * 30 - 100;
-    };
-    auto platform = npuPlatform();
-    EXPECT_EQ(arrayCycles(platform, 1), 2304);
-    EXPECT_EQ(arrayCycles(platform, 2), 2 * 2 * 64);
+/// input 8 x 8 x 16 (weights `weights`) -> conv 3x3 (SAME) 16 channels -> conv 1x1 16.
+Schedule modeSchedule(const std::string& weights = "INT8") {
+    return scheduleOf("name: \"test/modes\"\nweight_dtype: " + weights +
+                      "\ninputs { name: \"x\" shape: [8, 8, 16] }\n"
+                      "layers { name: \"c3\" conv2d { out_channels: 16 window { kernel: [3, 3] "
+                      "} } }\n"
+                      "layers { name: \"c1\" conv2d { out_channels: 16 window { kernel: [1, 1] "
+                      "} } }\n");
+}
+
+/// Adds to "fast" (8 K x 8 C) a 3x3 convolution mode with the 9 taps on the array.
+ps::FilterMode* addThreeByThreeMode(ps::PlatformSpec& platform, double cyclesPerStep) {
     auto* mode = platform.mutable_engines(0)->mutable_npu()->add_filter_modes();
     mode->set_op("conv2d");
     mode->add_sizes("3x3");
@@ -900,9 +884,38 @@ TEST(EngineNpuTest, AFilterModeRunsItsFiltersWithItsOwnUnroll) {
         u->set_dim(dim);
         u->set_size(size);
     }
-    mode->set_cycles_per_step(4);
-    EXPECT_EQ(arrayCycles(platform, 1), 1024);
-    EXPECT_EQ(arrayCycles(platform, 2), 2 * 2 * 64);
+    mode->set_cycles_per_step(cyclesPerStep);
+    return mode;
+}
+
+/// Array cycles of kernel `kernel` with everything on "fast": its tiles' compute cycles less
+/// fill (10) and job (20) per tile and the layer's overhead (100).
+int64_t arrayCycles(const Schedule& schedule, const ps::PlatformSpec& platform,
+                    const ps::StackSpec& stack, int kernel) {
+    const Program program = bind(schedule, platform, stack, allOn(schedule, "fast"));
+    EXPECT_EQ(program.status, Status::Ok) << program.reason;
+    const auto& job = program.kernels.at(static_cast<std::size_t>(kernel));
+    EXPECT_FALSE(job.fallback) << job.name;
+    const auto& tiles = job.tasks.at(0).plan.tiles;
+    uint64_t cycles = 0;
+    for (const TileWork& t : tiles) {
+        cycles += t.computeCycles;
+    }
+    return static_cast<int64_t>(cycles) - static_cast<int64_t>(tiles.size()) * 30 - 100;
+}
+
+TEST(EngineNpuTest, AFilterModeRunsItsFiltersWithItsOwnUnroll) {
+    // conv 3x3 16 -> 16 on 8 x 8 pixels on "fast" (8 K x 8 C, one cycle per step):
+    // 2 x 2 x 64 pixels x 9 taps = 2304 steps. A 3x3 mode that puts the 9 taps on the array
+    // (8 K x 8 C x 3 FX x 3 FY) at 4 cycles per step takes 2 x 2 x 64 x 4 = 1024 cycles; the
+    // 1x1 layer keeps the base array either way.
+    const Schedule schedule = modeSchedule();
+    auto platform = npuPlatform();
+    EXPECT_EQ(arrayCycles(schedule, platform, accelStack(), 1), 2304);
+    EXPECT_EQ(arrayCycles(schedule, platform, accelStack(), 2), 2 * 2 * 64);
+    ps::FilterMode* mode = addThreeByThreeMode(platform, 4);
+    EXPECT_EQ(arrayCycles(schedule, platform, accelStack(), 1), 1024);
+    EXPECT_EQ(arrayCycles(schedule, platform, accelStack(), 2), 2 * 2 * 64);
     // A mode for an op the engine lacks, or a size that is not HxW, is bad input.
     mode->set_op("softmax");
     mode->add_sizes("3by3");
@@ -911,6 +924,36 @@ TEST(EngineNpuTest, AFilterModeRunsItsFiltersWithItsOwnUnroll) {
     ASSERT_EQ(diags.items().size(), 2U);
     EXPECT_NE(diags.items()[0].format().find("filter_modes[0].op"), std::string::npos);
     EXPECT_NE(diags.items()[1].format().find("'3by3' is not a filter size"), std::string::npos);
+}
+
+TEST(EngineNpuTest, ABitSerialModeTakesOneCyclePerWeightBit) {
+    // The 3x3 mode above with bit-serial weights at 8 cycles per step for int8: int4 weights
+    // take 4 (2 x 2 x 64 x 4 = 1024) and int2 2 (512); the base array (the 1x1 layer) does
+    // not depend on the weight bits.
+    auto platform = npuPlatform();
+    addThreeByThreeMode(platform, 8)->set_bit_serial_weights(true);
+    auto* npu = platform.mutable_engines(0)->mutable_npu();
+    for (const char* dtype : {"int4", "int2"}) {
+        auto* t = npu->add_throughput();
+        t->set_dtype(dtype);
+        t->set_factor(1);
+    }
+    auto stack = accelStack();
+    for (int i = 0, n = stack.kernels_size(); i < n; ++i) {
+        if (stack.kernels(i).engine() == "fast" && stack.kernels(i).op() == "conv2d") {
+            for (const char* dtype : {"int4", "int2"}) {
+                auto* k = stack.add_kernels();
+                *k = stack.kernels(i);
+                k->set_dtype(dtype);
+            }
+            break;
+        }
+    }
+    EXPECT_EQ(arrayCycles(modeSchedule("INT8"), platform, stack, 1), 2048);
+    EXPECT_EQ(arrayCycles(modeSchedule("INT4"), platform, stack, 1), 1024);
+    EXPECT_EQ(arrayCycles(modeSchedule("INT2"), platform, stack, 1), 512);
+    EXPECT_EQ(arrayCycles(modeSchedule("INT8"), platform, stack, 2), 256);
+    EXPECT_EQ(arrayCycles(modeSchedule("INT2"), platform, stack, 2), 256);
 }
 
 TEST(EngineAimcTest, DepthwiseFallsBackToTheHost) {

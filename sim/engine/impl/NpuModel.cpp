@@ -156,7 +156,13 @@ private:
         for (const auto& m : ctx_.engine.npu().filter_modes()) {
             if (m.op() == op &&
                 std::find(m.sizes().begin(), m.sizes().end(), size) != m.sizes().end()) {
-                return {unrollOf(m.unroll()), m.cycles_per_step() > 0 ? m.cycles_per_step() : 1.0};
+                double step = m.cycles_per_step() > 0 ? m.cycles_per_step() : 1.0;
+                if (m.bit_serial_weights()) {
+                    constexpr double kReferenceBits = 8;
+                    step *= static_cast<double>(workloads::bitsPerElement(kernel.weightDtype)) /
+                            kReferenceBits;
+                }
+                return {unrollOf(m.unroll()), step};
             }
         }
         return {unroll_, 1.0};
