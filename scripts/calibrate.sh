@@ -14,3 +14,7 @@ build="${1:-build}"
 shift || true
 "$build/apps/edgesim" calibrate -m ../shared/data/silicon/calibration.csv \
     --parameters mlperf-tiny "$@"
+# The SoC stacks' host kernels are copies of tflm-cmsis-nn's: keep them equal after a write.
+case " $* " in
+*" --write "*) python3 scripts/sync_host_kernels.py configs ;;
+esac

@@ -144,15 +144,16 @@ TEST(ProtoPathSelectorTest, BoolAndDoubleSelectors) {
     EXPECT_EQ(get(platform("gap9-evk"), "operating_points[clock_hz=240000000].voltage_v"), "0.65");
 }
 
-TEST(ProtoPathSelectorTest, OpEqualsSelectsEveryEngineWhileTheKeyTakesTheHostKernel) {
+TEST(ProtoPathSelectorTest, OpEqualsSelectsEveryEngineWhileTheKeyTakesTheHostKernels) {
     const StackSpec gapFlow = stack("gap-flow");
     std::vector<std::string> engines;
     for (const auto& p : resolveScalarPaths(gapFlow, "kernels[op=conv2d].engine", kFile)) {
         engines.push_back(getAsText(gapFlow, p));
     }
-    // NE16 has an int8, an int4 and an int2 convolution kernel.
-    EXPECT_THAT(engines, ElementsAre("", "cluster", "ne16", "ne16", "ne16"));
-    EXPECT_EQ(resolveNumericPaths(gapFlow, "kernels[conv2d].cycles_per_mac", kFile).size(), 1U);
+    // The host core has CMSIS-NN's general and 1x1 convolutions, NE16 an int8, an int4 and
+    // an int2 one.
+    EXPECT_THAT(engines, ElementsAre("", "", "cluster", "ne16", "ne16", "ne16"));
+    EXPECT_EQ(resolveNumericPaths(gapFlow, "kernels[conv2d].cycles_per_mac", kFile).size(), 2U);
     EXPECT_EQ(resolveNumericPaths(gapFlow, "kernels[ne16/conv2d].cycles_per_mac", kFile).size(),
               3U);
 }
@@ -308,7 +309,7 @@ TEST(ProtoPathSetTest, WhatIfOverridesOnRealConfigs) {
         }
         EXPECT_EQ(k.cycles_per_tile(), 0) << k.op();
     }
-    EXPECT_EQ(conv2d, 5); // host, cluster, and NE16's int8, int4 and int2 kernels
+    EXPECT_EQ(conv2d, 6); // host (general, 1x1), cluster, NE16 (int8, int4, int2)
 }
 
 TEST(ProtoPathSetTest, SetsOneElementOfARepeatedScalar) {

@@ -716,6 +716,35 @@ TEST(ShippedConfigs, EveryPlatformAndStackLoads) {
     }
 }
 
+// The SoC flows price fallback layers on their host cores with CMSIS-NN-class kernels, copied
+// from tflm-cmsis-nn by scripts/sync_host_kernels.py (scripts/calibrate.sh --write runs it):
+// every copy must equal the source, or the host costs have drifted from the counted and
+// calibrated values.
+TEST(ShippedConfigs, SocStacksCarryTflmCmsisNnHostKernels) {
+    const spec::StackSpec source = loadStack("tflm-cmsis-nn", shippedConfigs());
+    const auto keyOf = [](const spec::KernelSpec& k) {
+        return k.engine() + "/" + k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype()) + "/" +
+               k.when().ShortDebugString();
+    };
+    for (const char* name : {"gap-flow", "htvm", "stedge-ai", "vela"}) {
+        const spec::StackSpec stack = loadStack(name, shippedConfigs());
+        std::map<std::string, const spec::KernelSpec*> byKey;
+        for (const auto& k : stack.kernels()) {
+            byKey[keyOf(k)] = &k;
+        }
+        for (const auto& k : source.kernels()) {
+            if (!k.engine().empty()) {
+                continue;
+            }
+            const auto it = byKey.find(keyOf(k));
+            ASSERT_NE(it, byKey.end()) << name << " lacks " << keyOf(k);
+            EXPECT_EQ(it->second->SerializeAsString(), k.SerializeAsString())
+                << name << ": " << keyOf(k)
+                << " differs from tflm-cmsis-nn (run scripts/sync_host_kernels.py)";
+        }
+    }
+}
+
 // The GAP SoCs stream weights that do not fit in L2 from their external HyperBus memory,
 // double-buffered; DIANA has no L3 (configs/platforms/README.md, "Weight streaming").
 TEST(ShippedConfigs, GapSocsStreamWeightsFromL3) {
