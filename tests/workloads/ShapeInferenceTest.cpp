@@ -24,8 +24,10 @@ TEST(WindowOutputLength, TensorFlowConventions) {
     EXPECT_EQ(windowOutputLength(10, 4, 2, 1, Padding::Same, 0, 0), 5);
     // SAME pads (out-1)*s + k - in = 9 rows for 49 -> 25 with k=10, s=2: 4 before, 5 after.
     int64_t pb = -1;
-    windowOutputLength(49, 10, 2, 1, Padding::Same, 0, 0, &pb);
+    int64_t pe = -1;
+    windowOutputLength(49, 10, 2, 1, Padding::Same, 0, 0, &pb, &pe);
     EXPECT_EQ(pb, 4);
+    EXPECT_EQ(pe, 5);
     // VALID: floor((in - span) / s) + 1, span = (k-1)*d + 1.
     EXPECT_EQ(windowOutputLength(25, 24, 24, 1, Padding::Valid, 0, 0), 1);
     EXPECT_EQ(windowOutputLength(32, 3, 1, 2, Padding::Valid, 0, 0), 28);
@@ -36,12 +38,34 @@ TEST(WindowOutputLength, TensorFlowConventions) {
     EXPECT_EQ(pb, 8);
 }
 
+TEST(WindowPads, OnlyWhereTheWindowReachesPastTheInput) {
+    const auto window = [](Padding padding, int64_t k, int64_t stride) {
+        Window w;
+        w.kernel = {k, k};
+        w.stride = {stride, stride};
+        w.dilation = {1, 1};
+        w.padding = padding;
+        if (padding == Padding::Explicit) {
+            w.padBegin = {0, 0};
+            w.padEnd = {0, 1};
+        }
+        return w;
+    };
+    // SAME 2x2 at stride 2: 8 -> 4 needs no padding, 7 -> 4 one column at the end only.
+    EXPECT_FALSE(windowPads(window(Padding::Same, 2, 2), {8, 8, 3}));
+    EXPECT_TRUE(windowPads(window(Padding::Same, 2, 2), {7, 7, 3}));
+    EXPECT_FALSE(windowPads(window(Padding::Same, 1, 1), {7, 7, 3}));
+    EXPECT_TRUE(windowPads(window(Padding::Same, 3, 1), {7, 7, 3}));
+    EXPECT_FALSE(windowPads(window(Padding::Valid, 3, 1), {7, 7, 3}));
+    EXPECT_TRUE(windowPads(window(Padding::Explicit, 1, 1), {7, 7, 3})); // pad_end only
+}
+
 TEST(ShapeInference, Conv2dSameStride2) {
     Layer l = single({49, 10, 1}, conv("c", 64, {10, 4}, {2}));
     EXPECT_EQ(l.output.shape, (Shape{25, 5, 64}));
     EXPECT_EQ(l.stats.macs, 25 * 5 * 64 * 10 * 4 * 1);
     EXPECT_EQ(l.stats.params, 64 * 40 + 64);
-    EXPECT_EQ(l.stats.weightBytes, 64 * 40 + 4 * 64);  // int8 weights, int32 bias
+    EXPECT_EQ(l.stats.weightBytes, 64 * 40 + 4 * 64); // int8 weights, int32 bias
     EXPECT_EQ(l.stats.inputBytes, 490);
     EXPECT_EQ(l.stats.outputBytes, 8000);
 }
@@ -87,7 +111,7 @@ TEST(ShapeInference, DenseOnLastDimension) {
     EXPECT_EQ(l.output.shape, (Shape{128}));
     EXPECT_EQ(l.stats.macs, 81'920);
     EXPECT_EQ(l.stats.params, 82'048);
-    Layer rows = single({10, 64}, dense("d", 8));  // 10 independent rows
+    Layer rows = single({10, 64}, dense("d", 8)); // 10 independent rows
     EXPECT_EQ(rows.output.shape, (Shape{10, 8}));
     EXPECT_EQ(rows.stats.macs, 10 * 64 * 8);
 }
@@ -96,9 +120,8 @@ TEST(ShapeInference, PoolingDefaultsAndGlobalPool) {
     Layer p = op("p", OpKind::MaxPool);
     p.window.kernel = {2, 2};
     p.window.padding = Padding::Valid;
-    EXPECT_EQ(single({16, 16, 8}, p).output.shape, (Shape{8, 8, 8}));  // stride = kernel
-    EXPECT_EQ(single({8, 8, 64}, op("g", OpKind::GlobalAvgPool)).output.shape,
-              (Shape{1, 1, 64}));
+    EXPECT_EQ(single({16, 16, 8}, p).output.shape, (Shape{8, 8, 8})); // stride = kernel
+    EXPECT_EQ(single({8, 8, 64}, op("g", OpKind::GlobalAvgPool)).output.shape, (Shape{1, 1, 64}));
     EXPECT_EQ(single({8, 8, 64}, op("g", OpKind::GlobalAvgPool)).stats.macs, 0);
 }
 
@@ -128,13 +151,13 @@ TEST(ShapeInference, ReportsEveryBrokenLayerWithItsOrigin) {
     Network net("bad");
     auto x = net.addLayer(input("x", {8, 8, 6}));
     Layer g = conv("grouped", 8, {3, 3});
-    g.groups = 4;  // 6 channels are not divisible by 4
+    g.groups = 4; // 6 channels are not divisible by 4
     g.origin = "layers[0] 'grouped'";
     net.addLayer(g, {x});
-    Layer big = conv("big", 8, {9, 9}, {1}, Padding::Valid);  // 9x9 window on 8x8
+    Layer big = conv("big", 8, {9, 9}, {1}, Padding::Valid); // 9x9 window on 8x8
     big.origin = "layers[1] 'big'";
     auto b = net.addLayer(big, {x});
-    net.addLayer(dense("after_big", 4), {b});  // not re-reported
+    net.addLayer(dense("after_big", 4), {b}); // not re-reported
     auto y = net.addLayer(input("y", {8, 8, 5}));
     Layer add = op("add", OpKind::Add);
     add.origin = "layers[2] 'add'";
@@ -161,7 +184,7 @@ TEST(ShapeInference, RejectsWrongRankAndBadReshape) {
     Layer t = op("tc", OpKind::TemporalConv);
     t.outChannels = 4;
     t.window.kernel = {3};
-    EXPECT_THROW(single({8, 8, 3}, t), InputError);  // temporal conv needs [T, C]
+    EXPECT_THROW(single({8, 8, 3}, t), InputError); // temporal conv needs [T, C]
 }
 
 } // namespace

@@ -10,20 +10,23 @@ namespace edgesim::workloads {
 
 int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                            Padding padding, int64_t padBegin, int64_t padEnd,
-                           int64_t* appliedPadBegin) {
+                           int64_t* appliedPadBegin, int64_t* appliedPadEnd) {
     const int64_t span = (kernel - 1) * dilation + 1; // extent of the dilated kernel
     int64_t out = -1;
     int64_t pb = 0;
+    int64_t pe = 0;
     switch (padding) {
     case Padding::Same: {
         out = (in + stride - 1) / stride;
         const int64_t total = std::max<int64_t>((out - 1) * stride + span - in, 0);
         pb = total / 2;
+        pe = total - pb;
         break;
     }
     case Padding::Valid: out = in >= span ? (in - span) / stride + 1 : -1; break;
     case Padding::Explicit:
         pb = padBegin;
+        pe = padEnd;
         out = in + padBegin + padEnd >= span ? (in + padBegin + padEnd - span) / stride + 1 : -1;
         break;
     case Padding::Causal:
@@ -34,7 +37,29 @@ int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t d
     if (appliedPadBegin != nullptr) {
         *appliedPadBegin = pb;
     }
+    if (appliedPadEnd != nullptr) {
+        *appliedPadEnd = pe;
+    }
     return out;
+}
+
+bool windowPads(const Window& w, const Shape& in) {
+    const std::size_t dims = w.kernel.size();
+    if (dims == 0 || in.size() < dims + 1 || w.stride.size() < dims || w.dilation.size() < dims) {
+        return false;
+    }
+    const bool explicitPads = w.padding == Padding::Explicit;
+    for (std::size_t d = 0; d < dims; ++d) {
+        int64_t pb = 0;
+        int64_t pe = 0;
+        windowOutputLength(in[in.size() - 1 - dims + d], w.kernel[d], w.stride[d], w.dilation[d],
+                           w.padding, explicitPads && d < w.padBegin.size() ? w.padBegin[d] : 0,
+                           explicitPads && d < w.padEnd.size() ? w.padEnd[d] : 0, &pb, &pe);
+        if (pb > 0 || pe > 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool broadcastsTo(const Shape& s, const Shape& to) {

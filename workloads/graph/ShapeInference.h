@@ -23,9 +23,13 @@ void inferLayerShape(Network& net, Network::LayerId id, const std::string& file)
 bool broadcastsTo(const Shape& s, const Shape& to);
 
 /// Output length of a window along one dimension; nullopt-like -1 when the window does not fit.
-/// Also yields the padding actually applied at the beginning of the dimension.
+/// Also yields the padding actually applied at the beginning and the end of the dimension.
 int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                            Padding padding, int64_t padBegin, int64_t padEnd,
-                           int64_t* appliedPadBegin = nullptr);
+                           int64_t* appliedPadBegin = nullptr, int64_t* appliedPadEnd = nullptr);
+
+/// True when window `w` (inferred: one entry per spatial dimension) pads the channels-last
+/// input `in` anywhere, i.e. a kernel must test bounds or fill zeros.
+bool windowPads(const Window& w, const Shape& in);
 
 } // namespace edgesim::workloads

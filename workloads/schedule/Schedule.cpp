@@ -1,5 +1,7 @@
 #include "workloads/schedule/Schedule.h"
 
+#include "workloads/graph/ShapeInference.h"
+
 #include <algorithm>
 #include <tuple>
 #include <utility>
@@ -15,40 +17,6 @@ int64_t windowArea(const Layer& l) {
         area *= k;
     }
     return area;
-}
-
-/// True when the window reaches past the input anywhere (explicit, same or causal padding
-/// that adds elements), i.e. the kernel must test bounds or fill zeros.
-bool isPadded(const Layer& l) {
-    const Window& w = l.window;
-    if (w.kernel.empty() || l.inputShapes.empty()) {
-        return false;
-    }
-    if (w.padding == Padding::Explicit) {
-        const auto positive = [](int64_t v) { return v > 0; };
-        return std::any_of(w.padBegin.begin(), w.padBegin.end(), positive) ||
-               std::any_of(w.padEnd.begin(), w.padEnd.end(), positive);
-    }
-    if (w.padding == Padding::Valid) {
-        return false;
-    }
-    const Shape& in = l.inputShapes.front();
-    const Shape& out = l.output.shape;
-    const std::size_t dims = w.kernel.size();
-    if (in.size() < dims + 1 || out.size() < dims + 1) {
-        return false;
-    }
-    for (std::size_t d = 0; d < dims; ++d) {
-        const std::size_t at = in.size() - 1 - dims + d;
-        const int64_t stride = d < w.stride.size() ? w.stride[d] : 1;
-        const int64_t dilation = d < w.dilation.size() ? w.dilation[d] : 1;
-        const int64_t reach =
-            (out[out.size() - 1 - dims + d] - 1) * stride + (w.kernel[d] - 1) * dilation + 1;
-        if (reach > in[at]) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /// The im2col copy of a convolution: every output pixel gathers its window into a column,
@@ -164,7 +132,7 @@ Schedule lowerInference(const Network& net, int batch) {
         k.inputBytes = l.stats.inputBytes;
         k.outputElements = l.output.elements();
         k.outputBytes = l.stats.outputBytes;
-        k.padded = isPadded(l);
+        k.padded = !l.inputShapes.empty() && windowPads(l.window, l.inputShapes.front());
         fillIm2col(l, k);
         k.loops = loopNest(l);
         if (!l.window.kernel.empty()) {

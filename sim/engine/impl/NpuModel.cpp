@@ -13,6 +13,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace edgesim::sim {
 
@@ -53,12 +56,27 @@ Unroll unrollOf(const google::protobuf::RepeatedPtrField<ps::SpatialUnroll>& spe
 struct ArrayMode {
     Unroll unroll{};
     double cyclesPerStep = 1;
+    bool bitSerialWeights = false; ///< cyclesPerStep is for 8-bit weights
+};
+
+/// A filter mode of the platform, resolved once per engine.
+struct FilterModeEntry {
+    std::string op;
+    std::vector<std::string> sizes; ///< "HxW"
+    ArrayMode mode;
 };
 
 class NpuModel : public EngineModel {
 public:
     explicit NpuModel(const EngineContext& context) : ctx_(context) {
         unroll_ = unrollOf(context.engine.npu().unroll());
+        for (const auto& m : context.engine.npu().filter_modes()) {
+            modes_.push_back(
+                {m.op(),
+                 {m.sizes().begin(), m.sizes().end()},
+                 {unrollOf(m.unroll()), m.cycles_per_step() > 0 ? m.cycles_per_step() : 1.0,
+                  m.bit_serial_weights()}});
+        }
     }
 
     int64_t channelGranularity() const override { return unroll_[kK]; }
@@ -149,23 +167,28 @@ public:
     }
 
 private:
-    /// The filter mode listed for the kernel's op and filter size, else the base array.
+    /// The filter mode listed for the kernel's op and filter size, else the base array; a
+    /// bit-serial mode's step scaled to the layer's weight bits.
     ArrayMode modeFor(const workloads::Kernel& kernel) const {
-        const std::string op(workloads::toString(kernel.op));
-        const std::string size = fmt::format("{}x{}", kernel.loops.fy, kernel.loops.fx);
-        for (const auto& m : ctx_.engine.npu().filter_modes()) {
-            if (m.op() == op &&
-                std::find(m.sizes().begin(), m.sizes().end(), size) != m.sizes().end()) {
-                double step = m.cycles_per_step() > 0 ? m.cycles_per_step() : 1.0;
-                if (m.bit_serial_weights()) {
-                    constexpr double kReferenceBits = 8;
-                    step *= static_cast<double>(workloads::bitsPerElement(kernel.weightDtype)) /
-                            kReferenceBits;
-                }
-                return {unrollOf(m.unroll()), step};
-            }
+        if (modes_.empty()) {
+            return {unroll_, 1.0, false};
         }
-        return {unroll_, 1.0};
+        const std::string_view op = workloads::toString(kernel.op);
+        const std::string size = fmt::format("{}x{}", kernel.loops.fy, kernel.loops.fx);
+        for (const FilterModeEntry& e : modes_) {
+            if (e.op != op || std::find(e.sizes.begin(), e.sizes.end(), size) == e.sizes.end()) {
+                continue;
+            }
+            ArrayMode mode = e.mode;
+            if (mode.bitSerialWeights) {
+                constexpr double kReferenceBits = 8;
+                mode.cyclesPerStep *=
+                    static_cast<double>(workloads::bitsPerElement(kernel.weightDtype)) /
+                    kReferenceBits;
+            }
+            return mode;
+        }
+        return {unroll_, 1.0, false};
     }
 
     double throughput(const std::string& dtype) const {
@@ -204,6 +227,7 @@ private:
 
     EngineContext ctx_;
     Unroll unroll_{};
+    std::vector<FilterModeEntry> modes_;
 };
 
 const bool kRegistered = registerEngineModel(
