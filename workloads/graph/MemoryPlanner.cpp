@@ -48,16 +48,23 @@ MemoryPlan planMemory(const Network& net, const MemoryPlannerOptions& options) {
         plan.buffers[static_cast<std::size_t>(plan.bufferOfLayer[v])].lastStep = steps - 1;
     }
 
-    // Live bytes per step.
+    // Live bytes per step: each buffer adds its size over its lifetime (a difference array,
+    // so the cost is linear in buffers + steps, not in the sum of lifetimes).
     plan.liveBytes.assign(static_cast<std::size_t>(steps), 0);
+    std::vector<int64_t> delta(static_cast<std::size_t>(steps) + 1, 0);
     for (const auto& b : plan.buffers) {
         plan.totalBytes += b.bytes;
-        for (int s = b.firstStep; s <= b.lastStep; ++s) {
-            plan.liveBytes[static_cast<std::size_t>(s)] += b.bytes;
-        }
+        delta[static_cast<std::size_t>(b.firstStep)] += b.bytes;
+        delta[static_cast<std::size_t>(b.lastStep) + 1] -= b.bytes;
     }
-    plan.peakLiveBytes =
-        plan.liveBytes.empty() ? 0 : *std::max_element(plan.liveBytes.begin(), plan.liveBytes.end());
+    int64_t live = 0;
+    for (int s = 0; s < steps; ++s) {
+        live += delta[static_cast<std::size_t>(s)];
+        plan.liveBytes[static_cast<std::size_t>(s)] = live;
+    }
+    plan.peakLiveBytes = plan.liveBytes.empty()
+                             ? 0
+                             : *std::max_element(plan.liveBytes.begin(), plan.liveBytes.end());
 
     // Greedy placement by decreasing size; ties by first use, then by creation.
     std::vector<std::size_t> bySize(plan.buffers.size());
@@ -70,27 +77,35 @@ MemoryPlan planMemory(const Network& net, const MemoryPlannerOptions& options) {
         }
         return x.firstStep < y.firstStep;
     });
-    std::vector<std::size_t> placed;
+    // Placed buffers live at each step, so that a buffer meets only the buffers whose lifetimes
+    // overlap its own (a chain of n layers costs O(n), not O(n^2)).
+    std::vector<std::vector<std::size_t>> placedAt(static_cast<std::size_t>(steps));
+    std::vector<std::size_t> seen(plan.buffers.size(), plan.buffers.size());
     for (std::size_t i : bySize) {
         auto& buf = plan.buffers[i];
-        std::vector<std::pair<int64_t, int64_t>> busy;  // [offset, end) of overlapping buffers
-        for (std::size_t j : placed) {
-            const auto& o = plan.buffers[j];
-            if (o.firstStep <= buf.lastStep && buf.firstStep <= o.lastStep) {
-                busy.emplace_back(o.offset, o.offset + o.bytes);
+        std::vector<std::pair<int64_t, int64_t>> busy; // [offset, end) of overlapping buffers
+        for (int s = buf.firstStep; s <= buf.lastStep; ++s) {
+            for (std::size_t j : placedAt[static_cast<std::size_t>(s)]) {
+                if (seen[j] != i) {
+                    seen[j] = i;
+                    const auto& o = plan.buffers[j];
+                    busy.emplace_back(o.offset, o.offset + o.bytes);
+                }
             }
         }
         std::sort(busy.begin(), busy.end());
         int64_t candidate = 0;
         for (const auto& [start, end] : busy) {
             if (start - candidate >= buf.bytes) {
-                break;  // fits in the gap before this busy range
+                break; // fits in the gap before this busy range
             }
             candidate = std::max(candidate, end);
         }
         buf.offset = candidate;
         plan.arenaBytes = std::max(plan.arenaBytes, buf.offset + buf.bytes);
-        placed.push_back(i);
+        for (int s = buf.firstStep; s <= buf.lastStep; ++s) {
+            placedAt[static_cast<std::size_t>(s)].push_back(i);
+        }
     }
     return plan;
 }

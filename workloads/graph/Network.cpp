@@ -7,6 +7,31 @@
 
 namespace edgesim::workloads {
 
+Network::Network(const Network& other)
+    : description(other.description), source(other.source), name_(other.name_),
+      graph_(other.graph_ ? std::make_unique<Graph>(*other.graph_) : nullptr),
+      byName_(other.byName_), outputs_(other.outputs_) {}
+
+Network& Network::operator=(const Network& other) {
+    if (this != &other) {
+        Network copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+const Network::Graph& Network::graph() const {
+    static const Graph empty;
+    return graph_ ? *graph_ : empty;
+}
+
+Network::Graph& Network::mutableGraph() {
+    if (!graph_) {
+        graph_ = std::make_unique<Graph>();
+    }
+    return *graph_;
+}
+
 Network::LayerId Network::addLayer(Layer layer, const std::vector<LayerId>& inputs) {
     if (find(layer.name)) {
         throw std::invalid_argument("duplicate layer name '" + layer.name + "'");
@@ -16,17 +41,19 @@ Network::LayerId Network::addLayer(Layer layer, const std::vector<LayerId>& inpu
             throw std::invalid_argument("layer '" + layer.name + "' reads an unknown layer");
         }
     }
-    LayerId id = boost::add_vertex(std::move(layer), graph_);
+    std::string name = layer.name;
+    LayerId id = boost::add_vertex(std::move(layer), mutableGraph());
+    byName_.emplace(std::move(name), id);
     for (std::size_t slot = 0; slot < inputs.size(); ++slot) {
-        boost::add_edge(inputs[slot], id, EdgeProps{static_cast<int>(slot)}, graph_);
+        boost::add_edge(inputs[slot], id, EdgeProps{static_cast<int>(slot)}, *graph_);
     }
     return id;
 }
 
 std::vector<Network::LayerId> Network::inputsOf(LayerId id) const {
     std::vector<std::pair<int, LayerId>> bySlot;
-    for (auto [it, end] = boost::in_edges(id, graph_); it != end; ++it) {
-        bySlot.emplace_back(graph_[*it].slot, boost::source(*it, graph_));
+    for (auto [it, end] = boost::in_edges(id, graph()); it != end; ++it) {
+        bySlot.emplace_back(graph()[*it].slot, boost::source(*it, graph()));
     }
     std::sort(bySlot.begin(), bySlot.end());
     std::vector<LayerId> out;
@@ -39,8 +66,8 @@ std::vector<Network::LayerId> Network::inputsOf(LayerId id) const {
 
 std::vector<Network::LayerId> Network::consumersOf(LayerId id) const {
     std::vector<LayerId> out;
-    for (auto [it, end] = boost::out_edges(id, graph_); it != end; ++it) {
-        out.push_back(boost::target(*it, graph_));
+    for (auto [it, end] = boost::out_edges(id, graph()); it != end; ++it) {
+        out.push_back(boost::target(*it, graph()));
     }
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -48,18 +75,17 @@ std::vector<Network::LayerId> Network::consumersOf(LayerId id) const {
 }
 
 std::optional<Network::LayerId> Network::find(const std::string& name) const {
-    for (LayerId v = 0; v < size(); ++v) {
-        if (graph_[v].name == name) {
-            return v;
-        }
+    const auto it = byName_.find(name);
+    if (it == byName_.end()) {
+        return std::nullopt;
     }
-    return std::nullopt;
+    return it->second;
 }
 
 std::vector<Network::LayerId> Network::graphInputs() const {
     std::vector<LayerId> out;
     for (LayerId v = 0; v < size(); ++v) {
-        if (graph_[v].op == OpKind::Input) {
+        if (graph()[v].op == OpKind::Input) {
             out.push_back(v);
         }
     }
@@ -79,7 +105,7 @@ bool Network::isGraphOutput(LayerId id) const {
     if (!outputs_.empty()) {
         return std::find(outputs_.begin(), outputs_.end(), id) != outputs_.end();
     }
-    return graph_[id].op != OpKind::Input && boost::out_degree(id, graph_) == 0;
+    return graph()[id].op != OpKind::Input && boost::out_degree(id, graph()) == 0;
 }
 
 std::vector<Network::LayerId> Network::graphOutputs() const {
@@ -100,7 +126,7 @@ std::vector<Network::LayerId> Network::executionOrder() const {
     std::vector<std::size_t> pending(size(), 0);
     std::priority_queue<LayerId, std::vector<LayerId>, std::greater<>> ready;
     for (LayerId v = 0; v < size(); ++v) {
-        pending[v] = boost::in_degree(v, graph_);
+        pending[v] = boost::in_degree(v, graph());
         if (pending[v] == 0) {
             ready.push(v);
         }
@@ -111,8 +137,8 @@ std::vector<Network::LayerId> Network::executionOrder() const {
         LayerId v = ready.top();
         ready.pop();
         order.push_back(v);
-        for (auto [it, end] = boost::out_edges(v, graph_); it != end; ++it) {
-            LayerId t = boost::target(*it, graph_);
+        for (auto [it, end] = boost::out_edges(v, graph()); it != end; ++it) {
+            LayerId t = boost::target(*it, graph());
             if (--pending[t] == 0) {
                 ready.push(t);
             }
@@ -127,7 +153,7 @@ std::vector<Network::LayerId> Network::executionOrder() const {
 Network::Totals Network::totals() const {
     Totals t;
     for (LayerId v = 0; v < size(); ++v) {
-        const Layer& l = graph_[v];
+        const Layer& l = graph()[v];
         if (l.op == OpKind::Input) {
             t.inputBytes += l.output.bytes();
             continue;
@@ -141,7 +167,7 @@ Network::Totals Network::totals() const {
         }
     }
     for (LayerId v : graphOutputs()) {
-        t.outputBytes += graph_[v].output.bytes();
+        t.outputBytes += graph()[v].output.bytes();
     }
     return t;
 }

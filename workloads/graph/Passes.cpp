@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "workloads/graph/ShapeInference.h"
 
@@ -54,10 +55,10 @@ std::optional<LayerId> soleProducer(const Network& net, LayerId v) {
 
 /// Absorbs every layer of kind `op` into its sole producer when `absorb(producer, layer)`
 /// can move the layer's effect into the producer (it returns false, changing nothing, if not).
-template <typename Absorb> Network absorbInto(const Network& net, OpKind op, Absorb absorb) {
-    Network work = net;
-    std::vector<bool> absorbed(net.size(), false);
-    std::vector<LayerId> into(net.size(), 0); // for absorbed layers: the layer now holding them
+template <typename Absorb> Network absorbInto(Network work, OpKind op, Absorb absorb) {
+    std::vector<bool> absorbed(work.size(), false);
+    std::vector<LayerId> into(work.size(), 0); // for absorbed layers: the layer now holding them
+    bool any = false;
     for (LayerId v = 0; v < work.size(); ++v) {
         if (work.layer(v).op != op) {
             continue;
@@ -69,7 +70,11 @@ template <typename Absorb> Network absorbInto(const Network& net, OpKind op, Abs
         if (p && absorb(work.layer(*p), work.layer(v))) {
             absorbed[v] = true;
             into[v] = *p;
+            any = true;
         }
+    }
+    if (!any) {
+        return work; // moved out, not copied
     }
     return withoutAbsorbed(work, absorbed);
 }
@@ -105,8 +110,8 @@ Activation composeClamps(const Activation& first, const Activation& then) {
     return a;
 }
 
-Network foldBatchNorms(const Network& net) {
-    return absorbInto(net, OpKind::BatchNorm, [](Layer& producer, const Layer& bn) {
+Network foldBatchNorms(Network net) {
+    return absorbInto(std::move(net), OpKind::BatchNorm, [](Layer& producer, const Layer& bn) {
         if (!isCompute(producer.op) || producer.activation.kind != ActivationKind::None) {
             return false;
         }
@@ -116,9 +121,9 @@ Network foldBatchNorms(const Network& net) {
     });
 }
 
-Network fuseActivations(const Network& net) {
+Network fuseActivations(Network net) {
     // A clamp after a clamp is one clamp (ReLU then ReLU6, as exporters write ReLU6).
-    return absorbInto(net, OpKind::Activation, [](Layer& producer, const Layer& act) {
+    return absorbInto(std::move(net), OpKind::Activation, [](Layer& producer, const Layer& act) {
         if (!canFuseActivation(producer.op)) {
             return false;
         }
@@ -127,8 +132,8 @@ Network fuseActivations(const Network& net) {
     });
 }
 
-Network canonicalize(const Network& net, const std::string& file) {
-    Network out = fuseActivations(foldBatchNorms(net));
+Network canonicalize(Network net, const std::string& file) {
+    Network out = fuseActivations(foldBatchNorms(std::move(net)));
     inferShapes(out, file);
     return out;
 }

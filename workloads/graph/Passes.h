@@ -9,7 +9,7 @@ namespace edgesim::workloads {
 
 /// Folds every batch norm whose input is a conv/depthwise/temporal/dense layer read by
 /// nothing else into that layer, which gains a bias. Other batch norms stay as layers.
-Network foldBatchNorms(const Network& net);
+Network foldBatchNorms(Network net);
 
 /// One clamp equal to `first` followed by `then` (ReLU, ReLU6 and clip are clamps).
 Activation composeClamps(const Activation& first, const Activation& then);
@@ -17,9 +17,10 @@ Activation composeClamps(const Activation& first, const Activation& then);
 /// Fuses every activation layer into its producer when the producer can apply it
 /// (conv, dense, pool, add) and feeds only this activation; a producer that already clamps
 /// gets the composed clamp.
-Network fuseActivations(const Network& net);
+Network fuseActivations(Network net);
 
 /// foldBatchNorms then fuseActivations, then shape inference. The form every tool reports.
-Network canonicalize(const Network& net, const std::string& file);
+/// The passes take their network by value: pass an rvalue to avoid copying the graph.
+Network canonicalize(Network net, const std::string& file);
 
 } // namespace edgesim::workloads

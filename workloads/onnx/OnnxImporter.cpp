@@ -274,7 +274,7 @@ public:
             }
         }
         markOutputs();
-        return canonicalize(net_, file_);
+        return canonicalize(std::move(net_), file_);
     }
 
 private:

@@ -26,7 +26,9 @@ std::optional<DType> fromSpec(spec::DType t) {
     }
 }
 
-DType orDefault(spec::DType t, DType dflt) { return fromSpec(t).value_or(dflt); }
+DType orDefault(spec::DType t, DType dflt) {
+    return fromSpec(t).value_or(dflt);
+}
 
 Padding fromSpec(spec::Padding p, Padding dflt) {
     switch (p) {
@@ -60,8 +62,8 @@ public:
             actDtype_ = DType::Int8;
         }
         weightDtype_ = orDefault(spec_.weight_dtype(), DType::Int8);
-        biasDtype_ = orDefault(spec_.bias_dtype(),
-                               weightDtype_ == DType::Fp32 ? DType::Fp32 : DType::Int32);
+        biasDtype_ =
+            orDefault(spec_.bias_dtype(), weightDtype_ == DType::Fp32 ? DType::Fp32 : DType::Int32);
         if (isSubByte(biasDtype_)) {
             root_.error(spec_, "bias_dtype", "biases are 8 bits or more");
             biasDtype_ = DType::Int32;
@@ -70,8 +72,7 @@ public:
         addLayers(net);
         markOutputs(net);
         diags_.throwIfAny();
-        Network out = canonicalize(net, file_);
-        return out;
+        return canonicalize(std::move(net), file_);
     }
 
 private:
@@ -96,8 +97,7 @@ private:
             }
             for (int d = 0; d < in.shape_size(); ++d) {
                 if (in.shape(d) < 1) {
-                    c.error(in, "shape", fmt::format("dimension {} must be >= 1", in.shape(d)),
-                            d);
+                    c.error(in, "shape", fmt::format("dimension {} must be >= 1", in.shape(d)), d);
                 }
             }
             Layer l;
@@ -168,7 +168,7 @@ private:
             std::vector<LayerId> ins;
             if (ls.inputs_size() == 0) {
                 if (previousFailed) {
-                    ok = false;  // reads a layer already reported as broken
+                    ok = false; // reads a layer already reported as broken
                 } else if (!previous) {
                     c.error(ls, "inputs",
                             "no inputs given and there is no single previous tensor to read");
@@ -180,7 +180,7 @@ private:
             for (int k = 0; k < ls.inputs_size(); ++k) {
                 auto it = ids_.find(ls.inputs(k));
                 if (it == ids_.end() && names_.count(ls.inputs(k)) != 0) {
-                    ok = false;  // names a layer already reported as broken
+                    ok = false; // names a layer already reported as broken
                 } else if (it == ids_.end()) {
                     c.error(ls, "inputs",
                             "unknown tensor '" + ls.inputs(k) +
@@ -237,9 +237,8 @@ private:
         l.op = op;
         bool ok = true;
         if (cs.out_channels() < 1) {
-            c.error(cs, "out_channels", cs.out_channels() == 0
-                                            ? "missing required field"
-                                            : "must be >= 1");
+            c.error(cs, "out_channels",
+                    cs.out_channels() == 0 ? "missing required field" : "must be >= 1");
             ok = false;
         }
         if (cs.groups() < 0) {
@@ -285,9 +284,9 @@ private:
             l.outChannels = ls.dense().units();
             l.hasBias = !ls.dense().no_bias();
             if (ls.dense().units() < 1) {
-                c.child(ls, "dense").error(ls.dense(), "units",
-                                           ls.dense().units() == 0 ? "missing required field"
-                                                                   : "must be >= 1");
+                c.child(ls, "dense")
+                    .error(ls.dense(), "units",
+                           ls.dense().units() == 0 ? "missing required field" : "must be >= 1");
                 return false;
             }
             return true;
@@ -329,12 +328,8 @@ private:
             }
             return true;
         case S::kBatchNorm: l.op = OpKind::BatchNorm; return true;
-        case S::kQuantize:
-            l.op = OpKind::Quantize;
-            return true;
-        case S::kDequantize:
-            l.op = OpKind::Dequantize;
-            return true;
+        case S::kQuantize: l.op = OpKind::Quantize; return true;
+        case S::kDequantize: l.op = OpKind::Dequantize; return true;
         case S::OP_NOT_SET: break;
         }
         c.error("no operator given (one of conv2d, depthwise_conv2d, temporal_conv, dense, "
@@ -359,7 +354,7 @@ private:
     Diagnostics diags_;
     FieldCursor root_;
     std::map<std::string, LayerId> ids_;
-    std::set<std::string> names_;  ///< every name defined, including broken layers
+    std::set<std::string> names_; ///< every name defined, including broken layers
     DType actDtype_ = DType::Int8;
     DType weightDtype_ = DType::Int8;
     DType biasDtype_ = DType::Int32;
