@@ -32,15 +32,15 @@ struct Record {
 
 /// libcsv callbacks collecting records with the line each starts on.
 struct Collector {
-    int line = 1;  // line being handed to libcsv
+    int line = 1; // line being handed to libcsv
     std::vector<Record> records;
     Record current;
     bool inRecord = false;
 };
 
 std::optional<Metric> parseMetric(const std::string& s) {
-    for (Metric m : {Metric::Latency, Metric::Energy, Metric::PeakMemory, Metric::Macs,
-                     Metric::Traffic}) {
+    for (Metric m :
+         {Metric::Latency, Metric::Energy, Metric::PeakMemory, Metric::Macs, Metric::Traffic}) {
         if (toString(m) == s) {
             return m;
         }
@@ -55,10 +55,9 @@ struct UnitInfo {
 };
 
 constexpr UnitInfo kUnits[] = {
-    {"s", "s", 1.0},      {"ms", "s", 1e-3},         {"us", "s", 1e-6},
-    {"cycles", "cycles", 1.0}, {"J", "J", 1.0},       {"mJ", "J", 1e-3},
-    {"uJ", "J", 1e-6},    {"B", "B", 1.0},           {"KiB", "B", 1024.0},
-    {"MiB", "B", 1048576.0}, {"", "", 1.0},
+    {"s", "s", 1.0},      {"ms", "s", 1e-3},       {"us", "s", 1e-6}, {"cycles", "cycles", 1.0},
+    {"J", "J", 1.0},      {"mJ", "J", 1e-3},       {"uJ", "J", 1e-6}, {"B", "B", 1.0},
+    {"KiB", "B", 1024.0}, {"MiB", "B", 1048576.0}, {"", "", 1.0},
 };
 
 const UnitInfo* findUnit(const std::string& u) {
@@ -101,7 +100,8 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
     Diagnostics diags(file);
     Collector col;
     csv_parser parser{};
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) !=
+        0) {
         throw std::runtime_error("csv_init failed");
     }
     auto onField = [](void* data, size_t len, void* user) {
@@ -163,11 +163,12 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
     for (std::size_t r = 1; r < col.records.size(); ++r) {
         const Record& rec = col.records[r];
         if (rec.fields.size() == 1 && rec.fields[0].empty()) {
-            continue;  // blank line
+            continue; // blank line
         }
         if (rec.fields.size() != header.size()) {
-            diags.error("", fmt::format("row has {} fields, the header has {}", rec.fields.size(),
-                                        header.size()),
+            diags.error("",
+                        fmt::format("row has {} fields, the header has {}", rec.fields.size(),
+                                    header.size()),
                         rec.line);
             continue;
         }
@@ -196,11 +197,16 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
             good = false;
         }
         auto value = parseNumber(get("value"));
-        if (!value || *value < 0) {
-            diags.error("value", "'" + get("value") + "' is not a non-negative number", rec.line);
+        if (!value || *value <= 0) {
+            // errors are relative to the measurement: a zero has none
+            diags.error("value", "'" + get("value") + "' is not a positive number", rec.line);
             good = false;
         }
         const UnitInfo* unit = findUnit(m.unit);
+        if (value && unit != nullptr && !std::isfinite(*value * unit->factor)) {
+            diags.error("value", "'" + get("value") + " " + m.unit + "' is out of range", rec.line);
+            good = false;
+        }
         if (unit == nullptr) {
             diags.error("unit",
                         "unknown unit '" + m.unit +
@@ -208,10 +214,10 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
                         rec.line);
             good = false;
         } else if (metric && !unitFits(*metric, unit->si)) {
-            diags.error("unit",
-                        fmt::format("unit '{}' does not fit metric '{}'", m.unit,
-                                    toString(*metric)),
-                        rec.line);
+            diags.error(
+                "unit",
+                fmt::format("unit '{}' does not fit metric '{}'", m.unit, toString(*metric)),
+                rec.line);
             good = false;
         }
         for (const char* name : {"clock_mhz", "voltage_v"}) {
@@ -234,8 +240,8 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
         m.value = *value * unit->factor;
         m.siUnit = unit->si;
         for (std::size_t i = 0; i < header.size(); ++i) {
-            static const char* const kKnown[] = {"platform", "stack", "network", "strategy",
-                                                 "metric",   "value", "unit",    "source",
+            static const char* const kKnown[] = {"platform",  "stack",    "network", "strategy",
+                                                 "metric",    "value",    "unit",    "source",
                                                  "clock_mhz", "voltage_v"};
             bool known = false;
             for (const char* k : kKnown) {

@@ -5,6 +5,7 @@
 
 #include "analysis/Measurements.h"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,7 +31,7 @@ struct GroupSummary {
     double medianAbsPct = 0.0; ///< median |error| in % (mean of the middle two if even)
     double maxAbsPct = 0.0;    ///< largest |error| in %
     double kendallTau = 0.0;   ///< (C - D) / (C + D) over same-metric pairs; NaN if tauPairs == 0
-    int tauPairs = 0;          ///< C + D: same-metric pairs without a tie in either value
+    int64_t tauPairs = 0;      ///< C + D: same-metric pairs without a tie in either value
 };
 
 struct ValidationSummary {

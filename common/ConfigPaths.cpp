@@ -16,12 +16,20 @@ namespace edgesim {
 #endif
 
 ConfigPaths::ConfigPaths(std::string explicitDir) : root_(std::move(explicitDir)) {
+    const char* origin = "--config-dir";
     if (root_.empty()) {
         if (const char* env = std::getenv("EDGESIM_CONFIG_DIR"); env != nullptr && *env != '\0') {
             root_ = env;
+            origin = "EDGESIM_CONFIG_DIR";
         } else {
             root_ = EDGESIM_DEFAULT_CONFIG_DIR;
+            origin = "the build's config directory";
         }
+    }
+    std::error_code ec;
+    if (!fs::is_directory(root_, ec)) {
+        throw InputError(root_, origin,
+                         fs::exists(root_, ec) ? "not a directory" : "no such directory");
     }
 }
 

@@ -14,6 +14,16 @@
 namespace edgesim {
 
 std::string readFile(const std::string& path) {
+    // Inputs are regular files or pipes (process substitution): a directory, a device such as
+    // /dev/null or /dev/zero, or a socket is bad input, not an empty or endless file.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::is_directory(status)) {
+        throw InputError(path, "", "is a directory, not a file");
+    }
+    if (!ec && !std::filesystem::is_regular_file(status) && !std::filesystem::is_fifo(status)) {
+        throw InputError(path, "", "not a regular file");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw InputError(path, "", "cannot open file (does it exist and is it readable?)");

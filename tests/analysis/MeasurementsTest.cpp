@@ -21,8 +21,7 @@ namespace {
 using test::onLine;
 using ::testing::HasSubstr;
 
-constexpr const char* kCalibrationCsv =
-    EDGESIM_TEST_DIR "/data/silicon/calibration.csv";
+constexpr const char* kCalibrationCsv = EDGESIM_TEST_DIR "/data/silicon/calibration.csv";
 constexpr const char* kHeader =
     "platform,stack,network,strategy,metric,value,unit,clock_mhz,voltage_v,source\n";
 
@@ -240,13 +239,18 @@ TEST(MeasurementsErrorsTest, UnitNotFittingMetric) {
     EXPECT_THAT(onLine(e, 2).reason, HasSubstr("'latency'"));
 }
 
-TEST(MeasurementsErrorsTest, NonNumericOrNegativeValue) {
-    InputError e = parseErrors(std::string(kHeader) + "b,s,n,inference,latency,fast,ms,,,src\n"
-                                                      "b,s,n,inference,latency,12ms,ms,,,src\n"
-                                                      "b,s,n,inference,latency,-3,ms,,,src\n"
-                                                      "b,s,n,inference,latency,,ms,,,src\n");
-    ASSERT_EQ(e.diagnostics().size(), 4U) << e.formatAll();
-    for (int line = 2; line <= 5; ++line) {
+TEST(MeasurementsErrorsTest, NonNumericNonPositiveOrOutOfRangeValue) {
+    InputError e =
+        parseErrors(std::string(kHeader) + "b,s,n,inference,latency,fast,ms,,,src\n"
+                                           "b,s,n,inference,latency,12ms,ms,,,src\n"
+                                           "b,s,n,inference,latency,-3,ms,,,src\n"
+                                           "b,s,n,inference,latency,,ms,,,src\n"
+                                           "b,s,n,inference,latency,0,ms,,,src\n"
+                                           "b,s,n,inference,latency,nan,ms,,,src\n"
+                                           "b,s,n,inference,latency,inf,ms,,,src\n"
+                                           "b,s,n,inference,peak_memory,1e308,MiB,,,src\n");
+    ASSERT_EQ(e.diagnostics().size(), 8U) << e.formatAll();
+    for (int line = 2; line <= 9; ++line) {
         EXPECT_EQ(onLine(e, line).field, "value");
     }
     EXPECT_THAT(onLine(e, 2).reason, HasSubstr("'fast'"));

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -129,6 +131,51 @@ TEST(SummarizeTest, GroupsByPlatformSortedByNameAndOverallPairsAcrossPlatforms) 
     EXPECT_NEAR(s.overall.medianAbsPct, 10.0, 1e-9);
     EXPECT_EQ(s.overall.tauPairs, 6);
     EXPECT_DOUBLE_EQ(s.overall.kendallTau, 1.0);
+}
+
+// The O(n log n) pair count against the definition, pair by pair, on random rows with many
+// ties in either value and two metrics.
+TEST(SummarizeTest, TauMatchesPairByPairCountWithTies) {
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> level(1, 12);
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<Comparison> rows;
+        for (int i = 0; i < 200; ++i) {
+            rows.push_back(row("p", i % 3 == 0 ? "energy" : "latency", level(rng), level(rng)));
+        }
+        int64_t c = 0;
+        int64_t d = 0;
+        for (std::size_t a = 0; a < rows.size(); ++a) {
+            for (std::size_t b = a + 1; b < rows.size(); ++b) {
+                if (rows[a].metric != rows[b].metric) {
+                    continue;
+                }
+                const double s =
+                    (rows[a].measured - rows[b].measured) * (rows[a].predicted - rows[b].predicted);
+                c += s > 0;
+                d += s < 0;
+            }
+        }
+        const GroupSummary g = summarize(rows).overall;
+        ASSERT_EQ(g.tauPairs, c + d) << "trial " << trial;
+        EXPECT_DOUBLE_EQ(g.kendallTau, static_cast<double>(c - d) / static_cast<double>(c + d));
+    }
+}
+
+// 1e5 rows have ~5e9 pairs, more than an int holds (tau came out as -1.08), and a pair-by-pair
+// count took minutes.
+TEST(SummarizeTest, HundredThousandRowsGiveExactTau) {
+    constexpr int64_t kRows = 100000;
+    std::vector<Comparison> rows;
+    for (int64_t i = 0; i < kRows; ++i) {
+        // predicted = measured except one adjacent swap: exactly one discordant pair
+        const double predicted = i == 10 ? 12.0 : i == 11 ? 11.0 : static_cast<double>(i + 1);
+        rows.push_back(row("p", "latency", static_cast<double>(i + 1), predicted));
+    }
+    const GroupSummary g = summarize(rows).overall;
+    EXPECT_EQ(g.tauPairs, kRows * (kRows - 1) / 2);
+    EXPECT_DOUBLE_EQ(g.kendallTau,
+                     static_cast<double>(g.tauPairs - 2) / static_cast<double>(g.tauPairs));
 }
 
 TEST(SummarizeTest, RejectsNonPositiveValues) {

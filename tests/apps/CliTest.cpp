@@ -30,7 +30,7 @@ TEST(Cli, InspectIcJsonReportsReferenceMacs) {
     EXPECT_EQ(j["totals"]["weight_bytes"], 78'744);
     EXPECT_EQ(j["totals"]["peak_activation_bytes"], 49'152);
     ASSERT_TRUE(j["layers"].is_array());
-    EXPECT_EQ(j["layers"].size(), 17U);  // input + 16 layers
+    EXPECT_EQ(j["layers"].size(), 17U); // input + 16 layers
     EXPECT_EQ(j["layers"][1]["name"], "conv1");
     EXPECT_EQ(j["layers"][1]["output_shape"], nlohmann::json({32, 32, 16}));
     EXPECT_EQ(j["provenance"]["config_sha256"].get<std::string>().size(), 64U);
@@ -77,6 +77,11 @@ TEST(Cli, BadInputExitsTwoWithReason) {
     expectBadInputs({
         {"inspect --network mlperf_tiny/nope", {"unknown network 'mlperf_tiny/nope'"}},
         {"inspect --network /no/such/file.onnx", {"/no/such/file.onnx: cannot open file"}},
+        {"simulate -p gap9-evk -s gap-flow -n mlperf_tiny/kws --mapping /dev/null",
+         {"/dev/null", "not a regular file"}},
+        {"simulate -p gap9-evk -s gap-flow -n mlperf_tiny/kws --mapping /tmp/",
+         {"/tmp/", "is a directory"}},
+        {"validate -m /tmp", {"/tmp", "is a directory"}},
         {"inspect --network " + kOnnx + "unsupported_op.onnx", {"unsupported operator 'Einsum'"}},
         {"inspect --network " + kOnnx + "truncated.onnx", {"not a valid ONNX model"}},
         {"inspect --network " + kOnnx + "random_bytes.onnx", {"not a valid ONNX model"}},
@@ -86,7 +91,9 @@ TEST(Cli, BadInputExitsTwoWithReason) {
         {"inspect", {"--network"}},
         {"list gadgets", {"gadgets"}},
         {"frobnicate", {"frobnicate"}},
-        {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws", {"unknown network"}},
+        {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws",
+         {"/no/such/dir", "no such directory"}},
+        {"--config-dir /dev/null list platforms", {"/dev/null", "not a directory"}},
     });
 }
 

@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <string>
 #include <vector>
 
@@ -76,7 +78,9 @@ TEST_F(StudyLoaderTest, ValidStudyLoads) {
 
 TEST_F(StudyLoaderTest, ValidStudyLoadsByPath) {
     const std::string path = write("sweep", edit(kStudy));
-    EXPECT_EQ(loadStudy(path, ConfigPaths("/nonexistent")).spec.name(), "sweep");
+    const std::string empty = dir_.file("empty-configs");
+    std::filesystem::create_directory(empty); // a config dir without the study in it
+    EXPECT_EQ(loadStudy(path, ConfigPaths(empty)).spec.name(), "sweep");
 }
 
 TEST_F(StudyLoaderTest, HashFollowsTheBytes) {
