@@ -39,11 +39,10 @@ void run(const ParetoOptions& o) {
     explorer::ParetoRequest request;
     request.dataset = o.dataset;
     request.where = o.where;
-    for (const auto& [text, field] :
-         {std::pair{o.x, "--x"}, std::pair{o.y, "--y"}, std::pair{o.z, "--z"}}) {
-        if (!text.empty()) {
-            request.objectives.push_back(explorer::parseObjective(text, field));
-        }
+    request.objectives.push_back(explorer::parseObjective(o.x, "--x"));
+    request.objectives.push_back(explorer::parseObjective(o.y, "--y"));
+    if (!o.z.empty()) {
+        request.objectives.push_back(explorer::parseObjective(o.z, "--z"));
     }
     const explorer::ParetoFront front = explorer::paretoOfFile(o.file, request, !o.noWrite);
     // Print the point's axes (the columns before its status and reason) and the objectives;

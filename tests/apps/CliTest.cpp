@@ -82,6 +82,7 @@ TEST(Cli, BadInputExitsTwoWithReason) {
         {"simulate -p gap9-evk -s gap-flow -n mlperf_tiny/kws --mapping /tmp/",
          {"/tmp/", "is a directory"}},
         {"validate -m /tmp", {"/tmp", "is a directory"}},
+        {"pareto nothing.h5 --x '' --y latency_s", {"--x", "no column given"}},
         {"inspect --network " + kOnnx + "unsupported_op.onnx", {"unsupported operator 'Einsum'"}},
         {"inspect --network " + kOnnx + "truncated.onnx", {"not a valid ONNX model"}},
         {"inspect --network " + kOnnx + "random_bytes.onnx", {"not a valid ONNX model"}},
