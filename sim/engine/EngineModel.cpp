@@ -127,7 +127,15 @@ EnginePlan failedPlan(Status status, std::string reason) {
     return plan;
 }
 
-EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel) {
+EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel,
+                      const Tiling& tiling) {
+    if (tiling.tooManyTiles) {
+        return failedPlan(Status::DoesNotFit,
+                          fmt::format("layer '{}' needs more than 65536 tiles of the {} "
+                                      "bytes of '{}', more than the simulator lists per layer",
+                                      kernel.name, context.localCapacityBytes,
+                                      context.engine.local_memory()));
+    }
     return failedPlan(Status::DoesNotFit,
                       fmt::format("layer '{}' has no tile that fits the {} bytes of '{}'",
                                   kernel.name, context.localCapacityBytes,

@@ -27,8 +27,8 @@ struct EngineContext {
     const StackIndex& kernels;
     double clockHz = 0;
     double voltageV = 0;
-    int64_t localCapacityBytes = 0;  ///< local memory available to tiles
-    int buffers = 2;                 ///< per operand: 2 = double buffering
+    int64_t localCapacityBytes = 0; ///< local memory available to tiles
+    int buffers = 2;                ///< per operand: 2 = double buffering
 };
 
 /// Contract: deterministic and side-effect free; never throws for a layer it cannot run
@@ -69,9 +69,8 @@ TilingProblem tilingProblemFor(const workloads::Kernel& kernel, const EngineCont
 /// True for ops computing each output channel from its own input channel only.
 bool isPerChannel(const workloads::Kernel& kernel);
 /// The stack's kernel for `kernel` on engine `engine` (null if none).
-const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
-                                              const workloads::Kernel& kernel,
-                                              const std::string& dtype);
+const platforms::spec::KernelSpec*
+findKernel(const EngineContext& context, const workloads::Kernel& kernel, const std::string& dtype);
 /// Why the engine of `context` cannot run `kernel`: the op is missing from `ops` (the
 /// hardware's list; null = any op) or the stack has no kernel for it on this engine; "" if it can.
 std::string missingSupport(const EngineContext& context,
@@ -82,7 +81,8 @@ TileWork tileWork(const TileDims& t, double cycles);
 /// A plan that failed with `status` for `reason`.
 EnginePlan failedPlan(Status status, std::string reason);
 /// The plan for a layer none of whose tiles fits the engine's local memory.
-EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel);
+EnginePlan noTilePlan(const EngineContext& context, const workloads::Kernel& kernel,
+                      const Tiling& tiling);
 
 /// Energy of `capacitancePf` switched once at `volts` (E = C V^2), in joules.
 double switchedEnergyJ(double capacitancePf, double volts);

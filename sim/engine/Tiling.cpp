@@ -1,32 +1,75 @@
 #include "sim/engine/Tiling.h"
 
+#include "common/Checked.h"
+
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace edgesim::sim {
 
 namespace {
 
+// Simulator limits, not hardware constants: they bound the host time and memory one layer
+// may take whatever sizes a config or network asks for. Real layers stay far below both
+// (block lists of a few dozen sizes, tens to thousands of tiles), so their results do not
+// depend on them.
+constexpr std::size_t kMaxBlockSizes = 256;    ///< candidate block sizes per loop
+constexpr int64_t kMaxTilesPerLayer = 1 << 16; ///< tiles one engine plan may list
+
 int64_t ceilDiv(int64_t a, int64_t b) {
-    return (a + b - 1) / b;
+    return a / b + (a % b != 0 ? 1 : 0);
+}
+
+/// `sizes` (largest first) thinned to at most kMaxBlockSizes entries spread evenly over the
+/// list, the largest and the smallest kept.
+void thin(std::vector<int64_t>& sizes) {
+    if (sizes.size() <= kMaxBlockSizes) {
+        return;
+    }
+    std::vector<int64_t> kept;
+    const std::size_t last = sizes.size() - 1;
+    for (std::size_t i = 0; i < kMaxBlockSizes; ++i) {
+        const std::size_t at = i * last / (kMaxBlockSizes - 1);
+        if (kept.empty() || sizes[at] != kept.back()) {
+            kept.push_back(sizes[at]);
+        }
+    }
+    sizes = std::move(kept);
 }
 
 /// Distinct block sizes ceil(n / parts) for parts = 1..n (about 2 sqrt(n) of them), rounded
 /// up to multiples of `granularity`, largest first, down to the granularity.
 std::vector<int64_t> blockSizes(int64_t n, int64_t granularity) {
     std::vector<int64_t> out;
-    int64_t parts = 1;
-    while (parts <= n) {
-        const int64_t raw = ceilDiv(n, parts);
-        const int64_t v = std::min(n, ceilDiv(raw, granularity) * granularity);
+    const auto add = [&](int64_t raw) {
+        const int64_t up = ceilDiv(raw, granularity);
+        const int64_t v = up > n / granularity ? n : std::min(n, up * granularity);
         if (out.empty() || v < out.back()) {
             out.push_back(v);
         }
+    };
+    constexpr int64_t kExactUpTo = int64_t{1} << 24; // about 8k distinct sizes
+    if (n > kExactUpTo) {
+        // Part counts on a geometric grid from 1 to n: enumerating every distinct size
+        // (2 sqrt(n) of them) would take minutes for absurd loop sizes.
+        const double steps = static_cast<double>(kMaxBlockSizes) - 1.0;
+        for (std::size_t i = 0; i < kMaxBlockSizes; ++i) {
+            const double parts = std::pow(static_cast<double>(n), static_cast<double>(i) / steps);
+            add(ceilDiv(n, std::clamp<int64_t>(static_cast<int64_t>(parts), 1, n)));
+        }
+        return out;
+    }
+    int64_t parts = 1;
+    while (parts <= n) {
+        const int64_t raw = ceilDiv(n, parts);
+        add(raw);
         if (raw <= granularity || raw == 1) {
             break;
         }
-        parts = ceilDiv(n, raw - 1);  // the first part count giving a smaller block
+        parts = ceilDiv(n, raw - 1); // the first part count giving a smaller block
     }
+    thin(out);
     return out;
 }
 
@@ -41,14 +84,23 @@ Sizes tileSizes(const TilingProblem& p, int64_t kt, int64_t yt, int64_t ct, bool
     const auto& n = p.loops;
     const int64_t totalChannels = std::max<int64_t>(1, n.outputChannels());
     Sizes s;
-    s.weights = ceilDiv(p.weightBytes * kt * ct, totalChannels * n.c);
+    // weightBytes * (kt / K) * (ct / C), rounded up, in 128-bit so that it cannot overflow
+    const auto num = static_cast<__int128>(p.weightBytes) * kt * ct;
+    const auto den = static_cast<__int128>(totalChannels) * std::max<int64_t>(1, n.c);
+    const __int128 w = num / den + (num % den != 0 ? 1 : 0);
+    if (w > INT64_MAX) {
+        throw ArithmeticOverflow("tile weight bytes do not fit a 64-bit integer");
+    }
+    s.weights = static_cast<int64_t>(w);
     const int64_t inRows = n.inputRowsFor(yt);
-    s.inputs = inRows * n.ix *
-               (p.perChannel ? kt * p.inputsPerChannel : ct * n.g) * p.inputElementBytes;
-    const int64_t outElems = kt * yt * n.ox;
-    s.outputs = outElems * p.outputElementBytes;
-    const int64_t outBuffer = splitC ? outElems * p.accumulatorBytes : s.outputs;
-    s.footprint = s.weights + s.inputs + outBuffer;
+    s.inputs = checkedMul(
+        checkedMul(checkedMul(inRows, n.ix),
+                   p.perChannel ? checkedMul(kt, p.inputsPerChannel) : checkedMul(ct, n.g)),
+        p.inputElementBytes);
+    const int64_t outElems = checkedMul(checkedMul(kt, yt), n.ox);
+    s.outputs = checkedMul(outElems, p.outputElementBytes);
+    const int64_t outBuffer = splitC ? checkedMul(outElems, p.accumulatorBytes) : s.outputs;
+    s.footprint = checkedAdd(checkedAdd(s.weights, s.inputs), outBuffer);
     return s;
 }
 
@@ -70,42 +122,58 @@ Tiling chooseTiling(const TilingProblem& p) {
         for (int64_t kt : kts) {
             const int64_t nK = ceilDiv(totalChannels, kt);
             for (int64_t yt : yts) {
-                const Sizes s = tileSizes(p, kt, yt, ct, splitC);
-                if (s.footprint * p.buffers > p.capacityBytes) {
+                // A candidate whose sizes overflow cannot fit any local memory: skipped.
+                try {
+                    const Sizes s = tileSizes(p, kt, yt, ct, splitC);
+                    if (checkedMul(s.footprint, p.buffers) > p.capacityBytes) {
+                        continue;
+                    }
+                    const int64_t nY = ceilDiv(rows, yt);
+                    const int64_t count = checkedMul(checkedMul(nK, nY), nC);
+                    if (count > kMaxTilesPerLayer) {
+                        best.tooManyTiles = true;
+                        continue;
+                    }
+                    // Inputs are re-read per K block (unless per-channel); weights per row
+                    // block when C is split; outputs once.
+                    const int64_t inPerPass = p.perChannel ? 1 : nK;
+                    const int64_t rest = rows % yt;
+                    const int64_t inputRows = checkedAdd(checkedMul(rows / yt, n.inputRowsFor(yt)),
+                                                         rest > 0 ? n.inputRowsFor(rest) : 0);
+                    const int64_t inputs = checkedMul(
+                        checkedMul(checkedMul(checkedMul(inputRows, n.ix),
+                                              p.perChannel
+                                                  ? checkedMul(totalChannels, p.inputsPerChannel)
+                                                  : checkedMul(n.c, n.g)),
+                                   p.inputElementBytes),
+                        inPerPass);
+                    const int64_t weights = checkedMul(p.weightBytes, splitC ? nY : 1);
+                    const int64_t traffic =
+                        checkedAdd(checkedAdd(weights, inputs),
+                                   checkedMul(checkedMul(checkedMul(totalChannels, rows), n.ox),
+                                              p.outputElementBytes));
+                    const std::tuple<int64_t, int64_t, int64_t> key{traffic, count, -kt};
+                    if (!best.fits || key < bestKey) {
+                        best.fits = true;
+                        bestKey = key;
+                        best.channelsPerTile = kt;
+                        best.rowsPerTile = yt;
+                        best.inChannelsPerTile = ct;
+                        best.trafficBytes = traffic;
+                    }
+                } catch (const ArithmeticOverflow&) {
                     continue;
-                }
-                const int64_t nY = ceilDiv(rows, yt);
-                // Inputs are re-read per K block (unless per-channel); weights per row block
-                // when C is split; outputs once.
-                const int64_t inPerPass = p.perChannel ? 1 : nK;
-                const int64_t rest = rows % yt;
-                const int64_t inputRows = rows / yt * n.inputRowsFor(yt) +
-                                          (rest > 0 ? n.inputRowsFor(rest) : 0);
-                const int64_t inputs = inputRows * n.ix *
-                                       (p.perChannel ? totalChannels * p.inputsPerChannel
-                                                     : n.c * n.g) *
-                                       p.inputElementBytes * inPerPass;
-                const int64_t weights = p.weightBytes * (splitC ? nY : 1);
-                const int64_t traffic =
-                    weights + inputs + totalChannels * rows * n.ox * p.outputElementBytes;
-                const std::tuple<int64_t, int64_t, int64_t> key{traffic, nK * nY * nC, -kt};
-                if (!best.fits || key < bestKey) {
-                    best.fits = true;
-                    bestKey = key;
-                    best.channelsPerTile = kt;
-                    best.rowsPerTile = yt;
-                    best.inChannelsPerTile = ct;
-                    best.trafficBytes = traffic;
                 }
             }
         }
         if (best.fits) {
-            break;  // splitting C only when nothing fits without it
+            break; // splitting C only when nothing fits without it
         }
     }
     if (!best.fits) {
         return best;
     }
+    best.tooManyTiles = false;
     const int64_t kt = best.channelsPerTile;
     const int64_t yt = best.rowsPerTile;
     const int64_t ct = best.inChannelsPerTile;

@@ -12,14 +12,26 @@
 
 namespace edgesim::sim {
 
-/// Issues the burst `at` cycles after the current SystemC time and returns the cycle offset
-/// (from now) at which it completes. Reports an SC error for an unmapped memory.
-inline uint64_t issueBurst(tlm::tlm_fw_transport_if<>& target, tlm::tlm_generic_payload& payload,
-                           unsigned char* scratch, int memory, int64_t bytes, bool write,
-                           uint64_t at, const char* initiator) {
+/// Largest burst one payload carries (its length field is 32 bits); a longer transfer is
+/// issued as back-to-back bursts of this size. Real tiles are far smaller, so results of any
+/// network that fits a memory are unchanged by the split.
+constexpr int64_t kMaxBurstBytes = int64_t{1} << 30;
+
+/// What every payload's data pointer points at: the models move tiles, not data, and no
+/// target reads or writes through the pointer (memories and buses use the length only), so
+/// simulation memory does not grow with tile or burst sizes.
+inline unsigned char* burstScratch() {
+    static unsigned char byte = 0;
+    return &byte;
+}
+
+/// One payload of at most kMaxBurstBytes; see issueBurst.
+inline uint64_t issueOneBurst(tlm::tlm_fw_transport_if<>& target, tlm::tlm_generic_payload& payload,
+                              int memory, int64_t bytes, bool write, uint64_t at,
+                              const char* initiator) {
     payload.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     payload.set_address(memoryAddress(memory));
-    payload.set_data_ptr(scratch);
+    payload.set_data_ptr(burstScratch());
     payload.set_data_length(static_cast<unsigned int>(bytes));
     payload.set_streaming_width(static_cast<unsigned int>(bytes));
     payload.set_byte_enable_ptr(nullptr);
@@ -31,6 +43,18 @@ inline uint64_t issueBurst(tlm::tlm_fw_transport_if<>& target, tlm::tlm_generic_
         SC_REPORT_ERROR(initiator, "transfer to an unmapped memory");
     }
     return timeToCycles(delay);
+}
+
+/// Issues the burst `at` cycles after the current SystemC time and returns the cycle offset
+/// (from now) at which it completes. Reports an SC error for an unmapped memory.
+inline uint64_t issueBurst(tlm::tlm_fw_transport_if<>& target, tlm::tlm_generic_payload& payload,
+                           int memory, int64_t bytes, bool write, uint64_t at,
+                           const char* initiator) {
+    while (bytes > kMaxBurstBytes) {
+        at = issueOneBurst(target, payload, memory, kMaxBurstBytes, write, at, initiator);
+        bytes -= kMaxBurstBytes;
+    }
+    return issueOneBurst(target, payload, memory, bytes, write, at, initiator);
 }
 
 } // namespace edgesim::sim

@@ -17,15 +17,6 @@ void CoreEngine::start(const Program& program, std::vector<LayerResult>& layers,
     program_ = &program;
     layers_ = &layers;
     observer_ = observer;
-    int64_t largest = 0;
-    for (const auto& job : program.kernels) {
-        for (const auto& a : job.accesses) {
-            largest = std::max(largest, a.bytes / job.tiles + 1);
-        }
-    }
-    if (scratch_.size() < static_cast<std::size_t>(largest)) {
-        scratch_.resize(static_cast<std::size_t>(largest));
-    }
     streaming_ = program.streamedWeightBytes > 0;
     if (streaming_) {
         fetchSpans_.assign(program.kernels.size(), {0, 0});
@@ -79,11 +70,11 @@ void CoreEngine::awaitFetch(std::size_t k, uint64_t kernelStart, LayerResult& la
 }
 
 uint64_t CoreEngine::transfer(int memory, int64_t bytes, bool write, uint64_t at) {
-    return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, at, name());
+    return issueBurst(*socket.operator->(), payload_, memory, bytes, write, at, name());
 }
 
 void CoreEngine::runOffloaded(const KernelJob& job, LayerResult& layer) {
-    wait(cyclesToTime(job.computeCycles));  // the driver's launch work
+    wait(cyclesToTime(job.computeCycles)); // the driver's launch work
     const std::size_t n = job.tasks.size();
     while (taskDone_.size() < n) {
         taskDone_.push_back(std::make_unique<sc_core::sc_event>());
@@ -131,7 +122,7 @@ void CoreEngine::run() {
                 }
                 continue;
             }
-            uint64_t local = 0;  // cycles ahead of SystemC time (temporal decoupling)
+            uint64_t local = 0; // cycles ahead of SystemC time (temporal decoupling)
             for (int t = 0; t < job.tiles; ++t) {
                 uint64_t end = local + KernelJob::share(job.computeCycles, job.tiles, t);
                 for (const auto& a : job.accesses) {

@@ -61,7 +61,6 @@ private:
     std::vector<LayerResult>* layers_ = nullptr;
     SimObserver* observer_ = nullptr;
     tlm::tlm_generic_payload payload_;
-    std::vector<unsigned char> scratch_;  ///< payload data pointer target (contents unused)
     std::vector<AccelEngine*> engines_;
     std::vector<DmaEngine*> dmas_;
     bool streaming_ = false; ///< the program copies weights per layer

@@ -2,7 +2,7 @@
 
 #include "sim/tlm/Burst.h"
 
-#define SC_INCLUDE_DYNAMIC_PROCESSES  // NOLINT: sc_spawn
+#define SC_INCLUDE_DYNAMIC_PROCESSES // NOLINT: sc_spawn
 #include <systemc>
 
 #include <algorithm>
@@ -10,8 +10,7 @@
 namespace edgesim::sim {
 
 DmaEngine::DmaEngine(const sc_core::sc_module_name& name, int channels, int64_t burstBytes)
-    : sc_core::sc_module(name), socket("socket"), burstBytes_(burstBytes),
-      scratch_(static_cast<std::size_t>(burstBytes)) {
+    : sc_core::sc_module(name), socket("socket"), burstBytes_(burstBytes) {
     for (int c = 0; c < channels; ++c) {
         channels_.push_back(std::make_unique<Channel>());
         sc_core::sc_spawn_options opts;
@@ -38,8 +37,7 @@ void DmaEngine::resetStats() {
 }
 
 uint64_t DmaEngine::burst(int memory, int64_t bytes, bool write, uint64_t at) {
-    return issueBurst(*socket.operator->(), payload_, scratch_.data(), memory, bytes, write, at,
-                      name());
+    return issueBurst(*socket.operator->(), payload_, memory, bytes, write, at, name());
 }
 
 void DmaEngine::runChannel(int index) {
@@ -63,17 +61,27 @@ void DmaEngine::runChannel(int index) {
         // burst's write starts when its read is done and the previous write has finished.
         // Temporally decoupled: one wait per burstsPerSync_ bursts (until the next read may
         // start); between waits the bursts are issued at their offsets from now.
-        uint64_t readDone = 0;   // cycles from now at which the last read completes
-        uint64_t writeDone = 0;  // cycles from now at which the last write completes
+        // A simulator limit, not a hardware constant: a transfer is simulated as at most
+        // kMaxBurstsPerTransfer bursts (bursts of a multiple of burst_bytes beyond that), so
+        // an absurd transfer cannot take unbounded host time. Real transfers (up to tens of
+        // MB at the shipped burst sizes) are simulated burst by burst.
+        constexpr int64_t kMaxBurstsPerTransfer = int64_t{1} << 16;
+        int64_t step = burstBytes_;
+        if (t.bytes / burstBytes_ > kMaxBurstsPerTransfer) {
+            const int64_t per = t.bytes / kMaxBurstsPerTransfer + 1;
+            step = (per / burstBytes_ + 1) * burstBytes_;
+        }
+        uint64_t readDone = 0;  // cycles from now at which the last read completes
+        uint64_t writeDone = 0; // cycles from now at which the last write completes
         int pending = 0;
-        for (int64_t done = 0; t.writeAfterRead && done < t.bytes; done += burstBytes_) {
-            const int64_t n = std::min(burstBytes_, t.bytes - done);
+        for (int64_t done = 0; t.writeAfterRead && done < t.bytes; done += step) {
+            const int64_t n = std::min(step, t.bytes - done);
             const uint64_t read = burst(t.source, n, false, 0);
             wait(cyclesToTime(read));
             writeDone = burst(t.destination, n, true, writeDone > read ? writeDone - read : 0);
         }
-        for (int64_t done = 0; !t.writeAfterRead && done < t.bytes; done += burstBytes_) {
-            const int64_t n = std::min(burstBytes_, t.bytes - done);
+        for (int64_t done = 0; !t.writeAfterRead && done < t.bytes; done += step) {
+            const int64_t n = std::min(step, t.bytes - done);
             readDone = burst(t.source, n, false, readDone);
             writeDone = burst(t.destination, n, true, std::max(readDone, writeDone));
             if (++pending == burstsPerSync_) {

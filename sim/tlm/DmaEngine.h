@@ -1,8 +1,8 @@
 // A DMA controller: independent channels, each a SystemC thread copying its queued
 // transfers burst by burst through the DMA's bus port, as a two-stage pipeline (a burst is
 // read from the source while the previous one is written to the destination). Each burst
-// synchronises once with SystemC time, so channels and other initiators interleave on shared ports as the
-// bus arbitration orders them (approximately timed at burst granularity).
+// synchronises once with SystemC time, so channels and other initiators interleave on shared ports
+// as the bus arbitration orders them (approximately timed at burst granularity).
 #pragma once
 
 #include "sim/trace/SimObserver.h"
@@ -20,10 +20,10 @@
 namespace edgesim::sim {
 
 struct DmaTransfer {
-    int source = 0;       ///< memory index
-    int destination = 0;  ///< memory index
+    int source = 0;      ///< memory index
+    int destination = 0; ///< memory index
     int64_t bytes = 0;
-    std::string label = "copy";  ///< trace span name
+    std::string label = "copy"; ///< trace span name
     /// Issue each burst's write once its read has completed in SystemC time (one wait per
     /// burst), instead of booking it ahead with the read: for slow sources (streamed weights
     /// from L3), whose long reads would otherwise reserve the destination's bus port far ahead
@@ -35,8 +35,8 @@ struct DmaTransfer {
 };
 
 struct DmaChannelStats {
-    uint64_t firstCycle = 0;  ///< start of the first transfer since the last reset
-    uint64_t lastCycle = 0;   ///< end of the last completed transfer
+    uint64_t firstCycle = 0; ///< start of the first transfer since the last reset
+    uint64_t lastCycle = 0;  ///< end of the last completed transfer
     int64_t bytes = 0;
     int transfers = 0;
 };
@@ -79,7 +79,6 @@ private:
     int burstsPerSync_ = 1;
     SimObserver* observer_ = nullptr;
     tlm::tlm_generic_payload payload_;
-    std::vector<unsigned char> scratch_;
 };
 
 } // namespace edgesim::sim

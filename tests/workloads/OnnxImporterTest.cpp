@@ -6,6 +6,8 @@
 
 #include "tests/workloads/OnnxExpect.h"
 
+#include "onnx/onnx.pb.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -95,6 +97,44 @@ TEST(OnnxImporter, BadFilesNameTheNodeOpAndReason) {
             EXPECT_NE(e.formatAll().find(c.file), std::string::npos);
         }
     }
+}
+
+std::string errorOf(const onnx::ModelProto& model) {
+    try {
+        importOnnx(model.SerializeAsString(), "edited.onnx");
+    } catch (const InputError& e) {
+        return e.formatAll();
+    }
+    return "(imported)";
+}
+
+// ONNX graphs assign each tensor once; a node repeated thousands of times (same name, same
+// output) is bad input, found at once, not a quadratic search for a free layer name.
+TEST(OnnxImporter, ATensorProducedTwiceIsBadInput) {
+    onnx::ModelProto model;
+    ASSERT_TRUE(model.ParseFromString(readFile(kDir + "torch_tinynet.onnx")));
+    const onnx::NodeProto node = model.graph().node(1);
+    for (int i = 0; i < 20000; ++i) {
+        *model.mutable_graph()->add_node() = node;
+    }
+    const std::string err = errorOf(model);
+    EXPECT_NE(err.find("edited.onnx: graph.node["), std::string::npos) << err;
+    EXPECT_NE(err.find("is already produced"), std::string::npos) << err;
+}
+
+TEST(OnnxImporter, DimensionsWhoseSizesOverflowAreBadInput) {
+    onnx::ModelProto model;
+    ASSERT_TRUE(model.ParseFromString(readFile(kDir + "torch_tinynet.onnx")));
+    auto* dims = model.mutable_graph()
+                     ->mutable_input(0)
+                     ->mutable_type()
+                     ->mutable_tensor_type()
+                     ->mutable_shape();
+    ASSERT_GE(dims->dim_size(), 2);
+    dims->mutable_dim(1)->set_dim_value(int64_t{1} << 62);
+    const std::string err = errorOf(model);
+    EXPECT_NE(err.find("sizes out of range"), std::string::npos) << err;
+    EXPECT_NE(err.find("edited.onnx"), std::string::npos) << err;
 }
 
 // Corrupted models either import or fail with InputError: never crash, hang or throw

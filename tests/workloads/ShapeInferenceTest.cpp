@@ -70,6 +70,32 @@ TEST(ShapeInference, Conv2dSameStride2) {
     EXPECT_EQ(l.stats.outputBytes, 8000);
 }
 
+// Sizes that overflow 64-bit arithmetic are bad input naming the layer, not wrapped values
+// (out_channels of 2^62 gave negative MACs) or undefined behaviour.
+TEST(ShapeInference, SizesThatOverflowNameTheLayer) {
+    for (int64_t channels : {int64_t{1} << 62, INT64_MAX}) {
+        Network net("n");
+        auto x = net.addLayer(input("x", {5, 25, 64}));
+        net.addLayer(conv("huge", channels, {1, 1}), {x});
+        try {
+            inferShapes(net, "n.textproto");
+            ADD_FAILURE() << "no error for out_channels " << channels;
+        } catch (const InputError& e) {
+            EXPECT_NE(e.formatAll().find("layer 'huge'"), std::string::npos) << e.formatAll();
+            EXPECT_NE(e.formatAll().find("sizes out of range"), std::string::npos) << e.formatAll();
+        }
+    }
+    // Dilation times kernel, and a dense layer's weights.
+    Network dil("d");
+    Layer c = conv("dilated", 8, {3, 3});
+    c.window.dilation = {int64_t{1} << 62, 1};
+    dil.addLayer(c, {dil.addLayer(input("x", {8, 8, 3}))});
+    EXPECT_THROW(inferShapes(dil, "d"), InputError);
+    Network fc("f");
+    fc.addLayer(dense("fc", int64_t{1} << 40), {fc.addLayer(input("x", {int64_t{1} << 30}))});
+    EXPECT_THROW(inferShapes(fc, "f"), InputError);
+}
+
 TEST(ShapeInference, GroupedAndDilatedConv) {
     Layer g = conv("g", 16, {3, 3});
     g.groups = 4;

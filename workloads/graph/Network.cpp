@@ -1,5 +1,7 @@
 #include "workloads/graph/Network.h"
 
+#include "common/Checked.h"
+
 #include <algorithm>
 #include <functional>
 #include <queue>
@@ -155,19 +157,20 @@ Network::Totals Network::totals() const {
     for (LayerId v = 0; v < size(); ++v) {
         const Layer& l = graph()[v];
         if (l.op == OpKind::Input) {
-            t.inputBytes += l.output.bytes();
+            t.inputBytes = checkedAdd(t.inputBytes, l.output.bytes());
             continue;
         }
         ++t.layers;
-        t.macs += l.stats.macs;
-        t.params += l.stats.params;
-        t.weightBytes += l.stats.weightBytes;
+        t.macs = checkedAdd(t.macs, l.stats.macs);
+        t.params = checkedAdd(t.params, l.stats.params);
+        t.weightBytes = checkedAdd(t.weightBytes, l.stats.weightBytes);
         for (std::size_t i = 0; i < t.weightBytesByDtype.size(); ++i) {
-            t.weightBytesByDtype[i] += l.stats.weightBytesByDtype[i];
+            t.weightBytesByDtype[i] =
+                checkedAdd(t.weightBytesByDtype[i], l.stats.weightBytesByDtype[i]);
         }
     }
     for (LayerId v : graphOutputs()) {
-        t.outputBytes += graph()[v].output.bytes();
+        t.outputBytes = checkedAdd(t.outputBytes, graph()[v].output.bytes());
     }
     return t;
 }

@@ -1,5 +1,6 @@
 #include "workloads/graph/ShapeInference.h"
 
+#include "common/Checked.h"
 #include "common/Diagnostics.h"
 
 #include <fmt/format.h>
@@ -11,14 +12,16 @@ namespace edgesim::workloads {
 int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t dilation,
                            Padding padding, int64_t padBegin, int64_t padEnd,
                            int64_t* appliedPadBegin, int64_t* appliedPadEnd) {
-    const int64_t span = (kernel - 1) * dilation + 1; // extent of the dilated kernel
+    // extent of the dilated kernel
+    const int64_t span = checkedAdd(checkedMul(kernel - 1, dilation), 1);
     int64_t out = -1;
     int64_t pb = 0;
     int64_t pe = 0;
     switch (padding) {
     case Padding::Same: {
-        out = (in + stride - 1) / stride;
-        const int64_t total = std::max<int64_t>((out - 1) * stride + span - in, 0);
+        out = checkedAdd(in, stride - 1) / stride;
+        const int64_t total =
+            std::max<int64_t>(checkedAdd(checkedMul(out - 1, stride), span) - in, 0);
         pb = total / 2;
         pe = total - pb;
         break;
@@ -27,11 +30,13 @@ int64_t windowOutputLength(int64_t in, int64_t kernel, int64_t stride, int64_t d
     case Padding::Explicit:
         pb = padBegin;
         pe = padEnd;
-        out = in + padBegin + padEnd >= span ? (in + padBegin + padEnd - span) / stride + 1 : -1;
+        out = checkedAdd(checkedAdd(in, padBegin), padEnd) >= span
+                  ? (in + padBegin + padEnd - span) / stride + 1
+                  : -1;
         break;
     case Padding::Causal:
         pb = span - 1;
-        out = (in + pb - span) / stride + 1;
+        out = (checkedAdd(in, pb) - span) / stride + 1;
         break;
     }
     if (appliedPadBegin != nullptr) {
@@ -164,10 +169,10 @@ Shape windowedSpatial(const Layer& l, const Shape& in, Window& w, int64_t defaul
 }
 
 void addParams(Layer& l, int64_t weights, int64_t biases) {
-    l.stats.params = weights + biases;
+    l.stats.params = checkedAdd(weights, biases);
     const int64_t wb = bytesOf(l.weightDtype, weights);
     const int64_t bb = bytesOf(l.biasDtype, biases);
-    l.stats.weightBytes = wb + bb;
+    l.stats.weightBytes = checkedAdd(wb, bb);
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.weightDtype)] += wb;
     l.stats.weightBytesByDtype[static_cast<std::size_t>(l.biasDtype)] += bb;
 }
@@ -214,9 +219,9 @@ void inferLayer(Layer& l) {
         out = windowedSpatial(l, ins[0], l.window, 1);
         out.push_back(l.outChannels);
         const int64_t k = numElements(l.window.kernel);
-        const int64_t perOutput = k * (cin / l.groups);
-        l.stats.macs = numElements(out) * perOutput;
-        addParams(l, l.outChannels * perOutput, l.hasBias ? l.outChannels : 0);
+        const int64_t perOutput = checkedMul(k, cin / l.groups);
+        l.stats.macs = checkedMul(numElements(out), perOutput);
+        addParams(l, checkedMul(l.outChannels, perOutput), l.hasBias ? l.outChannels : 0);
         break;
     }
     case OpKind::DepthwiseConv2d: {
@@ -225,12 +230,12 @@ void inferLayer(Layer& l) {
         if (l.depthMultiplier < 1) {
             fail("depth_multiplier must be >= 1");
         }
-        const int64_t cout = ins[0].back() * l.depthMultiplier;
+        const int64_t cout = checkedMul(ins[0].back(), l.depthMultiplier);
         out = windowedSpatial(l, ins[0], l.window, 1);
         out.push_back(cout);
         const int64_t k = numElements(l.window.kernel);
-        l.stats.macs = numElements(out) * k;
-        addParams(l, cout * k, l.hasBias ? cout : 0);
+        l.stats.macs = checkedMul(numElements(out), k);
+        addParams(l, checkedMul(cout, k), l.hasBias ? cout : 0);
         break;
     }
     case OpKind::Dense: {
@@ -244,8 +249,8 @@ void inferLayer(Layer& l) {
         const int64_t in = ins[0].back();
         out = ins[0];
         out.back() = l.outChannels;
-        l.stats.macs = (numElements(ins[0]) / in) * in * l.outChannels;
-        addParams(l, in * l.outChannels, l.hasBias ? l.outChannels : 0);
+        l.stats.macs = checkedMul(numElements(ins[0]), l.outChannels);
+        addParams(l, checkedMul(in, l.outChannels), l.hasBias ? l.outChannels : 0);
         break;
     }
     case OpKind::AvgPool:
@@ -362,7 +367,7 @@ void inferLayer(Layer& l) {
             } else if (out[d] < 1) {
                 fail(fmt::format("reshape target {} has an invalid dimension", toString(out)));
             } else {
-                known *= out[d];
+                known = checkedMul(known, out[d]);
             }
         }
         const int64_t n = numElements(ins[0]);
@@ -411,14 +416,18 @@ void report(Diagnostics& diags, const Layer& l, const char* what) {
 } // namespace
 
 void inferLayerShape(Network& net, Network::LayerId id, const std::string& file) {
-    prepare(net, id, nullptr);
     Layer& l = net.layer(id);
     try {
+        prepare(net, id, nullptr);
         inferLayer(l);
         l.stats.outputBytes = l.output.bytes();
     } catch (const LayerProblem& e) {
         Diagnostics diags(file);
         report(diags, l, e.what());
+        diags.throwIfAny();
+    } catch (const ArithmeticOverflow& e) {
+        Diagnostics diags(file);
+        report(diags, l, (std::string("sizes out of range: ") + e.what()).c_str());
         diags.throwIfAny();
     }
 }
@@ -427,16 +436,26 @@ void inferShapes(Network& net, const std::string& file) {
     Diagnostics diags(file);
     std::vector<bool> ok(net.size(), false);
     for (auto id : net.executionOrder()) {
-        if (!prepare(net, id, &ok)) {
-            continue; // already reported upstream
-        }
         Layer& l = net.layer(id);
         try {
+            if (!prepare(net, id, &ok)) {
+                continue; // already reported upstream
+            }
             inferLayer(l);
             l.stats.outputBytes = l.output.bytes();
             ok[id] = true;
         } catch (const LayerProblem& e) {
             report(diags, l, e.what());
+        } catch (const ArithmeticOverflow& e) {
+            report(diags, l, (std::string("sizes out of range: ") + e.what()).c_str());
+        }
+    }
+    if (diags.empty()) {
+        try {
+            (void)net.totals(); // whole-network sums must fit as well
+        } catch (const ArithmeticOverflow& e) {
+            diags.error("network '" + net.name() + "'",
+                        std::string("totals out of range: ") + e.what());
         }
     }
     diags.throwIfAny();

@@ -1,5 +1,7 @@
 #include "workloads/graph/Tensor.h"
 
+#include "common/Checked.h"
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -31,7 +33,7 @@ int64_t bytesPerElement(DType t) {
 }
 
 int64_t bytesOf(DType t, int64_t count) {
-    return (count * bitsPerElement(t) + 7) / 8;
+    return checkedAdd(checkedMul(count, bitsPerElement(t)), 7) / 8;
 }
 
 std::string_view toString(DType t) {
@@ -48,7 +50,7 @@ std::string_view toString(DType t) {
 }
 
 const std::vector<DType>& allDTypes() {
-    static const std::vector<DType> kAll{DType::Int8, DType::Int16, DType::Int32, DType::Fp32,
+    static const std::vector<DType> kAll{DType::Int8, DType::Int16, DType::Int32,  DType::Fp32,
                                          DType::Int4, DType::Int2,  DType::Ternary};
     return kAll;
 }
@@ -65,7 +67,7 @@ std::optional<DType> parseDType(std::string_view s) {
 int64_t numElements(const Shape& s) {
     int64_t n = 1;
     for (int64_t d : s) {
-        n *= d;
+        n = checkedMul(n, d);
     }
     return n;
 }

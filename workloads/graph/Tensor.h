@@ -22,7 +22,7 @@ int64_t bitsPerElement(DType t);
 /// Storage size of one element of a type of 8 bits or more (std::logic_error otherwise).
 int64_t bytesPerElement(DType t);
 /// Storage of `count` packed elements, rounded up to whole bytes.
-int64_t bytesOf(DType t, int64_t count);
+int64_t bytesOf(DType t, int64_t count); // throws ArithmeticOverflow (common/Checked.h)
 /// True for types narrower than a byte.
 bool isSubByte(DType t);
 /// "int8", "int16", "int32", "fp32", "int4", "int2", "ternary".
@@ -35,7 +35,7 @@ const std::vector<DType>& allDTypes();
 using Shape = std::vector<int64_t>;
 
 /// Product of the dimensions (1 for a scalar).
-int64_t numElements(const Shape& s);
+int64_t numElements(const Shape& s); // throws ArithmeticOverflow (common/Checked.h)
 /// "25x5x64"; "scalar" for an empty shape.
 std::string toString(const Shape& s);
 

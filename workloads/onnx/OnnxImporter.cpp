@@ -1,5 +1,7 @@
 #include "workloads/onnx/OnnxImporter.h"
 
+#include "common/Checked.h"
+
 #include "common/Diagnostics.h"
 #include "workloads/graph/Passes.h"
 #include "workloads/graph/ShapeInference.h"
@@ -17,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace edgesim::workloads {
 
@@ -267,10 +270,21 @@ public:
         for (int i = 0; i < nodes.size(); ++i) {
             const auto& n = nodes.Get(i);
             origin_ = fmt::format("graph.node[{}] '{}' ({})", i, n.name(), n.op_type());
+            for (const auto& out : n.output()) {
+                // ONNX graphs are in single static assignment form: one producer per tensor.
+                if (!out.empty() && values_.count(out) != 0) {
+                    throw InputError(file_, origin_,
+                                     "output '" + out +
+                                         "' is already produced by an earlier node, initializer "
+                                         "or graph input (each tensor has one producer)");
+                }
+            }
             try {
                 importNode(n);
             } catch (const NodeProblem& e) {
                 throw InputError(file_, origin_, e.what());
+            } catch (const ArithmeticOverflow& e) {
+                throw InputError(file_, origin_, std::string("sizes out of range: ") + e.what());
             }
         }
         markOutputs();
@@ -569,8 +583,11 @@ private:
     // ---- building ----------------------------------------------------------------------
     std::string uniqueName(const std::string& want) {
         std::string name = want;
-        for (int k = 1; net_.find(name); ++k) {
-            name = fmt::format("{}_{}", want, k);
+        // Probing resumes where the last clash of `want` stopped, so n nodes sharing a name
+        // cost O(n), not O(n^2).
+        int64_t& k = nextSuffix_[want];
+        while (net_.find(name)) {
+            name = fmt::format("{}_{}", want, ++k);
         }
         return name;
     }
@@ -1819,6 +1836,7 @@ private:
     int64_t opset_ = 13;
     Network net_;
     std::map<std::string, Value> values_;
+    std::unordered_map<std::string, int64_t> nextSuffix_; ///< uniqueName's last suffix per name
     std::map<std::string, int> consumers_;
     std::map<std::string, std::vector<const onnx::NodeProto*>> readers_;
     std::map<const onnx::TensorProto*, onnx::TensorProto> externalLoaded_;

@@ -49,8 +49,9 @@ public:
         // and overlapping input windows still fit one block.
         int64_t unroll = 1;
         const int64_t channelRows = std::max<int64_t>(a.min_rows_per_channel_group(), n.c);
-        while (rowBlocks == 1 && colBlocks == 1 && unroll * 2 <= std::max(1, a.max_pixel_unroll()) &&
-               unroll * 2 * n.k <= cols && (unroll * 2 + n.fx - 1) * channelRows * n.fy <= rows) {
+        while (rowBlocks == 1 && colBlocks == 1 &&
+               unroll * 2 <= std::max(1, a.max_pixel_unroll()) && unroll * 2 * n.k <= cols &&
+               (unroll * 2 + n.fx - 1) * channelRows * n.fy <= rows) {
             unroll *= 2;
         }
         // Activations stream through local memory; the weights live in the crossbar.
@@ -59,7 +60,7 @@ public:
         problem.splitInputChannels = false;
         const Tiling tiling = chooseTiling(problem);
         if (!tiling.fits) {
-            return noTilePlan(ctx_, kernel);
+            return noTilePlan(ctx_, kernel, tiling);
         }
         EnginePlan plan;
         const double mvmCycles = a.mvm_latency_s() * ctx_.clockHz;
@@ -72,10 +73,10 @@ public:
                 const int64_t usedRows = std::min(rows, matrixRows - rb * rows);
                 const double programCycles =
                     a.program_cycles_per_row() * static_cast<double>(usedRows);
-                energyPj += a.program_energy_pj_per_cell() *
-                            static_cast<double>(usedRows * usedCols);
-                const auto weightBytes = static_cast<int64_t>(std::ceil(
-                    static_cast<double>(usedRows * usedCols) * bitsPerWeight / 8.0));
+                energyPj +=
+                    a.program_energy_pj_per_cell() * static_cast<double>(usedRows * usedCols);
+                const auto weightBytes = static_cast<int64_t>(
+                    std::ceil(static_cast<double>(usedRows * usedCols) * bitsPerWeight / 8.0));
                 for (std::size_t i = 0; i < tiling.tiles.size(); ++i) {
                     const TileDims& t = tiling.tiles[i];
                     const int64_t pixels = t.rows * n.ox;
@@ -98,9 +99,8 @@ public:
                     // column block leave after its last row block (partial sums add up in
                     // the digital post-processing).
                     w.inputBytes = (t.inputBytes * usedRows + matrixRows - 1) / matrixRows;
-                    w.outputBytes = rb + 1 == rowBlocks
-                                        ? (t.outputBytes * usedCols + n.k - 1) / n.k
-                                        : 0;
+                    w.outputBytes =
+                        rb + 1 == rowBlocks ? (t.outputBytes * usedCols + n.k - 1) / n.k : 0;
                     w.footprintBytes = t.footprintBytes;
                     plan.tiles.push_back(w);
                 }
@@ -115,9 +115,8 @@ private:
     EngineContext ctx_;
 };
 
-const bool kRegistered = registerEngineModel(ps::AIMC, [](const EngineContext& c) {
-    return std::make_unique<AimcModel>(c);
-});
+const bool kRegistered = registerEngineModel(
+    ps::AIMC, [](const EngineContext& c) { return std::make_unique<AimcModel>(c); });
 
 } // namespace
 

@@ -29,7 +29,7 @@ public:
         }
         const Tiling tiling = chooseTiling(tilingProblemFor(kernel, ctx_, 1));
         if (!tiling.fits) {
-            return noTilePlan(ctx_, kernel);
+            return noTilePlan(ctx_, kernel, tiling);
         }
         EnginePlan plan;
         const ps::ClusterSpec& cl = ctx_.engine.cluster();

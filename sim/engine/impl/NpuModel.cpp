@@ -119,7 +119,7 @@ public:
         const int64_t granularity = perChannel ? unroll_[kG] : unroll_[kK];
         const Tiling tiling = chooseTiling(tilingProblemFor(kernel, ctx_, granularity));
         if (!tiling.fits) {
-            return noTilePlan(ctx_, kernel);
+            return noTilePlan(ctx_, kernel, tiling);
         }
         const ArrayMode mode = modeFor(kernel);
         EnginePlan plan;
