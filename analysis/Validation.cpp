@@ -15,7 +15,8 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-int64_t tiedPairs(const std::vector<double>& sorted) {
+/// Pairs of equal elements in a sorted sequence (runs of equal values).
+template <typename T> int64_t tiedPairs(const std::vector<T>& sorted) {
     int64_t pairs = 0;
     for (std::size_t i = 0; i < sorted.size();) {
         std::size_t j = i;
@@ -74,16 +75,7 @@ PairCounts kendallCounts(std::vector<std::pair<double, double>>& points) {
     // Tied in measured, and tied in both (runs of equal points, as sorted).
     std::vector<double> measured;
     measured.reserve(points.size());
-    int64_t tiedBoth = 0;
-    for (std::size_t i = 0; i < points.size();) {
-        std::size_t j = i;
-        while (j < points.size() && points[j] == points[i]) {
-            ++j;
-        }
-        const auto run = static_cast<int64_t>(j - i);
-        tiedBoth += run * (run - 1) / 2;
-        i = j;
-    }
+    const int64_t tiedBoth = tiedPairs(points);
     std::vector<double> predicted;
     predicted.reserve(points.size());
     for (const auto& [m, p] : points) {
