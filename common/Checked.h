@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -41,8 +42,10 @@ inline int64_t checkedAdd(int64_t a, int64_t b) {
 /// `v` rounded to the nearest count; throws if it is not finite, negative or above kMaxCount.
 inline uint64_t toCount(double v, const char* what) {
     if (!(v >= 0.0) || !(v <= kMaxCount)) {
-        throw ArithmeticOverflow(std::string(what) + " of " + std::to_string(v) +
-                                 " is out of range");
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3g", v);
+        throw ArithmeticOverflow(std::string(what) + " of " + text + " is out of range (at most " +
+                                 std::to_string(static_cast<int64_t>(kMaxCount)) + ")");
     }
     return static_cast<uint64_t>(std::llround(v));
 }

@@ -1,6 +1,7 @@
 #include "common/ProtoPath.h"
 
 #include "common/Diagnostics.h"
+#include "common/SpecValues.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
@@ -368,6 +369,11 @@ std::string setInteger(pb::Message& m, const pb::FieldDescriptor* f, int i,
     const std::int64_t value = !v.negative || v.magnitude == 0
                                    ? static_cast<std::int64_t>(v.magnitude)
                                    : -static_cast<std::int64_t>(v.magnitude - 1) - 1;
+    if (cpp == pb::FieldDescriptor::CPPTYPE_INT64) {
+        if (std::string problem = integerValueProblem(f, value); !problem.empty()) {
+            return problem;
+        }
+    }
     switch (cpp) {
     case pb::FieldDescriptor::CPPTYPE_INT32:
         store(m, f, i, static_cast<std::int32_t>(value));
@@ -401,6 +407,9 @@ std::string setValue(pb::Message& m, const pb::FieldDescriptor* f, int i, const 
         if (p == Parse::outOfRange || (isFloat && std::fabs(d) > FLT_MAX)) {
             return fmt::format("'{}' is outside the range of {}", text, f->type_name());
         }
+        if (std::string problem = floatingValueProblem(d); !problem.empty()) {
+            return problem;
+        }
         isFloat ? store(m, f, i, static_cast<float>(d)) : store(m, f, i, d);
         return {};
     }
@@ -431,7 +440,12 @@ std::string setValue(pb::Message& m, const pb::FieldDescriptor* f, int i, const 
         store(m, f, i, EnumNumber{type, value->number()});
         return {};
     }
-    case pb::FieldDescriptor::CPPTYPE_STRING: store(m, f, i, text); return {};
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+        if (std::string problem = stringValueProblem(text); !problem.empty()) {
+            return problem;
+        }
+        store(m, f, i, text);
+        return {};
     default: return fmt::format("'{}' is a message, not a value", f->name());
     }
 }

@@ -1,5 +1,7 @@
 #include "common/TextProto.h"
 
+#include "common/SpecValues.h"
+
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/tokenizer.h>
 
@@ -36,8 +38,37 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
-void writeFileAtomically(const std::string& path, const std::string& text,
+std::string outputTarget(const std::string& path, const std::string& field) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    // Follow a chain of links by hand: the last one may point to a file not written yet,
+    // which weakly_canonical would not resolve. A loop ends at the hop limit (and the rename
+    // then fails with a clear error).
+    fs::path target = path;
+    for (int hop = 0; hop < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hop) {
+        const fs::path next = fs::read_symlink(target, ec);
+        if (ec) {
+            break;
+        }
+        target = next.is_absolute() ? next : target.parent_path() / next;
+    }
+    if (target != fs::path(path)) {
+        target = fs::weakly_canonical(target, ec);
+    }
+    const auto status = fs::status(target, ec);
+    if (fs::exists(status) && !fs::is_regular_file(status)) {
+        throw InputError(path, field,
+                         fs::is_directory(status)
+                             ? "is a directory; give the output file's name"
+                             : "is not a regular file (a device, pipe or socket); outputs are "
+                               "written to regular files only");
+    }
+    return target.string();
+}
+
+void writeFileAtomically(const std::string& output, const std::string& text,
                          const std::string& field) {
+    const std::string path = outputTarget(output, field);
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -45,14 +76,14 @@ void writeFileAtomically(const std::string& path, const std::string& text,
         out.close();
         if (!out) {
             std::remove(tmp.c_str());
-            throw InputError(path, field, "cannot write " + tmp);
+            throw InputError(output, field, "cannot write " + tmp);
         }
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
         std::remove(tmp.c_str());
-        throw InputError(path, field, "cannot move " + tmp + " into place: " + ec.message());
+        throw InputError(output, field, "cannot move " + tmp + " into place: " + ec.message());
     }
 }
 
@@ -130,6 +161,8 @@ std::unique_ptr<TextLocations> parseTextProto(const std::string& text, const std
     if (!parser.ParseFromString(text, &msg) && diags.empty()) {
         diags.error("", "cannot parse as " + msg.GetDescriptor()->full_name() + " text format");
     }
+    diags.throwIfAny();
+    checkSpecValues(msg, FieldCursor(diags, locations.get()));
     diags.throwIfAny();
     return locations;
 }

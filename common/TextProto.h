@@ -17,9 +17,16 @@ using TextLocations = google::protobuf::TextFormat::ParseInfoTree;
 /// Reads a whole file; throws InputError naming the file when it cannot be read.
 std::string readFile(const std::string& path);
 
-/// Writes `text` to `path` through `path + ".tmp"` renamed into place, so `path` is never
-/// left half-written; throws InputError naming `path` and `field` (the option or command that
-/// asked for it) when it cannot be written, leaving no temporary file.
+/// The file an output named `path` is written to: `path` itself, or the file a symlink at
+/// `path` points to (so that writing through a temporary file and renaming it replaces the
+/// target, not the link). Throws InputError naming `path` and `field` when that exists and is
+/// not a regular file (a directory, a device such as /dev/full, a pipe): outputs are only
+/// ever written to regular files, never in place of something else.
+std::string outputTarget(const std::string& path, const std::string& field);
+
+/// Writes `text` to outputTarget(path) through a ".tmp" file beside it renamed into place, so
+/// the output is never left half-written; throws InputError naming `path` and `field` (the
+/// option or command that asked for it) when it cannot be written, leaving no temporary file.
 void writeFileAtomically(const std::string& path, const std::string& text,
                          const std::string& field);
 

@@ -92,7 +92,7 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
                                       {"error_pct_after", 100 * std::expm1(cal.after[r])}});
         }
         j["skipped"] = skipped;
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
     Table t;

@@ -107,7 +107,7 @@ void printJson(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan& 
             {"in_place", buf.owner != id},
         });
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << jsonText(j) << "\n";
 }
 
 Table layerTable(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan& plan,

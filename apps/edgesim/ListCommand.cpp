@@ -61,7 +61,7 @@ void run(const ListOptions& o, const GlobalOptions& g) {
             }
             j["items"].push_back(item);
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
     Table t;

@@ -84,7 +84,9 @@ void Table::printCsv(std::ostream& os) const {
 }
 
 std::string groupDigits(int64_t v) {
-    std::string digits = std::to_string(v < 0 ? -v : v);
+    // The magnitude as unsigned: -INT64_MIN does not fit an int64.
+    const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    std::string digits = std::to_string(magnitude);
     std::string out;
     for (std::size_t i = 0; i < digits.size(); ++i) {
         if (i != 0 && (digits.size() - i) % 3 == 0) {
@@ -93,6 +95,10 @@ std::string groupDigits(int64_t v) {
         out += digits[i];
     }
     return v < 0 ? "-" + out : out;
+}
+
+std::string jsonText(const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 nlohmann::json provenance(const std::string& commandLine, const std::string& configSha256) {

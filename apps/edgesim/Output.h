@@ -18,16 +18,20 @@ Format parseFormat(const std::string& s);
 struct Table {
     std::vector<std::string> header;
     std::vector<std::vector<std::string>> rows;
-    std::vector<bool> rightAlign;  ///< per column; empty = all left
+    std::vector<bool> rightAlign; ///< per column; empty = all left
 
-    void print(std::ostream& os) const;     ///< aligned columns
-    void printCsv(std::ostream& os) const;  ///< RFC 4180 quoting
+    void print(std::ostream& os) const;    ///< aligned columns
+    void printCsv(std::ostream& os) const; ///< RFC 4180 quoting
 };
 
 /// 1234567 -> "1,234,567" (tables only; JSON and CSV carry plain integers).
 std::string groupDigits(int64_t v);
 
 /// Provenance block of a command that uses no randomness (seed null), made by the library.
+/// `j` as indented JSON text. Bytes that are not UTF-8 (names from an ONNX file) become
+/// U+FFFD instead of aborting the output.
+std::string jsonText(const nlohmann::json& j);
+
 nlohmann::json provenance(const std::string& commandLine, const std::string& configSha256);
 
 } // namespace edgesim::app

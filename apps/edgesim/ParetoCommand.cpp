@@ -84,7 +84,7 @@ void run(const ParetoOptions& o) {
             }
             j["front"].push_back(r);
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
     t.print(std::cout);

@@ -13,6 +13,7 @@
 #include "explorer/session/Session.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/trace/ChromeTrace.h"
+#include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>
 
@@ -257,20 +258,23 @@ explorer::Query queryOf(const SimulateOptions& o) {
 
 void run(const SimulateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
-    if (o.batch < 1) {
-        throw InputError("<command line>", "--batch", "the batch size must be >= 1");
+    if (const std::string problem = workloads::batchProblem(o.batch); !problem.empty()) {
+        throw InputError("<command line>", "--batch", problem);
     }
     // Output locations are checked before simulating: fail fast, never after a long run.
-    for (const auto& [path, field] : {std::pair{o.out, "--out"}, std::pair{o.trace, "--trace"},
-                                      std::pair{o.writeMapping, "--write-mapping"}}) {
-        if (!path.empty()) {
-            explorer::checkOutputPath(path, field);
-        }
-    }
+    explorer::checkOutputPaths(
+        {{o.out, "--out"}, {o.trace, "--trace"}, {o.writeMapping, "--write-mapping"}},
+        {{o.network, "--network"},
+         {o.mapping, "--mapping"},
+         {o.quantize, "--quantize"},
+         {o.platform, "--platform"},
+         {o.stack, "--stack"}});
     explorer::Session session{ConfigPaths(g.configDir)};
     const explorer::Query q = queryOf(o);
     // Every input error (names, overrides, operating point, mapping) is raised here, before
-    // anything is simulated; the mapping (a mapper's search runs once) serves every run below.
+    // anything is simulated or written; the mapping (a mapper's search runs once) serves
+    // every run below.
+    session.hash(q);
     const sim::Mapping& mapping = session.mapping(q);
     const auto& schedule = session.network(q.network, q.strategy, q.batch).schedule;
     if (!o.writeMapping.empty()) {
@@ -338,7 +342,7 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
             j["host_us_per_sim_median"] = *medianUs;
             j["repeat"] = o.repeat;
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
     if (format == Format::Csv) {
@@ -395,8 +399,9 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--voltage-v", opts->voltageV, "Override the operating point's supply");
     cmd->add_option("--seed", opts->seed, "Seed recorded with the results");
     cmd->add_option("--repeat", opts->repeat,
-                    "Re-run the simulation N times and report the median host time")
-        ->check(CLI::NonNegativeNumber);
+                    "Re-run the simulation N times (at most 1000) and report the median host "
+                    "time")
+        ->check(CLI::Range(0, 1000));
     cmd->add_option("--mapping", opts->mapping,
                     "Layer-to-engine mapping: a mapping .textproto file, or a built-in mapper (" +
                         mapperList() + "); default: the stack's default_mapper");

@@ -240,9 +240,9 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     } else if (!o.folds.empty()) {
         throw InputError("<command line>", "--fold", "--fold needs --cross-validate");
     }
-    if (!o.out.empty()) {
-        explorer::checkOutputPath(o.out, "--out"); // before predicting: fail fast
-    }
+    // Before predicting: fail fast.
+    explorer::checkOutputPaths(
+        {{o.out, "--out"}}, {{o.measurements, "--measurements"}, {o.conditions, "--conditions"}});
     const auto measurements =
         explorer::loadMeasurementsUnder(o.measurements, o.conditions, ConfigPaths(g.configDir));
     const sim::Fidelity fidelity =
@@ -295,7 +295,7 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
         if (cv) {
             j["cross_validation"] = crossValidationJson(*cv);
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << jsonText(j) << "\n";
         return;
     }
 

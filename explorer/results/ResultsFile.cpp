@@ -1,6 +1,7 @@
 #include "explorer/results/ResultsFile.h"
 
 #include "common/Diagnostics.h"
+#include "common/TextProto.h"
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -1162,8 +1163,9 @@ void commitTemporary(const std::string& tmpPath, const std::string& finalPath) {
     }
 }
 
-void writeResultsFile(const std::string& path, const Provenance& provenance,
+void writeResultsFile(const std::string& output, const Provenance& provenance,
                       const std::function<void(ResultsFile&)>& fill) {
+    const std::string path = outputTarget(output, "");
     const std::string tmp = path + ".tmp";
     try {
         ResultsFile file(tmp, provenance);
@@ -1177,8 +1179,9 @@ void writeResultsFile(const std::string& path, const Provenance& provenance,
     commitTemporary(tmp, path);
 }
 
-void updateResultsFile(const std::string& path, const std::function<void(ResultsFile&)>& change) {
+void updateResultsFile(const std::string& output, const std::function<void(ResultsFile&)>& change) {
     namespace fs = std::filesystem;
+    const std::string path = outputTarget(output, "");
     const std::string tmp = path + ".tmp";
     std::error_code ec;
     fs::copy_file(path, tmp, fs::copy_options::overwrite_existing, ec);

@@ -68,4 +68,44 @@ void checkOutputPath(const std::string& path, const std::string& field) {
     }
 }
 
+namespace {
+
+/// `path` made absolute with symlinks, "." and ".." resolved as far as it exists.
+std::filesystem::path identity(const std::string& path) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(path, ec).lexically_normal();
+    auto p = std::filesystem::weakly_canonical(absolute, ec);
+    return ec ? absolute : p;
+}
+
+} // namespace
+
+void checkOutputPaths(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs) {
+    std::vector<std::pair<std::filesystem::path, const NamedPath*>> seen;
+    for (const auto& out : outputs) {
+        if (out.path.empty()) {
+            continue;
+        }
+        checkOutputPath(out.path, out.field);
+        const auto id = identity(out.path);
+        for (const auto& [other, named] : seen) {
+            if (other == id) {
+                throw InputError(out.path, out.field,
+                                 "names the same file as " + named->field + " (" + named->path +
+                                     "); give each output its own file");
+            }
+        }
+        for (const auto& in : inputs) {
+            std::error_code ec;
+            if (!in.path.empty() && std::filesystem::exists(in.path, ec) &&
+                identity(in.path) == id) {
+                throw InputError(out.path, out.field,
+                                 "is the input " + in.field + " (" + in.path +
+                                     "); an output never replaces an input");
+            }
+        }
+        seen.emplace_back(id, &out);
+    }
+}
+
 } // namespace edgesim::explorer

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace edgesim::explorer {
 
@@ -28,5 +29,16 @@ private:
 /// exist, or when `path` exists and is not a regular file (a directory, a device): outputs are
 /// written by renaming a new file over it. Call it before the work whose output it is.
 void checkOutputPath(const std::string& path, const std::string& field);
+
+/// An output (`path`, its option) or an input a command reads.
+struct NamedPath {
+    std::string path; ///< empty: the option was not given
+    std::string field;
+};
+/// checkOutputPath for each of `outputs`, then InputError when two of them name the same
+/// file, or an output names one of `inputs` that exists as a file (it would be replaced while, or
+/// after, being read): `simulate --out net.onnx --network net.onnx`. Paths are compared after
+/// resolving symlinks, "." and "..".
+void checkOutputPaths(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
 
 } // namespace edgesim::explorer

@@ -6,6 +6,7 @@
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
 #include "workloads/Strategy.h"
+#include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>
 
@@ -94,8 +95,8 @@ const Session::Network& Session::network(const std::string& nameOrPath, const st
                                          const std::string& quantize,
                                          const std::string& quantizeField) {
     checkStrategy(strategy, source, strategyField);
-    if (batch < 1) {
-        throw InputError(source, batchField, "the batch size must be >= 1");
+    if (const std::string problem = workloads::batchProblem(batch); !problem.empty()) {
+        throw InputError(source, batchField, problem);
     }
     const std::string key =
         nameOrPath + "|" + strategy + "|" + std::to_string(batch) + "|" + quantize;

@@ -6,6 +6,7 @@
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
 #include "workloads/Strategy.h"
+#include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>
 
@@ -199,9 +200,9 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
         }
     }
     for (int i = 0; i < s.batch_sizes_size(); ++i) {
-        if (s.batch_sizes(i) < 1) {
-            at.error(s, "batch_sizes", fmt::format("batch size {} must be >= 1", s.batch_sizes(i)),
-                     i);
+        if (const std::string problem = workloads::batchProblem(s.batch_sizes(i));
+            !problem.empty()) {
+            at.error(s, "batch_sizes", problem, i);
         }
     }
     validateOperatingPoints(s, at);

@@ -112,7 +112,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
 
     // The output file: checked, locked against other writers (another sweep, pareto), created
     // or reopened before anything runs.
-    checkOutputPath(options.out, "--out");
+    checkOutputPaths({{options.out, "--out"}}, {{study.file, "--study"}});
     const WriterLock lock(options.out, "--out");
     std::error_code ec;
     const bool exists = fs::exists(options.out, ec);

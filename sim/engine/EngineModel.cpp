@@ -1,5 +1,6 @@
 #include "sim/engine/EngineModel.h"
 
+#include "common/Checked.h"
 #include "sim/engine/Tiling.h"
 
 #include <fmt/format.h>
@@ -112,7 +113,7 @@ std::string missingSupport(const EngineContext& context,
 
 TileWork tileWork(const TileDims& t, double cycles) {
     TileWork w;
-    w.computeCycles = static_cast<uint64_t>(std::llround(cycles));
+    w.computeCycles = toCount(cycles, "a tile's cycle count");
     w.weightBytes = t.weightBytes;
     w.inputBytes = t.inputBytes;
     w.outputBytes = t.outputBytes;

@@ -1,5 +1,6 @@
 #include "sim/model/Offload.h"
 
+#include "common/Checked.h"
 #include "common/Diagnostics.h"
 
 #include <fmt/format.h>
@@ -157,7 +158,7 @@ bool Offloader::offload(const workloads::Kernel& kernel, const std::string& dtyp
     for (const auto& t : job.tasks) {
         launch += engines_[static_cast<std::size_t>(t.engine)]->spec->launch_cycles();
     }
-    job.computeCycles = static_cast<uint64_t>(std::llround(launch));
+    job.computeCycles = toCount(launch, "engine launch cycles");
     job.macs = kernel.macs;
     job.tiles = 0;
     for (const auto& t : job.tasks) {

@@ -1,5 +1,6 @@
 #include "sim/model/Program.h"
 
+#include "common/Checked.h"
 #include "common/Diagnostics.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/model/Offload.h"
@@ -23,7 +24,7 @@ using workloads::Kernel;
 namespace {
 
 uint64_t ceilDiv(int64_t a, int64_t b) {
-    return static_cast<uint64_t>((a + b - 1) / b);
+    return static_cast<uint64_t>(a / b + (a % b != 0 ? 1 : 0));
 }
 
 bool isNonVolatile(ps::MemoryKind k) {
@@ -311,7 +312,9 @@ std::string placementProblem(const ps::PlatformSpec& platform, const ps::StackSp
     return {};
 }
 
-Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
+namespace {
+
+Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
                     const ps::StackSpec& stack, const StackIndex& index,
                     const ResolvedOperatingPoint& op, const Mapping* mapping) {
     Program prog;
@@ -412,7 +415,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
     // Kernels: the runtime's fixed per-inference work, then one job per schedule kernel.
     const double scale = core.cycle_scale();
     const auto cycles = [scale](double referenceCycles) {
-        return static_cast<uint64_t>(std::llround(referenceCycles * scale));
+        return toCount(referenceCycles * scale, "a kernel's cycle count");
     };
     std::unique_ptr<Offloader> offloader;
     if (platform.engines_size() > 0) {
@@ -485,7 +488,7 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
                    kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k)));
         const int64_t elem = workloads::bytesPerElement(k.dtype);
         const auto loads = static_cast<int64_t>(
-            std::llround(static_cast<double>(k.macs) * ks.weight_loads_per_mac()));
+            toCount(static_cast<double>(k.macs) * ks.weight_loads_per_mac(), "weight loads"));
         int64_t weightFetch = 0;
         if (k.weightBytes > 0) {
             // Bytes the loop re-reads between two uses of a weight: the channels one pass
@@ -571,6 +574,24 @@ Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec&
                 : "");
     }
     return prog;
+}
+
+} // namespace
+
+Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
+                    const ps::StackSpec& stack, const StackIndex& index,
+                    const ResolvedOperatingPoint& op, const Mapping* mapping) {
+    try {
+        return bindChecked(schedule, platform, stack, index, op, mapping);
+    } catch (const ArithmeticOverflow& e) {
+        // Legal but absurd costs (a cycle count per MAC of 1e14 on a billion MACs): the
+        // candidate is a row saying so, not a wrapped number or a crash.
+        Program prog;
+        prog.operatingPoint = op;
+        prog.status = Status::DoesNotFit;
+        prog.reason = std::string("costs out of range for a simulation: ") + e.what();
+        return prog;
+    }
 }
 
 } // namespace edgesim::sim

@@ -49,7 +49,9 @@ void ChromeTrace::write(const std::string& path, double clockHz,
                           {"args", args}});
     }
     const nlohmann::json doc = {{"traceEvents", events}, {"displayTimeUnit", "ns"}};
-    writeFileAtomically(path, doc.dump() + "\n", "--trace");
+    // Names from an ONNX file may hold bytes that are not UTF-8: they become U+FFFD.
+    writeFileAtomically(
+        path, doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "--trace");
 }
 
 } // namespace edgesim::sim

@@ -319,6 +319,30 @@ TEST(SimCli, SimulateOutIntoMissingDirectory) {
     EXPECT_FALSE(fs::exists(trace));
 }
 
+TEST(SimCli, SimulateNeverWritesOverItsInputsAndWritesThroughSymlinks) {
+    TempDir dir;
+    const std::string net = dir.file("kws.textproto");
+    fs::copy_file(std::string(EDGESIM_SOURCE_DIR) + "/configs/networks/mlperf_tiny/kws.textproto",
+                  net);
+    const std::string before = edgesim::test::readFileBytes(net);
+    const std::string args = "simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " + net;
+    // The network as an output, directly or through a symlink: refused, the input intact.
+    fs::create_symlink(net, dir.file("link.h5"));
+    for (const std::string& out : {net, dir.file("link.h5")}) {
+        const CliRun r = run(args + " --out " + out);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find("is the input --network"), std::string::npos) << r.err;
+        EXPECT_EQ(edgesim::test::readFileBytes(net), before);
+    }
+    // A symlink to a file not yet written: the file is created, the link stays.
+    fs::create_symlink(dir.file("traces/t.json"), dir.file("t.json"));
+    fs::create_directories(dir.file("traces"));
+    const CliRun ok = run(args + " --trace " + dir.file("t.json"));
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_TRUE(fs::is_symlink(dir.file("t.json")));
+    EXPECT_TRUE(fs::is_regular_file(dir.file("traces/t.json")));
+}
+
 TEST(SimCli, SimulateIsDeterministic) {
     nlohmann::json a = simulateJson(kKws + " --fidelity both");
     nlohmann::json b = simulateJson(kKws + " --fidelity both");

@@ -333,8 +333,8 @@ TEST(ProtoPathSetTest, RoundTripsEveryFieldType) {
     p.add_cores()->set_name("c");
     p.add_engines()->set_name("e");
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"memories[m].size_bytes", "9223372036854775807"}, // int64 max, exact
-        {"memories[m].read_wait_states", "-2147483648"},   // int32 min
+        {"memories[m].size_bytes", "1125899906842624"},  // 2^50, the largest size, exact
+        {"memories[m].read_wait_states", "-2147483648"}, // int32 min
         {"memories[m].read_energy_pj_per_byte", "0.1"},
         {"memories[m].kind", "EXTERNAL_FLASH"},
         {"memories[m].prefetch", "true"},
@@ -347,7 +347,7 @@ TEST(ProtoPathSetTest, RoundTripsEveryFieldType) {
         set(p, expr, text);
         EXPECT_EQ(get(p, expr), text) << expr;
     }
-    EXPECT_EQ(p.memories(0).size_bytes(), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(p.memories(0).size_bytes(), std::int64_t{1} << 50);
     EXPECT_EQ(p.memories(0).read_wait_states(), std::numeric_limits<std::int32_t>::min());
 
     google::protobuf::UInt64Value u64;
@@ -429,8 +429,10 @@ TEST(ProtoPathSetTest, FloatingTextMustBeAFiniteNumber) {
     net.add_layers()->set_name("r");
     EXPECT_EQ(setError(net, "layers[r].clip_range.min", "1e39"),
               "'1e39' is outside the range of float");
-    set(net, "layers[r].clip_range.min", "-3.4e38");
-    EXPECT_EQ(net.layers(0).clip_range().min(), -3.4e38F);
+    // Within float but beyond any value a spec holds (SpecValues.h).
+    EXPECT_THAT(setError(net, "layers[r].clip_range.min", "-3.4e38"), HasSubstr("out of range"));
+    set(net, "layers[r].clip_range.min", "-1e15");
+    EXPECT_EQ(net.layers(0).clip_range().min(), -1e15F);
 }
 
 TEST(ProtoPathSetTest, BoolAndEnumTextMustNameAValue) {

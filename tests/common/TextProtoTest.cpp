@@ -387,5 +387,28 @@ TEST(WriteFileAtomicallyTest, ReplacesTheFileOrLeavesNothing) {
     EXPECT_TRUE(fs::is_directory(taken));
 }
 
+TEST(WriteFileAtomicallyTest, WritesThroughSymlinksAndNeverReplacesOtherFileTypes) {
+    TempDir dir("edgesim-write-test");
+    // A symlink stays a symlink: the file it points to is replaced (or created).
+    fs::create_directories(dir.file("real"));
+    fs::create_symlink(dir.file("real/trace.json"), dir.file("link.json"));
+    writeFileAtomically(dir.file("link.json"), "one\n", "--trace");
+    EXPECT_TRUE(fs::is_symlink(dir.file("link.json")));
+    EXPECT_EQ(readFile(dir.file("real/trace.json")), "one\n");
+    writeFileAtomically(dir.file("link.json"), "two\n", "--trace");
+    EXPECT_TRUE(fs::is_symlink(dir.file("link.json")));
+    EXPECT_EQ(readFile(dir.file("real/trace.json")), "two\n");
+    EXPECT_EQ(outputTarget(dir.file("link.json"), "--trace"),
+              fs::weakly_canonical(dir.file("real/trace.json")).string());
+
+    // A device node is refused before anything is written (it was replaced by a regular
+    // file when run as root).
+    const InputError e = expectInputError([&] { writeFileAtomically("/dev/null", "x", "--out"); });
+    EXPECT_EQ(e.diagnostics().at(0).field, "--out");
+    EXPECT_THAT(e.diagnostics().at(0).reason, HasSubstr("not a regular file"));
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+    EXPECT_FALSE(fs::exists("/dev/null.tmp"));
+}
+
 } // namespace
 } // namespace edgesim

@@ -192,7 +192,21 @@ TEST(SessionTest, UnknownNamesAreInputErrorsNamingTheQueryFields) {
     q = mcuQuery();
     q.batch = 0;
     EXPECT_EQ(expectInputError([&] { session.run(q); }).diagnostics().at(0).field, "--batch");
+    q.batch = 1'000'000'000; // rejected before anything is lowered (it would take minutes)
+    EXPECT_THAT(expectInputError([&] { session.run(q); }).diagnostics().at(0).reason,
+                HasSubstr("above the limit"));
     EXPECT_EQ(session.simulatorCount(), 0U);
+}
+
+TEST(SessionTest, CostsBeyondAnyCountAreADoesNotFitRowNotAWrappedNumber) {
+    Session session(paths());
+    // Legal values (each below the spec limits) whose product is not a cycle count: 1e14
+    // cycles per MAC on every kernel.
+    const QueryResult r = session.run(with(mcuQuery(), "stack.kernels[*].cycles_per_mac=1e14"));
+    EXPECT_EQ(r.result.status, sim::Status::DoesNotFit);
+    EXPECT_THAT(r.result.reason, HasSubstr("out of range"));
+    // The same query with sane costs still runs in the same session.
+    EXPECT_EQ(session.run(mcuQuery()).result.status, sim::Status::Ok);
 }
 
 // ---- content hash ------------------------------------------------------------------------

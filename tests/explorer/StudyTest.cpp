@@ -120,6 +120,14 @@ TEST_F(StudyLoaderTest, UnknownStrategyReportedWithIndex) {
     EXPECT_THAT(d.reason, HasSubstr("'backprop'"));
 }
 
+TEST_F(StudyLoaderTest, BatchSizeAboveTheLimitReportedWithIndex) {
+    InputError e = errors(edit(kStudy, {{9, "batch_sizes: 1000000000"}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "batch_sizes[1]");
+    EXPECT_EQ(d.line, 9);
+    EXPECT_THAT(d.reason, HasSubstr("above the limit of 1024"));
+}
+
 TEST_F(StudyLoaderTest, BatchSizeZeroReportedWithIndex) {
     InputError e = errors(edit(kStudy, {{9, "batch_sizes: 0"}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();

@@ -7,23 +7,25 @@
 #include <array>
 #include <cstdio>
 #include <string>
-#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace edgesim::test {
 
 struct CliRun {
     int code = -1;
-    std::string out;  // stdout
-    std::string err;  // stderr
+    std::string out; // stdout
+    std::string err; // stderr
 };
 
-inline CliRun runCli(const std::string& args) {
+/// Runs `edgesim ARGS` (in directory `cwd` when given).
+inline CliRun runCli(const std::string& args, const std::string& cwd = "") {
     // One file per process: CTest runs the tests of a suite in parallel processes.
     const std::string errFile =
         ::testing::TempDir() + "edgesim_cli_stderr_" + std::to_string(getpid()) + ".txt";
-    const std::string cmd = std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
+    const std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") +
+                            std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
     CliRun r;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) {

@@ -106,6 +106,17 @@ int64_t LoopNest::inputRowsFor(int64_t rows) const {
     return std::min(iy, (rows - 1) * strideY + fy);
 }
 
+std::string batchProblem(int batch) {
+    if (batch < 1) {
+        return "the batch size must be >= 1";
+    }
+    if (batch > kMaxBatch) {
+        return "the batch size " + std::to_string(batch) + " is above the limit of " +
+               std::to_string(kMaxBatch) + " (samples are simulated one after the other)";
+    }
+    return {};
+}
+
 Schedule lowerInference(const Network& net, int batch) {
     Schedule s;
     s.network = net.name();

@@ -75,6 +75,14 @@ struct Schedule {
     int64_t arenaBytes = 0; ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes)
 };
 
+/// Largest batch a schedule is lowered for. A batch runs its samples one after the other,
+/// so the schedule (and a simulation of it) grows in proportion; edge deployments run
+/// batches of 1 to a few dozen, training micro-batches a few hundred.
+constexpr int kMaxBatch = 1024;
+
+/// Why `batch` cannot be lowered ("the batch size must be >= 1", "... at most 1024"), or "".
+std::string batchProblem(int batch);
+
 /// Lowers `net` (canonical, shapes inferred) for inference: one kernel per non-input layer
 /// in execution order, and the activation arena of the memory planner. A batch runs its
 /// samples one after the other in the same arena, as MCU runtimes do (kernel names get a

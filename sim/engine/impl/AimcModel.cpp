@@ -6,6 +6,8 @@
 // compiler does. Activations stream through the engine's local memory in row tiles.
 #include "sim/engine/EngineModel.h"
 
+#include "common/Checked.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -94,7 +96,7 @@ public:
                     if (i == 0 && cb == 0 && rb == 0) {
                         cycles += ks.overhead_cycles();
                     }
-                    w.computeCycles = static_cast<uint64_t>(std::llround(cycles));
+                    w.computeCycles = toCount(cycles, "a tile's cycle count");
                     // Each row block reads its slice of the input channels; the outputs of a
                     // column block leave after its last row block (partial sums add up in
                     // the digital post-processing).
