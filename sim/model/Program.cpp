@@ -581,16 +581,22 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
 Program bindProgram(const workloads::Schedule& schedule, const ps::PlatformSpec& platform,
                     const ps::StackSpec& stack, const StackIndex& index,
                     const ResolvedOperatingPoint& op, const Mapping* mapping) {
-    try {
-        return bindChecked(schedule, platform, stack, index, op, mapping);
-    } catch (const ArithmeticOverflow& e) {
-        // Legal but absurd costs (a cycle count per MAC of 1e14 on a billion MACs): the
-        // candidate is a row saying so, not a wrapped number or a crash.
+    // Legal but absurd costs (a cycle count per MAC of 1e14 on a billion MACs): the candidate
+    // is a row saying so, not a wrapped number or a crash. Counted without exceptions: a
+    // sweep binds its next point after simulating others (CountScope).
+    const auto outOfRange = [&op](const std::string& why) {
         Program prog;
         prog.operatingPoint = op;
         prog.status = Status::DoesNotFit;
-        prog.reason = std::string("costs out of range for a simulation: ") + e.what();
+        prog.reason = "costs out of range for a simulation: " + why;
         return prog;
+    };
+    try {
+        const CountScope counts;
+        Program prog = bindChecked(schedule, platform, stack, index, op, mapping);
+        return counts.overflow().empty() ? prog : outOfRange(counts.overflow());
+    } catch (const ArithmeticOverflow& e) {
+        return outOfRange(e.what());
     }
 }
 
