@@ -2,6 +2,7 @@
 
 #include "common/Diagnostics.h"
 #include "common/TextProto.h"
+#include "explorer/results/Hdf5Check.h"
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -729,6 +730,7 @@ Handle openForRead(const std::string& path) {
     if (H5Fis_hdf5(path.c_str()) <= 0) {
         throw InputError(path, "", "not an HDF5 file");
     }
+    checkReadableHdf5(path); // in a child process: corrupt files crash or hang libhdf5
     const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         throw InputError(path, "", "cannot open HDF5 file: " + systemReason(lastHdf5Error()));

@@ -2,6 +2,7 @@
 // HDF5 C API (the way h5py sees it: member names, types, values, unit attributes),
 // independently of the library's own read helpers, which are tested separately.
 #include "explorer/results/ResultsFile.h"
+#include "explorer/results/Hdf5Check.h"
 
 #include "common/Diagnostics.h"
 
@@ -1316,6 +1317,38 @@ TEST_F(ResultsFileTest, CommitTemporaryMovesTheFileIntoPlace) {
     EXPECT_EQ(e.diagnostics()[0].file, file.string());
     EXPECT_THAT(e.what(), HasSubstr(tmp));
     EXPECT_EQ(countRows(file.string(), "runs"), 2) << "a failed commit leaves the file alone";
+}
+
+} // namespace
+} // namespace edgesim::explorer
+
+namespace edgesim::explorer {
+namespace {
+
+// Sweep files with bytes flipped in a global heap (where variable-length strings live), from
+// the bad-input corpus: reading them crashed libhdf5 (SIGSEGV in H5HG_read) or made it spin
+// forever. Both are bad input now, found by a child process that reads the file first.
+TEST(ResultsFileCorruptionTest, FilesThatCrashOrHangTheHdf5LibraryAreBadInput) {
+    for (const std::string name : {"corrupt_global_heap.h5", "looping_global_heap.h5"}) {
+        TempDir dir{"edgesim-corrupt"};
+        const std::string copy = dir.file(name);
+        std::filesystem::copy_file(std::string(EDGESIM_TEST_DIR) + "/data/bad_input/" + name,
+                                   copy);
+        const auto started = std::chrono::steady_clock::now();
+        const InputError e = expectInputError([&] { readTable(copy, "runs"); });
+        EXPECT_EQ(e.diagnostics().at(0).file, copy);
+        EXPECT_THAT(e.diagnostics().at(0).reason, HasSubstr("corrupt"));
+        EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << name;
+    }
+}
+
+TEST(ResultsFileCorruptionTest, AnIntactFileIsCheckedOnceAndReadsBack) {
+    TempDir dir{"edgesim-intact"};
+    const std::string path = dir.file("r.h5");
+    writeResultsFile(path, Provenance{}, [](ResultsFile&) {});
+    checkReadableHdf5(path);
+    checkReadableHdf5(path); // cached: same file, unchanged
+    EXPECT_EQ(countRows(path, "runs"), 0);
 }
 
 } // namespace
