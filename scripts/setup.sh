@@ -23,6 +23,11 @@ packages=(
     jq                         # demo: tabulates simulate --format json
 )
 
+# scripts/fuzz.sh: the libFuzzer targets need Clang and its fuzzer runtime.
+if [ "${1:-}" = "--fuzz" ]; then
+    packages+=(clang-14 libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

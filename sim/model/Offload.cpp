@@ -24,7 +24,7 @@ struct Offloader::Engine {
 
 Offloader::Offloader(const ps::PlatformSpec& platform, const ps::StackSpec& stack,
                      const StackIndex& index, Program& program, const std::string& source)
-    : platform_(platform), program_(program) {
+    : program_(program) {
     const auto memoryIndex = [&](const std::string& name) {
         for (std::size_t m = 0; m < program.memories.size(); ++m) {
             if (program.memories[m].name == name) {

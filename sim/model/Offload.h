@@ -35,7 +35,6 @@ private:
     struct Engine;
     bool planTask(const Engine& e, const workloads::Kernel& kernel, const std::string& dtype,
                   int slot, EngineTask& task) const;
-    const platforms::spec::PlatformSpec& platform_;
     const Program& program_;
     std::vector<std::unique_ptr<Engine>> engines_;
 };

@@ -137,6 +137,28 @@ TEST(OnnxImporter, DimensionsWhoseSizesOverflowAreBadInput) {
     EXPECT_NE(err.find("edited.onnx"), std::string::npos) << err;
 }
 
+// Reproducers of fuzz_onnx findings (tests/data/onnx/fuzz/README.md), read as if they were
+// in tests/data/onnx (external data refers to files there).
+TEST(OnnxImporter, FuzzFindingsAreBadInput) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"shufflenet_reshape_overflow.onnx", ""},
+        {"reshape_shape_overflow.onnx", "more elements than a 64-bit count holds"},
+        {"external_offset_max.onnx", "do not fit"},
+        {"external_offset_min.onnx", "do not fit"},
+        {"external_location_directory.onnx", "not a regular file"},
+    };
+    for (const auto& [name, reason] : cases) {
+        const std::string bytes = readFile(kDir + "fuzz/" + name);
+        try {
+            importOnnx(bytes, kDir + name);
+            ADD_FAILURE() << name << " imported";
+        } catch (const InputError& e) {
+            EXPECT_NE(e.formatAll().find(reason), std::string::npos)
+                << name << ": " << e.formatAll();
+        }
+    }
+}
+
 // Corrupted models either import or fail with InputError: never crash, hang or throw
 // anything else. (Run under the sanitizer build this also checks memory safety.)
 TEST(OnnxImporter, CorruptedBytesNeverCrash) {

@@ -510,6 +510,13 @@ private:
                              what, location));
         }
         const auto path = std::filesystem::path(file_).parent_path() / rel;
+        std::error_code ec;
+        const auto status = std::filesystem::status(path, ec);
+        if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+            fail(fmt::format("{} keeps its values in external file '{}', which is not a regular "
+                             "file (the values are needed here)",
+                             what, path.string()));
+        }
         std::ifstream in(path, std::ios::binary);
         if (!in) {
             fail(fmt::format("{} keeps its values in external file '{}', which cannot be read "
@@ -518,10 +525,12 @@ private:
         }
         in.seekg(0, std::ios::end);
         const int64_t size = static_cast<int64_t>(in.tellg());
-        if (length < 0) {
+        // offset and length are compared with what is left, never added: either may be near
+        // the int64 limits.
+        if (offset >= 0 && offset <= size && length < 0) {
             length = size - offset;
         }
-        if (offset < 0 || length < 0 || offset + length > size) {
+        if (offset < 0 || offset > size || length < 0 || length > size - offset) {
             fail(fmt::format("{}: external file '{}' has {} bytes, offset {} and length {} "
                              "do not fit",
                              what, path.string(), size, offset, length));
@@ -1069,6 +1078,9 @@ private:
                 unknown = static_cast<int>(d);
             } else if (target[d] < 1) {
                 fail(fmt::format("shape {} has an invalid dimension", toString(target)));
+            } else if (known > std::numeric_limits<int64_t>::max() / target[d]) {
+                fail(fmt::format("shape {} has more elements than a 64-bit count holds",
+                                 toString(target)));
             } else {
                 known *= target[d];
             }
