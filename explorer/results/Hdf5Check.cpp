@@ -49,8 +49,8 @@ bool readRows(hid_t d, hid_t type, hid_t space, int rank, hsize_t first, hsize_t
         H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.data(), nullptr, count.data(),
                             nullptr);
     }
-    const hid_t memSpace = rank > 0 ? H5Screate_simple(rank, count.data(), nullptr)
-                                    : H5Screate(H5S_SCALAR);
+    const hid_t memSpace =
+        rank > 0 ? H5Screate_simple(rank, count.data(), nullptr) : H5Screate(H5S_SCALAR);
     std::vector<unsigned char> buffer(static_cast<std::size_t>(elements) * H5Tget_size(type));
     bool ok = H5Dread(d, type, memSpace, fileSpace, H5P_DEFAULT, buffer.data()) >= 0;
     if (ok && (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0)) {
