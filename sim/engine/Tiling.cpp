@@ -17,7 +17,7 @@ namespace {
 constexpr std::size_t kMaxBlockSizes = 256;    ///< candidate block sizes per loop
 constexpr int64_t kMaxTilesPerLayer = 1 << 16; ///< tiles one engine plan may list
 
-__extension__ using Wide = __int128;  // GCC/Clang 128-bit integer, for exact ratios
+__extension__ using Wide = __int128; // GCC/Clang 128-bit integer, for exact ratios
 
 int64_t ceilDiv(int64_t a, int64_t b) {
     return a / b + (a % b != 0 ? 1 : 0);
@@ -87,9 +87,16 @@ Sizes tileSizes(const TilingProblem& p, int64_t kt, int64_t yt, int64_t ct, bool
     const int64_t totalChannels = std::max<int64_t>(1, n.outputChannels());
     Sizes s;
     // weightBytes * (kt / K) * (ct / C), rounded up, in 128-bit so that it cannot overflow
-    const auto num = static_cast<Wide>(p.weightBytes) * kt * ct;
-    const auto den = static_cast<Wide>(totalChannels) * std::max<int64_t>(1, n.c);
-    const Wide w = num / den + (num % den != 0 ? 1 : 0);
+    const auto up = [](Wide a, Wide b) { return a / b + (a % b != 0 ? 1 : 0); };
+    const int64_t inChannels = std::max<int64_t>(1, n.c);
+    Wide num = 0;
+    Wide w = 0;
+    if (!__builtin_mul_overflow(static_cast<Wide>(p.weightBytes) * kt, static_cast<Wide>(ct),
+                                &num)) {
+        w = up(num, static_cast<Wide>(totalChannels) * inChannels);
+    } else { // beyond 2^127 (absurd sizes only): in two steps, each rounded up
+        w = up(up(static_cast<Wide>(p.weightBytes) * kt, totalChannels) * ct, inChannels);
+    }
     if (w > INT64_MAX) {
         throw ArithmeticOverflow("tile weight bytes do not fit a 64-bit integer");
     }

@@ -1,6 +1,7 @@
 // The simulating subcommands (`simulate`, `validate`, `calibrate`) of the edgesim binary as a
 // user runs them: exit codes, JSON/CSV/table outputs, HDF5 and trace files, error messages.
 #include "explorer/results/ResultsFile.h"
+#include "onnx/onnx.pb.h"
 
 #include "tests/util/CliRun.h"
 #include "tests/util/TestUtil.h"
@@ -341,6 +342,27 @@ TEST(SimCli, SimulateNeverWritesOverItsInputsAndWritesThroughSymlinks) {
     EXPECT_EQ(ok.code, 0) << ok.err;
     EXPECT_TRUE(fs::is_symlink(dir.file("t.json")));
     EXPECT_TRUE(fs::is_regular_file(dir.file("traces/t.json")));
+}
+
+TEST(SimCli, NamesThatAreNotUtf8FromAnOnnxFileAreReplacedInJsonAndTraces) {
+    // ONNX (proto2) strings are bytes: a node name need not be UTF-8. JSON output and the
+    // trace replace such bytes with U+FFFD instead of dying with an internal error.
+    TempDir dir;
+    onnx::ModelProto model;
+    ASSERT_TRUE(model.ParseFromString(edgesim::test::readFileBytes(
+        std::string(EDGESIM_TEST_DIR) + "/data/onnx/torch_tinynet.onnx")));
+    model.mutable_graph()->mutable_node(0)->set_name("conv\xff\xfe");
+    const std::string path = dir.file("odd_names.onnx");
+    std::ofstream(path, std::ios::binary) << model.SerializeAsString();
+    const std::string trace = dir.file("t.json");
+    const CliRun r = run("simulate -p gap9-evk -s gap-flow -n " + path + " --quantize int8 " +
+                         "--format json --trace " + trace);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << r.out.substr(0, 500);
+    EXPECT_NE(r.out.find("conv\xef\xbf\xbd"), std::string::npos); // U+FFFD in UTF-8
+    EXPECT_FALSE(
+        nlohmann::json::parse(edgesim::test::readFileBytes(trace), nullptr, false).is_discarded());
 }
 
 TEST(SimCli, SimulateIsDeterministic) {

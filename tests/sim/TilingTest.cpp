@@ -16,7 +16,10 @@ TilingProblem pointwise(int64_t k, int64_t c, int64_t rows, int64_t cols, int64_
     p.loops.c = c;
     p.loops.oy = p.loops.iy = rows;
     p.loops.ox = p.loops.ix = cols;
-    p.weightBytes = k * c;
+    // Saturated: the layer's own byte count may not fit either (SizesThatOverflowDoNotFit).
+    if (__builtin_mul_overflow(k, c, &p.weightBytes)) {
+        p.weightBytes = INT64_MAX;
+    }
     p.capacityBytes = capacity;
     return p;
 }
