@@ -1,6 +1,7 @@
 #include "analysis/Measurements.h"
 
 #include "common/Diagnostics.h"
+#include "common/SpecValues.h"
 #include "common/TextProto.h"
 
 #include <csv.h>
@@ -182,6 +183,14 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
         m.source = get("source");
         m.unit = get("unit");
         bool good = true;
+        // Names and sources become HDF5 strings, JSON and table cells: the same limits as in
+        // a config (no NUL or other control bytes, UTF-8, bounded length).
+        for (const char* name : {"platform", "stack", "network", "strategy", "source", "unit"}) {
+            if (const std::string problem = stringValueProblem(get(name)); !problem.empty()) {
+                diags.error(name, problem, rec.line);
+                good = false;
+            }
+        }
         for (const char* name : {"platform", "stack", "network", "strategy"}) {
             if (get(name).empty()) {
                 diags.error(name, "empty value", rec.line);

@@ -1,6 +1,7 @@
 #include "explorer/results/WriterLock.h"
 
 #include "common/Diagnostics.h"
+#include "common/TextProto.h"
 
 #include <cerrno>
 #include <cstring>
@@ -53,18 +54,16 @@ WriterLock::~WriterLock() {
     }
 }
 
-void checkOutputPath(const std::string& path, const std::string& field) {
+void checkOutputPath(const std::string& output, const std::string& field) {
+    // Where the output is written: through a symlink, the file it points to (which must be a
+    // regular file if it exists, outputTarget says so).
+    const std::string path = outputTarget(output, field);
     std::error_code ec;
     const auto parent = std::filesystem::absolute(path, ec).parent_path();
     if (!std::filesystem::is_directory(parent, ec)) {
-        throw InputError(path, field, "the directory " + parent.string() + " does not exist");
-    }
-    const auto status = std::filesystem::status(path, ec);
-    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-        throw InputError(path, field,
-                         std::filesystem::is_directory(status)
-                             ? "is a directory; give the results file's name"
-                             : "is not a regular file; give the results file's name");
+        throw InputError(output, field,
+                         "the directory " + parent.string() + " does not exist" +
+                             (path != output ? " (the symlink points to " + path + ")" : ""));
     }
 }
 

@@ -730,7 +730,8 @@ private:
         const int64_t groups = intAttr(n, "group", 1);
         const int64_t cout = w.dims[0];
         const int64_t cin = in.back();
-        if (groups < 1 || w.dims[1] * groups != cin) {
+        // Compared by division: w.dims[1] * groups may overflow for an absurd group.
+        if (groups < 1 || w.dims[1] < 1 || cin % groups != 0 || cin / groups != w.dims[1]) {
             fail(fmt::format("weight shape {} with group {} does not match {} input channels",
                              toString(w.dims), groups, cin));
         }
