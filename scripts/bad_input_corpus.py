@@ -16,6 +16,7 @@ arguments. Each run happens in its own empty working directory with every output
 
 Outputs (in --out-dir):
   summary.json     counts per class per binary
+  results.jsonl    one line per run: case id, binary, class, exit code
   failures.jsonl   one line per non-clean run (class other than clean_error, or accepted
                    with suspicious output): case id, mutation, exact command, class, stderr head
   cases/<id>/      the case's inputs (kept only with --keep-cases)
@@ -1460,6 +1461,10 @@ class Runner:
         if not self.a.keep_cases:
             shutil.rmtree(in_dir, ignore_errors=True)
         with self.lock:
+            with open(os.path.join(self.a.out_dir, "results.jsonl"), "a") as f:
+                for r in recs:
+                    f.write(json.dumps(dict(case=r["case"], binary=r["binary"], cls=r["cls"],
+                                            exit=r.get("exit"))) + "\n")
             for r in recs:
                 s = self.summary[r["binary"]]
                 s[r["cls"]] = s.get(r["cls"], 0) + 1
@@ -1516,10 +1521,11 @@ def main():
     gen = Gen(a.config_dir, seed_dir)
     runner = Runner(a, bins)
     ids = list(range(a.count))
-    try:
-        os.remove(os.path.join(a.out_dir, "failures.partial.jsonl"))
-    except OSError:
-        pass
+    for stale in ("failures.partial.jsonl", "results.jsonl"):
+        try:
+            os.remove(os.path.join(a.out_dir, stale))
+        except OSError:
+            pass
     if a.only:
         want = set(a.only.split(","))
         ids = [i for i in ids if f"c{i:05d}" in want or gen.gen(a.seed, i).kind in want]

@@ -2,8 +2,27 @@
 
 namespace edgesim::sim {
 
+namespace {
+
+/// SystemC's informational messages and warnings go to standard output, where they would
+/// corrupt `--format json` or CSV (e.g. W506 when a user's bus name holds '.': SystemC
+/// substitutes the characters in its own object name and says so). edgesim reports through
+/// its results, never through SystemC's reports: those two severities do nothing; errors
+/// and fatals keep SystemC's default (throw, abort).
+void silenceSystemcReports() {
+    static const bool done = [] {
+        sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+        sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+        return true;
+    }();
+    static_cast<void>(done);
+}
+
+} // namespace
+
 SimContext::SimContext()
-    : context_(new sc_core::sc_simcontext()), previous_(sc_core::sc_curr_simcontext) {
+    : context_((silenceSystemcReports(), new sc_core::sc_simcontext())),
+      previous_(sc_core::sc_curr_simcontext) {
     sc_core::sc_curr_simcontext = context_;
     sc_core::sc_default_global_context = context_;
 }

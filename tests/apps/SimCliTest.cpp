@@ -374,6 +374,24 @@ TEST(SimCli, NamesThatAreNotUtf8FromAnOnnxFileAreReplacedInJsonAndTraces) {
         nlohmann::json::parse(edgesim::test::readFileBytes(trace), nullptr, false).is_discarded());
 }
 
+TEST(SimCli, SystemcMessagesNeverReachStandardOutput) {
+    // A bus name with dots: SystemC substitutes them in its own object name and, by default,
+    // prints a warning on standard output, which broke --format json.
+    TempDir dir;
+    std::string platform = edgesim::test::readFileBytes(
+        std::string(EDGESIM_SOURCE_DIR) + "/configs/platforms/nucleo-l4r5zi.textproto");
+    const auto at = platform.find("name: \"bus\"");
+    ASSERT_NE(at, std::string::npos);
+    platform.replace(at, 11, "name: \"../main.bus\"");
+    const std::string path = dir.file("dotted.textproto");
+    std::ofstream(path) << platform;
+    const CliRun r =
+        run("simulate -p " + path + " -s tflm-cmsis-nn -n mlperf_tiny/kws --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded())
+        << r.out.substr(0, 300);
+}
+
 TEST(SimCli, SimulateIsDeterministic) {
     nlohmann::json a = simulateJson(kKws + " --fidelity both");
     nlohmann::json b = simulateJson(kKws + " --fidelity both");
