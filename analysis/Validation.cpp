@@ -34,7 +34,10 @@ template <typename T> int64_t tiedPairs(const std::vector<T>& sorted) {
 int64_t sortCountingInversions(std::vector<double>& v, std::vector<double>& scratch) {
     int64_t inversions = 0;
     const std::size_t n = v.size();
-    scratch.resize(n);
+    if (scratch.size() < n) {
+        // (not resize(): GCC 12 at -O2 reports a null dereference inside it, a false positive)
+        scratch = std::vector<double>(n);
+    }
     for (std::size_t width = 1; width < n; width *= 2) {
         for (std::size_t lo = 0; lo < n; lo += 2 * width) {
             const std::size_t mid = std::min(lo + width, n);

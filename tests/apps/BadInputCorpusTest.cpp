@@ -83,8 +83,8 @@ TEST_P(BadInputCorpus, ExitsTwoNamingTheInputAndLeavesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputCorpus, ::testing::ValuesIn(loadCases()),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                             return info.param.name;
+                         [](const ::testing::TestParamInfo<Case>& test) {
+                             return test.param.name;
                          });
 
 TEST(BadInputCorpusFile, HoldsTheCases) {
