@@ -128,24 +128,43 @@ std::string valueProblem(const pb::Message& m, const pb::FieldDescriptor* f, int
     }
 }
 
-} // namespace
-
-void checkSpecValues(const pb::Message& msg, const FieldCursor& at) {
+/// Checks every value of `msg` (recursively). With a cursor, reports each problem through it;
+/// without one (the common case of a clean spec, checked before paying for field paths and
+/// text locations per message), stops at the first. Returns whether all values are fine.
+bool checkValues(const pb::Message& msg, const FieldCursor* at) {
     const pb::Reflection* r = msg.GetReflection();
     std::vector<const pb::FieldDescriptor*> fields;
     r->ListFields(msg, &fields);
+    bool fine = true;
     for (const pb::FieldDescriptor* f : fields) {
         const int n = f->is_repeated() ? r->FieldSize(msg, f) : 1;
-        for (int k = 0; k < n; ++k) {
+        for (int k = 0; k < n && (fine || at != nullptr); ++k) {
             const int i = f->is_repeated() ? k : -1;
             if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
                 const pb::Message& sub =
                     i < 0 ? r->GetMessage(msg, f) : r->GetRepeatedMessage(msg, f, i);
-                checkSpecValues(sub, at.child(msg, f->name(), i));
+                if (at == nullptr) {
+                    fine = checkValues(sub, nullptr);
+                } else {
+                    const FieldCursor child = at->child(msg, f->name(), i);
+                    fine = checkValues(sub, &child) && fine;
+                }
             } else if (const std::string problem = valueProblem(msg, f, i); !problem.empty()) {
-                at.error(msg, f->name(), problem, i);
+                fine = false;
+                if (at != nullptr) {
+                    at->error(msg, f->name(), problem, i);
+                }
             }
         }
+    }
+    return fine;
+}
+
+} // namespace
+
+void checkSpecValues(const pb::Message& msg, const FieldCursor& at) {
+    if (!checkValues(msg, nullptr)) {
+        checkValues(msg, &at);
     }
 }
 
