@@ -6,7 +6,7 @@
 #include "explorer/sweep/Study.h"
 #include "platforms/PlatformCatalog.h"
 #include "workloads/NetworkSource.h"
-#include "workloads/Strategy.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <iostream>
 #include <memory>

@@ -5,8 +5,8 @@
 #include "common/Strings.h"
 #include "common/TextProto.h"
 #include "platforms/PlatformCatalog.h"
-#include "workloads/Strategy.h"
 #include "workloads/schedule/Schedule.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <fmt/format.h>
 
@@ -106,7 +106,7 @@ const Session::Network& Session::network(const std::string& nameOrPath, const st
         n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
         n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
         n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
-        n->schedule = workloads::lowerInference(n->loaded.network, batch);
+        n->schedule = workloads::makeStrategy(strategy)->lower(n->loaded.network, batch);
         n->schedule.network = nameOrPath;
         slot = std::move(n);
     }

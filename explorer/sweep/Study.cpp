@@ -5,7 +5,7 @@
 #include "explorer/session/Query.h"
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
-#include "workloads/Strategy.h"
+#include "workloads/strategy/Strategy.h"
 #include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>

@@ -2,7 +2,7 @@
 // numbers refer to the numbered lines of kStudy.
 #include "explorer/sweep/Study.h"
 
-#include "workloads/Strategy.h"
+#include "workloads/strategy/Strategy.h"
 
 #include "tests/util/TestUtil.h"
 
