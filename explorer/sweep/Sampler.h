@@ -44,6 +44,7 @@ public:
 };
 
 using SamplerFactory = std::function<std::unique_ptr<Sampler>()>;
+/// False (the first registration kept) when `name` is taken.
 bool registerSampler(const std::string& name, SamplerFactory factory);
 /// Null when no sampler has that name.
 std::unique_ptr<Sampler> makeSampler(const std::string& name);

@@ -1,37 +1,21 @@
 #include "sim/mapping/Mapper.h"
 
+#include "common/Registry.h"
 #include "sim/analytical/AnalyticalEvaluator.h"
 #include "sim/model/Energy.h"
 
-#include <map>
-
 namespace edgesim::sim {
 
-namespace {
-
-std::map<std::string, MapperFactory>& registry() {
-    static std::map<std::string, MapperFactory> r;
-    return r;
-}
-
-} // namespace
-
 bool registerMapper(const std::string& name, MapperFactory factory) {
-    registry()[name] = std::move(factory);
-    return true;
+    return Registry<Mapper>::instance().add(name, std::move(factory));
 }
 
 std::unique_ptr<Mapper> makeMapper(const std::string& name) {
-    const auto it = registry().find(name);
-    return it == registry().end() ? nullptr : it->second();
+    return Registry<Mapper>::instance().make(name);
 }
 
 std::vector<std::string> mapperNames() {
-    std::vector<std::string> names;
-    for (const auto& [name, factory] : registry()) {
-        names.push_back(name);
-    }
-    return names;
+    return Registry<Mapper>::instance().names();
 }
 
 LayerCoster::LayerCoster(const platforms::spec::PlatformSpec& platform,
@@ -57,7 +41,7 @@ LayerCost LayerCoster::cost(const workloads::Kernel& kernel, const LayerChoice& 
         return c;
     }
     if (program.kernels.size() < 2) {
-        c.ok = true;  // only the runtime's job: a free op costs nothing on any engine
+        c.ok = true; // only the runtime's job: a free op costs nothing on any engine
         return c;
     }
     const KernelJob& job = program.kernels.back();

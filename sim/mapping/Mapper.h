@@ -70,6 +70,7 @@ public:
 };
 
 using MapperFactory = std::function<std::unique_ptr<Mapper>()>;
+/// False (the first registration kept) when `name` is taken.
 bool registerMapper(const std::string& name, MapperFactory factory);
 /// Null when no mapper has that name.
 std::unique_ptr<Mapper> makeMapper(const std::string& name);

@@ -1,37 +1,27 @@
 #include "workloads/strategy/Strategy.h"
 
-#include <map>
+#include "common/Registry.h"
 
 namespace edgesim::workloads {
 
-namespace {
-
-std::map<std::string, StrategyFactory>& registry() {
-    static std::map<std::string, StrategyFactory> strategies;
-    return strategies;
-}
-
-} // namespace
-
 bool registerStrategy(const std::string& name, StrategyFactory factory) {
-    return registry().emplace(name, std::move(factory)).second;
+    return Registry<Strategy>::instance().add(name, std::move(factory));
 }
 
 std::unique_ptr<Strategy> makeStrategy(const std::string& name) {
-    const auto it = registry().find(name);
-    return it == registry().end() ? nullptr : it->second();
+    return Registry<Strategy>::instance().make(name);
 }
 
 std::vector<StrategyInfo> availableStrategies() {
     std::vector<StrategyInfo> out;
-    for (const auto& [name, factory] : registry()) {
-        out.push_back({name, factory()->description()});
+    for (const auto& name : Registry<Strategy>::instance().names()) {
+        out.push_back({name, makeStrategy(name)->description()});
     }
     return out;
 }
 
 bool isKnownStrategy(const std::string& name) {
-    return registry().count(name) != 0;
+    return Registry<Strategy>::instance().has(name);
 }
 
 } // namespace edgesim::workloads
