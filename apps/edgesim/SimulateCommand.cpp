@@ -13,7 +13,6 @@
 #include "explorer/session/Session.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/trace/ChromeTrace.h"
-#include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>
 
@@ -258,9 +257,6 @@ explorer::Query queryOf(const SimulateOptions& o) {
 
 void run(const SimulateOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
-    if (const std::string problem = workloads::batchProblem(o.batch); !problem.empty()) {
-        throw InputError("<command line>", "--batch", problem);
-    }
     // Output locations are checked before simulating: fail fast, never after a long run.
     explorer::checkOutputPaths(
         {{o.out, "--out"}, {o.trace, "--trace"}, {o.writeMapping, "--write-mapping"}},
