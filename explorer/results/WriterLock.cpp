@@ -86,7 +86,8 @@ void checkOutputPaths(const std::vector<NamedPath>& outputs, const std::vector<N
             continue;
         }
         checkOutputPath(out.path, out.field);
-        const auto id = identity(out.path);
+        // Through symlinks to the file written, dangling ones included (outputTarget).
+        const auto id = identity(outputTarget(out.path, out.field));
         for (const auto& [other, named] : seen) {
             if (other == id) {
                 throw InputError(out.path, out.field,
