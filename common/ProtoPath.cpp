@@ -2,6 +2,7 @@
 
 #include "common/Diagnostics.h"
 #include "common/SpecValues.h"
+#include "common/Strings.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
@@ -131,43 +132,6 @@ std::string listOf(const std::vector<std::string>& values) {
 // ---------------------------------------------------------------- numbers from text
 
 enum class Parse { ok, invalid, outOfRange };
-
-/// Whether `s` is a plain decimal number, [+-]digits[.digits][(e|E)[+-]digits]. This rules out
-/// what strtod would also take and a config value never means: "nan", "inf", hex, spaces.
-bool isDecimal(const std::string& s, bool& plainInteger) {
-    std::size_t i = 0;
-    const auto digits = [&s, &i] {
-        const std::size_t from = i;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) != 0) {
-            ++i;
-        }
-        return i - from;
-    };
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-        ++i;
-    }
-    std::size_t mantissa = digits();
-    plainInteger = true;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        mantissa += digits();
-        plainInteger = false;
-    }
-    if (mantissa == 0) {
-        return false;
-    }
-    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-        ++i;
-        plainInteger = false;
-        if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-            ++i;
-        }
-        if (digits() == 0) {
-            return false;
-        }
-    }
-    return i == s.size();
-}
 
 /// A finite decimal number; out of range when it overflows a double.
 Parse parseDouble(const std::string& s, double& out) {

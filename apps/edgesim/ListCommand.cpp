@@ -3,12 +3,16 @@
 #include "apps/edgesim/Output.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
+#include "common/Strings.h"
 #include "explorer/sweep/Study.h"
 #include "platforms/PlatformCatalog.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/strategy/Strategy.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace edgesim::app {
@@ -19,6 +23,34 @@ struct ListOptions {
     std::string what;
     std::string format = "table";
 };
+
+/// A strategy's parameters for a table cell: "key=default (a|b|c)", "key=default [1, 8]".
+std::string parametersText(const std::vector<workloads::StrategyParameter>& params) {
+    std::vector<std::string> items;
+    for (const auto& p : params) {
+        items.push_back(p.key + "=" + p.defaultValue + " " +
+                        (p.choices.empty() ? fmt::format("[{}, {}]", p.min, p.max)
+                                           : "(" + join(p.choices, "|") + ")"));
+    }
+    return items.empty() ? "-" : join(items, "; ");
+}
+
+nlohmann::json parametersJson(const std::vector<workloads::StrategyParameter>& params) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& p : params) {
+        nlohmann::json item = {
+            {"key", p.key}, {"default", p.defaultValue}, {"description", p.description}};
+        if (p.choices.empty()) {
+            item["min"] = p.min;
+            item["max"] = p.max;
+            item["integer"] = p.integer;
+        } else {
+            item["choices"] = p.choices;
+        }
+        j.push_back(item);
+    }
+    return j;
+}
 
 /// name + one-line description per entry (+ what a stack targets).
 std::vector<platforms::CatalogEntry> entries(const std::string& what, const ConfigPaths& paths) {
@@ -48,6 +80,12 @@ void run(const ListOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
     const ConfigPaths paths(g.configDir);
     const auto items = entries(o.what, paths);
+    std::map<std::string, std::vector<workloads::StrategyParameter>> params;
+    if (o.what == "strategies") {
+        for (const auto& s : workloads::availableStrategies()) {
+            params[s.name] = s.parameters;
+        }
+    }
     if (format == Format::Json) {
         nlohmann::json j;
         j["provenance"] = provenance(g.commandLine, "");
@@ -58,6 +96,9 @@ void run(const ListOptions& o, const GlobalOptions& g) {
             if (o.what == "stacks") {
                 item["targets"] = e.targets;
                 item["default_precision"] = e.precision.empty() ? "as stored" : e.precision;
+            }
+            if (o.what == "strategies") {
+                item["parameters"] = parametersJson(params[e.name]);
             }
             j["items"].push_back(item);
         }
@@ -70,11 +111,17 @@ void run(const ListOptions& o, const GlobalOptions& g) {
         t.header.push_back("targets");
         t.header.push_back("precision");
     }
+    if (o.what == "strategies") {
+        t.header.push_back("parameters (--strategy-param key=value; the batch is --batch)");
+    }
     for (const auto& e : items) {
         t.rows.push_back({e.name, e.description});
         if (o.what == "stacks") {
             t.rows.back().push_back(e.targets);
             t.rows.back().push_back(e.precision.empty() ? "as stored" : e.precision);
+        }
+        if (o.what == "strategies") {
+            t.rows.back().push_back(parametersText(params[e.name]));
         }
     }
     if (format == Format::Csv) {

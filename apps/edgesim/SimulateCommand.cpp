@@ -29,6 +29,7 @@ struct SimulateOptions {
     std::string stack;
     std::string network;
     std::string strategy = "inference";
+    std::vector<std::string> strategyParams;
     int batch = 1;
     std::string fidelity = "tlm";
     std::string format = "table";
@@ -233,6 +234,7 @@ explorer::Query queryOf(const SimulateOptions& o) {
     q.stack = o.stack;
     q.network = o.network;
     q.strategy = o.strategy;
+    q.strategyParams = o.strategyParams;
     q.batch = o.batch;
     q.quantize = o.quantize;
     q.seed = o.seed;
@@ -272,7 +274,7 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     // every run below.
     session.hash(q);
     const sim::Mapping& mapping = session.mapping(q);
-    const auto& schedule = session.network(q.network, q.strategy, q.batch).schedule;
+    const auto& schedule = session.network(q).schedule;
     if (!o.writeMapping.empty()) {
         const auto& specs = session.specs(q);
         sim::writeMappingFile(o.writeMapping,
@@ -372,6 +374,9 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--strategy", opts->strategy,
                     "Workload strategy (see `edgesim list "
                     "strategies`)");
+    cmd->add_option("--strategy-param", opts->strategyParams,
+                    "key=value: a parameter of the strategy (repeatable; `edgesim list "
+                    "strategies` shows each with its default)");
     cmd->add_option("--batch", opts->batch, "Samples per run");
     cmd->add_option("--quantize", opts->quantize,
                     "Deploy in this precision: int8 (post-training: int8 weights per channel, int8 "

@@ -61,6 +61,9 @@ std::vector<Diagnostic> applyOverrides(const std::vector<Override>& overrides,
 struct Query {
     std::string network; ///< built-in name ("mlperf_tiny/kws") or a .textproto/.onnx path
     std::string strategy = "inference";
+    /// The strategy's parameters as "key=value" (Strategy.h: StrategyParameter); every
+    /// parameter not given takes its default.
+    std::vector<std::string> strategyParams;
     int batch = 1;
     std::string platform;            ///< config name or .textproto path
     std::string stack;               ///< config name or .textproto path
@@ -76,6 +79,7 @@ struct Query {
     std::string stackField = "--stack";
     std::string networkField = "--network";
     std::string strategyField = "--strategy";
+    std::string strategyParamsField = "--strategy-param";
     std::string batchField = "--batch";
     /// Deployment precision (`--quantize`): "int8", "int8-weights-only", "none", or a
     /// precision .textproto; empty = the stack's default_precision, else as stored.

@@ -93,20 +93,25 @@ const Session::Network& Session::network(const std::string& nameOrPath, const st
                                          const std::string& strategyField,
                                          const std::string& source, const std::string& batchField,
                                          const std::string& quantize,
-                                         const std::string& quantizeField) {
+                                         const std::string& quantizeField,
+                                         const std::vector<std::string>& strategyParams,
+                                         const std::string& strategyParamsField) {
     checkStrategy(strategy, source, strategyField);
+    const workloads::StrategyOptions options =
+        workloads::resolveStrategyOptions(strategy, strategyParams, source, strategyParamsField);
     if (const std::string problem = workloads::batchProblem(batch); !problem.empty()) {
         throw InputError(source, batchField, problem);
     }
-    const std::string key =
-        nameOrPath + "|" + strategy + "|" + std::to_string(batch) + "|" + quantize;
+    const std::string key = nameOrPath + "|" + strategy + "|" + options.canonical() + "|" +
+                            std::to_string(batch) + "|" + quantize;
     auto& slot = networks_[key];
     if (!slot) {
         auto n = std::make_unique<Network>();
         n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
         n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
         n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
-        n->schedule = workloads::makeStrategy(strategy)->lower(n->loaded.network, batch);
+        n->schedule = workloads::makeStrategy(strategy)->lower(n->loaded.network, batch, options);
+        n->strategyOptions = options.canonical();
         n->schedule.network = nameOrPath;
         slot = std::move(n);
     }
@@ -139,7 +144,8 @@ const Session::Network& Session::network(const Query& q) {
 const Session::Network& Session::networkFor(const Query& q,
                                             const platforms::spec::StackSpec& stack) {
     return network(q.network, q.strategy, q.batch, q.networkField, q.strategyField, q.source,
-                   q.batchField, quantizeOf(q, stack), q.quantizeField);
+                   q.batchField, quantizeOf(q, stack), q.quantizeField, q.strategyParams,
+                   q.strategyParamsField);
 }
 
 std::string Session::precision(const Query& q) {
@@ -311,7 +317,11 @@ Session::Prepared Session::prepare(const Query& q) {
     // operating point, the mapping, the network as typed) label results; they do not enter.
     p.hash = sha256Hex(
         "edgesim-query/1\nplatform " + p.specs->platformSha256 + "\nstack " + p.specs->stackSha256 +
-        "\nnetwork " + p.network->loaded.sha256 + "\nstrategy " + q.strategy + "\nbatch " +
+        "\nnetwork " + p.network->loaded.sha256 + "\nstrategy " + q.strategy +
+        // only when the strategy has parameters: hashes of parameterless queries stay as they were
+        (p.network->strategyOptions.empty() ? std::string()
+                                            : "\nstrategy_params " + p.network->strategyOptions) +
+        "\nbatch " +
         std::to_string(q.batch) + "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
         doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
         sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n" +
@@ -367,6 +377,7 @@ const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s,
                                                  const sim::ResolvedOperatingPoint& op) {
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
     const std::string network = net.loaded.sha256 + "|" + q.strategy + "|" +
+                                net.strategyOptions + "|" +
                                 std::to_string(q.batch) + "|" + net.precision.hashText() + "|";
     // Everything on the host core depends on nothing but the schedule and the core's name; a
     // mapping file or value on nothing but the schedule and the names of cores and engines

@@ -40,16 +40,21 @@ public:
         workloads::QuantizePlan precision;
         bool quantized = false; ///< the precision changed the network as stored
         workloads::Schedule schedule;
+        /// The strategy's parameter values (StrategyOptions::canonical()), "" for none.
+        std::string strategyOptions;
     };
     /// Loads, quantises (`quantize`: a --quantize value, empty = as stored) and lowers
-    /// `nameOrPath` once per (name, strategy, batch, quantize). InputError naming `field`
-    /// (`strategyField` for an unknown strategy, `batchField` for a batch below 1,
+    /// `nameOrPath` once per (name, strategy, its parameters, batch, quantize). InputError
+    /// naming `field` (`strategyField` for an unknown strategy, `strategyParamsField` for a
+    /// bad strategy parameter, `batchField` for a batch below 1,
     /// `quantizeField` for a bad precision, in `source`) when it cannot.
     const Network&
     network(const std::string& nameOrPath, const std::string& strategy, int batch,
             const std::string& field = "--network", const std::string& strategyField = "--strategy",
             const std::string& source = "<command line>", const std::string& batchField = "--batch",
-            const std::string& quantize = "", const std::string& quantizeField = "--quantize");
+            const std::string& quantize = "", const std::string& quantizeField = "--quantize",
+            const std::vector<std::string>& strategyParams = {},
+            const std::string& strategyParamsField = "--strategy-param");
     /// The network a query runs: in its --quantize precision, else its stack's default.
     const Network& network(const Query& query);
     /// The precision a query runs in and why: "int8 (--quantize)", "int8 (default of stack

@@ -1,8 +1,28 @@
 #include "workloads/strategy/Strategy.h"
 
+#include "common/Diagnostics.h"
 #include "common/Registry.h"
+#include "common/Strings.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 
 namespace edgesim::workloads {
+
+double StrategyOptions::number(const std::string& key) const {
+    return std::strtod(text(key).c_str(), nullptr);
+}
+
+std::string StrategyOptions::canonical() const {
+    std::string out;
+    for (const auto& [key, value] : values) {
+        out += (out.empty() ? "" : ";") + key + "=" + value;
+    }
+    return out;
+}
 
 bool registerStrategy(const std::string& name, StrategyFactory factory) {
     return Registry<Strategy>::instance().add(name, std::move(factory));
@@ -15,13 +35,85 @@ std::unique_ptr<Strategy> makeStrategy(const std::string& name) {
 std::vector<StrategyInfo> availableStrategies() {
     std::vector<StrategyInfo> out;
     for (const auto& name : Registry<Strategy>::instance().names()) {
-        out.push_back({name, makeStrategy(name)->description()});
+        const auto strategy = makeStrategy(name);
+        out.push_back({name, strategy->description(), strategy->parameters()});
     }
     return out;
 }
 
 bool isKnownStrategy(const std::string& name) {
     return Registry<Strategy>::instance().has(name);
+}
+
+namespace {
+
+/// Why `value` is not a valid value of `p` ("" when it is).
+std::string valueProblem(const StrategyParameter& p, const std::string& value) {
+    if (!p.choices.empty()) {
+        if (std::find(p.choices.begin(), p.choices.end(), value) != p.choices.end()) {
+            return "";
+        }
+        return fmt::format("'{}' is not a value of {} (expected {})", value, p.key,
+                           join(p.choices, ", "));
+    }
+    bool plainInteger = false;
+    if (!isDecimal(value, plainInteger)) {
+        return fmt::format("{}: '{}' is not a number", p.key, value);
+    }
+    const double v = std::strtod(value.c_str(), nullptr);
+    if (!std::isfinite(v) || v < p.min || v > p.max) {
+        return fmt::format("{}: {} is out of range [{}, {}]", p.key, value, p.min, p.max);
+    }
+    if (p.integer && v != std::floor(v)) {
+        return fmt::format("{}: {} is not a whole number", p.key, value);
+    }
+    return "";
+}
+
+} // namespace
+
+StrategyOptions resolveStrategyOptions(const std::string& strategy,
+                                       const std::vector<std::string>& given,
+                                       const std::string& source, const std::string& field) {
+    const auto impl = makeStrategy(strategy);
+    if (!impl) {
+        throw InputError(source, field, "unknown strategy '" + strategy + "'");
+    }
+    const auto declared = impl->parameters();
+    std::vector<std::string> keys;
+    for (const auto& p : declared) {
+        keys.push_back(p.key);
+    }
+    StrategyOptions options;
+    for (const auto& text : given) {
+        const auto eq = text.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            throw InputError(source, field, "'" + text + "' is not key=value");
+        }
+        const std::string key = text.substr(0, eq);
+        const std::string value = text.substr(eq + 1);
+        const auto it = std::find_if(declared.begin(), declared.end(),
+                                     [&key](const StrategyParameter& p) { return p.key == key; });
+        if (it == declared.end()) {
+            throw InputError(source, field,
+                             keys.empty()
+                                 ? fmt::format("strategy '{}' takes no parameters (got '{}')",
+                                               strategy, key)
+                                 : fmt::format("strategy '{}' has no parameter '{}' (it has: {})",
+                                               strategy, key, join(keys, ", ")));
+        }
+        if (options.values.count(key) != 0) {
+            throw InputError(source, field, "parameter '" + key + "' is given twice");
+        }
+        if (const std::string problem = valueProblem(*it, value); !problem.empty()) {
+            throw InputError(source, field, problem);
+        }
+        options.values[key] = value;
+    }
+    for (const auto& p : declared) {
+        options.values.emplace(p.key, p.defaultValue);
+    }
+    return options;
 }
 
 } // namespace edgesim::workloads

@@ -8,11 +8,37 @@
 #include "workloads/schedule/Schedule.h"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace edgesim::workloads {
+
+/// One parameter a strategy declares (`--strategy-param key=value`, a study's
+/// `strategy_params`), shown with its default by `edgesim list strategies`.
+struct StrategyParameter {
+    std::string key;
+    std::string defaultValue;
+    std::string description;
+    std::vector<std::string> choices; ///< the allowed values; empty: a number in [min, max]
+    double min = 0;
+    double max = 0;
+    bool integer = false; ///< a number must be a whole number
+};
+
+/// The value of every parameter a strategy declares: given, else its default.
+struct StrategyOptions {
+    std::map<std::string, std::string> values;
+
+    /// The value of `key` (std::out_of_range if the strategy does not declare it).
+    const std::string& text(const std::string& key) const { return values.at(key); }
+    /// The value of a numeric parameter.
+    double number(const std::string& key) const;
+    /// "key=value;..." sorted by key ("" when the strategy has no parameters): what enters a
+    /// query's hash and a lowering cache key.
+    std::string canonical() const;
+};
 
 /// Contract: `lower` is a pure function of its arguments: the same network and batch give
 /// the same Schedule (kernels, their order, sizes and memory plan) in any process. The
@@ -25,7 +51,11 @@ public:
     virtual ~Strategy() = default;
     /// One line for `list strategies`.
     virtual std::string description() const = 0;
-    virtual Schedule lower(const Network& net, int batch) const = 0;
+    /// The parameters it takes, in the order `list strategies` shows them.
+    virtual std::vector<StrategyParameter> parameters() const { return {}; }
+    /// `options` holds a value for every declared parameter, each checked against its
+    /// declaration (resolveStrategyOptions).
+    virtual Schedule lower(const Network& net, int batch, const StrategyOptions& options) const = 0;
 };
 
 using StrategyFactory = std::function<std::unique_ptr<Strategy>()>;
@@ -37,6 +67,7 @@ std::unique_ptr<Strategy> makeStrategy(const std::string& name);
 struct StrategyInfo {
     std::string name;
     std::string description;
+    std::vector<StrategyParameter> parameters;
 };
 
 /// The registered strategies, sorted by name.
@@ -44,5 +75,14 @@ std::vector<StrategyInfo> availableStrategies();
 
 /// True if `name` is a registered strategy.
 bool isKnownStrategy(const std::string& name);
+
+/// The options of registered strategy `strategy` from "key=value" texts (later keys may not
+/// repeat earlier ones) and the declared defaults. InputError(source, field, reason) for a
+/// text without '=', a key the strategy does not declare (naming those it does), a repeated
+/// key, a value outside the declared choices, not a number, not whole or out of range.
+StrategyOptions resolveStrategyOptions(const std::string& strategy,
+                                       const std::vector<std::string>& given,
+                                       const std::string& source = "<command line>",
+                                       const std::string& field = "--strategy-param");
 
 } // namespace edgesim::workloads

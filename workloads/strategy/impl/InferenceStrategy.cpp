@@ -11,7 +11,8 @@ public:
     std::string description() const override {
         return "forward pass only, batch norm folded, activations fused";
     }
-    Schedule lower(const Network& net, int batch) const override {
+    Schedule lower(const Network& net, int batch,
+                   const StrategyOptions& /*options*/) const override {
         return lowerInference(net, batch);
     }
 };
