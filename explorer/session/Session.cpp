@@ -88,14 +88,11 @@ Session::Session(ConfigPaths paths) : paths_(std::move(paths)) {}
 
 Session::~Session() = default;
 
-const Session::Network& Session::network(const std::string& nameOrPath, const std::string& strategy,
-                                         int batch, const std::string& field,
-                                         const std::string& strategyField,
-                                         const std::string& source, const std::string& batchField,
-                                         const std::string& quantize,
-                                         const std::string& quantizeField,
-                                         const std::vector<std::string>& strategyParams,
-                                         const std::string& strategyParamsField) {
+const Session::Network& Session::network(
+    const std::string& nameOrPath, const std::string& strategy, int batch, const std::string& field,
+    const std::string& strategyField, const std::string& source, const std::string& batchField,
+    const std::string& quantize, const std::string& quantizeField,
+    const std::vector<std::string>& strategyParams, const std::string& strategyParamsField) {
     checkStrategy(strategy, source, strategyField);
     const workloads::StrategyOptions options =
         workloads::resolveStrategyOptions(strategy, strategyParams, source, strategyParamsField);
@@ -321,9 +318,8 @@ Session::Prepared Session::prepare(const Query& q) {
         // only when the strategy has parameters: hashes of parameterless queries stay as they were
         (p.network->strategyOptions.empty() ? std::string()
                                             : "\nstrategy_params " + p.network->strategyOptions) +
-        "\nbatch " +
-        std::to_string(q.batch) + "\noperating_point " + doubleBits(p.op.clockHz) + "|" +
-        doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
+        "\nbatch " + std::to_string(q.batch) + "\noperating_point " + doubleBits(p.op.clockHz) +
+        "|" + doubleBits(p.op.voltageV) + "\nmapping " + p.mapping->text + "\nfidelity " +
         sim::toString(q.fidelity) + "\nseed " + std::to_string(q.seed) + "\n" +
         // only when it changes the network: the same simulation has the same hash
         (!p.network->quantized ? std::string()
@@ -376,9 +372,9 @@ sim::Simulator& Session::simulatorFor(const Specs& s) {
 const Session::CachedMapping& Session::mappingOf(const Query& q, const Specs& s, const Network& net,
                                                  const sim::ResolvedOperatingPoint& op) {
     sim::checkMappingRequest(q.mapping, s.stack, q.source);
-    const std::string network = net.loaded.sha256 + "|" + q.strategy + "|" +
-                                net.strategyOptions + "|" +
-                                std::to_string(q.batch) + "|" + net.precision.hashText() + "|";
+    const std::string network = net.loaded.sha256 + "|" + q.strategy + "|" + net.strategyOptions +
+                                "|" + std::to_string(q.batch) + "|" + net.precision.hashText() +
+                                "|";
     // Everything on the host core depends on nothing but the schedule and the core's name; a
     // mapping file or value on nothing but the schedule and the names of cores and engines
     // (the platform's structure). Only a mapper's search depends on the numbers.

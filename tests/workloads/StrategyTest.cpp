@@ -85,7 +85,8 @@ TEST(StrategyParameters, DefaultsFillWhatIsNotGiven) {
     ASSERT_TRUE(kParamsRegistered);
     const StrategyOptions none = resolveStrategyOptions("test-params", {});
     EXPECT_EQ(none.canonical(), "layers=2;optimizer=sgd;ratio=0.5");
-    const StrategyOptions some = resolveStrategyOptions("test-params", {"ratio=1", "optimizer=adam"});
+    const StrategyOptions some =
+        resolveStrategyOptions("test-params", {"ratio=1", "optimizer=adam"});
     EXPECT_EQ(some.text("optimizer"), "adam");
     EXPECT_DOUBLE_EQ(some.number("ratio"), 1.0);
     EXPECT_DOUBLE_EQ(some.number("layers"), 2.0);
@@ -113,8 +114,7 @@ TEST(StrategyParameters, BadValuesAreInputErrorsNamingWhatIsWrong) {
               std::string::npos);
     const std::string choice = resolveError("test-params", {"optimizer=rmsprop"});
     EXPECT_NE(choice.find("expected sgd, momentum, adam"), std::string::npos) << choice;
-    EXPECT_NE(resolveError("test-params", {"ratio=half"}).find("not a number"),
-              std::string::npos);
+    EXPECT_NE(resolveError("test-params", {"ratio=half"}).find("not a number"), std::string::npos);
     EXPECT_NE(resolveError("test-params", {"ratio=nan"}).find("not a number"), std::string::npos);
     EXPECT_NE(resolveError("test-params", {"ratio=1.5"}).find("out of range [0, 1]"),
               std::string::npos);

@@ -95,12 +95,12 @@ StrategyOptions resolveStrategyOptions(const std::string& strategy,
         const auto it = std::find_if(declared.begin(), declared.end(),
                                      [&key](const StrategyParameter& p) { return p.key == key; });
         if (it == declared.end()) {
-            throw InputError(source, field,
-                             keys.empty()
-                                 ? fmt::format("strategy '{}' takes no parameters (got '{}')",
-                                               strategy, key)
-                                 : fmt::format("strategy '{}' has no parameter '{}' (it has: {})",
-                                               strategy, key, join(keys, ", ")));
+            throw InputError(
+                source, field,
+                keys.empty()
+                    ? fmt::format("strategy '{}' takes no parameters (got '{}')", strategy, key)
+                    : fmt::format("strategy '{}' has no parameter '{}' (it has: {})", strategy, key,
+                                  join(keys, ", ")));
         }
         if (options.values.count(key) != 0) {
             throw InputError(source, field, "parameter '" + key + "' is given twice");
