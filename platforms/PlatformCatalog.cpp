@@ -2,6 +2,7 @@
 
 #include "common/TextProto.h"
 #include "workloads/graph/Layer.h"
+#include "workloads/schedule/Schedule.h"
 
 #include <fmt/format.h>
 
@@ -51,6 +52,9 @@ const std::set<std::string>& knownOps() {
         std::set<std::string> s;
         for (workloads::OpKind k : workloads::kernelOpKinds()) {
             s.insert(std::string(workloads::toString(k)));
+        }
+        for (const std::string& op : workloads::trainingOps()) {
+            s.insert(op);
         }
         return s;
     }();
@@ -272,8 +276,8 @@ template <typename Message> void validateFilterSizes(const Message& m, const Fie
         char x = 0;
         std::istringstream in(m.sizes(s));
         if (!(in >> h >> x >> w) || x != 'x' || h < 1 || w < 1 || in.peek() != EOF) {
-            c.error(m, "sizes",
-                    "'" + m.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")", s);
+            c.error(m, "sizes", "'" + m.sizes(s) + "' is not a filter size \"HxW\" (e.g. \"3x3\")",
+                    s);
         }
     }
 }
@@ -765,6 +769,9 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
             k.im2col_cycles_per_element() < 0 || k.im2col_cycles_per_position() < 0) {
             c.error("cycle costs must be >= 0");
         }
+        if (k.soft_float_cycle_scale() < 0) {
+            c.error(k, "soft_float_cycle_scale", "must be >= 0 (0 = 1)");
+        }
         if (k.weight_loads_per_mac() < 0 || k.weight_loads_per_mac() > 1) {
             c.error(k, "weight_loads_per_mac", "must be in [0, 1]");
         }
@@ -862,7 +869,46 @@ spec::PlatformSpec loadPlatform(const std::string& nameOrPath, const ConfigPaths
 }
 
 spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& paths) {
-    return loadSpec<spec::StackSpec>("stacks", nameOrPath, paths, &validateStack);
+    spec::StackSpec stack = loadSpec<spec::StackSpec>("stacks", nameOrPath, paths, &validateStack);
+    // Merge the kernel libraries: a library kernel joins unless the stack (or an earlier
+    // library) has one for the same engine, op and type. They stay apart from `kernels`, which
+    // overrides and calibration address by their place in the stack's file.
+    std::set<std::string> have;
+    const auto keyOf = [](const spec::KernelSpec& k) {
+        return k.engine() + "/" + k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype());
+    };
+    for (const auto* list : {&stack.kernels(), &stack.library_kernels()}) {
+        for (const auto& k : *list) {
+            have.insert(keyOf(k)); // a merged spec written back to a file merges nothing twice
+        }
+    }
+    for (int i = 0; i < stack.kernel_libraries_size(); ++i) {
+        const std::string& name = stack.kernel_libraries(i);
+        const std::string file = paths.locate("kernel-libraries", name, "kernel_libraries");
+        spec::KernelLibrarySpec lib;
+        auto locations = loadTextProto(file, lib);
+        Diagnostics diags(file);
+        // The library's kernels are checked as a stack's are.
+        spec::StackSpec asStack;
+        asStack.set_name(lib.name().empty() ? name : lib.name());
+        *asStack.mutable_kernels() = lib.kernels();
+        validateStack(asStack, FieldCursor(diags, locations.get()));
+        if (lib.soft_float_cycle_scale() < 0) {
+            diags.error("soft_float_cycle_scale", "must be >= 0 (0 = 1)");
+        }
+        diags.throwIfAny();
+        for (spec::KernelSpec k : lib.kernels()) {
+            if (k.has_when() || !have.insert(keyOf(k)).second) {
+                continue;
+            }
+            if (k.soft_float_cycle_scale() == 0) {
+                k.set_soft_float_cycle_scale(lib.soft_float_cycle_scale());
+            }
+            k.set_training_only(k.training_only() || lib.training_only());
+            *stack.add_library_kernels() = std::move(k);
+        }
+    }
+    return stack;
 }
 
 std::vector<CatalogEntry> listPlatforms(const ConfigPaths& paths) {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,25 @@ struct EngineUsage {
     uint64_t idleCycles = 0;
 };
 
+/// What a training schedule costs beyond the usual metrics (workloads::TrainingMemory and
+/// the run): per training sample, the peak RAM's breakdown, MACs per kernel kind, and how
+/// much of the work ran on an accelerator rather than the host core.
+struct TrainingSummary {
+    std::string counting;
+    int64_t trainableParams = 0;
+    int64_t arenaBytes = 0;    ///< the training arena (inside peakRamBytes)
+    int64_t peakLiveBytes = 0; ///< live bytes at the peak; arenaBytes - this = fragmentation
+    std::map<std::string, int64_t> ramByRole;  ///< live bytes per tensor role at the peak
+    int64_t ramWeightBytes = 0;                ///< trainable weights held in RAM
+    std::map<std::string, int64_t> macsByKind; ///< per step
+    double latencySPerSample = 0;              ///< the step's latency / batch
+    double energyJPerSample = 0;
+    int64_t acceleratorMacs = 0; ///< MACs of kernels an engine ran (not the host core)
+    int64_t hostMacs = 0;
+    uint64_t acceleratorCycles = 0; ///< cycles of kernels an engine ran
+    uint64_t hostCycles = 0;
+};
+
 struct SimResult {
     Status status = Status::Ok;
     std::string reason;
@@ -92,12 +113,13 @@ struct SimResult {
     std::vector<platforms::spec::MemoryKind> memoryKinds;
     std::vector<int64_t> bytesRead; ///< per memory, whole run
     std::vector<int64_t> bytesWritten;
-    std::vector<EnergyItem> energy;   ///< per component
-    std::vector<LayerResult> layers;  ///< includes the runtime's own work first
-    std::vector<EngineUsage> engines; ///< host core, then the platform's engines
-    std::string mapping;              ///< mapping name ("host-only", a file, a mapper)
-    std::string precision;            ///< deployment precision and why ("int8 (--quantize)")
-    double hostSeconds = 0;           ///< wall time of this simulation
+    std::vector<EnergyItem> energy;          ///< per component
+    std::vector<LayerResult> layers;         ///< includes the runtime's own work first
+    std::vector<EngineUsage> engines;        ///< host core, then the platform's engines
+    std::string mapping;                     ///< mapping name ("host-only", a file, a mapper)
+    std::string precision;                   ///< deployment precision and why ("int8 (--quantize)")
+    double hostSeconds = 0;                  ///< wall time of this simulation
+    std::optional<TrainingSummary> training; ///< training strategies only
 
     /// Bytes read + written per memory, whole run.
     std::vector<int64_t> bytesMoved() const { return sumOf(bytesRead, bytesWritten); }

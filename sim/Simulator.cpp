@@ -176,6 +176,40 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
     return mapper->map(schedule, coster, mapperOptions(options.request));
 }
 
+namespace {
+
+TrainingSummary summarizeTraining(const workloads::Schedule& schedule, const Program& program,
+                                  const SimResult& result, const std::string& host) {
+    const workloads::TrainingMemory& m = *schedule.training;
+    TrainingSummary t;
+    t.counting = m.counting;
+    t.trainableParams = m.trainableParams;
+    t.arenaBytes = m.arenaBytes;
+    t.peakLiveBytes = m.peakLiveBytes;
+    for (std::size_t r = 0; r < workloads::kTensorRoleCount; ++r) {
+        t.ramByRole[std::string(workloads::toString(static_cast<workloads::TensorRole>(r)))] =
+            m.peakByRole[r];
+    }
+    t.ramWeightBytes = m.ramWeightBytes;
+    t.macsByKind = m.macsByKind;
+    const double batch = std::max(1, schedule.batch);
+    t.latencySPerSample = result.latencyS / batch;
+    t.energyJPerSample = result.energyJ / batch;
+    for (std::size_t i = 0; i < result.layers.size() && i < program.kernels.size(); ++i) {
+        const LayerResult& l = result.layers[i];
+        if (l.engine == host) {
+            t.hostMacs += l.macs;
+            t.hostCycles += l.cycles();
+        } else {
+            t.acceleratorMacs += l.macs;
+            t.acceleratorCycles += l.cycles();
+        }
+    }
+    return t;
+}
+
+} // namespace
+
 SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& options) {
     const auto begin = std::chrono::steady_clock::now();
     const ResolvedOperatingPoint op =
@@ -221,6 +255,10 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
             e.idleCycles =
                 result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles : 0;
         }
+    }
+    if (schedule.training) {
+        result.training =
+            summarizeTraining(schedule, program, result, platform_->cores(program.core).name());
     }
     if (result.status == Status::Ok && mapping.latencyBudgetS > 0 &&
         result.latencyS > mapping.latencyBudgetS) {

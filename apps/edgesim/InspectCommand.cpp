@@ -2,14 +2,19 @@
 #include "apps/edgesim/Commands.h"
 #include "apps/edgesim/Output.h"
 #include "common/ConfigPaths.h"
+#include "common/Diagnostics.h"
 #include "workloads/NetworkSource.h"
 #include "workloads/graph/MemoryPlanner.h"
 #include "workloads/graph/Quantize.h"
+#include "workloads/strategy/PauAymone.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace edgesim::app {
 
@@ -23,7 +28,50 @@ struct InspectOptions {
     std::string network;
     std::string quantize;
     std::string format = "table";
+    std::string strategy;
+    std::vector<std::string> strategyParams;
+    std::string counting;
+    int batch = 1;
 };
+
+/// The training schedule `--strategy` asks for (none without it).
+std::optional<workloads::Schedule> strategySchedule(const InspectOptions& o, const Network& net) {
+    if (o.strategy.empty()) {
+        if (!o.counting.empty() || !o.strategyParams.empty()) {
+            throw InputError("<command line>",
+                             o.counting.empty() ? "--strategy-param" : "--counting",
+                             "needs --strategy (a training strategy)");
+        }
+        return std::nullopt;
+    }
+    std::vector<std::string> params = o.strategyParams;
+    if (!o.counting.empty()) {
+        params.push_back("counting=" + o.counting);
+    }
+    return workloads::lowerWithStrategy(net, o.strategy, o.batch, params);
+}
+
+nlohmann::json trainingJson(const workloads::Schedule& s) {
+    nlohmann::json j = {{"strategy", s.strategy},
+                        {"batch", s.batch},
+                        {"macs", s.macs},
+                        {"kernels", s.kernels.size()}};
+    if (s.training) {
+        const auto& m = *s.training;
+        nlohmann::json roles = nlohmann::json::object();
+        for (std::size_t r = 0; r < workloads::kTensorRoleCount; ++r) {
+            roles[std::string(workloads::toString(static_cast<workloads::TensorRole>(r)))] =
+                m.peakByRole[r];
+        }
+        j["counting"] = m.counting;
+        j["macs_by_kind"] = m.macsByKind;
+        j["training_arena_bytes"] = m.arenaBytes;
+        j["peak_live_bytes"] = m.peakLiveBytes;
+        j["ram_by_role_bytes"] = roles;
+        j["trainable_params"] = m.trainableParams;
+    }
+    return j;
+}
 
 std::string inputShapes(const Layer& l) {
     std::string s;
@@ -55,7 +103,7 @@ std::string opLabel(const Layer& l) {
 }
 
 void printJson(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan& plan,
-               const GlobalOptions& g) {
+               const GlobalOptions& g, const std::optional<workloads::Schedule>& training) {
     const Network& net = ln.network;
     const auto totals = net.totals();
     nlohmann::json j;
@@ -75,6 +123,18 @@ void printJson(const workloads::LoadedNetwork& ln, const workloads::MemoryPlan& 
                    {"peak_activation_bytes", plan.arenaBytes},
                    {"peak_live_bytes", plan.peakLiveBytes},
                    {"activation_bytes_without_reuse", plan.totalBytes}};
+    if (training) {
+        // With a strategy, the totals count one training step (per sample at batch 1).
+        j["totals"]["inference_macs"] = totals.macs;
+        j["totals"]["macs"] = training->macs;
+        j["training"] = trainingJson(*training);
+    }
+    const auto pa = workloads::pauAymoneCounts(net);
+    j["training_macs_per_sample"] = {{"convention", "pau-aymone"},
+                                     {"backprop", pa.backprop()},
+                                     {"forward_forward", pa.forwardForward()},
+                                     {"pepita", pa.pepita()},
+                                     {"mempepita", pa.mempepita()}};
     j["layers"] = nlohmann::json::array();
     for (std::size_t step = 0; step < plan.order.size(); ++step) {
         const auto id = plan.order[step];
@@ -135,8 +195,9 @@ void run(const InspectOptions& o, const GlobalOptions& g) {
     ln.network = workloads::quantize(
         ln.network, workloads::loadQuantizePlan(o.quantize, "<command line>", "--quantize"));
     const auto plan = workloads::planMemory(ln.network);
+    const auto training = strategySchedule(o, ln.network);
     if (format == Format::Json) {
-        printJson(ln, plan, g);
+        printJson(ln, plan, g, training);
         return;
     }
     if (format == Format::Csv) {
@@ -165,6 +226,25 @@ void run(const InspectOptions& o, const GlobalOptions& g) {
         "without reuse)\n",
         groupDigits(plan.arenaBytes), groupDigits(plan.peakLiveBytes),
         groupDigits(plan.totalBytes));
+    const auto pa = workloads::pauAymoneCounts(ln.network);
+    std::cout << fmt::format("training MACs per sample (Pau & Aymone conventions): BP {}, FF {}, "
+                             "PEPITA {}, MEMPEPITA {}\n",
+                             groupDigits(pa.backprop()), groupDigits(pa.forwardForward()),
+                             groupDigits(pa.pepita()), groupDigits(pa.mempepita()));
+    if (training && training->training) {
+        const auto& m = *training->training;
+        std::vector<std::string> kinds;
+        for (const auto& [kind, macs] : m.macsByKind) {
+            if (macs > 0) {
+                kinds.push_back(fmt::format("{} {}", kind, groupDigits(macs)));
+            }
+        }
+        std::cout << fmt::format("{} ({} counting, batch {}): {} MACs per step ({}); training "
+                                 "arena {} bytes\n",
+                                 training->strategy, m.counting, training->batch,
+                                 groupDigits(training->macs), fmt::join(kinds, ", "),
+                                 groupDigits(m.arenaBytes));
+    }
 }
 
 } // namespace
@@ -180,6 +260,14 @@ void registerInspect(CLI::App& app, GlobalOptions& global) {
         ->check(CLI::IsMember({"table", "json", "csv"}));
     cmd->add_option("--quantize", opts->quantize,
                     "Show the network in this deployment precision (as simulate --quantize)");
+    cmd->add_option("--strategy", opts->strategy,
+                    "Also lower a training strategy (see `edgesim list strategies`): its MACs "
+                    "per step and training arena");
+    cmd->add_option("--strategy-param", opts->strategyParams,
+                    "key=value for the strategy (repeatable)");
+    cmd->add_option("--counting", opts->counting,
+                    "Shorthand for --strategy-param counting=VALUE (physical | pau-aymone)");
+    cmd->add_option("--batch", opts->batch, "Samples per training step (default 1)");
     cmd->callback([opts, &global] { run(*opts, global); });
 }
 

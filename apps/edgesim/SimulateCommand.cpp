@@ -15,6 +15,7 @@
 #include "sim/trace/ChromeTrace.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iostream>
@@ -175,6 +176,36 @@ Table engineTable(const sim::SimResult& r) {
     return t;
 }
 
+/// The training block: per sample, the arena's breakdown, MACs per kind, accelerator share.
+void printTraining(const sim::SimResult& r) {
+    const sim::TrainingSummary& t = *r.training;
+    std::cout << fmt::format("training ({} counting, {} trainable parameters): per sample {}, {}",
+                             t.counting, groupDigits(t.trainableParams),
+                             si(t.latencySPerSample, "s"), si(t.energyJPerSample, "J"));
+    std::cout << (r.batch > 1 ? fmt::format(" (step of {} samples)\n", r.batch) : "\n");
+    std::vector<std::string> roles;
+    for (const auto& [role, bytes] : t.ramByRole) {
+        if (bytes > 0) {
+            roles.push_back(fmt::format("{} {}", role, groupDigits(bytes)));
+        }
+    }
+    std::cout << fmt::format("  training arena {} bytes (at its peak: {})\n",
+                             groupDigits(t.arenaBytes), fmt::join(roles, ", "));
+    std::vector<std::string> kinds;
+    for (const auto& [kind, macs] : t.macsByKind) {
+        if (macs > 0) {
+            kinds.push_back(fmt::format("{} {}", kind, groupDigits(macs)));
+        }
+    }
+    std::cout << fmt::format("  MACs per step: {}\n", fmt::join(kinds, ", "));
+    const double macs = static_cast<double>(t.hostMacs + t.acceleratorMacs);
+    const double cycles = static_cast<double>(t.hostCycles + t.acceleratorCycles);
+    std::cout << fmt::format("  on accelerators: {:.1f}% of MACs, {:.1f}% of kernel time\n",
+                             macs > 0 ? 100.0 * static_cast<double>(t.acceleratorMacs) / macs : 0.0,
+                             cycles > 0 ? 100.0 * static_cast<double>(t.acceleratorCycles) / cycles
+                                        : 0.0);
+}
+
 void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& other) {
     std::cout << fmt::format("{} on {} with {} ({}), {} at {:g} MHz, {:g} V\n", r.network,
                              r.platform, r.stack, r.strategy, sim::toString(r.fidelity),
@@ -204,8 +235,12 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
             explorer::latencyGapPct(r, *other), sim::toString(r.fidelity), si(other->energyJ, "J"));
     }
     std::cout << fmt::format("energy:  {} ({} MACs)\n", si(r.energyJ, "J"), groupDigits(r.macs));
-    std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes\n\n",
+    std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes\n",
                              groupDigits(r.peakRamBytes), groupDigits(r.flashBytes));
+    if (r.training) {
+        printTraining(r);
+    }
+    std::cout << "\n";
     Table mem;
     mem.header = {"memory", "kind", "bytes_read", "bytes_written"};
     mem.rightAlign = {false, false, true, true};

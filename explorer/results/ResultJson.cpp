@@ -89,6 +89,32 @@ nlohmann::json toJson(const sim::SimResult& r) {
     }
     j["mapping"] = r.mapping;
     j["precision"] = r.precision;
+    if (r.training) {
+        const sim::TrainingSummary& t = *r.training;
+        const double hostAndAccel = static_cast<double>(t.hostCycles + t.acceleratorCycles);
+        const double macs = static_cast<double>(t.hostMacs + t.acceleratorMacs);
+        j["training"] = {
+            {"counting", t.counting},
+            {"trainable_params", t.trainableParams},
+            {"batch", r.batch},
+            {"latency_s_per_sample", produced(timing, t.latencySPerSample)},
+            {"energy_j_per_sample", produced(timing, t.energyJPerSample)},
+            {"training_arena_bytes", produced(footprint, t.arenaBytes)},
+            {"peak_live_bytes", produced(footprint, t.peakLiveBytes)},
+            {"ram_by_role_bytes", t.ramByRole},
+            {"trainable_weights_in_ram_bytes", t.ramWeightBytes},
+            {"macs_by_kind", t.macsByKind},
+            {"accelerator_macs", produced(timing, t.acceleratorMacs)},
+            {"host_macs", produced(timing, t.hostMacs)},
+            {"accelerator_mac_share",
+             produced(timing && macs > 0,
+                      macs > 0 ? static_cast<double>(t.acceleratorMacs) / macs : 0.0)},
+            {"accelerator_time_share",
+             produced(timing && hostAndAccel > 0,
+                      hostAndAccel > 0 ? static_cast<double>(t.acceleratorCycles) / hostAndAccel
+                                       : 0.0)},
+        };
+    }
     j["layers"] = nlohmann::json::array();
     for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const auto& l = r.layers[i];

@@ -100,7 +100,7 @@ const platforms::spec::KernelSpec* findKernel(const EngineContext& context,
 std::string missingSupport(const EngineContext& context,
                            const google::protobuf::RepeatedPtrField<std::string>* ops,
                            const workloads::Kernel& kernel, const std::string& dtype) {
-    const std::string op(workloads::toString(kernel.op));
+    const std::string op = kernel.opName();
     if (ops != nullptr && std::find(ops->begin(), ops->end(), op) == ops->end()) {
         return fmt::format("engine '{}' does not support {}", context.engine.name(), op);
     }

@@ -79,6 +79,20 @@ int tileCount(int64_t bytes, const ps::StackSpec& stack) {
         std::clamp<int64_t>(static_cast<int64_t>(ceilDiv(bytes, stack.tile_bytes())), 1, maxTiles));
 }
 
+/// "training arena: 1200 saved activations, 300 weight gradients, ..." (the peak's roles).
+std::string trainingArenaText(const workloads::TrainingMemory& m) {
+    std::vector<std::string> parts;
+    for (std::size_t r = 0; r < workloads::kTensorRoleCount; ++r) {
+        if (m.peakByRole[r] > 0) {
+            parts.push_back(
+                fmt::format("{} {}", m.peakByRole[r],
+                            workloads::toString(static_cast<workloads::TensorRole>(r))));
+        }
+    }
+    return "training arena" +
+           (parts.empty() ? std::string() : ": " + fmt::format("{}", fmt::join(parts, ", ")));
+}
+
 } // namespace
 
 uint64_t MemoryTiming::serviceCycles(int64_t bytes, bool write) const {
@@ -129,12 +143,14 @@ bool ran(Status s) {
 
 StackIndex::StackIndex(const ps::StackSpec& stack)
     : freeOps(stack.free_ops().begin(), stack.free_ops().end()) {
-    for (const auto& k : stack.kernels()) {
-        const Key key{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()};
-        if (k.has_when()) {
-            specialised[key].push_back(&k);
-        } else {
-            kernels[key] = &k;
+    for (const auto* list : {&stack.kernels(), &stack.library_kernels()}) {
+        for (const auto& k : *list) {
+            const Key key{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()};
+            if (k.has_when()) {
+                specialised[key].push_back(&k);
+            } else {
+                kernels.emplace(key, &k); // the stack's own first
+            }
         }
     }
 }
@@ -151,7 +167,7 @@ const ps::KernelSpec* StackIndex::find(const std::string& op, const std::string&
 
 const ps::KernelSpec* StackIndex::find(const workloads::Kernel& kernel, const std::string& dtype,
                                        const std::string& engine) const {
-    const Key key{engine, std::string(workloads::toString(kernel.op)), dtype};
+    const Key key{engine, kernel.opName(), dtype};
     if (const auto it = specialised.find(key); it != specialised.end()) {
         for (const ps::KernelSpec* k : it->second) {
             if (meets(kernel, k->when())) {
@@ -438,7 +454,7 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
     bool floatMissing = false;
     for (std::size_t ki = 0; ki < schedule.kernels.size(); ++ki) {
         const Kernel& k = schedule.kernels[ki];
-        const std::string opName(workloads::toString(k.op));
+        const std::string opName = k.opName();
         if (index.isFree(opName)) {
             continue;
         }
@@ -468,6 +484,9 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
             }
         }
         const ps::KernelSpec* spec = index.find(k, dtype);
+        if (spec != nullptr && spec->training_only() && !schedule.training) {
+            spec = nullptr; // a training library's kernel: not how the stack runs inference
+        }
         if (spec == nullptr) {
             // Every such layer is named, and the footprint still computed, below.
             missing.push_back(fmt::format("'{}' ({} on {}{})", k.name, opName, dtype,
@@ -483,9 +502,14 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
         job.macs = k.macs;
         job.engineLabel = core.name();
         job.fallback = fallback;
+        // fp32 in software on a core without an FPU (the library's soft-float factor).
+        const double softFloat =
+            dtype == "fp32" && !core.has_fpu() && ks.soft_float_cycle_scale() > 0
+                ? ks.soft_float_cycle_scale()
+                : 1.0;
         job.computeCycles =
-            cycles(ks.overhead_cycles() +
-                   kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k)));
+            cycles(softFloat * (ks.overhead_cycles() +
+                                kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k))));
         const int64_t elem = workloads::bytesPerElement(k.dtype);
         const auto loads = static_cast<int64_t>(
             toCount(static_cast<double>(k.macs) * ks.weight_loads_per_mac(), "weight loads"));
@@ -507,7 +531,8 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
                 weightFetch =
                     static_cast<int64_t>(ceilDiv(weightFetch, missLineBytes)) * missLineBytes;
             }
-            job.accesses.push_back({prog.weightsMemory, weightFetch, false, lineFills});
+            job.accesses.push_back({k.weightsInRam ? prog.activationsMemory : prog.weightsMemory,
+                                    weightFetch, false, lineFills && !k.weightsInRam});
         }
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =
@@ -534,13 +559,17 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
     }
 
     // Footprint and fit.
+    // A training arena holds the trainable weights' RAM copy: where the weights already
+    // are in that RAM (copied, or stored there), they are the same bytes, updated in place.
+    const int64_t ramWeights = schedule.training ? schedule.training->ramWeightBytes : 0;
     prog.peakRamBytes = schedule.arenaBytes + scratchBytes + stack.runtime_ram_bytes() +
-                        (copyWeights ? schedule.weightBytes : 0);
+                        (copyWeights ? schedule.weightBytes - ramWeights : 0);
     prog.flashBytes = schedule.weightBytes + stack.runtime_flash_bytes();
     const auto& amem = platform.memories(prog.activationsMemory);
     const auto& storage = platform.memories(indexOf(platform, placement.weights_memory()));
     const bool shared = storage.name() == amem.name();
-    const int64_t ramNeed = prog.peakRamBytes + (shared ? prog.flashBytes : 0);
+    const int64_t ramNeed =
+        prog.peakRamBytes + (shared ? prog.flashBytes - (copyWeights ? 0 : ramWeights) : 0);
     // Weights beyond the RAM, but not the arena and code: streamed from L3 if there is one.
     const bool weightsOverflow =
         shared && !copyWeights && ramNeed - schedule.weightBytes <= amem.size_bytes();
@@ -550,9 +579,10 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
     } else if (ramNeed > amem.size_bytes()) {
         prog.status = Status::DoesNotFit;
         prog.reason = fmt::format(
-            "needs {} bytes of RAM in '{}' ({} activations arena{}), which "
+            "needs {} bytes of RAM in '{}' ({} {}{}), which "
             "holds {}{}",
             ramNeed, amem.name(), schedule.arenaBytes,
+            schedule.training ? trainingArenaText(*schedule.training) : "activations arena",
             shared ? " plus weights and code" : " plus runtime and scratch", amem.size_bytes(),
             weightsOverflow && l3.empty() ? " (and the platform names no "
                                             "weights_stream_memory to stream weights from)"

@@ -109,15 +109,15 @@ TEST_F(StudyLoaderTest, MissingName) {
 
 TEST_F(StudyLoaderTest, UnknownStrategyReportedWithIndex) {
     ASSERT_TRUE(workloads::isKnownStrategy("inference"));
-    ASSERT_FALSE(workloads::isKnownStrategy("backprop"))
-        << "backprop is available now; use a strategy that is not";
+    ASSERT_FALSE(workloads::isKnownStrategy("teleport"))
+        << "teleport is available now; use a strategy that is not";
     InputError e =
-        errors(edit(kStudy, {{7, "strategies: \"inference\" strategies: \"backprop\""}}));
+        errors(edit(kStudy, {{7, "strategies: \"inference\" strategies: \"teleport\""}}));
     ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
     const Diagnostic d = only(e, "strategies[1]");
     EXPECT_EQ(d.file, file_);
     EXPECT_EQ(d.line, 7);
-    EXPECT_THAT(d.reason, HasSubstr("'backprop'"));
+    EXPECT_THAT(d.reason, HasSubstr("'teleport'"));
 }
 
 TEST_F(StudyLoaderTest, BatchSizeAboveTheLimitReportedWithIndex) {
@@ -225,7 +225,7 @@ TEST_F(StudyLoaderTest, SetOverridesAndMappingAreChecked) {
 
 TEST_F(StudyLoaderTest, AllProblemsReportedTogether) {
     InputError e = errors(edit(kStudy, {{5, ""},
-                                        {7, "strategies: \"backprop\""},
+                                        {7, "strategies: \"teleport\""},
                                         {8, "batch_sizes: -2"},
                                         {11, "points { clock_hz: 240 } }"}}));
     EXPECT_EQ(e.diagnostics().size(), 4U) << e.formatAll();

@@ -18,7 +18,7 @@ struct MemoryPlannerOptions {
 /// One activation buffer: the output of `owner`, shared by in-place views of it.
 struct PlannedBuffer {
     Network::LayerId owner = 0;
-    std::vector<Network::LayerId> views;  ///< in-place reshapes/flattens of this buffer
+    std::vector<Network::LayerId> views; ///< in-place reshapes/flattens of this buffer
     int64_t bytes = 0;
     int firstStep = 0;  ///< step (index in MemoryPlan::order) that writes it
     int lastStep = 0;   ///< last step that reads it (inclusive); the end for graph outputs
@@ -26,14 +26,31 @@ struct PlannedBuffer {
 };
 
 struct MemoryPlan {
-    std::vector<Network::LayerId> order;   ///< execution order; step i runs order[i]
+    std::vector<Network::LayerId> order; ///< execution order; step i runs order[i]
     std::vector<PlannedBuffer> buffers;
-    std::vector<int> bufferOfLayer;        ///< per LayerId, index into buffers
-    std::vector<int64_t> liveBytes;        ///< per step: bytes of every buffer alive then
-    int64_t arenaBytes = 0;     ///< peak activation RAM with buffer reuse (greedy placement)
-    int64_t peakLiveBytes = 0;  ///< max of liveBytes: the bound no placement can beat
-    int64_t totalBytes = 0;     ///< sum of all buffers: RAM needed without any reuse
+    std::vector<int> bufferOfLayer; ///< per LayerId, index into buffers
+    std::vector<int64_t> liveBytes; ///< per step: bytes of every buffer alive then
+    int64_t arenaBytes = 0;         ///< peak activation RAM with buffer reuse (greedy placement)
+    int64_t peakLiveBytes = 0;      ///< max of liveBytes: the bound no placement can beat
+    int64_t totalBytes = 0;         ///< sum of all buffers: RAM needed without any reuse
 };
+
+/// A buffer to place: its size and the steps it is live in (both inclusive).
+struct BufferLifetime {
+    int64_t bytes = 0;
+    int firstStep = 0;
+    int lastStep = 0;
+};
+
+/// Bytes of every buffer live at each step in [0, steps).
+std::vector<int64_t> liveBytesPerStep(const std::vector<BufferLifetime>& buffers, int steps);
+
+/// Greedy placement, the TFLite Micro planner's policy: buffers by decreasing size (ties by
+/// first step, then by index), each at the lowest offset free during its whole lifetime.
+/// Returns each buffer's offset; `arenaBytes` receives the extent of the placement. Steps
+/// are in [0, steps).
+std::vector<int64_t> placeGreedy(const std::vector<BufferLifetime>& buffers, int steps,
+                                 int64_t& arenaBytes);
 
 /// Plans `net` (shapes inferred) in its execution order.
 MemoryPlan planMemory(const Network& net, const MemoryPlannerOptions& options = {});

@@ -117,6 +117,90 @@ std::string batchProblem(int batch) {
     return {};
 }
 
+std::string_view toString(KernelKind kind) {
+    switch (kind) {
+    case KernelKind::Forward: return "forward";
+    case KernelKind::InputGrad: return "input_grad";
+    case KernelKind::WeightGrad: return "weight_grad";
+    case KernelKind::BiasGrad: return "bias_grad";
+    case KernelKind::ActivationGrad: return "activation_grad";
+    case KernelKind::Loss: return "loss";
+    case KernelKind::Optimizer: return "optimizer";
+    case KernelKind::Goodness: return "goodness";
+    case KernelKind::Normalize: return "normalize";
+    case KernelKind::Projection: return "projection";
+    case KernelKind::Elementwise: return "elementwise";
+    case KernelKind::Perturb: return "perturb";
+    }
+    return "?";
+}
+
+std::string_view toString(Pass pass) {
+    switch (pass) {
+    case Pass::Forward: return "forward";
+    case Pass::Backward: return "backward";
+    case Pass::Positive: return "positive";
+    case Pass::Negative: return "negative";
+    case Pass::Clean: return "clean";
+    case Pass::Modulated: return "modulated";
+    case Pass::Perturbed: return "perturbed";
+    case Pass::Update: return "update";
+    }
+    return "?";
+}
+
+const std::vector<std::string>& trainingOps() {
+    static const std::vector<std::string> kOps = {
+        "conv2d_input_grad",
+        "conv2d_weight_grad",
+        "depthwise_conv2d_input_grad",
+        "depthwise_conv2d_weight_grad",
+        "dense_input_grad",
+        "dense_weight_grad",
+        "bias_grad",
+        "activation_grad",
+        "pool_grad",
+        "add_grad",
+        "elementwise_grad",
+        "loss",
+        "sgd_update",
+        "momentum_update",
+        "adam_update",
+        "goodness",
+        "normalize",
+        "projection",
+        "elementwise",
+        "rng_perturb",
+    };
+    return kOps;
+}
+
+Kernel forwardKernel(const Network& net, Network::LayerId id) {
+    const Layer& l = net.layer(id);
+    Kernel k;
+    k.layer = id;
+    k.name = l.name;
+    k.op = l.op;
+    k.activation = l.activation.kind;
+    k.dtype = l.output.dtype;
+    k.weightDtype = l.weightDtype;
+    k.macs = l.stats.macs;
+    k.weightBytes = l.stats.weightBytes;
+    for (const auto& shape : l.inputShapes) {
+        k.inputElements += numElements(shape);
+    }
+    k.inputBytes = l.stats.inputBytes;
+    k.outputElements = l.output.elements();
+    k.outputBytes = l.stats.outputBytes;
+    k.padded = !l.inputShapes.empty() && windowPads(l.window, l.inputShapes.front());
+    fillIm2col(l, k);
+    k.loops = loopNest(l);
+    if (!l.window.kernel.empty()) {
+        k.windowTaps = k.outputElements * windowArea(l);
+    }
+    return k;
+}
+
 Schedule lowerInference(const Network& net, int batch) {
     Schedule s;
     s.network = net.name();
@@ -128,27 +212,7 @@ Schedule lowerInference(const Network& net, int batch) {
         if (l.op == OpKind::Input) {
             continue;
         }
-        Kernel k;
-        k.layer = id;
-        k.name = l.name;
-        k.op = l.op;
-        k.activation = l.activation.kind;
-        k.dtype = l.output.dtype;
-        k.weightDtype = l.weightDtype;
-        k.macs = l.stats.macs;
-        k.weightBytes = l.stats.weightBytes;
-        for (const auto& shape : l.inputShapes) {
-            k.inputElements += numElements(shape);
-        }
-        k.inputBytes = l.stats.inputBytes;
-        k.outputElements = l.output.elements();
-        k.outputBytes = l.stats.outputBytes;
-        k.padded = !l.inputShapes.empty() && windowPads(l.window, l.inputShapes.front());
-        fillIm2col(l, k);
-        k.loops = loopNest(l);
-        if (!l.window.kernel.empty()) {
-            k.windowTaps = k.outputElements * windowArea(l);
-        }
+        Kernel k = forwardKernel(net, id);
         s.macs += k.macs;
         s.weightBytes += k.weightBytes;
         s.kernels.push_back(std::move(k));

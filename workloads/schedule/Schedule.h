@@ -6,7 +6,11 @@
 
 #include "workloads/graph/MemoryPlanner.h"
 #include "workloads/graph/Network.h"
+#include "workloads/schedule/TensorPlan.h"
 
+#include <array>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +40,32 @@ struct LoopNest {
     int64_t inputRowsFor(int64_t rows) const;
 };
 
+/// What a kernel computes (training schedules; inference has only Forward).
+enum class KernelKind {
+    Forward,        ///< the layer's op
+    InputGrad,      ///< dX = W^T * dY (or the pool / element-wise op's backward)
+    WeightGrad,     ///< dW = dY (x) X (an outer product / correlation)
+    BiasGrad,       ///< db = sum of dY
+    ActivationGrad, ///< dY through the activation's derivative (its mask)
+    Loss,           ///< loss and its gradient at the output (the error e)
+    Optimizer,      ///< W -= eta * dW (with the optimizer's state)
+    Goodness,       ///< Forward-Forward: sum of squares and the local error
+    Normalize,      ///< Forward-Forward: activity normalisation
+    Projection,     ///< PEPITA: F * e, added to the input
+    Elementwise,    ///< element-wise difference / label embedding
+    Perturb,        ///< zeroth-order: a pass over the weights drawing a random direction
+};
+std::string_view toString(KernelKind kind);
+
+/// The ops training schedules name besides the network's (Kernel::stackOp; stack kernels
+/// implement them): "conv2d_input_grad", "dense_weight_grad", "sgd_update", "rng_perturb", ...
+/// The kernel kinds' ops: they do not grow with strategies.
+const std::vector<std::string>& trainingOps();
+
+/// Which pass of a training step a kernel belongs to.
+enum class Pass { Forward, Backward, Positive, Negative, Clean, Modulated, Perturbed, Update };
+std::string_view toString(Pass pass);
+
 struct Kernel {
     Network::LayerId layer = 0;
     std::string name;
@@ -63,6 +93,31 @@ struct Kernel {
     /// The window reaches past the input (padding that adds elements).
     bool padded = false;
     LoopNest loops;
+
+    // Training schedules (docs/notes/training-model.md).
+    KernelKind kind = KernelKind::Forward;
+    Pass pass = Pass::Forward;
+    /// The op the stack must provide ("dense_weight_grad"); empty: the layer's op.
+    std::string stackOp;
+    /// The kernel's weights are the trainable copy in RAM (not the stored weights).
+    bool weightsInRam = false;
+
+    /// The op name a stack's kernel is looked up by.
+    std::string opName() const { return stackOp.empty() ? std::string(toString(op)) : stackOp; }
+};
+
+/// The memory of a training schedule: its tensors placed by planTensors.
+struct TrainingMemory {
+    std::string counting = "physical"; ///< or "pau-aymone" (the sheet's formula)
+    int64_t arenaBytes = 0;            ///< the placement's extent
+    int64_t peakLiveBytes = 0;
+    /// Live bytes per TensorRole at the peak (physical counting).
+    std::array<int64_t, kTensorRoleCount> peakByRole{};
+    /// Trainable weights held in RAM (inside arenaBytes): not counted again as weights
+    /// copied to RAM.
+    int64_t ramWeightBytes = 0;
+    int64_t trainableParams = 0;
+    std::map<std::string, int64_t> macsByKind; ///< MACs per KernelKind name
 };
 
 struct Schedule {
@@ -72,7 +127,13 @@ struct Schedule {
     std::vector<Kernel> kernels; ///< in execution order
     int64_t macs = 0;
     int64_t weightBytes = 0;
-    int64_t arenaBytes = 0; ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes)
+    int64_t arenaBytes = 0; ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes);
+                            ///< a training schedule's whole training arena
+    /// Training schedules: the tensors the kernels read and write (kernels[i] touches
+    /// access[i]) and their memory plan.
+    std::vector<ScheduleTensor> tensors;
+    std::vector<TensorAccess> access;
+    std::optional<TrainingMemory> training;
 };
 
 /// Largest batch a schedule is lowered for. A batch runs its samples one after the other,
@@ -88,5 +149,9 @@ std::string batchProblem(int batch);
 /// samples one after the other in the same arena, as MCU runtimes do (kernel names get a
 /// "#<sample>" suffix when batch > 1).
 Schedule lowerInference(const Network& net, int batch = 1);
+
+/// The forward kernel of layer `id` of `net` (canonical, shapes inferred), as lowerInference
+/// emits it.
+Kernel forwardKernel(const Network& net, Network::LayerId id);
 
 } // namespace edgesim::workloads

@@ -12,6 +12,28 @@
 
 namespace edgesim::workloads {
 
+StrategyParameter choiceParameter(std::string key, std::string defaultValue,
+                                  std::string description, std::vector<std::string> choices) {
+    StrategyParameter p;
+    p.key = std::move(key);
+    p.defaultValue = std::move(defaultValue);
+    p.description = std::move(description);
+    p.choices = std::move(choices);
+    return p;
+}
+
+StrategyParameter numberParameter(std::string key, std::string defaultValue,
+                                  std::string description, double min, double max, bool integer) {
+    StrategyParameter p;
+    p.key = std::move(key);
+    p.defaultValue = std::move(defaultValue);
+    p.description = std::move(description);
+    p.min = min;
+    p.max = max;
+    p.integer = integer;
+    return p;
+}
+
 double StrategyOptions::number(const std::string& key) const {
     return std::strtod(text(key).c_str(), nullptr);
 }
@@ -114,6 +136,24 @@ StrategyOptions resolveStrategyOptions(const std::string& strategy,
         options.values.emplace(p.key, p.defaultValue);
     }
     return options;
+}
+
+Schedule lowerWithStrategy(const Network& net, const std::string& strategy, int batch,
+                           const std::vector<std::string>& given, const std::string& source) {
+    const auto impl = makeStrategy(strategy);
+    if (!impl) {
+        std::string known;
+        for (const auto& info : availableStrategies()) {
+            known += (known.empty() ? "" : ", ") + info.name;
+        }
+        throw InputError(source, "--strategy",
+                         "unknown strategy '" + strategy + "' (known: " + known + ")");
+    }
+    const StrategyOptions options = resolveStrategyOptions(strategy, given, source);
+    if (const std::string problem = batchProblem(batch); !problem.empty()) {
+        throw InputError(source, "--batch", problem);
+    }
+    return impl->lower(net, batch, options);
 }
 
 } // namespace edgesim::workloads

@@ -27,6 +27,13 @@ struct StrategyParameter {
     bool integer = false; ///< a number must be a whole number
 };
 
+/// A parameter taking one of `choices`.
+StrategyParameter choiceParameter(std::string key, std::string defaultValue,
+                                  std::string description, std::vector<std::string> choices);
+/// A numeric parameter in [min, max] (a whole number when `integer`).
+StrategyParameter numberParameter(std::string key, std::string defaultValue,
+                                  std::string description, double min, double max, bool integer);
+
 /// The value of every parameter a strategy declares: given, else its default.
 struct StrategyOptions {
     std::map<std::string, std::string> values;
@@ -84,5 +91,12 @@ StrategyOptions resolveStrategyOptions(const std::string& strategy,
                                        const std::vector<std::string>& given,
                                        const std::string& source = "<command line>",
                                        const std::string& field = "--strategy-param");
+
+/// `net` lowered by registered strategy `strategy` with the options `given` resolves to:
+/// InputError(source, field...) for an unknown strategy (naming the known ones), bad
+/// options (resolveStrategyOptions) or a batch outside [1, kMaxBatch].
+Schedule lowerWithStrategy(const Network& net, const std::string& strategy, int batch,
+                           const std::vector<std::string>& given,
+                           const std::string& source = "<command line>");
 
 } // namespace edgesim::workloads

@@ -83,7 +83,7 @@ public:
 
     /// Why the filter of `kernel` is outside the sizes the engine lists for its op ("" = ok).
     std::string filterLimitReason(const workloads::Kernel& kernel) const {
-        const std::string op(workloads::toString(kernel.op));
+        const std::string op = kernel.opName();
         for (const auto& limit : ctx_.engine.npu().filter_limits()) {
             if (limit.op() != op) {
                 continue;
@@ -173,7 +173,7 @@ private:
         if (modes_.empty()) {
             return {unroll_, 1.0, false};
         }
-        const std::string_view op = workloads::toString(kernel.op);
+        const std::string op = kernel.opName();
         const std::string size = fmt::format("{}x{}", kernel.loops.fy, kernel.loops.fx);
         for (const FilterModeEntry& e : modes_) {
             if (e.op != op || std::find(e.sizes.begin(), e.sizes.end(), size) == e.sizes.end()) {
