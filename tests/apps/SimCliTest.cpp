@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -87,6 +88,64 @@ bool isHex64(const std::string& s) {
 }
 
 // ---------------------------------------------------------------------------------- simulate
+
+TEST(SimCli, SimulateTrainingStrategyJson) {
+    const nlohmann::json j = simulateJson(kKws + " --strategy sparse-backprop --strategy-param "
+                                                 "dtype=int8 --strategy-param weight_layers=3");
+    ASSERT_FALSE(j.is_null());
+    EXPECT_EQ(j["status"], "ok");
+    EXPECT_EQ(j["strategy"], "sparse-backprop");
+    const auto& t = j["training"];
+    ASSERT_TRUE(t.is_object()) << j.dump();
+    int64_t live = 0;
+    for (const auto& [role, bytes] : t["ram_by_role_bytes"].items()) {
+        live += bytes.get<int64_t>();
+    }
+    EXPECT_EQ(live, t["peak_live_bytes"].get<int64_t>());
+    EXPECT_GE(t["training_arena_bytes"].get<int64_t>(), live);
+    EXPECT_LT(t["training_arena_bytes"].get<int64_t>(), j["peak_ram_bytes"].get<int64_t>());
+    int64_t macs = 0;
+    for (const auto& [kind, m] : t["macs_by_kind"].items()) {
+        macs += m.get<int64_t>();
+    }
+    EXPECT_EQ(macs, j["macs"].get<int64_t>());
+    EXPECT_EQ(t["macs_by_kind"]["forward"].get<int64_t>(), kKwsMacs);
+    EXPECT_DOUBLE_EQ(t["latency_s_per_sample"].get<double>(), j["latency_s"].get<double>());
+    EXPECT_EQ(t["accelerator_macs"].get<int64_t>(), 0) << "an MCU has no accelerator";
+    EXPECT_GT(t["trainable_params"].get<int64_t>(), 0);
+    // The table shows the same block.
+    const CliRun table = run(kKws + " --strategy sparse-backprop --strategy-param dtype=int8");
+    EXPECT_EQ(table.code, 0) << table.err;
+    EXPECT_NE(table.out.find("training arena"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("on accelerators: 0.0% of MACs"), std::string::npos) << table.out;
+}
+
+TEST(SimCli, InspectCountsTrainingMacsUnderPauAymone) {
+    for (const char* strategy : {"backprop", "forward-forward", "pepita", "mempepita"}) {
+        const CliRun r = run(std::string("inspect -n mlperf_tiny/kws --strategy ") + strategy +
+                             " --counting pau-aymone --format json");
+        ASSERT_EQ(r.code, 0) << r.err;
+        const auto j = nlohmann::json::parse(r.out);
+        const std::map<std::string, std::string> key = {{"backprop", "backprop"},
+                                                        {"forward-forward", "forward_forward"},
+                                                        {"pepita", "pepita"},
+                                                        {"mempepita", "mempepita"}};
+        EXPECT_EQ(j["totals"]["macs"], j["training_macs_per_sample"][key.at(strategy)]) << strategy;
+        EXPECT_EQ(j["totals"]["inference_macs"].get<int64_t>(), kKwsMacs);
+        EXPECT_EQ(j["training"]["counting"], "pau-aymone");
+    }
+    // DS-CNN BP = FW 2,664,996 (with the pool and the head) + BW + WU + ERR 12.
+    const CliRun bp = run("inspect -n mlperf_tiny/kws --strategy backprop --counting pau-aymone");
+    EXPECT_EQ(bp.code, 0) << bp.err;
+    EXPECT_NE(bp.out.find("backprop (pau-aymone counting, batch 1)"), std::string::npos) << bp.out;
+    // A counting without a strategy, or an unknown counting, is bad input.
+    const CliRun lone = run("inspect -n mlperf_tiny/kws --counting pau-aymone");
+    EXPECT_EQ(lone.code, 2);
+    EXPECT_NE(lone.err.find("--counting"), std::string::npos) << lone.err;
+    const CliRun odd = run("inspect -n mlperf_tiny/kws --strategy backprop --counting sheet");
+    EXPECT_EQ(odd.code, 2);
+    EXPECT_NE(odd.err.find("counting"), std::string::npos) << odd.err;
+}
 
 TEST(SimCli, SimulateKwsJson) {
     const nlohmann::json j = simulateJson(kKws);

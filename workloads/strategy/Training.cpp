@@ -273,6 +273,10 @@ public:
         return t;
     }
 
+    int64_t tensorBytes(int tensor) const {
+        return s_.tensors[static_cast<std::size_t>(tensor)].bytes;
+    }
+
     /// The sheet's activation memory (counting=pau-aymone) replaces the planner's arena.
     void setSheetActivations(int64_t bytes) { sheetActivations_ = bytes; }
 
@@ -291,22 +295,21 @@ public:
     }
 
     Schedule finish() {
-        // A layer output read by a kernel of another pass than the one that wrote it is
-        // kept: a saved activation.
-        std::vector<int> writerPass(s_.tensors.size(), -1);
+        // A layer output (or a graph input) read by a kernel of another pass than the one
+        // that first touched it is kept: a saved activation.
+        std::vector<int> firstPass(s_.tensors.size(), -1);
         for (std::size_t i = 0; i < s_.kernels.size(); ++i) {
             const int pass = static_cast<int>(s_.kernels[i].pass);
-            for (int t : s_.access[i].reads) {
-                auto& tensor = s_.tensors[static_cast<std::size_t>(t)];
-                if (tensor.role == TensorRole::Activation &&
-                    writerPass[static_cast<std::size_t>(t)] >= 0 &&
-                    writerPass[static_cast<std::size_t>(t)] != pass) {
-                    tensor.role = TensorRole::SavedActivation;
-                }
-            }
-            for (int t : s_.access[i].writes) {
-                if (writerPass[static_cast<std::size_t>(t)] < 0) {
-                    writerPass[static_cast<std::size_t>(t)] = pass;
+            for (const auto* list : {&s_.access[i].writes, &s_.access[i].reads}) {
+                for (int t : *list) {
+                    int& first = firstPass[static_cast<std::size_t>(t)];
+                    auto& tensor = s_.tensors[static_cast<std::size_t>(t)];
+                    if (first < 0) {
+                        first = pass;
+                    } else if (first != pass && tensor.role == TensorRole::Activation &&
+                               list == &s_.access[i].reads) {
+                        tensor.role = TensorRole::SavedActivation;
+                    }
                 }
             }
         }
@@ -550,7 +553,7 @@ Schedule lowerBackpropFamily(const Network& original, int batch, const TrainingO
             grads[target] =
                 b.tensor(net.layer(target).name + ".dY" + sfx, TensorRole::ActivationGradient,
                          net.layer(target).output.elements() * w.grad);
-            b.loss(out, Pass::Backward, b.act(acts, out), grads[target], sfx);
+            b.loss(out, Pass::Forward, b.act(acts, out), grads[target], sfx);
         }
         // Gradient of the output of `in`: written by its first consumer's backward, then
         // accumulated (read and written).
@@ -767,14 +770,20 @@ Schedule lowerForwardForward(const Network& original, int batch, const TrainingO
                                             l.name + ".goodness" + sfx, e, 1);
                 good.macs = e;
                 b.emit(std::move(good), {y}, {});
-                localWeightGrad(b, id, pass, inputTensors(b, id, acts), y, params[id], sample, sfx);
+                // Updated in place after each pass at batch 1: the pass's own gradient buffer,
+                // released at its update (the max over layers, not the sum).
+                Builder::Trainable t = params[id];
+                if (b.batch() == 1) {
+                    t.dw = b.tensor(l.name + ".dW" + sfx, TensorRole::WeightGradient,
+                                    b.tensorBytes(t.dw));
+                }
+                localWeightGrad(b, id, pass, inputTensors(b, id, acts), y, t, sample, sfx);
                 Kernel norm = b.elementwise(id, KernelKind::Normalize, pass, "normalize",
                                             l.name + ".normalize" + sfx, e, e);
                 norm.macs = e;
                 b.emit(std::move(norm), {y}, {y});
                 if (b.batch() == 1) {
-                    b.update(id, params[id].params, params[id].weights, params[id].dw,
-                             params[id].state, sfx);
+                    b.update(id, t.params, t.weights, t.dw, t.state, sfx);
                 }
             }
         }

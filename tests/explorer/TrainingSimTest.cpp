@@ -1,0 +1,185 @@
+// Training strategies simulated through the library (Session): every strategy on every
+// platform gives `ok` or a `does_not_fit` naming what overflows; forward-only methods run
+// their forward passes on an NPU where the precision allows; soft float on a core without an
+// FPU; energy at least static power x time; the training summary of the result.
+#include "explorer/session/Session.h"
+
+#include "platforms/PlatformCatalog.h"
+#include "workloads/strategy/Strategy.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace edgesim::explorer {
+namespace {
+
+ConfigPaths paths() {
+    return ConfigPaths(EDGESIM_SOURCE_DIR "/configs");
+}
+
+Query query(const std::string& platform, const std::string& stack, const std::string& strategy,
+            std::vector<std::string> params = {}, const std::string& network = "mlperf_tiny/kws",
+            sim::Fidelity fidelity = sim::Fidelity::Analytical) {
+    Query q;
+    q.network = network;
+    q.platform = platform;
+    q.stack = stack;
+    q.strategy = strategy;
+    q.strategyParams = std::move(params);
+    q.fidelity = fidelity;
+    return q;
+}
+
+/// A stack each platform deploys with.
+const std::map<std::string, std::string>& stackOf() {
+    static const std::map<std::string, std::string> kStacks = {
+        {"corstone-300-ethos-u55", "vela"},
+        {"corstone-300-ethos-u55-256", "vela"},
+        {"diana", "htvm"},
+        {"disco-f746ng", "x-cube-ai-7.3"},
+        {"ek-ra6m4", "tflm-cmsis-nn"},
+        {"gap8", "gap-flow"},
+        {"gap9-evk", "gap-flow"},
+        {"nrf5340-dk", "tflm-cmsis-nn"},
+        {"nucleo-g0b1re", "tflm-cmsis-nn"},
+        {"nucleo-h7a3zi-q", "tflm-2.3"},
+        {"nucleo-l4r5zi", "tflm-cmsis-nn"},
+        {"nucleo-u575zi-q", "x-cube-ai-7.3"},
+        {"stm32n6570-dk", "stedge-ai"},
+    };
+    return kStacks;
+}
+
+TEST(TrainingSim, EveryStrategyOnEveryPlatformRunsOrSaysWhatOverflows) {
+    Session session(paths());
+    const auto platforms = platforms::listPlatforms(paths());
+    ASSERT_EQ(platforms.size(), stackOf().size()) << "a platform without a stack in this test";
+    for (const auto& p : platforms) {
+        for (const auto& s : workloads::availableStrategies()) {
+            const sim::SimResult r =
+                session.run(query(p.name, stackOf().at(p.name), s.name)).result;
+            const std::string what = p.name + " " + s.name;
+            ASSERT_TRUE(r.status == sim::Status::Ok || r.status == sim::Status::DoesNotFit)
+                << what << ": " << r.reason;
+            if (r.status == sim::Status::DoesNotFit) {
+                EXPECT_NE(r.reason.find("bytes"), std::string::npos) << what << ": " << r.reason;
+                if (s.name != "inference" && r.reason.find("RAM") != std::string::npos) {
+                    EXPECT_NE(r.reason.find("training arena"), std::string::npos)
+                        << what << ": " << r.reason;
+                }
+            } else {
+                EXPECT_GT(r.latencyS, 0) << what;
+                EXPECT_GT(r.energyJ, 0) << what;
+            }
+            EXPECT_EQ(r.training.has_value(), s.name != "inference") << what;
+        }
+    }
+}
+
+TEST(TrainingSim, BackpropThatDoesNotFitNamesTheArenasParts) {
+    Session session(paths());
+    const sim::SimResult r =
+        session.run(query("nucleo-l4r5zi", "tflm-cmsis-nn", "backprop")).result;
+    ASSERT_EQ(r.status, sim::Status::DoesNotFit);
+    EXPECT_NE(r.reason.find("saved_activations"), std::string::npos) << r.reason;
+    EXPECT_NE(r.reason.find("trainable_weights"), std::string::npos) << r.reason;
+    ASSERT_TRUE(r.training);
+    EXPECT_GT(r.peakRamBytes, r.training->arenaBytes);
+    // int8 training of the same network fits the 384 KiB SRAM.
+    const sim::SimResult q =
+        session.run(query("nucleo-l4r5zi", "tflm-cmsis-nn", "backprop", {"dtype=int8"})).result;
+    EXPECT_EQ(q.status, sim::Status::Ok) << q.reason;
+    EXPECT_LT(q.peakRamBytes, r.peakRamBytes);
+}
+
+TEST(TrainingSim, ForwardForwardRunsItsForwardPassesOnTheNpu) {
+    Session session(paths());
+    // int8: the forward passes on the Neural-ART NPU, goodness, dW and updates on the host.
+    const sim::SimResult r = session
+                                 .run(query("stm32n6570-dk", "stedge-ai", "forward-forward",
+                                            {"dtype=int8"}, "mlperf_tiny/kws", sim::Fidelity::Tlm))
+                                 .result;
+    ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+    ASSERT_TRUE(r.training);
+    const int64_t forward = r.training->macsByKind.at("forward");
+    // Every convolution of both passes on the NPU (the mapper keeps the 12-way classifier,
+    // 768 MACs per pass, on the host where it is faster); nothing else.
+    EXPECT_GE(r.training->acceleratorMacs, forward - 2 * 768);
+    EXPECT_LE(r.training->acceleratorMacs, forward);
+    EXPECT_EQ(r.training->acceleratorMacs + r.training->hostMacs, r.macs);
+    EXPECT_GT(r.training->acceleratorCycles, 0U);
+    for (const auto& l : r.layers) {
+        if (l.op.find("_grad") != std::string::npos || l.op.find("update") != std::string::npos) {
+            EXPECT_EQ(l.engine, r.engines.front().name) << l.name << " runs on the host";
+        }
+    }
+    // fp32: the int8 NPU runs none of it.
+    const sim::SimResult f =
+        session.run(query("stm32n6570-dk", "stedge-ai", "forward-forward")).result;
+    ASSERT_EQ(f.status, sim::Status::Ok) << f.reason;
+    EXPECT_EQ(f.training->acceleratorMacs, 0);
+    EXPECT_GT(f.latencyS, r.latencyS);
+}
+
+TEST(TrainingSim, EnergyIsAtLeastStaticPowerTimesTime) {
+    Session session(paths());
+    const auto platform = platforms::loadPlatform("stm32n6570-dk", paths());
+    ASSERT_GT(platform.static_power_w(), 0);
+    for (const auto& s : workloads::availableStrategies()) {
+        const sim::SimResult r = session.run(query("stm32n6570-dk", "stedge-ai", s.name)).result;
+        if (r.status == sim::Status::Ok) {
+            EXPECT_GE(r.energyJ, platform.static_power_w() * r.latencyS) << s.name;
+            ASSERT_TRUE(!r.training || r.training->energyJPerSample == r.energyJ) << s.name;
+        }
+    }
+}
+
+TEST(TrainingSim, Fp32OnACoreWithoutAnFpuRunsInSoftware) {
+    Session session(paths());
+    Query withFpu = query("nucleo-l4r5zi", "tflm-cmsis-nn", "last-layer");
+    Query without = withFpu;
+    without.overrides.push_back(parseOverride("platform.cores[0].has_fpu=false"));
+    const sim::SimResult a = session.run(withFpu).result;
+    const sim::SimResult b = session.run(without).result;
+    ASSERT_EQ(a.status, sim::Status::Ok) << a.reason;
+    ASSERT_EQ(b.status, sim::Status::Ok) << b.reason;
+    EXPECT_GT(b.latencyCycles, 5 * a.latencyCycles) << "libgcc soft float";
+    // int8 training does not touch the FPU.
+    Query int8 = withFpu;
+    int8.strategyParams = {"dtype=int8"};
+    Query int8NoFpu = without;
+    int8NoFpu.strategyParams = {"dtype=int8"};
+    EXPECT_EQ(session.run(int8).result.latencyCycles, session.run(int8NoFpu).result.latencyCycles);
+}
+
+TEST(TrainingSim, BatchReportsPerSampleAndPerStep) {
+    Session session(paths());
+    Query one = query("nucleo-l4r5zi", "tflm-cmsis-nn", "last-layer");
+    Query four = one;
+    four.batch = 4;
+    const sim::SimResult a = session.run(one).result;
+    const sim::SimResult b = session.run(four).result;
+    ASSERT_EQ(b.status, sim::Status::Ok) << b.reason;
+    EXPECT_DOUBLE_EQ(b.training->latencySPerSample, b.latencyS / 4);
+    // One update per step instead of per sample: a sample costs a little less.
+    EXPECT_LT(b.training->latencySPerSample, a.training->latencySPerSample);
+    EXPECT_GT(b.training->latencySPerSample, 0.9 * a.training->latencySPerSample);
+}
+
+TEST(TrainingSim, InferenceOfAFloatNetworkDoesNotPickUpTrainingKernels) {
+    // The training library's fp32 kernels serve training schedules only: a float network's
+    // inference stays `unsupported` (deploy it with --quantize int8), while its fp32 training
+    // runs on those kernels.
+    Session session(paths());
+    const std::string floatNet = EDGESIM_TEST_DIR "/data/onnx/corpus/cnn1d.onnx";
+    const sim::SimResult inference =
+        session.run(query("nucleo-l4r5zi", "tflm-cmsis-nn", "inference", {}, floatNet)).result;
+    EXPECT_EQ(inference.status, sim::Status::Unsupported) << inference.reason;
+    const sim::SimResult training =
+        session.run(query("nucleo-l4r5zi", "tflm-cmsis-nn", "last-layer", {}, floatNet)).result;
+    EXPECT_EQ(training.status, sim::Status::Ok) << training.reason;
+}
+
+} // namespace
+} // namespace edgesim::explorer
