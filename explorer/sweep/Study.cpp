@@ -1,12 +1,13 @@
 #include "explorer/sweep/Study.h"
 
+#include "common/Diagnostics.h"
 #include "common/Hash.h"
 #include "common/Strings.h"
 #include "explorer/session/Query.h"
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
-#include "workloads/strategy/Strategy.h"
 #include "workloads/schedule/Schedule.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <fmt/format.h>
 
@@ -195,8 +196,16 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
         }
     }
     for (int i = 0; i < s.strategies_size(); ++i) {
-        if (!workloads::isKnownStrategy(s.strategies(i))) {
-            at.error(s, "strategies", "unknown strategy '" + s.strategies(i) + "'", i);
+        // "name key=value ...": the strategy and its parameters.
+        const workloads::StrategyChoice c = workloads::parseStrategyChoice(s.strategies(i));
+        if (!workloads::isKnownStrategy(c.name)) {
+            at.error(s, "strategies", "unknown strategy '" + c.name + "'", i);
+            continue;
+        }
+        try {
+            workloads::resolveStrategyOptions(c.name, c.params);
+        } catch (const InputError& e) {
+            at.error(s, "strategies", e.diagnostics().front().reason, i);
         }
     }
     for (int i = 0; i < s.batch_sizes_size(); ++i) {

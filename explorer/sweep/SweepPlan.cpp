@@ -8,6 +8,7 @@
 #include "platforms/PlatformCatalog.h"
 #include "sim/model/Program.h"
 #include "workloads/graph/Quantize.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
@@ -686,7 +687,11 @@ Query SweepPlan::query(int64_t index) const {
     q.stack = t.stack;
     q.operatingPoint = t.op;
     q.network = s.networks(static_cast<int>(p[tail]));
-    q.strategy = strategies_.at(static_cast<std::size_t>(p[tail + 1]));
+    const workloads::StrategyChoice choice =
+        workloads::parseStrategyChoice(strategies_.at(static_cast<std::size_t>(p[tail + 1])));
+    q.strategy = choice.name;
+    q.strategyParams = choice.params;
+    q.strategyParamsField = "strategies";
     q.batch = batches_.at(static_cast<std::size_t>(p[tail + 2]));
     q.overrides = set_;
     for (std::size_t k = 0; k < axes_.size(); ++k) {

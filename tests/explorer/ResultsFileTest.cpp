@@ -1332,8 +1332,7 @@ TEST(ResultsFileCorruptionTest, FilesThatCrashOrHangTheHdf5LibraryAreBadInput) {
     for (const std::string name : {"corrupt_global_heap.h5", "looping_global_heap.h5"}) {
         TempDir dir{"edgesim-corrupt"};
         const std::string copy = dir.file(name);
-        std::filesystem::copy_file(std::string(EDGESIM_TEST_DIR) + "/data/bad_input/" + name,
-                                   copy);
+        std::filesystem::copy_file(std::string(EDGESIM_TEST_DIR) + "/data/bad_input/" + name, copy);
         const auto started = std::chrono::steady_clock::now();
         const InputError e = expectInputError([&] { readTable(copy, "runs"); });
         EXPECT_EQ(e.diagnostics().at(0).file, copy);

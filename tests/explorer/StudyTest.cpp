@@ -107,6 +107,28 @@ TEST_F(StudyLoaderTest, MissingName) {
     EXPECT_EQ(e.diagnostics()[0].field, "name");
 }
 
+TEST_F(StudyLoaderTest, StrategiesCarryTheirParameters) {
+    // Variants of one strategy sweep its parameters; each is checked as --strategy-param is.
+    write("sweep", edit(kStudy, {{7, "strategies: [\"inference\", \"sparse-backprop "
+                                     "channel_ratio=0.25 weight_layers=3\", \"backprop "
+                                     "dtype=int8\"]"}}));
+    EXPECT_EQ(loadStudy("sweep", paths()).spec.strategies_size(), 3);
+    const auto c = workloads::parseStrategyChoice("sparse-backprop  channel_ratio=0.25 x=1");
+    EXPECT_EQ(c.name, "sparse-backprop");
+    EXPECT_EQ(c.params, (std::vector<std::string>{"channel_ratio=0.25", "x=1"}));
+
+    InputError e = errors(
+        edit(kStudy, {{7, "strategies: \"inference\" strategies: \"backprop dtype=fp16\""}}));
+    ASSERT_EQ(e.diagnostics().size(), 1U) << e.formatAll();
+    const Diagnostic d = only(e, "strategies[1]");
+    EXPECT_EQ(d.line, 7);
+    EXPECT_THAT(d.reason, HasSubstr("fp16"));
+    EXPECT_THAT(d.reason, HasSubstr("int8"));
+    InputError unknown =
+        errors(edit(kStudy, {{7, "strategies: \"zeroth-order directions=2 lowest_layer=1\""}}));
+    EXPECT_THAT(only(unknown, "strategies[0]").reason, HasSubstr("lowest_layer"));
+}
+
 TEST_F(StudyLoaderTest, UnknownStrategyReportedWithIndex) {
     ASSERT_TRUE(workloads::isKnownStrategy("inference"));
     ASSERT_FALSE(workloads::isKnownStrategy("teleport"))

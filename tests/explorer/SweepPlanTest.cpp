@@ -269,6 +269,23 @@ TEST_F(SweepPlanTest, StrategiesAndTheMappingReachEveryQuery) {
     EXPECT_EQ(session_.mapping(plan.query(plan.size() - 1)).name, "host-only");
 }
 
+TEST_F(SweepPlanTest, StrategyParametersReachTheQueryAndTheHash) {
+    SweepPlan plan(load(edit(kMcu, {{6, "strategies: \"last-layer\""},
+                                    {7, "strategies: \"last-layer dtype=int8\""}})),
+                   session_);
+    ASSERT_EQ(plan.size(), 2);
+    const Query fp = plan.query(0);
+    const Query q8 = plan.query(1);
+    EXPECT_EQ(fp.strategy, "last-layer");
+    EXPECT_TRUE(fp.strategyParams.empty());
+    EXPECT_EQ(q8.strategy, "last-layer");
+    EXPECT_EQ(q8.strategyParams, (std::vector<std::string>{"dtype=int8"}));
+    EXPECT_EQ(q8.strategyParamsField, "strategies");
+    EXPECT_NE(session_.hash(fp), session_.hash(q8));
+    // int8 training keeps a quarter of the fp32 bytes.
+    EXPECT_LT(session_.run(q8).result.peakRamBytes, session_.run(fp).result.peakRamBytes);
+}
+
 TEST_F(SweepPlanTest, MappingFileThatDoesNotFitEveryPlatformAndNetworkIsRejectedBeforeRunning) {
     const std::string ne16 = dir_.write("ne16.textproto", "name: \"ne16\"\n"
                                                           "default_engine: \"ne16\"\n")

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 namespace edgesim::workloads {
 
@@ -154,6 +155,20 @@ Schedule lowerWithStrategy(const Network& net, const std::string& strategy, int 
         throw InputError(source, "--batch", problem);
     }
     return impl->lower(net, batch, options);
+}
+
+StrategyChoice parseStrategyChoice(const std::string& text) {
+    StrategyChoice c;
+    std::istringstream words(text);
+    std::string word;
+    while (words >> word) {
+        if (c.name.empty()) {
+            c.name = word;
+        } else {
+            c.params.push_back(word);
+        }
+    }
+    return c;
 }
 
 } // namespace edgesim::workloads

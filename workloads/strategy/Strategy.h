@@ -92,6 +92,14 @@ StrategyOptions resolveStrategyOptions(const std::string& strategy,
                                        const std::string& source = "<command line>",
                                        const std::string& field = "--strategy-param");
 
+/// A strategy with its parameters as a study names it: "sparse-backprop channel_ratio=0.25
+/// weight_layers=3" (the name, then key=value words separated by spaces).
+struct StrategyChoice {
+    std::string name;
+    std::vector<std::string> params;
+};
+StrategyChoice parseStrategyChoice(const std::string& text);
+
 /// `net` lowered by registered strategy `strategy` with the options `given` resolves to:
 /// InputError(source, field...) for an unknown strategy (naming the known ones), bad
 /// options (resolveStrategyOptions) or a batch outside [1, kMaxBatch].
