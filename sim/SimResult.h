@@ -86,6 +86,12 @@ struct TrainingSummary {
     int64_t hostMacs = 0;
     uint64_t acceleratorCycles = 0; ///< cycles of kernels an engine ran
     uint64_t hostCycles = 0;
+    /// Continual learning: the event recurs every periodS (0 = not periodic); the average
+    /// power over a period (the event's energy plus static power while idle) and whether the
+    /// event fits in its period.
+    double periodS = 0;
+    double averagePowerW = 0;
+    bool keepsUp = true;
 };
 
 struct SimResult {

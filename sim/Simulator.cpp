@@ -179,7 +179,8 @@ Mapping Simulator::mappingFor(const workloads::Schedule& schedule, const RunOpti
 namespace {
 
 TrainingSummary summarizeTraining(const workloads::Schedule& schedule, const Program& program,
-                                  const SimResult& result, const std::string& host) {
+                                  const SimResult& result, const std::string& host,
+                                  double staticPowerW) {
     const workloads::TrainingMemory& m = *schedule.training;
     TrainingSummary t;
     t.counting = m.counting;
@@ -195,6 +196,15 @@ TrainingSummary summarizeTraining(const workloads::Schedule& schedule, const Pro
     const double batch = std::max(1, schedule.batch);
     t.latencySPerSample = result.latencyS / batch;
     t.energyJPerSample = result.energyJ / batch;
+    t.periodS = m.periodS;
+    if (m.periodS > 0) {
+        t.keepsUp = result.latencyS <= m.periodS;
+        // Over a period: the event, then static power while idle; an event longer than its
+        // period keeps the device busy throughout.
+        t.averagePowerW =
+            (result.energyJ + staticPowerW * std::max(0.0, m.periodS - result.latencyS)) /
+            std::max(m.periodS, result.latencyS);
+    }
     for (std::size_t i = 0; i < result.layers.size() && i < program.kernels.size(); ++i) {
         const LayerResult& l = result.layers[i];
         if (l.engine == host) {
@@ -258,7 +268,8 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
     }
     if (schedule.training) {
         result.training =
-            summarizeTraining(schedule, program, result, platform_->cores(program.core).name());
+            summarizeTraining(schedule, program, result, platform_->cores(program.core).name(),
+                              platform_->static_power_w());
     }
     if (result.status == Status::Ok && mapping.latencyBudgetS > 0 &&
         result.latencyS > mapping.latencyBudgetS) {

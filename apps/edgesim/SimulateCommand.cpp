@@ -198,6 +198,14 @@ void printTraining(const sim::SimResult& r) {
         }
     }
     std::cout << fmt::format("  MACs per step: {}\n", fmt::join(kinds, ", "));
+    if (t.periodS > 0) {
+        std::cout << fmt::format("  continual: one adaptation event every {} ({}), average power "
+                                 "{}\n",
+                                 si(t.periodS, "s"),
+                                 t.keepsUp ? "the event fits in its period"
+                                           : "the event takes longer than its period",
+                                 si(t.averagePowerW, "W"));
+    }
     const double macs = static_cast<double>(t.hostMacs + t.acceleratorMacs);
     const double cycles = static_cast<double>(t.hostCycles + t.acceleratorCycles);
     std::cout << fmt::format("  on accelerators: {:.1f}% of MACs, {:.1f}% of kernel time\n",

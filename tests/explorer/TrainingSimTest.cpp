@@ -181,5 +181,27 @@ TEST(TrainingSim, InferenceOfAFloatNetworkDoesNotPickUpTrainingKernels) {
     EXPECT_EQ(training.status, sim::Status::Ok) << training.reason;
 }
 
+TEST(TrainingSim, ContinualLearningReportsItsPeriodAndAveragePower) {
+    Session session(paths());
+    const sim::SimResult slow = session
+                                    .run(query("stm32n6570-dk", "stedge-ai", "continual",
+                                               {"replay=latent", "inference_rate_hz=0.5"}))
+                                    .result;
+    ASSERT_EQ(slow.status, sim::Status::Ok) << slow.reason;
+    ASSERT_TRUE(slow.training);
+    EXPECT_DOUBLE_EQ(slow.training->periodS, 20.0);
+    EXPECT_TRUE(slow.training->keepsUp);
+    const double staticW = platforms::loadPlatform("stm32n6570-dk", paths()).static_power_w();
+    EXPECT_NEAR(slow.training->averagePowerW,
+                (slow.energyJ + staticW * (20.0 - slow.latencyS)) / 20.0, 1e-12);
+    // At 1 kHz the adaptation cannot keep up: busy all the time.
+    const sim::SimResult fast = session
+                                    .run(query("stm32n6570-dk", "stedge-ai", "continual",
+                                               {"replay=latent", "inference_rate_hz=1000"}))
+                                    .result;
+    EXPECT_FALSE(fast.training->keepsUp);
+    EXPECT_NEAR(fast.training->averagePowerW, fast.energyJ / fast.latencyS, 1e-9);
+}
+
 } // namespace
 } // namespace edgesim::explorer

@@ -401,5 +401,54 @@ TEST(Training, EveryStrategyLowersTheTorchvisionCorpus) {
     }
 }
 
+TEST(Training, ContinualEventIsKInferencesThenTheSteps) {
+    const Network net = model("kws");
+    const Schedule inference = lowerInference(inTrainingPrecision(net, DType::Fp32));
+    const Schedule step = lower(net, "last-layer");
+    // Defaults: buffer 100 raw samples in RAM, adapt every 10, 1 epoch, batch 1: 110 steps.
+    const Schedule s = lower(net, "continual");
+    EXPECT_EQ(s.strategy, "continual");
+    EXPECT_EQ(s.kernels.size(), 10 * inference.kernels.size() + 110 * step.kernels.size());
+    EXPECT_EQ(s.macs, 10 * inference.macs + 110 * step.macs);
+    EXPECT_EQ(s.kernels.front().name, "new0/" + inference.kernels.front().name);
+    // The raw int8 input: 49 x 10 = 490 bytes per sample, 110 of them in RAM.
+    EXPECT_EQ(role(s, TensorRole::ReplayBuffer), 110 * 490);
+    EXPECT_EQ(s.arenaBytes, std::max(inference.arenaBytes, step.arenaBytes) + 110 * 490);
+    EXPECT_DOUBLE_EQ(s.training->periodS, 10.0); // 10 samples at 1 Hz
+    // In Flash: the 100 buffered samples move to Flash, the 10 new ones stay in RAM.
+    const Schedule f = lower(net, "continual", {"buffer_memory=flash", "inference_rate_hz=5"});
+    EXPECT_EQ(role(f, TensorRole::ReplayBuffer), 10 * 490);
+    EXPECT_EQ(f.weightBytes, s.weightBytes + 100 * 490);
+    EXPECT_DOUBLE_EQ(f.training->periodS, 2.0);
+    // Three epochs over a batch of 4: 3 x ceil(110 / 4) = 84 steps.
+    const Schedule e = lower(net, "continual", {"epochs=3"}, 4);
+    EXPECT_EQ(e.macs, 10 * inference.macs + 84 * lower(net, "last-layer", {}, 4).macs);
+}
+
+TEST(Training, LatentReplayTrainsTheLayersAboveTheCut) {
+    const Network net = model("kws");
+    const Schedule s = lower(net, "continual", {"replay=latent"});
+    // The classifier's input: 64 pooled features in fp32, 256 bytes per sample.
+    EXPECT_EQ(role(s, TensorRole::ReplayBuffer), 110 * 256);
+    const auto compute = computeLayers(net);
+    const Network above = networkAbove(net, compute.back());
+    EXPECT_EQ(computeLayers(above).size(), 1U);
+    EXPECT_EQ(above.totals().macs, net.layer(compute.back()).stats.macs);
+    // A cut through a residual block: the add reads from before it.
+    const Network ic = model("ic");
+    const auto icCompute = computeLayers(ic);
+    bool rejected = false;
+    for (auto id : icCompute) {
+        try {
+            networkAbove(ic, id);
+        } catch (const InputError& e) {
+            rejected = true;
+            EXPECT_NE(std::string(e.what()).find("cannot be cut"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_TRUE(rejected) << "ResNet-8 has cuts inside its residual blocks";
+    EXPECT_THROW(lower(net, "continual", {"replay=latent", "replay_layer=99"}), InputError);
+}
+
 } // namespace
 } // namespace edgesim::workloads

@@ -118,6 +118,9 @@ struct TrainingMemory {
     int64_t ramWeightBytes = 0;
     int64_t trainableParams = 0;
     std::map<std::string, int64_t> macsByKind; ///< MACs per KernelKind name
+    /// Continual learning: seconds in which the schedule's work recurs (the new samples of
+    /// one adaptation at the inference rate); 0 = not periodic.
+    double periodS = 0;
 };
 
 struct Schedule {
@@ -130,7 +133,8 @@ struct Schedule {
     int64_t arenaBytes = 0; ///< activation RAM with buffer reuse (MemoryPlan::arenaBytes);
                             ///< a training schedule's whole training arena
     /// Training schedules: the tensors the kernels read and write (kernels[i] touches
-    /// access[i]) and their memory plan.
+    /// access[i]) and their memory plan. A schedule that repeats planned steps (continual
+    /// learning) keeps its plan in `training` and no tensors.
     std::vector<ScheduleTensor> tensors;
     std::vector<TensorAccess> access;
     std::optional<TrainingMemory> training;

@@ -18,6 +18,7 @@ std::string_view toString(TensorRole role) {
     case TensorRole::OptimizerState: return "optimizer_state";
     case TensorRole::Feedback: return "feedback_matrix";
     case TensorRole::Scratch: return "scratch";
+    case TensorRole::ReplayBuffer: return "replay_buffer";
     }
     return "?";
 }

@@ -24,8 +24,9 @@ enum class TensorRole {
     OptimizerState,     ///< momentum / Adam moments
     Feedback,           ///< PEPITA's fixed random projection F
     Scratch,            ///< kernel workspace
+    ReplayBuffer,       ///< continual learning: stored samples (raw or latent) in RAM
 };
-constexpr std::size_t kTensorRoleCount = 9;
+constexpr std::size_t kTensorRoleCount = 10;
 std::string_view toString(TensorRole role);
 
 struct ScheduleTensor {

@@ -65,8 +65,9 @@ int64_t inputElementsOf(const Layer& l) {
     return n;
 }
 
-/// The network with every layer (but quantize/dequantize) in the training dtype.
-Network trainingNetwork(const Network& in, DType dtype) {
+} // namespace
+
+Network inTrainingPrecision(const Network& in, DType dtype) {
     Network net = in;
     for (std::size_t id = 0; id < net.size(); ++id) {
         Layer& l = net.layer(id);
@@ -80,6 +81,8 @@ Network trainingNetwork(const Network& in, DType dtype) {
     inferShapes(net, "<" + in.name() + ">");
     return net;
 }
+
+namespace {
 
 std::string gradOp(OpKind op, const char* suffix) {
     switch (op) {
@@ -122,7 +125,7 @@ int64_t sheetForwardMacs(const Layer& l) {
 class Builder {
 public:
     Builder(const Network& original, int batch, const TrainingOptions& options)
-        : net_(trainingNetwork(original, options.dtype)), options_(options),
+        : net_(inTrainingPrecision(original, options.dtype)), options_(options),
           w_(widthsFor(options.dtype)), plan_(planMemory(net_)) {
         s_.network = net_.name();
         s_.batch = std::max(1, batch);
@@ -948,6 +951,92 @@ Schedule lowerZerothOrder(const Network& original, int batch, const TrainingOpti
         }
     }
     return b.finish();
+}
+
+Network networkAbove(const Network& net, Network::LayerId layer) {
+    const auto ins = net.inputsOf(layer);
+    const std::string where = "<" + net.name() + ">";
+    if (ins.size() != 1) {
+        throw InputError(where, "layers['" + net.layer(layer).name + "']",
+                         "a latent replay layer needs exactly one input");
+    }
+    const Network::LayerId cut = ins.front();
+    // Downstream of the cut: every layer reachable from it.
+    std::vector<bool> below(net.size(), false);
+    below[cut] = true;
+    Network out(net.name() + "@" + net.layer(layer).name);
+    std::vector<Network::LayerId> map(net.size(), 0);
+    Layer latent;
+    latent.name = net.layer(cut).name + ".latent";
+    latent.op = OpKind::Input;
+    latent.targetShape = net.layer(cut).output.shape;
+    latent.outputDtype = net.layer(cut).output.dtype;
+    map[cut] = out.addLayer(latent);
+    for (Network::LayerId id : net.executionOrder()) {
+        if (id == cut) {
+            continue;
+        }
+        const auto inputs = net.inputsOf(id);
+        const bool downstream =
+            std::any_of(inputs.begin(), inputs.end(), [&](Network::LayerId i) { return below[i]; });
+        if (!downstream) {
+            continue;
+        }
+        std::vector<Network::LayerId> mapped;
+        for (Network::LayerId i : inputs) {
+            if (!below[i]) {
+                throw InputError(where, "layers['" + net.layer(id).name + "']",
+                                 "reads '" + net.layer(i).name +
+                                     "' from before the replay layer '" + net.layer(layer).name +
+                                     "': the graph cannot be cut there");
+            }
+            mapped.push_back(map[i]);
+        }
+        below[id] = true;
+        Layer copy = net.layer(id);
+        copy.inputShapes.clear();
+        map[id] = out.addLayer(copy, mapped);
+    }
+    for (Network::LayerId o : net.graphOutputs()) {
+        if (below[o]) {
+            out.markOutput(map[o]);
+        }
+    }
+    inferShapes(out, where);
+    return out;
+}
+
+Schedule composeContinual(const ContinualEvent& e) {
+    Schedule s;
+    s.network = e.step.network;
+    s.strategy = e.step.strategy;
+    s.batch = e.step.batch;
+    const auto append = [&s](const Schedule& part, const std::string& prefix) {
+        for (Kernel k : part.kernels) {
+            k.name = prefix + k.name;
+            s.macs += k.macs;
+            s.kernels.push_back(std::move(k));
+        }
+    };
+    for (int64_t i = 0; i < e.newSamples; ++i) {
+        append(e.inference, "new" + std::to_string(i) + "/");
+    }
+    for (int64_t i = 0; i < e.steps; ++i) {
+        append(e.step, "step" + std::to_string(i) + "/");
+    }
+    TrainingMemory m = *e.step.training;
+    m.arenaBytes = std::max(e.inference.arenaBytes, m.arenaBytes) + e.bufferRamBytes;
+    m.peakLiveBytes += e.bufferRamBytes;
+    m.peakByRole[static_cast<std::size_t>(TensorRole::ReplayBuffer)] += e.bufferRamBytes;
+    for (auto& [kind, macs] : m.macsByKind) {
+        macs *= e.steps;
+    }
+    m.macsByKind["forward"] += e.newSamples * e.inference.macs;
+    m.periodS = e.periodS;
+    s.arenaBytes = m.arenaBytes;
+    s.weightBytes = std::max(e.inference.weightBytes, e.step.weightBytes) + e.bufferFlashBytes;
+    s.training = m;
+    return s;
 }
 
 } // namespace edgesim::workloads

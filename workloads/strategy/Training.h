@@ -76,4 +76,29 @@ Schedule lowerPepita(const Network& net, int batch, const TrainingOptions& optio
 Schedule lowerZerothOrder(const Network& net, int batch, const TrainingOptions& options,
                           int directions);
 
+/// `net` with every layer (but quantize/dequantize) in the training dtype, shapes inferred.
+Network inTrainingPrecision(const Network& net, DType dtype);
+
+/// The part of `net` that consumes the input of compute layer `layer` (its latent): an
+/// Input of that shape, then every layer downstream. InputError naming the layer when a
+/// downstream layer also reads something from before the cut, or the layer has not one input.
+Network networkAbove(const Network& net, Network::LayerId layer);
+
+/// One continual-learning adaptation event (TRAINING.md; docs/notes/training-model.md):
+/// `newSamples` inferences, then `steps` training steps, with a replay buffer beside them.
+struct ContinualEvent {
+    Schedule inference;           ///< one new sample's inference
+    Schedule step;                ///< one training step (a training schedule)
+    int64_t newSamples = 1;       ///< K
+    int64_t steps = 1;            ///< E x ceil((N + K) / batch)
+    int64_t bufferRamBytes = 0;   ///< replay buffer and new samples held in RAM
+    int64_t bufferFlashBytes = 0; ///< replay buffer kept in Flash
+    double periodS = 0;           ///< K at the inference rate
+};
+
+/// The event as one schedule: K inferences then the training steps, kernels in that order;
+/// its memory is the larger of the two plans plus the RAM buffer (TensorRole::ReplayBuffer),
+/// its Flash the step's plus the Flash buffer.
+Schedule composeContinual(const ContinualEvent& event);
+
 } // namespace edgesim::workloads
