@@ -94,6 +94,22 @@ struct TrainingSummary {
     bool keepsUp = true;
 };
 
+/// Dynamic inference (early exits): the run is the worst case (every segment); each kernel
+/// counts for the share of samples that reach it.
+struct DynamicSummary {
+    double expectedLatencyS = 0;
+    double expectedEnergyJ = 0;
+    double worstLatencyS = 0;
+    double worstEnergyJ = 0;
+    struct Exit {
+        std::string after;   ///< the layer the exit follows
+        double share = 0;    ///< of all samples
+        double latencyS = 0; ///< of a sample leaving there
+        double energyJ = 0;
+    };
+    std::vector<Exit> exits;
+};
+
 struct SimResult {
     Status status = Status::Ok;
     std::string reason;
@@ -126,6 +142,7 @@ struct SimResult {
     std::string precision;                   ///< deployment precision and why ("int8 (--quantize)")
     double hostSeconds = 0;                  ///< wall time of this simulation
     std::optional<TrainingSummary> training; ///< training strategies only
+    std::optional<DynamicSummary> dynamic;   ///< early-exit networks only
 
     /// Bytes read + written per memory, whole run.
     std::vector<int64_t> bytesMoved() const { return sumOf(bytesRead, bytesWritten); }

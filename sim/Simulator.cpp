@@ -218,6 +218,51 @@ TrainingSummary summarizeTraining(const workloads::Schedule& schedule, const Pro
     return t;
 }
 
+DynamicSummary summarizeDynamic(const workloads::DynamicInference& d, const Program& program,
+                                const SimResult& result) {
+    // Per segment: its kernels' cycles and energy (the runtime's own work in every segment).
+    const std::size_t segments = d.reach.size();
+    std::vector<double> cycles(segments, 0);
+    std::vector<double> energy(segments, 0);
+    double always = 0;
+    double alwaysJ = 0;
+    double total = 0;
+    for (std::size_t i = 0; i < result.layers.size() && i < program.kernels.size(); ++i) {
+        const int k = program.kernels[i].scheduleKernel;
+        const auto c = static_cast<double>(result.layers[i].cycles());
+        total += c;
+        if (k < 0 || static_cast<std::size_t>(k) >= d.segmentOfKernel.size()) {
+            always += c;
+            alwaysJ += result.layers[i].energyJ;
+            continue;
+        }
+        const auto seg = static_cast<std::size_t>(d.segmentOfKernel[static_cast<std::size_t>(k)]);
+        cycles[seg] += c;
+        energy[seg] += result.layers[i].energyJ;
+    }
+    // Kernels that overlap in time (engines beside the host) count once: scale to the run.
+    const double secondsPerCycle = total > 0 ? result.latencyS / total : 0;
+    DynamicSummary out;
+    out.worstLatencyS = result.latencyS;
+    out.worstEnergyJ = result.energyJ;
+    double expectedCycles = always;
+    out.expectedEnergyJ = alwaysJ;
+    double pathCycles = always;
+    double pathJ = alwaysJ;
+    for (std::size_t seg = 0; seg < segments; ++seg) {
+        expectedCycles += d.reach[seg] * cycles[seg];
+        out.expectedEnergyJ += d.reach[seg] * energy[seg];
+        pathCycles += cycles[seg];
+        pathJ += energy[seg];
+        if (seg < d.exits.size()) {
+            out.exits.push_back(
+                {d.exits[seg], d.exitShare[seg], pathCycles * secondsPerCycle, pathJ});
+        }
+    }
+    out.expectedLatencyS = expectedCycles * secondsPerCycle;
+    return out;
+}
+
 } // namespace
 
 SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& options) {
@@ -265,6 +310,9 @@ SimResult Simulator::run(const workloads::Schedule& schedule, const RunOptions& 
             e.idleCycles =
                 result.latencyCycles > e.busyCycles ? result.latencyCycles - e.busyCycles : 0;
         }
+    }
+    if (schedule.dynamic && program.status == Status::Ok) {
+        result.dynamic = summarizeDynamic(*schedule.dynamic, program, result);
     }
     if (schedule.training) {
         result.training =

@@ -29,8 +29,9 @@ std::string parametersText(const std::vector<workloads::StrategyParameter>& para
     std::vector<std::string> items;
     for (const auto& p : params) {
         items.push_back(p.key + "=" + p.defaultValue + " " +
-                        (p.choices.empty() ? fmt::format("[{}, {}]", p.min, p.max)
-                                           : "(" + join(p.choices, "|") + ")"));
+                        (p.choices.empty()
+                             ? fmt::format("{}[{}, {}]", p.list ? "list of " : "", p.min, p.max)
+                             : "(" + join(p.choices, "|") + ")"));
     }
     return items.empty() ? "-" : join(items, "; ");
 }
@@ -44,6 +45,7 @@ nlohmann::json parametersJson(const std::vector<workloads::StrategyParameter>& p
             item["min"] = p.min;
             item["max"] = p.max;
             item["integer"] = p.integer;
+            item["list"] = p.list;
         } else {
             item["choices"] = p.choices;
         }

@@ -10,6 +10,7 @@
 #include "explorer/results/ResultJson.h"
 #include "explorer/results/RunRecords.h"
 #include "explorer/results/WriterLock.h"
+#include "explorer/session/Cascade.h"
 #include "explorer/session/Session.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/trace/ChromeTrace.h"
@@ -47,6 +48,8 @@ struct SimulateOptions {
     std::optional<double> latencyBudgetMs;
     std::string writeMapping;
     std::string quantize;
+    std::string cascadeBig;
+    double cascadeShare = 0.2;
 };
 
 int64_t at(const std::vector<int64_t>& v, std::size_t i) {
@@ -248,6 +251,16 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     if (r.training) {
         printTraining(r);
     }
+    if (r.dynamic) {
+        const sim::DynamicSummary& d = *r.dynamic;
+        std::cout << fmt::format("early exits: expected {}, {}; worst case {}, {}\n",
+                                 si(d.expectedLatencyS, "s"), si(d.expectedEnergyJ, "J"),
+                                 si(d.worstLatencyS, "s"), si(d.worstEnergyJ, "J"));
+        for (const auto& e : d.exits) {
+            std::cout << fmt::format("  exit after '{}': {:.0f}% of samples, {}, {}\n", e.after,
+                                     100 * e.share, si(e.latencyS, "s"), si(e.energyJ, "J"));
+        }
+    }
     std::cout << "\n";
     Table mem;
     mem.header = {"memory", "kind", "bytes_read", "bytes_written"};
@@ -309,13 +322,17 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
          {o.mapping, "--mapping"},
          {o.quantize, "--quantize"},
          {o.platform, "--platform"},
-         {o.stack, "--stack"}});
+         {o.stack, "--stack"},
+         {o.cascadeBig, "--cascade-big"}});
     explorer::Session session{ConfigPaths(g.configDir)};
     const explorer::Query q = queryOf(o);
     // Every input error (names, overrides, operating point, mapping) is raised here, before
     // anything is simulated or written; the mapping (a mapper's search runs once) serves
     // every run below.
     session.hash(q);
+    if (!o.cascadeBig.empty()) {
+        session.hash(explorer::cascadeQuery(q, o.cascadeBig, o.cascadeShare));
+    }
     const sim::Mapping& mapping = session.mapping(q);
     const auto& schedule = session.network(q).schedule;
     if (!o.writeMapping.empty()) {
@@ -351,6 +368,10 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     if (o.fidelity == "both") {
         analytical = session.runWithItsMapping(q, sim::Fidelity::Analytical);
     }
+    std::optional<explorer::CascadeResult> cascade;
+    if (!o.cascadeBig.empty()) {
+        cascade = explorer::runCascade(session, q, result, o.cascadeBig, o.cascadeShare);
+    }
     std::optional<sim::SimResult> other;
     std::vector<explorer::RunRecord> records = {{&result, main.configSha256, q.seed}};
     if (analytical) {
@@ -379,6 +400,18 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
         if (other) {
             j["analytical"] = explorer::comparisonJson(result, *other, analytical->configSha256);
         }
+        if (cascade) {
+            j["cascade"] = {{"big_network", cascade->big.network},
+                            {"big_share", cascade->bigShare},
+                            {"status", sim::toString(cascade->status)},
+                            {"reason", cascade->reason},
+                            {"expected_latency_s", cascade->expectedLatencyS},
+                            {"expected_energy_j", cascade->expectedEnergyJ},
+                            {"worst_latency_s", cascade->worstLatencyS},
+                            {"worst_energy_j", cascade->worstEnergyJ},
+                            {"peak_ram_bytes", cascade->peakRamBytes},
+                            {"flash_bytes", cascade->flashBytes}};
+        }
         if (medianUs) {
             j["host_us_per_sim_median"] = *medianUs;
             j["repeat"] = o.repeat;
@@ -391,6 +424,16 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
         return;
     }
     printTable(result, other);
+    if (cascade) {
+        std::cout << fmt::format(
+            "\ncascade with {} for {:.0f}% of samples: {}{}\n  expected {}, {}; worst case {}, "
+            "{}; peak RAM {} bytes, flash {} bytes\n",
+            cascade->big.network, 100 * cascade->bigShare, sim::toString(cascade->status),
+            cascade->reason.empty() ? "" : " (" + cascade->reason + ")",
+            si(cascade->expectedLatencyS, "s"), si(cascade->expectedEnergyJ, "J"),
+            si(cascade->worstLatencyS, "s"), si(cascade->worstEnergyJ, "J"),
+            groupDigits(cascade->peakRamBytes), groupDigits(cascade->flashBytes));
+    }
     if (medianUs) {
         std::cout << fmt::format("\nhost time: median {:.1f} us per simulation over {} runs\n",
                                  *medianUs, o.repeat);
@@ -417,6 +460,11 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--strategy", opts->strategy,
                     "Workload strategy (see `edgesim list "
                     "strategies`)");
+    cmd->add_option("--cascade-big", opts->cascadeBig,
+                    "Big/little cascade: this network also runs on --cascade-share of the "
+                    "samples (the simulated network is the little one)");
+    cmd->add_option("--cascade-share", opts->cascadeShare,
+                    "Share of samples the big network of --cascade-big runs on (default 0.2)");
     cmd->add_option("--strategy-param", opts->strategyParams,
                     "key=value: a parameter of the strategy (repeatable; `edgesim list "
                     "strategies` shows each with its default)");

@@ -89,6 +89,21 @@ nlohmann::json toJson(const sim::SimResult& r) {
     }
     j["mapping"] = r.mapping;
     j["precision"] = r.precision;
+    if (r.dynamic) {
+        const sim::DynamicSummary& d = *r.dynamic;
+        nlohmann::json exits = nlohmann::json::array();
+        for (const auto& e : d.exits) {
+            exits.push_back({{"after", e.after},
+                             {"share", e.share},
+                             {"latency_s", e.latencyS},
+                             {"energy_j", e.energyJ}});
+        }
+        j["dynamic"] = {{"expected_latency_s", d.expectedLatencyS},
+                        {"expected_energy_j", d.expectedEnergyJ},
+                        {"worst_latency_s", d.worstLatencyS},
+                        {"worst_energy_j", d.worstEnergyJ},
+                        {"exits", exits}};
+    }
     if (r.training) {
         const sim::TrainingSummary& t = *r.training;
         const double hostAndAccel = static_cast<double>(t.hostCycles + t.acceleratorCycles);

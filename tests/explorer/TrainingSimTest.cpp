@@ -2,6 +2,7 @@
 // platform gives `ok` or a `does_not_fit` naming what overflows; forward-only methods run
 // their forward passes on an NPU where the precision allows; soft float on a core without an
 // FPU; energy at least static power x time; the training summary of the result.
+#include "explorer/session/Cascade.h"
 #include "explorer/session/Session.h"
 
 #include "platforms/PlatformCatalog.h"
@@ -72,7 +73,9 @@ TEST(TrainingSim, EveryStrategyOnEveryPlatformRunsOrSaysWhatOverflows) {
                 EXPECT_GT(r.latencyS, 0) << what;
                 EXPECT_GT(r.energyJ, 0) << what;
             }
-            EXPECT_EQ(r.training.has_value(), s.name != "inference") << what;
+            const bool dynamic = s.name == "early-exit";
+            EXPECT_EQ(r.training.has_value(), s.name != "inference" && !dynamic) << what;
+            EXPECT_EQ(r.dynamic.has_value(), dynamic && r.status == sim::Status::Ok) << what;
         }
     }
 }
@@ -201,6 +204,56 @@ TEST(TrainingSim, ContinualLearningReportsItsPeriodAndAveragePower) {
                                     .result;
     EXPECT_FALSE(fast.training->keepsUp);
     EXPECT_NEAR(fast.training->averagePowerW, fast.energyJ / fast.latencyS, 1e-9);
+}
+
+TEST(DynamicInferenceSim, ExpectedCostWeighsEachSegmentByTheSamplesReachingIt) {
+    Session session(paths());
+    const auto run = [&](const std::string& shares) {
+        return session
+            .run(query("nucleo-l4r5zi", "tflm-cmsis-nn", "early-exit",
+                       {"exits=3,5", "exit_shares=" + shares}, "mlperf_tiny/ic",
+                       sim::Fidelity::Tlm))
+            .result;
+    };
+    const sim::SimResult none = run("0,0");
+    ASSERT_EQ(none.status, sim::Status::Ok) << none.reason;
+    ASSERT_TRUE(none.dynamic);
+    // Nobody leaves early: expected = worst = the run.
+    EXPECT_NEAR(none.dynamic->expectedLatencyS, none.latencyS, 1e-12);
+    EXPECT_NEAR(none.dynamic->expectedEnergyJ, none.energyJ, 1e-12);
+    const sim::SimResult all = run("1,0");
+    // Everybody leaves at the first exit: its path is the expected cost.
+    EXPECT_NEAR(all.dynamic->expectedLatencyS, all.dynamic->exits[0].latencyS, 1e-12);
+    EXPECT_NEAR(all.dynamic->expectedEnergyJ, all.dynamic->exits[0].energyJ, 1e-12);
+    const sim::SimResult mix = run("0.4,0.3");
+    const auto& d = *mix.dynamic;
+    EXPECT_NEAR(d.expectedLatencyS,
+                0.4 * d.exits[0].latencyS + 0.3 * d.exits[1].latencyS + 0.3 * d.worstLatencyS,
+                1e-9);
+    EXPECT_LT(d.exits[0].latencyS, d.exits[1].latencyS);
+    EXPECT_LT(d.exits[1].latencyS, d.worstLatencyS);
+    EXPECT_DOUBLE_EQ(d.worstLatencyS, mix.latencyS);
+}
+
+TEST(DynamicInferenceSim, CascadeAddsTheBigNetworkForItsShare) {
+    Session session(paths());
+    const Query little = query("nucleo-l4r5zi", "tflm-cmsis-nn", "inference", {}, "mlperf_tiny/ad",
+                               sim::Fidelity::Tlm);
+    const sim::SimResult l = session.run(little).result;
+    const CascadeResult c = runCascade(session, little, l, "mlperf_tiny/kws", 0.25);
+    ASSERT_EQ(c.status, sim::Status::Ok) << c.reason;
+    const sim::SimResult big = session.run(cascadeQuery(little, "mlperf_tiny/kws", 0.25)).result;
+    EXPECT_DOUBLE_EQ(c.expectedLatencyS, l.latencyS + 0.25 * big.latencyS);
+    EXPECT_DOUBLE_EQ(c.worstLatencyS, l.latencyS + big.latencyS);
+    EXPECT_DOUBLE_EQ(c.expectedEnergyJ, l.energyJ + 0.25 * big.energyJ);
+    EXPECT_EQ(c.peakRamBytes, std::max(l.peakRamBytes, big.peakRamBytes));
+    EXPECT_LT(c.flashBytes, l.flashBytes + big.flashBytes) << "one runtime";
+    EXPECT_THROW(cascadeQuery(little, "mlperf_tiny/kws", 1.5), InputError);
+    // A big network that does not fit makes the cascade not fit, saying which.
+    const CascadeResult over =
+        runCascade(session, little, l, EDGESIM_TEST_DIR "/apps/data/too_big.textproto", 0.1);
+    EXPECT_EQ(over.status, sim::Status::DoesNotFit);
+    EXPECT_NE(over.reason.find("big network"), std::string::npos) << over.reason;
 }
 
 } // namespace

@@ -123,6 +123,16 @@ struct TrainingMemory {
     double periodS = 0;
 };
 
+/// Dynamic inference (early exits): samples leave at an exit with a known probability, so
+/// each kernel runs for the share of samples that reach its segment. Segment k holds the
+/// kernels up to exit k and that exit's branch; the last segment the rest of the network.
+struct DynamicInference {
+    std::vector<int> segmentOfKernel; ///< per schedule kernel
+    std::vector<double> reach;        ///< per segment: share of samples that run it
+    std::vector<std::string> exits;   ///< per exit: the layer it follows
+    std::vector<double> exitShare;    ///< per exit: share of samples leaving there
+};
+
 struct Schedule {
     std::string network;
     std::string strategy = "inference";
@@ -138,6 +148,7 @@ struct Schedule {
     std::vector<ScheduleTensor> tensors;
     std::vector<TensorAccess> access;
     std::optional<TrainingMemory> training;
+    std::optional<DynamicInference> dynamic;
 };
 
 /// Largest batch a schedule is lowered for. A batch runs its samples one after the other,

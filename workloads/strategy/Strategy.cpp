@@ -23,6 +23,14 @@ StrategyParameter choiceParameter(std::string key, std::string defaultValue,
     return p;
 }
 
+StrategyParameter listParameter(std::string key, std::string defaultValue, std::string description,
+                                double min, double max, bool integer) {
+    StrategyParameter p = numberParameter(std::move(key), std::move(defaultValue),
+                                          std::move(description), min, max, integer);
+    p.list = true;
+    return p;
+}
+
 StrategyParameter numberParameter(std::string key, std::string defaultValue,
                                   std::string description, double min, double max, bool integer) {
     StrategyParameter p;
@@ -37,6 +45,16 @@ StrategyParameter numberParameter(std::string key, std::string defaultValue,
 
 double StrategyOptions::number(const std::string& key) const {
     return std::strtod(text(key).c_str(), nullptr);
+}
+
+std::vector<double> StrategyOptions::numbers(const std::string& key) const {
+    std::vector<double> out;
+    std::istringstream items(text(key));
+    std::string item;
+    while (std::getline(items, item, ',')) {
+        out.push_back(std::strtod(item.c_str(), nullptr));
+    }
+    return out;
 }
 
 std::string StrategyOptions::canonical() const {
@@ -78,6 +96,23 @@ std::string valueProblem(const StrategyParameter& p, const std::string& value) {
         }
         return fmt::format("'{}' is not a value of {} (expected {})", value, p.key,
                            join(p.choices, ", "));
+    }
+    if (p.list) {
+        std::string item;
+        std::istringstream items(value);
+        StrategyParameter one = p;
+        one.list = false;
+        int count = 0;
+        while (std::getline(items, item, ',')) {
+            ++count;
+            if (const std::string problem = valueProblem(one, item); !problem.empty()) {
+                return problem;
+            }
+        }
+        return count > 0 && value.back() != ',' ? ""
+                                                : fmt::format("{}: '{}' is not a comma-separated "
+                                                              "list of numbers",
+                                                              p.key, value);
     }
     bool plainInteger = false;
     if (!isDecimal(value, plainInteger)) {

@@ -25,6 +25,7 @@ struct StrategyParameter {
     double min = 0;
     double max = 0;
     bool integer = false; ///< a number must be a whole number
+    bool list = false;    ///< comma-separated numbers, each in [min, max] ("2,4,6")
 };
 
 /// A parameter taking one of `choices`.
@@ -34,6 +35,10 @@ StrategyParameter choiceParameter(std::string key, std::string defaultValue,
 StrategyParameter numberParameter(std::string key, std::string defaultValue,
                                   std::string description, double min, double max, bool integer);
 
+/// A parameter taking comma-separated numbers, each in [min, max].
+StrategyParameter listParameter(std::string key, std::string defaultValue, std::string description,
+                                double min, double max, bool integer);
+
 /// The value of every parameter a strategy declares: given, else its default.
 struct StrategyOptions {
     std::map<std::string, std::string> values;
@@ -42,6 +47,8 @@ struct StrategyOptions {
     const std::string& text(const std::string& key) const { return values.at(key); }
     /// The value of a numeric parameter.
     double number(const std::string& key) const;
+    /// The values of a list parameter.
+    std::vector<double> numbers(const std::string& key) const;
     /// "key=value;..." sorted by key ("" when the strategy has no parameters): what enters a
     /// query's hash and a lowering cache key.
     std::string canonical() const;
