@@ -4,6 +4,7 @@
 # stack's default mapping), one per-layer report with its Perfetto trace and HDF5 record, a
 # heterogeneous SoC (DIANA) running MobileNet with layers split across its digital and analog
 # arrays, a what-if sweep over GAP9's memories and NE16 array with its Pareto front, and
+# on-device training strategies on kws (latency, energy and peak RAM per training sample), and
 # validation against the published silicon measurements.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,6 +78,41 @@ for m in host-only greedy-latency greedy-energy exhaustive "$split"; do
         awk -F'\t' '{ printf "%-34s %12.1f %12.1f %10.2f %6d\n", $1, $2, $3, $4, $5 }'
 done
 echo "(Perfetto timeline with every engine and DMA channel: $out/diana_vww.trace.json)"
+echo
+
+echo "== On-device training: every strategy on kws, per training sample (fp32 and int8)"
+# Which learning method fits an MCU, an NPU SoC and a PULP SoC, at what latency, energy and
+# peak RAM per sample; and how much of it the accelerator runs (forward passes only).
+printf '%-14s %-16s %-5s %-13s %11s %11s %9s %6s\n' platform strategy dtype status \
+    latency_ms energy_uJ ram_KiB accel%
+for platform in nucleo-l4r5zi stm32n6570-dk gap9-evk; do
+    stack="$(stack_of "$platform")"
+    [[ "$platform" == nucleo-l4r5zi ]] && stack=tflm-cmsis-nn
+    for strategy in backprop sparse-backprop bias-only last-layer forward-forward pepita \
+        mempepita zeroth-order; do
+        for dtype in fp32 int8; do
+            "$edgesim" simulate -p "$platform" -s "$stack" -n mlperf_tiny/kws \
+                --strategy "$strategy" --strategy-param "dtype=$dtype" --format json |
+                jq -r --arg p "$platform" --arg s "$strategy" --arg d "$dtype" \
+                    '[$p, $s, $d, .status, ((.training.latency_s_per_sample // 0) * 1e3),
+                      ((.training.energy_j_per_sample // 0) * 1e6), (.peak_ram_bytes / 1024),
+                      ((.training.accelerator_mac_share // 0) * 100)] | @tsv' |
+                awk -F'\t' '{ printf "%-14s %-16s %-5s %-13s %11.1f %11.1f %9.1f %6.1f\n",
+                              $1, $2, $3, $4, $5, $6, $7, $8 }'
+        done
+    done
+done
+echo "(does_not_fit rows name what overflows: edgesim simulate ... --strategy backprop)"
+echo "== Pau & Aymone per-sample training MACs (counting=pau-aymone) of the MLPerf Tiny models"
+printf '%-5s %12s %12s %12s %12s\n' net BP FF PEPITA MEMPEPITA
+for net in kws vww ic ad; do
+    row="$net"
+    for strategy in backprop forward-forward pepita mempepita; do
+        row="$row $("$edgesim" inspect -n "mlperf_tiny/$net" --strategy "$strategy" \
+            --counting pau-aymone --format json | jq .totals.macs)"
+    done
+    echo "$row" | awk '{ printf "%-5s %12d %12d %12d %12d\n", $1, $2, $3, $4, $5 }'
+done
 echo
 
 echo "== What-if sweep: GAP9 L1 x L2 x NE16 geometry x operating point (Latin hypercube)"
