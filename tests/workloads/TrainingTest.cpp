@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace edgesim::workloads {
 namespace {
@@ -383,7 +384,7 @@ TEST(Training, EveryStrategyLowersTheTorchvisionCorpus) {
     // hard-swish, channel shuffle, concat, upsampling; each strategy lowers every one with
     // MACs at least those of its forward pass and a plan that holds its trainable weights.
     for (const char* file : {"mobilenet_v3_small", "shufflenet_v2_x0_5", "squeezenet1_1",
-                             "tiny_unet", "cnn1d", "mnasnet0_5"}) {
+                             "tiny_unet", "cnn1d", "mnasnet0_5", "resnet18"}) {
         const Network net =
             loadNetwork(EDGESIM_TEST_DIR "/data/onnx/corpus/" + std::string(file) + ".onnx",
                         ConfigPaths())
@@ -392,6 +393,12 @@ TEST(Training, EveryStrategyLowersTheTorchvisionCorpus) {
             Schedule s;
             ASSERT_NO_THROW(s = lower(net, info.name)) << file << " " << info.name;
             EXPECT_GE(s.macs, net.totals().macs) << file << " " << info.name;
+            // Kernel names are unique (mapping files and per-layer results address them).
+            std::set<std::string> names;
+            for (const auto& k : s.kernels) {
+                EXPECT_TRUE(names.insert(k.name).second)
+                    << file << " " << info.name << " " << k.name;
+            }
             if (s.training) {
                 EXPECT_GE(s.training->peakLiveBytes, s.training->ramWeightBytes)
                     << file << " " << info.name;

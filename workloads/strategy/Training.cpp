@@ -662,8 +662,10 @@ Schedule lowerBackpropFamily(const Network& original, int batch, const TrainingO
                                          "' (no backward kernel is modelled)");
                 }
                 Kernel k = b.elementwise(id, KernelKind::InputGrad, Pass::Backward, op,
-                                         l.name + "." + op + sfx, l.output.elements(),
-                                         net.layer(in).output.elements());
+                                         // one kernel per input: named after it when several
+                                         l.name + "." + op +
+                                             (ins.size() > 1 ? "." + net.layer(in).name : "") + sfx,
+                                         l.output.elements(), net.layer(in).output.elements());
                 k.macs = macs;
                 k.outputBytes = k.outputElements * w.grad;
                 const int dx = gradInto(in, reads);
