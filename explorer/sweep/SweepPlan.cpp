@@ -618,6 +618,18 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                                             {"flash_bytes", K::Double, "B"},
                                             {"macs", K::Double, "MAC"}};
     columns_.insert(columns_.end(), outcome.begin(), outcome.end());
+    beyondInference_ = std::any_of(strategies_.begin(), strategies_.end(), [](const auto& t) {
+        return workloads::parseStrategyChoice(t).name != "inference";
+    });
+    if (beyondInference_) {
+        // Training, continual and early-exit results (NaN where a point did not produce them).
+        const std::vector<ColumnDef> extra = {
+            {"latency_s_per_sample", K::Double, "s"}, {"energy_j_per_sample", K::Double, "J"},
+            {"training_arena_bytes", K::Double, "B"}, {"accelerator_mac_share", K::Double, "1"},
+            {"average_power_w", K::Double, "W"},      {"expected_latency_s", K::Double, "s"},
+            {"expected_energy_j", K::Double, "J"}};
+        columns_.insert(columns_.end(), extra.begin(), extra.end());
+    }
     for (const auto& m : memories_) {
         columns_.push_back({"bytes_" + m, K::Double, "B"});
     }
@@ -745,6 +757,20 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
     row.insert(row.end(), {o.status, o.reason, m.latencyCycles, m.latencyS, m.energyJ,
                            m.peakRamBytes, m.flashBytes, m.macs});
     const bool timing = r != nullptr && hasTiming(r->status);
+    if (beyondInference_) {
+        const bool footprint = r != nullptr && hasFootprint(r->status);
+        const auto* t = r != nullptr && r->training ? &*r->training : nullptr;
+        const auto* d = r != nullptr && r->dynamic ? &*r->dynamic : nullptr;
+        const double macs = t ? static_cast<double>(t->hostMacs + t->acceleratorMacs) : 0;
+        row.push_back(t && timing ? t->latencySPerSample : kNotProduced);
+        row.push_back(t && timing ? t->energyJPerSample : kNotProduced);
+        row.push_back(t && footprint ? static_cast<double>(t->arenaBytes) : kNotProduced);
+        row.push_back(t && timing && macs > 0 ? static_cast<double>(t->acceleratorMacs) / macs
+                                              : kNotProduced);
+        row.push_back(t && timing && t->periodS > 0 ? t->averagePowerW : kNotProduced);
+        row.push_back(d && timing ? d->expectedLatencyS : kNotProduced);
+        row.push_back(d && timing ? d->expectedEnergyJ : kNotProduced);
+    }
     const std::vector<int64_t> moved = timing ? r->bytesMoved() : std::vector<int64_t>{};
     for (const auto& name : memories_) {
         double bytes = kNotProduced;

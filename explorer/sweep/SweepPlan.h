@@ -119,6 +119,8 @@ private:
     std::string sampler_;
     std::vector<Override> set_;           ///< the study's `set`, applied to every point
     std::vector<std::string> strategies_; ///< the study's, or inference
+    /// A strategy other than inference: /sweep gets the training and dynamic columns.
+    bool beyondInference_ = false;
     std::vector<int> batches_;            ///< the study's, or 1
     std::vector<std::string> precisions_; ///< the study's quantize, "" = the stack's default
     std::vector<Target> targets_;

@@ -814,10 +814,55 @@ TEST(SweepCli, SimulateIncompatiblePlatformAndStackExitsTwoNamingBoth) {
             EXPECT_NE(line.find("diana"), std::string::npos) << line;
             EXPECT_NE(line.find("as stored"), std::string::npos) << line;
         }
-        if (line.rfind("gap-flow ", 0) == 0) {  // its default deployment precision
+        if (line.rfind("gap-flow ", 0) == 0) { // its default deployment precision
             EXPECT_EQ(line.substr(line.find_last_not_of(' ') - 3, 4), "int8") << line;
         }
     }
+}
+
+/// Training, continual and early-exit points get their own columns (NaN where a point does not
+/// produce them), equal to what `simulate` reports for the same query.
+TEST(SweepCli, TrainingStrategiesAddTheirColumns) {
+    TempDir dir;
+    const std::string study =
+        dir.write("train.textproto", "name: \"train\"\n"
+                                     "platforms: \"stm32n6570-dk\"\n"
+                                     "stacks: \"stedge-ai\"\n"
+                                     "networks: \"mlperf_tiny/kws\"\n"
+                                     "strategies: [\"inference\", \"backprop dtype=int8\", "
+                                     "\"continual replay=latent\", \"early-exit exits=2\"]\n"
+                                     "fidelity: ANALYTICAL\n")
+            .string();
+    const std::string out = dir.file("train.h5");
+    ASSERT_EQ(run(sweepArgs(study, out, "-q")).code, 0);
+    const ex::Table t = ex::readTable(out, "sweep");
+    ASSERT_EQ(t.rows.size(), 4U);
+    const auto real = [&](std::size_t row, const std::string& col) {
+        const int c = t.column(col);
+        EXPECT_GE(c, 0) << col;
+        return c < 0 ? -1.0 : std::get<double>(t.rows.at(row).at(static_cast<std::size_t>(c)));
+    };
+    EXPECT_TRUE(std::isnan(real(0, "latency_s_per_sample"))) << "inference has no training";
+    const CliRun bp = run("simulate -p stm32n6570-dk -s stedge-ai -n mlperf_tiny/kws --fidelity "
+                          "analytical --strategy backprop --strategy-param dtype=int8 "
+                          "--format json");
+    ASSERT_EQ(bp.code, 0) << bp.err;
+    const auto j = nlohmann::json::parse(bp.out);
+    EXPECT_DOUBLE_EQ(real(1, "latency_s_per_sample"),
+                     j["training"]["latency_s_per_sample"].get<double>());
+    EXPECT_DOUBLE_EQ(real(1, "training_arena_bytes"),
+                     j["training"]["training_arena_bytes"].get<double>());
+    EXPECT_DOUBLE_EQ(real(1, "accelerator_mac_share"),
+                     j["training"]["accelerator_mac_share"].get<double>());
+    EXPECT_TRUE(std::isnan(real(1, "average_power_w")));
+    EXPECT_GT(real(2, "average_power_w"), 0);
+    EXPECT_GT(real(3, "expected_latency_s"), 0);
+    EXPECT_LE(real(3, "expected_latency_s"), real(3, "latency_s"));
+    EXPECT_TRUE(std::isnan(real(3, "training_arena_bytes")));
+    // A study of inference alone keeps its columns as before.
+    const std::string plain = dir.file("mcu.h5");
+    ASSERT_EQ(run(sweepArgs(kMcuStudy, plain, "-q")).code, 0);
+    EXPECT_EQ(ex::readTable(plain, "sweep").column("latency_s_per_sample"), -1);
 }
 
 /// The sweep row of a point and `simulate` of the same query (the same overrides and
