@@ -193,9 +193,9 @@ TrainingSummary summarizeTraining(const workloads::Schedule& schedule, const Pro
     }
     t.ramWeightBytes = m.ramWeightBytes;
     t.macsByKind = m.macsByKind;
-    const double batch = std::max(1, schedule.batch);
-    t.latencySPerSample = result.latencyS / batch;
-    t.energyJPerSample = result.energyJ / batch;
+    const auto samples = static_cast<double>(std::max<int64_t>(1, m.samplesPerRun));
+    t.latencySPerSample = result.latencyS / samples;
+    t.energyJPerSample = result.energyJ / samples;
     t.periodS = m.periodS;
     if (m.periodS > 0) {
         t.keepsUp = result.latencyS <= m.periodS;

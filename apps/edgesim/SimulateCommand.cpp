@@ -401,14 +401,19 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
             j["analytical"] = explorer::comparisonJson(result, *other, analytical->configSha256);
         }
         if (cascade) {
+            // Metrics of a cascade that did not run are null, as a run's are.
+            const bool ran = sim::ran(cascade->status);
+            const auto metric = [ran](double v) {
+                return ran ? nlohmann::json(v) : nlohmann::json(nullptr);
+            };
             j["cascade"] = {{"big_network", cascade->big.network},
                             {"big_share", cascade->bigShare},
                             {"status", sim::toString(cascade->status)},
                             {"reason", cascade->reason},
-                            {"expected_latency_s", cascade->expectedLatencyS},
-                            {"expected_energy_j", cascade->expectedEnergyJ},
-                            {"worst_latency_s", cascade->worstLatencyS},
-                            {"worst_energy_j", cascade->worstEnergyJ},
+                            {"expected_latency_s", metric(cascade->expectedLatencyS)},
+                            {"expected_energy_j", metric(cascade->expectedEnergyJ)},
+                            {"worst_latency_s", metric(cascade->worstLatencyS)},
+                            {"worst_energy_j", metric(cascade->worstEnergyJ)},
                             {"peak_ram_bytes", cascade->peakRamBytes},
                             {"flash_bytes", cascade->flashBytes}};
         }
@@ -425,14 +430,17 @@ void run(const SimulateOptions& o, const GlobalOptions& g) {
     }
     printTable(result, other);
     if (cascade) {
-        std::cout << fmt::format(
-            "\ncascade with {} for {:.0f}% of samples: {}{}\n  expected {}, {}; worst case {}, "
-            "{}; peak RAM {} bytes, flash {} bytes\n",
-            cascade->big.network, 100 * cascade->bigShare, sim::toString(cascade->status),
-            cascade->reason.empty() ? "" : " (" + cascade->reason + ")",
-            si(cascade->expectedLatencyS, "s"), si(cascade->expectedEnergyJ, "J"),
-            si(cascade->worstLatencyS, "s"), si(cascade->worstEnergyJ, "J"),
-            groupDigits(cascade->peakRamBytes), groupDigits(cascade->flashBytes));
+        std::cout << fmt::format("\ncascade with {} for {:.0f}% of samples: {}{}\n",
+                                 cascade->big.network, 100 * cascade->bigShare,
+                                 sim::toString(cascade->status),
+                                 cascade->reason.empty() ? "" : " (" + cascade->reason + ")");
+        if (sim::ran(cascade->status)) {
+            std::cout << fmt::format(
+                "  expected {}, {}; worst case {}, {}; peak RAM {} bytes, flash {} bytes\n",
+                si(cascade->expectedLatencyS, "s"), si(cascade->expectedEnergyJ, "J"),
+                si(cascade->worstLatencyS, "s"), si(cascade->worstEnergyJ, "J"),
+                groupDigits(cascade->peakRamBytes), groupDigits(cascade->flashBytes));
+        }
     }
     if (medianUs) {
         std::cout << fmt::format("\nhost time: median {:.1f} us per simulation over {} runs\n",
@@ -460,11 +468,13 @@ void registerSimulate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--strategy", opts->strategy,
                     "Workload strategy (see `edgesim list "
                     "strategies`)");
-    cmd->add_option("--cascade-big", opts->cascadeBig,
-                    "Big/little cascade: this network also runs on --cascade-share of the "
-                    "samples (the simulated network is the little one)");
+    auto* big =
+        cmd->add_option("--cascade-big", opts->cascadeBig,
+                        "Big/little cascade: this network also runs on --cascade-share of the "
+                        "samples (the simulated network is the little one)");
     cmd->add_option("--cascade-share", opts->cascadeShare,
-                    "Share of samples the big network of --cascade-big runs on (default 0.2)");
+                    "Share of samples the big network of --cascade-big runs on (default 0.2)")
+        ->needs(big);
     cmd->add_option("--strategy-param", opts->strategyParams,
                     "key=value: a parameter of the strategy (repeatable; `edgesim list "
                     "strategies` shows each with its default)");

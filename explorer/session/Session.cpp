@@ -107,7 +107,18 @@ const Session::Network& Session::network(
         n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
         n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
         n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
-        n->schedule = workloads::makeStrategy(strategy)->lower(n->loaded.network, batch, options);
+        try {
+            n->schedule =
+                workloads::makeStrategy(strategy)->lower(n->loaded.network, batch, options);
+        } catch (const InputError& e) {
+            // What the strategy could not lower, named where its parameters were given.
+            const Diagnostic& d = e.diagnostics().front();
+            throw InputError(source, strategyParamsField,
+                             d.file == "<command line>"
+                                 ? d.reason
+                                 : d.file + ": " + (d.field.empty() ? "" : d.field + ": ") +
+                                       d.reason);
+        }
         n->strategyOptions = options.canonical();
         n->schedule.network = nameOrPath;
         slot = std::move(n);

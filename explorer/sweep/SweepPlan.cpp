@@ -490,6 +490,24 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
         axes_.push_back(std::move(a));
     }
 
+    // Every strategy variant lowers every network (exits past the last layer, a replay layer
+    // inside a residual block, ... are bad input before anything runs or is written).
+    if (diags.empty()) {
+        for (std::size_t i = 0; i < strategies_.size() && s.strategies_size() > 0; ++i) {
+            const workloads::StrategyChoice c = workloads::parseStrategyChoice(strategies_[i]);
+            try {
+                for (const auto& n : s.networks()) {
+                    for (const int batch : batches_) {
+                        session.network(n, c.name, batch, "networks", "strategies", study_->file,
+                                        "batch_sizes", "", "quantize", c.params, "strategies");
+                    }
+                }
+            } catch (const InputError& e) {
+                fail(at, s, "strategies", e.diagnostics().front().reason, static_cast<int>(i));
+            }
+        }
+    }
+
     // The mapping every point asks for (validateStudy knows the mappers): a mapping file names
     // layers and engines, so it must load and fit every network on every platform (each as the
     // study's `set` leaves it), or a point would fail after others ran.
@@ -505,10 +523,13 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                                     precision.empty()
                                         ? session.stack(pair.stack).default_precision()
                                         : precision;
+                                const workloads::StrategyChoice c =
+                                    workloads::parseStrategyChoice(strategy);
                                 const auto& schedule =
                                     session
-                                        .network(n, strategy, batch, "networks", "strategies",
-                                                 study_->file, "batch_sizes", quantize, "quantize")
+                                        .network(n, c.name, batch, "networks", "strategies",
+                                                 study_->file, "batch_sizes", quantize, "quantize",
+                                                 c.params, "strategies")
                                         .schedule;
                                 sim::resolveMapping(mapping, schedule, pair.platformSpec,
                                                     s.mapping());

@@ -120,6 +120,22 @@ TEST(SimCli, SimulateTrainingStrategyJson) {
     EXPECT_NE(table.out.find("on accelerators: 0.0% of MACs"), std::string::npos) << table.out;
 }
 
+TEST(SimCli, CascadeThatDoesNotRunHasNullMetrics) {
+    const CliRun r = run(kKws + " --cascade-big " + kTooBig + " --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto c = nlohmann::json::parse(r.out)["cascade"];
+    EXPECT_EQ(c["status"], "does_not_fit");
+    EXPECT_NE(c["reason"].get<std::string>().find("big network"), std::string::npos);
+    EXPECT_TRUE(c["expected_latency_s"].is_null());
+    EXPECT_TRUE(c["worst_energy_j"].is_null());
+    const CliRun ok = run(kKws + " --cascade-big mlperf_tiny/ad --cascade-share 0.5 --format json");
+    ASSERT_EQ(ok.code, 0) << ok.err;
+    const auto j = nlohmann::json::parse(ok.out);
+    EXPECT_GT(j["cascade"]["expected_latency_s"].get<double>(), j["latency_s"].get<double>());
+    // A share without a big network is bad input.
+    EXPECT_EQ(run(kKws + " --cascade-share 0.5").code, 2);
+}
+
 TEST(SimCli, InspectCountsTrainingMacsUnderPauAymone) {
     for (const char* strategy : {"backprop", "forward-forward", "pepita", "mempepita"}) {
         const CliRun r = run(std::string("inspect -n mlperf_tiny/kws --strategy ") + strategy +

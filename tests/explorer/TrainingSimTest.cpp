@@ -133,7 +133,7 @@ TEST(TrainingSim, EnergyIsAtLeastStaticPowerTimesTime) {
         const sim::SimResult r = session.run(query("stm32n6570-dk", "stedge-ai", s.name)).result;
         if (r.status == sim::Status::Ok) {
             EXPECT_GE(r.energyJ, platform.static_power_w() * r.latencyS) << s.name;
-            ASSERT_TRUE(!r.training || r.training->energyJPerSample == r.energyJ) << s.name;
+            ASSERT_TRUE(!r.training || r.training->energyJPerSample <= r.energyJ) << s.name;
         }
     }
 }

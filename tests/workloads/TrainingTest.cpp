@@ -457,5 +457,39 @@ TEST(Training, LatentReplayTrainsTheLayersAboveTheCut) {
     EXPECT_THROW(lower(net, "continual", {"replay=latent", "replay_layer=99"}), InputError);
 }
 
+TEST(Training, ParametersBeyondTheNetworkAreBadInput) {
+    const Network net = model("kws"); // 10 compute layers
+    EXPECT_THROW(lower(net, "bias-only", {"lowest_layer=11"}), InputError);
+    EXPECT_NO_THROW(lower(net, "bias-only", {"lowest_layer=10"}));
+    EXPECT_THROW(lower(net, "continual", {"replay_layer=3"}), InputError) << "raw replay";
+    // An event of a million training steps is refused before it is built.
+    try {
+        lower(net, "continual", {"buffer_samples=100000", "epochs=100"});
+        ADD_FAILURE() << "no error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("above the limit"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Training, PerSampleFiguresDivideByTheSamplesTrained) {
+    const Network net = model("kws");
+    EXPECT_EQ(lower(net, "backprop", {}, 4).training->samplesPerRun, 4);
+    // A continual event trains on epochs x (buffer + new) samples, whatever the batch.
+    EXPECT_EQ(lower(net, "continual", {"epochs=2"}, 4).training->samplesPerRun, 2 * 110);
+}
+
+TEST(Training, PauAymoneMemoryOnlyWhereTheSheetDefinesIt) {
+    const Network net = model("kws");
+    const std::vector<std::string> pa{"counting=pau-aymone"};
+    const int64_t bp = lower(net, "backprop", pa).arenaBytes;
+    // The sheet covers BP, FF, PEPITA and MEMPEPITA; the restricted backprops keep the
+    // planner's memory, which is smaller.
+    for (const char* s : {"last-layer", "bias-only", "sparse-backprop"}) {
+        const Schedule r = lower(net, s, pa);
+        EXPECT_LT(r.arenaBytes, bp) << s;
+        EXPECT_EQ(r.arenaBytes, lower(net, s).arenaBytes) << s;
+    }
+}
+
 } // namespace
 } // namespace edgesim::workloads

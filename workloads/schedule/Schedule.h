@@ -121,7 +121,14 @@ struct TrainingMemory {
     /// Continual learning: seconds in which the schedule's work recurs (the new samples of
     /// one adaptation at the inference rate); 0 = not periodic.
     double periodS = 0;
+    /// Training samples one run of the schedule processes (per-sample figures divide by it):
+    /// the batch, or a continual event's epochs x (buffer + new samples).
+    int64_t samplesPerRun = 1;
 };
+
+/// Most kernels a schedule may have (a continual event repeats its training step): about
+/// 60 MB of kernels and seconds of simulation.
+constexpr int64_t kMaxScheduleKernels = 200000;
 
 /// Dynamic inference (early exits): samples leave at an exit with a known probability, so
 /// each kernel runs for the share of samples that reach its segment. Segment k holds the

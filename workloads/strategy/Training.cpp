@@ -331,6 +331,7 @@ public:
                 m.ramWeightBytes = s_.weightBytes;
             }
         }
+        m.samplesPerRun = s_.batch;
         s_.arenaBytes = m.arenaBytes;
         s_.macs = 0;
         for (const Kernel& k : s_.kernels) {
@@ -681,7 +682,16 @@ Schedule lowerBackpropFamily(const Network& original, int batch, const TrainingO
             }
         }
     }
-    b.setSheetActivations(sheetSum(b.bufferSequence()));
+    // The sheet defines BP's memory (every activation buffer); the restricted members keep
+    // the planner's (their memory is what they save).
+    bool full = update.channelRatio >= 1.0;
+    for (Network::LayerId id : computeLayers(net)) {
+        full =
+            full && flag(update.weights, id) && (flag(update.biases, id) || !net.layer(id).hasBias);
+    }
+    if (full) {
+        b.setSheetActivations(sheetSum(b.bufferSequence()));
+    }
     return b.finish();
 }
 
@@ -1020,6 +1030,16 @@ Schedule composeContinual(const ContinualEvent& e) {
             s.kernels.push_back(std::move(k));
         }
     };
+    const int64_t kernels = e.newSamples * static_cast<int64_t>(e.inference.kernels.size()) +
+                            e.steps * static_cast<int64_t>(e.step.kernels.size());
+    if (kernels > kMaxScheduleKernels) {
+        throw InputError("<command line>", "--strategy-param",
+                         "an adaptation event of " + std::to_string(e.steps) +
+                             " training steps and " + std::to_string(e.newSamples) +
+                             " inferences has " + std::to_string(kernels) +
+                             " kernels, above the limit of " + std::to_string(kMaxScheduleKernels) +
+                             " (fewer epochs, buffer_samples or adapt_every, or a larger batch)");
+    }
     for (int64_t i = 0; i < e.newSamples; ++i) {
         append(e.inference, "new" + std::to_string(i) + "/");
     }
@@ -1035,6 +1055,7 @@ Schedule composeContinual(const ContinualEvent& e) {
     }
     m.macsByKind["forward"] += e.newSamples * e.inference.macs;
     m.periodS = e.periodS;
+    m.samplesPerRun = e.trainingSamples;
     s.arenaBytes = m.arenaBytes;
     s.weightBytes = std::max(e.inference.weightBytes, e.step.weightBytes) + e.bufferFlashBytes;
     s.training = m;

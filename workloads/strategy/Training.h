@@ -94,11 +94,13 @@ struct ContinualEvent {
     int64_t bufferRamBytes = 0;   ///< replay buffer and new samples held in RAM
     int64_t bufferFlashBytes = 0; ///< replay buffer kept in Flash
     double periodS = 0;           ///< K at the inference rate
+    int64_t trainingSamples = 1;  ///< E x (N + K): what per-sample figures divide by
 };
 
 /// The event as one schedule: K inferences then the training steps, kernels in that order;
 /// its memory is the larger of the two plans plus the RAM buffer (TensorRole::ReplayBuffer),
-/// its Flash the step's plus the Flash buffer.
+/// its Flash the step's plus the Flash buffer. InputError when the event would have more than
+/// kMaxScheduleKernels kernels.
 Schedule composeContinual(const ContinualEvent& event);
 
 } // namespace edgesim::workloads

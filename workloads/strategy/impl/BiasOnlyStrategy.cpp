@@ -3,6 +3,8 @@
 // trained bias.
 #include "workloads/strategy/Training.h"
 
+#include "common/Diagnostics.h"
+
 namespace edgesim::workloads {
 
 namespace {
@@ -24,6 +26,11 @@ public:
     Schedule lower(const Network& net, int batch, const StrategyOptions& options) const override {
         const auto compute = computeLayers(net);
         const auto lowest = static_cast<std::size_t>(options.number("lowest_layer"));
+        if (lowest > compute.size()) {
+            throw InputError("<command line>", "--strategy-param",
+                             "lowest_layer " + std::to_string(lowest) + ": the network has " +
+                                 std::to_string(compute.size()) + " compute layers");
+        }
         UpdateSet update = noUpdates(net);
         for (std::size_t i = 0; i < compute.size(); ++i) {
             update.biases[compute[i]] =

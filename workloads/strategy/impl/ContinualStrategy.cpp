@@ -55,6 +55,10 @@ public:
                              "continual learning needs a layer with weights to train");
         }
         const bool latent = options.text("replay") == "latent";
+        if (!latent && options.number("replay_layer") != 0) {
+            throw InputError("<command line>", "--strategy-param",
+                             "replay_layer applies to replay=latent (raw replay stores inputs)");
+        }
         Network trained = net;
         int64_t sampleElements = 0;
         for (Network::LayerId in : net.graphInputs()) {
@@ -89,6 +93,7 @@ public:
         e.newSamples = static_cast<int64_t>(options.number("adapt_every"));
         const int64_t perEpoch = (n + e.newSamples + batch - 1) / batch;
         e.steps = static_cast<int64_t>(options.number("epochs")) * perEpoch;
+        e.trainingSamples = static_cast<int64_t>(options.number("epochs")) * (n + e.newSamples);
         const bool flash = options.text("buffer_memory") == "flash";
         e.bufferRamBytes = (flash ? 0 : n * sampleBytes) + e.newSamples * sampleBytes;
         e.bufferFlashBytes = flash ? n * sampleBytes : 0;
