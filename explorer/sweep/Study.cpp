@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace edgesim::explorer {
@@ -195,6 +196,7 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
             at.error(s, list, "at least one entry is required");
         }
     }
+    std::map<std::string, int> seenStrategies;
     for (int i = 0; i < s.strategies_size(); ++i) {
         // "name key=value ...": the strategy and its parameters.
         const workloads::StrategyChoice c = workloads::parseStrategyChoice(s.strategies(i));
@@ -203,7 +205,16 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
             continue;
         }
         try {
-            workloads::resolveStrategyOptions(c.name, c.params);
+            // The same strategy and effective values twice would run the same points twice.
+            const std::string key =
+                c.name + "|" + workloads::resolveStrategyOptions(c.name, c.params).canonical();
+            if (const auto it = seenStrategies.find(key); it != seenStrategies.end()) {
+                at.error(s, "strategies",
+                         "the same strategy and parameter values as strategies[" +
+                             std::to_string(it->second) + "]",
+                         i);
+            }
+            seenStrategies.emplace(key, i);
         } catch (const InputError& e) {
             at.error(s, "strategies", e.diagnostics().front().reason, i);
         }

@@ -127,6 +127,11 @@ TEST_F(StudyLoaderTest, StrategiesCarryTheirParameters) {
     InputError unknown =
         errors(edit(kStudy, {{7, "strategies: \"zeroth-order directions=2 lowest_layer=1\""}}));
     EXPECT_THAT(only(unknown, "strategies[0]").reason, HasSubstr("lowest_layer"));
+    // The same variant spelled twice (0.25 and 0.250; a default given explicitly).
+    InputError twice = errors(
+        edit(kStudy, {{7, "strategies: [\"sparse-backprop channel_ratio=0.25\", \"backprop\", "
+                          "\"sparse-backprop channel_ratio=0.25 dtype=fp32\"]"}}));
+    EXPECT_THAT(only(twice, "strategies[2]").reason, HasSubstr("strategies[0]"));
 }
 
 TEST_F(StudyLoaderTest, UnknownStrategyReportedWithIndex) {
