@@ -118,6 +118,7 @@ struct SimResult {
     std::string stack;
     std::string network;
     std::string strategy;
+    std::string strategyParams; ///< every parameter's value, "key=value;..." ("" for none)
     int batch = 1;
     ResolvedOperatingPoint operatingPoint;
 

@@ -58,6 +58,9 @@ nlohmann::json toJson(const sim::SimResult& r) {
     j["stack"] = r.stack;
     j["network"] = r.network;
     j["strategy"] = r.strategy;
+    if (!r.strategyParams.empty()) {
+        j["strategy_params"] = r.strategyParams;
+    }
     j["batch"] = r.batch;
     j["fidelity"] = sim::toString(r.fidelity);
     j["operating_point"] = {{"name", r.operatingPoint.name},

@@ -455,6 +455,7 @@ QueryResult Session::run(const Query& q, sim::SimObserver* observer) {
     ro.observer = observer;
     out.result = simulator.run(p.network->schedule, ro);
     out.result.precision = precisionLabel(q, *p.network, p.specs->stack);
+    out.result.strategyParams = p.network->strategyOptions;
     return out;
 }
 

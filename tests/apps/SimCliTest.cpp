@@ -95,6 +95,9 @@ TEST(SimCli, SimulateTrainingStrategyJson) {
     ASSERT_FALSE(j.is_null());
     EXPECT_EQ(j["status"], "ok");
     EXPECT_EQ(j["strategy"], "sparse-backprop");
+    // Every parameter's value, the defaults included: what ran.
+    EXPECT_EQ(j["strategy_params"], "bias_layers=4;channel_ratio=0.5;counting=physical;dtype=int8;"
+                                    "optimizer=sgd;weight_layers=3");
     const auto& t = j["training"];
     ASSERT_TRUE(t.is_object()) << j.dump();
     int64_t live = 0;
