@@ -212,6 +212,39 @@ TEST(Training, BackpropOnTheCnnByHand) {
     EXPECT_EQ(pa.macs, (1152 + 64 + 12) + (12 + 64) + (1152 + 12) + 3);
 }
 
+TEST(Training, EveryStrategyOnTheCnnByHand) {
+    // conv: 16 outputs x 4 channels x (2 x 3 x 3) = 1152 MACs, 72 weights + 4 biases; the pool
+    // and flatten 0; dense 4 -> 3: 12 MACs, 12 weights + 3 biases. FW = 1164, C = 3,
+    // d_in = 6 x 6 x 2 = 72, 91 parameters. SGD: one MAC per trained parameter.
+    const Network net = cnn();
+    // Last layer: FW, ERR 3, the dense's dW 12, its update 15.
+    EXPECT_EQ(lower(net, "last-layer").macs, 1164 + 3 + 12 + 15);
+    // Bias only: FW, ERR, the dense's input gradient 12 (to the pool, then the conv's mask),
+    // updates of 3 + 4 biases.
+    EXPECT_EQ(lower(net, "bias-only").macs, 1164 + 3 + 12 + 3 + 4);
+    // FF per pass: conv 1152 + GOOD 64 + dW 1152 + NORM 64 + update 76, dense 12 + 3 + 12 + 3
+    // + 15; two passes.
+    EXPECT_EQ(lower(net, "forward-forward").macs,
+              2 * (1152 + 64 + 1152 + 64 + 76 + 12 + 3 + 12 + 3 + 15));
+    // PEPITA: clean FW, ERR, PROJ 3 x 72, modulated FW, WU 1164, updates 91; MEMPEPITA one FW
+    // more.
+    EXPECT_EQ(lower(net, "pepita").macs, 1164 + 3 + 216 + 1164 + 1164 + 91);
+    EXPECT_EQ(lower(net, "mempepita").macs, 1164 + 3 + 216 + 2 * 1164 + 1164 + 91);
+    // Zeroth-order, one direction: 2 FW, 2 losses, 3 perturbation sweeps and the update over
+    // 91 parameters. Peak: the weights (91 x 4) and 16 bytes of state beside the conv's
+    // input (72 x 4) and output (64 x 4).
+    const Schedule zo = lower(net, "zeroth-order");
+    EXPECT_EQ(zo.macs, 2 * 1164 + 2 * 3 + 3 * 91 + 91);
+    EXPECT_EQ(zo.training->peakLiveBytes, 91 * 4 + 16 + 72 * 4 + 64 * 4);
+    // Last layer keeps the dense's input (4 floats) for its dW and nothing below.
+    const Schedule last = lower(net, "last-layer");
+    int64_t saved = 0;
+    for (const auto& t : last.tensors) {
+        saved += t.role == TensorRole::SavedActivation ? t.bytes : 0;
+    }
+    EXPECT_EQ(saved, 4 * 4);
+}
+
 TEST(Training, ForwardForwardOnTheMlpByHand) {
     const Schedule s = lower(mlp(), "forward-forward");
     // Per pass: label embedding, then per dense layer forward, goodness, local dW,
