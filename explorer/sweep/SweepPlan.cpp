@@ -211,6 +211,10 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     const spec::StudySpec& s = study_->spec;
     const FieldCursor at(diags, study_->locations.get());
     strategies_ = strategiesOf(s);
+    choices_.clear();
+    for (const auto& text : strategies_) {
+        choices_.push_back(workloads::parseStrategyChoice(text));
+    }
     batches_ = batchesOf(s);
     precisions_ = precisionsOf(s);
     const auto fail = [&](const FieldCursor& c, const pb::Message& m, const char* field,
@@ -494,7 +498,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     // inside a residual block, ... are bad input before anything runs or is written).
     if (diags.empty()) {
         for (std::size_t i = 0; i < strategies_.size() && s.strategies_size() > 0; ++i) {
-            const workloads::StrategyChoice c = workloads::parseStrategyChoice(strategies_[i]);
+            const workloads::StrategyChoice& c = choices_[i];
             try {
                 for (const auto& n : s.networks()) {
                     for (const int batch : batches_) {
@@ -516,15 +520,13 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             const platforms::spec::MappingSpec mapping = sim::loadMappingSpec(s.mapping());
             for (const auto& pair : pairs) {
                 for (const auto& n : s.networks()) {
-                    for (const auto& strategy : strategies_) {
+                    for (const auto& c : choices_) {
                         for (const int batch : batches_) {
                             for (const auto& precision : precisions_) {
                                 const std::string& quantize =
                                     precision.empty()
                                         ? session.stack(pair.stack).default_precision()
                                         : precision;
-                                const workloads::StrategyChoice c =
-                                    workloads::parseStrategyChoice(strategy);
                                 const auto& schedule =
                                     session
                                         .network(n, c.name, batch, "networks", "strategies",
@@ -639,9 +641,8 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
                                             {"flash_bytes", K::Double, "B"},
                                             {"macs", K::Double, "MAC"}};
     columns_.insert(columns_.end(), outcome.begin(), outcome.end());
-    beyondInference_ = std::any_of(strategies_.begin(), strategies_.end(), [](const auto& t) {
-        return workloads::parseStrategyChoice(t).name != "inference";
-    });
+    beyondInference_ = std::any_of(choices_.begin(), choices_.end(),
+                                   [](const auto& c) { return c.name != "inference"; });
     if (beyondInference_) {
         // Training, continual and early-exit results (NaN where a point did not produce them).
         const std::vector<ColumnDef> extra = {
@@ -720,8 +721,7 @@ Query SweepPlan::query(int64_t index) const {
     q.stack = t.stack;
     q.operatingPoint = t.op;
     q.network = s.networks(static_cast<int>(p[tail]));
-    const workloads::StrategyChoice choice =
-        workloads::parseStrategyChoice(strategies_.at(static_cast<std::size_t>(p[tail + 1])));
+    const workloads::StrategyChoice& choice = choices_.at(static_cast<std::size_t>(p[tail + 1]));
     q.strategy = choice.name;
     q.strategyParams = choice.params;
     q.strategyParamsField = "strategies";

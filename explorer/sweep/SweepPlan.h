@@ -11,6 +11,7 @@
 #include "explorer/session/Session.h"
 #include "explorer/sweep/Sampler.h"
 #include "explorer/sweep/Study.h"
+#include "workloads/strategy/Strategy.h"
 
 #include <cstdint>
 #include <string>
@@ -117,8 +118,9 @@ private:
 
     const Study* study_;
     std::string sampler_;
-    std::vector<Override> set_;           ///< the study's `set`, applied to every point
-    std::vector<std::string> strategies_; ///< the study's, or inference
+    std::vector<Override> set_;                      ///< the study's `set`, applied to every point
+    std::vector<std::string> strategies_;            ///< the study's, or inference
+    std::vector<workloads::StrategyChoice> choices_; ///< strategies_ parsed: name, parameters
     /// A strategy other than inference: /sweep gets the training and dynamic columns.
     bool beyondInference_ = false;
     std::vector<int> batches_;            ///< the study's, or 1
