@@ -18,6 +18,7 @@ packages=(
     libonnx-dev                # ships onnx.proto (we compile it with our protoc)
     libcsv-dev                 # measurement CSV parsing
     libnlopt-cxx-dev           # derivative-free fitting (calibrate)
+    libpagmo-dev               # NAS: genetic operators, non-dominated sorting, hypervolume
     openmpi-bin libopenmpi-dev # sweeps across machines: the same binary under mpirun
     python3-h5py python3-pandas  # tests: results files read as users read them
     jq                         # demo: tabulates simulate --format json

@@ -780,15 +780,15 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
     const bool timing = r != nullptr && hasTiming(r->status);
     if (beyondInference_) {
         const bool footprint = r != nullptr && hasFootprint(r->status);
-        const auto* t = r != nullptr && r->training ? &*r->training : nullptr;
+        const auto* tr = r != nullptr && r->training ? &*r->training : nullptr;
         const auto* d = r != nullptr && r->dynamic ? &*r->dynamic : nullptr;
-        const double macs = t ? static_cast<double>(t->hostMacs + t->acceleratorMacs) : 0;
-        row.push_back(t && timing ? t->latencySPerSample : kNotProduced);
-        row.push_back(t && timing ? t->energyJPerSample : kNotProduced);
-        row.push_back(t && footprint ? static_cast<double>(t->arenaBytes) : kNotProduced);
-        row.push_back(t && timing && macs > 0 ? static_cast<double>(t->acceleratorMacs) / macs
+        const double macs = tr ? static_cast<double>(tr->hostMacs + tr->acceleratorMacs) : 0;
+        row.push_back(tr && timing ? tr->latencySPerSample : kNotProduced);
+        row.push_back(tr && timing ? tr->energyJPerSample : kNotProduced);
+        row.push_back(tr && footprint ? static_cast<double>(tr->arenaBytes) : kNotProduced);
+        row.push_back(tr && timing && macs > 0 ? static_cast<double>(tr->acceleratorMacs) / macs
                                               : kNotProduced);
-        row.push_back(t && timing && t->periodS > 0 ? t->averagePowerW : kNotProduced);
+        row.push_back(tr && timing && tr->periodS > 0 ? tr->averagePowerW : kNotProduced);
         row.push_back(d && timing ? d->expectedLatencyS : kNotProduced);
         row.push_back(d && timing ? d->expectedEnergyJ : kNotProduced);
     }

@@ -1,0 +1,44 @@
+// NAS studies (explorer/spec/nas.proto, run by `edgesim nas`): loading, the checks that need
+// no configs, and the metrics objectives and constraints may name. What needs the configs
+// (platform, stack and override names, strategies lowering the seed) is checked by the
+// runner before it writes anything.
+#pragma once
+
+#include "common/ConfigPaths.h"
+#include "common/TextProto.h"
+#include "explorer/nas/SearchSpace.h"
+#include "explorer/spec/nas.pb.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer::nas {
+
+struct NasStudy {
+    spec::NasStudySpec spec;
+    std::string file;
+    std::string sha256; ///< of the file's bytes (a resumed run must have the same)
+    std::shared_ptr<const TextLocations> locations;
+    /// The seeds' genomes, in spec order.
+    std::vector<Genome> seeds;
+};
+
+/// Metrics a target produces per candidate ("latency_s", "energy_j", ...), in column order.
+const std::vector<std::string>& targetMetrics();
+/// Metrics of the network itself ("params", "macs"), and "accuracy".
+const std::vector<std::string>& networkMetrics();
+inline constexpr const char* kAccuracy = "accuracy";
+
+/// The effective algorithm settings of a study (its defaults filled in).
+spec::Algorithm effectiveAlgorithm(const spec::NasStudySpec& s, std::size_t genes);
+
+/// Checks a study without the configs, reporting every problem through `at`.
+void validateNasStudy(const spec::NasStudySpec& s, const FieldCursor& at);
+
+/// Loads configs/studies/<name>.textproto or a path, validates it and decodes its seeds,
+/// checking each against its reference network (same MACs, parameters and operators); throws
+/// InputError listing every problem.
+NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths);
+
+} // namespace edgesim::explorer::nas
