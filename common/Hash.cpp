@@ -1,5 +1,9 @@
 #include "common/Hash.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/message_lite.h>
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
@@ -39,6 +43,21 @@ std::string doubleBits(double v) {
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof bits);
     return fmt::format("{:016x}", bits);
+}
+
+} // namespace edgesim
+
+namespace edgesim {
+
+std::string protoSha256(const google::protobuf::MessageLite& msg) {
+    std::string bytes;
+    {
+        google::protobuf::io::StringOutputStream stream(&bytes);
+        google::protobuf::io::CodedOutputStream coded(&stream);
+        coded.SetSerializationDeterministic(true);
+        msg.SerializeToCodedStream(&coded);
+    }
+    return sha256Hex(bytes);
 }
 
 } // namespace edgesim

@@ -51,6 +51,9 @@ std::string Progress::line(bool final) const {
         s += ", ETA " + (rate > 0 ? duration(static_cast<double>(left) / rate) : std::string("?"));
     }
     s += fmt::format(", {} not ok", failed_);
+    if (!status_.empty() && !final) {
+        s += ", " + status_;
+    }
     return s;
 }
 

@@ -20,6 +20,8 @@ public:
     /// `done` items finished so far this run (of which `failed` were not ok), `skipped`
     /// items that needed no work (already in a resumed file).
     void update(int64_t done, int64_t failed, int64_t skipped = 0);
+    /// Text shown at the end of the live line ("generation 3/10, 12 feasible").
+    void setStatus(std::string status) { status_ = std::move(status); }
     /// Prints the final line (the summary line when not interactive); `note` is appended.
     void finish(const std::string& note = "");
 
@@ -36,6 +38,7 @@ private:
     int64_t done_ = 0;
     int64_t failed_ = 0;
     int64_t skipped_ = 0;
+    std::string status_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point lastDraw_;
 };

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     app::registerCalibrate(cli, global);
     app::registerSweep(cli, global);
     app::registerPareto(cli, global);
+    app::registerNas(cli, global);
 
     int rc = 0;
     try {

@@ -31,6 +31,15 @@ const std::vector<std::string>& networkMetrics() {
     return m;
 }
 
+std::string targetName(const spec::Target& t) {
+    return t.name().empty() ? t.platform() : t.name();
+}
+
+bool maximised(const spec::Objective& o) {
+    return o.sense() == spec::MAXIMIZE ||
+           (o.sense() == spec::SENSE_UNSPECIFIED && o.metric() == kAccuracy);
+}
+
 namespace {
 
 /// Most individuals a population or a generation may hold, and generations a run may take.
@@ -39,10 +48,6 @@ constexpr int kMaxGenerations = 100000;
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
-}
-
-std::string targetName(const spec::Target& t) {
-    return t.name().empty() ? t.platform() : t.name();
 }
 
 /// Checks an objective's or constraint's metric and target; the key "target.metric".

@@ -30,6 +30,12 @@ const std::vector<std::string>& targetMetrics();
 const std::vector<std::string>& networkMetrics();
 inline constexpr const char* kAccuracy = "accuracy";
 
+/// A target's name (its platform when unnamed).
+std::string targetName(const spec::Target& target);
+
+/// Whether an objective is maximised (its sense, or accuracy by default).
+bool maximised(const spec::Objective& objective);
+
 /// The effective algorithm settings of a study (its defaults filled in).
 spec::Algorithm effectiveAlgorithm(const spec::NasStudySpec& s, std::size_t genes);
 

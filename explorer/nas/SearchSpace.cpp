@@ -508,6 +508,30 @@ private:
 } // namespace
 
 Candidate SearchSpace::decode(const Genome& genome, const std::string& name) const {
+    Candidate cand;
+    cand.spec = networkSpec(genome, name);
+    cand.sha256 = specSha256(cand.spec);
+    try {
+        cand.network = workloads::buildNetwork(cand.spec, "<candidate " + name + ">");
+    } catch (const InputError& e) {
+        cand.reason = e.what();
+    }
+    return cand;
+}
+
+std::string SearchSpace::specSha256(const workloads::spec::NetworkSpec& spec) {
+    ws::NetworkSpec unnamed = spec;
+    unnamed.clear_name();
+    unnamed.clear_description();
+    return protoSha256(unnamed);
+}
+
+std::string SearchSpace::sha256(const Genome& genome) const {
+    return specSha256(networkSpec(genome, ""));
+}
+
+workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
+                                                      const std::string& name) const {
     if (genome.size() != genes_.size()) {
         throw std::invalid_argument(fmt::format("genome has {} genes, the space {}", genome.size(),
                                                 genes_.size()));
@@ -519,8 +543,7 @@ Candidate SearchSpace::decode(const Genome& genome, const std::string& name) con
                                                     genes_[i].labels.size()));
         }
     }
-    Candidate cand;
-    ws::NetworkSpec& net = cand.spec;
+    ws::NetworkSpec net;
     net.set_name(name);
     net.set_description(describe(genome));
     net.set_source("edgesim nas search space");
@@ -624,18 +647,7 @@ Candidate SearchSpace::decode(const Genome& genome, const std::string& name) con
         b.add("softmax").mutable_softmax();
     }
 
-    ws::NetworkSpec unnamed = net;
-    unnamed.clear_name();
-    unnamed.clear_description();
-    std::string bytes;
-    unnamed.SerializeToString(&bytes);
-    cand.sha256 = sha256Hex(bytes);
-    try {
-        cand.network = workloads::buildNetwork(net, "<candidate " + name + ">");
-    } catch (const InputError& e) {
-        cand.reason = e.what();
-    }
-    return cand;
+    return net;
 }
 
 } // namespace edgesim::explorer::nas

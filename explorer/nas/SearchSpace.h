@@ -52,6 +52,13 @@ public:
     /// The network of `genome` (each gene's index in range, else std::invalid_argument),
     /// named `name`. A genome whose network cannot be built is a Candidate with a reason.
     Candidate decode(const Genome& genome, const std::string& name) const;
+    /// The network spec of `genome` only (no graph built).
+    workloads::spec::NetworkSpec networkSpec(const Genome& genome, const std::string& name) const;
+    /// Candidate::sha256 of `genome`, without building its graph.
+    std::string sha256(const Genome& genome) const;
+    /// The hash of a candidate's spec: its deterministic serialisation without name and
+    /// description.
+    static std::string specSha256(const workloads::spec::NetworkSpec& spec);
 
     /// A genome drawn uniformly, gene by gene.
     Genome random(std::mt19937& rng) const;

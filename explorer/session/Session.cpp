@@ -11,25 +11,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 namespace edgesim::explorer {
 
 namespace {
 
-/// SHA-256 of the deterministic binary serialisation of `msg`: equal specs hash equally
-/// whatever text they were written as.
-std::string specSha256(const google::protobuf::Message& msg) {
-    std::string bytes;
-    {
-        google::protobuf::io::StringOutputStream stream(&bytes);
-        google::protobuf::io::CodedOutputStream coded(&stream);
-        coded.SetSerializationDeterministic(true);
-        msg.SerializeToCodedStream(&coded);
-    }
-    return sha256Hex(bytes);
-}
 
 /// What the effective specs depend on: the configs and the overrides.
 std::string specsKey(const Query& q) {
@@ -105,7 +91,11 @@ const Session::Network& Session::network(
     if (!slot) {
         auto n = std::make_unique<Network>();
         n->precision = workloads::loadQuantizePlan(quantize, source, quantizeField);
-        n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
+        if (const auto d = defined_.find(nameOrPath); d != defined_.end()) {
+            n->loaded = d->second;
+        } else {
+            n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
+        }
         n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
         try {
             n->schedule =
@@ -124,6 +114,25 @@ const Session::Network& Session::network(
         slot = std::move(n);
     }
     return *slot;
+}
+
+void Session::defineNetwork(const std::string& name, workloads::Network network,
+                            const std::string& sha256) {
+    forgetNetwork(name);
+    workloads::LoadedNetwork& l = defined_[name];
+    l.network = std::move(network);
+    l.file = name;
+    l.format = "memory";
+    l.sha256 = sha256;
+}
+
+void Session::forgetNetwork(const std::string& name) {
+    defined_.erase(name);
+    const std::string prefix = name + "|";
+    for (auto it = networks_.lower_bound(prefix);
+         it != networks_.end() && it->first.compare(0, prefix.size(), prefix) == 0;) {
+        it = networks_.erase(it);
+    }
 }
 
 namespace {
@@ -169,7 +178,7 @@ const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOr
         b.file = paths_.locate("platforms", nameOrPath, field);
         b.spec = std::make_shared<const platforms::spec::PlatformSpec>(
             platforms::loadPlatform(b.file, paths_));
-        b.sha256 = specSha256(*b.spec);
+        b.sha256 = protoSha256(*b.spec);
         it = platforms_.emplace(nameOrPath, std::move(b)).first;
     }
     return *it->second.spec;
@@ -183,7 +192,7 @@ const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
         b.file = paths_.locate("stacks", nameOrPath, field);
         b.spec = std::make_shared<const platforms::spec::StackSpec>(
             platforms::loadStack(b.file, paths_));
-        b.sha256 = specSha256(*b.spec);
+        b.sha256 = protoSha256(*b.spec);
         it = stacks_.emplace(nameOrPath, std::move(b)).first;
     }
     return *it->second.spec;
@@ -203,7 +212,7 @@ void Session::replacePlatform(const std::string& nameOrPath, platforms::spec::Pl
     platform(nameOrPath);
     auto& b = platforms_.at(nameOrPath);
     b.spec = std::make_shared<const platforms::spec::PlatformSpec>(std::move(spec));
-    b.sha256 = specSha256(*b.spec);
+    b.sha256 = protoSha256(*b.spec);
     specs_.clear();
 }
 
@@ -211,7 +220,7 @@ void Session::replaceStack(const std::string& nameOrPath, platforms::spec::Stack
     stack(nameOrPath);
     auto& b = stacks_.at(nameOrPath);
     b.spec = std::make_shared<const platforms::spec::StackSpec>(std::move(spec));
-    b.sha256 = specSha256(*b.spec);
+    b.sha256 = protoSha256(*b.spec);
     specs_.clear();
 }
 

@@ -57,6 +57,14 @@ public:
             const std::string& strategyParamsField = "--strategy-param");
     /// The network a query runs: in its --quantize precision, else its stack's default.
     const Network& network(const Query& query);
+
+    /// Makes `network` (built in memory: a NAS candidate) what queries naming `name` run,
+    /// with `sha256` (of its spec) standing for a file's bytes in hashes. Replaces a network
+    /// defined earlier under that name, and everything lowered from it.
+    void defineNetwork(const std::string& name, workloads::Network network,
+                       const std::string& sha256);
+    /// Drops a defined network and everything lowered from it (a search defines thousands).
+    void forgetNetwork(const std::string& name);
     /// The precision a query runs in and why: "int8 (--quantize)", "int8 (default of stack
     /// gap-flow)", "as stored".
     std::string precision(const Query& query);
@@ -230,6 +238,7 @@ private:
 
     ConfigPaths paths_;
     std::map<std::string, std::unique_ptr<Network>> networks_;
+    std::map<std::string, workloads::LoadedNetwork> defined_; ///< defineNetwork, by name
     std::map<std::string, Base<platforms::spec::PlatformSpec>> platforms_;
     std::map<std::string, Base<platforms::spec::StackSpec>> stacks_;
     Lru<Specs> specs_{kMaxCachedSpecs};    ///< by platform, stack and overrides

@@ -5,6 +5,7 @@
 #include "explorer/Progress.h"
 #include "explorer/results/Provenance.h"
 #include "explorer/results/WriterLock.h"
+#include "explorer/Signals.h"
 #include "explorer/sweep/SweepFile.h"
 #include "explorer/sweep/SweepPlan.h"
 #include "explorer/sweep/SweepWorker.h"
@@ -13,9 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 
 #include <sched.h>
@@ -26,33 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::atomic<int> gSignal{0};
-
-extern "C" void onSignal(int sig) {
-    gSignal = sig;
-}
-
-/// SIGINT/SIGTERM set a flag for the run's lifetime (the sweep commits what it has, then
-/// stops); the previous handlers come back afterwards.
-class SignalGuard {
-public:
-    SignalGuard() {
-        gSignal = 0;
-        oldInt_ = std::signal(SIGINT, onSignal);
-        oldTerm_ = std::signal(SIGTERM, onSignal);
-    }
-    ~SignalGuard() {
-        std::signal(SIGINT, oldInt_);
-        std::signal(SIGTERM, oldTerm_);
-    }
-    SignalGuard(const SignalGuard&) = delete;
-    SignalGuard& operator=(const SignalGuard&) = delete;
-
-private:
-    void (*oldInt_)(int);
-    void (*oldTerm_)(int);
-};
 
 /// Points per verify task (hashing only: cheap).
 constexpr int64_t kVerifyChunk = 512;
@@ -221,7 +193,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
 
     try {
         while (written < n) {
-            if (gSignal != 0) {
+            if (SignalGuard::received() != 0) {
                 summary.interrupted = true;
                 break;
             }
@@ -230,7 +202,7 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
             try {
                 got = pool->receive(250);
             } catch (const std::runtime_error&) {
-                if (gSignal != 0) { // workers died of the same Ctrl-C
+                if (SignalGuard::received() != 0) { // workers died of the same Ctrl-C
                     summary.interrupted = true;
                     break;
                 }

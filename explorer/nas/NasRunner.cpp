@@ -1,0 +1,483 @@
+#include "explorer/nas/NasRunner.h"
+
+#include "analysis/Pareto.h"
+#include "common/Diagnostics.h"
+#include "common/Strings.h"
+#include "common/Version.h"
+#include "explorer/Progress.h"
+#include "explorer/Signals.h"
+#include "explorer/nas/CandidateEvaluator.h"
+#include "explorer/nas/Evolution.h"
+#include "explorer/nas/Export.h"
+#include "explorer/nas/NasTables.h"
+#include "explorer/results/Provenance.h"
+#include "explorer/results/WriterLock.h"
+#include "explorer/sweep/SweepRunner.h"
+#include "explorer/sweep/WorkerPool.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <unistd.h>
+
+namespace edgesim::explorer::nas {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Tasks queued per worker, so it never waits for the next one.
+constexpr int kInFlight = 2;
+/// Candidates per task without an accuracy evaluator (simulations only: milliseconds each).
+constexpr std::size_t kSimulationChunk = 8;
+
+/// Thrown out of the search when a signal stops it (what finished is committed first).
+struct Stopped {};
+
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+Genome genomeOf(const Chromosome& c) {
+    Genome g(c.size());
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        g[i] = static_cast<int>(std::lround(c[i]));
+    }
+    return g;
+}
+
+Chromosome chromosomeOf(const Genome& g) {
+    return Chromosome(g.begin(), g.end());
+}
+
+/// What the run knows of each individual: its genome, outcome and whether it was cached.
+struct Record {
+    Genome genome;
+    wire::NasOutcome outcome;
+    bool cached = false;
+};
+
+} // namespace
+
+std::string frontDirectory(const std::string& out) {
+    fs::path p(out);
+    if (p.extension() == ".h5" || p.extension() == ".hdf5") {
+        p.replace_extension();
+    }
+    return p.string() + ".front";
+}
+
+NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& options) {
+    if (options.resume && options.overwrite) {
+        throw InputError("<command line>", "--resume",
+                         "--resume continues the file, --overwrite replaces it: give one");
+    }
+    if (!(options.flushSeconds > 0)) {
+        throw InputError("<command line>", "--flush-seconds", "must be > 0");
+    }
+    const auto start = Clock::now();
+    NasSummary summary;
+    summary.frontDir = frontDirectory(options.out);
+    CandidateEvaluator evaluator(study, session, summary.frontDir + "/candidates");
+    const WorkFunction work = [&evaluator](const wire::Task& t) { return evaluator.run(t); };
+    if (MpiRuntime::size() > 1 && MpiRuntime::rank() != 0) {
+        serveMpiWorker(work);
+        summary.workerRank = true;
+        return summary;
+    }
+    std::unique_ptr<WorkerPool> pool;
+    if (MpiRuntime::size() > 1) {
+        pool = mpiWorkers();
+        summary.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
+    }
+
+    const SearchSpace& space = evaluator.space();
+    const spec::Algorithm settings = effectiveAlgorithm(study.spec, space.genes().size());
+    evaluator.preflight(study.seeds.empty() ? space.parse({}) : study.seeds.front());
+    const NasTables tables(study.spec, space);
+
+    checkOutputPaths({{options.out, "--out"}}, {{study.file, "--study"}});
+    const WriterLock lock(options.out, "--out");
+    std::error_code ec;
+    const bool exists = fs::exists(options.out, ec);
+    if (exists && !options.resume && !options.overwrite) {
+        throw InputError(options.out, "--out",
+                         "the file exists: --resume continues it, --overwrite replaces it");
+    }
+    fs::remove(options.out + ".tmp", ec); // a commit a killed run did not finish
+
+    // Outcomes by network hash: every network is evaluated once, in this run or before it.
+    std::unordered_map<std::string, wire::NasOutcome> cache;
+    std::vector<std::string> fileGenomes; // /nas/population's genomes, by id
+    int64_t fileGenerations = 0;
+    if (exists && options.resume) {
+        const auto studySha = readStringAttribute(options.out, "/", "study_sha256");
+        if (!studySha || *studySha != study.sha256) {
+            throw InputError(options.out, "--resume",
+                             "the file was not written by this study (study_sha256 differs): "
+                             "--overwrite to start again");
+        }
+        const auto version = readStringAttribute(options.out, "/", "edgesim_version");
+        if (!version || *version != versionString()) {
+            throw InputError(options.out, "--resume",
+                             "the file was written by edgesim " + version.value_or("?") +
+                                 ", this is " + versionString() +
+                                 ": its search would not replay; --overwrite to start again");
+        }
+        const Table t = readTable(options.out, kEvaluationsTable);
+        if (!(t.columns == tables.evaluationColumns())) {
+            throw InputError(options.out, "--resume", "/nas/evaluations has other columns");
+        }
+        for (std::size_t r = 0; r < t.rows.size(); ++r) {
+            wire::NasOutcome o = tables.outcomeOf(t, r);
+            cache.emplace(o.network_sha256(), std::move(o));
+        }
+        fileGenomes = readStringColumn(options.out, kPopulationTable, "genome");
+        fileGenerations = countRows(options.out, kGenerationsTable);
+        summary.fromFile = static_cast<int64_t>(cache.size());
+    } else {
+        Provenance p = makeProvenance(options.commandLine, study.sha256, study.spec.seed());
+        std::vector<std::string> objectives;
+        for (const auto& o : study.spec.objectives()) {
+            objectives.push_back((maximised(o) ? "max " : "min ") +
+                                 NasTables::key(o.metric(), o.target()));
+        }
+        std::vector<std::string> targets;
+        for (const auto& t : study.spec.targets()) {
+            targets.push_back(targetName(t) + "=" + t.platform() + "/" + t.stack());
+        }
+        p.extra = {{"study_name", study.spec.name()},
+                   {"study_file", study.file},
+                   {"study_sha256", study.sha256},
+                   {"algorithm", settings.kind()},
+                   {"population", std::to_string(settings.population())},
+                   {"generations", std::to_string(settings.generations())},
+                   {"offspring", std::to_string(settings.offspring())},
+                   {"objectives", join(objectives)},
+                   {"targets", join(targets)},
+                   {"accuracy_evaluator", study.spec.accuracy().evaluator().empty()
+                                              ? "none"
+                                              : study.spec.accuracy().evaluator()},
+                   {"genes", std::to_string(space.genes().size())}};
+        writeResultsFile(options.out, p, [&](ResultsFile& f) {
+            f.append(kEvaluationsTable, tables.evaluationColumns(), {});
+            f.append(kPopulationTable, tables.populationColumns(), {});
+            f.append(kGenerationsTable, tables.generationColumns(), {});
+        });
+    }
+
+    const int64_t total = static_cast<int64_t>(settings.population()) +
+                          static_cast<int64_t>(settings.generations()) * settings.offspring();
+    if (!pool) {
+        const int jobs = static_cast<int>(std::min<int64_t>(
+            options.jobs > 0 ? options.jobs : availableCores(), settings.population()));
+        if (jobs <= 1) {
+            pool = inlineWorkers(work);
+            summary.backend = "this process";
+        } else {
+            pool = forkWorkers(jobs, work);
+            summary.backend = fmt::format("{} worker processes", jobs);
+        }
+    }
+    summary.workers = pool->size();
+    const bool accuracy = !study.spec.accuracy().evaluator().empty() &&
+                          study.spec.accuracy().evaluator() != "none";
+
+    const SignalGuard signals;
+    Progress progress("nas", "candidates", total, stderr,
+                      !options.quiet && isatty(fileno(stderr)) != 0);
+
+    std::vector<TableRow> pendingEvaluations, pendingPopulation, pendingGenerations;
+    auto lastCommit = Clock::now();
+    const auto commit = [&] {
+        if (pendingEvaluations.empty() && pendingPopulation.empty() && pendingGenerations.empty()) {
+            return;
+        }
+        updateResultsFile(options.out, [&](ResultsFile& f) {
+            f.append(kEvaluationsTable, tables.evaluationColumns(), pendingEvaluations);
+            f.append(kPopulationTable, tables.populationColumns(), pendingPopulation);
+            f.append(kGenerationsTable, tables.generationColumns(), pendingGenerations);
+        });
+        pendingEvaluations.clear();
+        pendingPopulation.clear();
+        pendingGenerations.clear();
+        lastCommit = Clock::now();
+    };
+
+    std::map<int64_t, Record> records; // by individual id
+    std::vector<Individual> archive;   // every evaluated individual
+    int64_t nextId = 0;
+    int64_t notOk = 0;
+    double generationSim = 0, generationTrain = 0;
+    int64_t generationSimulated = 0;
+    std::vector<double> reference; // hypervolume reference (minimised form)
+
+    // Evaluates the networks of `genomes` that no cache holds, on the workers.
+    const auto evaluateMissing = [&](const std::vector<std::pair<int64_t, Genome>>& jobs) {
+        std::deque<wire::NasTask> tasks;
+        const std::size_t chunk = accuracy ? 1 : kSimulationChunk;
+        for (std::size_t i = 0; i < jobs.size(); i += chunk) {
+            wire::NasTask t;
+            for (std::size_t k = i; k < std::min(jobs.size(), i + chunk); ++k) {
+                auto& j = *t.add_jobs();
+                j.set_id(jobs[k].first);
+                j.mutable_genes()->Add(jobs[k].second.begin(), jobs[k].second.end());
+            }
+            tasks.push_back(std::move(t));
+        }
+        std::vector<int> busy(static_cast<std::size_t>(pool->size()), 0);
+        std::size_t outstanding = 0;
+        while (!tasks.empty() || outstanding > 0) {
+            for (int w = 0; w < pool->size() && !tasks.empty(); ++w) {
+                while (busy[static_cast<std::size_t>(w)] < kInFlight && !tasks.empty()) {
+                    wire::Task task;
+                    tasks.front().SerializeToString(task.mutable_payload());
+                    tasks.pop_front();
+                    pool->send(w, task);
+                    ++busy[static_cast<std::size_t>(w)];
+                    ++outstanding;
+                }
+            }
+            if (SignalGuard::received() != 0) {
+                throw Stopped{};
+            }
+            std::optional<std::pair<int, wire::Result>> got;
+            try {
+                got = pool->receive(250);
+            } catch (const std::runtime_error&) {
+                if (SignalGuard::received() != 0) {
+                    throw Stopped{};
+                }
+                throw;
+            }
+            if (!got) {
+                continue;
+            }
+            auto& [w, result] = *got;
+            if (failed(result)) {
+                rethrow(result, w);
+            }
+            --busy[static_cast<std::size_t>(w)];
+            --outstanding;
+            wire::NasResult r;
+            if (!r.ParseFromString(result.payload())) {
+                throw std::runtime_error(fmt::format("NAS worker {} sent a result it cannot read", w));
+            }
+            for (auto& o : *r.mutable_outcomes()) {
+                pendingEvaluations.push_back(tables.evaluationRow(o));
+                generationSim += o.sim_s();
+                generationTrain += o.train_s();
+                summary.simSeconds += o.sim_s();
+                summary.trainSeconds += o.train_s();
+                ++generationSimulated;
+                ++summary.evaluated;
+                notOk += o.status() == "ok" ? 0 : 1;
+                std::string sha = o.network_sha256();
+                cache.emplace(std::move(sha), std::move(o));
+            }
+            if (since(lastCommit) >= options.flushSeconds) {
+                commit();
+            }
+            progress.update(summary.individuals + generationSimulated, notOk);
+        }
+    };
+
+    EvolutionHooks hooks;
+    hooks.evaluate = [&](int, const std::vector<Offspring>& children) {
+        std::vector<std::pair<int64_t, Genome>> missing;
+        std::vector<std::string> shas;
+        std::set<std::string> asked;
+        std::vector<bool> cached;
+        for (std::size_t i = 0; i < children.size(); ++i) {
+            const Genome g = genomeOf(children[i].chromosome);
+            shas.push_back(space.sha256(g));
+            const bool known = cache.count(shas.back()) != 0 || asked.count(shas.back()) != 0;
+            cached.push_back(known);
+            if (!known) {
+                asked.insert(shas.back());
+                missing.emplace_back(nextId + static_cast<int64_t>(i), g);
+            }
+        }
+        evaluateMissing(missing);
+        std::vector<Evaluation> out;
+        for (std::size_t i = 0; i < children.size(); ++i) {
+            Record rec;
+            rec.genome = genomeOf(children[i].chromosome);
+            rec.outcome = cache.at(shas[i]);
+            rec.cached = cached[i];
+            summary.cached += rec.cached ? 1 : 0;
+            out.push_back(score(study.spec, rec.outcome));
+            records.emplace(nextId + static_cast<int64_t>(i), std::move(rec));
+        }
+        nextId += static_cast<int64_t>(children.size());
+        return out;
+    };
+    hooks.generationDone = [&](int g, const std::vector<Individual>& evaluated,
+                               const std::vector<Individual>& population) {
+        if (g == 0) {
+            // The hypervolume's reference: the study's, else 1.1 x the worst feasible value
+            // of the first population (accuracy: 0).
+            for (int k = 0; k < study.spec.objectives_size(); ++k) {
+                const auto& o = study.spec.objectives(k);
+                if (o.has_reference()) {
+                    reference.push_back(maximised(o) ? -o.reference() : o.reference());
+                    continue;
+                }
+                if (o.metric() == kAccuracy) {
+                    reference.push_back(0.0);
+                    continue;
+                }
+                double worst = kNaN;
+                for (const auto& i : population) {
+                    const double v = i.objectives[static_cast<std::size_t>(k)];
+                    if (i.violation == 0 && std::isfinite(v) && !(v <= worst)) {
+                        worst = v;
+                    }
+                }
+                reference.push_back(worst + 0.1 * std::abs(worst));
+            }
+        }
+        for (const auto& ind : evaluated) {
+            archive.push_back(ind);
+            const Record& rec = records.at(ind.id);
+            if (ind.id < static_cast<int64_t>(fileGenomes.size())) {
+                if (fileGenomes[static_cast<std::size_t>(ind.id)] != space.encode(rec.genome)) {
+                    throw InputError(options.out, "--resume",
+                                     fmt::format("individual {} of the file has genome {}, the "
+                                                 "replayed search {}: the file comes from "
+                                                 "another run; --overwrite to start again",
+                                                 ind.id,
+                                                 fileGenomes[static_cast<std::size_t>(ind.id)],
+                                                 space.encode(rec.genome)));
+                }
+            } else {
+                pendingPopulation.push_back(
+                    tables.populationRow(ind, rec.genome, rec.outcome, rec.cached));
+            }
+        }
+        summary.individuals += static_cast<int64_t>(evaluated.size());
+        std::vector<std::vector<double>> feasible;
+        for (const auto& i : population) {
+            if (i.violation == 0) {
+                feasible.push_back(i.objectives);
+            }
+        }
+        bool defined = true;
+        for (double r : reference) {
+            defined = defined && std::isfinite(r);
+        }
+        summary.hypervolume = defined ? hypervolume(feasible, reference) : kNaN;
+        if (g >= fileGenerations) {
+            NasTables::GenerationFigures f;
+            f.generation = g;
+            f.individuals = summary.individuals;
+            f.simulated = generationSimulated;
+            f.hypervolume = summary.hypervolume;
+            f.wallS = since(start);
+            f.simS = generationSim;
+            f.trainS = generationTrain;
+            pendingGenerations.push_back(tables.generationRow(f, population));
+        }
+        generationSim = generationTrain = 0;
+        generationSimulated = 0;
+        commit();
+        summary.generations = g;
+        progress.setStatus(fmt::format("generation {}/{}, {} feasible, hypervolume {:.4g}", g,
+                                       settings.generations(), feasible.size(),
+                                       summary.hypervolume));
+        progress.update(summary.individuals, notOk);
+    };
+    hooks.stop = [] { return SignalGuard::received() != 0; };
+
+    std::vector<Chromosome> seeds;
+    for (const auto& s : study.seeds) {
+        seeds.push_back(chromosomeOf(s));
+    }
+    Bounds bounds;
+    for (const auto& g : space.genes()) {
+        bounds.lower.push_back(0);
+        bounds.upper.push_back(static_cast<double>(g.labels.size() - 1));
+    }
+    bounds.integers = space.genes().size();
+    const auto algorithm = makeSearchAlgorithm(settings.kind());
+    try {
+        evolve(*algorithm, settings, bounds, seeds, study.spec.seed(), hooks);
+        summary.interrupted = SignalGuard::received() != 0;
+    } catch (const Stopped&) {
+        summary.interrupted = true;
+    } catch (...) {
+        try {
+            commit(); // what finished stays
+        } catch (...) {
+        }
+        pool->kill();
+        throw;
+    }
+    commit();
+    if (summary.interrupted) {
+        pool->kill();
+    } else {
+        pool->shutdown();
+    }
+
+    // The front of everything evaluated: feasible, one individual per network (the first).
+    std::vector<const Individual*> candidates;
+    std::set<std::string> seen;
+    for (const auto& ind : archive) {
+        if (ind.violation == 0 && seen.insert(records.at(ind.id).outcome.network_sha256()).second) {
+            candidates.push_back(&ind);
+        }
+    }
+    std::vector<std::vector<double>> points;
+    for (const auto* ind : candidates) {
+        points.push_back(ind->objectives);
+    }
+    std::vector<TableRow> frontRows;
+    if (!points.empty()) {
+        const std::vector<analysis::Sense> senses(points.front().size(),
+                                                  analysis::Sense::Minimize);
+        for (std::size_t k : analysis::paretoFront(points, senses)) {
+            const Individual& ind = *candidates[k];
+            const Record& rec = records.at(ind.id);
+            frontRows.push_back(tables.populationRow(ind, rec.genome, rec.outcome, rec.cached));
+            const Candidate c =
+                space.decode(rec.genome, fmt::format("{}/{}", study.spec.name(), ind.id));
+            writeCandidateFiles(c, summary.frontDir, fmt::format("{}", ind.id));
+        }
+    }
+    summary.front = static_cast<int64_t>(frontRows.size());
+    std::vector<std::string> refText;
+    for (int k = 0; k < study.spec.objectives_size() && k < static_cast<int>(reference.size()); ++k) {
+        const auto& o = study.spec.objectives(k);
+        refText.push_back(fmt::format("{}={:g}", NasTables::key(o.metric(), o.target()),
+                                      maximised(o) ? -reference[static_cast<std::size_t>(k)]
+                                                   : reference[static_cast<std::size_t>(k)]));
+    }
+    updateResultsFile(options.out, [&](ResultsFile& f) {
+        f.replace(kParetoTable, tables.populationColumns(), frontRows);
+        f.setAttribute("/", "hypervolume_reference", join(refText, " "));
+        f.setAttribute("/", "front_directory", summary.frontDir);
+    });
+
+    summary.seconds = since(start);
+    progress.update(summary.individuals, notOk);
+    progress.finish(fmt::format(
+        "{} generations, {} networks evaluated ({} cached, {} from the file), {} on the front; "
+        "simulation {:.1f}% of the wall time; {} on {}{}",
+        summary.generations, summary.evaluated, summary.cached, summary.fromFile, summary.front,
+        summary.seconds > 0 ? 100.0 * summary.simSeconds / summary.seconds : 0.0, options.out,
+        summary.backend, summary.interrupted ? " (interrupted)" : ""));
+    return summary;
+}
+
+} // namespace edgesim::explorer::nas
