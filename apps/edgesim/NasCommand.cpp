@@ -47,13 +47,15 @@ void printFront(const explorer::nas::NasStudy& study, const std::string& out) {
     columns.push_back("genes");
     const explorer::Table t = explorer::readTable(out, explorer::nas::kParetoTable, columns);
     std::cout << "Pareto front (" << t.rows.size() << " networks; all feasible):\n";
+    std::vector<std::size_t> width;
     for (std::size_t c = 0; c + 1 < columns.size(); ++c) {
-        std::cout << fmt::format("{:>16}", columns[c]);
+        width.push_back(std::max<std::size_t>(columns[c].size() + 2, 10));
+        std::cout << fmt::format("{:>{}}", columns[c], width[c]);
     }
     std::cout << "  genes\n";
     for (const auto& row : t.rows) {
         for (std::size_t c = 0; c + 1 < row.size(); ++c) {
-            std::cout << fmt::format("{:>16}", cell(row[c]));
+            std::cout << fmt::format("{:>{}}", cell(row[c]), width[c]);
         }
         std::cout << "  " << cell(row.back()) << "\n";
     }

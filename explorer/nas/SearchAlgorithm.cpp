@@ -32,7 +32,10 @@ void rankPopulation(std::vector<Individual>& population) {
         }
     }
     int nextRank = 0;
-    if (!feasible.empty() && population[feasible[0]].objectives.size() == 1) {
+    if (feasible.size() == 1) {
+        population[feasible[0]].rank = nextRank++;
+        population[feasible[0]].crowding = std::numeric_limits<double>::infinity();
+    } else if (!feasible.empty() && population[feasible[0]].objectives.size() == 1) {
         // One objective: fronts are the distinct values, ascending (pagmo sorts two or more).
         std::map<double, std::vector<std::size_t>> byValue;
         for (std::size_t i : feasible) {

@@ -236,6 +236,14 @@ TEST(NasAlgorithmTest, ConstraintDominationRanksFeasibleFirstThenByViolation) {
     EXPECT_TRUE(tournamentBeats(pop[4], pop[3]));  // smaller violation wins
     EXPECT_TRUE(tournamentBeats(pop[0], pop[2]));  // lower front wins
     EXPECT_FALSE(tournamentBeats(pop[0], pop[1])); // same front, both ends: a tie
+    // One feasible individual: the first front alone.
+    std::vector<Individual> lone(2);
+    lone[0].objectives = {1, 1};
+    lone[1].objectives = {0, 0};
+    lone[1].violation = 1;
+    rankPopulation(lone);
+    EXPECT_EQ(lone[0].rank, 0);
+    EXPECT_EQ(lone[1].rank, 1);
     // One objective: fronts are the values in order.
     std::vector<Individual> one(3);
     one[0].objectives = {3};
