@@ -40,6 +40,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kInFlight = 2;
 /// Candidates per task without an accuracy evaluator (simulations only: milliseconds each).
 constexpr std::size_t kSimulationChunk = 8;
+/// Evaluation time waiting in uncommitted rows, in commits' time, that makes a commit due.
+constexpr double kWorthCommitting = 20;
 
 /// Thrown out of the search when a signal stops it (what finished is committed first).
 struct Stopped {};
@@ -199,10 +201,13 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
 
     std::vector<TableRow> pendingEvaluations, pendingPopulation, pendingGenerations;
     auto lastCommit = Clock::now();
+    double lastCommitSeconds = 0.01; // measured by each commit
+    double pendingWork = 0;          // seconds of evaluation in the rows not committed
     const auto commit = [&] {
         if (pendingEvaluations.empty() && pendingPopulation.empty() && pendingGenerations.empty()) {
             return;
         }
+        lastCommit = Clock::now();
         updateResultsFile(options.out, [&](ResultsFile& f) {
             f.append(kEvaluationsTable, tables.evaluationColumns(), pendingEvaluations);
             f.append(kPopulationTable, tables.populationColumns(), pendingPopulation);
@@ -211,6 +216,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         pendingEvaluations.clear();
         pendingPopulation.clear();
         pendingGenerations.clear();
+        lastCommitSeconds = since(lastCommit);
+        pendingWork = 0;
         lastCommit = Clock::now();
     };
 
@@ -219,7 +226,9 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     int64_t nextId = 0;
     int64_t notOk = 0;
     double generationSim = 0, generationTrain = 0;
-    int64_t generationSimulated = 0;
+    int64_t generationSimulated = 0; // networks evaluated by this run
+    int64_t generationNew = 0;       // networks new to the search (resumed or not)
+    std::set<std::string> searched;  // networks of the search's individuals so far
     std::vector<double> reference; // hypervolume reference (minimised form)
 
     // Evaluates the networks of `genomes` that no cache holds, on the workers.
@@ -237,6 +246,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         }
         std::vector<int> busy(static_cast<std::size_t>(pool->size()), 0);
         std::size_t outstanding = 0;
+        std::map<int64_t, wire::NasOutcome> ready; // finished, waiting for earlier jobs
+        std::size_t written = 0;
         while (!tasks.empty() || outstanding > 0) {
             for (int w = 0; w < pool->size() && !tasks.empty(); ++w) {
                 while (busy[static_cast<std::size_t>(w)] < kInFlight && !tasks.empty()) {
@@ -274,7 +285,6 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
                 throw std::runtime_error(fmt::format("NAS worker {} sent a result it cannot read", w));
             }
             for (auto& o : *r.mutable_outcomes()) {
-                pendingEvaluations.push_back(tables.evaluationRow(o));
                 generationSim += o.sim_s();
                 generationTrain += o.train_s();
                 summary.simSeconds += o.sim_s();
@@ -282,10 +292,24 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
                 ++generationSimulated;
                 ++summary.evaluated;
                 notOk += o.status() == "ok" ? 0 : 1;
-                std::string sha = o.network_sha256();
-                cache.emplace(std::move(sha), std::move(o));
+                const int64_t id = o.id();
+                ready.emplace(id, std::move(o));
             }
-            if (since(lastCommit) >= options.flushSeconds) {
+            // Into the file and the cache in job order, whichever worker finished first.
+            for (auto it = written < jobs.size() ? ready.find(jobs[written].first) : ready.end();
+                 it != ready.end();
+                 it = written < jobs.size() ? ready.find(jobs[written].first) : ready.end()) {
+                pendingEvaluations.push_back(tables.evaluationRow(it->second));
+                pendingWork += it->second.sim_s() + it->second.train_s();
+                std::string sha = it->second.network_sha256();
+                cache.emplace(std::move(sha), std::move(it->second));
+                ready.erase(it);
+                ++written;
+            }
+            // Commit at least every --flush-seconds, and sooner when the evaluations waiting
+            // cost far more than a commit (training: each one is worth keeping at once).
+            if (since(lastCommit) >= options.flushSeconds ||
+                pendingWork > kWorthCommitting * lastCommitSeconds) {
                 commit();
             }
             progress.update(summary.individuals + generationSimulated, notOk);
@@ -296,16 +320,18 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     hooks.evaluate = [&](int, const std::vector<Offspring>& children) {
         std::vector<std::pair<int64_t, Genome>> missing;
         std::vector<std::string> shas;
-        std::set<std::string> asked;
-        std::vector<bool> cached;
+        std::vector<bool> repeated;
         for (std::size_t i = 0; i < children.size(); ++i) {
             const Genome g = genomeOf(children[i].chromosome);
             shas.push_back(space.sha256(g));
-            const bool known = cache.count(shas.back()) != 0 || asked.count(shas.back()) != 0;
-            cached.push_back(known);
-            if (!known) {
-                asked.insert(shas.back());
-                missing.emplace_back(nextId + static_cast<int64_t>(i), g);
+            // A network an earlier individual of this search had (the same in a resumed run);
+            // evaluated now only when no cache holds it (a resumed file may).
+            repeated.push_back(!searched.insert(shas.back()).second);
+            if (!repeated.back()) {
+                ++generationNew;
+                if (cache.count(shas.back()) == 0) {
+                    missing.emplace_back(nextId + static_cast<int64_t>(i), g);
+                }
             }
         }
         evaluateMissing(missing);
@@ -314,7 +340,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
             Record rec;
             rec.genome = genomeOf(children[i].chromosome);
             rec.outcome = cache.at(shas[i]);
-            rec.cached = cached[i];
+            rec.cached = repeated[i];
             summary.cached += rec.cached ? 1 : 0;
             out.push_back(score(study.spec, rec.outcome));
             records.emplace(nextId + static_cast<int64_t>(i), std::move(rec));
@@ -381,7 +407,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
             NasTables::GenerationFigures f;
             f.generation = g;
             f.individuals = summary.individuals;
-            f.simulated = generationSimulated;
+            f.simulated = generationNew;
             f.hypervolume = summary.hypervolume;
             f.wallS = since(start);
             f.simS = generationSim;
@@ -389,7 +415,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
             pendingGenerations.push_back(tables.generationRow(f, population));
         }
         generationSim = generationTrain = 0;
-        generationSimulated = 0;
+        generationSimulated = generationNew = 0;
         commit();
         summary.generations = g;
         progress.setStatus(fmt::format("generation {}/{}, {} feasible, hypervolume {:.4g}", g,
@@ -472,7 +498,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     summary.seconds = since(start);
     progress.update(summary.individuals, notOk);
     progress.finish(fmt::format(
-        "{} generations, {} networks evaluated ({} cached, {} from the file), {} on the front; "
+        "{} generations, {} networks evaluated ({} individuals repeated a network, {} networks "
+        "from the file), {} on the front; "
         "simulation {:.1f}% of the wall time; {} on {}{}",
         summary.generations, summary.evaluated, summary.cached, summary.fromFile, summary.front,
         summary.seconds > 0 ? 100.0 * summary.simSeconds / summary.seconds : 0.0, options.out,

@@ -31,7 +31,7 @@ struct NasSummary {
     int64_t individuals = 0; ///< evaluated individuals (this run and, resumed, before)
     int64_t evaluated = 0;   ///< networks evaluated in this run
     int64_t fromFile = 0;    ///< networks a resumed file already held
-    int64_t cached = 0;      ///< individuals whose network had been evaluated before
+    int64_t cached = 0;      ///< individuals whose network an earlier individual had
     int generations = 0;     ///< completed after the first population
     int64_t front = 0;       ///< individuals on the final Pareto front
     double hypervolume = 0;  ///< of the last population

@@ -104,7 +104,7 @@ NasTables::NasTables(const spec::NasStudySpec& study, const SearchSpace& space)
 
     generations_ = {{"generation", ColumnKind::Int, ""},
                     {"individuals", ColumnKind::Int, ""},
-                    {"simulated", ColumnKind::Int, ""},
+                    {"new_networks", ColumnKind::Int, ""},
                     {"feasible", ColumnKind::Int, ""},
                     {"hypervolume", ColumnKind::Double, "1"}};
     for (const auto& o : study.objectives()) {

@@ -40,7 +40,7 @@ public:
     struct GenerationFigures {
         int generation = 0;
         int64_t individuals = 0; ///< evaluated so far (all generations)
-        int64_t simulated = 0;   ///< networks evaluated this generation (not from the cache)
+        int64_t simulated = 0;   ///< networks new to the search this generation
         double hypervolume = 0;
         double wallS = 0, simS = 0, trainS = 0;
     };
