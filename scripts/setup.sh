@@ -19,6 +19,9 @@ packages=(
     libcsv-dev                 # measurement CSV parsing
     libnlopt-cxx-dev           # derivative-free fitting (calibrate)
     libpagmo-dev               # NAS: genetic operators, non-dominated sorting, hypervolume
+    libtorch-dev               # NAS: training (train) and training-free scores (proxy)
+    zlib1g-dev                 # NAS: Fashion-MNIST's gzip-compressed IDX files
+    dataset-fashion-mnist      # NAS: the train evaluator's dataset
     openmpi-bin libopenmpi-dev # sweeps across machines: the same binary under mpirun
     python3-h5py python3-pandas  # tests: results files read as users read them
     jq                         # demo: tabulates simulate --format json

@@ -45,19 +45,36 @@ void printFront(const explorer::nas::NasStudy& study, const std::string& out) {
         }
     }
     columns.push_back("genes");
+    columns.push_back("violation");
+    std::vector<std::size_t> width;
+    const auto print = [&](const explorer::TableRow& row, const std::string& label) {
+        for (std::size_t c = 0; c + 2 < row.size(); ++c) {
+            std::cout << fmt::format("{:>{}}", cell(row[c]), width[c]);
+        }
+        std::cout << "  " << cell(row[row.size() - 2]) << label << "\n";
+    };
     const explorer::Table t = explorer::readTable(out, explorer::nas::kParetoTable, columns);
     std::cout << "Pareto front (" << t.rows.size() << " networks; all feasible):\n";
-    std::vector<std::size_t> width;
-    for (std::size_t c = 0; c + 1 < columns.size(); ++c) {
+    for (std::size_t c = 0; c + 2 < columns.size(); ++c) {
         width.push_back(std::max<std::size_t>(columns[c].size() + 2, 10));
         std::cout << fmt::format("{:>{}}", columns[c], width[c]);
     }
     std::cout << "  genes\n";
     for (const auto& row : t.rows) {
-        for (std::size_t c = 0; c + 1 < row.size(); ++c) {
-            std::cout << fmt::format("{:>{}}", cell(row[c]), width[c]);
+        print(row, "");
+    }
+    // The seeds (the first individuals) to compare the front against.
+    if (study.spec.seeds_size() > 0) {
+        const explorer::Table p =
+            explorer::readTable(out, explorer::nas::kPopulationTable, columns);
+        const auto n = std::min(p.rows.size(), static_cast<std::size_t>(study.spec.seeds_size()));
+        std::cout << "seeds:\n";
+        for (std::size_t r = 0; r < n; ++r) {
+            const double v = std::get<double>(p.rows[r].back());
+            print(p.rows[r], "  [" + study.spec.seeds(static_cast<int>(r)).name() +
+                                 (v > 0 ? fmt::format(", infeasible: violation {:.3g}", v) : "") +
+                                 "]");
         }
-        std::cout << "  " << cell(row.back()) << "\n";
     }
 }
 

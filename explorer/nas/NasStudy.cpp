@@ -207,6 +207,13 @@ void validateAccuracy(const spec::NasStudySpec& s, const FieldCursor& at) {
                 "unknown evaluator '" + a.evaluator() + "' (known: " +
                     join(accuracyEvaluatorNames()) + ", none)");
     }
+    if ((a.evaluator() == "train" || a.evaluator() == "proxy") &&
+        s.space().head().classes() != 0 && s.space().head().classes() != 10) {
+        at.child(s, "space").child(s.space(), "head").error(
+            s.space().head(), "classes",
+            fmt::format("{} classes: the {} evaluator uses Fashion-MNIST's 10", s.space().head().classes(),
+                        a.evaluator()));
+    }
     const auto& t = a.train();
     const FieldCursor tc = c.child(a, "train");
     if (!t.dataset().empty() && t.dataset() != "fashion-mnist") {

@@ -1,0 +1,241 @@
+#include "explorer/nas/TorchModel.h"
+
+#include "workloads/graph/ShapeInference.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <stdexcept>
+
+namespace edgesim::explorer::nas {
+
+namespace {
+
+using workloads::Layer;
+using workloads::OpKind;
+namespace F = torch::nn::functional;
+
+/// Fashion-MNIST's pixel mean and standard deviation over the training set (in [0, 1]),
+/// computed from the Debian package's train-images file.
+constexpr double kPixelMean = 0.2860;
+constexpr double kPixelStd = 0.3530;
+
+[[noreturn]] void unsupported(const Layer& l, const std::string& what) {
+    throw std::invalid_argument(
+        fmt::format("layer '{}' ({}): {} cannot be trained", l.name, workloads::toString(l.op), what));
+}
+
+/// F.pad amounts of a window over input shape `in` (channels last): last spatial dimension
+/// first, begin then end of each.
+std::vector<int64_t> padsOf(const Layer& l, const workloads::Shape& in) {
+    const auto& w = l.window;
+    const std::size_t dims = w.kernel.size();
+    std::vector<int64_t> pads;
+    for (std::size_t k = 0; k < dims; ++k) {
+        const std::size_t d = dims - 1 - k;
+        int64_t pb = 0;
+        int64_t pe = 0;
+        const bool ex = w.padding == workloads::Padding::Explicit;
+        workloads::windowOutputLength(in[in.size() - 1 - dims + d], w.kernel[d], w.stride[d],
+                                      w.dilation[d], w.padding, ex ? w.padBegin[d] : 0,
+                                      ex ? w.padEnd[d] : 0, &pb, &pe);
+        pads.push_back(pb);
+        pads.push_back(pe);
+    }
+    return pads;
+}
+
+bool anyNonZero(const std::vector<int64_t>& v) {
+    for (int64_t x : v) {
+        if (x != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+torch::Tensor activate(const torch::Tensor& x, const workloads::Activation& a) {
+    switch (a.kind) {
+    case workloads::ActivationKind::None: return x;
+    case workloads::ActivationKind::Relu: return torch::relu(x);
+    case workloads::ActivationKind::Relu6: return torch::clamp(x, 0.0, 6.0);
+    case workloads::ActivationKind::Clip: return torch::clamp(x, a.clipMin, a.clipMax);
+    }
+    return x;
+}
+
+} // namespace
+
+GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) {
+    std::map<workloads::Network::LayerId, std::size_t> position;
+    for (auto id : net.executionOrder()) {
+        const Layer& l = net.layer(id);
+        Node n;
+        n.op = l.op;
+        n.activation = l.activation;
+        for (auto in : net.inputsOf(id)) {
+            n.inputs.push_back(position.at(in));
+        }
+        const workloads::Shape in = l.inputShapes.empty() ? workloads::Shape{} : l.inputShapes[0];
+        const std::string name = fmt::format("l{}", nodes_.size());
+        switch (l.op) {
+        case OpKind::Input:
+            if (!inputShape_.empty()) {
+                unsupported(l, "a second graph input");
+            }
+            inputShape_ = l.output.shape;
+            break;
+        case OpKind::Conv2d:
+        case OpKind::DepthwiseConv2d:
+        case OpKind::TemporalConv: {
+            const int64_t cin = in.back();
+            const int64_t cout = l.output.shape.back();
+            const int64_t groups = l.op == OpKind::DepthwiseConv2d ? cin : l.groups;
+            const bool bias = l.hasBias && !batchNorm;
+            n.pad = padsOf(l, in);
+            if (l.op == OpKind::TemporalConv) {
+                n.conv1 = register_module(
+                    name, torch::nn::Conv1d(torch::nn::Conv1dOptions(cin, cout, l.window.kernel[0])
+                                                .stride(l.window.stride[0])
+                                                .dilation(l.window.dilation[0])
+                                                .groups(groups)
+                                                .bias(bias)));
+                if (batchNorm) {
+                    n.bn1 = register_module(name + "bn", torch::nn::BatchNorm1d(cout));
+                }
+            } else {
+                const auto& w = l.window;
+                n.conv2 = register_module(
+                    name, torch::nn::Conv2d(torch::nn::Conv2dOptions(
+                                                cin, cout, {w.kernel[0], w.kernel[1]})
+                                                .stride({w.stride[0], w.stride[1]})
+                                                .dilation({w.dilation[0], w.dilation[1]})
+                                                .groups(groups)
+                                                .bias(bias)));
+                if (batchNorm) {
+                    n.bn2 = register_module(name + "bn", torch::nn::BatchNorm2d(cout));
+                }
+            }
+            break;
+        }
+        case OpKind::Dense:
+            n.linear = register_module(
+                name, torch::nn::Linear(torch::nn::LinearOptions(in.back(), l.outChannels)
+                                            .bias(l.hasBias)));
+            break;
+        case OpKind::AvgPool:
+        case OpKind::MaxPool:
+            if (l.window.padding != workloads::Padding::Valid) {
+                unsupported(l, "pooling with padding");
+            }
+            n.kernel = l.window.kernel;
+            n.stride = l.window.stride;
+            n.max = l.op == OpKind::MaxPool;
+            break;
+        case OpKind::GlobalAvgPool:
+        case OpKind::Add:
+        case OpKind::Activation:
+        case OpKind::Flatten:
+        case OpKind::Softmax:
+            break;
+        default: unsupported(l, "this op");
+        }
+        position[id] = nodes_.size();
+        nodes_.push_back(std::move(n));
+    }
+}
+
+torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tensor>* codes) {
+    std::vector<torch::Tensor> out(nodes_.size());
+    torch::Tensor last;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+        Node& n = nodes_[i];
+        const torch::Tensor in = n.inputs.empty() ? torch::Tensor() : out[n.inputs[0]];
+        torch::Tensor y;
+        switch (n.op) {
+        case OpKind::Input: y = x; break;
+        case OpKind::Conv2d:
+        case OpKind::DepthwiseConv2d:
+        case OpKind::TemporalConv: {
+            torch::Tensor padded = anyNonZero(n.pad) ? F::pad(in, F::PadFuncOptions(n.pad)) : in;
+            if (n.conv1) {
+                y = n.conv1->forward(padded);
+                if (n.bn1) {
+                    y = n.bn1->forward(y);
+                }
+            } else {
+                y = n.conv2->forward(padded);
+                if (n.bn2) {
+                    y = n.bn2->forward(y);
+                }
+            }
+            break;
+        }
+        case OpKind::Dense:
+            y = in.dim() == 2 ? n.linear->forward(in)
+                              : n.linear->forward(in.movedim(1, -1)).movedim(-1, 1);
+            break;
+        case OpKind::AvgPool:
+        case OpKind::MaxPool:
+            if (in.dim() == 3) {
+                y = n.max ? torch::max_pool1d(in, n.kernel, n.stride)
+                          : torch::avg_pool1d(in, n.kernel, n.stride);
+            } else {
+                y = n.max ? torch::max_pool2d(in, n.kernel, n.stride)
+                          : torch::avg_pool2d(in, n.kernel, n.stride);
+            }
+            break;
+        case OpKind::GlobalAvgPool: {
+            std::vector<int64_t> dims;
+            for (int64_t d = 2; d < in.dim(); ++d) {
+                dims.push_back(d);
+            }
+            y = in.mean(dims, true);
+            break;
+        }
+        case OpKind::Add:
+            y = in;
+            for (std::size_t k = 1; k < n.inputs.size(); ++k) {
+                y = y + out[n.inputs[k]];
+            }
+            break;
+        case OpKind::Flatten: y = in.flatten(1); break;
+        case OpKind::Activation: y = in; break;
+        case OpKind::Softmax: y = in; break; // logits
+        default: throw std::logic_error("GraphModule: an op the constructor refused");
+        }
+        if (n.op != OpKind::Input && n.op != OpKind::Softmax &&
+            n.activation.kind != workloads::ActivationKind::None) {
+            y = activate(y, n.activation);
+            if (codes != nullptr) {
+                codes->push_back((y > 0).flatten(1).to(torch::kFloat64));
+            }
+        }
+        out[i] = y;
+        last = y;
+    }
+    return last;
+}
+
+torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& shape) {
+    torch::Tensor x = images.to(torch::kFloat32).div(255.0).sub(kPixelMean).div(kPixelStd);
+    x = x.unsqueeze(1); // N, 1, 28, 28
+    if (shape.size() == 2) { // a sequence [T, C]: rows are time steps, columns features
+        if (x.size(2) != shape[0] || x.size(3) != shape[1]) {
+            x = F::interpolate(x, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{shape[0], shape[1]})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false));
+        }
+        return x.squeeze(1).transpose(1, 2).contiguous(); // N, C, T
+    }
+    if (x.size(2) != shape[0] || x.size(3) != shape[1]) {
+        x = F::interpolate(x, F::InterpolateFuncOptions()
+                                  .size(std::vector<int64_t>{shape[0], shape[1]})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(false));
+    }
+    return shape[2] == 1 ? x.contiguous() : x.repeat({1, shape[2], 1, 1}).contiguous();
+}
+
+} // namespace edgesim::explorer::nas

@@ -1,0 +1,59 @@
+// A NAS candidate as a libtorch module, built from the same network graph the simulator runs:
+// one torch layer per graph layer, in execution order, with the graph's padding (TensorFlow
+// SAME, explicit, causal), strides, dilations, groups and fused activations. The graph is the
+// deployment form (batch norm folded into convolutions); training puts a batch norm after each
+// convolution back, as the network would be trained before folding. Tensors are channels-first
+// (N, C, H, W) or (N, C, T) inside the module; the graph's shapes are channels-last per sample.
+#pragma once
+
+#include "workloads/graph/Network.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer::nas {
+
+class GraphModuleImpl : public torch::nn::Module {
+public:
+    /// Throws std::invalid_argument naming the first layer whose op or attributes it cannot
+    /// build (ops no search space emits: concat, reshape, transpose, ...).
+    GraphModuleImpl(const workloads::Network& network, bool batchNorm);
+
+    /// Logits (a trailing softmax is left out: the loss and argmax take logits). With
+    /// `codes`, also each activation's output as 0/1 (x > 0) per sample, flattened
+    /// (NASWOT's binary codes).
+    torch::Tensor forward(torch::Tensor x, std::vector<torch::Tensor>* codes = nullptr);
+
+    /// The graph input's per-sample shape, channels last ([H, W, C] or [T, C]).
+    const std::vector<int64_t>& inputShape() const { return inputShape_; }
+
+private:
+    struct Node {
+        workloads::OpKind op = workloads::OpKind::Input;
+        std::vector<std::size_t> inputs; ///< positions in nodes_
+        torch::nn::Conv2d conv2{nullptr};
+        torch::nn::Conv1d conv1{nullptr};
+        torch::nn::BatchNorm2d bn2{nullptr};
+        torch::nn::BatchNorm1d bn1{nullptr};
+        torch::nn::Linear linear{nullptr};
+        std::vector<int64_t> pad;    ///< F.pad order: last dimension first, begin then end
+        std::vector<int64_t> kernel; ///< pooling
+        std::vector<int64_t> stride; ///< pooling
+        workloads::Activation activation;
+        bool max = false; ///< max pooling
+    };
+    std::vector<Node> nodes_;
+    std::vector<int64_t> inputShape_;
+};
+TORCH_MODULE(GraphModule);
+
+/// Fashion-MNIST images (uint8, [N, 28, 28]) as the module's input: scaled to [0, 1],
+/// normalised with the training set's mean and deviation, resized (bilinear) to the input's
+/// spatial size and repeated over its channels; for a sequence [T, C], the image's rows are
+/// the time steps and its columns the features (resized to T x C).
+torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& inputShape);
+
+} // namespace edgesim::explorer::nas
