@@ -1,5 +1,7 @@
 #include "explorer/nas/Export.h"
 
+#include "workloads/onnx/OnnxExporter.h"
+
 #include <google/protobuf/text_format.h>
 #include <nlohmann/json.hpp>
 
@@ -90,6 +92,9 @@ std::string writeCandidateFiles(const Candidate& c, const std::string& dir,
     google::protobuf::TextFormat::PrintToString(c.spec, &text);
     writeText(base + ".textproto", "# " + c.spec.description() + "\n" + text);
     writeText(base + ".json", candidateJson(c) + "\n");
+    if (c.network) {
+        writeText(base + ".onnx", workloads::exportOnnx(*c.network));
+    }
     return base;
 }
 

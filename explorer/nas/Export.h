@@ -1,6 +1,7 @@
 // A NAS candidate's files, for users and their tools: the network text format (what `edgesim
-// simulate --network` reads back) and a JSON description of its layers with their shapes (what
-// a user's PyTorch script builds its model from, for the `command` accuracy evaluator).
+// simulate --network` reads back), ONNX (the architecture with random weights) and a JSON
+// description of its layers with their shapes (what a user's PyTorch script builds its model
+// from, for the `command` accuracy evaluator).
 #pragma once
 
 #include "explorer/nas/SearchSpace.h"
@@ -14,7 +15,7 @@ namespace edgesim::explorer::nas {
 /// sample, channels last, as in the network text format.
 std::string candidateJson(const Candidate& candidate);
 
-/// Writes `<dir>/<stem>.textproto` and `<dir>/<stem>.json` (creating `dir`); returns the path
+/// Writes `<dir>/<stem>.textproto`, `.json` and `.onnx` (creating `dir`); returns the path
 /// stem `<dir>/<stem>`. std::runtime_error naming the file when one cannot be written.
 std::string writeCandidateFiles(const Candidate& candidate, const std::string& dir,
                                 const std::string& stem);

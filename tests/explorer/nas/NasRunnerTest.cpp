@@ -8,6 +8,7 @@
 
 #include "explorer/results/ResultsFile.h"
 #include "explorer/session/Session.h"
+#include "workloads/NetworkSource.h"
 
 #include "tests/util/TestUtil.h"
 
@@ -150,6 +151,12 @@ TEST(NasRunnerTest, TheFrontIsFeasibleNonDominatedAndResimulates) {
         // The exported network, simulated as any network file, gives the reported costs.
         const int64_t id = std::get<int64_t>(front.rows[r][static_cast<std::size_t>(front.column("id"))]);
         const std::string file = summary.frontDir + "/" + std::to_string(id) + ".textproto";
+        // Its ONNX file has the same network.
+        EXPECT_EQ(workloads::loadNetwork(summary.frontDir + "/" + std::to_string(id) + ".onnx",
+                                         ConfigPaths())
+                      .network.totals()
+                      .macs,
+                  workloads::loadNetwork(file, ConfigPaths()).network.totals().macs);
         for (const auto& [target, platform, stack] :
              {std::tuple<std::string, std::string, std::string>{"mcu", "nucleo-l4r5zi",
                                                                 "tflm-cmsis-nn"},

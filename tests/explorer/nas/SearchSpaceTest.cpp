@@ -7,6 +7,8 @@
 
 #include "common/TextProto.h"
 #include "workloads/NetworkSource.h"
+#include "workloads/onnx/OnnxExporter.h"
+#include "workloads/onnx/OnnxImporter.h"
 
 #include "tests/util/TestUtil.h"
 
@@ -89,6 +91,32 @@ TEST(SearchSpaceTest, EveryRandomGenomeDecodesToAValidNetwork) {
         }
         // Random genomes differ, and different networks hash differently.
         EXPECT_GT(distinct.size(), 200U);
+    }
+}
+
+TEST(SearchSpaceTest, CandidatesRoundTripThroughOnnx) {
+    // Exported and imported back: the same MACs, parameters and operators (2-D and TCN).
+    const spec::SearchSpace tcn = parseSpace(R"(
+        resolutions: ["28", "16"] input_channels: 28
+        stages { name: "t" ops: ["tconv", "tresidual"] kernels: ["3", "5"] channels: [8, 16]
+                 depths: [1, 2] dilations: [1, 2] strides: [1, 2] }
+        head { classes: 10 })");
+    const NasStudy vww = loadNasStudy("nas-vww", ConfigPaths());
+    const NasStudy ic = loadNasStudy("nas-ic", ConfigPaths());
+    const NasStudy kws = loadNasStudy("nas-kws", ConfigPaths());
+    for (const spec::SearchSpace* s : {&tcn, &vww.spec.space(), &ic.spec.space(), &kws.spec.space()}) {
+        const SearchSpace space(*s);
+        std::mt19937 rng(8);
+        for (int i = 0; i < 25; ++i) {
+            const Genome g = space.random(rng);
+            const Candidate c = space.decode(g, "x");
+            ASSERT_TRUE(c.network) << c.reason;
+            const workloads::Network back =
+                workloads::importOnnx(workloads::exportOnnx(*c.network, 1), "x.onnx");
+            EXPECT_EQ(back.totals().macs, c.network->totals().macs) << space.describe(g);
+            EXPECT_EQ(back.totals().params, c.network->totals().params) << space.describe(g);
+            EXPECT_EQ(back.totals().layers, c.network->totals().layers) << space.describe(g);
+        }
     }
 }
 
