@@ -94,19 +94,35 @@ void CandidateEvaluator::preflight(const Genome& genome) {
     }
     const std::string name = candidateName(-1);
     session_.defineNetwork(name, *c.network, c.sha256);
-    try {
-        for (Query q : targets_) {
-            q.network = name;
+    Diagnostics diags(study_.file);
+    const FieldCursor at(diags, study_.locations.get());
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
+        Query q = targets_[t];
+        q.network = name;
+        try {
             session_.specs(q);
             session_.operatingPoint(q);
             session_.network(q);
             session_.mapping(q);
+        } catch (const InputError& e) {
+            // Named at the target's field in the study, with its line.
+            const int i = static_cast<int>(t);
+            const FieldCursor target = at.child(study_.spec, "targets", i);
+            const std::string prefix = fmt::format("targets[{}].", i);
+            for (const Diagnostic& d : e.diagnostics()) {
+                if (d.field.rfind(prefix, 0) != 0 || d.line != 0) {
+                    diags.add(d);
+                    continue;
+                }
+                const std::string rest = d.field.substr(prefix.size());
+                const std::string field = rest.substr(0, rest.find_first_of(".["));
+                target.error(study_.spec.targets(i), field,
+                             (field == rest ? "" : rest + ": ") + d.reason);
+            }
         }
-    } catch (...) {
-        session_.forgetNetwork(name);
-        throw;
     }
     session_.forgetNetwork(name);
+    diags.throwIfAny();
 }
 
 wire::NasOutcome CandidateEvaluator::evaluate(const Genome& genome, int64_t id) {

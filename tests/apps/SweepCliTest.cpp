@@ -51,6 +51,9 @@ using Clock = std::chrono::steady_clock;
 using edgesim::test::BadInput;
 using edgesim::test::CliRun;
 using edgesim::test::expectBadInputs;
+using edgesim::test::mpirun;
+using edgesim::test::onPath;
+using edgesim::test::runShell;
 using edgesim::test::TempDir;
 
 CliRun run(const std::string& args) {
@@ -79,40 +82,6 @@ std::string quoted(const std::string& s) {
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     }
     return out + "'";
-}
-
-/// Runs a whole shell command line (not the edgesim binary alone: mpirun, python3), capturing
-/// its exit code, stdout and stderr as runCli does.
-CliRun runShell(const std::string& command) {
-    const std::string errFile =
-        ::testing::TempDir() + "edgesim_sweep_stderr_" + std::to_string(getpid()) + ".txt";
-    CliRun r;
-    FILE* pipe = popen((command + " 2>" + errFile).c_str(), "r");
-    if (pipe == nullptr) {
-        return r;
-    }
-    std::array<char, 4096> buf{};
-    std::size_t n = 0;
-    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    const int status = pclose(pipe);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = edgesim::test::readFileBytes(errFile);
-    std::remove(errFile.c_str());
-    return r;
-}
-
-/// Whether an executable `name` is on PATH.
-bool onPath(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::istringstream dirs(path != nullptr ? path : "");
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /// The edgesim binary started in the background (stdout to /dev/null, stderr to a file), to
@@ -549,19 +518,6 @@ TEST(SweepCli, ParetoWhileTheSweepRunsKeepsTheFileIntact) {
 }
 
 // ---------------------------------------------------------------------- jobs and MPI ranks
-
-/// mpirun as the edgesim binary's launcher, with what it needs as root and on few cores.
-std::string mpirun(int ranks) {
-    std::string cmd;
-    if (geteuid() == 0) {
-        cmd += "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ";
-    }
-    // In the sanitizer build: OpenMPI keeps allocations of its plugins past MPI_Finalize, which
-    // LeakSanitizer would report as our leaks (ASAN_OPTIONS is ignored by other builds).
-    cmd += "ASAN_OPTIONS=detect_leaks=0 ";
-    return cmd + "mpirun --oversubscribe -x ASAN_OPTIONS -n " + std::to_string(ranks) + " " +
-           EDGESIM_BINARY;
-}
 
 /// The equality studies: a grid over an MCU (skipped pair, named and custom operating points,
 /// a parameter axis) and a Latin hypercube over GAP9 (linked fields, engines, a mapper).

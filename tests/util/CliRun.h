@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,13 +21,16 @@ struct CliRun {
     std::string err; // stderr
 };
 
-/// Runs `edgesim ARGS` (in directory `cwd` when given).
-inline CliRun runCli(const std::string& args, const std::string& cwd = "") {
+/// Runs `edgesim ARGS` (in directory `cwd` when given), or the shell command line `shell`
+/// instead when it is given.
+inline CliRun runCli(const std::string& args, const std::string& cwd = "",
+                     const std::string& shell = "") {
     // One file per process: CTest runs the tests of a suite in parallel processes.
     const std::string errFile =
         ::testing::TempDir() + "edgesim_cli_stderr_" + std::to_string(getpid()) + ".txt";
     const std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") +
-                            std::string(EDGESIM_BINARY) + " " + args + " 2>" + errFile;
+                            (shell.empty() ? std::string(EDGESIM_BINARY) + " " + args : shell) +
+                            " 2>" + errFile;
     CliRun r;
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
@@ -46,6 +51,38 @@ inline CliRun runCli(const std::string& args, const std::string& cwd = "") {
     }
     std::remove(errFile.c_str());
     return r;
+}
+
+/// Runs a whole shell command line (not the edgesim binary alone: mpirun, python3), capturing
+/// its exit code, stdout and stderr as runCli does.
+inline CliRun runShell(const std::string& command) {
+    return runCli("", "", command);
+}
+
+/// Whether an executable `name` is on PATH.
+inline bool onPath(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::istringstream dirs(path != nullptr ? path : "");
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// mpirun as the edgesim binary's launcher (`ranks` processes), with what it needs as root and
+/// on few cores.
+inline std::string mpirun(int ranks) {
+    std::string cmd;
+    if (geteuid() == 0) {
+        cmd += "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ";
+    }
+    // In the sanitizer build: OpenMPI keeps allocations of its plugins past MPI_Finalize, which
+    // LeakSanitizer would report as our leaks (ASAN_OPTIONS is ignored by other builds).
+    cmd += "ASAN_OPTIONS=detect_leaks=0 ";
+    return cmd + "mpirun --oversubscribe -x ASAN_OPTIONS -n " + std::to_string(ranks) + " " +
+           EDGESIM_BINARY;
 }
 
 /// A command line that must fail with exit code 2, its error naming every part.
