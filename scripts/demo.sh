@@ -123,6 +123,13 @@ echo "== What-if sweep: GAP9 L1 x L2 x NE16 geometry x operating point (Latin hy
 echo "(HDF5: $out/gap9-whatif.h5; read it with h5py + pandas as the README shows)"
 echo
 
+echo "== Evolutionary NAS: Fashion-MNIST CNNs trained with libtorch, costed on GAP9 and STM32L4R5"
+# configs/studies/nas-fmnist-demo.textproto: NSGA-II, 12 x 7 candidates, each trained on 3,000
+# images for 3 epochs and simulated on both boards (about a minute on 2 cores); the front of
+# accuracy vs GAP9 latency within 48 KiB of RAM on the L4R5, next to the seed network.
+"$edgesim" nas --study nas-fmnist-demo --out "$out/nas-fmnist-demo.h5" --overwrite
+echo
+
 echo "== edgesim validate --measurements ../shared/data/silicon/calibration.csv"
 csv="$root/../shared/data/silicon/calibration.csv"
 if [[ -f "$csv" ]]; then

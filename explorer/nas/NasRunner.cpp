@@ -468,6 +468,17 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     for (const auto* ind : candidates) {
         points.push_back(ind->objectives);
     }
+    // The front's files replace those of an earlier front (another run into the same file).
+    if (fs::is_directory(summary.frontDir, ec)) {
+        for (const auto& entry : fs::directory_iterator(summary.frontDir, ec)) {
+            const std::string stem = entry.path().stem().string();
+            const std::string ext = entry.path().extension().string();
+            if (!stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos &&
+                (ext == ".textproto" || ext == ".onnx" || ext == ".json")) {
+                fs::remove(entry.path(), ec);
+            }
+        }
+    }
     std::vector<TableRow> frontRows;
     if (!points.empty()) {
         const std::vector<analysis::Sense> senses(points.front().size(),

@@ -4,7 +4,7 @@
 // scores are finite and repeatable, and the command evaluator reports what went wrong.
 #include "explorer/nas/AccuracyEvaluator.h"
 #include "explorer/nas/NasStudy.h"
-#include "explorer/nas/TorchModel.h"
+#include "explorer/nas/torch/TorchModel.h"
 
 #include "tests/util/TestUtil.h"
 

@@ -9,8 +9,6 @@
 
 namespace edgesim::explorer::nas {
 
-inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
-
 struct ImageSet {
     int64_t count = 0, rows = 0, cols = 0;
     std::vector<uint8_t> pixels; ///< count x rows x cols, row-major

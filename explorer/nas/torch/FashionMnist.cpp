@@ -1,4 +1,4 @@
-#include "explorer/nas/FashionMnist.h"
+#include "explorer/nas/torch/FashionMnist.h"
 
 #include <fmt/format.h>
 #include <zlib.h>

@@ -1,4 +1,4 @@
-#include "explorer/nas/TorchModel.h"
+#include "explorer/nas/torch/TorchModel.h"
 
 #include "workloads/graph/ShapeInference.h"
 
