@@ -68,7 +68,10 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
         out = platforms::listStacks(paths);
     } else if (what == "studies") {
         for (const auto& name : paths.list("studies")) {
-            out.push_back({name, explorer::loadStudy(name, paths).spec.description(), "", ""});
+            const auto [kind, description] = explorer::describeStudy(name, paths);
+            out.push_back({name, (kind == explorer::StudyKind::Nas ? "[nas] " : "[sweep] ") +
+                                     description,
+                           "", ""});
         }
     } else if (what == "strategies") {
         for (const auto& s : workloads::availableStrategies()) {

@@ -500,8 +500,13 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
                                       maximised(o) ? -reference[static_cast<std::size_t>(k)]
                                                    : reference[static_cast<std::size_t>(k)]));
     }
+    summary.seconds = since(start);
     updateResultsFile(options.out, [&](ResultsFile& f) {
         f.replace(kParetoTable, tables.populationColumns(), frontRows);
+        // This run's wall time and the shares of simulation and accuracy evaluation in it.
+        f.setAttribute("/", "run_wall_s", fmt::format("{:.3f}", summary.seconds));
+        f.setAttribute("/", "run_sim_s", fmt::format("{:.3f}", summary.simSeconds));
+        f.setAttribute("/", "run_train_s", fmt::format("{:.3f}", summary.trainSeconds));
         f.setAttribute("/", "hypervolume_reference", join(refText, " "));
         f.setAttribute("/", "front_directory", summary.frontDir);
     });

@@ -6,6 +6,7 @@
 #include "explorer/nas/AccuracyEvaluator.h"
 #include "explorer/nas/SearchAlgorithm.h"
 #include "explorer/session/Query.h"
+#include "explorer/sweep/Study.h"
 #include "sim/mapping/Mapper.h"
 #include "sim/mapping/MappingRequest.h"
 #include "workloads/NetworkSource.h"
@@ -398,6 +399,10 @@ NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     study.file = paths.locate("studies", nameOrPath, "--study");
     const std::string bytes = readFile(study.file);
     study.sha256 = sha256Hex(bytes);
+    if (studyKind(bytes) == StudyKind::Sweep) {
+        throw InputError(study.file, "--study",
+                         "a sweep study: run it with edgesim sweep --study " + nameOrPath);
+    }
     auto locations = parseTextProto(bytes, study.file, study.spec);
     Diagnostics diags(study.file);
     const FieldCursor at(diags, locations.get());

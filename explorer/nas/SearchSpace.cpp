@@ -24,6 +24,7 @@ namespace ws = workloads::spec;
 const std::set<std::string> k2dOps = {"conv", "dsconv", "mbconv", "residual"};
 const std::set<std::string> kTemporalOps = {"tconv", "tresidual"};
 const std::vector<std::string> kPrecisions = {"int8", "int16", "fp32", "int4", "int2", "ternary"};
+const std::vector<std::string> kActivationPrecisions = {"int8", "int16", "fp32"};
 
 /// Largest value a size field takes (channels, kernels, strides, depths, resolutions): far
 /// beyond any edge network, small enough that products of a few stay within int64.
@@ -239,6 +240,16 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
         if (st.skip_size() > 2 || (st.skip_size() == 2 && st.skip(0) == st.skip(1))) {
             c.error(st, "skip", "list each of true and false at most once");
         }
+        checkLabels(c, st, "activation_precisions", st.activation_precisions());
+        for (int k = 0; k < st.activation_precisions_size(); ++k) {
+            if (std::find(kActivationPrecisions.begin(), kActivationPrecisions.end(),
+                          st.activation_precisions(k)) == kActivationPrecisions.end()) {
+                c.error(st, "activation_precisions",
+                        "unknown activation precision '" + st.activation_precisions(k) + "' (" +
+                            join(kActivationPrecisions) + ")",
+                        k);
+            }
+        }
         checkLabels(c, st, "precisions", st.precisions());
         for (int k = 0; k < st.precisions_size(); ++k) {
             if (std::find(kPrecisions.begin(), kPrecisions.end(), st.precisions(k)) ==
@@ -319,6 +330,7 @@ SearchSpace::SearchSpace(spec::SearchSpace space) : spec_(std::move(space)) {
         c.skip = addChoice(n + ".skip", skip);
         c.dilation = addChoice(n + ".dilation", labelsOr(st.dilations(), "1"));
         c.precision = addChoice(n + ".precision", labelsOr(st.precisions(), ""));
+        c.activation = addChoice(n + ".activation_precision", labelsOr(st.activation_precisions(), ""));
         stages_.push_back(c);
     }
     std::vector<std::string> hidden;
@@ -578,6 +590,9 @@ workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
         const int64_t dilation0 = std::stoll(value(genome, c.dilation));
         const std::string& prec = value(genome, c.precision);
         const ws::DType w = prec.empty() ? ws::DTYPE_UNSPECIFIED : protoDType(prec);
+        const std::string& act = value(genome, c.activation);
+        const ws::DType a = act.empty() ? ws::DTYPE_UNSPECIFIED : protoDType(act);
+        const int firstLayer = net.layers_size();
         for (int64_t r = 0; r < depth; ++r) {
             const std::string p = depth > 1 ? fmt::format("{}_{}", stage, r) : stage;
             const int64_t st = r == 0 ? stride : 1;
@@ -619,6 +634,11 @@ workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
                     add.mutable_add();
                     add.set_activation(ws::RELU);
                 }
+            }
+        }
+        if (a != ws::DTYPE_UNSPECIFIED) {
+            for (int l = firstLayer; l < net.layers_size(); ++l) {
+                net.mutable_layers(l)->set_output_dtype(a);
             }
         }
     }

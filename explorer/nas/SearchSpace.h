@@ -88,7 +88,7 @@ private:
     int resolution_ = -1;
     int hidden_ = -1;
     struct StageChoices {
-        int op, kernel, channels, stride, depth, expansion, skip, dilation, precision;
+        int op, kernel, channels, stride, depth, expansion, skip, dilation, precision, activation;
     };
     std::vector<StageChoices> stages_;
 };

@@ -4,6 +4,7 @@
 #include "common/Hash.h"
 #include "common/Strings.h"
 #include "explorer/session/Query.h"
+#include "explorer/spec/nas.pb.h"
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
 #include "workloads/schedule/Schedule.h"
@@ -258,11 +259,44 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at) {
     }
 }
 
+StudyKind studyKind(const std::string& text) {
+    const auto parses = [&](google::protobuf::Message& m) {
+        try {
+            parseTextProto(text, "", m);
+            return true;
+        } catch (const InputError&) {
+            return false;
+        }
+    };
+    spec::StudySpec sweep;
+    spec::NasStudySpec nas;
+    return parses(sweep) ? StudyKind::Sweep : parses(nas) ? StudyKind::Nas : StudyKind::Neither;
+}
+
+std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
+                                                const ConfigPaths& paths) {
+    const std::string file = paths.locate("studies", nameOrPath, "--study");
+    const std::string bytes = readFile(file);
+    spec::StudySpec sweep;
+    spec::NasStudySpec nas;
+    switch (studyKind(bytes)) {
+    case StudyKind::Sweep: parseTextProto(bytes, file, sweep); return {StudyKind::Sweep, sweep.description()};
+    case StudyKind::Nas: parseTextProto(bytes, file, nas); return {StudyKind::Nas, nas.description()};
+    case StudyKind::Neither: break;
+    }
+    parseTextProto(bytes, file, sweep); // throws the parser's error
+    return {StudyKind::Neither, ""};
+}
+
 Study loadStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     Study study;
     study.file = paths.locate("studies", nameOrPath, "--study");
     const std::string bytes = readFile(study.file);
     study.sha256 = sha256Hex(bytes);
+    if (studyKind(bytes) == StudyKind::Nas) {
+        throw InputError(study.file, "--study",
+                         "a NAS study: run it with edgesim nas --study " + nameOrPath);
+    }
     auto locations = parseTextProto(bytes, study.file, study.spec);
     Diagnostics diags(study.file);
     validateStudy(study.spec, FieldCursor(diags, locations.get()));

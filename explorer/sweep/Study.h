@@ -32,6 +32,15 @@ void validateStudy(const spec::StudySpec& s, const FieldCursor& at);
 /// Loads configs/studies/<name>.textproto or a path; throws InputError listing every problem.
 Study loadStudy(const std::string& nameOrPath, const ConfigPaths& paths);
 
+/// Which command a study file is for, by which spec its text parses as: a sweep
+/// (`edgesim sweep`), a NAS study (`edgesim nas`), or neither.
+enum class StudyKind { Sweep, Nas, Neither };
+StudyKind studyKind(const std::string& text);
+
+/// The description of study `name` (a sweep's or a NAS study's) and its kind.
+std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
+                                                const ConfigPaths& paths);
+
 /// Column names of /sweep that a parameter axis may not take.
 bool isReservedColumn(const std::string& name);
 

@@ -127,10 +127,21 @@ TEST(NasCli, BadStudiesAndOptionsExitTwoAndWriteNothing) {
              " --out " + out,
          {"data.textproto", "accuracy.train.data_dir", "/nonexistent/train-images-idx3-ubyte.gz"}},
         {"nas --study nas-kws --resume --overwrite --out " + out, {"--resume"}},
+        {"nas --study dvfs --out " + out, {"dvfs.textproto", "a sweep study", "edgesim sweep"}},
+        {"sweep --study nas-kws --out " + out, {"nas-kws.textproto", "a NAS study", "edgesim nas"}},
     };
     edgesim::test::expectBadInputs(cases);
     EXPECT_FALSE(fs::exists(out));
     EXPECT_FALSE(fs::exists(dir.file("out.front")));
+}
+
+TEST(NasCli, ListStudiesNamesEachStudysKind) {
+    const CliRun r = runCli("list studies");
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* line : {"nas-kws          [nas]", "dvfs             [sweep]",
+                             "nas-fmnist-demo  [nas]"}) {
+        EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+    }
 }
 
 } // namespace

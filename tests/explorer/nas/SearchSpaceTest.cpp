@@ -164,16 +164,20 @@ TEST(SearchSpaceTest, WidthMultipliersAndPrecisionsAreGenes) {
     const SearchSpace space(parseSpace(R"(
         resolutions: "16x16" input_channels: 3
         stages { name: "s" ops: ["conv"] base_channels: 16 width_multipliers: [0.5, 1.0, 1.5]
-                 precisions: ["int8", "int4"] }
+                 precisions: ["int8", "int4"] activation_precisions: ["int8", "int16"] }
         head { classes: 2 })"));
-    ASSERT_EQ(space.genes().size(), 2U);
+    ASSERT_EQ(space.genes().size(), 3U);
     EXPECT_EQ(space.genes()[0].labels, (std::vector<std::string>{"8", "16", "24"}));
-    const Candidate c = space.decode(space.parse({"s.channels=24", "s.precision=int4"}), "x");
+    const Candidate c = space.decode(
+        space.parse({"s.channels=24", "s.precision=int4", "s.activation_precision=int16"}), "x");
     ASSERT_TRUE(c.network) << c.reason;
     const auto& conv = c.network->layer(*c.network->find("s_conv"));
     EXPECT_EQ(conv.outChannels, 24);
     EXPECT_EQ(conv.weightDtype, workloads::DType::Int4);
-    EXPECT_EQ(space.size(), 6);
+    EXPECT_EQ(conv.outputDtype, workloads::DType::Int16);
+    // The head keeps the network's int8.
+    EXPECT_EQ(c.network->layer(*c.network->find("fc")).outputDtype, workloads::DType::Int8);
+    EXPECT_EQ(space.size(), 12);
 }
 
 TEST(SearchSpaceTest, BadGenesAndSpacesAreRejected) {
