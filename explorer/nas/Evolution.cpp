@@ -7,8 +7,6 @@ namespace edgesim::explorer::nas {
 
 namespace {
 
-constexpr int kRedrawsPerIndividual = 20;
-
 /// `offspring` with their evaluations as individuals numbered from `nextId`.
 std::vector<Individual> individuals(int generation, std::vector<Offspring> offspring,
                                     const std::vector<Evaluation>& evaluations, int64_t& nextId) {
@@ -63,7 +61,7 @@ std::vector<Individual> evolve(SearchAlgorithm& algorithm, const spec::Algorithm
     while (first.size() < population) {
         Chromosome c = randomChromosome(bounds, rng);
         if (repeats(c, {}, first) &&
-            redraws < kRedrawsPerIndividual * static_cast<int>(population)) {
+            redraws < kDuplicateRedraws * static_cast<int>(population)) {
             ++redraws;
             continue;
         }

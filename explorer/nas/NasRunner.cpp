@@ -80,27 +80,16 @@ std::string frontDirectory(const std::string& out) {
 }
 
 NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& options) {
-    if (options.resume && options.overwrite) {
-        throw InputError("<command line>", "--resume",
-                         "--resume continues the file, --overwrite replaces it: give one");
-    }
-    if (!(options.flushSeconds > 0)) {
-        throw InputError("<command line>", "--flush-seconds", "must be > 0");
-    }
+    checkRunOptions(options.resume, options.overwrite, options.flushSeconds);
     const auto start = Clock::now();
     NasSummary summary;
     summary.frontDir = frontDirectory(options.out);
     CandidateEvaluator evaluator(study, session, summary.frontDir + "/candidates");
     const WorkFunction work = [&evaluator](const wire::Task& t) { return evaluator.run(t); };
-    if (MpiRuntime::size() > 1 && MpiRuntime::rank() != 0) {
-        serveMpiWorker(work);
+    RunWorkers workers = mpiWorkersOrServe(work);
+    if (workers.workerRank) {
         summary.workerRank = true;
         return summary;
-    }
-    std::unique_ptr<WorkerPool> pool;
-    if (MpiRuntime::size() > 1) {
-        pool = mpiWorkers();
-        summary.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
     }
 
     const SearchSpace& space = evaluator.space();
@@ -110,13 +99,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
 
     checkOutputPaths({{options.out, "--out"}}, {{study.file, "--study"}});
     const WriterLock lock(options.out, "--out");
+    const bool exists = existingOutput(options.out, options.resume, options.overwrite);
     std::error_code ec;
-    const bool exists = fs::exists(options.out, ec);
-    if (exists && !options.resume && !options.overwrite) {
-        throw InputError(options.out, "--out",
-                         "the file exists: --resume continues it, --overwrite replaces it");
-    }
-    fs::remove(options.out + ".tmp", ec); // a commit a killed run did not finish
 
     // Outcomes by network hash: every network is evaluated once, in this run or before it.
     std::unordered_map<std::string, wire::NasOutcome> cache;
@@ -180,17 +164,9 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
 
     const int64_t total = static_cast<int64_t>(settings.population()) +
                           static_cast<int64_t>(settings.generations()) * settings.offspring();
-    if (!pool) {
-        const int jobs = static_cast<int>(std::min<int64_t>(
-            options.jobs > 0 ? options.jobs : availableCores(), settings.population()));
-        if (jobs <= 1) {
-            pool = inlineWorkers(work);
-            summary.backend = "this process";
-        } else {
-            pool = forkWorkers(jobs, work);
-            summary.backend = fmt::format("{} worker processes", jobs);
-        }
-    }
+    localWorkers(workers, options.jobs, settings.population(), work);
+    const std::unique_ptr<WorkerPool>& pool = workers.pool;
+    summary.backend = workers.backend;
     summary.workers = pool->size();
     const bool accuracy = !study.spec.accuracy().evaluator().empty() &&
                           study.spec.accuracy().evaluator() != "none";

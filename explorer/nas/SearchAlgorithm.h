@@ -64,6 +64,23 @@ public:
                                             std::vector<Individual> children) = 0;
 };
 
+/// An algorithm that keeps its settings and bounds (both implementations).
+class ConfiguredAlgorithm : public SearchAlgorithm {
+public:
+    void configure(const spec::Algorithm& settings, const Bounds& bounds) override {
+        settings_ = settings;
+        bounds_ = bounds;
+    }
+
+protected:
+    spec::Algorithm settings_;
+    Bounds bounds_;
+};
+
+/// Redraws of a chromosome that repeats an existing one, per chromosome wanted, before a
+/// repeat is taken anyway (a small space may hold fewer distinct chromosomes than wanted).
+inline constexpr int kDuplicateRedraws = 20;
+
 /// The algorithm registered as `name`; null when none is.
 std::unique_ptr<SearchAlgorithm> makeSearchAlgorithm(const std::string& name);
 std::vector<std::string> searchAlgorithmNames();

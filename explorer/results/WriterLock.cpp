@@ -108,4 +108,25 @@ void checkOutputPaths(const std::vector<NamedPath>& outputs, const std::vector<N
     }
 }
 
+bool existingOutput(const std::string& out, bool resume, bool overwrite) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(out, ec);
+    if (exists && !resume && !overwrite) {
+        throw InputError(out, "--out",
+                         "the file exists: --resume continues it, --overwrite replaces it");
+    }
+    std::filesystem::remove(out + ".tmp", ec); // a commit a killed run did not finish
+    return exists;
+}
+
+void checkRunOptions(bool resume, bool overwrite, double flushSeconds) {
+    if (resume && overwrite) {
+        throw InputError("<command line>", "--resume",
+                         "--resume continues the file, --overwrite replaces it: give one");
+    }
+    if (!(flushSeconds > 0)) {
+        throw InputError("<command line>", "--flush-seconds", "must be > 0");
+    }
+}
+
 } // namespace edgesim::explorer

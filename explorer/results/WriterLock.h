@@ -41,4 +41,12 @@ struct NamedPath {
 /// resolving symlinks, "." and "..".
 void checkOutputPaths(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
 
+/// Whether a run's output `out` exists, to be continued (`resume`) or replaced
+/// (`overwrite`): InputError when it exists without either. Removes the temporary copy a killed
+/// commit may have left. Call it holding the file's WriterLock.
+bool existingOutput(const std::string& out, bool resume, bool overwrite);
+
+/// InputError for both --resume and --overwrite, or a --flush-seconds that is not > 0.
+void checkRunOptions(bool resume, bool overwrite, double flushSeconds);
+
 } // namespace edgesim::explorer

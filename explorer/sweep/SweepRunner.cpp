@@ -45,23 +45,9 @@ std::string statusOf(const wire::Point& p, int index) {
 
 } // namespace
 
-int availableCores() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        return std::max(1, CPU_COUNT(&set));
-    }
-    return 1;
-}
 
 SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options) {
-    if (options.resume && options.overwrite) {
-        throw InputError("<command line>", "--resume",
-                         "--resume continues the file, --overwrite replaces it: give one");
-    }
-    if (!(options.flushSeconds > 0)) {
-        throw InputError("<command line>", "--flush-seconds", "must be > 0");
-    }
+    checkRunOptions(options.resume, options.overwrite, options.flushSeconds);
     const auto start = Clock::now();
     const SweepPlan plan(study, session);
     SweepSummary summary;
@@ -70,29 +56,17 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
     SweepWorker worker(plan, session, options.layers);
     const WorkFunction work = [&worker](const wire::Task& t) { return worker.run(t); };
 
-    if (MpiRuntime::size() > 1 && MpiRuntime::rank() != 0) {
-        serveMpiWorker(work);
+    RunWorkers workers = mpiWorkersOrServe(work);
+    if (workers.workerRank) {
         summary.workerRank = true;
         return summary;
-    }
-    // Rank 0 of an MPI job: the workers wait for tasks; stop them whatever happens next.
-    std::unique_ptr<WorkerPool> pool;
-    if (MpiRuntime::size() > 1) {
-        pool = mpiWorkers();
-        summary.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
     }
 
     // The output file: checked, locked against other writers (another sweep, pareto), created
     // or reopened before anything runs.
     checkOutputPaths({{options.out, "--out"}}, {{study.file, "--study"}});
     const WriterLock lock(options.out, "--out");
-    std::error_code ec;
-    const bool exists = fs::exists(options.out, ec);
-    if (exists && !options.resume && !options.overwrite) {
-        throw InputError(options.out, "--out",
-                         "the file exists: --resume continues it, --overwrite replaces it");
-    }
-    fs::remove(options.out + ".tmp", ec); // a commit a killed run did not finish
+    const bool exists = existingOutput(options.out, options.resume, options.overwrite);
     SweepFile::Layout layout{plan.columns(), options.layers};
     std::vector<std::string> done;
     std::optional<SweepFile> file;
@@ -123,17 +97,9 @@ SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& 
 
     // Points to hash again or to run: no more worker processes than that.
     const int64_t toDo = (fileInputs == inputs ? 0 : k) + (n - k);
-    if (!pool) {
-        const int jobs = static_cast<int>(
-            std::min<int64_t>(options.jobs > 0 ? options.jobs : availableCores(), toDo));
-        if (jobs <= 1) {
-            pool = inlineWorkers(work);
-            summary.backend = "this process";
-        } else {
-            pool = forkWorkers(jobs, work);
-            summary.backend = fmt::format("{} worker processes", jobs);
-        }
-    }
+    localWorkers(workers, options.jobs, toDo, work);
+    const std::unique_ptr<WorkerPool>& pool = workers.pool;
+    summary.backend = workers.backend;
     summary.workers = pool->size();
 
     const SignalGuard signals;

@@ -7,6 +7,7 @@
 
 #include "explorer/session/Session.h"
 #include "explorer/sweep/Study.h"
+#include "explorer/sweep/WorkerPool.h"
 
 #include <cstdint>
 #include <map>
@@ -47,8 +48,5 @@ struct SweepSummary {
 /// another study; std::runtime_error when a
 /// worker dies, with every committed point kept).
 SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options);
-
-/// The number of cores this process may use.
-int availableCores();
 
 } // namespace edgesim::explorer

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -315,6 +317,47 @@ std::unique_ptr<WorkerPool> forkWorkers(int n, const WorkFunction& work) {
 
 bool launchedByMpirun() {
     return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr;
+}
+
+} // namespace edgesim::explorer
+
+namespace edgesim::explorer {
+
+int availableCores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        return std::max(1, CPU_COUNT(&set));
+    }
+    return 1;
+}
+
+RunWorkers mpiWorkersOrServe(const WorkFunction& work) {
+    RunWorkers w;
+    if (MpiRuntime::size() > 1 && MpiRuntime::rank() != 0) {
+        serveMpiWorker(work);
+        w.workerRank = true;
+    } else if (MpiRuntime::size() > 1) {
+        // Rank 0 of an MPI job: the workers wait for tasks; the pool stops them whatever
+        // happens next.
+        w.pool = mpiWorkers();
+        w.backend = fmt::format("{} MPI ranks", MpiRuntime::size() - 1);
+    }
+    return w;
+}
+
+void localWorkers(RunWorkers& w, int jobs, int64_t maxUseful, const WorkFunction& work) {
+    if (w.pool) {
+        return;
+    }
+    const int n = static_cast<int>(std::min<int64_t>(jobs > 0 ? jobs : availableCores(), maxUseful));
+    if (n <= 1) {
+        w.pool = inlineWorkers(work);
+        w.backend = "this process";
+    } else {
+        w.pool = forkWorkers(n, work);
+        w.backend = fmt::format("{} worker processes", n);
+    }
 }
 
 } // namespace edgesim::explorer

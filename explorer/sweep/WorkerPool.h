@@ -9,9 +9,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <cstdint>
 #include <utility>
 
 namespace edgesim::explorer {
+
+/// The number of cores this process may use.
+int availableCores();
 
 /// What a worker does with a task.
 using WorkFunction = std::function<wire::Result(const wire::Task&)>;
@@ -69,6 +74,20 @@ public:
 private:
     bool active_ = false;
 };
+
+/// The workers of a run (a sweep, a NAS search) and how to name them in its summary.
+struct RunWorkers {
+    std::unique_ptr<WorkerPool> pool; ///< null until chosen (see below)
+    std::string backend;              ///< "this process", "N worker processes", "N MPI ranks"
+    bool workerRank = false;          ///< this MPI rank served as a worker; it is done
+};
+/// Under mpirun: on ranks 1.. serves `work` until rank 0 stops it (workerRank = true: the caller
+/// returns), on rank 0 the other ranks as the pool. Otherwise no pool yet: the caller calls
+/// localWorkers once it knows how much work there is.
+RunWorkers mpiWorkersOrServe(const WorkFunction& work);
+/// `workers.pool`, unless MPI gave one: `jobs` (0: one per core) worker processes, at most
+/// `maxUseful`; this process alone for one.
+void localWorkers(RunWorkers& workers, int jobs, int64_t maxUseful, const WorkFunction& work);
 
 /// Rank 0's view of ranks 1 .. size-1 as workers (MPI active, size >= 2).
 std::unique_ptr<WorkerPool> mpiWorkers();

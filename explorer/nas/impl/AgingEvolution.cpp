@@ -13,15 +13,8 @@ namespace edgesim::explorer::nas {
 
 namespace {
 
-constexpr int kDuplicateRedraws = 20;
-
-class AgingEvolution final : public SearchAlgorithm {
+class AgingEvolution final : public ConfiguredAlgorithm {
 public:
-    void configure(const spec::Algorithm& settings, const Bounds& bounds) override {
-        settings_ = settings;
-        bounds_ = bounds;
-    }
-
     std::vector<Offspring> propose(const std::vector<Individual>& population,
                                    std::mt19937& rng) override {
         std::vector<Offspring> children;
@@ -106,9 +99,6 @@ private:
         }
         return c;
     }
-
-    spec::Algorithm settings_;
-    Bounds bounds_;
 };
 
 const bool registered = Registry<SearchAlgorithm>::instance().add(

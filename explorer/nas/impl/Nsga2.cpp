@@ -12,16 +12,8 @@ namespace edgesim::explorer::nas {
 
 namespace {
 
-/// Redraws of a child that repeats an existing chromosome before it is taken anyway.
-constexpr int kDuplicateRedraws = 20;
-
-class Nsga2 final : public SearchAlgorithm {
+class Nsga2 final : public ConfiguredAlgorithm {
 public:
-    void configure(const spec::Algorithm& settings, const Bounds& bounds) override {
-        settings_ = settings;
-        bounds_ = bounds;
-    }
-
     std::vector<Offspring> propose(const std::vector<Individual>& population,
                                    std::mt19937& rng) override {
         std::vector<Offspring> children;
@@ -88,9 +80,6 @@ private:
         const Individual& b = population[pick(rng)];
         return tournamentBeats(b, a) ? b : a;
     }
-
-    spec::Algorithm settings_;
-    Bounds bounds_;
 };
 
 const bool registered = Registry<SearchAlgorithm>::instance().add(

@@ -6,6 +6,7 @@
 #include "explorer/nas/NasStudy.h"
 #include "explorer/nas/torch/TorchModel.h"
 
+#include "tests/explorer/nas/NasTestUtil.h"
 #include "tests/util/TestUtil.h"
 
 #include <gmock/gmock.h>
@@ -21,11 +22,7 @@ using test::expectInputError;
 using test::TempDir;
 using ::testing::HasSubstr;
 
-spec::SearchSpace parseSpace(const std::string& text) {
-    spec::SearchSpace s;
-    parseTextProto(text, "<space>", s);
-    return s;
-}
+using nastest::parseSpace;
 
 int64_t torchParams(GraphModule& m) {
     int64_t n = 0;

@@ -10,6 +10,7 @@
 #include "workloads/onnx/OnnxExporter.h"
 #include "workloads/onnx/OnnxImporter.h"
 
+#include "tests/explorer/nas/NasTestUtil.h"
 #include "tests/util/TestUtil.h"
 
 #include <gmock/gmock.h>
@@ -34,14 +35,7 @@ std::vector<std::string> words(const std::string& text) {
     return out;
 }
 
-spec::SearchSpace parseSpace(const std::string& text) {
-    spec::SearchSpace s;
-    parseTextProto(text, "<space>", s);
-    Diagnostics d("<space>");
-    validateSearchSpace(s, FieldCursor(d, nullptr));
-    d.throwIfAny();
-    return s;
-}
+using nastest::parseSpace;
 
 TEST(NasStudyTest, ExampleSpacesContainTheReferenceModels) {
     // Loading checks each seed against its reference: same MACs, parameters and operators.
