@@ -69,8 +69,8 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
     } else if (what == "studies") {
         for (const auto& name : paths.list("studies")) {
             const auto [kind, description] = explorer::describeStudy(name, paths);
-            out.push_back({name, (kind == explorer::StudyKind::Nas ? "[nas] " : "[sweep] ") +
-                                     description,
+            out.push_back({name,
+                           (kind == explorer::StudyKind::Nas ? "[nas] " : "[sweep] ") + description,
                            "", ""});
         }
     } else if (what == "strategies") {

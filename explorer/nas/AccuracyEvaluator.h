@@ -23,7 +23,7 @@ namespace edgesim::explorer::nas {
 
 struct AccuracyResult {
     double accuracy = std::numeric_limits<double>::quiet_NaN(); ///< fraction in [0, 1]
-    double seconds = 0;                                          ///< wall time it took
+    double seconds = 0;                                         ///< wall time it took
     std::string error; ///< why there is no accuracy (empty when there is)
 };
 

@@ -154,8 +154,8 @@ wire::NasOutcome CandidateEvaluator::evaluate(const Genome& genome, int64_t id) 
         try {
             const QueryResult r = session_.run(q);
             const RunMetrics m = metricsOf(&r.result);
-            for (double v : {m.latencyS, m.latencyCycles, m.energyJ, m.peakRamBytes, m.flashBytes,
-                             m.macs}) {
+            for (double v :
+                 {m.latencyS, m.latencyCycles, m.energyJ, m.peakRamBytes, m.flashBytes, m.macs}) {
                 to.add_metrics(v);
             }
             to.set_status(sim::toString(r.result.status));

@@ -60,15 +60,13 @@ std::vector<Individual> evolve(SearchAlgorithm& algorithm, const spec::Algorithm
     int redraws = 0;
     while (first.size() < population) {
         Chromosome c = randomChromosome(bounds, rng);
-        if (repeats(c, {}, first) &&
-            redraws < kDuplicateRedraws * static_cast<int>(population)) {
+        if (repeats(c, {}, first) && redraws < kDuplicateRedraws * static_cast<int>(population)) {
             ++redraws;
             continue;
         }
         first.push_back({std::move(c), {}});
     }
-    std::vector<Individual> current =
-        individuals(0, first, hooks.evaluate(0, first), nextId);
+    std::vector<Individual> current = individuals(0, first, hooks.evaluate(0, first), nextId);
     rankPopulation(current);
     if (hooks.generationDone) {
         hooks.generationDone(0, current, current);

@@ -18,8 +18,7 @@ struct Evaluation {
 
 struct EvolutionHooks {
     /// Evaluates the chromosomes of `generation`, in order (required).
-    std::function<std::vector<Evaluation>(int generation, const std::vector<Offspring>&)>
-        evaluate;
+    std::function<std::vector<Evaluation>(int generation, const std::vector<Offspring>&)> evaluate;
     /// After each generation (0 = the first population): the individuals it evaluated, each
     /// with its rank and crowding distance among the population it competed in, and the
     /// population that goes on (optional).

@@ -168,8 +168,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     const std::unique_ptr<WorkerPool>& pool = workers.pool;
     summary.backend = workers.backend;
     summary.workers = pool->size();
-    const bool accuracy = !study.spec.accuracy().evaluator().empty() &&
-                          study.spec.accuracy().evaluator() != "none";
+    const bool accuracy =
+        !study.spec.accuracy().evaluator().empty() && study.spec.accuracy().evaluator() != "none";
 
     const SignalGuard signals;
     Progress progress("nas", "candidates", total, stderr,
@@ -205,7 +205,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     int64_t generationSimulated = 0; // networks evaluated by this run
     int64_t generationNew = 0;       // networks new to the search (resumed or not)
     std::set<std::string> searched;  // networks of the search's individuals so far
-    std::vector<double> reference; // hypervolume reference (minimised form)
+    std::vector<double> reference;   // hypervolume reference (minimised form)
 
     // Evaluates the networks of `genomes` that no cache holds, on the workers.
     const auto evaluateMissing = [&](const std::vector<std::pair<int64_t, Genome>>& jobs) {
@@ -258,7 +258,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
             --outstanding;
             wire::NasResult r;
             if (!r.ParseFromString(result.payload())) {
-                throw std::runtime_error(fmt::format("NAS worker {} sent a result it cannot read", w));
+                throw std::runtime_error(
+                    fmt::format("NAS worker {} sent a result it cannot read", w));
             }
             for (auto& o : *r.mutable_outcomes()) {
                 generationSim += o.sim_s();
@@ -457,8 +458,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     }
     std::vector<TableRow> frontRows;
     if (!points.empty()) {
-        const std::vector<analysis::Sense> senses(points.front().size(),
-                                                  analysis::Sense::Minimize);
+        const std::vector<analysis::Sense> senses(points.front().size(), analysis::Sense::Minimize);
         for (std::size_t k : analysis::paretoFront(points, senses)) {
             const Individual& ind = *candidates[k];
             const Record& rec = records.at(ind.id);
@@ -470,7 +470,8 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     }
     summary.front = static_cast<int64_t>(frontRows.size());
     std::vector<std::string> refText;
-    for (int k = 0; k < study.spec.objectives_size() && k < static_cast<int>(reference.size()); ++k) {
+    for (int k = 0; k < study.spec.objectives_size() && k < static_cast<int>(reference.size());
+         ++k) {
         const auto& o = study.spec.objectives(k);
         refText.push_back(fmt::format("{}={:g}", NasTables::key(o.metric(), o.target()),
                                       maximised(o) ? -reference[static_cast<std::size_t>(k)]

@@ -18,10 +18,10 @@
 namespace edgesim::explorer::nas {
 
 struct NasOptions {
-    std::string out;        ///< the HDF5 file
-    bool resume = false;    ///< continue `out`
-    bool overwrite = false; ///< replace an existing `out`
-    int jobs = 0;           ///< worker processes; 0 = one per core; 1 = this process
+    std::string out;           ///< the HDF5 file
+    bool resume = false;       ///< continue `out`
+    bool overwrite = false;    ///< replace an existing `out`
+    int jobs = 0;              ///< worker processes; 0 = one per core; 1 = this process
     double flushSeconds = 2.0; ///< between commits of finished evaluations, at least
     std::string commandLine;   ///< provenance
     bool quiet = false;        ///< no progress line (the summary is always printed)

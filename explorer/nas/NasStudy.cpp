@@ -147,13 +147,13 @@ void validateTargets(const spec::NasStudySpec& s, const FieldCursor& at,
         }
         if (op.clock_hz() != 0 && !(op.clock_hz() >= 1e5 && op.clock_hz() <= 1e10)) {
             c.child(t, "operating_point")
-                .error(op, "clock_hz", fmt::format("{:g} Hz is out of range [1e5, 1e10]",
-                                                   op.clock_hz()));
+                .error(op, "clock_hz",
+                       fmt::format("{:g} Hz is out of range [1e5, 1e10]", op.clock_hz()));
         }
         if (op.voltage_v() != 0 && !(op.voltage_v() > 0 && op.voltage_v() <= 100)) {
             c.child(t, "operating_point")
-                .error(op, "voltage_v", fmt::format("{:g} V is out of range (0, 100]",
-                                                    op.voltage_v()));
+                .error(op, "voltage_v",
+                       fmt::format("{:g} V is out of range (0, 100]", op.voltage_v()));
         }
     }
 }
@@ -187,7 +187,8 @@ void validateAlgorithm(const spec::NasStudySpec& s, const FieldCursor& at) {
     }
     if (a.sample_size() < 0 ||
         (a.sample_size() > 0 && a.population() > 0 && a.sample_size() > a.population())) {
-        c.error(a, "sample_size", fmt::format("{} is out of range [1, population]", a.sample_size()));
+        c.error(a, "sample_size",
+                fmt::format("{} is out of range [1, population]", a.sample_size()));
     }
     for (const char* f : {"eta_c", "eta_m"}) {
         const double v = std::string(f) == "eta_c" ? a.eta_c() : a.eta_m();
@@ -205,15 +206,16 @@ void validateAccuracy(const spec::NasStudySpec& s, const FieldCursor& at) {
     }
     if (!makeAccuracyEvaluator(a.evaluator())) {
         c.error(a, "evaluator",
-                "unknown evaluator '" + a.evaluator() + "' (known: " +
-                    join(accuracyEvaluatorNames()) + ", none)");
+                "unknown evaluator '" + a.evaluator() +
+                    "' (known: " + join(accuracyEvaluatorNames()) + ", none)");
     }
-    if ((a.evaluator() == "train" || a.evaluator() == "proxy") &&
-        s.space().head().classes() != 0 && s.space().head().classes() != 10) {
-        at.child(s, "space").child(s.space(), "head").error(
-            s.space().head(), "classes",
-            fmt::format("{} classes: the {} evaluator uses Fashion-MNIST's 10", s.space().head().classes(),
-                        a.evaluator()));
+    if ((a.evaluator() == "train" || a.evaluator() == "proxy") && s.space().head().classes() != 0 &&
+        s.space().head().classes() != 10) {
+        at.child(s, "space")
+            .child(s.space(), "head")
+            .error(s.space().head(), "classes",
+                   fmt::format("{} classes: the {} evaluator uses Fashion-MNIST's 10",
+                               s.space().head().classes(), a.evaluator()));
     }
     const auto& t = a.train();
     const FieldCursor tc = c.child(a, "train");
@@ -331,8 +333,7 @@ void validateNasStudy(const spec::NasStudySpec& s, const FieldCursor& at) {
     const int population = s.algorithm().population() == 0 ? 20 : s.algorithm().population();
     if (s.seeds_size() > population) {
         at.error(s, "seeds",
-                 fmt::format("{} seeds do not fit a population of {}", s.seeds_size(),
-                             population));
+                 fmt::format("{} seeds do not fit a population of {}", s.seeds_size(), population));
     }
 }
 
@@ -386,8 +387,7 @@ void checkSeeds(NasStudy& study, const SearchSpace& space, const ConfigPaths& pa
             c.error(seed, "reference",
                     fmt::format("the seed is not {}: {} MACs, {} parameters, operators [{}]; "
                                 "the reference has {} MACs, {} parameters, operators [{}]",
-                                seed.reference(), a.macs, a.params, ops, b.macs, b.params,
-                                refOps));
+                                seed.reference(), a.macs, a.params, ops, b.macs, b.params, refOps));
         }
     }
 }

@@ -44,7 +44,8 @@ public:
         double hypervolume = 0;
         double wallS = 0, simS = 0, trainS = 0;
     };
-    TableRow generationRow(const GenerationFigures& f, const std::vector<Individual>& population) const;
+    TableRow generationRow(const GenerationFigures& f,
+                           const std::vector<Individual>& population) const;
 
     /// "<target>.<metric>" or "<metric>" for an objective or constraint.
     static std::string key(const std::string& metric, const std::string& target);

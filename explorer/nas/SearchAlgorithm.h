@@ -30,13 +30,13 @@ struct Bounds {
 
 /// An evaluated member of a population.
 struct Individual {
-    int64_t id = 0;         ///< order of creation (aging evolution's age)
+    int64_t id = 0; ///< order of creation (aging evolution's age)
     int generation = 0;
     Chromosome chromosome;
     std::vector<int64_t> parents;
     /// To minimise (a maximised metric negated); +inf where not produced.
     std::vector<double> objectives;
-    double violation = 0;   ///< total constraint violation; 0 = feasible
+    double violation = 0; ///< total constraint violation; 0 = feasible
     /// Set by rankPopulation: front index under constraint domination (0 = best) and
     /// crowding distance within the front (+inf at its ends).
     int rank = 0;
@@ -107,8 +107,7 @@ double hypervolume(const std::vector<std::vector<double>>& points,
 std::pair<Chromosome, Chromosome> crossover(const Chromosome& a, const Chromosome& b,
                                             const Bounds& bounds, double probability, double eta,
                                             std::mt19937& rng);
-void mutate(Chromosome& c, const Bounds& bounds, double probability, double eta,
-            std::mt19937& rng);
+void mutate(Chromosome& c, const Bounds& bounds, double probability, double eta, std::mt19937& rng);
 
 /// Whether `c` equals a chromosome of `population` or of `children`.
 bool repeats(const Chromosome& c, const std::vector<Individual>& population,

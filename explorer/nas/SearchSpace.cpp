@@ -71,10 +71,10 @@ ws::DType protoDType(const std::string& name) {
     return t;
 }
 
-template <typename T> void checkPositive(const FieldCursor& c, const google::protobuf::Message& m,
-                                         const std::string& field,
-                                         const google::protobuf::RepeatedField<T>& values,
-                                         int64_t max) {
+template <typename T>
+void checkPositive(const FieldCursor& c, const google::protobuf::Message& m,
+                   const std::string& field, const google::protobuf::RepeatedField<T>& values,
+                   int64_t max) {
     std::set<T> seen;
     for (int i = 0; i < values.size(); ++i) {
         if (values[i] < 1 || values[i] > max) {
@@ -101,7 +101,8 @@ std::vector<std::string> channelLabels(const spec::StageSpace& s) {
     if (s.width_multipliers_size() > 0) {
         std::set<int64_t> seen;
         for (double m : s.width_multipliers()) {
-            const auto c = std::max<int64_t>(1, std::llround(static_cast<double>(s.base_channels()) * m));
+            const auto c =
+                std::max<int64_t>(1, std::llround(static_cast<double>(s.base_channels()) * m));
             if (seen.insert(c).second) {
                 out.push_back(std::to_string(c));
             }
@@ -174,9 +175,9 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
         const FieldCursor c = at.child(s, "stages", i);
         if (!isIdentifier(st.name())) {
             c.error(st, "name",
-                    st.name().empty() ? "missing required field"
-                                      : "'" + st.name() +
-                                            "' must be a letter then letters, digits or '_'");
+                    st.name().empty()
+                        ? "missing required field"
+                        : "'" + st.name() + "' must be a letter then letters, digits or '_'");
         } else if (st.name() == "resolution" || st.name() == "head" ||
                    !names.insert(st.name()).second) {
             c.error(st, "name", "'" + st.name() + "' is taken (by another stage or a gene)");
@@ -217,9 +218,9 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
                                        "width_multipliers)");
         } else if (multiplied) {
             if (st.base_channels() < 1 || st.base_channels() > kMaxDimension) {
-                c.error(st, "base_channels",
-                        fmt::format("{} is out of range [1, {}]", st.base_channels(),
-                                    kMaxDimension));
+                c.error(
+                    st, "base_channels",
+                    fmt::format("{} is out of range [1, {}]", st.base_channels(), kMaxDimension));
             }
             if (st.width_multipliers_size() == 0) {
                 c.error(st, "width_multipliers", "missing required field (with base_channels)");
@@ -273,9 +274,9 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
     const FieldCursor hc = at.child(s, "head");
     if (h.classes() < 1 || h.classes() > kMaxDimension) {
         hc.error(h, "classes",
-                 h.classes() == 0 ? "missing required field"
-                                  : fmt::format("{} is out of range [1, {}]", h.classes(),
-                                                kMaxDimension));
+                 h.classes() == 0
+                     ? "missing required field"
+                     : fmt::format("{} is out of range [1, {}]", h.classes(), kMaxDimension));
     }
     if (h.pool() != "" && h.pool() != "global" && h.pool() != "avg" && h.pool() != "none") {
         hc.error(h, "pool", "'" + h.pool() + "' is not global, avg or none");
@@ -293,16 +294,16 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
     std::set<int64_t> hidden;
     for (int k = 0; k < h.hidden_units_size(); ++k) {
         if (h.hidden_units(k) < 0 || h.hidden_units(k) > kMaxDimension) {
-            hc.error(h, "hidden_units", fmt::format("{} is out of range [0, {}]",
-                                                    h.hidden_units(k), kMaxDimension),
+            hc.error(h, "hidden_units",
+                     fmt::format("{} is out of range [0, {}]", h.hidden_units(k), kMaxDimension),
                      k);
         } else if (!hidden.insert(h.hidden_units(k)).second) {
             hc.error(h, "hidden_units", fmt::format("{} is listed twice", h.hidden_units(k)), k);
         }
     }
     for (const char* field : {"weight_dtype", "activation_dtype"}) {
-        const std::string v = field == std::string("weight_dtype") ? s.weight_dtype()
-                                                                   : s.activation_dtype();
+        const std::string v =
+            field == std::string("weight_dtype") ? s.weight_dtype() : s.activation_dtype();
         if (!v.empty() && v != "int8" && v != "fp32") {
             at.error(s, field, "'" + v + "' is not int8 or fp32");
         }
@@ -330,7 +331,8 @@ SearchSpace::SearchSpace(spec::SearchSpace space) : spec_(std::move(space)) {
         c.skip = addChoice(n + ".skip", skip);
         c.dilation = addChoice(n + ".dilation", labelsOr(st.dilations(), "1"));
         c.precision = addChoice(n + ".precision", labelsOr(st.precisions(), ""));
-        c.activation = addChoice(n + ".activation_precision", labelsOr(st.activation_precisions(), ""));
+        c.activation =
+            addChoice(n + ".activation_precision", labelsOr(st.activation_precisions(), ""));
         stages_.push_back(c);
     }
     std::vector<std::string> hidden;
@@ -452,8 +454,8 @@ public:
     void conv(const std::string& name, int64_t out, const std::vector<int64_t>& kernel,
               int64_t stride, int64_t dilation, ws::ActivationKind act, ws::DType weights,
               const std::string& input = {}) {
-        auto& l = add(name, input.empty() ? std::vector<std::string>{}
-                                          : std::vector<std::string>{input});
+        auto& l =
+            add(name, input.empty() ? std::vector<std::string>{} : std::vector<std::string>{input});
         ws::ConvSpec* c = temporal() ? l.mutable_temporal_conv() : l.mutable_conv2d();
         c->set_out_channels(out);
         for (int64_t k : kernel) {
@@ -545,8 +547,8 @@ std::string SearchSpace::sha256(const Genome& genome) const {
 workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
                                                       const std::string& name) const {
     if (genome.size() != genes_.size()) {
-        throw std::invalid_argument(fmt::format("genome has {} genes, the space {}", genome.size(),
-                                                genes_.size()));
+        throw std::invalid_argument(
+            fmt::format("genome has {} genes, the space {}", genome.size(), genes_.size()));
     }
     for (std::size_t i = 0; i < genome.size(); ++i) {
         if (genome[i] < 0 || genome[i] >= static_cast<int>(genes_[i].labels.size())) {
@@ -615,11 +617,10 @@ workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
                 }
             } else { // residual, tresidual
                 const bool t = op == "tresidual";
-                const std::vector<int64_t> one = t ? std::vector<int64_t>{1}
-                                                   : std::vector<int64_t>{1, 1};
+                const std::vector<int64_t> one =
+                    t ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 1};
                 b.conv(p + "_conv_a", cout, kernel, st, t ? dil : 1, ws::RELU, w);
-                b.conv(p + "_conv_b", cout, kernel, 1, t ? dil : 1, skip ? ws::NONE : ws::RELU,
-                       w);
+                b.conv(p + "_conv_b", cout, kernel, 1, t ? dil : 1, skip ? ws::NONE : ws::RELU, w);
                 if (skip) {
                     const std::string second = b.current();
                     const Builder::Mark after = b.mark();
@@ -649,8 +650,8 @@ workloads::spec::NetworkSpec SearchSpace::networkSpec(const Genome& genome,
         auto* w = b.add("pool").mutable_avg_pool()->mutable_window();
         const auto& sp = b.spatial();
         for (std::size_t d = 0; d < sp.size(); ++d) {
-            const int64_t k = head.pool_kernel(
-                std::min(static_cast<int>(d), head.pool_kernel_size() - 1));
+            const int64_t k =
+                head.pool_kernel(std::min(static_cast<int>(d), head.pool_kernel_size() - 1));
             w->add_kernel(std::min(k, sp[d]));
         }
         w->set_padding(ws::VALID);

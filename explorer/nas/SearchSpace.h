@@ -35,8 +35,8 @@ void validateSearchSpace(const spec::SearchSpace& space, const FieldCursor& at);
 struct Candidate {
     workloads::spec::NetworkSpec spec;
     std::optional<workloads::Network> network;
-    std::string reason;  ///< why the genome gave no network (empty when it did)
-    std::string sha256;  ///< of the spec without its name: equal networks hash equally
+    std::string reason; ///< why the genome gave no network (empty when it did)
+    std::string sha256; ///< of the spec without its name: equal networks hash equally
 };
 
 class SearchSpace {

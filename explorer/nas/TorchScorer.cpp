@@ -52,8 +52,9 @@ void TorchEvaluator::configure(const spec::AccuracySpec& spec, const std::string
     }
     const std::string problem = scorer_->configure(settings(spec));
     if (!problem.empty()) {
-        throw InputError(studyFile, field, problem + " (scripts/setup.sh installs the Debian "
-                                                     "package dataset-fashion-mnist)");
+        throw InputError(studyFile, field,
+                         problem + " (scripts/setup.sh installs the Debian "
+                                   "package dataset-fashion-mnist)");
     }
 }
 

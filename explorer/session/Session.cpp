@@ -16,7 +16,6 @@ namespace edgesim::explorer {
 
 namespace {
 
-
 /// What the effective specs depend on: the configs and the overrides.
 std::string specsKey(const Query& q) {
     std::string key = q.platform + "\n" + q.stack;

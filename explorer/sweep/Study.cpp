@@ -280,8 +280,12 @@ std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
     spec::StudySpec sweep;
     spec::NasStudySpec nas;
     switch (studyKind(bytes)) {
-    case StudyKind::Sweep: parseTextProto(bytes, file, sweep); return {StudyKind::Sweep, sweep.description()};
-    case StudyKind::Nas: parseTextProto(bytes, file, nas); return {StudyKind::Nas, nas.description()};
+    case StudyKind::Sweep:
+        parseTextProto(bytes, file, sweep);
+        return {StudyKind::Sweep, sweep.description()};
+    case StudyKind::Nas:
+        parseTextProto(bytes, file, nas);
+        return {StudyKind::Nas, nas.description()};
     case StudyKind::Neither: break;
     }
     parseTextProto(bytes, file, sweep); // throws the parser's error

@@ -787,7 +787,7 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
         row.push_back(tr && timing ? tr->energyJPerSample : kNotProduced);
         row.push_back(tr && footprint ? static_cast<double>(tr->arenaBytes) : kNotProduced);
         row.push_back(tr && timing && macs > 0 ? static_cast<double>(tr->acceleratorMacs) / macs
-                                              : kNotProduced);
+                                               : kNotProduced);
         row.push_back(tr && timing && tr->periodS > 0 ? tr->averagePowerW : kNotProduced);
         row.push_back(d && timing ? d->expectedLatencyS : kNotProduced);
         row.push_back(d && timing ? d->expectedEnergyJ : kNotProduced);

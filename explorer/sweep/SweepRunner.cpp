@@ -3,9 +3,9 @@
 #include "common/Diagnostics.h"
 #include "common/Version.h"
 #include "explorer/Progress.h"
+#include "explorer/Signals.h"
 #include "explorer/results/Provenance.h"
 #include "explorer/results/WriterLock.h"
-#include "explorer/Signals.h"
 #include "explorer/sweep/SweepFile.h"
 #include "explorer/sweep/SweepPlan.h"
 #include "explorer/sweep/SweepWorker.h"
@@ -44,7 +44,6 @@ std::string statusOf(const wire::Point& p, int index) {
 }
 
 } // namespace
-
 
 SweepSummary runSweep(const Study& study, Session& session, const SweepOptions& options) {
     checkRunOptions(options.resume, options.overwrite, options.flushSeconds);

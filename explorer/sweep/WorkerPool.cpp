@@ -350,7 +350,8 @@ void localWorkers(RunWorkers& w, int jobs, int64_t maxUseful, const WorkFunction
     if (w.pool) {
         return;
     }
-    const int n = static_cast<int>(std::min<int64_t>(jobs > 0 ? jobs : availableCores(), maxUseful));
+    const int n =
+        static_cast<int>(std::min<int64_t>(jobs > 0 ? jobs : availableCores(), maxUseful));
     if (n <= 1) {
         w.pool = inlineWorkers(work);
         w.backend = "this process";

@@ -6,11 +6,11 @@
 
 #include "explorer/spec/sweep_wire.pb.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <cstdint>
 #include <utility>
 
 namespace edgesim::explorer {

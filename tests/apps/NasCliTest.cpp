@@ -40,8 +40,8 @@ bool sameRows(const ex::Table& a, const ex::Table& b) {
     for (std::size_t r = 0; r < a.rows.size(); ++r) {
         for (std::size_t c = 0; c < a.rows[r].size(); ++c) {
             const auto* x = std::get_if<double>(&a.rows[r][c]);
-            const bool bothNaN = x != nullptr && std::isnan(*x) &&
-                                 std::isnan(std::get<double>(b.rows[r][c]));
+            const bool bothNaN =
+                x != nullptr && std::isnan(*x) && std::isnan(std::get<double>(b.rows[r][c]));
             if (!bothNaN && a.rows[r][c] != b.rows[r][c]) {
                 return false;
             }
@@ -66,7 +66,8 @@ TEST(NasCli, ExampleStudiesRunAndPrintTheirFrontNextToTheSeed) {
                                                      fs::directory_iterator())),
                   3 * front); // .textproto, .onnx, .json each
         // The seed is individual 0, of the reference network's MACs.
-        const auto macs = ex::readDoubleColumn(out, edgesim::explorer::nas::kPopulationTable, "macs");
+        const auto macs =
+            ex::readDoubleColumn(out, edgesim::explorer::nas::kPopulationTable, "macs");
         EXPECT_GT(macs.at(0), 0);
     }
 }
@@ -80,8 +81,8 @@ TEST(NasCli, MpiRanksWriteTheSameRowsAsOneProcess) {
     const std::string mpi = dir.file("mpi.h5");
     const CliRun r1 = runCli("nas --study nas-kws --jobs 1 -q --out " + one);
     ASSERT_EQ(r1.code, 0) << r1.err;
-    const CliRun r3 = edgesim::test::runShell(edgesim::test::mpirun(3) +
-                                              " nas --study nas-kws -q --out " + mpi);
+    const CliRun r3 =
+        edgesim::test::runShell(edgesim::test::mpirun(3) + " nas --study nas-kws -q --out " + mpi);
     ASSERT_EQ(r3.code, 0) << r3.err;
     EXPECT_NE(r3.err.find("on 2 MPI ranks"), std::string::npos) << r3.err;
     EXPECT_TRUE(sameRows(population(mpi), population(one)));
@@ -108,7 +109,9 @@ TEST(NasCli, BadStudiesAndOptionsExitTwoAndWriteNothing) {
         {"nas --study nope --out " + out, {"--study", "nope"}},
         {"nas --study " + write("syntax.textproto", {{"seed: 7", "seed: seven"}}) + " --out " + out,
          {"syntax.textproto:12", "seven"}},
-        {"nas --study " + write("platform.textproto", {{"platform: \"gap9-evk\"", "platform: \"gap99\""}}) + " --out " + out,
+        {"nas --study " +
+             write("platform.textproto", {{"platform: \"gap9-evk\"", "platform: \"gap99\""}}) +
+             " --out " + out,
          {"platform.textproto", "targets[1].platform", "gap99"}},
         {"nas --study " + write("metric.textproto", {{"metric: \"macs\"", "metric: \"flops\""}}) +
              " --out " + out,
@@ -138,8 +141,8 @@ TEST(NasCli, BadStudiesAndOptionsExitTwoAndWriteNothing) {
 TEST(NasCli, ListStudiesNamesEachStudysKind) {
     const CliRun r = runCli("list studies");
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const char* line : {"nas-kws          [nas]", "dvfs             [sweep]",
-                             "nas-fmnist-demo  [nas]"}) {
+    for (const char* line :
+         {"nas-kws          [nas]", "dvfs             [sweep]", "nas-fmnist-demo  [nas]"}) {
         EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
     }
 }

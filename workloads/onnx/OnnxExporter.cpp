@@ -69,7 +69,8 @@ private:
             t->add_dims(d);
             n *= d;
         }
-        std::normal_distribution<float> dist(0.0F, 1.0F / static_cast<float>(std::max<int64_t>(fanIn, 1)));
+        std::normal_distribution<float> dist(
+            0.0F, 1.0F / static_cast<float>(std::max<int64_t>(fanIn, 1)));
         for (int64_t i = 0; i < n; ++i) {
             t->add_float_data(dist(rng_));
         }
@@ -178,8 +179,8 @@ private:
         }
         case OpKind::Dense: {
             if (inShape.size() != 1) {
-                throw std::invalid_argument("layer '" + l.name +
-                                            "': a dense layer on a rank > 1 tensor cannot be written");
+                throw std::invalid_argument(
+                    "layer '" + l.name + "': a dense layer on a rank > 1 tensor cannot be written");
             }
             std::vector<std::string> inputs = {
                 in.at(0), weights(l.name + "/W", {l.outChannels, inShape[0]}, inShape[0])};
@@ -203,8 +204,8 @@ private:
         case OpKind::Softmax: node("Softmax", l.name, in, out); break;
         case OpKind::Activation: node("Identity", l.name, in, out); break;
         default:
-            throw std::invalid_argument(fmt::format("layer '{}': op {} cannot be written to ONNX",
-                                                    l.name, toString(l.op)));
+            throw std::invalid_argument(
+                fmt::format("layer '{}': op {} cannot be written to ONNX", l.name, toString(l.op)));
         }
         return act ? activation(l, out) : out;
     }

@@ -19,8 +19,8 @@ public:
                                    std::mt19937& rng) override {
         std::vector<Offspring> children;
         const auto wanted = static_cast<std::size_t>(settings_.offspring());
-        const auto sample = std::min<std::size_t>(population.size(),
-                                                  static_cast<std::size_t>(settings_.sample_size()));
+        const auto sample = std::min<std::size_t>(
+            population.size(), static_cast<std::size_t>(settings_.sample_size()));
         int redraws = 0;
         while (children.size() < wanted) {
             // A sample without replacement (a partial Fisher-Yates shuffle of the indices).
@@ -58,7 +58,8 @@ public:
         const auto keep = static_cast<std::size_t>(settings_.population());
         if (population.size() > keep) {
             population.erase(population.begin(),
-                             population.begin() + static_cast<std::ptrdiff_t>(population.size() - keep));
+                             population.begin() +
+                                 static_cast<std::ptrdiff_t>(population.size() - keep));
         }
         rankPopulation(population);
         return population;

@@ -34,7 +34,8 @@ constexpr double kDefaultTimeoutS = 3600;
 constexpr std::size_t kQuotedTail = 400;
 
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    for (std::size_t at = s.find(from); at != std::string::npos;
+         at = s.find(from, at + to.size())) {
         s.replace(at, from.size(), to);
     }
     return s;
@@ -92,7 +93,8 @@ Finished runShell(const std::string& command, double timeoutS, const std::string
     char buf[4096];
     while (open > 0) {
         const double left =
-            timeoutS - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            timeoutS -
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (left <= 0) {
             f.timedOut = true;
             kill(-pid, SIGKILL);

@@ -1,6 +1,6 @@
 // NSGA-II (Deb et al., IEEE TEVC 2002) with constraint domination: binary tournaments,
-// SBX crossover and polynomial mutation (SearchAlgorithm.h: crossover, mutate), and elitist (mu + lambda) survival by front, then
-// crowding distance. ../NAS.md section 4.
+// SBX crossover and polynomial mutation (SearchAlgorithm.h: crossover, mutate), and elitist (mu +
+// lambda) survival by front, then crowding distance. ../NAS.md section 4.
 #include "explorer/nas/SearchAlgorithm.h"
 
 #include "common/Registry.h"
@@ -29,7 +29,8 @@ public:
                 if (children.size() >= wanted) {
                     break;
                 }
-                if (repeats(*c, population, children) && redraws < kDuplicateRedraws * static_cast<int>(wanted)) {
+                if (repeats(*c, population, children) &&
+                    redraws < kDuplicateRedraws * static_cast<int>(wanted)) {
                     ++redraws;
                     continue;
                 }
@@ -60,8 +61,7 @@ public:
             }
             return a.id < b.id;
         });
-        const auto keep =
-            std::min(order.size(), static_cast<std::size_t>(settings_.population()));
+        const auto keep = std::min(order.size(), static_cast<std::size_t>(settings_.population()));
         std::vector<Individual> next;
         for (std::size_t k = 0; k < keep; ++k) {
             next.push_back(std::move(population[order[k]]));
@@ -82,8 +82,8 @@ private:
     }
 };
 
-const bool registered = Registry<SearchAlgorithm>::instance().add(
-    "nsga2", [] { return std::make_unique<Nsga2>(); });
+const bool registered =
+    Registry<SearchAlgorithm>::instance().add("nsga2", [] { return std::make_unique<Nsga2>(); });
 
 } // namespace
 

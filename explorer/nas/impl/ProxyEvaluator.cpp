@@ -17,7 +17,8 @@ class ProxyEvaluator final : public TorchEvaluator {
     TorchSettings settings(const spec::AccuracySpec& spec) const override {
         TorchSettings s;
         s.task = spec.proxy().kind().empty() ? "naswot" : spec.proxy().kind();
-        s.batchSize = spec.proxy().batch_size() > 0 ? spec.proxy().batch_size() : kDefaultProxyBatch;
+        s.batchSize =
+            spec.proxy().batch_size() > 0 ? spec.proxy().batch_size() : kDefaultProxyBatch;
         s.dataDir = spec.train().data_dir().empty() ? kFashionMnistDir : spec.train().data_dir();
         return s;
     }

@@ -24,7 +24,8 @@ class Reader {
 public:
     explicit Reader(std::string path) : path_(std::move(path)) {
         if (!std::filesystem::exists(path_)) {
-            throw std::runtime_error(path_ + ": no such file (Debian package dataset-fashion-mnist)");
+            throw std::runtime_error(path_ +
+                                     ": no such file (Debian package dataset-fashion-mnist)");
         }
         file_.reset(gzopen(path_.c_str(), "rb"));
         if (!file_) {
@@ -84,7 +85,8 @@ ImageSet loadFashionMnist(const std::string& dir, const std::string& split, int6
     labels.read(s.labels.data(), s.labels.size());
     for (uint8_t l : s.labels) {
         if (l > 9) {
-            throw std::runtime_error(fmt::format("{}: label {} out of range 0..9", labels.path(), l));
+            throw std::runtime_error(
+                fmt::format("{}: label {} out of range 0..9", labels.path(), l));
         }
     }
     return s;

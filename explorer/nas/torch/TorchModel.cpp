@@ -21,8 +21,8 @@ constexpr double kPixelMean = 0.2860;
 constexpr double kPixelStd = 0.3530;
 
 [[noreturn]] void unsupported(const Layer& l, const std::string& what) {
-    throw std::invalid_argument(
-        fmt::format("layer '{}' ({}): {} cannot be trained", l.name, workloads::toString(l.op), what));
+    throw std::invalid_argument(fmt::format("layer '{}' ({}): {} cannot be trained", l.name,
+                                            workloads::toString(l.op), what));
 }
 
 /// F.pad amounts of a window over input shape `in` (channels last): last spatial dimension
@@ -106,12 +106,12 @@ GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) 
             } else {
                 const auto& w = l.window;
                 n.conv2 = register_module(
-                    name, torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                cin, cout, {w.kernel[0], w.kernel[1]})
-                                                .stride({w.stride[0], w.stride[1]})
-                                                .dilation({w.dilation[0], w.dilation[1]})
-                                                .groups(groups)
-                                                .bias(bias)));
+                    name, torch::nn::Conv2d(
+                              torch::nn::Conv2dOptions(cin, cout, {w.kernel[0], w.kernel[1]})
+                                  .stride({w.stride[0], w.stride[1]})
+                                  .dilation({w.dilation[0], w.dilation[1]})
+                                  .groups(groups)
+                                  .bias(bias)));
                 if (batchNorm) {
                     n.bn2 = register_module(name + "bn", torch::nn::BatchNorm2d(cout));
                 }
@@ -120,8 +120,8 @@ GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) 
         }
         case OpKind::Dense:
             n.linear = register_module(
-                name, torch::nn::Linear(torch::nn::LinearOptions(in.back(), l.outChannels)
-                                            .bias(l.hasBias)));
+                name, torch::nn::Linear(
+                          torch::nn::LinearOptions(in.back(), l.outChannels).bias(l.hasBias)));
             break;
         case OpKind::AvgPool:
         case OpKind::MaxPool:
@@ -136,8 +136,7 @@ GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) 
         case OpKind::Add:
         case OpKind::Activation:
         case OpKind::Flatten:
-        case OpKind::Softmax:
-            break;
+        case OpKind::Softmax: break;
         default: unsupported(l, "this op");
         }
         position[id] = nodes_.size();
@@ -219,7 +218,7 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
 
 torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& shape) {
     torch::Tensor x = images.to(torch::kFloat32).div(255.0).sub(kPixelMean).div(kPixelStd);
-    x = x.unsqueeze(1); // N, 1, 28, 28
+    x = x.unsqueeze(1);      // N, 1, 28, 28
     if (shape.size() == 2) { // a sequence [T, C]: rows are time steps, columns features
         if (x.size(2) != shape[0] || x.size(3) != shape[1]) {
             x = F::interpolate(x, F::InterpolateFuncOptions()

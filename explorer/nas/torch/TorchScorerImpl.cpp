@@ -98,8 +98,7 @@ public:
         } catch (const std::exception& e) {
             r.error = e.what();
         }
-        r.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return r;
     }
 
@@ -138,7 +137,8 @@ private:
         torch::NoGradGuard noGrad;
         int64_t correct = 0;
         for (int64_t b = 0; b < test_.count; b += kEvalBatch) {
-            std::vector<int64_t> idx(static_cast<std::size_t>(std::min(kEvalBatch, test_.count - b)));
+            std::vector<int64_t> idx(
+                static_cast<std::size_t>(std::min(kEvalBatch, test_.count - b)));
             std::iota(idx.begin(), idx.end(), b);
             const torch::Tensor x = imagesAsInput(imagesOf(test_, idx), model->inputShape());
             correct += model->forward(x).argmax(1).eq(labelsOf(test_, idx)).sum().item<int64_t>();

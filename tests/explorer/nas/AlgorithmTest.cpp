@@ -90,8 +90,8 @@ TEST(NasAlgorithmTest, Nsga2ReachesTheZdtFronts) {
     // integral of f1^2 = 1/3.
     for (bool convex : {true, false}) {
         SCOPED_TRACE(convex ? "ZDT1" : "ZDT2");
-        const auto pop = run("nsga2", [&](const Chromosome& x) { return zdt(x, convex); }, b,
-                             100, 250, 1);
+        const auto pop = run(
+            "nsga2", [&](const Chromosome& x) { return zdt(x, convex); }, b, 100, 250, 1);
         const double hv = hypervolume(objectives(pop), {1.0, 1.0});
         const double known = convex ? 2.0 / 3.0 : 1.0 / 3.0;
         EXPECT_GT(hv, 0.97 * known);

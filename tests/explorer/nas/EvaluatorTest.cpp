@@ -82,7 +82,8 @@ TEST(NasEvaluatorTest, TrainingOnTwoThousandImagesIsWellAboveChanceAndRepeatable
     train->configure(trainSpec(2000, 2), "<study>");
     const auto start = std::chrono::steady_clock::now();
     const AccuracyResult a = train->evaluate(seed, 42, "");
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ASSERT_TRUE(a.error.empty()) << a.error;
     EXPECT_GT(a.accuracy, 0.5); // chance: 0.1
     EXPECT_LT(s, 30.0);

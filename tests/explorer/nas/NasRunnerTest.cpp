@@ -44,7 +44,10 @@ objectives { metric: "accuracy" }
 objectives { metric: "latency_s" target: "mcu" }
 constraints { metric: "peak_ram_bytes" target: "mcu" max: 40000 }
 constraints { metric: "latency_s" target: "gap9" max: 0.0005 }
-accuracy { evaluator: "command" command { run: "n=$(cat )" + dir + R"(/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > )" + dir + R"(/count; if [ $n -eq 12 ] && [ -e )" + dir + R"(/armed ]; then kill -9 $PPID; sleep 5; fi; jq -c '{accuracy: (.params / (.params + 20000))}' {json}" } }
+accuracy { evaluator: "command" command { run: "n=$(cat )" +
+           dir + R"(/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > )" + dir +
+           R"(/count; if [ $n -eq 12 ] && [ -e )" + dir +
+           R"(/armed ]; then kill -9 $PPID; sleep 5; fi; jq -c '{accuracy: (.params / (.params + 20000))}' {json}" } }
 algorithm { population: 10 generations: 4 }
 )";
 }
@@ -149,7 +152,8 @@ TEST(NasRunnerTest, TheFrontIsFeasibleNonDominatedAndResimulates) {
             EXPECT_FALSE(dominates) << q << " dominates " << r;
         }
         // The exported network, simulated as any network file, gives the reported costs.
-        const int64_t id = std::get<int64_t>(front.rows[r][static_cast<std::size_t>(front.column("id"))]);
+        const int64_t id =
+            std::get<int64_t>(front.rows[r][static_cast<std::size_t>(front.column("id"))]);
         const std::string file = summary.frontDir + "/" + std::to_string(id) + ".textproto";
         // Its ONNX file has the same network.
         EXPECT_EQ(workloads::loadNetwork(summary.frontDir + "/" + std::to_string(id) + ".onnx",
@@ -243,7 +247,8 @@ TEST(NasRunnerTest, BadRunsAreRefusedBeforeWriting) {
     const std::string out = dir.file("nas.h5");
     run(s, out, 1);
     // An existing file without --resume or --overwrite.
-    EXPECT_THAT(expectInputError([&] { run(s, out, 1); }).formatAll(), HasSubstr("the file exists"));
+    EXPECT_THAT(expectInputError([&] { run(s, out, 1); }).formatAll(),
+                HasSubstr("the file exists"));
     // Another study's file.
     std::string other = study(dir.path().string());
     other.replace(other.find("seed: 4"), 7, "seed: 5");

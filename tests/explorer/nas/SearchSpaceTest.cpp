@@ -2,8 +2,8 @@
 // studies' spaces contain the MLPerf Tiny reference models, every random genome decodes to a
 // valid network, blocks build what their definition says (counted by hand), and bad studies
 // name file, line and field.
-#include "explorer/nas/NasStudy.h"
 #include "explorer/nas/SearchSpace.h"
+#include "explorer/nas/NasStudy.h"
 
 #include "common/TextProto.h"
 #include "workloads/NetworkSource.h"
@@ -98,7 +98,8 @@ TEST(SearchSpaceTest, CandidatesRoundTripThroughOnnx) {
     const NasStudy vww = loadNasStudy("nas-vww", ConfigPaths());
     const NasStudy ic = loadNasStudy("nas-ic", ConfigPaths());
     const NasStudy kws = loadNasStudy("nas-kws", ConfigPaths());
-    for (const spec::SearchSpace* s : {&tcn, &vww.spec.space(), &ic.spec.space(), &kws.spec.space()}) {
+    for (const spec::SearchSpace* s :
+         {&tcn, &vww.spec.space(), &ic.spec.space(), &kws.spec.space()}) {
         const SearchSpace space(*s);
         std::mt19937 rng(8);
         for (int i = 0; i < 25; ++i) {
