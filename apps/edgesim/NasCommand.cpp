@@ -88,7 +88,9 @@ void run(const NasCliOptions& o, const GlobalOptions& g) {
         return;
     }
     printFront(study, options.out);
-    std::cout << "networks of the front: " << s.frontDir << "/<id>.textproto, .onnx, .json\n";
+    if (s.front > 0) {
+        std::cout << "networks of the front: " << s.frontDir << "/<id>.textproto, .onnx, .json\n";
+    }
     if (s.interrupted) {
         std::cerr << "edgesim: nas interrupted; --resume continues it\n";
         throw Interrupted();

@@ -10,6 +10,7 @@
 // an evaluator keeps no state that results depend on beyond what configure() set.
 #pragma once
 
+#include "explorer/nas/AccuracyResult.h"
 #include "explorer/nas/SearchSpace.h"
 #include "explorer/spec/nas.pb.h"
 
@@ -20,12 +21,6 @@
 #include <vector>
 
 namespace edgesim::explorer::nas {
-
-struct AccuracyResult {
-    double accuracy = std::numeric_limits<double>::quiet_NaN(); ///< fraction in [0, 1]
-    double seconds = 0;                                         ///< wall time it took
-    std::string error; ///< why there is no accuracy (empty when there is)
-};
 
 class AccuracyEvaluator {
 public:

@@ -279,7 +279,9 @@ Evaluation score(const spec::NasStudySpec& study, const wire::NasOutcome& outcom
     // did not give) makes an otherwise feasible candidate infeasible: fronts need numbers.
     // Where the candidate is infeasible already (accuracy is not evaluated then), nothing
     // more is added, so infeasible candidates compare by what they violate.
-    if (missing && e.violation == 0) {
+    // So does a candidate its accuracy evaluator failed on, even when accuracy is no objective:
+    // a front of networks nobody could train would mislead.
+    if ((missing || outcome.status() != "ok") && e.violation == 0) {
         e.violation = 1;
     }
     return e;

@@ -110,8 +110,9 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         const auto studySha = readStringAttribute(options.out, "/", "study_sha256");
         if (!studySha || *studySha != study.sha256) {
             throw InputError(options.out, "--resume",
-                             "the file was not written by this study (study_sha256 differs): "
-                             "--overwrite to start again");
+                             "the file was not written by this study, or its settings changed "
+                             "since (study_sha256 differs; comments and layout do not count): "
+                             "resume with the study as it was, or --overwrite to start again");
         }
         const auto version = readStringAttribute(options.out, "/", "edgesim_version");
         if (!version || *version != versionString()) {
@@ -140,7 +141,18 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         }
         std::vector<std::string> targets;
         for (const auto& t : study.spec.targets()) {
-            targets.push_back(targetName(t) + "=" + t.platform() + "/" + t.stack());
+            std::string text = targetName(t) + "=" + t.platform() + "/" + t.stack();
+            for (const auto& [key, value] :
+                 {std::pair<std::string, std::string>{"strategy", t.strategy()},
+                  {"mapping", t.mapping()},
+                  {"quantize", t.quantize()},
+                  {"operating_point", t.operating_point().ShortDebugString()},
+                  {"set", join({t.set().begin(), t.set().end()}, " ")}}) {
+                if (!value.empty()) {
+                    text += " " + key + "=[" + value + "]";
+                }
+            }
+            targets.push_back(text);
         }
         p.extra = {{"study_name", study.spec.name()},
                    {"study_file", study.file},
@@ -493,10 +505,11 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
     progress.finish(fmt::format(
         "{} generations, {} networks evaluated ({} individuals repeated a network, {} networks "
         "from the file), {} on the front; "
-        "simulation {:.1f}% of the wall time; {} on {}{}",
+        "simulation {:.1f}% of the workers' time; {} on {}{}",
         summary.generations, summary.evaluated, summary.cached, summary.fromFile, summary.front,
-        summary.seconds > 0 ? 100.0 * summary.simSeconds / summary.seconds : 0.0, options.out,
-        summary.backend, summary.interrupted ? " (interrupted)" : ""));
+        summary.seconds > 0 ? 100.0 * summary.simSeconds / (summary.seconds * summary.workers)
+                            : 0.0,
+        options.out, summary.backend, summary.interrupted ? " (interrupted)" : ""));
     return summary;
 }
 

@@ -398,7 +398,6 @@ NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     NasStudy study;
     study.file = paths.locate("studies", nameOrPath, "--study");
     const std::string bytes = readFile(study.file);
-    study.sha256 = sha256Hex(bytes);
     if (studyKind(bytes) == StudyKind::Sweep) {
         throw InputError(study.file, "--study",
                          "a sweep study: run it with edgesim sweep --study " + nameOrPath);
@@ -409,8 +408,15 @@ NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     validateNasStudy(study.spec, at);
     diags.throwIfAny();
     const SearchSpace space(study.spec.space());
+    if (space.genes().empty()) {
+        at.child(study.spec, "space")
+            .error("the space has one network only: give some field "
+                   "two or more choices");
+    }
     checkSeeds(study, space, paths, at);
     diags.throwIfAny();
+    // Of the settings, not the text: comments and layout may change under a resumed run.
+    study.sha256 = protoSha256(study.spec);
     study.locations = std::move(locations);
     return study;
 }

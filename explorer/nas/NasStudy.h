@@ -18,7 +18,7 @@ namespace edgesim::explorer::nas {
 struct NasStudy {
     spec::NasStudySpec spec;
     std::string file;
-    std::string sha256; ///< of the file's bytes (a resumed run must have the same)
+    std::string sha256; ///< of its settings, comments and layout aside (a resume needs the same)
     std::shared_ptr<const TextLocations> locations;
     /// The seeds' genomes, in spec order.
     std::vector<Genome> seeds;

@@ -30,6 +30,19 @@ const std::vector<std::string> kActivationPrecisions = {"int8", "int16", "fp32"}
 /// beyond any edge network, small enough that products of a few stay within int64.
 constexpr int64_t kMaxDimension = 1 << 16;
 constexpr int64_t kMaxDepth = 64;
+constexpr int64_t kMaxKernel = 256;
+
+/// Whether any of a stage's blocks reads a field (a choice no block reads is no gene).
+bool anyOp(const spec::StageSpace& st, std::initializer_list<const char*> ops) {
+    for (const auto& op : st.ops()) {
+        for (const char* o : ops) {
+            if (op == o) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 /// "3" -> {3}, "10x4" -> {10, 4}; empty on a malformed text or a value out of range.
 std::vector<int64_t> parseDims(const std::string& text) {
@@ -204,6 +217,11 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
             const auto dims = parseDims(st.kernels(k));
             if (dims.empty() || dims.size() > 2) {
                 c.error(st, "kernels", "'" + st.kernels(k) + "' is not \"K\" or \"KHxKW\"", k);
+            } else if (*std::max_element(dims.begin(), dims.end()) > kMaxKernel) {
+                c.error(st, "kernels",
+                        fmt::format("'{}' is larger than {} (no edge network's kernel is)",
+                                    st.kernels(k), kMaxKernel),
+                        k);
             } else if (dims.size() == 2 && rank == 1) {
                 c.error(st, "kernels", "a sequence takes one kernel size", k);
             }
@@ -240,6 +258,15 @@ void validateSearchSpace(const spec::SearchSpace& s, const FieldCursor& at) {
         checkPositive(c, st, "dilations", st.dilations(), 1024);
         if (st.skip_size() > 2 || (st.skip_size() == 2 && st.skip(0) == st.skip(1))) {
             c.error(st, "skip", "list each of true and false at most once");
+        }
+        if (st.skip_size() > 1 && !anyOp(st, {"mbconv", "residual", "tresidual"})) {
+            c.error(st, "skip", "only mbconv, residual and tresidual blocks have a skip");
+        }
+        if (st.expansions_size() > 1 && !anyOp(st, {"mbconv"})) {
+            c.error(st, "expansions", "only mbconv blocks have an expansion");
+        }
+        if (st.dilations_size() > 1 && !anyOp(st, {"tconv", "tresidual"})) {
+            c.error(st, "dilations", "only tconv and tresidual blocks are dilated");
         }
         checkLabels(c, st, "activation_precisions", st.activation_precisions());
         for (int k = 0; k < st.activation_precisions_size(); ++k) {

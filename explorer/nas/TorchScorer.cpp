@@ -1,4 +1,4 @@
-#include "explorer/nas/TorchScorer.h"
+#include "explorer/nas/TorchEvaluator.h"
 
 #include "common/Diagnostics.h"
 

@@ -4,7 +4,7 @@
 // third of a second per process). The plugin sees plain settings and the network graph only.
 #pragma once
 
-#include "explorer/nas/AccuracyEvaluator.h"
+#include "explorer/nas/AccuracyResult.h"
 #include "workloads/graph/Network.h"
 
 #include <cstdint>
@@ -37,24 +37,6 @@ public:
 /// The plugin's factory, `extern "C"` under this name.
 inline constexpr const char* kTorchScorerFactory = "edgesim_make_torch_scorer";
 using TorchScorerFactory = TorchScorer* (*)();
-
-/// An accuracy evaluator that scores through the plugin: implementations say which settings
-/// the study's accuracy spec gives and which field names the data in errors.
-class TorchEvaluator : public AccuracyEvaluator {
-public:
-    /// Loads the plugin and configures a scorer; InputError naming `studyFile` and
-    /// dataField() when the plugin or the data cannot be loaded.
-    void configure(const spec::AccuracySpec& spec, const std::string& studyFile) override;
-    AccuracyResult evaluate(const Candidate& candidate, uint64_t seed,
-                            const std::string& dir) override;
-
-protected:
-    virtual TorchSettings settings(const spec::AccuracySpec& spec) const = 0;
-    virtual std::string dataField(const spec::AccuracySpec& spec) const = 0;
-
-private:
-    std::unique_ptr<TorchScorer> scorer_;
-};
 
 /// A scorer from the plugin: $EDGESIM_TORCH_PLUGIN, else the plugin this build made, else
 /// libedgesim_torch.so on the library path (loaded once per process). std::runtime_error

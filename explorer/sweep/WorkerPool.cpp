@@ -48,6 +48,9 @@ private:
 
 // ---- forked processes ------------------------------------------------------------------------
 
+/// Time a killed worker gets between SIGTERM and SIGKILL to stop what it started.
+constexpr useconds_t kTermGraceUs = 50000;
+
 /// Writes all of `data`; false when the other end is gone.
 bool writeAll(int fd, const void* data, std::size_t n) {
     const char* p = static_cast<const char*>(data);
@@ -212,6 +215,14 @@ public:
     }
 
     void kill() override {
+        // SIGTERM first: a worker running a NAS evaluator's command kills that command's
+        // process group before it dies (impl/CommandEvaluator); then SIGKILL what is left.
+        for (Child& c : children_) {
+            if (c.alive) {
+                ::kill(c.pid, SIGTERM);
+            }
+        }
+        usleep(kTermGraceUs);
         for (Child& c : children_) {
             if (c.alive) {
                 ::kill(c.pid, SIGKILL);

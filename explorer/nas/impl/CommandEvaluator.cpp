@@ -12,15 +12,19 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,6 +58,58 @@ std::string shellQuote(const std::string& s) {
     return "'" + replaceAll(s, "'", "'\\''") + "'";
 }
 
+/// The process group of the command running now (0: none): a signal that stops this process
+/// (Ctrl-C, the SIGTERM a run's writer sends its workers) kills it first, so that no training
+/// outlives the search. Signal handlers only read it and call kill(), both safe there.
+std::atomic<pid_t> gGroup{0};
+constexpr std::array<int, 3> kStopSignals = {SIGINT, SIGTERM, SIGHUP};
+std::array<struct sigaction, 3> gPrevious{};
+
+extern "C" void onStop(int sig) {
+    const pid_t group = gGroup.load();
+    if (group > 0) {
+        kill(-group, SIGKILL);
+    }
+    for (std::size_t i = 0; i < kStopSignals.size(); ++i) {
+        if (kStopSignals[i] != sig) {
+            continue;
+        }
+        const struct sigaction& old = gPrevious[i];
+        if ((old.sa_flags & SA_SIGINFO) == 0 && old.sa_handler == SIG_IGN) {
+            return;
+        }
+        if ((old.sa_flags & SA_SIGINFO) == 0 && old.sa_handler == SIG_DFL) {
+            sigaction(sig, &old, nullptr); // die of it, as without this handler
+            raise(sig);
+            return;
+        }
+        if ((old.sa_flags & SA_SIGINFO) == 0) {
+            old.sa_handler(sig); // e.g. the run's SignalGuard: it commits and stops
+        }
+    }
+}
+
+/// The stop handlers for the lifetime of one command.
+class StopGuard {
+public:
+    StopGuard() {
+        struct sigaction sa {};
+        sa.sa_handler = onStop;
+        sigemptyset(&sa.sa_mask);
+        for (std::size_t i = 0; i < kStopSignals.size(); ++i) {
+            sigaction(kStopSignals[i], &sa, &gPrevious[i]);
+        }
+    }
+    ~StopGuard() {
+        gGroup = 0;
+        for (std::size_t i = 0; i < kStopSignals.size(); ++i) {
+            sigaction(kStopSignals[i], &gPrevious[i], nullptr);
+        }
+    }
+    StopGuard(const StopGuard&) = delete;
+    StopGuard& operator=(const StopGuard&) = delete;
+};
+
 struct Finished {
     int status = 0; ///< as waitpid gives it
     bool timedOut = false;
@@ -68,12 +124,14 @@ Finished runShell(const std::string& command, double timeoutS, const std::string
     if (pipe(outPipe) != 0 || pipe(errPipe) != 0) {
         throw std::runtime_error(std::string("command evaluator: pipe: ") + std::strerror(errno));
     }
+    const StopGuard stop;
     const pid_t pid = fork();
     if (pid < 0) {
         throw std::runtime_error(std::string("command evaluator: fork: ") + std::strerror(errno));
     }
     if (pid == 0) {
         setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); // the shell dies with the process that ran it
         dup2(outPipe[1], STDOUT_FILENO);
         dup2(errPipe[1], STDERR_FILENO);
         close(outPipe[0]);
@@ -84,9 +142,12 @@ Finished runShell(const std::string& command, double timeoutS, const std::string
         execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
+    setpgid(pid, pid); // also here: the group exists before a signal could name it
+    gGroup = pid;
     close(outPipe[1]);
     close(errPipe[1]);
     Finished f;
+    bool exited = false;
     const auto start = std::chrono::steady_clock::now();
     pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
     int open = 2;
@@ -100,9 +161,16 @@ Finished runShell(const std::string& command, double timeoutS, const std::string
             kill(-pid, SIGKILL);
             break;
         }
-        const int n = poll(fds, 2, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
+        const int n = poll(fds, 2, exited ? 0 : static_cast<int>(std::min(left, 0.1) * 1000) + 1);
         if (n < 0 && errno != EINTR) {
             break;
+        }
+        if (exited && n == 0) {
+            break; // the shell is gone and printed all it will; a background child of it
+                   // may hold the pipes open, but its output is not the command's
+        }
+        if (!exited && waitpid(pid, &f.status, WNOHANG) == pid) {
+            exited = true; // read what is left in the pipes, then stop
         }
         for (int i = 0; i < 2; ++i) {
             if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP)) != 0) {
@@ -122,8 +190,11 @@ Finished runShell(const std::string& command, double timeoutS, const std::string
             close(p.fd);
         }
     }
-    while (waitpid(pid, &f.status, 0) < 0 && errno == EINTR) {
+    if (!exited) {
+        while (waitpid(pid, &f.status, 0) < 0 && errno == EINTR) {
+        }
     }
+    kill(-pid, SIGKILL); // what the command left running in its group
     return f;
 }
 
@@ -156,6 +227,10 @@ public:
         cmd = replaceAll(cmd, "{dir}", shellQuote(dir));
         cmd = replaceAll(cmd, "{seed}", std::to_string(seed));
         const Finished f = runShell(cmd, timeoutS_, std::to_string(seed));
+        std::error_code ec; // the candidate's files were the command's; they go with it
+        for (const char* ext : {".textproto", ".json", ".onnx"}) {
+            std::filesystem::remove(base + ext, ec);
+        }
         r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (f.timedOut) {
             r.error = fmt::format("the command ran over its timeout of {:g} s", timeoutS_);

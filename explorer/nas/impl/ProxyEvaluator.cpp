@@ -2,7 +2,7 @@
 // the plugin explorer/nas/torch/) on a batch of Fashion-MNIST images, for quick searches:
 // `naswot` (Mellor et al., ICML 2021) or `synflow` (Tanaka et al., NeurIPS 2020). Higher is
 // better; the score is not a fraction (the accuracy column holds it).
-#include "explorer/nas/TorchScorer.h"
+#include "explorer/nas/TorchEvaluator.h"
 
 #include "common/Registry.h"
 #include "explorer/nas/NasStudy.h"

@@ -2,7 +2,7 @@
 // explorer/nas/torch/) of the candidate's network on a subset of Fashion-MNIST (Debian
 // dataset-fashion-mnist), Adam for a few epochs with fixed seeds, then top-1 accuracy on a
 // subset of the test set.
-#include "explorer/nas/TorchScorer.h"
+#include "explorer/nas/TorchEvaluator.h"
 
 #include "common/Registry.h"
 #include "explorer/nas/NasStudy.h"

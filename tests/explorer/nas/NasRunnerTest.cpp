@@ -4,6 +4,7 @@
 // an uninterrupted one without evaluating a finished network twice, and bad runs refused
 // before anything is written.
 #include "explorer/nas/NasRunner.h"
+#include "explorer/nas/CandidateEvaluator.h"
 #include "explorer/nas/NasTables.h"
 
 #include "explorer/results/ResultsFile.h"
@@ -239,6 +240,20 @@ TEST(NasRunnerTest, AKilledRunResumesToTheSameRowsWithoutRepeatingEvaluations) {
             }
         }
     }
+}
+
+TEST(NasRunnerTest, ACandidateTheEvaluatorFailedOnIsInfeasibleEvenWithoutAnAccuracyObjective) {
+    spec::NasStudySpec s;
+    s.add_targets()->set_platform("p");
+    s.add_objectives()->set_metric("params");
+    wire::NasOutcome o;
+    o.set_params(1000);
+    o.set_status("ok");
+    o.add_targets()->set_status("ok");
+    EXPECT_EQ(score(s, o).violation, 0.0);
+    o.set_status("accuracy_failed");
+    EXPECT_EQ(score(s, o).violation, 1.0);
+    EXPECT_EQ(score(s, o).objectives, std::vector<double>{1000});
 }
 
 TEST(NasRunnerTest, BadRunsAreRefusedBeforeWriting) {

@@ -198,6 +198,35 @@ TEST(SearchSpaceTest, BadGenesAndSpacesAreRejected) {
           "stages[1].name", "head.classes", "head.pool_kernel", "mixes 2-D blocks"}) {
         EXPECT_THAT(all, HasSubstr(want));
     }
+    // Choices no block of the stage reads, and kernels no edge network has.
+    const std::string unused = expectInputError([] {
+                                   parseSpace(R"(
+            resolutions: "8x8" input_channels: 1
+            stages { name: "s" ops: ["conv", "dsconv"] channels: [4] skip: [true, false]
+                     expansions: [2, 4] dilations: [1, 2] kernels: ["3", "300"] }
+            head { classes: 2 })");
+                               }).formatAll();
+    for (const char* want : {"stages[0].skip: only mbconv", "stages[0].expansions: only mbconv",
+                             "stages[0].dilations: only tconv", "stages[0].kernels[1]"}) {
+        EXPECT_THAT(unused, HasSubstr(want));
+    }
+}
+
+TEST(NasStudyTest, ASpaceOfOneNetworkIsRejectedAndCommentsDoNotChangeTheHash) {
+    TempDir dir;
+    std::string text = readFile(ConfigPaths().locate("studies", "nas-kws", "--study"));
+    const auto a = loadNasStudy(dir.write("a.textproto", text).string(), ConfigPaths());
+    const auto b = loadNasStudy(dir.write("b.textproto", "# another comment\n" + text).string(),
+                                ConfigPaths());
+    EXPECT_EQ(a.sha256, b.sha256);
+    const std::string one = R"(name: "one"
+space { resolutions: "8x8" input_channels: 1 stages { name: "s" ops: ["conv"] channels: [4] } head { classes: 2 } }
+targets { platform: "gap9-evk" stack: "gap-flow" }
+objectives { metric: "latency_s" target: "gap9-evk" }
+)";
+    const auto path = dir.write("one.textproto", one);
+    const InputError e = expectInputError([&] { loadNasStudy(path.string(), ConfigPaths()); });
+    EXPECT_THAT(test::only(e, "space").reason, HasSubstr("one network only"));
 }
 
 TEST(NasStudyTest, BadStudiesNameTheField) {
