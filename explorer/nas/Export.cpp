@@ -61,9 +61,11 @@ std::string candidateJson(const Candidate& c) {
             }
         }
         if (l.op == workloads::OpKind::Conv2d || l.op == workloads::OpKind::TemporalConv ||
-            l.op == workloads::OpKind::Dense) {
-            e["out_channels"] = l.outChannels;
-            e["groups"] = l.groups;
+            l.op == workloads::OpKind::Dense || l.op == workloads::OpKind::DepthwiseConv2d) {
+            e["out_channels"] = l.output.shape.back();
+            // A depthwise convolution is grouped by its input channels.
+            e["groups"] = l.op == workloads::OpKind::DepthwiseConv2d ? l.inputShapes.at(0).back()
+                                                                      : l.groups;
         }
         if (isCompute(l.op)) {
             e["bias"] = l.hasBias;

@@ -27,6 +27,9 @@ std::unique_ptr<TorchScorer> makeTorchScorer() {
             void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
             if (handle == nullptr) {
                 tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
+                if (env != nullptr && path == env) {
+                    break; // asked for by name: no other copy instead
+                }
                 continue;
             }
             factory = reinterpret_cast<TorchScorerFactory>(dlsym(handle, kTorchScorerFactory));
