@@ -94,13 +94,18 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
 
     const SearchSpace& space = evaluator.space();
     const spec::Algorithm settings = effectiveAlgorithm(study.spec, space.genes().size());
-    evaluator.preflight(study.seeds.empty() ? space.parse({}) : study.seeds.front());
     const NasTables tables(study.spec, space);
 
     checkOutputPaths({{options.out, "--out"}}, {{study.file, "--study"}});
     const WriterLock lock(options.out, "--out");
     const bool exists = existingOutput(options.out, options.resume, options.overwrite);
     std::error_code ec;
+
+    // What needs the configs (targets' names, overrides, mappings, the first candidate's
+    // lowering), checked before the file is read or written, after the checks of the file.
+    const auto preflight = [&] {
+        evaluator.preflight(study.seeds.empty() ? space.parse({}) : study.seeds.front());
+    };
 
     // Outcomes by network hash: every network is evaluated once, in this run or before it.
     std::unordered_map<std::string, wire::NasOutcome> cache;
@@ -121,6 +126,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
                                  ", this is " + versionString() +
                                  ": its search would not replay; --overwrite to start again");
         }
+        preflight();
         const Table t = readTable(options.out, kEvaluationsTable);
         if (!(t.columns == tables.evaluationColumns())) {
             throw InputError(options.out, "--resume", "/nas/evaluations has other columns");
@@ -133,6 +139,7 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         fileGenerations = countRows(options.out, kGenerationsTable);
         summary.fromFile = static_cast<int64_t>(cache.size());
     } else {
+        preflight();
         Provenance p = makeProvenance(options.commandLine, study.sha256, study.spec.seed());
         std::vector<std::string> objectives;
         for (const auto& o : study.spec.objectives()) {
