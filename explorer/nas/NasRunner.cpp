@@ -12,7 +12,6 @@
 #include "explorer/nas/NasTables.h"
 #include "explorer/results/Provenance.h"
 #include "explorer/results/WriterLock.h"
-#include "explorer/sweep/SweepRunner.h"
 #include "explorer/sweep/WorkerPool.h"
 
 #include <fmt/format.h>
