@@ -10,12 +10,12 @@
 
 namespace edgesim::explorer::nas {
 
-std::unique_ptr<TorchScorer> makeTorchScorer() {
+void* torchPluginSymbol(const char* symbol) {
     static std::mutex mutex;
-    static TorchScorerFactory factory = nullptr;
+    static void* handle = nullptr;
     const std::lock_guard<std::mutex> lock(mutex);
-    if (factory == nullptr) {
-        std::string tried;
+    std::string tried;
+    if (handle == nullptr) {
         const char* env = std::getenv("EDGESIM_TORCH_PLUGIN");
         for (const std::string& path :
              {std::string(env != nullptr ? env : ""), std::string(EDGESIM_TORCH_PLUGIN_PATH),
@@ -24,25 +24,30 @@ std::unique_ptr<TorchScorer> makeTorchScorer() {
                 continue;
             }
             // Loaded for good: the plugin stays until the process ends.
-            void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-            if (handle == nullptr) {
-                tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
-                if (env != nullptr && path == env) {
-                    break; // asked for by name: no other copy instead
-                }
-                continue;
-            }
-            factory = reinterpret_cast<TorchScorerFactory>(dlsym(handle, kTorchScorerFactory));
-            if (factory != nullptr) {
+            handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+            if (handle != nullptr) {
                 break;
             }
-            tried += (tried.empty() ? "" : "; ") + path + ": no " + kTorchScorerFactory;
-        }
-        if (factory == nullptr) {
-            throw std::runtime_error("the libtorch plugin cannot be loaded (" + tried +
-                                     "); set EDGESIM_TORCH_PLUGIN to libedgesim_torch.so");
+            tried += (tried.empty() ? "" : "; ") + std::string(dlerror());
+            if (env != nullptr && path == env) {
+                break; // asked for by name: no other copy instead
+            }
         }
     }
+    void* found = handle != nullptr ? dlsym(handle, symbol) : nullptr;
+    if (found == nullptr) {
+        if (handle != nullptr) {
+            tried = std::string("the plugin has no ") + symbol;
+        }
+        throw std::runtime_error("the libtorch plugin cannot be loaded (" + tried +
+                                 "); set EDGESIM_TORCH_PLUGIN to libedgesim_torch.so");
+    }
+    return found;
+}
+
+std::unique_ptr<TorchScorer> makeTorchScorer() {
+    const auto factory =
+        reinterpret_cast<TorchScorerFactory>(torchPluginSymbol(kTorchScorerFactory));
     return std::unique_ptr<TorchScorer>(factory());
 }
 

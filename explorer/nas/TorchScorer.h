@@ -38,6 +38,11 @@ public:
 inline constexpr const char* kTorchScorerFactory = "edgesim_make_torch_scorer";
 using TorchScorerFactory = TorchScorer* (*)();
 
+/// Symbol `symbol` of the plugin: $EDGESIM_TORCH_PLUGIN, else the plugin this build made, else
+/// libedgesim_torch.so on the library path (loaded once per process). std::runtime_error
+/// naming what was tried when it cannot be loaded or lacks the symbol.
+void* torchPluginSymbol(const char* symbol);
+
 /// A scorer from the plugin: $EDGESIM_TORCH_PLUGIN, else the plugin this build made, else
 /// libedgesim_torch.so on the library path (loaded once per process). std::runtime_error
 /// naming what was tried when it cannot be loaded.

@@ -1,0 +1,636 @@
+#include "explorer/dnas/CostModel.h"
+
+#include "common/Diagnostics.h"
+#include "common/Hash.h"
+#include "common/Version.h"
+#include "sim/model/OperatingPoint.h"
+#include "workloads/graph/MemoryPlanner.h"
+#include "workloads/graph/ShapeInference.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <stdexcept>
+
+namespace edgesim::explorer::dnas {
+
+namespace {
+
+using workloads::Layer;
+using workloads::Network;
+using workloads::OpKind;
+using Json = nlohmann::json;
+
+/// Ops whose output keeps its (only or first) input's channels.
+bool keepsChannels(const Layer& l) {
+    switch (l.op) {
+    case OpKind::DepthwiseConv2d: return l.depthMultiplier == 1;
+    case OpKind::AvgPool:
+    case OpKind::MaxPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::Activation:
+    case OpKind::Softmax:
+    case OpKind::Flatten:
+    case OpKind::BatchNorm:
+    case OpKind::Quantize:
+    case OpKind::Dequantize:
+    case OpKind::Sigmoid:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Swish: return true;
+    default: return false;
+    }
+}
+
+/// Ops whose inputs must have equal channels (element-wise on equal shapes).
+bool joinsChannels(const Layer& l) {
+    if (l.op != OpKind::Add && l.op != OpKind::Mul && l.op != OpKind::Sub) {
+        return false;
+    }
+    for (const auto& s : l.inputShapes) {
+        if (s != l.inputShapes.front()) {
+            return false; // broadcasting (squeeze-excite): not followed
+        }
+    }
+    return true;
+}
+
+struct UnionFind {
+    std::vector<int> parent;
+    std::vector<bool> fixed;
+    int add(bool isFixed) {
+        parent.push_back(static_cast<int>(parent.size()));
+        fixed.push_back(isFixed);
+        return parent.back();
+    }
+    int find(int x) {
+        while (parent[static_cast<std::size_t>(x)] != x) {
+            x = parent[static_cast<std::size_t>(x)] =
+                parent[static_cast<std::size_t>(parent[static_cast<std::size_t>(x)])];
+        }
+        return x;
+    }
+    void join(int a, int b) {
+        a = find(a);
+        b = find(b);
+        if (a != b) {
+            parent[static_cast<std::size_t>(b)] = a;
+            fixed[static_cast<std::size_t>(a)] =
+                fixed[static_cast<std::size_t>(a)] || fixed[static_cast<std::size_t>(b)];
+        }
+    }
+    void fix(int a) { fixed[static_cast<std::size_t>(find(a))] = true; }
+};
+
+/// Grid points of a group of `channels` with spacing `step` (a multiple of `tile`): 1 (or the
+/// tile), the multiples of the step below the count, and the count itself.
+std::vector<int64_t> gridOf(int64_t channels, int64_t step, int64_t tile) {
+    const int64_t s = std::max<int64_t>(tile, (step + tile - 1) / tile * tile);
+    std::vector<int64_t> grid = {std::min(channels, tile)};
+    for (int64_t c = s; c < channels; c += s) {
+        if (c > grid.back()) {
+            grid.push_back(c);
+        }
+    }
+    if (grid.back() != channels) {
+        grid.push_back(channels);
+    }
+    return grid;
+}
+
+/// The unroll of `dim` of the NPU engine named `engine` on `platform` (1 for other engines).
+int64_t tileOf(const platforms::spec::PlatformSpec& platform, const std::string& engine,
+               platforms::spec::LoopDim dim) {
+    for (const auto& e : platform.engines()) {
+        if (e.name() == engine && e.has_npu()) {
+            for (const auto& u : e.npu().unroll()) {
+                if (u.dim() == dim) {
+                    return std::max(1, u.size());
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/// The engine name kernels of the host core carry in a stack (empty), else `engine`.
+std::string engineOrHost(const std::string& engine, const platforms::spec::PlatformSpec& platform) {
+    for (const auto& e : platform.engines()) {
+        if (e.name() == engine) {
+            return engine;
+        }
+    }
+    return "";
+}
+
+/// `shape` with its last dimension scaled from `from` channels to `to`.
+workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
+    if (!shape.empty() && from > 0 && from != to) {
+        shape.back() = shape.back() / from * to;
+    }
+    return shape;
+}
+
+/// Layer `id` of `seed` alone: graph inputs shaped as its producers' outputs, its input
+/// group at `cin` channels and its output group at `cout`.
+Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
+                    const LayerCostTable& t, int64_t cin, int64_t cout) {
+    Network net(fmt::format("dnas/{}/{}x{}", seed.layer(id).name, cin, cout));
+    std::vector<Network::LayerId> ins;
+    int k = 0;
+    for (auto p : seed.inputsOf(id)) {
+        const Layer& src = seed.layer(p);
+        Layer in;
+        in.name = fmt::format("input{}", k++);
+        in.origin = in.name;
+        in.op = OpKind::Input;
+        const int grp = g.groupOfLayer[p];
+        in.targetShape =
+            grp >= 0 && grp == t.inGroup
+                ? rescaled(src.output.shape, g.groups[static_cast<std::size_t>(grp)].channels, cin)
+                : src.output.shape;
+        in.outputDtype = src.output.dtype;
+        ins.push_back(net.addLayer(std::move(in)));
+    }
+    Layer l = seed.layer(id);
+    l.output = {};
+    l.inputShapes.clear();
+    l.stats = {};
+    if (t.outGroup >= 0) {
+        l.outChannels = cout;
+    }
+    net.addLayer(std::move(l), ins);
+    workloads::inferShapes(net, "<dnas cost table>");
+    return net;
+}
+
+/// Linear interpolation of `v` (at `grid`) at x, extrapolated past the ends.
+double interpolate(const std::vector<int64_t>& grid, const double* v, std::size_t stride,
+                   double x) {
+    if (grid.size() == 1) {
+        return v[0];
+    }
+    std::size_t i = 0;
+    while (i + 2 < grid.size() && x > static_cast<double>(grid[i + 1])) {
+        ++i;
+    }
+    const double x0 = static_cast<double>(grid[i]);
+    const double x1 = static_cast<double>(grid[i + 1]);
+    const double w = (x - x0) / (x1 - x0);
+    return (1 - w) * v[i * stride] + w * v[(i + 1) * stride];
+}
+
+double rounded(double c, int64_t tile, int64_t top) {
+    if (tile <= 1) {
+        return c;
+    }
+    const double t = static_cast<double>(tile);
+    return std::min(std::ceil(c / t - 1e-9) * t, static_cast<double>(top));
+}
+
+Json toJson(const CostModel& m) {
+    Json j;
+    for (const auto& g : m.groups) {
+        j["groups"].push_back({{"name", g.name},
+                               {"channels", g.channels},
+                               {"searchable", g.searchable},
+                               {"tile", g.tile}});
+    }
+    for (const auto& t : m.layers) {
+        Json l = {{"layer", t.layer},     {"in_group", t.inGroup}, {"out_group", t.outGroup},
+                  {"in_grid", t.inGrid},  {"out_grid", t.outGrid}, {"in_tile", t.inTile},
+                  {"out_tile", t.outTile}};
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            l[kCostMetrics[k]] = t.values[k];
+        }
+        j["layers"].push_back(l);
+    }
+    for (const auto& b : m.buffers) {
+        j["buffers"].push_back({{"group", b.group},
+                                {"bytes_per_channel", b.bytesPerChannel},
+                                {"live_at", b.liveAt},
+                                {"touched_by", b.touchedBy}});
+    }
+    j["fixed"] = std::vector<double>(std::begin(m.fixed), std::end(m.fixed));
+    return j;
+}
+
+CostModel fromJson(const Json& j) {
+    CostModel m;
+    for (const auto& g : j.at("groups")) {
+        m.groups.push_back({g.at("name").get<std::string>(), g.at("channels").get<int64_t>(),
+                            g.at("searchable").get<bool>(), g.at("tile").get<int64_t>()});
+    }
+    for (const auto& l : j.at("layers")) {
+        LayerCostTable t;
+        t.layer = l.at("layer").get<std::string>();
+        t.inGroup = l.at("in_group").get<int>();
+        t.outGroup = l.at("out_group").get<int>();
+        t.inGrid = l.at("in_grid").get<std::vector<int64_t>>();
+        t.outGrid = l.at("out_grid").get<std::vector<int64_t>>();
+        t.inTile = l.at("in_tile").get<int64_t>();
+        t.outTile = l.at("out_tile").get<int64_t>();
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            t.values[k] = l.at(kCostMetrics[k]).get<std::vector<double>>();
+        }
+        m.layers.push_back(std::move(t));
+    }
+    if (j.contains("buffers")) {
+        for (const auto& b : j.at("buffers")) {
+            m.buffers.push_back({b.at("group").get<int>(), b.at("bytes_per_channel").get<int64_t>(),
+                                 b.at("live_at").get<std::vector<int>>(),
+                                 b.at("touched_by").get<std::vector<int>>()});
+        }
+    }
+    const auto fixed = j.at("fixed").get<std::vector<double>>();
+    std::copy_n(fixed.begin(), std::min<std::size_t>(fixed.size(), kCostMetricCount), m.fixed);
+    return m;
+}
+
+} // namespace
+
+Grouping channelGroups(const Network& net) {
+    UnionFind uf;
+    std::vector<int> proto(net.size(), -1);
+    for (auto id : net.executionOrder()) {
+        const Layer& l = net.layer(id);
+        const auto ins = net.inputsOf(id);
+        int& p = proto[id];
+        if (l.op == OpKind::Input) {
+            p = uf.add(true);
+        } else if ((l.op == OpKind::Conv2d || l.op == OpKind::TemporalConv) && l.groups == 1) {
+            p = uf.add(false);
+        } else if (l.op == OpKind::Dense) {
+            p = uf.add(false);
+        } else if (!ins.empty() && keepsChannels(l)) {
+            p = proto[ins.front()];
+        } else if (!ins.empty() && joinsChannels(l)) {
+            p = proto[ins.front()];
+            for (auto in : ins) {
+                uf.join(p, proto[in]);
+            }
+        } else {
+            // An op the search does not follow: its inputs and output stay as they are.
+            for (auto in : ins) {
+                uf.fix(proto[in]);
+            }
+            p = uf.add(true);
+        }
+    }
+    for (auto id : net.graphOutputs()) {
+        uf.fix(proto[id]);
+    }
+    Grouping g;
+    g.groupOfLayer.assign(net.size(), -1);
+    std::map<int, int> index;
+    for (auto id : net.executionOrder()) {
+        const int root = uf.find(proto[id]);
+        auto [it, added] = index.emplace(root, static_cast<int>(g.groups.size()));
+        if (added) {
+            const Layer& l = net.layer(id);
+            g.groups.push_back({l.name, l.output.shape.empty() ? 0 : l.output.shape.back(),
+                                !uf.fixed[static_cast<std::size_t>(root)], 1});
+        }
+        g.groupOfLayer[id] = it->second;
+    }
+    return g;
+}
+
+std::vector<int64_t> seedChannels(const Grouping& grouping) {
+    std::vector<int64_t> c;
+    for (const auto& g : grouping.groups) {
+        c.push_back(g.channels);
+    }
+    return c;
+}
+
+double tableValue(const LayerCostTable& t, int metric, double cin, double cout) {
+    const std::vector<double>& v = t.values[metric];
+    const double ci = rounded(cin, t.inTile, t.inGrid.back());
+    const double co = rounded(cout, t.outTile, t.outGrid.back());
+    const std::size_t nOut = t.outGrid.size();
+    if (t.inGrid.size() == 1) {
+        return interpolate(t.outGrid, v.data(), 1, co);
+    }
+    // Along the input axis at each of the two output points that bracket `co`.
+    std::vector<double> column(nOut);
+    for (std::size_t o = 0; o < nOut; ++o) {
+        column[o] = interpolate(t.inGrid, v.data() + o, nOut, ci);
+    }
+    return interpolate(t.outGrid, column.data(), 1, co);
+}
+
+std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
+                                                  const std::vector<int64_t>& channels) {
+    const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
+        return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
+                          : static_cast<double>(grid.front());
+    };
+    std::array<double, kCostMetricCount> c{};
+    const int ram = costMetricIndex("peak_ram_bytes");
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        c[static_cast<std::size_t>(k)] = k == ram ? 0 : m.fixed[k];
+    }
+    std::vector<double> ramAt(m.layers.size(), 0);
+    for (std::size_t s = 0; s < m.layers.size(); ++s) {
+        const auto& t = m.layers[s];
+        const double cin = channelsOf(t.inGroup, t.inGrid);
+        const double cout = t.outGroup >= 0 ? channelsOf(t.outGroup, t.outGrid) : cin;
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            const double v = tableValue(t, k, cin, cout);
+            if (k == ram) {
+                ramAt[s] = v;
+            } else if (kCostMetrics[k] == std::string("flash_bytes")) {
+                c[static_cast<std::size_t>(k)] += v - m.fixed[k];
+            } else {
+                c[static_cast<std::size_t>(k)] += v;
+            }
+        }
+    }
+    for (const auto& b : m.buffers) {
+        const double bytes =
+            static_cast<double>(b.bytesPerChannel) *
+            (b.group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(b.group)))
+                          : 1.0);
+        for (int s : b.liveAt) {
+            if (std::find(b.touchedBy.begin(), b.touchedBy.end(), s) == b.touchedBy.end()) {
+                ramAt[static_cast<std::size_t>(s)] += bytes;
+            }
+        }
+    }
+    c[static_cast<std::size_t>(ram)] =
+        ramAt.empty() ? 0 : *std::max_element(ramAt.begin(), ramAt.end());
+    return c;
+}
+
+CostModel buildCostModel(Session& session, const Query& target, const Network& seed,
+                         const std::string& seedSha256, const Grouping& g,
+                         const CostTableOptions& options, CostModelStats* stats) {
+    const auto started = std::chrono::steady_clock::now();
+    CostModelStats local;
+    CostModelStats& st = stats != nullptr ? *stats : local;
+    st = {};
+    const auto& platform = session.specs(target).platform;
+    const auto& stack = session.specs(target).stack;
+
+    // The cache key: the target's and the seed's content hash (what the seed's query hashes),
+    // the grid and this build of edgesim (its models made the tables).
+    std::string cacheFile;
+    {
+        Query q = target;
+        q.network = "dnas/seed";
+        session.defineNetwork(q.network, seed, seedSha256);
+        const std::string key = sha256Hex(
+            fmt::format("{}\n{}\n{}", versionString(), session.hash(q), options.channelStep));
+        session.forgetNetwork(q.network);
+        if (!options.cacheDir.empty()) {
+            cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
+        }
+    }
+    st.cacheFile = cacheFile;
+    if (!cacheFile.empty() && std::filesystem::exists(cacheFile)) {
+        try {
+            std::ifstream in(cacheFile);
+            CostModel m = fromJson(Json::parse(in));
+            st.cached = true;
+            st.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return m;
+        } catch (const std::exception&) {
+            // A damaged cache file: measured again and rewritten below.
+        }
+    }
+
+    CostModel m;
+    m.groups = g.groups;
+    const auto order = seed.executionOrder();
+    std::vector<int> stepOf(seed.size(), -1);
+    std::vector<Network::LayerId> steps;
+    for (auto id : order) {
+        if (seed.layer(id).op != OpKind::Input) {
+            stepOf[id] = static_cast<int>(steps.size());
+            steps.push_back(id);
+        }
+    }
+    double fixedLatency = 0, fixedEnergy = 0;
+    int fixedSamples = 0;
+    const int lat = costMetricIndex("latency_s"), energy = costMetricIndex("energy_j");
+    const int flash = costMetricIndex("flash_bytes"), ram = costMetricIndex("peak_ram_bytes");
+
+    // Pass 1: each layer at the seed's channels, which tells the engine that runs it and so
+    // the hardware tiles of its input and output channels.
+    std::vector<LayerCostTable> tables;
+    std::vector<sim::SimResult> atSeed;
+    std::vector<int64_t> groupTile(g.groups.size(), 1);
+    auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout) {
+        Query q = target;
+        Network one = singleLayer(seed, id, g, t, cin, cout);
+        q.network = one.name();
+        session.defineNetwork(q.network, one, sha256Hex(q.network));
+        QueryResult r = session.run(q);
+        session.forgetNetwork(q.network);
+        ++st.queries;
+        if (r.result.status != sim::Status::Ok) {
+            throw std::runtime_error(fmt::format(
+                "layer '{}' alone with {} input and {} output channels: {} ({})",
+                seed.layer(id).name, cin, cout, sim::toString(r.result.status), r.result.reason));
+        }
+        return std::move(r.result);
+    };
+    const auto channelsOf = [&](int group) {
+        return g.groups[static_cast<std::size_t>(group)].channels;
+    };
+    for (auto id : steps) {
+        const Layer& l = seed.layer(id);
+        LayerCostTable t;
+        t.layer = l.name;
+        const auto ins = seed.inputsOf(id);
+        const int gin = ins.empty() ? -1 : g.groupOfLayer[ins.front()];
+        const int gout = g.groupOfLayer[id];
+        t.inGroup = gin >= 0 && g.groups[static_cast<std::size_t>(gin)].searchable ? gin : -1;
+        t.outGroup = gout >= 0 && gout != gin && g.groups[static_cast<std::size_t>(gout)].searchable
+                         ? gout
+                         : -1;
+        const int64_t seedIn = gin >= 0 ? channelsOf(gin) : 0;
+        const int64_t seedOut = gout >= 0 ? channelsOf(gout) : 0;
+        t.inGrid = {seedIn};
+        t.outGrid = {t.outGroup >= 0 || t.inGroup < 0 ? seedOut : seedIn};
+        atSeed.push_back(run(id, t, seedIn, t.outGrid.front()));
+        std::string engine;
+        for (const auto& row : atSeed.back().layers) {
+            if (row.name == l.name) {
+                engine = row.engine;
+            }
+        }
+        const bool depthwise = l.op == OpKind::DepthwiseConv2d;
+        int64_t inTile =
+            tileOf(platform, engine, depthwise ? platforms::spec::K : platforms::spec::C);
+        if (depthwise) {
+            inTile = std::max(inTile, tileOf(platform, engine, platforms::spec::C));
+        }
+        // A kernel's fast path that needs a multiple of input channels (CMSIS-NN's 1x1).
+        for (const auto& k : stack.kernels()) {
+            if (k.op() == workloads::toString(l.op) &&
+                k.engine() == engineOrHost(engine, platform)) {
+                inTile = std::lcm(inTile,
+                                  static_cast<int64_t>(std::max(1, k.when().channel_multiple())));
+            }
+        }
+        const int64_t outTile = tileOf(platform, engine, platforms::spec::K);
+        if (t.inGroup >= 0) {
+            auto& gt = groupTile[static_cast<std::size_t>(t.inGroup)];
+            gt = std::lcm(gt, inTile);
+        }
+        if (t.outGroup >= 0) {
+            auto& gt = groupTile[static_cast<std::size_t>(t.outGroup)];
+            gt = std::lcm(gt, outTile);
+        }
+        tables.push_back(std::move(t));
+    }
+    for (std::size_t k = 0; k < g.groups.size(); ++k) {
+        m.groups[k].tile =
+            g.groups[k].searchable ? std::min(groupTile[k], g.groups[k].channels) : 1;
+    }
+
+    // Pass 2: the grids, at multiples of the groups' tiles.
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+        const auto id = steps[s];
+        LayerCostTable& t = tables[s];
+        const int64_t seedIn = t.inGrid.front();
+        const int64_t seedOut = t.outGrid.front();
+        if (t.inGroup >= 0) {
+            t.inTile = m.groups[static_cast<std::size_t>(t.inGroup)].tile;
+            t.inGrid = gridOf(seedIn, options.channelStep, t.inTile);
+        }
+        if (t.outGroup >= 0) {
+            t.outTile = m.groups[static_cast<std::size_t>(t.outGroup)].tile;
+            t.outGrid = gridOf(seedOut, options.channelStep, t.outTile);
+        }
+        for (int64_t cin : t.inGrid) {
+            for (int64_t cout : t.outGrid) {
+                const bool isSeed = cin == seedIn && cout == seedOut;
+                const sim::SimResult r =
+                    isSeed ? atSeed[s] : run(id, t, cin, t.outGroup >= 0 ? cout : cin);
+                double rowLatency = 0, rowEnergy = 0;
+                for (const auto& row : r.layers) {
+                    if (row.name == t.layer) {
+                        rowLatency = r.latencyCycles == 0
+                                         ? 0
+                                         : r.latencyS * static_cast<double>(row.cycles()) /
+                                               static_cast<double>(r.latencyCycles);
+                        rowEnergy = row.energyJ;
+                    }
+                }
+                t.values[lat].push_back(rowLatency);
+                t.values[energy].push_back(rowEnergy);
+                t.values[flash].push_back(static_cast<double>(r.flashBytes));
+                t.values[ram].push_back(static_cast<double>(r.peakRamBytes));
+                if (isSeed) {
+                    fixedLatency += r.latencyS - rowLatency;
+                    fixedEnergy += r.energyJ - rowEnergy;
+                    ++fixedSamples;
+                }
+            }
+        }
+        m.layers.push_back(std::move(t));
+    }
+    // What a network costs besides its layers (the runtime's own work, the energy of the
+    // idle tail), the same in every single-layer run: their mean.
+    m.fixed[lat] = fixedSamples > 0 ? fixedLatency / fixedSamples : 0;
+    m.fixed[energy] = fixedSamples > 0 ? fixedEnergy / fixedSamples : 0;
+    m.fixed[flash] = static_cast<double>(stack.runtime_flash_bytes());
+
+    // Activation buffers as the deployed runtime plans them.
+    const workloads::MemoryPlan plan = workloads::planMemory(seed);
+    std::vector<int> stepOfPlan(plan.order.size(), -1);
+    for (std::size_t s = 0; s < plan.order.size(); ++s) {
+        stepOfPlan[s] = stepOf[plan.order[s]];
+    }
+    for (const auto& b : plan.buffers) {
+        BufferUse u;
+        const int grp = g.groupOfLayer[b.owner];
+        const bool searchable = grp >= 0 && g.groups[static_cast<std::size_t>(grp)].searchable;
+        u.group = searchable ? grp : -1;
+        u.bytesPerChannel =
+            searchable ? b.bytes / g.groups[static_cast<std::size_t>(grp)].channels : b.bytes;
+        for (int s = b.firstStep; s <= b.lastStep; ++s) {
+            if (stepOfPlan[static_cast<std::size_t>(s)] >= 0) {
+                u.liveAt.push_back(stepOfPlan[static_cast<std::size_t>(s)]);
+            }
+        }
+        std::vector<Network::LayerId> holders = {b.owner};
+        holders.insert(holders.end(), b.views.begin(), b.views.end());
+        for (auto h : holders) {
+            if (stepOf[h] >= 0) {
+                u.touchedBy.push_back(stepOf[h]);
+            }
+            for (auto c : seed.consumersOf(h)) {
+                if (stepOf[c] >= 0) {
+                    u.touchedBy.push_back(stepOf[c]);
+                }
+            }
+        }
+        std::sort(u.touchedBy.begin(), u.touchedBy.end());
+        u.touchedBy.erase(std::unique(u.touchedBy.begin(), u.touchedBy.end()), u.touchedBy.end());
+        m.buffers.push_back(std::move(u));
+    }
+
+    if (!cacheFile.empty()) {
+        std::filesystem::create_directories(options.cacheDir);
+        const std::string tmp = cacheFile + ".tmp";
+        {
+            std::ofstream out(tmp);
+            out << toJson(m).dump(1) << "\n";
+            if (!out) {
+                throw std::runtime_error("cannot write the cost table cache " + tmp);
+            }
+        }
+        std::filesystem::rename(tmp, cacheFile);
+    }
+    st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return m;
+}
+
+workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
+                                         const Network& seed, const Grouping& g,
+                                         const std::vector<int64_t>& channels) {
+    workloads::spec::NetworkSpec out = seedSpec;
+    for (std::size_t k = 0; k < g.groups.size(); ++k) {
+        if (channels.at(k) < 1) {
+            throw std::invalid_argument(
+                fmt::format("group '{}': {} channels", g.groups[k].name, channels[k]));
+        }
+        if (!g.groups[k].searchable && channels[k] != g.groups[k].channels) {
+            throw std::invalid_argument(fmt::format("group '{}' is fixed at {} channels",
+                                                    g.groups[k].name, g.groups[k].channels));
+        }
+    }
+    for (auto& l : *out.mutable_layers()) {
+        const auto id = seed.find(l.name());
+        if (!id) {
+            continue;
+        }
+        const int grp = g.groupOfLayer[*id];
+        if (grp < 0 || !g.groups[static_cast<std::size_t>(grp)].searchable) {
+            continue;
+        }
+        const int64_t c = channels[static_cast<std::size_t>(grp)];
+        if (l.has_conv2d()) {
+            l.mutable_conv2d()->set_out_channels(c);
+        } else if (l.has_temporal_conv()) {
+            l.mutable_temporal_conv()->set_out_channels(c);
+        } else if (l.has_dense()) {
+            l.mutable_dense()->set_units(c);
+        }
+    }
+    return out;
+}
+
+} // namespace edgesim::explorer::dnas

@@ -1,0 +1,72 @@
+// The cost model of a differentiable search, measured on the simulator (NAS.md §3): the seed
+// network's channel groups, and per layer a table of latency, energy, flash and RAM over the
+// channel counts of its groups, each grid point the simulation of that layer alone on the
+// target (platform + stack + mapper + operating point). Tables are cached on disk by the
+// target's and the seed's hash, so a second search on the same target does not re-query.
+#pragma once
+
+#include "explorer/dnas/DnasSearch.h"
+#include "explorer/session/Session.h"
+#include "workloads/spec/network.pb.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer::dnas {
+
+/// The channel groups of `net` (shapes inferred) and the group of each layer's output.
+struct Grouping {
+    std::vector<ChannelGroup> groups;
+    std::vector<int> groupOfLayer; ///< per LayerId; -1 for no group
+};
+
+/// Groups as DnasSearch.h defines them. A tensor whose channels an op the search does not
+/// follow produces or reads (concat, reshape, transpose, slice, grouped convolutions, ...) is
+/// in a fixed group, and so is every graph input and output: the search keeps them as they are.
+Grouping channelGroups(const workloads::Network& net);
+
+struct CostTableOptions {
+    /// Grid spacing in channels (points at 1, multiples of the step and the seed's count);
+    /// rounded up to the layer's hardware tile.
+    int64_t channelStep = 8;
+    /// Where tables are cached ("" = no cache).
+    std::string cacheDir;
+};
+
+/// What building a cost model did.
+struct CostModelStats {
+    int64_t queries = 0; ///< single-layer simulations run
+    bool cached = false; ///< read from the cache instead
+    double seconds = 0;
+    std::string cacheFile; ///< the cache file read or written ("" without a cache)
+};
+
+/// The cost model of `seed` (shapes inferred; `seedSha256` the hash of its spec) on `target`
+/// (its network field is replaced). InputError (from the session) when the target cannot run;
+/// a layer the target cannot run alone (unsupported, does_not_fit) is std::runtime_error
+/// naming the layer and the status.
+CostModel buildCostModel(Session& session, const Query& target, const workloads::Network& seed,
+                         const std::string& seedSha256, const Grouping& grouping,
+                         const CostTableOptions& options, CostModelStats* stats = nullptr);
+
+/// The model's costs (kCostMetrics order) of the network whose groups have `channels`.
+std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
+                                                  const std::vector<int64_t>& channels);
+
+/// One layer's table read at (cin, cout) channels of its groups, rounded up to its tiles and
+/// interpolated linearly between grid points (extrapolated past the ends).
+double tableValue(const LayerCostTable& table, int metric, double cin, double cout);
+
+/// The seed's channel counts per group.
+std::vector<int64_t> seedChannels(const Grouping& grouping);
+
+/// `seedSpec` (the network `seed` was built from) with each group's producers resized to
+/// `channels`: convolutions' out_channels and dense units. std::invalid_argument when a
+/// count is below 1 or a fixed group changes.
+workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
+                                         const workloads::Network& seed, const Grouping& grouping,
+                                         const std::vector<int64_t>& channels);
+
+} // namespace edgesim::explorer::dnas

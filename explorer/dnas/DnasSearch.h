@@ -1,0 +1,148 @@
+// The boundary between edgesim and its differentiable NAS code (explorer/dnas/torch/, part of
+// the libtorch plugin libedgesim_torch.so): the seed network's graph, its cost model as plain
+// tables measured on the simulator (CostModel.h builds them), the cost limits and the training
+// settings go in; the search's epochs, the channels it keeps and their accuracy come out. No
+// protobuf type crosses it (the plugin links no generated code).
+#pragma once
+
+#include "workloads/graph/Network.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer::dnas {
+
+/// The cost metrics a search can limit, in this order wherever costs are listed.
+inline constexpr const char* kCostMetrics[] = {"latency_s", "energy_j", "flash_bytes",
+                                               "peak_ram_bytes"};
+inline constexpr int kCostMetricCount = 4;
+/// Index of `metric` in kCostMetrics, -1 when it is none of them.
+inline int costMetricIndex(const std::string& metric) {
+    for (int i = 0; i < kCostMetricCount; ++i) {
+        if (metric == kCostMetrics[i]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/// Tensors whose channel count one set of architecture parameters decides: a convolution's or
+/// dense layer's output, and every tensor that keeps its channels (depthwise convolution,
+/// pooling, activation, flatten) or must match it (the inputs of an Add).
+struct ChannelGroup {
+    std::string name;       ///< the first layer producing it
+    int64_t channels = 0;   ///< in the seed
+    bool searchable = true; ///< false for the graph input and the classifier's output
+    /// The hardware tile of its channels: the least common multiple of the tiles of the
+    /// engines that read or write it (NPU unrolls, a kernel's fast path that needs a multiple
+    /// of input channels). The search exports multiples of it (or the seed's count).
+    int64_t tile = 1;
+};
+
+/// One layer's cost as a table over the channel counts of its input and output groups,
+/// measured by simulating the layer alone at each grid point (the seed's geometry and
+/// precisions otherwise). An axis whose group is fixed has one point, the seed's.
+struct LayerCostTable {
+    std::string layer;
+    int inGroup = -1, outGroup = -1;      ///< -1: not a group of its own (fixed)
+    std::vector<int64_t> inGrid, outGrid; ///< increasing channel counts of the groups
+    /// The groups' tiles: costs are read at ceil(c / tile) * tile (1: no rounding).
+    int64_t inTile = 1, outTile = 1;
+    /// Per metric (kCostMetrics), values at [in][out], row-major. Latency and energy are the
+    /// layer's own row of the simulation; flash and RAM its whole single-layer network's.
+    std::vector<double> values[kCostMetricCount];
+};
+
+/// An activation buffer of the seed's memory plan (MemoryPlanner.h), for the RAM cost.
+struct BufferUse {
+    int group = -1;              ///< -1: fixed size
+    int64_t bytesPerChannel = 0; ///< bytes = this x the group's channels (fixed: total)
+    std::vector<int> liveAt;     ///< steps it is live in (from its writer to its last reader)
+    std::vector<int> touchedBy;  ///< steps whose single-layer network holds it (in or out)
+};
+
+/// A network's costs as a function of its groups' channel counts:
+///   latency, energy = fixed + sum over layers of the table;
+///   flash           = fixed + sum over layers of (table - fixed)  (the runtime counted once);
+///   peak RAM        = max over steps of (table + the other buffers live then).
+struct CostModel {
+    std::vector<ChannelGroup> groups;
+    std::vector<LayerCostTable> layers; ///< steps: the seed's layers in execution order
+    std::vector<BufferUse> buffers;
+    double fixed[kCostMetricCount] = {0, 0, 0, 0};
+};
+
+/// One hard limit of the search: cost `metric` <= `max` (in its unit: s, J, B).
+struct CostLimit {
+    std::string metric;
+    double max = 0;
+};
+
+struct DnasSettings {
+    std::string method = "pit"; ///< pit
+    std::string dataDir;        ///< Fashion-MNIST's IDX files
+    int64_t trainImages = 0, testImages = 0;
+    int batchSize = 0, threads = 1;
+    double learningRate = 0, archLearningRate = 0;
+    int warmupEpochs = 0, searchEpochs = 0, finetuneEpochs = 0;
+    /// PIT: a channel is kept while |alpha| >= threshold.
+    double threshold = 0.5;
+    /// Also train the seed for warm-up + search + fine-tune epochs, as the accuracy to beat.
+    bool baseline = true;
+};
+
+struct DnasProblem {
+    const workloads::Network* network = nullptr; ///< the seed network
+    std::vector<int> groupOfLayer; ///< per LayerId of `seed`, the group of its output (-1: none)
+    CostModel costs;
+    std::vector<CostLimit> limits;
+    double energyWeight = 0; ///< optional term: weight x energy_j / the seed's energy_j
+    uint64_t seed = 0;       ///< of the search (initial weights, batches)
+};
+
+/// One epoch of a search: its phase, the task loss, the test accuracy of the network as it
+/// would be exported then, each cost of that network by the cost model, each limit's strength.
+struct EpochRecord {
+    std::string phase; ///< warmup, search, finetune
+    int epoch = 0;     ///< counted over all phases, from 1
+    double taskLoss = 0, accuracy = 0;
+    double costs[kCostMetricCount] = {0, 0, 0, 0};
+    std::vector<double> lambdas; ///< per limit
+    double temperature = 0;      ///< NaN for methods without one
+    double seconds = 0;
+};
+
+struct DnasOutcome {
+    std::string error; ///< why the search could not run (empty when it did)
+    std::vector<EpochRecord> epochs;
+    std::vector<int64_t> channels; ///< per group, kept by the search
+    double accuracy = 0;           ///< of the exported network after fine-tuning
+    double seedAccuracy = 0;       ///< the seed's, trained as long (NaN without a baseline)
+    double predicted[kCostMetricCount] = {0, 0, 0, 0}; ///< the exported network's costs
+    double seedPredicted[kCostMetricCount] = {0, 0, 0, 0};
+};
+
+/// Contract: configure() loads the data and returns why it cannot ("" when it can); search()
+/// runs one search, the same problem and seed giving the same outcome, reports each finished
+/// epoch through `onEpoch` (may be empty), and never throws (a problem it cannot handle is an
+/// outcome with an error).
+class DnasSearcher {
+public:
+    virtual ~DnasSearcher() = default;
+    virtual std::string configure(const DnasSettings& settings) = 0;
+    virtual DnasOutcome search(const DnasProblem& problem,
+                               const std::function<void(const EpochRecord&)>& onEpoch) = 0;
+};
+
+/// The plugin's factory, `extern "C"` under this name.
+inline constexpr const char* kDnasSearcherFactory = "edgesim_make_dnas_searcher";
+using DnasSearcherFactory = DnasSearcher* (*)();
+
+/// A searcher from the libtorch plugin (explorer/nas/TorchScorer.h says where it is looked
+/// for). std::runtime_error naming what was tried when it cannot be loaded.
+std::unique_ptr<DnasSearcher> makeDnasSearcher();
+
+} // namespace edgesim::explorer::dnas

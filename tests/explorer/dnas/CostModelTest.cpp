@@ -1,0 +1,200 @@
+// The DNAS cost model measured on the simulator (explorer/dnas/CostModel.h): channel groups
+// that follow depthwise layers and residual adds, tables that return their simulated values
+// exactly at grid points, a cache that a second build reads instead of simulating, and
+// predictions that agree with whole-network simulation of networks the tables never saw.
+#include "explorer/dnas/CostModel.h"
+
+#include "common/TextProto.h"
+#include "explorer/nas/SearchSpace.h"
+#include "workloads/NetworkSource.h"
+#include "workloads/graph/ShapeInference.h"
+#include "workloads/spec/NetworkSpecLoader.h"
+
+#include "tests/util/TestUtil.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+
+namespace edgesim::explorer::dnas {
+namespace {
+
+struct Seed {
+    workloads::spec::NetworkSpec spec;
+    workloads::Network network;
+    std::string sha256;
+};
+
+Seed loadSeed(const std::string& name) {
+    Session s;
+    const auto loaded = workloads::loadNetwork(name, s.paths());
+    Seed seed;
+    parseTextProto(test::readFileBytes(loaded.file), loaded.file, seed.spec);
+    seed.network = loaded.network;
+    seed.sha256 = nas::SearchSpace::specSha256(seed.spec);
+    return seed;
+}
+
+Query target(const std::string& platform, const std::string& stack) {
+    Query q;
+    q.platform = platform;
+    q.stack = stack;
+    return q;
+}
+
+std::map<std::string, int> groupByLayer(const workloads::Network& net, const Grouping& g) {
+    std::map<std::string, int> m;
+    for (auto id : net.executionOrder()) {
+        m[net.layer(id).name] = g.groupOfLayer[id];
+    }
+    return m;
+}
+
+TEST(ChannelGroups, FollowDepthwiseLayersAndFreezeInputAndClassifier) {
+    const Seed s = loadSeed("fmnist/ds-cnn");
+    const Grouping g = channelGroups(s.network);
+    auto by = groupByLayer(s.network, g);
+    EXPECT_EQ(by["conv1"], by["dw1"]);
+    EXPECT_EQ(by["pw1"], by["dw2"]);
+    EXPECT_EQ(by["pw3"], by["pool"]);
+    EXPECT_EQ(by["pw3"], by["flatten"]);
+    EXPECT_NE(by["conv1"], by["pw1"]);
+    EXPECT_FALSE(g.groups[static_cast<std::size_t>(by["image"])].searchable);
+    EXPECT_FALSE(g.groups[static_cast<std::size_t>(by["fc"])].searchable);
+    EXPECT_EQ(by["fc"], by["softmax"]);
+    int searchable = 0;
+    for (const auto& grp : g.groups) {
+        searchable += grp.searchable ? 1 : 0;
+    }
+    EXPECT_EQ(searchable, 4); // conv1, pw1, pw2, pw3
+    EXPECT_EQ(g.groups[static_cast<std::size_t>(by["pw1"])].channels, 64);
+}
+
+TEST(ChannelGroups, JoinTheInputsOfResidualAdds) {
+    const Seed s = loadSeed("fmnist/resnet8");
+    const Grouping g = channelGroups(s.network);
+    auto by = groupByLayer(s.network, g);
+    EXPECT_EQ(by["conv1"], by["s1_conv_b"]);
+    EXPECT_EQ(by["conv1"], by["s1_add"]);
+    EXPECT_EQ(by["s2_shortcut"], by["s2_conv_b"]);
+    EXPECT_EQ(by["s3_shortcut"], by["s3_add"]);
+    EXPECT_NE(by["s1_conv_a"], by["conv1"]);
+    EXPECT_NE(by["s2_conv_a"], by["s2_conv_b"]);
+}
+
+TEST(ResizedSpec, SetsEveryProducerOfAGroupAndRefusesFixedGroups) {
+    const Seed s = loadSeed("fmnist/resnet8");
+    const Grouping g = channelGroups(s.network);
+    auto by = groupByLayer(s.network, g);
+    std::vector<int64_t> c = seedChannels(g);
+    c[static_cast<std::size_t>(by["s2_add"])] = 20;
+    const auto spec = resizedSpec(s.spec, s.network, g, c);
+    workloads::Network net = workloads::buildNetwork(spec, "<resized>");
+    workloads::inferShapes(net, "<resized>");
+    EXPECT_EQ(net.layer(*net.find("s2_shortcut")).output.shape.back(), 20);
+    EXPECT_EQ(net.layer(*net.find("s2_conv_b")).output.shape.back(), 20);
+    EXPECT_EQ(net.layer(*net.find("s2_conv_a")).output.shape.back(), 32);
+    c[static_cast<std::size_t>(by["fc"])] = 5;
+    EXPECT_THROW(resizedSpec(s.spec, s.network, g, c), std::invalid_argument);
+}
+
+struct TargetCase {
+    const char* network;
+    const char* platform;
+    const char* stack;
+};
+
+class CostModelOnTarget : public ::testing::TestWithParam<TargetCase> {};
+
+TEST_P(CostModelOnTarget, ExactAtGridPointsCachedAndCloseToWholeNetworkSimulation) {
+    const Seed s = loadSeed(GetParam().network);
+    const Grouping g = channelGroups(s.network);
+    Session session;
+    const Query q = target(GetParam().platform, GetParam().stack);
+    test::TempDir dir;
+    CostTableOptions options;
+    options.channelStep = 8; // the default
+    options.cacheDir = dir.file("cache");
+    CostModelStats built;
+    const CostModel m = buildCostModel(session, q, s.network, s.sha256, g, options, &built);
+    EXPECT_FALSE(built.cached);
+    EXPECT_GT(built.queries, 10);
+
+    // Exact at grid points.
+    for (const auto& t : m.layers) {
+        for (std::size_t i = 0; i < t.inGrid.size(); ++i) {
+            for (std::size_t o = 0; o < t.outGrid.size(); ++o) {
+                for (int k = 0; k < kCostMetricCount; ++k) {
+                    const double v = tableValue(t, k, static_cast<double>(t.inGrid[i]),
+                                                static_cast<double>(t.outGrid[o]));
+                    EXPECT_DOUBLE_EQ(v, t.values[k][i * t.outGrid.size() + o])
+                        << t.layer << " " << kCostMetrics[k];
+                }
+            }
+        }
+    }
+
+    // A second build reads the cache and simulates nothing.
+    CostModelStats again;
+    const CostModel m2 = buildCostModel(session, q, s.network, s.sha256, g, options, &again);
+    EXPECT_TRUE(again.cached);
+    EXPECT_EQ(again.queries, 0);
+    ASSERT_EQ(m2.layers.size(), m.layers.size());
+    for (std::size_t l = 0; l < m.layers.size(); ++l) {
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            EXPECT_EQ(m2.layers[l].values[k], m.layers[l].values[k]);
+        }
+    }
+
+    // Whole-network simulation of the seed and of random sub-networks.
+    std::mt19937 rng(3);
+    for (int n = 0; n < 6; ++n) {
+        std::vector<int64_t> c = seedChannels(g);
+        if (n > 0) {
+            for (std::size_t k = 0; k < c.size(); ++k) {
+                if (m.groups[k].searchable) {
+                    // What a search exports: a multiple of the group's tile, or the seed's count.
+                    const int64_t tile = m.groups[k].tile;
+                    const int64_t v = std::uniform_int_distribution<int64_t>(1, c[k])(rng);
+                    c[k] = std::min(c[k], (v + tile - 1) / tile * tile);
+                }
+            }
+        }
+        const auto spec = resizedSpec(s.spec, s.network, g, c);
+        workloads::Network net = workloads::buildNetwork(spec, "<resized>");
+        workloads::inferShapes(net, "<resized>");
+        Query whole = q;
+        whole.network = "dnas-test/" + std::to_string(n);
+        session.defineNetwork(whole.network, net, nas::SearchSpace::specSha256(spec));
+        const auto r = session.run(whole).result;
+        ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+        const auto p = predictCosts(m, c);
+        const double simulated[] = {r.latencyS, r.energyJ, static_cast<double>(r.flashBytes),
+                                    static_cast<double>(r.peakRamBytes)};
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            const double err =
+                std::abs(p[static_cast<std::size_t>(k)] - simulated[k]) / simulated[k];
+            // The seed's own layers are grid points: exact. Others within the goal.
+            EXPECT_LT(err, n == 0 ? 1e-9 : 0.10)
+                << GetParam().network << " on " << GetParam().platform << ": " << kCostMetrics[k]
+                << " of network " << n << " predicted " << p[static_cast<std::size_t>(k)]
+                << ", simulated " << simulated[k];
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Targets, CostModelOnTarget,
+    ::testing::Values(TargetCase{"fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn"},
+                      TargetCase{"fmnist/ds-cnn", "gap9-evk", "gap-flow"},
+                      TargetCase{"fmnist/resnet8", "nucleo-l4r5zi", "tflm-cmsis-nn"},
+                      TargetCase{"fmnist/resnet8", "gap9-evk", "gap-flow"},
+                      TargetCase{"fmnist/tcn", "gap8", "gap-flow"},
+                      TargetCase{"fmnist/tcn", "nucleo-h7a3zi-q", "tflm-cmsis-nn"},
+                      TargetCase{"fmnist/ds-cnn", "corstone-300-ethos-u55", "vela"},
+                      TargetCase{"fmnist/resnet8", "diana", "htvm"}));
+
+} // namespace
+} // namespace edgesim::explorer::dnas
