@@ -24,8 +24,8 @@ class Reader {
 public:
     explicit Reader(std::string path) : path_(std::move(path)) {
         if (!std::filesystem::exists(path_)) {
-            throw std::runtime_error(path_ +
-                                     ": no such file (scripts/setup.sh installs it: Debian package dataset-fashion-mnist)");
+            throw std::runtime_error(path_ + ": no such file (scripts/setup.sh installs it: Debian "
+                                             "package dataset-fashion-mnist)");
         }
         file_.reset(gzopen(path_.c_str(), "rb"));
         if (!file_) {

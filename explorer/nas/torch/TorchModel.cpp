@@ -141,6 +141,7 @@ GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) 
         }
         position[id] = nodes_.size();
         nodes_.push_back(std::move(n));
+        layers_.push_back(id);
     }
 }
 
@@ -202,6 +203,11 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
         case OpKind::Activation: y = in; break;
         case OpKind::Softmax: y = in; break; // logits
         default: throw std::logic_error("GraphModule: an op the constructor refused");
+        }
+        if (i < masks_.size() && masks_[i].defined()) {
+            std::vector<int64_t> shape(static_cast<std::size_t>(y.dim()), 1);
+            shape[1] = -1; // channels first
+            y = y * masks_[i].view(shape);
         }
         if (n.op != OpKind::Input && n.op != OpKind::Softmax &&
             n.activation.kind != workloads::ActivationKind::None) {

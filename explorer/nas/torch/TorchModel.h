@@ -30,6 +30,13 @@ public:
     /// The graph input's per-sample shape, channels last ([H, W, C] or [T, C]).
     const std::vector<int64_t>& inputShape() const { return inputShape_; }
 
+    /// The graph's layers in the module's order (its execution order).
+    const std::vector<workloads::Network::LayerId>& layers() const { return layers_; }
+    /// Channel masks (differentiable searches): per layer in layers() order, a [C] tensor the
+    /// layer's output channels are multiplied by after its batch norm and before its
+    /// activation, or an undefined tensor for none. Empty: no masks.
+    void setChannelMasks(std::vector<torch::Tensor> masks) { masks_ = std::move(masks); }
+
 private:
     struct Node {
         workloads::OpKind op = workloads::OpKind::Input;
@@ -47,6 +54,8 @@ private:
     };
     std::vector<Node> nodes_;
     std::vector<int64_t> inputShape_;
+    std::vector<workloads::Network::LayerId> layers_;
+    std::vector<torch::Tensor> masks_;
 };
 TORCH_MODULE(GraphModule);
 

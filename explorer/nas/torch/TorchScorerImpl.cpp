@@ -12,6 +12,7 @@
 #include "explorer/nas/TorchScorer.h"
 #include "explorer/nas/torch/FashionMnist.h"
 #include "explorer/nas/torch/TorchModel.h"
+#include "explorer/nas/torch/Training.h"
 
 #include <fmt/format.h>
 
@@ -25,31 +26,8 @@ namespace edgesim::explorer::nas {
 
 namespace {
 
-/// Test images per forward pass when measuring accuracy (memory, not results).
-constexpr int64_t kEvalBatch = 256;
 /// Images the training-free scores see at most (a shuffled draw from these).
 constexpr int64_t kProxyPool = 10000;
-
-/// `idx` images of `s` as a uint8 tensor [n, rows, cols].
-torch::Tensor imagesOf(const ImageSet& s, const std::vector<int64_t>& idx) {
-    const int64_t px = s.rows * s.cols;
-    torch::Tensor t =
-        torch::empty({static_cast<int64_t>(idx.size()), s.rows, s.cols}, torch::kUInt8);
-    auto* p = t.data_ptr<uint8_t>();
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-        std::copy_n(s.pixels.data() + idx[i] * px, px, p + static_cast<int64_t>(i) * px);
-    }
-    return t;
-}
-
-torch::Tensor labelsOf(const ImageSet& s, const std::vector<int64_t>& idx) {
-    torch::Tensor t = torch::empty({static_cast<int64_t>(idx.size())}, torch::kInt64);
-    auto* p = t.data_ptr<int64_t>();
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-        p[i] = s.labels[static_cast<std::size_t>(idx[i])];
-    }
-    return t;
-}
 
 /// The all-ones input batch of one sample for `shape` (channels last) in the module's layout.
 std::vector<int64_t> batchShape(const std::vector<int64_t>& in) {
@@ -106,20 +84,10 @@ private:
     void train(const workloads::Network& net, uint64_t seed, AccuracyResult& r) {
         GraphModule model(net, true);
         torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(s_.learningRate));
-        std::mt19937 rng(static_cast<std::mt19937::result_type>(seed));
-        std::vector<int64_t> order(static_cast<std::size_t>(train_.count));
-        std::iota(order.begin(), order.end(), 0);
-        const auto batch = static_cast<std::size_t>(s_.batchSize);
+        BatchOrder order(train_.count, seed);
         model->train();
         for (int e = 0; e < s_.epochs; ++e) {
-            std::shuffle(order.begin(), order.end(), rng);
-            for (std::size_t b = 0; b < order.size(); b += batch) {
-                const std::vector<int64_t> idx(
-                    order.begin() + static_cast<std::ptrdiff_t>(b),
-                    order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), b + batch)));
-                if (idx.size() < 2) {
-                    continue; // batch norm needs two samples
-                }
+            for (const auto& idx : order.epoch(s_.batchSize)) {
                 const torch::Tensor x = imagesAsInput(imagesOf(train_, idx), model->inputShape());
                 opt.zero_grad();
                 const torch::Tensor loss =
@@ -134,16 +102,8 @@ private:
             }
         }
         model->eval();
-        torch::NoGradGuard noGrad;
-        int64_t correct = 0;
-        for (int64_t b = 0; b < test_.count; b += kEvalBatch) {
-            std::vector<int64_t> idx(
-                static_cast<std::size_t>(std::min(kEvalBatch, test_.count - b)));
-            std::iota(idx.begin(), idx.end(), b);
-            const torch::Tensor x = imagesAsInput(imagesOf(test_, idx), model->inputShape());
-            correct += model->forward(x).argmax(1).eq(labelsOf(test_, idx)).sum().item<int64_t>();
-        }
-        r.accuracy = static_cast<double>(correct) / static_cast<double>(test_.count);
+        r.accuracy = testAccuracy(test_, model->inputShape(),
+                                  [&](const torch::Tensor& x) { return model->forward(x); });
     }
 
     double naswot(const workloads::Network& net, uint64_t seed) {

@@ -1,0 +1,33 @@
+#include "explorer/dnas/torch/DnasMethod.h"
+
+#include <map>
+
+namespace edgesim::explorer::dnas {
+
+namespace {
+
+std::map<std::string, DnasMethodFactory>& registry() {
+    static std::map<std::string, DnasMethodFactory> r;
+    return r;
+}
+
+} // namespace
+
+bool registerDnasMethod(const std::string& name, DnasMethodFactory factory) {
+    return registry().emplace(name, std::move(factory)).second;
+}
+
+std::unique_ptr<DnasMethod> makeDnasMethod(const std::string& name) {
+    const auto it = registry().find(name);
+    return it == registry().end() ? nullptr : it->second();
+}
+
+std::vector<std::string> dnasMethods() {
+    std::vector<std::string> names;
+    for (const auto& [name, factory] : registry()) {
+        names.push_back(name);
+    }
+    return names;
+}
+
+} // namespace edgesim::explorer::dnas

@@ -1,0 +1,50 @@
+// A differentiable search method (NAS.md §2): the architecture parameters θ of a seed's
+// channel groups, the channel masks and effective channel counts they give at each training
+// step, and the discrete choice they export. One file per method in impl/, registered by name.
+#pragma once
+
+#include "explorer/dnas/DnasSearch.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace edgesim::explorer::dnas {
+
+/// What θ chooses at one training step, per channel group (undefined tensors for fixed groups).
+struct ChannelChoice {
+    std::vector<torch::Tensor> masks;    ///< [C] multipliers of the group's channels (float32)
+    std::vector<torch::Tensor> channels; ///< effective channel count (float64 scalar)
+};
+
+/// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
+/// ones); choice() is differentiable in θ and, before any θ update, keeps every channel (the
+/// seed); exported() is the discrete choice (channels kept per group, at least 1, at most the
+/// seed's); freeze(keep) makes choice() return fixed 0/1 masks keeping `keep[g]` channels of
+/// each group (the ones θ ranks highest) for fine-tuning. Same θ, same results.
+class DnasMethod {
+public:
+    virtual ~DnasMethod() = default;
+    virtual void build(const std::vector<ChannelGroup>& groups, const DnasSettings& settings) = 0;
+    virtual std::vector<torch::Tensor> parameters() = 0;
+    virtual ChannelChoice choice() = 0;
+    virtual std::vector<int64_t> exported() = 0;
+    virtual void freeze(const std::vector<int64_t>& keep) = 0;
+    /// The softmax temperature of methods that have one (NaN otherwise).
+    virtual double temperature() const { return std::numeric_limits<double>::quiet_NaN(); }
+};
+
+using DnasMethodFactory = std::function<std::unique_ptr<DnasMethod>()>;
+
+/// Registers a method under `name` (at static initialisation, from its impl/ file).
+bool registerDnasMethod(const std::string& name, DnasMethodFactory factory);
+/// The method named `name`, or null.
+std::unique_ptr<DnasMethod> makeDnasMethod(const std::string& name);
+/// Registered names, sorted.
+std::vector<std::string> dnasMethods();
+
+} // namespace edgesim::explorer::dnas

@@ -1,0 +1,271 @@
+#include "explorer/dnas/torch/DnasTrainer.h"
+
+#include "explorer/dnas/torch/CostTensor.h"
+#include "explorer/dnas/torch/DnasMethod.h"
+#include "explorer/nas/torch/FashionMnist.h"
+#include "explorer/nas/torch/TorchModel.h"
+#include "explorer/nas/torch/Training.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+namespace edgesim::explorer::dnas {
+
+namespace {
+
+using nas::BatchOrder;
+using nas::GraphModule;
+using nas::ImageSet;
+namespace F = torch::nn::functional;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+bool masked(workloads::OpKind op) {
+    return op == workloads::OpKind::Conv2d || op == workloads::OpKind::DepthwiseConv2d ||
+           op == workloads::OpKind::TemporalConv || op == workloads::OpKind::Dense;
+}
+
+class Trainer final : public DnasSearcher {
+public:
+    std::string configure(const DnasSettings& settings) override {
+        s_ = settings;
+        if (!makeDnasMethod(s_.method)) {
+            return "unknown method '" + s_.method + "'";
+        }
+        try {
+            train_ = nas::loadFashionMnist(s_.dataDir, "train", s_.trainImages);
+            test_ = nas::loadFashionMnist(s_.dataDir, "t10k", s_.testImages);
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    DnasOutcome search(const DnasProblem& p,
+                       const std::function<void(const EpochRecord&)>& onEpoch) override {
+        DnasOutcome out;
+        try {
+            run(p, onEpoch, out);
+        } catch (const std::exception& e) {
+            out.error = e.what();
+        }
+        return out;
+    }
+
+private:
+    void run(const DnasProblem& p, const std::function<void(const EpochRecord&)>& onEpoch,
+             DnasOutcome& out) {
+        torch::set_num_threads(s_.threads);
+        torch::manual_seed(p.seed);
+        const auto& groups = p.costs.groups;
+        GraphModule model(*p.network, true);
+        auto method = makeDnasMethod(s_.method);
+        method->build(groups, s_);
+        const CostTensor cost(p.costs);
+
+        // Which group's mask each module layer's output takes.
+        std::vector<int> maskGroup;
+        for (auto id : model->layers()) {
+            const int g = p.groupOfLayer.at(id);
+            maskGroup.push_back(masked(p.network->layer(id).op) && g >= 0 &&
+                                        groups[static_cast<std::size_t>(g)].searchable
+                                    ? g
+                                    : -1);
+        }
+        const auto applyMasks = [&](const ChannelChoice& c) {
+            std::vector<torch::Tensor> masks;
+            for (int g : maskGroup) {
+                masks.push_back(g >= 0 ? c.masks[static_cast<std::size_t>(g)] : torch::Tensor());
+            }
+            model->setChannelMasks(std::move(masks));
+        };
+        std::vector<int64_t> seedChannels;
+        for (const auto& g : groups) {
+            seedChannels.push_back(g.channels);
+        }
+        const auto seedCosts = cost.costs(seedChannels);
+        std::copy(seedCosts.begin(), seedCosts.end(), out.seedPredicted);
+
+        std::vector<int> limitMetric;
+        for (const auto& l : p.limits) {
+            limitMetric.push_back(costMetricIndex(l.metric));
+            if (limitMetric.back() < 0) {
+                throw std::invalid_argument("unknown cost metric '" + l.metric + "'");
+            }
+        }
+        const int energy = costMetricIndex("energy_j");
+
+        torch::optim::Adam weights(model->parameters(), torch::optim::AdamOptions(s_.learningRate));
+        std::vector<torch::Tensor> theta = method->parameters();
+        std::unique_ptr<torch::optim::Adam> arch;
+        if (!theta.empty()) {
+            arch = std::make_unique<torch::optim::Adam>(
+                theta, torch::optim::AdamOptions(s_.archLearningRate));
+        }
+        BatchOrder order(train_.count, p.seed);
+        std::vector<double> lambda(p.limits.size(), 0.0);
+        double warmupLoss = kNaN;
+        const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
+        std::vector<int64_t> keep;
+
+        for (int e = 0; e < total; ++e) {
+            const auto started = std::chrono::steady_clock::now();
+            const bool warmup = e < s_.warmupEpochs;
+            const bool searching = !warmup && e < s_.warmupEpochs + s_.searchEpochs;
+            const int searchEpoch = e - s_.warmupEpochs;
+            if (e == s_.warmupEpochs) {
+                // Strength of each limit, once, from the warm-up's task loss and the seed's
+                // distance to the target (NAS.md §2).
+                for (std::size_t i = 0; i < p.limits.size(); ++i) {
+                    const double over =
+                        seedCosts[static_cast<std::size_t>(limitMetric[i])] - p.limits[i].max;
+                    lambda[i] = over > 0 && std::isfinite(warmupLoss) ? warmupLoss / over : 0.0;
+                }
+            }
+            if (e == s_.warmupEpochs + s_.searchEpochs) {
+                keep = exportChannels(*method, groups);
+                method->freeze(keep);
+            }
+            std::vector<double> lambdaNow(p.limits.size(), 0.0);
+            for (std::size_t i = 0; i < p.limits.size(); ++i) {
+                lambdaNow[i] = searching ? lambdaAt(lambda[i], searchEpoch, s_.searchEpochs) : 0;
+            }
+            model->train();
+            double lossSum = 0;
+            int64_t lossCount = 0;
+            for (const auto& idx : order.epoch(s_.batchSize)) {
+                const ChannelChoice c = method->choice();
+                applyMasks(c);
+                const torch::Tensor x =
+                    nas::imagesAsInput(nas::imagesOf(train_, idx), model->inputShape());
+                const torch::Tensor task =
+                    F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
+                torch::Tensor loss = task;
+                if (searching) {
+                    const auto costs = cost.costs(c.channels);
+                    for (std::size_t i = 0; i < p.limits.size(); ++i) {
+                        loss =
+                            loss + lambdaNow[i] *
+                                       torch::relu(costs[static_cast<std::size_t>(limitMetric[i])] -
+                                                   p.limits[i].max);
+                    }
+                    if (p.energyWeight > 0 && seedCosts[static_cast<std::size_t>(energy)] > 0) {
+                        loss = loss + p.energyWeight * costs[static_cast<std::size_t>(energy)] /
+                                          seedCosts[static_cast<std::size_t>(energy)];
+                    }
+                }
+                const double l = task.item<double>();
+                if (!std::isfinite(l)) {
+                    throw std::runtime_error(
+                        fmt::format("training diverged in epoch {} (loss {})", e + 1, l));
+                }
+                lossSum += l * static_cast<double>(idx.size());
+                lossCount += static_cast<int64_t>(idx.size());
+                weights.zero_grad();
+                if (arch) {
+                    arch->zero_grad();
+                }
+                loss.backward();
+                weights.step();
+                if (searching && arch) {
+                    arch->step();
+                }
+            }
+            EpochRecord r;
+            r.phase = warmup ? "warmup" : searching ? "search" : "finetune";
+            r.epoch = e + 1;
+            r.taskLoss = lossCount > 0 ? lossSum / static_cast<double>(lossCount) : kNaN;
+            if (warmup) {
+                warmupLoss = r.taskLoss;
+            }
+            const std::vector<int64_t> now = keep.empty() ? exportChannels(*method, groups) : keep;
+            const auto costs = cost.costs(now);
+            std::copy(costs.begin(), costs.end(), r.costs);
+            r.lambdas = lambdaNow;
+            r.temperature = method->temperature();
+            r.accuracy = accuracy(model, *method, maskGroup, applyMasks);
+            r.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            out.epochs.push_back(r);
+            if (onEpoch) {
+                onEpoch(r);
+            }
+        }
+        if (keep.empty()) {
+            keep = exportChannels(*method, groups);
+        }
+        out.channels = keep;
+        const auto predicted = cost.costs(keep);
+        std::copy(predicted.begin(), predicted.end(), out.predicted);
+        out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
+        out.seedAccuracy = s_.baseline ? baseline(p, total) : kNaN;
+    }
+
+    /// Each group's kept channels, rounded up to its tile (at most the seed's count).
+    static std::vector<int64_t> exportChannels(DnasMethod& method,
+                                               const std::vector<ChannelGroup>& groups) {
+        std::vector<int64_t> keep = method.exported();
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            if (!groups[g].searchable) {
+                keep[g] = groups[g].channels;
+                continue;
+            }
+            const int64_t t = std::max<int64_t>(1, groups[g].tile);
+            keep[g] = std::min(groups[g].channels, (keep[g] + t - 1) / t * t);
+        }
+        return keep;
+    }
+
+    double accuracy(GraphModule& model, DnasMethod& method, const std::vector<int>&,
+                    const std::function<void(const ChannelChoice&)>& applyMasks) {
+        model->eval();
+        {
+            torch::NoGradGuard noGrad;
+            applyMasks(method.choice());
+        }
+        const double a = nas::testAccuracy(
+            test_, model->inputShape(), [&](const torch::Tensor& x) { return model->forward(x); });
+        model->train();
+        return a;
+    }
+
+    /// The seed trained as long as the search with the same seed: the accuracy to compare.
+    double baseline(const DnasProblem& p, int epochs) {
+        torch::manual_seed(p.seed);
+        GraphModule model(*p.network, true);
+        torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(s_.learningRate));
+        BatchOrder order(train_.count, p.seed);
+        model->train();
+        for (int e = 0; e < epochs; ++e) {
+            for (const auto& idx : order.epoch(s_.batchSize)) {
+                const torch::Tensor x =
+                    nas::imagesAsInput(nas::imagesOf(train_, idx), model->inputShape());
+                opt.zero_grad();
+                F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx)).backward();
+                opt.step();
+            }
+        }
+        model->eval();
+        return nas::testAccuracy(test_, model->inputShape(),
+                                 [&](const torch::Tensor& x) { return model->forward(x); });
+    }
+
+    DnasSettings s_;
+    ImageSet train_, test_;
+};
+
+} // namespace
+
+double lambdaAt(double lambda, int epoch, int searchEpochs) {
+    const double half = std::max(1.0, searchEpochs / 2.0);
+    return std::min(lambda / 100 + epoch * 0.99 * lambda / half, lambda);
+}
+
+std::unique_ptr<DnasSearcher> makeTorchDnasSearcher() {
+    return std::make_unique<Trainer>();
+}
+
+} // namespace edgesim::explorer::dnas

@@ -1,0 +1,199 @@
+// The libtorch side of DNAS (explorer/dnas/torch/): PIT's straight-through mask and its
+// gradient, the differentiable cost model against its plain evaluation and its slopes, the
+// regulariser's λ schedule, and a tiny search on a 1,000-image subset that moves the cost to
+// its target.
+#include "explorer/dnas/CostModel.h"
+#include "explorer/dnas/torch/CostTensor.h"
+#include "explorer/dnas/torch/DnasMethod.h"
+#include "explorer/dnas/torch/DnasTrainer.h"
+#include "explorer/nas/SearchSpace.h"
+#include "explorer/nas/TorchScorer.h"
+
+#include "common/TextProto.h"
+#include "workloads/NetworkSource.h"
+
+#include "tests/util/TestUtil.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace edgesim::explorer::dnas {
+namespace {
+
+struct Fixture {
+    workloads::Network network;
+    std::string sha256;
+    Grouping grouping;
+    CostModel model;
+};
+
+Fixture costed(const std::string& name, const std::string& platform, const std::string& stack) {
+    Session session;
+    const auto loaded = workloads::loadNetwork(name, session.paths());
+    workloads::spec::NetworkSpec spec;
+    parseTextProto(test::readFileBytes(loaded.file), loaded.file, spec);
+    Fixture f{loaded.network, nas::SearchSpace::specSha256(spec), {}, {}};
+    f.grouping = channelGroups(f.network);
+    Query q;
+    q.platform = platform;
+    q.stack = stack;
+    f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, CostTableOptions{});
+    return f;
+}
+
+std::vector<ChannelGroup> twoGroups() {
+    return {{"in", 1, false, 1}, {"conv", 6, true, 1}};
+}
+
+TEST(Pit, MaskIsBinaryForwardAndIdentityBackward) {
+    auto pit = makeDnasMethod("pit");
+    ASSERT_NE(pit, nullptr);
+    DnasSettings s;
+    s.threshold = 0.5;
+    pit->build(twoGroups(), s);
+    auto theta = pit->parameters();
+    ASSERT_EQ(theta.size(), 1U);
+    {
+        torch::NoGradGuard noGrad;
+        theta[0].copy_(torch::tensor({0.9F, -0.7F, 0.2F, -0.1F, 0.6F, 0.49F}));
+    }
+    const ChannelChoice c = pit->choice();
+    EXPECT_FALSE(c.masks[0].defined()); // the fixed input group
+    const auto m = c.masks[1].detach();
+    const std::vector<float> want = {1, 1, 0, 0, 1, 0};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_FLOAT_EQ(m[i].item<float>(), want[static_cast<std::size_t>(i)]) << i;
+    }
+    EXPECT_DOUBLE_EQ(c.channels[1].item<double>(), 3.0);
+    // d(sum w_i m_i)/d alpha_i = w_i * sign(alpha_i): the identity through |alpha|.
+    const torch::Tensor w = torch::tensor({1.F, 2.F, 3.F, 4.F, 5.F, 6.F});
+    (c.masks[1] * w).sum().backward();
+    const std::vector<float> grad = {1, -2, 3, -4, 5, 6};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_FLOAT_EQ(theta[0].grad()[i].item<float>(), grad[static_cast<std::size_t>(i)]) << i;
+    }
+    EXPECT_EQ(pit->exported(), (std::vector<int64_t>{0, 3}));
+}
+
+TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
+    auto pit = makeDnasMethod("pit");
+    pit->build(twoGroups(), DnasSettings{});
+    auto theta = pit->parameters();
+    {
+        torch::NoGradGuard noGrad;
+        theta[0].copy_(torch::tensor({0.1F, -0.3F, 0.2F, 0.0F, 0.05F, 0.01F}));
+    }
+    const ChannelChoice c = pit->choice();
+    EXPECT_DOUBLE_EQ(c.channels[1].item<double>(), 1.0); // keep-alive: channel 1 (|-0.3|)
+    EXPECT_FLOAT_EQ(c.masks[1][1].item<float>(), 1.0F);
+    EXPECT_EQ(pit->exported()[1], 1);
+    pit->freeze({0, 2});
+    const auto frozen = pit->choice().masks[1];
+    EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 2.0F);
+    EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F); // |-0.3|
+    EXPECT_FLOAT_EQ(frozen[2].item<float>(), 1.0F); // 0.2
+}
+
+TEST(Regulariser, LambdaRampsFromOnePercentToFullOverHalfTheSearch) {
+    EXPECT_DOUBLE_EQ(lambdaAt(2.0, 0, 10), 0.02);
+    EXPECT_NEAR(lambdaAt(2.0, 1, 10), 0.02 + 0.99 * 2.0 / 5, 1e-12);
+    EXPECT_DOUBLE_EQ(lambdaAt(2.0, 5, 10), 2.0);
+    EXPECT_DOUBLE_EQ(lambdaAt(2.0, 9, 10), 2.0);
+    for (int e = 1; e < 10; ++e) {
+        EXPECT_GE(lambdaAt(2.0, e, 10), lambdaAt(2.0, e - 1, 10));
+    }
+}
+
+TEST(CostTensor, EqualsThePlainModelAndItsSlopesAreTheTables) {
+    const Fixture f = costed("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn");
+    const CostTensor cost(f.model);
+    std::vector<int64_t> c = seedChannels(f.grouping);
+    for (std::size_t g = 0; g < c.size(); ++g) {
+        if (f.model.groups[g].searchable) {
+            c[g] = std::max<int64_t>(f.model.groups[g].tile, c[g] / 2);
+        }
+    }
+    const auto plain = predictCosts(f.model, c);
+    const auto tensor = cost.costs(c);
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        EXPECT_NEAR(tensor[static_cast<std::size_t>(k)], plain[static_cast<std::size_t>(k)],
+                    1e-9 * std::abs(plain[static_cast<std::size_t>(k)]))
+            << kCostMetrics[k];
+    }
+    // d latency / d channels of one group: the backward difference of the plain model (a
+    // grid point takes the slope of the segment below it; the model is linear there).
+    std::size_t g = 0;
+    while (!f.model.groups[g].searchable) {
+        ++g;
+    }
+    std::vector<torch::Tensor> channels;
+    for (int64_t v : c) {
+        channels.push_back(
+            torch::full({}, static_cast<double>(v), torch::kFloat64).requires_grad_(true));
+    }
+    const int lat = costMetricIndex("latency_s");
+    cost.costs(channels)[static_cast<std::size_t>(lat)].backward();
+    const int64_t tile = f.model.groups[g].tile;
+    std::vector<int64_t> down = c;
+    down[g] -= tile;
+    const double slope = (predictCosts(f.model, c)[static_cast<std::size_t>(lat)] -
+                          predictCosts(f.model, down)[static_cast<std::size_t>(lat)]) /
+                         static_cast<double>(tile);
+    EXPECT_GT(slope, 0);
+    EXPECT_NEAR(channels[g].grad().item<double>(), slope, 1e-6 * slope);
+}
+
+TEST(Search, ATinySearchMovesTheCostToItsTarget) {
+    if (!std::filesystem::exists(std::string(nas::kFashionMnistDir) +
+                                 "/train-images-idx3-ubyte.gz")) {
+        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
+    }
+    const Fixture f = costed("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn");
+    auto searcher = makeTorchDnasSearcher();
+    DnasSettings s;
+    s.dataDir = nas::kFashionMnistDir;
+    s.trainImages = 1000;
+    s.testImages = 500;
+    s.batchSize = 50;
+    s.learningRate = 0.003;
+    s.archLearningRate = 0.05;
+    s.warmupEpochs = 1;
+    s.searchEpochs = 4;
+    s.finetuneEpochs = 1;
+    s.baseline = false;
+    ASSERT_EQ(searcher->configure(s), "");
+    DnasProblem p;
+    p.network = &f.network;
+    p.groupOfLayer = f.grouping.groupOfLayer;
+    p.costs = f.model;
+    const int lat = costMetricIndex("latency_s");
+    const double seedLatency =
+        predictCosts(f.model, seedChannels(f.grouping))[static_cast<std::size_t>(lat)];
+    p.limits = {{"latency_s", 0.5 * seedLatency}};
+    p.seed = 7;
+    int calls = 0;
+    const DnasOutcome o = searcher->search(p, [&](const EpochRecord&) { ++calls; });
+    ASSERT_EQ(o.error, "");
+    EXPECT_EQ(calls, 6);
+    ASSERT_EQ(o.epochs.size(), 6U);
+    EXPECT_EQ(o.epochs[0].phase, "warmup");
+    EXPECT_EQ(o.epochs[1].phase, "search");
+    EXPECT_EQ(o.epochs[5].phase, "finetune");
+    EXPECT_DOUBLE_EQ(o.epochs[0].costs[lat], seedLatency);
+    EXPECT_LT(o.predicted[lat], 0.75 * seedLatency);
+    EXPECT_GT(o.accuracy, 0.3); // chance is 0.1
+    EXPECT_DOUBLE_EQ(o.predicted[lat],
+                     predictCosts(f.model, o.channels)[static_cast<std::size_t>(lat)]);
+    // Same seed, same outcome.
+    auto second = makeTorchDnasSearcher();
+    ASSERT_EQ(second->configure(s), "");
+    const DnasOutcome again = second->search(p, {});
+    EXPECT_EQ(again.error, "");
+    EXPECT_EQ(again.channels, o.channels);
+    EXPECT_EQ(again.accuracy, o.accuracy);
+}
+
+} // namespace
+} // namespace edgesim::explorer::dnas
