@@ -25,6 +25,7 @@ void registerCalibrate(CLI::App& app, GlobalOptions& global);
 void registerSweep(CLI::App& app, GlobalOptions& global);
 void registerPareto(CLI::App& app, GlobalOptions& global);
 void registerNas(CLI::App& app, GlobalOptions& global);
+void registerDnas(CLI::App& app, GlobalOptions& global);
 
 /// Thrown by a command stopped by SIGINT/SIGTERM after saving its work (exit 130).
 struct Interrupted {};

@@ -70,7 +70,10 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
         for (const auto& name : paths.list("studies")) {
             const auto [kind, description] = explorer::describeStudy(name, paths);
             out.push_back({name,
-                           (kind == explorer::StudyKind::Nas ? "[nas] " : "[sweep] ") + description,
+                           (kind == explorer::StudyKind::Nas    ? "[nas] "
+                            : kind == explorer::StudyKind::Dnas ? "[dnas] "
+                                                                : "[sweep] ") +
+                               description,
                            "", ""});
         }
     } else if (what == "strategies") {

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     app::registerSweep(cli, global);
     app::registerPareto(cli, global);
     app::registerNas(cli, global);
+    app::registerDnas(cli, global);
 
     int rc = 0;
     try {

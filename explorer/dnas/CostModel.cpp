@@ -423,6 +423,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     int fixedSamples = 0;
     const int lat = costMetricIndex("latency_s"), energy = costMetricIndex("energy_j");
     const int flash = costMetricIndex("flash_bytes"), ram = costMetricIndex("peak_ram_bytes");
+    const int weights = costMetricIndex("weight_bytes");
 
     // Pass 1: each layer at the seed's channels, which tells the engine that runs it and so
     // the hardware tiles of its input and output channels.
@@ -530,6 +531,8 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                 }
                 t.values[lat].push_back(rowLatency);
                 t.values[energy].push_back(rowEnergy);
+                t.values[weights].push_back(
+                    static_cast<double>(r.flashBytes - stack.runtime_flash_bytes()));
                 t.values[flash].push_back(static_cast<double>(r.flashBytes));
                 t.values[ram].push_back(static_cast<double>(r.peakRamBytes));
                 if (isSeed) {

@@ -16,9 +16,11 @@
 namespace edgesim::explorer::dnas {
 
 /// The cost metrics a search can limit, in this order wherever costs are listed.
-inline constexpr const char* kCostMetrics[] = {"latency_s", "energy_j", "flash_bytes",
-                                               "peak_ram_bytes"};
-inline constexpr int kCostMetricCount = 4;
+/// weight_bytes: the network's parameters as the stack stores them (weights and biases, packed
+/// by precision), which is flash_bytes less the runtime's own code and data.
+inline constexpr const char* kCostMetrics[] = {"latency_s", "energy_j", "weight_bytes",
+                                               "flash_bytes", "peak_ram_bytes"};
+inline constexpr int kCostMetricCount = 5;
 /// Index of `metric` in kCostMetrics, -1 when it is none of them.
 inline int costMetricIndex(const std::string& metric) {
     for (int i = 0; i < kCostMetricCount; ++i) {
@@ -65,14 +67,14 @@ struct BufferUse {
 };
 
 /// A network's costs as a function of its groups' channel counts:
-///   latency, energy = fixed + sum over layers of the table;
+///   latency, energy, weights = fixed + sum over layers of the table;
 ///   flash           = fixed + sum over layers of (table - fixed)  (the runtime counted once);
 ///   peak RAM        = max over steps of (table + the other buffers live then).
 struct CostModel {
     std::vector<ChannelGroup> groups;
     std::vector<LayerCostTable> layers; ///< steps: the seed's layers in execution order
     std::vector<BufferUse> buffers;
-    double fixed[kCostMetricCount] = {0, 0, 0, 0};
+    double fixed[kCostMetricCount] = {};
 };
 
 /// One hard limit of the search: cost `metric` <= `max` (in its unit: s, J, B).
@@ -109,7 +111,7 @@ struct EpochRecord {
     std::string phase; ///< warmup, search, finetune
     int epoch = 0;     ///< counted over all phases, from 1
     double taskLoss = 0, accuracy = 0;
-    double costs[kCostMetricCount] = {0, 0, 0, 0};
+    double costs[kCostMetricCount] = {};
     std::vector<double> lambdas; ///< per limit
     double temperature = 0;      ///< NaN for methods without one
     double seconds = 0;
@@ -121,21 +123,25 @@ struct DnasOutcome {
     std::vector<int64_t> channels; ///< per group, kept by the search
     double accuracy = 0;           ///< of the exported network after fine-tuning
     double seedAccuracy = 0;       ///< the seed's, trained as long (NaN without a baseline)
-    double predicted[kCostMetricCount] = {0, 0, 0, 0}; ///< the exported network's costs
-    double seedPredicted[kCostMetricCount] = {0, 0, 0, 0};
+    double predicted[kCostMetricCount] = {}; ///< the exported network's costs
+    double seedPredicted[kCostMetricCount] = {};
 };
 
 /// Contract: configure() loads the data and returns why it cannot ("" when it can); search()
 /// runs one search, the same problem and seed giving the same outcome, reports each finished
-/// epoch through `onEpoch` (may be empty), and never throws (a problem it cannot handle is an
-/// outcome with an error).
+/// epoch through `onEpoch` (may be empty; returning false stops the search, whose outcome then
+/// has the error kStopped), and never throws (a problem it cannot handle is an outcome with an
+/// error).
 class DnasSearcher {
 public:
     virtual ~DnasSearcher() = default;
     virtual std::string configure(const DnasSettings& settings) = 0;
     virtual DnasOutcome search(const DnasProblem& problem,
-                               const std::function<void(const EpochRecord&)>& onEpoch) = 0;
+                               const std::function<bool(const EpochRecord&)>& onEpoch) = 0;
 };
+
+/// DnasOutcome::error of a search its caller stopped.
+inline constexpr const char* kStopped = "stopped";
 
 /// The plugin's factory, `extern "C"` under this name.
 inline constexpr const char* kDnasSearcherFactory = "edgesim_make_dnas_searcher";

@@ -28,46 +28,6 @@ uint64_t candidateSeed(uint64_t studySeed, const std::string& sha256) {
     return studySeed ^ h;
 }
 
-Query targetQuery(const spec::Target& t, int index, const std::string& file) {
-    const std::string field = fmt::format("targets[{}]", index);
-    Query q;
-    q.platform = t.platform();
-    q.stack = t.stack();
-    if (!t.strategy().empty()) {
-        const auto choice = workloads::parseStrategyChoice(t.strategy());
-        q.strategy = choice.name;
-        q.strategyParams = choice.params;
-    }
-    q.batch = t.batch() == 0 ? 1 : t.batch();
-    for (int k = 0; k < t.set_size(); ++k) {
-        q.overrides.push_back(parseOverride(t.set(k), file, fmt::format("{}.set[{}]", field, k)));
-    }
-    const auto& op = t.operating_point();
-    q.operatingPoint.name = op.name();
-    if (op.clock_hz() != 0) {
-        q.operatingPoint.clockHz = op.clock_hz();
-    }
-    if (op.voltage_v() != 0) {
-        q.operatingPoint.voltageV = op.voltage_v();
-    }
-    q.operatingPoint.nameField = field + ".operating_point.name";
-    q.operatingPoint.clockField = field + ".operating_point.clock_hz";
-    q.operatingPoint.voltageField = field + ".operating_point.voltage_v";
-    q.mapping.mapping = t.mapping();
-    q.mapping.mappingField = field + ".mapping";
-    q.quantize = t.quantize();
-    q.quantizeField = field + ".quantize";
-    q.fidelity = t.fidelity() == spec::ANALYTICAL ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
-    q.source = file;
-    q.platformField = field + ".platform";
-    q.stackField = field + ".stack";
-    q.networkField = "space";
-    q.strategyField = field + ".strategy";
-    q.strategyParamsField = field + ".strategy";
-    q.batchField = field + ".batch";
-    return q;
-}
-
 std::string candidateName(int64_t id) {
     return fmt::format("nas/{}", id);
 }
@@ -77,7 +37,8 @@ std::string candidateName(int64_t id) {
 CandidateEvaluator::CandidateEvaluator(const NasStudy& study, Session& session, std::string workDir)
     : study_(study), session_(session), space_(study.spec.space()), workDir_(std::move(workDir)) {
     for (int i = 0; i < study.spec.targets_size(); ++i) {
-        targets_.push_back(targetQuery(study.spec.targets(i), i, study.file));
+        targets_.push_back(
+            targetQuery(study.spec.targets(i), fmt::format("targets[{}]", i), study.file));
         targets_.back().seed = study.spec.seed();
     }
     const std::string& name = study.spec.accuracy().evaluator();

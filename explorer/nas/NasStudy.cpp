@@ -83,77 +83,84 @@ void checkMetric(const M& m, const FieldCursor& c, const std::set<std::string>& 
     }
 }
 
+} // namespace
+
+void validateTarget(const spec::Target& t, const FieldCursor& c) {
+    const auto mappers = sim::mapperNames();
+    if (t.platform().empty()) {
+        c.error(t, "platform", "missing required field");
+    }
+    if (t.stack().empty()) {
+        c.error(t, "stack", "missing required field");
+    }
+    if (targetName(t).find_first_of(".\"' ") != std::string::npos) {
+        c.error(t, "name", "'" + targetName(t) + "' may not hold '.', quotes or spaces");
+    }
+    if (!t.strategy().empty()) {
+        const auto choice = workloads::parseStrategyChoice(t.strategy());
+        if (!workloads::isKnownStrategy(choice.name)) {
+            c.error(t, "strategy", "unknown strategy '" + choice.name + "'");
+        } else {
+            try {
+                workloads::resolveStrategyOptions(choice.name, choice.params);
+            } catch (const InputError& e) {
+                c.error(t, "strategy", e.diagnostics().front().reason);
+            }
+        }
+    }
+    for (int k = 0; k < t.set_size(); ++k) {
+        try {
+            parseOverride(t.set(k), "", "set");
+        } catch (const InputError& e) {
+            c.error(t, "set", e.diagnostics().front().reason, k);
+        }
+    }
+    if (t.batch() != 0) {
+        if (const std::string p = workloads::batchProblem(t.batch()); !p.empty()) {
+            c.error(t, "batch", p);
+        }
+    }
+    if (!t.mapping().empty() && !sim::isMappingFile(t.mapping()) &&
+        !contains(mappers, t.mapping())) {
+        c.error(t, "mapping",
+                "unknown mapper '" + t.mapping() + "' (built-in: " + join(mappers) +
+                    "; or a mapping .textproto file)");
+    }
+    const auto& op = t.operating_point();
+    if (!op.platform().empty()) {
+        c.child(t, "operating_point")
+            .error(op, "platform", "a target's operating point is the target's own");
+    }
+    if (!op.name().empty() && (op.clock_hz() != 0 || op.voltage_v() != 0)) {
+        c.child(t, "operating_point")
+            .error(op, "name", "a named operating point takes no clock_hz or voltage_v");
+    }
+    if (op.clock_hz() != 0 && !(op.clock_hz() >= 1e5 && op.clock_hz() <= 1e10)) {
+        c.child(t, "operating_point")
+            .error(op, "clock_hz",
+                   fmt::format("{:g} Hz is out of range [1e5, 1e10]", op.clock_hz()));
+    }
+    if (op.voltage_v() != 0 && !(op.voltage_v() > 0 && op.voltage_v() <= 100)) {
+        c.child(t, "operating_point")
+            .error(op, "voltage_v", fmt::format("{:g} V is out of range (0, 100]", op.voltage_v()));
+    }
+}
+
+namespace {
+
 void validateTargets(const spec::NasStudySpec& s, const FieldCursor& at,
                      std::set<std::string>& names) {
     if (s.targets_size() == 0) {
         at.error(s, "targets", "missing required field (at least one platform and stack)");
     }
-    const auto mappers = sim::mapperNames();
     for (int i = 0; i < s.targets_size(); ++i) {
         const auto& t = s.targets(i);
         const FieldCursor c = at.child(s, "targets", i);
-        if (t.platform().empty()) {
-            c.error(t, "platform", "missing required field");
-        }
-        if (t.stack().empty()) {
-            c.error(t, "stack", "missing required field");
-        }
+        validateTarget(t, c);
         const std::string name = targetName(t);
         if (!name.empty() && !names.insert(name).second) {
             c.error(t, t.name().empty() ? "platform" : "name",
                     "a second target named '" + name + "' (give each target its own name)");
-        }
-        if (name.find_first_of(".\"' ") != std::string::npos) {
-            c.error(t, "name", "'" + name + "' may not hold '.', quotes or spaces");
-        }
-        if (!t.strategy().empty()) {
-            const auto choice = workloads::parseStrategyChoice(t.strategy());
-            if (!workloads::isKnownStrategy(choice.name)) {
-                c.error(t, "strategy", "unknown strategy '" + choice.name + "'");
-            } else {
-                try {
-                    workloads::resolveStrategyOptions(choice.name, choice.params);
-                } catch (const InputError& e) {
-                    c.error(t, "strategy", e.diagnostics().front().reason);
-                }
-            }
-        }
-        for (int k = 0; k < t.set_size(); ++k) {
-            try {
-                parseOverride(t.set(k), "", "set");
-            } catch (const InputError& e) {
-                c.error(t, "set", e.diagnostics().front().reason, k);
-            }
-        }
-        if (t.batch() != 0) {
-            if (const std::string p = workloads::batchProblem(t.batch()); !p.empty()) {
-                c.error(t, "batch", p);
-            }
-        }
-        if (!t.mapping().empty() && !sim::isMappingFile(t.mapping()) &&
-            !contains(mappers, t.mapping())) {
-            c.error(t, "mapping",
-                    "unknown mapper '" + t.mapping() + "' (built-in: " + join(mappers) +
-                        "; or a mapping .textproto file)");
-        }
-        const auto& op = t.operating_point();
-        if (!op.platform().empty()) {
-            c.child(t, "operating_point")
-                .error(op, "platform", "a target's operating point is the target's own");
-        }
-        if (!op.name().empty() && (op.clock_hz() != 0 || op.voltage_v() != 0)) {
-            c.child(t, "operating_point")
-                .error(op, "name", "a named operating point takes no clock_hz or voltage_v");
-        }
-        if (op.clock_hz() != 0 && !(op.clock_hz() >= 1e5 && op.clock_hz() <= 1e10)) {
-            c.child(t, "operating_point")
-                .error(op, "clock_hz",
-                       fmt::format("{:g} Hz is out of range [1e5, 1e10]", op.clock_hz()));
-        }
-        if (op.voltage_v() != 0 && !(op.voltage_v() > 0 && op.voltage_v() <= 100)) {
-            c.child(t, "operating_point")
-                .error(op, "voltage_v",
-                       fmt::format("{:g} V is out of range (0, 100]", op.voltage_v()));
         }
     }
 }
@@ -398,9 +405,13 @@ NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     NasStudy study;
     study.file = paths.locate("studies", nameOrPath, "--study");
     const std::string bytes = readFile(study.file);
-    if (studyKind(bytes) == StudyKind::Sweep) {
+    if (const StudyKind kind = studyKind(bytes);
+        kind == StudyKind::Sweep || kind == StudyKind::Dnas) {
         throw InputError(study.file, "--study",
-                         "a sweep study: run it with edgesim sweep --study " + nameOrPath);
+                         std::string(kind == StudyKind::Sweep
+                                         ? "a sweep study: run it with edgesim sweep"
+                                         : "a DNAS study: run it with edgesim dnas") +
+                             " --study " + nameOrPath);
     }
     auto locations = parseTextProto(bytes, study.file, study.spec);
     Diagnostics diags(study.file);
@@ -419,6 +430,45 @@ NasStudy loadNasStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     study.sha256 = protoSha256(study.spec);
     study.locations = std::move(locations);
     return study;
+}
+
+Query targetQuery(const spec::Target& t, const std::string& field, const std::string& file) {
+    Query q;
+    q.platform = t.platform();
+    q.stack = t.stack();
+    if (!t.strategy().empty()) {
+        const auto choice = workloads::parseStrategyChoice(t.strategy());
+        q.strategy = choice.name;
+        q.strategyParams = choice.params;
+    }
+    q.batch = t.batch() == 0 ? 1 : t.batch();
+    for (int k = 0; k < t.set_size(); ++k) {
+        q.overrides.push_back(parseOverride(t.set(k), file, fmt::format("{}.set[{}]", field, k)));
+    }
+    const auto& op = t.operating_point();
+    q.operatingPoint.name = op.name();
+    if (op.clock_hz() != 0) {
+        q.operatingPoint.clockHz = op.clock_hz();
+    }
+    if (op.voltage_v() != 0) {
+        q.operatingPoint.voltageV = op.voltage_v();
+    }
+    q.operatingPoint.nameField = field + ".operating_point.name";
+    q.operatingPoint.clockField = field + ".operating_point.clock_hz";
+    q.operatingPoint.voltageField = field + ".operating_point.voltage_v";
+    q.mapping.mapping = t.mapping();
+    q.mapping.mappingField = field + ".mapping";
+    q.quantize = t.quantize();
+    q.quantizeField = field + ".quantize";
+    q.fidelity = t.fidelity() == spec::ANALYTICAL ? sim::Fidelity::Analytical : sim::Fidelity::Tlm;
+    q.source = file;
+    q.platformField = field + ".platform";
+    q.stackField = field + ".stack";
+    q.networkField = "space";
+    q.strategyField = field + ".strategy";
+    q.strategyParamsField = field + ".strategy";
+    q.batchField = field + ".batch";
+    return q;
 }
 
 } // namespace edgesim::explorer::nas

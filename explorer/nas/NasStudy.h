@@ -7,6 +7,7 @@
 #include "common/ConfigPaths.h"
 #include "common/TextProto.h"
 #include "explorer/nas/SearchSpace.h"
+#include "explorer/session/Query.h"
 #include "explorer/spec/nas.pb.h"
 
 #include <memory>
@@ -38,6 +39,14 @@ bool maximised(const spec::Objective& objective);
 
 /// The effective algorithm settings of a study (its defaults filled in).
 spec::Algorithm effectiveAlgorithm(const spec::NasStudySpec& s, std::size_t genes);
+
+/// Checks one target without the configs (platform and stack given, strategy, overrides,
+/// batch, mapper and operating point well formed), reporting through `at` (the target's field).
+void validateTarget(const spec::Target& target, const FieldCursor& at);
+
+/// The query `target` (the study field `field`, e.g. "targets[0]", of `file`) runs, its
+/// network left empty; errors name the target's fields.
+Query targetQuery(const spec::Target& target, const std::string& field, const std::string& file);
 
 /// Checks a study without the configs, reporting every problem through `at`.
 void validateNasStudy(const spec::NasStudySpec& s, const FieldCursor& at);

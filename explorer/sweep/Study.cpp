@@ -4,6 +4,7 @@
 #include "common/Hash.h"
 #include "common/Strings.h"
 #include "explorer/session/Query.h"
+#include "explorer/spec/dnas.pb.h"
 #include "explorer/spec/nas.pb.h"
 #include "explorer/sweep/Sampler.h"
 #include "sim/mapping/Mapper.h"
@@ -270,7 +271,11 @@ StudyKind studyKind(const std::string& text) {
     };
     spec::StudySpec sweep;
     spec::NasStudySpec nas;
-    return parses(sweep) ? StudyKind::Sweep : parses(nas) ? StudyKind::Nas : StudyKind::Neither;
+    spec::DnasStudySpec dnas;
+    return parses(sweep)  ? StudyKind::Sweep
+           : parses(nas)  ? StudyKind::Nas
+           : parses(dnas) ? StudyKind::Dnas
+                          : StudyKind::Neither;
 }
 
 std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
@@ -279,6 +284,7 @@ std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
     const std::string bytes = readFile(file);
     spec::StudySpec sweep;
     spec::NasStudySpec nas;
+    spec::DnasStudySpec dnas;
     switch (studyKind(bytes)) {
     case StudyKind::Sweep:
         parseTextProto(bytes, file, sweep);
@@ -286,6 +292,9 @@ std::pair<StudyKind, std::string> describeStudy(const std::string& nameOrPath,
     case StudyKind::Nas:
         parseTextProto(bytes, file, nas);
         return {StudyKind::Nas, nas.description()};
+    case StudyKind::Dnas:
+        parseTextProto(bytes, file, dnas);
+        return {StudyKind::Dnas, dnas.description()};
     case StudyKind::Neither: break;
     }
     parseTextProto(bytes, file, sweep); // throws the parser's error
@@ -297,9 +306,13 @@ Study loadStudy(const std::string& nameOrPath, const ConfigPaths& paths) {
     study.file = paths.locate("studies", nameOrPath, "--study");
     const std::string bytes = readFile(study.file);
     study.sha256 = sha256Hex(bytes);
-    if (studyKind(bytes) == StudyKind::Nas) {
+    if (const StudyKind kind = studyKind(bytes);
+        kind == StudyKind::Nas || kind == StudyKind::Dnas) {
         throw InputError(study.file, "--study",
-                         "a NAS study: run it with edgesim nas --study " + nameOrPath);
+                         std::string(kind == StudyKind::Nas
+                                         ? "a NAS study: run it with edgesim nas"
+                                         : "a DNAS study: run it with edgesim dnas") +
+                             " --study " + nameOrPath);
     }
     auto locations = parseTextProto(bytes, study.file, study.spec);
     Diagnostics diags(study.file);

@@ -34,7 +34,7 @@ Study loadStudy(const std::string& nameOrPath, const ConfigPaths& paths);
 
 /// Which command a study file is for, by which spec its text parses as: a sweep
 /// (`edgesim sweep`), a NAS study (`edgesim nas`), or neither.
-enum class StudyKind { Sweep, Nas, Neither };
+enum class StudyKind { Sweep, Nas, Dnas, Neither };
 StudyKind studyKind(const std::string& text);
 
 /// The description of study `name` (a sweep's or a NAS study's) and its kind.

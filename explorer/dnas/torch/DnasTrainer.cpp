@@ -45,7 +45,7 @@ public:
     }
 
     DnasOutcome search(const DnasProblem& p,
-                       const std::function<void(const EpochRecord&)>& onEpoch) override {
+                       const std::function<bool(const EpochRecord&)>& onEpoch) override {
         DnasOutcome out;
         try {
             run(p, onEpoch, out);
@@ -56,7 +56,7 @@ public:
     }
 
 private:
-    void run(const DnasProblem& p, const std::function<void(const EpochRecord&)>& onEpoch,
+    void run(const DnasProblem& p, const std::function<bool(const EpochRecord&)>& onEpoch,
              DnasOutcome& out) {
         torch::set_num_threads(s_.threads);
         torch::manual_seed(p.seed);
@@ -190,8 +190,9 @@ private:
             r.seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             out.epochs.push_back(r);
-            if (onEpoch) {
-                onEpoch(r);
+            if (onEpoch && !onEpoch(r)) {
+                out.error = kStopped;
+                return;
             }
         }
         if (keep.empty()) {

@@ -174,7 +174,10 @@ TEST(Search, ATinySearchMovesTheCostToItsTarget) {
     p.limits = {{"latency_s", 0.5 * seedLatency}};
     p.seed = 7;
     int calls = 0;
-    const DnasOutcome o = searcher->search(p, [&](const EpochRecord&) { ++calls; });
+    const DnasOutcome o = searcher->search(p, [&](const EpochRecord&) {
+        ++calls;
+        return true;
+    });
     ASSERT_EQ(o.error, "");
     EXPECT_EQ(calls, 6);
     ASSERT_EQ(o.epochs.size(), 6U);

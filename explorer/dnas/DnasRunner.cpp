@@ -1,0 +1,457 @@
+#include "explorer/dnas/DnasRunner.h"
+
+#include "common/Diagnostics.h"
+#include "common/Hash.h"
+#include "common/Strings.h"
+#include "common/Version.h"
+#include "explorer/Progress.h"
+#include "explorer/Signals.h"
+#include "explorer/dnas/CostModel.h"
+#include "explorer/nas/Export.h"
+#include "explorer/nas/NasStudy.h"
+#include "explorer/results/Provenance.h"
+#include "explorer/results/ResultsFile.h"
+#include "explorer/results/WriterLock.h"
+#include "workloads/spec/NetworkSpecLoader.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <set>
+
+#include <unistd.h>
+
+namespace edgesim::explorer::dnas {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+/// Networks per search that check the cost model when the study does not say.
+constexpr int kCheckNetworks = 8;
+
+double seconds(Clock::time_point since) {
+    return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+const char* unitOf(int metric) {
+    static const char* units[] = {"s", "J", "B", "B", "B"};
+    return units[metric];
+}
+
+/// The costs of a simulation; `runtimeFlash` is the stack's own flash (not the network's).
+std::array<double, kCostMetricCount> metricsOf(const sim::SimResult& r, int64_t runtimeFlash) {
+    return {r.latencyS, r.energyJ, static_cast<double>(r.flashBytes - runtimeFlash),
+            static_cast<double>(r.flashBytes), static_cast<double>(r.peakRamBytes)};
+}
+
+std::string channelsText(const std::vector<int64_t>& channels, const CostModel& model) {
+    std::vector<std::string> parts;
+    for (std::size_t g = 0; g < channels.size(); ++g) {
+        if (model.groups[g].searchable) {
+            parts.push_back(model.groups[g].name + "=" + std::to_string(channels[g]));
+        }
+    }
+    return join(parts, " ");
+}
+
+std::vector<ColumnDef> epochColumns() {
+    std::vector<ColumnDef> c = {{"search", ColumnKind::String, ""},
+                                {"phase", ColumnKind::String, ""},
+                                {"epoch", ColumnKind::Int, "1"},
+                                {"task_loss", ColumnKind::Double, "1"},
+                                {"accuracy", ColumnKind::Double, "1"}};
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        c.push_back({std::string(kCostMetrics[k]) + "_predicted", ColumnKind::Double, unitOf(k)});
+    }
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        c.push_back({std::string("lambda_") + kCostMetrics[k], ColumnKind::Double,
+                     std::string("1/") + unitOf(k)});
+    }
+    c.push_back({"temperature", ColumnKind::Double, "1"});
+    c.push_back({"seconds", ColumnKind::Double, "s"});
+    return c;
+}
+
+std::vector<ColumnDef> resultColumns() {
+    return {{"search", ColumnKind::String, ""},
+            {"platform", ColumnKind::String, ""},
+            {"stack", ColumnKind::String, ""},
+            {"metric", ColumnKind::String, ""},
+            {"unit", ColumnKind::String, ""},
+            {"target", ColumnKind::Double, ""},
+            {"seed_simulated", ColumnKind::Double, ""},
+            {"predicted", ColumnKind::Double, ""},
+            {"simulated", ColumnKind::Double, ""},
+            {"error", ColumnKind::Double, "1"},
+            {"met", ColumnKind::Int, ""},
+            {"status", ColumnKind::String, ""},
+            {"accuracy", ColumnKind::Double, "1"},
+            {"seed_accuracy", ColumnKind::Double, "1"},
+            {"channels", ColumnKind::String, ""},
+            {"seed_channels", ColumnKind::String, ""},
+            {"network", ColumnKind::String, ""}};
+}
+
+std::vector<ColumnDef> costModelColumns() {
+    return {{"search", ColumnKind::String, ""},    {"network", ColumnKind::String, ""},
+            {"channels", ColumnKind::String, ""},  {"metric", ColumnKind::String, ""},
+            {"unit", ColumnKind::String, ""},      {"predicted", ColumnKind::Double, ""},
+            {"simulated", ColumnKind::Double, ""}, {"error", ColumnKind::Double, "1"}};
+}
+
+/// A search prepared before anything is written: its query, the seed's simulated costs, its
+/// limits in their units and its cost model.
+struct Prepared {
+    Query query;
+    std::array<double, kCostMetricCount> seedCosts{};
+    std::vector<CostLimit> limits;
+    CostModel model;
+    CostModelStats stats;
+    int64_t runtimeFlash = 0;
+};
+
+class Runner {
+public:
+    Runner(const DnasStudy& study, Session& session, const DnasOptions& options)
+        : study_(study), session_(session), options_(options),
+          grouping_(channelGroups(study.seed)) {}
+
+    DnasSummary run();
+
+private:
+    Prepared prepare(int index);
+    workloads::Network resized(const std::vector<int64_t>& channels) const {
+        workloads::Network n = workloads::buildNetwork(
+            resizedSpec(study_.seedSpec, study_.seed, grouping_, channels), study_.seedFile);
+        return n;
+    }
+    /// Simulates the seed resized to `channels` on `q`.
+    sim::SimResult simulate(const Query& q, const std::vector<int64_t>& channels,
+                            const std::string& name);
+    void searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
+                   int64_t& epochsDone, SearchSummary& s);
+
+    const DnasStudy& study_;
+    Session& session_;
+    const DnasOptions& options_;
+    Grouping grouping_;
+};
+
+Prepared Runner::prepare(int i) {
+    const auto& search = study_.spec.searches(i);
+    const std::string field = fmt::format("searches[{}].target", i);
+    Prepared p;
+    p.query = nas::targetQuery(search.target(), field, study_.file);
+    p.query.network = "dnas/seed";
+    p.query.networkField = "network";
+    p.query.seed = study_.spec.seed();
+    session_.defineNetwork(p.query.network, study_.seed, study_.seedSha256);
+    const QueryResult r = session_.run(p.query);
+    if (r.result.status != sim::Status::Ok) {
+        throw InputError(study_.file, field,
+                         fmt::format("the seed network {} does not run there: {} ({})",
+                                     study_.spec.network(), sim::toString(r.result.status),
+                                     r.result.reason));
+    }
+    p.runtimeFlash = session_.specs(p.query).stack.runtime_flash_bytes();
+    p.seedCosts = metricsOf(r.result, p.runtimeFlash);
+    for (const auto& l : search.limits()) {
+        const int k = costMetricIndex(l.metric());
+        p.limits.push_back(
+            {l.metric(),
+             l.has_max() ? l.max() : l.max_fraction() * p.seedCosts[static_cast<std::size_t>(k)]});
+    }
+    CostTableOptions options;
+    options.channelStep = study_.spec.costs().channel_step() == 0
+                              ? CostTableOptions{}.channelStep
+                              : study_.spec.costs().channel_step();
+    options.cacheDir = costCacheDir(study_.spec);
+    try {
+        p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
+                                 options, &p.stats);
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const InputError*>(&e) != nullptr) {
+            throw;
+        }
+        throw InputError(study_.file, field,
+                         std::string("the cost tables cannot be measured there: ") + e.what());
+    }
+    return p;
+}
+
+sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& channels,
+                                const std::string& name) {
+    Query whole = q;
+    whole.network = name;
+    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, channels);
+    workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
+    session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
+    sim::SimResult r = session_.run(whole).result;
+    session_.forgetNetwork(name);
+    return r;
+}
+
+void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
+                       int64_t& epochsDone, SearchSummary& s) {
+    const auto& search = study_.spec.searches(index);
+    s.seedChannels = seedChannels(grouping_);
+    s.tableQueries = p.stats.queries;
+    s.tablesCached = p.stats.cached;
+    s.tableSeconds = p.stats.seconds;
+
+    // The cost model against whole-network simulation: the seed and random networks a search
+    // could export (each group a multiple of its tile).
+    std::vector<TableRow> costRows;
+    const auto check = [&](const std::string& label, const std::vector<int64_t>& channels) {
+        const sim::SimResult r = simulate(p.query, channels, "dnas/check");
+        if (r.status != sim::Status::Ok) {
+            return;
+        }
+        const auto predicted = predictCosts(p.model, channels);
+        const auto simulated = metricsOf(r, p.runtimeFlash);
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            const double err = std::abs(predicted[static_cast<std::size_t>(k)] -
+                                        simulated[static_cast<std::size_t>(k)]) /
+                               std::abs(simulated[static_cast<std::size_t>(k)]);
+            s.maxError[k] = std::max(s.maxError[k], err);
+            costRows.push_back({s.name, label, channelsText(channels, p.model),
+                                std::string(kCostMetrics[k]), std::string(unitOf(k)),
+                                predicted[static_cast<std::size_t>(k)],
+                                simulated[static_cast<std::size_t>(k)], err});
+        }
+        ++s.checkedNetworks;
+    };
+    const int checks = study_.spec.costs().check_networks() == 0
+                           ? kCheckNetworks
+                           : study_.spec.costs().check_networks();
+    std::mt19937_64 rng(study_.spec.seed() + static_cast<uint64_t>(index));
+    for (int n = 0; n < checks; ++n) {
+        std::vector<int64_t> c = s.seedChannels;
+        if (n > 0) {
+            for (std::size_t g = 0; g < c.size(); ++g) {
+                if (p.model.groups[g].searchable) {
+                    const int64_t tile = std::max<int64_t>(1, p.model.groups[g].tile);
+                    const int64_t v = std::uniform_int_distribution<int64_t>(1, c[g])(rng);
+                    c[g] = std::min(c[g], (v + tile - 1) / tile * tile);
+                }
+            }
+        }
+        check(n == 0 ? "seed" : fmt::format("sample{}", n), c);
+    }
+
+    // The search.
+    DnasProblem problem;
+    problem.network = &study_.seed;
+    problem.groupOfLayer = grouping_.groupOfLayer;
+    problem.costs = p.model;
+    problem.limits = p.limits;
+    problem.energyWeight = search.energy_weight();
+    problem.seed = study_.spec.seed();
+    std::vector<TableRow> epochRows;
+    const auto started = Clock::now();
+    const DnasOutcome o = searcher.search(problem, [&](const EpochRecord& e) {
+        TableRow row = {s.name, e.phase, static_cast<int64_t>(e.epoch), e.taskLoss, e.accuracy};
+        for (double c : e.costs) {
+            row.emplace_back(c);
+        }
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            double lambda = kNaN;
+            for (std::size_t i = 0; i < p.limits.size(); ++i) {
+                if (p.limits[i].metric == kCostMetrics[k]) {
+                    lambda = e.lambdas[i];
+                }
+            }
+            row.emplace_back(lambda);
+        }
+        row.emplace_back(e.temperature);
+        row.emplace_back(e.seconds);
+        epochRows.push_back(std::move(row));
+        progress.setStatus(
+            fmt::format("{} {} epoch {}, accuracy {:.3f}", s.name, e.phase, e.epoch, e.accuracy));
+        progress.update(++epochsDone, 0);
+        return SignalGuard::received() == 0;
+    });
+    s.searchSeconds = seconds(started);
+    if (o.error == kStopped) {
+        return;
+    }
+    if (!o.error.empty()) {
+        throw std::runtime_error(fmt::format("search '{}': {}", s.name, o.error));
+    }
+    s.channels = o.channels;
+    s.accuracy = o.accuracy;
+    s.seedAccuracy = o.seedAccuracy;
+
+    // Close the loop: the exported network, simulated on the target.
+    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels);
+    nas::Candidate exported;
+    exported.spec = spec;
+    exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
+    exported.spec.set_description(
+        fmt::format("{} searched by edgesim dnas ({}, study {}) for {}", study_.seedSpec.name(),
+                    dnasSettings(study_.spec).method, study_.spec.name(), s.name));
+    exported.network = workloads::buildNetwork(exported.spec, study_.seedFile);
+    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported");
+    s.status = sim::toString(r.status);
+    const auto simulated = metricsOf(r, p.runtimeFlash);
+    s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
+    std::vector<TableRow> resultRows;
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        ResultRow row;
+        row.metric = kCostMetrics[k];
+        row.target = kNaN;
+        for (const auto& l : p.limits) {
+            if (l.metric == row.metric) {
+                row.target = l.max;
+            }
+        }
+        row.seedSimulated = p.seedCosts[static_cast<std::size_t>(k)];
+        row.predicted = o.predicted[k];
+        const bool ran = r.status == sim::Status::Ok ||
+                         (r.status == sim::Status::DoesNotFit && k >= 2); // footprints
+        row.simulated = ran ? simulated[static_cast<std::size_t>(k)] : kNaN;
+        row.met = std::isnan(row.target) ? -1 : (row.simulated <= row.target ? 1 : 0);
+        s.rows.push_back(row);
+        resultRows.push_back({s.name, s.platform, s.stack, row.metric, std::string(unitOf(k)),
+                              row.target, row.seedSimulated, row.predicted, row.simulated,
+                              std::abs(row.predicted - row.simulated) / std::abs(row.simulated),
+                              static_cast<int64_t>(row.met), s.status, s.accuracy, s.seedAccuracy,
+                              channelsText(s.channels, p.model),
+                              channelsText(s.seedChannels, p.model), s.files});
+    }
+    if (r.status == sim::Status::Ok) {
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            const double err = std::abs(o.predicted[k] - simulated[static_cast<std::size_t>(k)]) /
+                               std::abs(simulated[static_cast<std::size_t>(k)]);
+            s.maxError[k] = std::max(s.maxError[k], err);
+            costRows.push_back({s.name, std::string("exported"), channelsText(s.channels, p.model),
+                                std::string(kCostMetrics[k]), std::string(unitOf(k)),
+                                o.predicted[k], simulated[static_cast<std::size_t>(k)], err});
+        }
+        ++s.checkedNetworks;
+    }
+    updateResultsFile(options_.out, [&](ResultsFile& f) {
+        f.append(kEpochsTable, epochColumns(), epochRows);
+        f.append(kResultTable, resultColumns(), resultRows);
+        f.append(kCostModelTable, costModelColumns(), costRows);
+    });
+}
+
+DnasSummary Runner::run() {
+    const auto start = Clock::now();
+    DnasSummary summary;
+    checkRunOptions(options_.resume, options_.overwrite, 1.0);
+    checkOutputPaths({{options_.out, "--out"}}, {{study_.file, "--study"}});
+    const WriterLock lock(options_.out, "--out");
+    const bool exists = existingOutput(options_.out, options_.resume, options_.overwrite);
+
+    // Everything that needs the configs or the data, before anything is written.
+    auto searcher = [&] {
+        try {
+            return makeDnasSearcher();
+        } catch (const std::runtime_error& e) {
+            throw InputError(study_.file, "method", e.what());
+        }
+    }();
+    {
+        const std::string problem = searcher->configure(dnasSettings(study_.spec));
+        if (!problem.empty()) {
+            Diagnostics diags(study_.file);
+            const FieldCursor at(diags, study_.locations.get());
+            at.child(study_.spec, "training")
+                .error(study_.spec.training(), "data_dir",
+                       problem + " (scripts/setup.sh installs the Debian package "
+                                 "dataset-fashion-mnist)");
+            diags.throwIfAny();
+        }
+    }
+    std::vector<Prepared> prepared;
+    for (int i = 0; i < study_.spec.searches_size(); ++i) {
+        prepared.push_back(prepare(i));
+    }
+
+    std::set<std::string> done;
+    if (exists && options_.resume) {
+        const auto studySha = readStringAttribute(options_.out, "/", "study_sha256");
+        if (!studySha || *studySha != study_.sha256) {
+            throw InputError(options_.out, "--resume",
+                             "the file was not written by this study, or its settings changed "
+                             "since (study_sha256 differs; comments and layout do not count): "
+                             "resume with the study as it was, or --overwrite to start again");
+        }
+        for (const auto& name : readStringColumn(options_.out, kResultTable, "search")) {
+            done.insert(name);
+        }
+    } else {
+        Provenance p = makeProvenance(options_.commandLine, study_.sha256, study_.spec.seed());
+        p.extra = {{"study_name", study_.spec.name()},
+                   {"study_file", study_.file},
+                   {"study_sha256", study_.sha256},
+                   {"seed_network", study_.spec.network()},
+                   {"seed_network_sha256", study_.seedSha256},
+                   {"method", dnasSettings(study_.spec).method}};
+        writeResultsFile(options_.out, p, [&](ResultsFile& f) {
+            f.append(kEpochsTable, epochColumns(), {});
+            f.append(kResultTable, resultColumns(), {});
+            f.append(kCostModelTable, costModelColumns(), {});
+        });
+    }
+
+    const DnasSettings settings = dnasSettings(study_.spec);
+    const int64_t perSearch =
+        settings.warmupEpochs + settings.searchEpochs + settings.finetuneEpochs;
+    int64_t pending = 0;
+    for (const auto& s : study_.spec.searches()) {
+        pending += done.count(searchName(s)) == 0 ? perSearch : 0;
+    }
+    const SignalGuard signals;
+    Progress progress("dnas", "epochs", pending, stderr, !options_.quiet && isatty(2) != 0);
+    int64_t epochsDone = 0;
+    for (int i = 0; i < study_.spec.searches_size(); ++i) {
+        const auto& search = study_.spec.searches(i);
+        SearchSummary s;
+        s.name = searchName(search);
+        s.platform = search.target().platform();
+        s.stack = search.target().stack();
+        if (done.count(s.name) != 0) {
+            s.skipped = "in the resumed file";
+            summary.searches.push_back(s);
+            continue;
+        }
+        if (SignalGuard::received() != 0) {
+            break;
+        }
+        searchOne(i, prepared[static_cast<std::size_t>(i)], *searcher, progress, epochsDone, s);
+        if (SignalGuard::received() != 0 && s.channels.empty()) {
+            summary.interrupted = true;
+            break;
+        }
+        summary.searches.push_back(s);
+    }
+    summary.interrupted = summary.interrupted || SignalGuard::received() != 0;
+    progress.finish(summary.interrupted ? "interrupted: --resume continues" : "");
+    summary.seconds = seconds(start);
+    return summary;
+}
+
+} // namespace
+
+std::string exportDirectory(const std::string& out) {
+    std::filesystem::path p(out);
+    if (p.extension() == ".h5") {
+        p.replace_extension();
+    }
+    return p.string() + ".dnas";
+}
+
+DnasSummary runDnas(const DnasStudy& study, Session& session, const DnasOptions& options) {
+    Runner runner(study, session, options);
+    return runner.run();
+}
+
+} // namespace edgesim::explorer::dnas
