@@ -125,6 +125,8 @@ public:
 
 private:
     Prepared prepare(int index);
+    /// `e` with its diagnostics about search `index`'s target named at their line in the study.
+    [[noreturn]] void rethrowAtTarget(const InputError& e, int index) const;
     workloads::Network resized(const std::vector<int64_t>& channels) const {
         workloads::Network n = workloads::buildNetwork(
             resizedSpec(study_.seedSpec, study_.seed, grouping_, channels), study_.seedFile);
@@ -182,6 +184,25 @@ Prepared Runner::prepare(int i) {
                          std::string("the cost tables cannot be measured there: ") + e.what());
     }
     return p;
+}
+
+void Runner::rethrowAtTarget(const InputError& e, int index) const {
+    Diagnostics diags(study_.file);
+    const FieldCursor at(diags, study_.locations.get());
+    const auto& search = study_.spec.searches(index);
+    const FieldCursor target = at.child(study_.spec, "searches", index).child(search, "target");
+    const std::string prefix = fmt::format("searches[{}].target.", index);
+    for (const Diagnostic& d : e.diagnostics()) {
+        if (d.field.rfind(prefix, 0) != 0 || d.line != 0) {
+            diags.add(d);
+            continue;
+        }
+        const std::string rest = d.field.substr(prefix.size());
+        const std::string field = rest.substr(0, rest.find_first_of(".["));
+        target.error(search.target(), field, (field == rest ? "" : rest + ": ") + d.reason);
+    }
+    diags.throwIfAny();
+    throw e;
 }
 
 sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& channels,
@@ -363,16 +384,17 @@ DnasSummary Runner::run() {
         if (!problem.empty()) {
             Diagnostics diags(study_.file);
             const FieldCursor at(diags, study_.locations.get());
-            at.child(study_.spec, "training")
-                .error(study_.spec.training(), "data_dir",
-                       problem + " (scripts/setup.sh installs the Debian package "
-                                 "dataset-fashion-mnist)");
+            at.child(study_.spec, "training").error(study_.spec.training(), "data_dir", problem);
             diags.throwIfAny();
         }
     }
     std::vector<Prepared> prepared;
     for (int i = 0; i < study_.spec.searches_size(); ++i) {
-        prepared.push_back(prepare(i));
+        try {
+            prepared.push_back(prepare(i));
+        } catch (const InputError& e) {
+            rethrowAtTarget(e, i);
+        }
     }
 
     std::set<std::string> done;

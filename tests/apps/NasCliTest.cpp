@@ -5,6 +5,7 @@
 #include "explorer/results/ResultsFile.h"
 
 #include "tests/util/CliRun.h"
+#include "tests/util/TableCompare.h"
 #include "tests/util/TestUtil.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@ namespace fs = std::filesystem;
 namespace ex = edgesim::explorer;
 using edgesim::test::CliRun;
 using edgesim::test::runCli;
+using edgesim::test::sameRows;
 using edgesim::test::TempDir;
 
 /// /nas/population without its measured columns (times).
@@ -31,23 +33,6 @@ ex::Table population(const std::string& path) {
         }
     }
     return ex::readTable(path, edgesim::explorer::nas::kPopulationTable, keep);
-}
-
-bool sameRows(const ex::Table& a, const ex::Table& b) {
-    if (a.rows.size() != b.rows.size()) {
-        return false;
-    }
-    for (std::size_t r = 0; r < a.rows.size(); ++r) {
-        for (std::size_t c = 0; c < a.rows[r].size(); ++c) {
-            const auto* x = std::get_if<double>(&a.rows[r][c]);
-            const bool bothNaN =
-                x != nullptr && std::isnan(*x) && std::isnan(std::get<double>(b.rows[r][c]));
-            if (!bothNaN && a.rows[r][c] != b.rows[r][c]) {
-                return false;
-            }
-        }
-    }
-    return true;
 }
 
 TEST(NasCli, ExampleStudiesRunAndPrintTheirFrontNextToTheSeed) {
@@ -141,9 +126,15 @@ TEST(NasCli, BadStudiesAndOptionsExitTwoAndWriteNothing) {
 TEST(NasCli, ListStudiesNamesEachStudysKind) {
     const CliRun r = runCli("list studies");
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const char* line :
-         {"nas-kws          [nas]", "dvfs             [sweep]", "nas-fmnist-demo  [nas]"}) {
-        EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+    for (const auto& [name, kind] :
+         std::vector<std::pair<std::string, std::string>>{{"nas-kws", "[nas]"},
+                                                          {"dvfs", "[sweep]"},
+                                                          {"nas-fmnist-demo", "[nas]"},
+                                                          {"dnas-fmnist-demo", "[dnas]"}}) {
+        const auto at = r.out.find("\n" + name + " ");
+        ASSERT_NE(at, std::string::npos) << name << "\n" << r.out;
+        const std::string line = r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+        EXPECT_NE(line.find("  " + kind + " "), std::string::npos) << line;
     }
 }
 
