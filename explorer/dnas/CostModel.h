@@ -30,7 +30,7 @@ Grouping channelGroups(const workloads::Network& net);
 struct CostTableOptions {
     /// Grid spacing in channels (points at 1, multiples of the step and the seed's count);
     /// rounded up to the layer's hardware tile.
-    int64_t channelStep = 8;
+    int64_t channelStep = 4;
     /// Where tables are cached ("" = no cache).
     std::string cacheDir;
 };

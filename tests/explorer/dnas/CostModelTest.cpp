@@ -116,7 +116,7 @@ TEST_P(CostModelOnTarget, ExactAtGridPointsCachedAndCloseToWholeNetworkSimulatio
     const Query q = target(GetParam().platform, GetParam().stack);
     test::TempDir dir;
     CostTableOptions options;
-    options.channelStep = 8; // the default
+    options.channelStep = 8; // coarser than the default: interpolation is tested too
     options.cacheDir = dir.file("cache");
     CostModelStats built;
     const CostModel m = buildCostModel(session, q, s.network, s.sha256, g, options, &built);
