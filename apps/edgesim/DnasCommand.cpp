@@ -63,6 +63,9 @@ void print(const explorer::dnas::SearchSummary& s) {
                              "largest error of the cost model on {} networks: {}\n",
                              s.tablesCached ? "from the cache" : "measured", s.tableQueries,
                              s.tableSeconds, s.checkedNetworks, errors);
+    if (!s.precisions.empty()) {
+        std::cout << "  weights at other precisions than the seed's: " << s.precisions << "\n";
+    }
     std::cout << fmt::format("  network: {}.textproto, .onnx, .json\n\n", s.files);
 }
 

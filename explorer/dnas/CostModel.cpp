@@ -8,6 +8,7 @@
 #include "workloads/graph/ShapeInference.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -141,8 +142,8 @@ workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
 /// Layer `id` of `seed` alone: graph inputs shaped as its producers' outputs, its input
 /// group at `cin` channels and its output group at `cout`.
 Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
-                    const LayerCostTable& t, int64_t cin, int64_t cout) {
-    Network net(fmt::format("dnas/{}/{}x{}", seed.layer(id).name, cin, cout));
+                    const LayerCostTable& t, int64_t cin, int64_t cout, int bits) {
+    Network net(fmt::format("dnas/{}/{}x{}/w{}", seed.layer(id).name, cin, cout, bits));
     std::vector<Network::LayerId> ins;
     int k = 0;
     for (auto p : seed.inputsOf(id)) {
@@ -165,6 +166,9 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
     l.stats = {};
     if (t.outGroup >= 0) {
         l.outChannels = cout;
+    }
+    if (bits != t.weightBits.front()) {
+        l.weightDtype = weightDtypeOf(bits);
     }
     net.addLayer(std::move(l), ins);
     workloads::inferShapes(net, "<dnas cost table>");
@@ -204,9 +208,9 @@ Json toJson(const CostModel& m) {
                                {"tile", g.tile}});
     }
     for (const auto& t : m.layers) {
-        Json l = {{"layer", t.layer},     {"in_group", t.inGroup}, {"out_group", t.outGroup},
-                  {"in_grid", t.inGrid},  {"out_grid", t.outGrid}, {"in_tile", t.inTile},
-                  {"out_tile", t.outTile}};
+        Json l = {{"layer", t.layer},      {"in_group", t.inGroup},      {"out_group", t.outGroup},
+                  {"in_grid", t.inGrid},   {"out_grid", t.outGrid},      {"in_tile", t.inTile},
+                  {"out_tile", t.outTile}, {"weight_bits", t.weightBits}};
         for (int k = 0; k < kCostMetricCount; ++k) {
             l[kCostMetrics[k]] = t.values[k];
         }
@@ -237,6 +241,7 @@ CostModel fromJson(const Json& j) {
         t.outGrid = l.at("out_grid").get<std::vector<int64_t>>();
         t.inTile = l.at("in_tile").get<int64_t>();
         t.outTile = l.at("out_tile").get<int64_t>();
+        t.weightBits = l.at("weight_bits").get<std::vector<int>>();
         for (int k = 0; k < kCostMetricCount; ++k) {
             t.values[k] = l.at(kCostMetrics[k]).get<std::vector<double>>();
         }
@@ -311,24 +316,35 @@ std::vector<int64_t> seedChannels(const Grouping& grouping) {
     return c;
 }
 
-double tableValue(const LayerCostTable& t, int metric, double cin, double cout) {
-    const std::vector<double>& v = t.values[metric];
+workloads::DType weightDtypeOf(int bits) {
+    switch (bits) {
+    case 8: return workloads::DType::Int8;
+    case 4: return workloads::DType::Int4;
+    case 2: return workloads::DType::Int2;
+    default: throw std::invalid_argument(fmt::format("no weight type of {} bits", bits));
+    }
+}
+
+double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
+                  std::size_t precision) {
+    const double* v = t.values[metric].data() + precision * t.inGrid.size() * t.outGrid.size();
     const double ci = rounded(cin, t.inTile, t.inGrid.back());
     const double co = rounded(cout, t.outTile, t.outGrid.back());
     const std::size_t nOut = t.outGrid.size();
     if (t.inGrid.size() == 1) {
-        return interpolate(t.outGrid, v.data(), 1, co);
+        return interpolate(t.outGrid, v, 1, co);
     }
-    // Along the input axis at each of the two output points that bracket `co`.
+    // Along the input axis at each output point, then along the output axis.
     std::vector<double> column(nOut);
     for (std::size_t o = 0; o < nOut; ++o) {
-        column[o] = interpolate(t.inGrid, v.data() + o, nOut, ci);
+        column[o] = interpolate(t.inGrid, v + o, nOut, ci);
     }
     return interpolate(t.outGrid, column.data(), 1, co);
 }
 
 std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
-                                                  const std::vector<int64_t>& channels) {
+                                                  const std::vector<int64_t>& channels,
+                                                  const std::vector<int>& weightBits) {
     const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
         return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
                           : static_cast<double>(grid.front());
@@ -343,8 +359,17 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
         const auto& t = m.layers[s];
         const double cin = channelsOf(t.inGroup, t.inGrid);
         const double cout = t.outGroup >= 0 ? channelsOf(t.outGroup, t.outGrid) : cin;
+        std::size_t precision = 0;
+        if (!weightBits.empty()) {
+            const auto it = std::find(t.weightBits.begin(), t.weightBits.end(), weightBits.at(s));
+            if (it == t.weightBits.end()) {
+                throw std::invalid_argument(fmt::format(
+                    "layer '{}' has no table for {}-bit weights", t.layer, weightBits[s]));
+            }
+            precision = static_cast<std::size_t>(it - t.weightBits.begin());
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
-            const double v = tableValue(t, k, cin, cout);
+            const double v = tableValue(t, k, cin, cout, precision);
             if (k == ram) {
                 ramAt[s] = v;
             } else if (kCostMetrics[k] == std::string("flash_bytes")) {
@@ -430,20 +455,29 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     std::vector<LayerCostTable> tables;
     std::vector<sim::SimResult> atSeed;
     std::vector<int64_t> groupTile(g.groups.size(), 1);
-    auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout) {
+    auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
+                             int64_t cout, int bits) {
         Query q = target;
-        Network one = singleLayer(seed, id, g, t, cin, cout);
+        if (bits != t.weightBits.front() && q.quantize.empty()) {
+            q.quantize = "none"; // as built: a stack's default precision would undo the bits
+        }
+        Network one = singleLayer(seed, id, g, t, cin, cout, bits);
         q.network = one.name();
         session.defineNetwork(q.network, one, sha256Hex(q.network));
         QueryResult r = session.run(q);
         session.forgetNetwork(q.network);
         ++st.queries;
-        if (r.result.status != sim::Status::Ok) {
-            throw std::runtime_error(fmt::format(
-                "layer '{}' alone with {} input and {} output channels: {} ({})",
-                seed.layer(id).name, cin, cout, sim::toString(r.result.status), r.result.reason));
-        }
         return std::move(r.result);
+    };
+    auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
+                   int bits) {
+        sim::SimResult r = simulateAlone(id, t, cin, cout, bits);
+        if (r.status != sim::Status::Ok) {
+            throw std::runtime_error(
+                fmt::format("layer '{}' alone with {} input and {} output channels: {} ({})",
+                            seed.layer(id).name, cin, cout, sim::toString(r.status), r.reason));
+        }
+        return r;
     };
     const auto channelsOf = [&](int group) {
         return g.groups[static_cast<std::size_t>(group)].channels;
@@ -463,7 +497,19 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         const int64_t seedOut = gout >= 0 ? channelsOf(gout) : 0;
         t.inGrid = {seedIn};
         t.outGrid = {t.outGroup >= 0 || t.inGroup < 0 ? seedOut : seedIn};
-        atSeed.push_back(run(id, t, seedIn, t.outGrid.front()));
+        t.weightBits = {static_cast<int>(workloads::bitsPerElement(l.weightDtype))};
+        atSeed.push_back(run(id, t, seedIn, t.outGrid.front(), t.weightBits.front()));
+        // The other weight precisions the target runs this layer in.
+        if (workloads::isCompute(l.op)) {
+            for (int bits : options.weightBits) {
+                if (std::find(t.weightBits.begin(), t.weightBits.end(), bits) ==
+                        t.weightBits.end() &&
+                    simulateAlone(id, t, seedIn, t.outGrid.front(), bits).status ==
+                        sim::Status::Ok) {
+                    t.weightBits.push_back(bits);
+                }
+            }
+        }
         std::string engine;
         for (const auto& row : atSeed.back().layers) {
             if (row.name == l.name) {
@@ -514,31 +560,34 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             t.outTile = m.groups[static_cast<std::size_t>(t.outGroup)].tile;
             t.outGrid = gridOf(seedOut, options.channelStep, t.outTile);
         }
-        for (int64_t cin : t.inGrid) {
-            for (int64_t cout : t.outGrid) {
-                const bool isSeed = cin == seedIn && cout == seedOut;
-                const sim::SimResult r =
-                    isSeed ? atSeed[s] : run(id, t, cin, t.outGroup >= 0 ? cout : cin);
-                double rowLatency = 0, rowEnergy = 0;
-                for (const auto& row : r.layers) {
-                    if (row.name == t.layer) {
-                        rowLatency = r.latencyCycles == 0
-                                         ? 0
-                                         : r.latencyS * static_cast<double>(row.cycles()) /
-                                               static_cast<double>(r.latencyCycles);
-                        rowEnergy = row.energyJ;
+        for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+            for (int64_t cin : t.inGrid) {
+                for (int64_t cout : t.outGrid) {
+                    const bool isSeed = p == 0 && cin == seedIn && cout == seedOut;
+                    const sim::SimResult r =
+                        isSeed ? atSeed[s]
+                               : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p]);
+                    double rowLatency = 0, rowEnergy = 0;
+                    for (const auto& row : r.layers) {
+                        if (row.name == t.layer) {
+                            rowLatency = r.latencyCycles == 0
+                                             ? 0
+                                             : r.latencyS * static_cast<double>(row.cycles()) /
+                                                   static_cast<double>(r.latencyCycles);
+                            rowEnergy = row.energyJ;
+                        }
                     }
-                }
-                t.values[lat].push_back(rowLatency);
-                t.values[energy].push_back(rowEnergy);
-                t.values[weights].push_back(
-                    static_cast<double>(r.flashBytes - stack.runtime_flash_bytes()));
-                t.values[flash].push_back(static_cast<double>(r.flashBytes));
-                t.values[ram].push_back(static_cast<double>(r.peakRamBytes));
-                if (isSeed) {
-                    fixedLatency += r.latencyS - rowLatency;
-                    fixedEnergy += r.energyJ - rowEnergy;
-                    ++fixedSamples;
+                    t.values[lat].push_back(rowLatency);
+                    t.values[energy].push_back(rowEnergy);
+                    t.values[weights].push_back(
+                        static_cast<double>(r.flashBytes - stack.runtime_flash_bytes()));
+                    t.values[flash].push_back(static_cast<double>(r.flashBytes));
+                    t.values[ram].push_back(static_cast<double>(r.peakRamBytes));
+                    if (isSeed) {
+                        fixedLatency += r.latencyS - rowLatency;
+                        fixedEnergy += r.energyJ - rowEnergy;
+                        ++fixedSamples;
+                    }
                 }
             }
         }
@@ -603,7 +652,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
 
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const Network& seed, const Grouping& g,
-                                         const std::vector<int64_t>& channels) {
+                                         const std::vector<int64_t>& channels,
+                                         const CostModel* model,
+                                         const std::vector<int>& weightBits) {
     workloads::spec::NetworkSpec out = seedSpec;
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
         if (channels.at(k) < 1) {
@@ -613,6 +664,22 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
         if (!g.groups[k].searchable && channels[k] != g.groups[k].channels) {
             throw std::invalid_argument(fmt::format("group '{}' is fixed at {} channels",
                                                     g.groups[k].name, g.groups[k].channels));
+        }
+    }
+    if (model != nullptr && !weightBits.empty()) {
+        for (std::size_t step = 0; step < model->layers.size(); ++step) {
+            const auto& t = model->layers[step];
+            if (weightBits.at(step) == t.weightBits.front()) {
+                continue;
+            }
+            for (auto& l : *out.mutable_layers()) {
+                if (l.name() == t.layer) {
+                    const auto d = weightDtypeOf(weightBits[step]);
+                    l.set_weight_dtype(d == workloads::DType::Int4   ? workloads::spec::INT4
+                                       : d == workloads::DType::Int2 ? workloads::spec::INT2
+                                                                     : workloads::spec::INT8);
+                }
+            }
         }
     }
     for (auto& l : *out.mutable_layers()) {

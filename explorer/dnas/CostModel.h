@@ -33,6 +33,9 @@ struct CostTableOptions {
     int64_t channelStep = 4;
     /// Where tables are cached ("" = no cache).
     std::string cacheDir;
+    /// Weight precisions (bits) to tabulate besides the seed's, for the layers with weights
+    /// the target runs in them (a mixed-precision search); empty: the seed's only.
+    std::vector<int> weightBits;
 };
 
 /// What building a cost model did.
@@ -51,22 +54,33 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
                          const std::string& seedSha256, const Grouping& grouping,
                          const CostTableOptions& options, CostModelStats* stats = nullptr);
 
-/// The model's costs (kCostMetrics order) of the network whose groups have `channels`.
+/// The model's costs (kCostMetrics order) of the network whose groups have `channels` and
+/// whose layers (steps) have weights of `weightBits` (empty: each table's first, the seed's).
 std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
-                                                  const std::vector<int64_t>& channels);
+                                                  const std::vector<int64_t>& channels,
+                                                  const std::vector<int>& weightBits = {});
 
 /// One layer's table read at (cin, cout) channels of its groups, rounded up to its tiles and
-/// interpolated linearly between grid points (extrapolated past the ends).
-double tableValue(const LayerCostTable& table, int metric, double cin, double cout);
+/// interpolated linearly between grid points (extrapolated past the ends), for its weight
+/// precision number `precision` (an index into weightBits).
+double tableValue(const LayerCostTable& table, int metric, double cin, double cout,
+                  std::size_t precision = 0);
+
+/// The weight type of `bits` (8 int8, 4 int4, 2 int2); std::invalid_argument otherwise.
+workloads::DType weightDtypeOf(int bits);
 
 /// The seed's channel counts per group.
 std::vector<int64_t> seedChannels(const Grouping& grouping);
 
 /// `seedSpec` (the network `seed` was built from) with each group's producers resized to
-/// `channels`: convolutions' out_channels and dense units. std::invalid_argument when a
-/// count is below 1 or a fixed group changes.
+/// `channels`: convolutions' out_channels and dense units; with `model` and `weightBits`
+/// (per step, as predictCosts), each layer's weight type set to its precision where it
+/// differs from the seed's. std::invalid_argument when a count is below 1 or a fixed group
+/// changes.
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const workloads::Network& seed, const Grouping& grouping,
-                                         const std::vector<int64_t>& channels);
+                                         const std::vector<int64_t>& channels,
+                                         const CostModel* model = nullptr,
+                                         const std::vector<int>& weightBits = {});
 
 } // namespace edgesim::explorer::dnas

@@ -59,6 +59,17 @@ std::string channelsText(const std::vector<int64_t>& channels, const CostModel& 
     return join(parts, " ");
 }
 
+/// The layers whose weights the search set to another precision than the seed's ("pw1=4").
+std::string precisionsText(const CostModel& model, const std::vector<int>& bits) {
+    std::vector<std::string> parts;
+    for (std::size_t s = 0; s < bits.size() && s < model.layers.size(); ++s) {
+        if (bits[s] != model.layers[s].weightBits.front()) {
+            parts.push_back(model.layers[s].layer + "=" + std::to_string(bits[s]));
+        }
+    }
+    return join(parts, " ");
+}
+
 std::vector<ColumnDef> epochColumns() {
     std::vector<ColumnDef> c = {{"search", ColumnKind::String, ""},
                                 {"phase", ColumnKind::String, ""},
@@ -94,6 +105,7 @@ std::vector<ColumnDef> resultColumns() {
             {"seed_accuracy", ColumnKind::Double, "1"},
             {"channels", ColumnKind::String, ""},
             {"seed_channels", ColumnKind::String, ""},
+            {"weight_bits", ColumnKind::String, ""},
             {"network", ColumnKind::String, ""}};
 }
 
@@ -134,7 +146,8 @@ private:
     }
     /// Simulates the seed resized to `channels` on `q`.
     sim::SimResult simulate(const Query& q, const std::vector<int64_t>& channels,
-                            const std::string& name);
+                            const std::string& name, const CostModel* model = nullptr,
+                            const std::vector<int>& weightBits = {});
     void searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
                    int64_t& epochsDone, SearchSummary& s);
 
@@ -152,6 +165,10 @@ Prepared Runner::prepare(int i) {
     p.query.network = "dnas/seed";
     p.query.networkField = "network";
     p.query.seed = study_.spec.seed();
+    if (!searchedWeightBits(study_.spec).empty() && p.query.quantize.empty()) {
+        // The exported network as built: a stack's default precision would undo the bits.
+        p.query.quantize = "none";
+    }
     session_.defineNetwork(p.query.network, study_.seed, study_.seedSha256);
     const QueryResult r = session_.run(p.query);
     if (r.result.status != sim::Status::Ok) {
@@ -173,6 +190,7 @@ Prepared Runner::prepare(int i) {
                               ? CostTableOptions{}.channelStep
                               : study_.spec.costs().channel_step();
     options.cacheDir = costCacheDir(study_.spec);
+    options.weightBits = searchedWeightBits(study_.spec);
     try {
         p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
                                  options, &p.stats);
@@ -206,10 +224,12 @@ void Runner::rethrowAtTarget(const InputError& e, int index) const {
 }
 
 sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& channels,
-                                const std::string& name) {
+                                const std::string& name, const CostModel* model,
+                                const std::vector<int>& weightBits) {
     Query whole = q;
     whole.network = name;
-    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, channels);
+    const auto spec =
+        resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     sim::SimResult r = session_.run(whole).result;
@@ -305,11 +325,14 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         throw std::runtime_error(fmt::format("search '{}': {}", s.name, o.error));
     }
     s.channels = o.channels;
+    s.weightBits = o.weightBits;
+    s.precisions = precisionsText(p.model, o.weightBits);
     s.accuracy = o.accuracy;
     s.seedAccuracy = o.seedAccuracy;
 
     // Close the loop: the exported network, simulated on the target.
-    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels);
+    const auto spec =
+        resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model, o.weightBits);
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
@@ -317,7 +340,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         fmt::format("{} searched by edgesim dnas ({}, study {}) for {}", study_.seedSpec.name(),
                     dnasSettings(study_.spec).method, study_.spec.name(), s.name));
     exported.network = workloads::buildNetwork(exported.spec, study_.seedFile);
-    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported");
+    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
@@ -343,7 +366,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                               std::abs(row.predicted - row.simulated) / std::abs(row.simulated),
                               static_cast<int64_t>(row.met), s.status, s.accuracy, s.seedAccuracy,
                               channelsText(s.channels, p.model),
-                              channelsText(s.seedChannels, p.model), s.files});
+                              channelsText(s.seedChannels, p.model), s.precisions, s.files});
     }
     if (r.status == sim::Status::Ok) {
         for (int k = 0; k < kCostMetricCount; ++k) {

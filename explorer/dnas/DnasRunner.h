@@ -47,6 +47,8 @@ struct SearchSummary {
     std::vector<ResultRow> rows;
     double accuracy = 0, seedAccuracy = 0;
     std::vector<int64_t> channels, seedChannels;
+    std::vector<int> weightBits; ///< per cost-model step
+    std::string precisions;      ///< layers at another precision than the seed's ("pw1=4")
     /// Largest relative error of the cost model per metric over the checked networks.
     double maxError[kCostMetricCount] = {};
     int checkedNetworks = 0;

@@ -53,8 +53,12 @@ struct LayerCostTable {
     std::vector<int64_t> inGrid, outGrid; ///< increasing channel counts of the groups
     /// The groups' tiles: costs are read at ceil(c / tile) * tile (1: no rounding).
     int64_t inTile = 1, outTile = 1;
-    /// Per metric (kCostMetrics), values at [in][out], row-major. Latency and energy are the
-    /// layer's own row of the simulation; flash and RAM its whole single-layer network's.
+    /// Weight precisions the table holds (bits: 8, 4, 2), the seed's first; more than one
+    /// only for a mixed-precision search, and only those the target runs the layer in.
+    std::vector<int> weightBits = {8};
+    /// Per metric (kCostMetrics), values at [precision][in][out], row-major. Latency and
+    /// energy are the layer's own row of the simulation; flash and RAM its whole
+    /// single-layer network's.
     std::vector<double> values[kCostMetricCount];
 };
 
@@ -84,7 +88,7 @@ struct CostLimit {
 };
 
 struct DnasSettings {
-    std::string method = "pit"; ///< pit
+    std::string method = "pit"; ///< pit, mps
     std::string dataDir;        ///< Fashion-MNIST's IDX files
     int64_t trainImages = 0, testImages = 0;
     int batchSize = 0, threads = 1;
@@ -121,6 +125,7 @@ struct DnasOutcome {
     std::string error; ///< why the search could not run (empty when it did)
     std::vector<EpochRecord> epochs;
     std::vector<int64_t> channels; ///< per group, kept by the search
+    std::vector<int> weightBits;   ///< per step (cost-model layer), the weights' precision
     double accuracy = 0;           ///< of the exported network after fine-tuning
     double seedAccuracy = 0;       ///< the seed's, trained as long (NaN without a baseline)
     double predicted[kCostMetricCount] = {}; ///< the exported network's costs

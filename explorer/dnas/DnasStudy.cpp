@@ -74,8 +74,19 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
         at.error(s, "network", "missing required field (the seed network)");
     }
     const std::string& kind = s.method().kind();
-    if (!kind.empty() && kind != "pit") {
-        at.child(s, "method").error(s.method(), "kind", "unknown method '" + kind + "' (pit)");
+    if (!kind.empty() && kind != "pit" && kind != "mps") {
+        at.child(s, "method").error(s.method(), "kind", "unknown method '" + kind + "' (pit, mps)");
+    }
+    for (int k = 0; k < s.method().weight_bits_size(); ++k) {
+        const int b = s.method().weight_bits(k);
+        if (b != 8 && b != 4 && b != 2) {
+            at.child(s, "method")
+                .error(s.method(), "weight_bits",
+                       fmt::format("{} bits: not a weight type (8, 4, 2)", b), k);
+        } else if (kind != "mps") {
+            at.child(s, "method")
+                .error(s.method(), "weight_bits", "only the mps method searches precisions", k);
+        }
     }
     const double th = s.method().threshold();
     if (th != 0 && !(th > 0 && th < 10)) {
@@ -162,6 +173,16 @@ DnasSettings dnasSettings(const spec::DnasStudySpec& s) {
     d.threads = static_cast<int>(orInt(t.threads(), 1));
     d.baseline = !t.no_baseline();
     return d;
+}
+
+std::vector<int> searchedWeightBits(const spec::DnasStudySpec& s) {
+    if (s.method().kind() != "mps") {
+        return {};
+    }
+    if (s.method().weight_bits_size() == 0) {
+        return {8, 4, 2};
+    }
+    return {s.method().weight_bits().begin(), s.method().weight_bits().end()};
 }
 
 std::string costCacheDir(const spec::DnasStudySpec& s) {

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace edgesim::explorer::dnas {
 
@@ -35,6 +36,9 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at);
 
 /// The training settings of a study with its defaults filled in.
 DnasSettings dnasSettings(const spec::DnasStudySpec& s);
+
+/// The weight bits a study's method searches (empty: the seed's precision only).
+std::vector<int> searchedWeightBits(const spec::DnasStudySpec& s);
 
 /// The cost-table cache directory of a study ("" for none).
 std::string costCacheDir(const spec::DnasStudySpec& s);

@@ -20,12 +20,17 @@ public:
     explicit CostTensor(const CostModel& model) : model_(model) {}
 
     /// Costs in kCostMetrics order (float64 scalars) of the groups' effective channels
-    /// `channels` (float64 scalars; a fixed group's entry is ignored).
+    /// `channels` (float64 scalars; a fixed group's entry is ignored) and, per step, the
+    /// probabilities of the table's weight precisions (`precision`: empty, or an undefined
+    /// entry, for the first): each layer costs the expectation over its precisions.
     std::array<torch::Tensor, kCostMetricCount>
-    costs(const std::vector<torch::Tensor>& channels) const;
+    costs(const std::vector<torch::Tensor>& channels,
+          const std::vector<torch::Tensor>& precision = {}) const;
 
-    /// The same, of integer channel counts, as plain numbers (equal to predictCosts()).
-    std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels) const;
+    /// The same, of integer channel counts and per-step weight bits (empty: the tables'
+    /// first), as plain numbers (equal to predictCosts()).
+    std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels,
+                                               const std::vector<int>& weightBits = {}) const;
 
     /// `c` rounded up to the group's tile (at most its seed count), identity gradient.
     torch::Tensor rounded(const torch::Tensor& c, int group) const;

@@ -15,25 +15,35 @@
 
 namespace edgesim::explorer::dnas {
 
-/// What θ chooses at one training step, per channel group (undefined tensors for fixed groups).
+/// What θ chooses at one training step: per channel group (undefined tensors for fixed
+/// groups) and per layer of the cost model (its steps).
 struct ChannelChoice {
     std::vector<torch::Tensor> masks;    ///< [C] multipliers of the group's channels (float32)
     std::vector<torch::Tensor> channels; ///< effective channel count (float64 scalar)
+    /// Per step: probabilities ([P], float32) of the table's weight precisions; undefined
+    /// for a layer with one precision (or a method that does not choose them).
+    std::vector<torch::Tensor> precision;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
-/// ones); choice() is differentiable in θ and, before any θ update, keeps every channel (the
-/// seed); exported() is the discrete choice (channels kept per group, at least 1, at most the
-/// seed's); freeze(keep) makes choice() return fixed 0/1 masks keeping `keep[g]` channels of
-/// each group (the ones θ ranks highest) for fine-tuning. Same θ, same results.
+/// ones) and, for methods that choose them, for the layers whose table holds more than one
+/// weight precision; choice() is differentiable in θ and, before any θ update, keeps every
+/// channel (the seed); exported() is the discrete channel choice (per group, at least 1, at
+/// most the seed's) and exportedBits() the weight bits per step (the table's first when not
+/// chosen); freeze(keep, bits) makes choice() return that fixed choice, keeping `keep[g]`
+/// channels of each group (the ones θ ranks highest) for fine-tuning. startEpoch() tells the
+/// search epoch (from 0) for schedules such as a temperature. Same θ, same results.
 class DnasMethod {
 public:
     virtual ~DnasMethod() = default;
-    virtual void build(const std::vector<ChannelGroup>& groups, const DnasSettings& settings) = 0;
+    virtual void build(const std::vector<ChannelGroup>& groups,
+                       const std::vector<LayerCostTable>& layers, const DnasSettings& settings) = 0;
     virtual std::vector<torch::Tensor> parameters() = 0;
     virtual ChannelChoice choice() = 0;
     virtual std::vector<int64_t> exported() = 0;
-    virtual void freeze(const std::vector<int64_t>& keep) = 0;
+    virtual std::vector<int> exportedBits() = 0;
+    virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits) = 0;
+    virtual void startEpoch(int /*searchEpoch*/, int /*searchEpochs*/) {}
     /// The softmax temperature of methods that have one (NaN otherwise).
     virtual double temperature() const { return std::numeric_limits<double>::quiet_NaN(); }
 };

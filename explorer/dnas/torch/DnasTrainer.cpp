@@ -63,7 +63,7 @@ private:
         const auto& groups = p.costs.groups;
         GraphModule model(*p.network, true);
         auto method = makeDnasMethod(s_.method);
-        method->build(groups, s_);
+        method->build(groups, p.costs.layers, s_);
         const CostTensor cost(p.costs);
 
         // Which group's mask each module layer's output takes.
@@ -75,12 +75,32 @@ private:
                                     ? g
                                     : -1);
         }
+        // Which cost-model step each module layer is (for its weight precision).
+        std::vector<int> stepOf(model->layers().size(), -1);
+        for (std::size_t s = 0; s < p.costs.layers.size(); ++s) {
+            const auto id = p.network->find(p.costs.layers[s].layer);
+            for (std::size_t i = 0; id && i < model->layers().size(); ++i) {
+                if (model->layers()[i] == *id) {
+                    stepOf[i] = static_cast<int>(s);
+                }
+            }
+        }
         const auto applyMasks = [&](const ChannelChoice& c) {
             std::vector<torch::Tensor> masks;
             for (int g : maskGroup) {
                 masks.push_back(g >= 0 ? c.masks[static_cast<std::size_t>(g)] : torch::Tensor());
             }
             model->setChannelMasks(std::move(masks));
+            std::vector<nas::GraphModuleImpl::WeightPrecision> precisions(stepOf.size());
+            for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                const int s = stepOf[i];
+                if (s >= 0 && static_cast<std::size_t>(s) < c.precision.size() &&
+                    c.precision[static_cast<std::size_t>(s)].defined()) {
+                    precisions[i] = {p.costs.layers[static_cast<std::size_t>(s)].weightBits,
+                                     c.precision[static_cast<std::size_t>(s)]};
+                }
+            }
+            model->setWeightPrecisions(std::move(precisions));
         };
         std::vector<int64_t> seedChannels;
         for (const auto& g : groups) {
@@ -110,6 +130,7 @@ private:
         double warmupLoss = kNaN;
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
         std::vector<int64_t> keep;
+        std::vector<int> keepBits;
 
         for (int e = 0; e < total; ++e) {
             const auto started = std::chrono::steady_clock::now();
@@ -125,9 +146,13 @@ private:
                     lambda[i] = over > 0 && std::isfinite(warmupLoss) ? warmupLoss / over : 0.0;
                 }
             }
+            if (searching) {
+                method->startEpoch(searchEpoch, s_.searchEpochs);
+            }
             if (e == s_.warmupEpochs + s_.searchEpochs) {
                 keep = exportChannels(*method, groups);
-                method->freeze(keep);
+                keepBits = method->exportedBits();
+                method->freeze(keep, keepBits);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
             for (std::size_t i = 0; i < p.limits.size(); ++i) {
@@ -145,7 +170,7 @@ private:
                     F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
                 torch::Tensor loss = task;
                 if (searching) {
-                    const auto costs = cost.costs(c.channels);
+                    const auto costs = cost.costs(c.channels, c.precision);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -182,7 +207,8 @@ private:
                 warmupLoss = r.taskLoss;
             }
             const std::vector<int64_t> now = keep.empty() ? exportChannels(*method, groups) : keep;
-            const auto costs = cost.costs(now);
+            const std::vector<int> nowBits = keep.empty() ? method->exportedBits() : keepBits;
+            const auto costs = cost.costs(now, nowBits);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -197,9 +223,11 @@ private:
         }
         if (keep.empty()) {
             keep = exportChannels(*method, groups);
+            keepBits = method->exportedBits();
         }
         out.channels = keep;
-        const auto predicted = cost.costs(keep);
+        out.weightBits = keepBits;
+        const auto predicted = cost.costs(keep, keepBits);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
         out.seedAccuracy = s_.baseline ? baseline(p, total) : kNaN;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 #include <stdexcept>
 
@@ -159,12 +160,24 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
         case OpKind::TemporalConv: {
             torch::Tensor padded = anyNonZero(n.pad) ? F::pad(in, F::PadFuncOptions(n.pad)) : in;
             if (n.conv1) {
-                y = n.conv1->forward(padded);
+                const auto& o = n.conv1->options;
+                y = F::conv1d(padded, weightOf(i, n.conv1->weight),
+                              F::Conv1dFuncOptions()
+                                  .bias(n.conv1->bias)
+                                  .stride(o.stride())
+                                  .dilation(o.dilation())
+                                  .groups(o.groups()));
                 if (n.bn1) {
                     y = n.bn1->forward(y);
                 }
             } else {
-                y = n.conv2->forward(padded);
+                const auto& o = n.conv2->options;
+                y = F::conv2d(padded, weightOf(i, n.conv2->weight),
+                              F::Conv2dFuncOptions()
+                                  .bias(n.conv2->bias)
+                                  .stride(o.stride())
+                                  .dilation(o.dilation())
+                                  .groups(o.groups()));
                 if (n.bn2) {
                     y = n.bn2->forward(y);
                 }
@@ -172,8 +185,10 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
             break;
         }
         case OpKind::Dense:
-            y = in.dim() == 2 ? n.linear->forward(in)
-                              : n.linear->forward(in.movedim(1, -1)).movedim(-1, 1);
+            y = in.dim() == 2
+                    ? F::linear(in, weightOf(i, n.linear->weight), n.linear->bias)
+                    : F::linear(in.movedim(1, -1), weightOf(i, n.linear->weight), n.linear->bias)
+                          .movedim(-1, 1);
             break;
         case OpKind::AvgPool:
         case OpKind::MaxPool:
@@ -220,6 +235,32 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
         last = y;
     }
     return last;
+}
+
+torch::Tensor fakeQuantize(const torch::Tensor& w, int bits) {
+    const double levels = std::pow(2.0, bits - 1) - 1; // symmetric: 2 bits = {-1, 0, 1}
+    std::vector<int64_t> dims;
+    for (int64_t d = 1; d < w.dim(); ++d) {
+        dims.push_back(d);
+    }
+    const torch::Tensor scale =
+        (dims.empty() ? w.abs() : w.abs().amax(dims, true)).clamp_min(1e-8) / levels;
+    const torch::Tensor q = (w / scale).round().clamp(-levels, levels) * scale;
+    return w + (q - w).detach();
+}
+
+torch::Tensor GraphModuleImpl::weightOf(std::size_t i, const torch::Tensor& w) const {
+    if (i >= precisions_.size() || precisions_[i].bits.empty()) {
+        return w;
+    }
+    const auto& p = precisions_[i];
+    torch::Tensor out;
+    for (std::size_t k = 0; k < p.bits.size(); ++k) {
+        const torch::Tensor term =
+            p.probabilities[static_cast<int64_t>(k)] * fakeQuantize(w, p.bits[k]);
+        out = out.defined() ? out + term : term;
+    }
+    return out;
 }
 
 torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& shape) {

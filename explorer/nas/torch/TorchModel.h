@@ -37,6 +37,16 @@ public:
     /// activation, or an undefined tensor for none. Empty: no masks.
     void setChannelMasks(std::vector<torch::Tensor> masks) { masks_ = std::move(masks); }
 
+    /// Weight precisions (mixed-precision searches): per layer in layers() order, candidate
+    /// bit widths and their probabilities ([P]); the layer's weights become the expectation
+    /// of their per-output-channel symmetric fake quantisations at those widths (rounding
+    /// with the identity gradient). Empty bits: the float weights. Empty: none.
+    struct WeightPrecision {
+        std::vector<int> bits;
+        torch::Tensor probabilities;
+    };
+    void setWeightPrecisions(std::vector<WeightPrecision> p) { precisions_ = std::move(p); }
+
 private:
     struct Node {
         workloads::OpKind op = workloads::OpKind::Input;
@@ -56,6 +66,9 @@ private:
     std::vector<int64_t> inputShape_;
     std::vector<workloads::Network::LayerId> layers_;
     std::vector<torch::Tensor> masks_;
+    std::vector<WeightPrecision> precisions_;
+    /// The weights of node `i` as the precisions make them (the module's own without).
+    torch::Tensor weightOf(std::size_t i, const torch::Tensor& w) const;
 };
 TORCH_MODULE(GraphModule);
 
@@ -63,6 +76,10 @@ TORCH_MODULE(GraphModule);
 /// normalised with the training set's mean and deviation, resized (bilinear) to the input's
 /// spatial size and repeated over its channels; for a sequence [T, C], the image's rows are
 /// the time steps and its columns the features (resized to T x C).
+/// `w` fake-quantised to `bits` (symmetric, one scale per output channel: dimension 0), with
+/// the identity gradient through the rounding.
+torch::Tensor fakeQuantize(const torch::Tensor& w, int bits);
+
 torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& inputShape);
 
 } // namespace edgesim::explorer::nas

@@ -8,6 +8,7 @@
 #include "explorer/dnas/torch/DnasTrainer.h"
 #include "explorer/nas/SearchSpace.h"
 #include "explorer/nas/TorchScorer.h"
+#include "explorer/nas/torch/TorchModel.h"
 
 #include "common/TextProto.h"
 #include "workloads/NetworkSource.h"
@@ -29,7 +30,8 @@ struct Fixture {
     CostModel model;
 };
 
-Fixture costed(const std::string& name, const std::string& platform, const std::string& stack) {
+Fixture costed(const std::string& name, const std::string& platform, const std::string& stack,
+               const std::vector<int>& weightBits = {}) {
     Session session;
     const auto loaded = workloads::loadNetwork(name, session.paths());
     workloads::spec::NetworkSpec spec;
@@ -39,7 +41,9 @@ Fixture costed(const std::string& name, const std::string& platform, const std::
     Query q;
     q.platform = platform;
     q.stack = stack;
-    f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, CostTableOptions{});
+    CostTableOptions options;
+    options.weightBits = weightBits;
+    f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, options);
     return f;
 }
 
@@ -52,7 +56,7 @@ TEST(Pit, MaskIsBinaryForwardAndIdentityBackward) {
     ASSERT_NE(pit, nullptr);
     DnasSettings s;
     s.threshold = 0.5;
-    pit->build(twoGroups(), s);
+    pit->build(twoGroups(), {}, s);
     auto theta = pit->parameters();
     ASSERT_EQ(theta.size(), 1U);
     {
@@ -79,7 +83,7 @@ TEST(Pit, MaskIsBinaryForwardAndIdentityBackward) {
 
 TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
     auto pit = makeDnasMethod("pit");
-    pit->build(twoGroups(), DnasSettings{});
+    pit->build(twoGroups(), {}, DnasSettings{});
     auto theta = pit->parameters();
     {
         torch::NoGradGuard noGrad;
@@ -89,7 +93,7 @@ TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
     EXPECT_DOUBLE_EQ(c.channels[1].item<double>(), 1.0); // keep-alive: channel 1 (|-0.3|)
     EXPECT_FLOAT_EQ(c.masks[1][1].item<float>(), 1.0F);
     EXPECT_EQ(pit->exported()[1], 1);
-    pit->freeze({0, 2});
+    pit->freeze({0, 2}, {});
     const auto frozen = pit->choice().masks[1];
     EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 2.0F);
     EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F); // |-0.3|
@@ -143,6 +147,122 @@ TEST(CostTensor, EqualsThePlainModelAndItsSlopesAreTheTables) {
                          static_cast<double>(tile);
     EXPECT_GT(slope, 0);
     EXPECT_NEAR(channels[g].grad().item<double>(), slope, 1e-6 * slope);
+}
+
+TEST(Mps, TablesHoldThePrecisionsTheTargetRuns) {
+    // GAP9's stack runs conv2d on NE16 with 8-, 4- and 2-bit weights; depthwise and dense
+    // layers in int8 only.
+    const Fixture f = costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {8, 4, 2});
+    for (const auto& t : f.model.layers) {
+        if (t.layer == "pw1" || t.layer == "pw2") {
+            EXPECT_EQ(t.weightBits, (std::vector<int>{8, 4, 2})) << t.layer;
+        } else if (t.layer == "dw1" || t.layer == "fc") {
+            EXPECT_EQ(t.weightBits, (std::vector<int>{8})) << t.layer;
+        }
+        EXPECT_EQ(t.values[0].size(), t.weightBits.size() * t.inGrid.size() * t.outGrid.size());
+    }
+    // On an MCU whose stack has int8 kernels only, no layer gets another precision.
+    const Fixture mcu = costed("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn", {8, 4, 2});
+    for (const auto& t : mcu.model.layers) {
+        EXPECT_EQ(t.weightBits, (std::vector<int>{8})) << t.layer;
+    }
+}
+
+TEST(Mps, ExpectedCostIsTheExpectationOverPrecisions) {
+    const Fixture f = costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {8, 4, 2});
+    const CostTensor cost(f.model);
+    std::vector<int64_t> c = seedChannels(f.grouping);
+    std::size_t step = 0;
+    while (f.model.layers[step].layer != "pw2") {
+        ++step;
+    }
+    const std::vector<double> p = {0.5, 0.3, 0.2};
+    std::vector<torch::Tensor> precision(f.model.layers.size());
+    precision[step] = torch::tensor({0.5F, 0.3F, 0.2F});
+    std::vector<torch::Tensor> channels;
+    for (int64_t v : c) {
+        channels.push_back(torch::full({}, static_cast<double>(v), torch::kFloat64));
+    }
+    const auto expected = cost.costs(channels, precision);
+    std::vector<int> bits(f.model.layers.size(), 8);
+    for (const char* metric : {"latency_s", "energy_j", "weight_bytes", "flash_bytes"}) {
+        const int k = costMetricIndex(metric);
+        double hand = 0;
+        for (std::size_t i = 0; i < 3; ++i) {
+            bits[step] = f.model.layers[step].weightBits[i];
+            hand += p[i] * predictCosts(f.model, c, bits)[static_cast<std::size_t>(k)];
+        }
+        EXPECT_NEAR(expected[static_cast<std::size_t>(k)].item<double>(), hand,
+                    1e-6 * std::abs(hand))
+            << metric;
+    }
+    // Fewer bits, fewer weight bytes and (bit-serial NE16) less time.
+    bits[step] = 8;
+    const auto int8 = predictCosts(f.model, c, bits);
+    bits[step] = 2;
+    const auto int2 = predictCosts(f.model, c, bits);
+    EXPECT_LT(int2[2], int8[2]);
+    EXPECT_LT(int2[0], int8[0]);
+}
+
+TEST(Mps, ChoosesExportsAndFreezesPrecisionsWithAFallingTemperature) {
+    const Fixture f = costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {8, 4, 2});
+    auto mps = makeDnasMethod("mps");
+    ASSERT_NE(mps, nullptr);
+    mps->build(f.model.groups, f.model.layers, DnasSettings{});
+    std::size_t step = 0;
+    while (f.model.layers[step].layer != "pw1") {
+        ++step;
+    }
+    ChannelChoice c = mps->choice();
+    ASSERT_TRUE(c.precision[step].defined());
+    EXPECT_NEAR(c.precision[step][0].item<float>(), std::exp(3.0) / (std::exp(3.0) + 2), 1e-6);
+    EXPECT_FALSE(c.precision[0].defined() && f.model.layers[0].weightBits.size() == 1);
+    EXPECT_EQ(mps->exportedBits()[step], 8);
+    // θ moved to 4 bits: exported 4; the cost's gradient reaches θ.
+    auto theta = mps->parameters();
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& t : theta) {
+            if (t.dim() == 1 && t.size(0) == 3) {
+                t.copy_(torch::tensor({0.F, 2.F, 0.F}));
+            }
+        }
+    }
+    EXPECT_EQ(mps->exportedBits()[step], 4);
+    c = mps->choice();
+    const CostTensor cost(f.model);
+    cost.costs(c.channels, c.precision)[static_cast<std::size_t>(costMetricIndex("weight_bytes"))]
+        .backward();
+    bool reached = false;
+    for (const auto& t : theta) {
+        reached = reached ||
+                  (t.size(0) == 3 && t.grad().defined() && t.grad().abs().sum().item<float>() > 0);
+    }
+    EXPECT_TRUE(reached);
+    mps->startEpoch(0, 5);
+    EXPECT_DOUBLE_EQ(mps->temperature(), 1.0);
+    mps->startEpoch(4, 5);
+    EXPECT_NEAR(mps->temperature(), 0.05, 1e-12);
+    mps->freeze(mps->exported(), mps->exportedBits());
+    const auto frozen = mps->choice().precision[step];
+    EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F);
+    EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 1.0F);
+}
+
+TEST(Mps, FakeQuantisationHasTheWidthsLevelsAndAnIdentityGradient) {
+    const torch::Tensor w =
+        torch::tensor({{0.9F, -0.3F, 0.05F}, {-2.0F, 1.0F, 0.4F}}).requires_grad_(true);
+    const torch::Tensor q2 = nas::fakeQuantize(w, 2);
+    // 2 bits, symmetric: {-s, 0, s} with s the channel's largest magnitude.
+    EXPECT_FLOAT_EQ(q2[0][0].item<float>(), 0.9F);
+    EXPECT_FLOAT_EQ(q2[0][1].item<float>(), 0.0F);
+    EXPECT_FLOAT_EQ(q2[1][0].item<float>(), -2.0F);
+    EXPECT_FLOAT_EQ(q2[1][2].item<float>(), 0.0F);
+    const torch::Tensor q4 = nas::fakeQuantize(w, 4); // 7 levels a side
+    EXPECT_NEAR(q4[1][2].item<float>(), std::round(0.4 / (2.0 / 7)) * (2.0 / 7), 1e-6);
+    q2.sum().backward();
+    EXPECT_TRUE(torch::allclose(w.grad(), torch::ones_like(w)));
 }
 
 TEST(Search, ATinySearchMovesTheCostToItsTarget) {

@@ -1,11 +1,7 @@
-// PIT (Risso et al., IEEE TC 2023; NAS.md §2): one trainable α per output channel of each
-// searchable group, used as |α| and binarised with a Heaviside step at the threshold in the
-// forward pass with the identity gradient backwards (straight-through); the channel with the
-// largest |α| is always kept (keep-alive). The effective channel count is the sum of the
-// binarised mask. α starts at 1 (every channel kept).
+// PIT (Risso et al., IEEE TC 2023; NAS.md §2): channel masks (PitMasks.h) and nothing else;
+// the weights keep the seed's precision.
 #include "explorer/dnas/torch/DnasMethod.h"
-
-#include <algorithm>
+#include "explorer/dnas/torch/PitMasks.h"
 
 namespace edgesim::explorer::dnas {
 
@@ -13,74 +9,29 @@ namespace {
 
 class Pit final : public DnasMethod {
 public:
-    void build(const std::vector<ChannelGroup>& groups, const DnasSettings& settings) override {
-        threshold_ = settings.threshold;
-        alpha_.assign(groups.size(), torch::Tensor());
-        frozen_.assign(groups.size(), torch::Tensor());
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            if (groups[g].searchable) {
-                alpha_[g] = torch::ones({groups[g].channels}, torch::kFloat32).requires_grad_(true);
-            }
+    void build(const std::vector<ChannelGroup>& groups, const std::vector<LayerCostTable>& layers,
+               const DnasSettings& settings) override {
+        masks_.build(groups, settings.threshold);
+        bits_.clear();
+        for (const auto& t : layers) {
+            bits_.push_back(t.weightBits.front());
         }
     }
-
-    std::vector<torch::Tensor> parameters() override {
-        std::vector<torch::Tensor> p;
-        for (const auto& a : alpha_) {
-            if (a.defined()) {
-                p.push_back(a);
-            }
-        }
-        return p;
-    }
-
+    std::vector<torch::Tensor> parameters() override { return masks_.parameters(); }
     ChannelChoice choice() override {
-        ChannelChoice c;
-        for (std::size_t g = 0; g < alpha_.size(); ++g) {
-            torch::Tensor m;
-            if (frozen_[g].defined()) {
-                m = frozen_[g];
-            } else if (alpha_[g].defined()) {
-                const torch::Tensor a = alpha_[g].abs();
-                torch::Tensor bin = (a >= threshold_).to(torch::kFloat32);
-                bin.index_put_({a.argmax()}, 1.0F);  // keep-alive
-                m = bin.detach() + (a - a.detach()); // exactly bin forward
-            }
-            c.masks.push_back(m);
-            c.channels.push_back(m.defined() ? m.sum().to(torch::kFloat64) : torch::Tensor());
-        }
+        ChannelChoice c = masks_.choice();
+        c.precision.assign(bits_.size(), torch::Tensor());
         return c;
     }
-
-    std::vector<int64_t> exported() override {
-        torch::NoGradGuard noGrad;
-        std::vector<int64_t> keep;
-        for (const auto& a : alpha_) {
-            keep.push_back(a.defined()
-                               ? std::max<int64_t>(1, (a.abs() >= threshold_).sum().item<int64_t>())
-                               : 0);
-        }
-        return keep;
-    }
-
-    void freeze(const std::vector<int64_t>& keep) override {
-        torch::NoGradGuard noGrad;
-        for (std::size_t g = 0; g < alpha_.size(); ++g) {
-            if (!alpha_[g].defined()) {
-                continue;
-            }
-            // The `keep` channels of largest |α| (ties: the lower index first).
-            const torch::Tensor order =
-                std::get<1>(alpha_[g].abs().sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
-            torch::Tensor m = torch::zeros_like(alpha_[g]);
-            m.index_put_({order.slice(0, 0, keep.at(g))}, 1.0F);
-            frozen_[g] = m;
-        }
+    std::vector<int64_t> exported() override { return masks_.exported(); }
+    std::vector<int> exportedBits() override { return bits_; }
+    void freeze(const std::vector<int64_t>& keep, const std::vector<int>&) override {
+        masks_.freeze(keep);
     }
 
 private:
-    double threshold_ = 0.5;
-    std::vector<torch::Tensor> alpha_, frozen_;
+    PitMasks masks_;
+    std::vector<int> bits_;
 };
 
 const bool kRegistered = registerDnasMethod("pit", [] { return std::make_unique<Pit>(); });

@@ -1,0 +1,70 @@
+#include "explorer/dnas/torch/PitMasks.h"
+
+#include <algorithm>
+
+namespace edgesim::explorer::dnas {
+
+void PitMasks::build(const std::vector<ChannelGroup>& groups, double threshold) {
+    threshold_ = threshold;
+    alpha_.assign(groups.size(), torch::Tensor());
+    frozen_.assign(groups.size(), torch::Tensor());
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].searchable) {
+            alpha_[g] = torch::ones({groups[g].channels}, torch::kFloat32).requires_grad_(true);
+        }
+    }
+}
+
+std::vector<torch::Tensor> PitMasks::parameters() const {
+    std::vector<torch::Tensor> p;
+    for (const auto& a : alpha_) {
+        if (a.defined()) {
+            p.push_back(a);
+        }
+    }
+    return p;
+}
+
+ChannelChoice PitMasks::choice() const {
+    ChannelChoice c;
+    for (std::size_t g = 0; g < alpha_.size(); ++g) {
+        torch::Tensor m;
+        if (frozen_[g].defined()) {
+            m = frozen_[g];
+        } else if (alpha_[g].defined()) {
+            const torch::Tensor a = alpha_[g].abs();
+            torch::Tensor bin = (a >= threshold_).to(torch::kFloat32);
+            bin.index_put_({a.argmax()}, 1.0F);  // keep-alive
+            m = bin.detach() + (a - a.detach()); // exactly bin forward
+        }
+        c.masks.push_back(m);
+        c.channels.push_back(m.defined() ? m.sum().to(torch::kFloat64) : torch::Tensor());
+    }
+    return c;
+}
+
+std::vector<int64_t> PitMasks::exported() const {
+    torch::NoGradGuard noGrad;
+    std::vector<int64_t> keep;
+    for (const auto& a : alpha_) {
+        keep.push_back(
+            a.defined() ? std::max<int64_t>(1, (a.abs() >= threshold_).sum().item<int64_t>()) : 0);
+    }
+    return keep;
+}
+
+void PitMasks::freeze(const std::vector<int64_t>& keep) {
+    torch::NoGradGuard noGrad;
+    for (std::size_t g = 0; g < alpha_.size(); ++g) {
+        if (!alpha_[g].defined()) {
+            continue;
+        }
+        const torch::Tensor order =
+            std::get<1>(alpha_[g].abs().sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+        torch::Tensor m = torch::zeros_like(alpha_[g]);
+        m.index_put_({order.slice(0, 0, keep.at(g))}, 1.0F);
+        frozen_[g] = m;
+    }
+}
+
+} // namespace edgesim::explorer::dnas
