@@ -66,7 +66,11 @@ void print(const explorer::dnas::SearchSummary& s) {
     if (!s.precisions.empty()) {
         std::cout << "  weights at other precisions than the seed's: " << s.precisions << "\n";
     }
-    std::cout << fmt::format("  network: {}.textproto, .onnx, .json\n\n", s.files);
+    if (!s.splits.empty()) {
+        std::cout << "  layers split across engines: " << s.splits << "\n";
+    }
+    std::cout << fmt::format("  network: {}.textproto, .onnx, .json{}\n\n", s.files,
+                             s.mapping.empty() ? "" : "; mapping: " + s.mapping);
 }
 
 void run(const DnasCliOptions& o, const GlobalOptions& g) {

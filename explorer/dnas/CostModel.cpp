@@ -19,6 +19,7 @@
 #include <map>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 namespace edgesim::explorer::dnas {
 
@@ -199,6 +200,19 @@ double rounded(double c, int64_t tile, int64_t top) {
     return std::min(std::ceil(c / t - 1e-9) * t, static_cast<double>(top));
 }
 
+/// The latency (its share of the run's cycles) and energy of `layer`'s row of `r`.
+std::pair<double, double> rowCosts(const sim::SimResult& r, const std::string& layer) {
+    for (const auto& row : r.layers) {
+        if (row.name == layer) {
+            return {r.latencyCycles == 0 ? 0
+                                         : r.latencyS * static_cast<double>(row.cycles()) /
+                                               static_cast<double>(r.latencyCycles),
+                    row.energyJ};
+        }
+    }
+    return {0, 0};
+}
+
 Json toJson(const CostModel& m) {
     Json j;
     for (const auto& g : m.groups) {
@@ -211,6 +225,14 @@ Json toJson(const CostModel& m) {
         Json l = {{"layer", t.layer},      {"in_group", t.inGroup},      {"out_group", t.outGroup},
                   {"in_grid", t.inGrid},   {"out_grid", t.outGrid},      {"in_tile", t.inTile},
                   {"out_tile", t.outTile}, {"weight_bits", t.weightBits}};
+        if (t.isSplit()) {
+            l["engines"] = t.engines;
+            l["compute_bits"] = t.computeBits;
+            l["split_tiles"] =
+                std::vector<int64_t>(std::begin(t.splitTiles), std::end(t.splitTiles));
+            l["split_overhead"] =
+                std::vector<double>(std::begin(t.splitOverhead), std::end(t.splitOverhead));
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             l[kCostMetrics[k]] = t.values[k];
         }
@@ -242,6 +264,15 @@ CostModel fromJson(const Json& j) {
         t.inTile = l.at("in_tile").get<int64_t>();
         t.outTile = l.at("out_tile").get<int64_t>();
         t.weightBits = l.at("weight_bits").get<std::vector<int>>();
+        if (l.contains("engines")) {
+            t.engines = l.at("engines").get<std::vector<std::string>>();
+            t.computeBits = l.at("compute_bits").get<std::vector<int>>();
+            const auto tiles = l.at("split_tiles").get<std::vector<int64_t>>();
+            const auto overhead = l.at("split_overhead").get<std::vector<double>>();
+            std::copy_n(tiles.begin(), std::min<std::size_t>(tiles.size(), 2), t.splitTiles);
+            std::copy_n(overhead.begin(), std::min<std::size_t>(overhead.size(), kCostMetricCount),
+                        t.splitOverhead);
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             t.values[k] = l.at(kCostMetrics[k]).get<std::vector<double>>();
         }
@@ -342,9 +373,34 @@ double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
     return interpolate(t.outGrid, column.data(), 1, co);
 }
 
+double splitValue(const LayerCostTable& t, int metric, double cin, double first, double second,
+                  double fixedFlash) {
+    if (metric == costMetricIndex("peak_ram_bytes")) {
+        return tableValue(t, metric, cin, first + second, 0);
+    }
+    // Time and energy are of whole tiles of an engine's channels; footprints of the channels.
+    const bool timed =
+        metric == costMetricIndex("latency_s") || metric == costMetricIndex("energy_j");
+    const auto at = [&](double channels, int e) {
+        return tableValue(t, metric, cin,
+                          timed ? rounded(channels, t.splitTiles[e], t.outGrid.back()) : channels,
+                          static_cast<std::size_t>(e));
+    };
+    const double a = first > 0 ? at(first, 0) : 0;
+    const double b = second > 0 ? at(second, 1) : 0;
+    const bool both = first > 0 && second > 0;
+    const double overhead = both ? t.splitOverhead[metric] : 0;
+    if (metric == costMetricIndex("latency_s")) {
+        return std::max(a, b) + overhead;
+    }
+    // Flash: each single-layer table holds the runtime once; the layer holds it once.
+    return a + b + overhead - (metric == costMetricIndex("flash_bytes") && both ? fixedFlash : 0);
+}
+
 std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
                                                   const std::vector<int64_t>& channels,
-                                                  const std::vector<int>& weightBits) {
+                                                  const std::vector<int>& weightBits,
+                                                  const std::vector<int64_t>& split) {
     const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
         return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
                           : static_cast<double>(grid.front());
@@ -354,6 +410,7 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
     for (int k = 0; k < kCostMetricCount; ++k) {
         c[static_cast<std::size_t>(k)] = k == ram ? 0 : m.fixed[k];
     }
+    const int flash = costMetricIndex("flash_bytes");
     std::vector<double> ramAt(m.layers.size(), 0);
     for (std::size_t s = 0; s < m.layers.size(); ++s) {
         const auto& t = m.layers[s];
@@ -368,11 +425,15 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
             }
             precision = static_cast<std::size_t>(it - t.weightBits.begin());
         }
+        const bool splitHere = t.isSplit() && s < split.size() && split[s] >= 0;
         for (int k = 0; k < kCostMetricCount; ++k) {
-            const double v = tableValue(t, k, cin, cout, precision);
+            const double v = splitHere
+                                 ? splitValue(t, k, cin, static_cast<double>(split[s]),
+                                              cout - static_cast<double>(split[s]), m.fixed[flash])
+                                 : tableValue(t, k, cin, cout, precision);
             if (k == ram) {
                 ramAt[s] = v;
-            } else if (kCostMetrics[k] == std::string("flash_bytes")) {
+            } else if (k == flash) {
                 c[static_cast<std::size_t>(k)] += v - m.fixed[k];
             } else {
                 c[static_cast<std::size_t>(k)] += v;
@@ -413,7 +474,8 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         q.network = "dnas/seed";
         session.defineNetwork(q.network, seed, seedSha256);
         const std::string key = sha256Hex(
-            fmt::format("{}\n{}\n{}", versionString(), session.hash(q), options.channelStep));
+            fmt::format("{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q), options.channelStep,
+                        fmt::join(options.weightBits, ","), options.splitEngines));
         session.forgetNetwork(q.network);
         if (!options.cacheDir.empty()) {
             cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
@@ -456,26 +518,38 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     std::vector<sim::SimResult> atSeed;
     std::vector<int64_t> groupTile(g.groups.size(), 1);
     auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
-                             int64_t cout, int bits) {
+                             int64_t cout, int bits, const std::string& engine = "",
+                             const sim::LayerChoice* choice = nullptr) {
         Query q = target;
         if (bits != t.weightBits.front() && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
         Network one = singleLayer(seed, id, g, t, cin, cout, bits);
-        q.network = one.name();
+        q.network =
+            one.name() + (engine.empty() ? "" : "/" + engine) + (choice != nullptr ? "/split" : "");
         session.defineNetwork(q.network, one, sha256Hex(q.network));
+        if (!engine.empty() || choice != nullptr) {
+            // The layer (the network's only kernels) forced onto `engine` or split.
+            auto forced = std::make_shared<sim::Mapping>(session.mapping(q));
+            forced->name = "dnas/" + q.network;
+            for (auto& k : forced->kernels) {
+                k = choice != nullptr ? *choice : sim::LayerChoice{engine, "", 1.0};
+            }
+            q.mapping.fixed = std::move(forced);
+        }
         QueryResult r = session.run(q);
         session.forgetNetwork(q.network);
         ++st.queries;
         return std::move(r.result);
     };
     auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
-                   int bits) {
-        sim::SimResult r = simulateAlone(id, t, cin, cout, bits);
+                   int bits, const std::string& engine = "") {
+        sim::SimResult r = simulateAlone(id, t, cin, cout, bits, engine);
         if (r.status != sim::Status::Ok) {
-            throw std::runtime_error(
-                fmt::format("layer '{}' alone with {} input and {} output channels: {} ({})",
-                            seed.layer(id).name, cin, cout, sim::toString(r.status), r.reason));
+            throw std::runtime_error(fmt::format(
+                "layer '{}' alone with {} input and {} output channels{}: {} ({})",
+                seed.layer(id).name, cin, cout, engine.empty() ? "" : " on engine " + engine,
+                sim::toString(r.status), r.reason));
         }
         return r;
     };
@@ -530,7 +604,37 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                                   static_cast<int64_t>(std::max(1, k.when().channel_multiple())));
             }
         }
-        const int64_t outTile = tileOf(platform, engine, platforms::spec::K);
+        int64_t outTile = tileOf(platform, engine, platforms::spec::K);
+        // ODiMO: the accelerators that can each run the layer alone, the mapper's first.
+        if (options.splitEngines && workloads::isCompute(l.op) && t.outGroup >= 0 &&
+            engineOrHost(engine, platform) == engine && !engine.empty()) {
+            std::vector<std::string> able = {engine};
+            for (const auto& e : platform.engines()) {
+                if (e.name() != engine && able.size() < 2 &&
+                    simulateAlone(id, t, seedIn, t.outGrid.front(), t.weightBits.front(), e.name())
+                            .status == sim::Status::Ok) {
+                    able.push_back(e.name());
+                }
+            }
+            if (able.size() == 2) {
+                t.engines = able;
+                t.weightBits.assign(2, t.weightBits.front());
+                for (const auto& name : able) {
+                    int bits = t.weightBits.front();
+                    for (const auto& e : platform.engines()) {
+                        if (e.name() == name && e.has_aimc() && e.aimc().weight_bits() > 0) {
+                            bits = e.aimc().weight_bits();
+                        }
+                    }
+                    t.computeBits.push_back(bits);
+                }
+                for (int e = 0; e < 2; ++e) {
+                    t.splitTiles[e] =
+                        tileOf(platform, able[static_cast<std::size_t>(e)], platforms::spec::K);
+                    outTile = std::lcm(outTile, t.splitTiles[e]);
+                }
+            }
+        }
         if (t.inGroup >= 0) {
             auto& gt = groupTile[static_cast<std::size_t>(t.inGroup)];
             gt = std::lcm(gt, inTile);
@@ -557,7 +661,8 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             t.inGrid = gridOf(seedIn, options.channelStep, t.inTile);
         }
         if (t.outGroup >= 0) {
-            t.outTile = m.groups[static_cast<std::size_t>(t.outGroup)].tile;
+            // A split table's parts are read at multiples of their engines' tiles.
+            t.outTile = t.isSplit() ? 1 : m.groups[static_cast<std::size_t>(t.outGroup)].tile;
             t.outGrid = gridOf(seedOut, options.channelStep, t.outTile);
         }
         for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
@@ -566,17 +671,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                     const bool isSeed = p == 0 && cin == seedIn && cout == seedOut;
                     const sim::SimResult r =
                         isSeed ? atSeed[s]
-                               : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p]);
-                    double rowLatency = 0, rowEnergy = 0;
-                    for (const auto& row : r.layers) {
-                        if (row.name == t.layer) {
-                            rowLatency = r.latencyCycles == 0
-                                             ? 0
-                                             : r.latencyS * static_cast<double>(row.cycles()) /
-                                                   static_cast<double>(r.latencyCycles);
-                            rowEnergy = row.energyJ;
-                        }
-                    }
+                               : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p],
+                                     t.isSplit() ? t.engines[p] : "");
+                    const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
                     t.values[lat].push_back(rowLatency);
                     t.values[energy].push_back(rowEnergy);
                     t.values[weights].push_back(
@@ -588,6 +685,26 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                         fixedEnergy += r.energyJ - rowEnergy;
                         ++fixedSamples;
                     }
+                }
+            }
+        }
+        if (t.isSplit()) {
+            // The cost of splitting: an even split simulated against the parts' tables.
+            const int64_t tile = std::max<int64_t>(1, t.splitTiles[0]);
+            const int64_t first = (seedOut / 2 + tile - 1) / tile * tile;
+            if (first > 0 && first < seedOut) {
+                const sim::LayerChoice half{t.engines[0], t.engines[1],
+                                            static_cast<double>(first) /
+                                                static_cast<double>(seedOut)};
+                const sim::SimResult r =
+                    simulateAlone(id, t, seedIn, seedOut, t.weightBits[0], "", &half);
+                if (r.status == sim::Status::Ok) {
+                    const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
+                    const double fin = static_cast<double>(seedIn);
+                    const double f = static_cast<double>(first);
+                    const double rest = static_cast<double>(seedOut - first);
+                    t.splitOverhead[lat] = rowLatency - splitValue(t, lat, fin, f, rest, 0);
+                    t.splitOverhead[energy] = rowEnergy - splitValue(t, energy, fin, f, rest, 0);
                 }
             }
         }
@@ -648,6 +765,43 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     }
     st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return m;
+}
+
+platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& base,
+                                          const CostModel& model,
+                                          const std::vector<int64_t>& channels,
+                                          const std::vector<int64_t>& split) {
+    platforms::spec::MappingSpec out = base;
+    for (std::size_t s = 0; s < model.layers.size() && s < split.size(); ++s) {
+        const auto& t = model.layers[s];
+        if (!t.isSplit() || split[s] < 0) {
+            continue;
+        }
+        const int64_t total =
+            t.outGroup >= 0 ? channels.at(static_cast<std::size_t>(t.outGroup)) : t.outGrid.front();
+        platforms::spec::LayerMapping* l = nullptr;
+        for (auto& m : *out.mutable_layers()) {
+            if (m.layer() == t.layer) {
+                l = &m;
+            }
+        }
+        if (l == nullptr) {
+            l = out.add_layers();
+            l->set_layer(t.layer);
+        }
+        l->clear_split_engine();
+        l->clear_fraction();
+        if (split[s] >= total) {
+            l->set_engine(t.engines[0]);
+        } else if (split[s] <= 0) {
+            l->set_engine(t.engines[1]);
+        } else {
+            l->set_engine(t.engines[0]);
+            l->set_split_engine(t.engines[1]);
+            l->set_fraction(static_cast<double>(split[s]) / static_cast<double>(total));
+        }
+    }
+    return out;
 }
 
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,

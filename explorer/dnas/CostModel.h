@@ -7,6 +7,7 @@
 
 #include "explorer/dnas/DnasSearch.h"
 #include "explorer/session/Session.h"
+#include "platforms/spec/mapping.pb.h"
 #include "workloads/spec/network.pb.h"
 
 #include <array>
@@ -36,6 +37,9 @@ struct CostTableOptions {
     /// Weight precisions (bits) to tabulate besides the seed's, for the layers with weights
     /// the target runs in them (a mixed-precision search); empty: the seed's only.
     std::vector<int> weightBits;
+    /// Split tables (ODiMO): for each layer two engines can each run alone, a table per
+    /// engine with the layer forced onto it (LayerCostTable::isSplit).
+    bool splitEngines = false;
 };
 
 /// What building a cost model did.
@@ -55,10 +59,20 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
                          const CostTableOptions& options, CostModelStats* stats = nullptr);
 
 /// The model's costs (kCostMetrics order) of the network whose groups have `channels` and
-/// whose layers (steps) have weights of `weightBits` (empty: each table's first, the seed's).
+/// whose layers (steps) have weights of `weightBits` (empty: each table's first, the seed's)
+/// and, per step of a split table, `split` output channels on its first engine and the rest
+/// on its second (-1 or empty: all on the first): the layer's latency is the slower part's,
+/// its energy and weights the sum of the parts'.
 std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
                                                   const std::vector<int64_t>& channels,
-                                                  const std::vector<int>& weightBits = {});
+                                                  const std::vector<int>& weightBits = {},
+                                                  const std::vector<int64_t>& split = {});
+
+/// A split table's value of `metric` with `first` of its output channels on its first engine
+/// and `second` on the other (an engine with none costs nothing; latency: the larger part;
+/// RAM: the whole layer's).
+double splitValue(const LayerCostTable& table, int metric, double cin, double first, double second,
+                  double fixedFlash);
 
 /// One layer's table read at (cin, cout) channels of its groups, rounded up to its tiles and
 /// interpolated linearly between grid points (extrapolated past the ends), for its weight
@@ -77,6 +91,14 @@ std::vector<int64_t> seedChannels(const Grouping& grouping);
 /// (per step, as predictCosts), each layer's weight type set to its precision where it
 /// differs from the seed's. std::invalid_argument when a count is below 1 or a fixed group
 /// changes.
+/// The exported mapping of a network with split layers: `base` (the mapper's mapping of the
+/// network, as a MappingSpec) with each split step's layer set to its two engines and the
+/// fraction `split[step] / channels` on the first (a share of 0 or all: that engine alone).
+platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& base,
+                                          const CostModel& model,
+                                          const std::vector<int64_t>& channels,
+                                          const std::vector<int64_t>& split);
+
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const workloads::Network& seed, const Grouping& grouping,
                                          const std::vector<int64_t>& channels,

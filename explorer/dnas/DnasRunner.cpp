@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -70,6 +71,23 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits)
     return join(parts, " ");
 }
 
+/// The split layers' channels on their first engine and the rest ("conv1=48+16"), for
+/// steps that are split (-1: not).
+std::string splitText(const CostModel& model, const std::vector<int64_t>& channels,
+                      const std::vector<int64_t>& split) {
+    std::vector<std::string> parts;
+    for (std::size_t s = 0; s < split.size() && s < model.layers.size(); ++s) {
+        const auto& t = model.layers[s];
+        if (t.isSplit() && split[s] >= 0) {
+            const int64_t total =
+                t.outGroup >= 0 ? channels[static_cast<std::size_t>(t.outGroup)] : t.outGrid[0];
+            parts.push_back(fmt::format("{}={}:{}+{}:{}", t.layer, t.engines[0], split[s],
+                                        t.engines[1], total - split[s]));
+        }
+    }
+    return join(parts, " ");
+}
+
 std::vector<ColumnDef> epochColumns() {
     std::vector<ColumnDef> c = {{"search", ColumnKind::String, ""},
                                 {"phase", ColumnKind::String, ""},
@@ -106,7 +124,9 @@ std::vector<ColumnDef> resultColumns() {
             {"channels", ColumnKind::String, ""},
             {"seed_channels", ColumnKind::String, ""},
             {"weight_bits", ColumnKind::String, ""},
-            {"network", ColumnKind::String, ""}};
+            {"split", ColumnKind::String, ""},
+            {"network", ColumnKind::String, ""},
+            {"mapping", ColumnKind::String, ""}};
 }
 
 std::vector<ColumnDef> costModelColumns() {
@@ -144,10 +164,15 @@ private:
             resizedSpec(study_.seedSpec, study_.seed, grouping_, channels), study_.seedFile);
         return n;
     }
-    /// Simulates the seed resized to `channels` on `q`.
+    /// Simulates the seed resized to `channels` on `q`, its layers at `weightBits` and, where
+    /// `split` says, split across two engines (the mapping it ran with in `mapping`, with
+    /// `schedule`, when given).
     sim::SimResult simulate(const Query& q, const std::vector<int64_t>& channels,
                             const std::string& name, const CostModel* model = nullptr,
-                            const std::vector<int>& weightBits = {});
+                            const std::vector<int>& weightBits = {},
+                            const std::vector<int64_t>& split = {},
+                            std::shared_ptr<const sim::Mapping>* mapping = nullptr,
+                            workloads::Schedule* schedule = nullptr);
     void searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
                    int64_t& epochsDone, SearchSummary& s);
 
@@ -191,6 +216,7 @@ Prepared Runner::prepare(int i) {
                               : study_.spec.costs().channel_step();
     options.cacheDir = costCacheDir(study_.spec);
     options.weightBits = searchedWeightBits(study_.spec);
+    options.splitEngines = dnasSettings(study_.spec).method == "odimo";
     try {
         p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
                                  options, &p.stats);
@@ -225,13 +251,35 @@ void Runner::rethrowAtTarget(const InputError& e, int index) const {
 
 sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& channels,
                                 const std::string& name, const CostModel* model,
-                                const std::vector<int>& weightBits) {
+                                const std::vector<int>& weightBits,
+                                const std::vector<int64_t>& split,
+                                std::shared_ptr<const sim::Mapping>* mapping,
+                                workloads::Schedule* schedule) {
     Query whole = q;
     whole.network = name;
     const auto spec =
         resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
+    const auto& sched = session_.network(whole).schedule;
+    if (model != nullptr &&
+        std::any_of(split.begin(), split.end(), [](int64_t v) { return v >= 0; })) {
+        // The mapper's mapping with the split layers set as the search chose.
+        const auto& specs = session_.specs(whole);
+        const auto splitSpec =
+            splitMapping(sim::toSpec(session_.mapping(whole), sched), *model, channels, split);
+        auto m = std::make_shared<sim::Mapping>(
+            sim::resolveMapping(splitSpec, sched, specs.platform, "<dnas split mapping>"));
+        m->name = study_.spec.name() + "/odimo";
+        whole.mapping.fixed = std::move(m);
+    }
+    if (mapping != nullptr) {
+        *mapping = whole.mapping.fixed ? whole.mapping.fixed
+                                       : std::make_shared<sim::Mapping>(session_.mapping(whole));
+    }
+    if (schedule != nullptr) {
+        *schedule = sched;
+    }
     sim::SimResult r = session_.run(whole).result;
     session_.forgetNetwork(name);
     return r;
@@ -248,22 +296,25 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     // The cost model against whole-network simulation: the seed and random networks a search
     // could export (each group a multiple of its tile).
     std::vector<TableRow> costRows;
-    const auto check = [&](const std::string& label, const std::vector<int64_t>& channels) {
-        const sim::SimResult r = simulate(p.query, channels, "dnas/check");
+    const auto check = [&](const std::string& label, const std::vector<int64_t>& channels,
+                           const std::vector<int64_t>& split) {
+        const sim::SimResult r = simulate(p.query, channels, "dnas/check", &p.model, {}, split);
         if (r.status != sim::Status::Ok) {
             return;
         }
-        const auto predicted = predictCosts(p.model, channels);
+        const auto predicted = predictCosts(p.model, channels, {}, split);
         const auto simulated = metricsOf(r, p.runtimeFlash);
         for (int k = 0; k < kCostMetricCount; ++k) {
             const double err = std::abs(predicted[static_cast<std::size_t>(k)] -
                                         simulated[static_cast<std::size_t>(k)]) /
                                std::abs(simulated[static_cast<std::size_t>(k)]);
             s.maxError[k] = std::max(s.maxError[k], err);
-            costRows.push_back({s.name, label, channelsText(channels, p.model),
-                                std::string(kCostMetrics[k]), std::string(unitOf(k)),
-                                predicted[static_cast<std::size_t>(k)],
-                                simulated[static_cast<std::size_t>(k)], err});
+            costRows.push_back(
+                {s.name, label,
+                 join({channelsText(channels, p.model), splitText(p.model, channels, split)}, " "),
+                 std::string(kCostMetrics[k]), std::string(unitOf(k)),
+                 predicted[static_cast<std::size_t>(k)], simulated[static_cast<std::size_t>(k)],
+                 err});
         }
         ++s.checkedNetworks;
     };
@@ -271,9 +322,11 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                            ? kCheckNetworks
                            : study_.spec.costs().check_networks();
     std::mt19937_64 rng(study_.spec.seed() + static_cast<uint64_t>(index));
+    const bool splits = dnasSettings(study_.spec).method == "odimo";
     for (int n = 0; n < checks; ++n) {
         std::vector<int64_t> c = s.seedChannels;
-        if (n > 0) {
+        std::vector<int64_t> split;
+        if (n > 0 && !splits) {
             for (std::size_t g = 0; g < c.size(); ++g) {
                 if (p.model.groups[g].searchable) {
                     const int64_t tile = std::max<int64_t>(1, p.model.groups[g].tile);
@@ -282,7 +335,18 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                 }
             }
         }
-        check(n == 0 ? "seed" : fmt::format("sample{}", n), c);
+        if (n > 0 && splits) {
+            // The seed's channels split at random between each split layer's engines.
+            for (const auto& t : p.model.layers) {
+                const int64_t tile = std::max<int64_t>(1, t.splitTiles[0]);
+                const int64_t total = t.outGrid.back();
+                split.push_back(t.isSplit()
+                                    ? std::uniform_int_distribution<int64_t>(0, total / tile)(rng) *
+                                          tile
+                                    : -1);
+            }
+        }
+        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split);
     }
 
     // The search.
@@ -327,6 +391,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.channels = o.channels;
     s.weightBits = o.weightBits;
     s.precisions = precisionsText(p.model, o.weightBits);
+    s.splits = splitText(p.model, o.channels, o.split);
     s.accuracy = o.accuracy;
     s.seedAccuracy = o.seedAccuracy;
 
@@ -340,10 +405,23 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         fmt::format("{} searched by edgesim dnas ({}, study {}) for {}", study_.seedSpec.name(),
                     dnasSettings(study_.spec).method, study_.spec.name(), s.name));
     exported.network = workloads::buildNetwork(exported.spec, study_.seedFile);
-    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits);
+    std::shared_ptr<const sim::Mapping> mapping;
+    workloads::Schedule schedule;
+    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits,
+                                      o.split, &mapping, &schedule);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
+    if (!s.splits.empty()) {
+        // The mapping the exported network ran with: `simulate --mapping` re-runs it.
+        s.mapping = s.files + ".mapping.textproto";
+        sim::writeMappingFile(
+            s.mapping,
+            fmt::format("# Layer-to-engine mapping of {} on {} with {}, its layers split as "
+                        "the search chose (platforms/spec/mapping.proto), written by: {}\n",
+                        exported.spec.name(), s.platform, s.stack, options_.commandLine),
+            *mapping, schedule, "--out");
+    }
     std::vector<TableRow> resultRows;
     for (int k = 0; k < kCostMetricCount; ++k) {
         ResultRow row;
@@ -361,12 +439,26 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         row.simulated = ran ? simulated[static_cast<std::size_t>(k)] : kNaN;
         row.met = std::isnan(row.target) ? -1 : (row.simulated <= row.target ? 1 : 0);
         s.rows.push_back(row);
-        resultRows.push_back({s.name, s.platform, s.stack, row.metric, std::string(unitOf(k)),
-                              row.target, row.seedSimulated, row.predicted, row.simulated,
+        resultRows.push_back({s.name,
+                              s.platform,
+                              s.stack,
+                              row.metric,
+                              std::string(unitOf(k)),
+                              row.target,
+                              row.seedSimulated,
+                              row.predicted,
+                              row.simulated,
                               std::abs(row.predicted - row.simulated) / std::abs(row.simulated),
-                              static_cast<int64_t>(row.met), s.status, s.accuracy, s.seedAccuracy,
+                              static_cast<int64_t>(row.met),
+                              s.status,
+                              s.accuracy,
+                              s.seedAccuracy,
                               channelsText(s.channels, p.model),
-                              channelsText(s.seedChannels, p.model), s.precisions, s.files});
+                              channelsText(s.seedChannels, p.model),
+                              s.precisions,
+                              s.splits,
+                              s.files,
+                              s.mapping});
     }
     if (r.status == sim::Status::Ok) {
         for (int k = 0; k < kCostMetricCount; ++k) {

@@ -5,7 +5,8 @@
 // a limit counts as met only by that simulated value. The results file holds /dnas/epochs,
 // /dnas/result and /dnas/cost_model; each search's rows are committed when it ends, so a
 // killed run loses only the search it was in, and --resume skips the searches the file holds.
-// The exported networks are written as <out>.dnas/<search>.textproto, .onnx and .json.
+// The exported networks are written as <out>.dnas/<search>.textproto, .onnx and .json, and
+// with layers split across two engines (ODiMO), the mapping as <search>.mapping.textproto.
 #pragma once
 
 #include "explorer/dnas/DnasSearch.h"
@@ -49,6 +50,8 @@ struct SearchSummary {
     std::vector<int64_t> channels, seedChannels;
     std::vector<int> weightBits; ///< per cost-model step
     std::string precisions;      ///< layers at another precision than the seed's ("pw1=4")
+    std::string splits;          ///< split layers ("conv1=digital:48+aimc:16"), ODiMO
+    std::string mapping;         ///< the exported mapping file (split layers only)
     /// Largest relative error of the cost model per metric over the checked networks.
     double maxError[kCostMetricCount] = {};
     int checkedNetworks = 0;

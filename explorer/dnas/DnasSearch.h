@@ -56,9 +56,26 @@ struct LayerCostTable {
     /// Weight precisions the table holds (bits: 8, 4, 2), the seed's first; more than one
     /// only for a mixed-precision search, and only those the target runs the layer in.
     std::vector<int> weightBits = {8};
-    /// Per metric (kCostMetrics), values at [precision][in][out], row-major. Latency and
-    /// energy are the layer's own row of the simulation; flash and RAM its whole
-    /// single-layer network's.
+    /// Split tables (ODiMO, NAS.md §2): exactly two variants, each the layer with all of its
+    /// output channels forced onto one engine (`engines`, the one the target's mapper picks
+    /// for the seed first); a network may split the layer's output channels between them,
+    /// both parts running in parallel (a mapping file's split_engine and fraction). Both
+    /// variants keep the layer's weight type (weightBits); `computeBits` is the precision
+    /// each engine computes with (an analog array's ternary weights: 2), what training
+    /// fake-quantises the channels on it to. Empty for other tables.
+    std::vector<std::string> engines;
+    std::vector<int> computeBits;
+    /// The granularity of each engine's share of channels (its output-channel unroll): the
+    /// simulator rounds a split's first share to the first, and each part is read from its
+    /// table at a multiple of its own (the table's outTile is 1).
+    int64_t splitTiles[2] = {1, 1};
+    /// What running both parts costs beyond the larger part's latency and the parts' summed
+    /// energy (the second launch, the shared DMA), per metric: measured at an even split.
+    double splitOverhead[kCostMetricCount] = {};
+    bool isSplit() const { return engines.size() == 2; }
+    /// Per metric (kCostMetrics), values at [precision][in][out], row-major (for split tables
+    /// [engine][in][out]). Latency and energy are the layer's own row of the simulation;
+    /// flash and RAM its whole single-layer network's.
     std::vector<double> values[kCostMetricCount];
 };
 
@@ -88,7 +105,7 @@ struct CostLimit {
 };
 
 struct DnasSettings {
-    std::string method = "pit"; ///< pit, mps
+    std::string method = "pit"; ///< pit, mps, odimo
     std::string dataDir;        ///< Fashion-MNIST's IDX files
     int64_t trainImages = 0, testImages = 0;
     int batchSize = 0, threads = 1;
@@ -126,8 +143,13 @@ struct DnasOutcome {
     std::vector<EpochRecord> epochs;
     std::vector<int64_t> channels; ///< per group, kept by the search
     std::vector<int> weightBits;   ///< per step (cost-model layer), the weights' precision
-    double accuracy = 0;           ///< of the exported network after fine-tuning
-    double seedAccuracy = 0;       ///< the seed's, trained as long (NaN without a baseline)
+    /// Per step, the output channels on a split table's first engine (the rest on its
+    /// second); -1 for steps that are not split. Empty for methods that do not split.
+    std::vector<int64_t> split;
+    double accuracy = 0; ///< of the exported network after fine-tuning
+    /// The seed's, trained as long (NaN without a baseline); layers of split tables at the
+    /// precision of the engine the target's mapper runs them on.
+    double seedAccuracy = 0;
     double predicted[kCostMetricCount] = {}; ///< the exported network's costs
     double seedPredicted[kCostMetricCount] = {};
 };

@@ -74,8 +74,9 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
         at.error(s, "network", "missing required field (the seed network)");
     }
     const std::string& kind = s.method().kind();
-    if (!kind.empty() && kind != "pit" && kind != "mps") {
-        at.child(s, "method").error(s.method(), "kind", "unknown method '" + kind + "' (pit, mps)");
+    if (!kind.empty() && kind != "pit" && kind != "mps" && kind != "odimo") {
+        at.child(s, "method")
+            .error(s.method(), "kind", "unknown method '" + kind + "' (pit, mps, odimo)");
     }
     for (int k = 0; k < s.method().weight_bits_size(); ++k) {
         const int b = s.method().weight_bits(k);

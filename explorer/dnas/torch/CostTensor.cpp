@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -41,7 +42,8 @@ torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
 
 std::array<torch::Tensor, kCostMetricCount>
 CostTensor::costs(const std::vector<torch::Tensor>& channels,
-                  const std::vector<torch::Tensor>& precision) const {
+                  const std::vector<torch::Tensor>& precision,
+                  const std::vector<torch::Tensor>& split, bool hardMax) const {
     std::vector<torch::Tensor> c(model_.groups.size());
     for (std::size_t k = 0; k < model_.groups.size(); ++k) {
         c[k] =
@@ -72,10 +74,34 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
                        : torch::full({}, static_cast<double>(t.outGrid.front()), torch::kFloat64));
         const std::size_t nOut = t.outGrid.size();
         const std::size_t plane = t.inGrid.size() * nOut;
+        // A split: the channels on each engine and how much of each part exists.
+        torch::Tensor part[2], exact[2], alive[2];
+        const bool splitHere = t.isSplit() && step < split.size() && split[step].defined();
+        if (splitHere) {
+            // The first share rounded to its engine's tile as the simulator splits, each
+            // part read at a multiple of its engine's tile (straight-through).
+            const torch::Tensor first = split[step][0].to(torch::kFloat64);
+            const double total = cout.item<double>();
+            const auto tile = [&](int e) {
+                return static_cast<double>(std::max<int64_t>(1, t.splitTiles[e]));
+            };
+            const double r =
+                std::clamp(std::round(first.item<double>() / tile(0)) * tile(0), 0.0, total);
+            part[0] = first + (r - first).detach();
+            part[1] = cout - part[0];
+            for (int e = 0; e < 2; ++e) {
+                alive[e] = part[e].clamp(0.0, 1.0);
+                const torch::Tensor x = part[e].clamp_min(1.0);
+                exact[e] = x;
+                const double up = std::min(std::ceil(x.item<double>() / tile(e) - 1e-9) * tile(e),
+                                           static_cast<double>(t.outGrid.back()));
+                part[e] = x + (up - x).detach();
+            }
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             const auto& v = t.values[k];
-            // The table of precision p at (cin, cout).
-            const auto at = [&](std::size_t p) {
+            // The table of precision p at (cin, x).
+            const auto atChannels = [&](std::size_t p, const torch::Tensor& cout) {
                 const std::size_t base = p * plane;
                 torch::Tensor value;
                 if (t.inGrid.size() == 1) {
@@ -98,8 +124,37 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
                 }
                 return value;
             };
+            const auto at = [&](std::size_t p) { return atChannels(p, cout); };
             torch::Tensor value;
-            if (probs.defined() && t.weightBits.size() > 1) {
+            if (splitHere && k == ram) {
+                value = at(0); // the layer's buffers, however its channels split
+            } else if (splitHere) {
+                // Time and energy of whole tiles of an engine's channels; footprints of the
+                // channels.
+                const bool timed =
+                    k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
+                const torch::Tensor a = alive[0] * atChannels(0, timed ? part[0] : exact[0]);
+                const torch::Tensor b = alive[1] * atChannels(1, timed ? part[1] : exact[1]);
+                const torch::Tensor overhead = alive[0] * alive[1] * t.splitOverhead[k];
+                if (k == costMetricIndex("latency_s")) {
+                    const torch::Tensor l = torch::stack({a, b});
+                    if (hardMax) {
+                        value = l.max() + overhead;
+                    } else {
+                        const torch::Tensor tau =
+                            (kSmoothMaxScale * (a + b))
+                                .detach()
+                                .clamp_min(std::numeric_limits<double>::min());
+                        value = (torch::softmax(l / tau, 0) * l).sum() + overhead;
+                    }
+                } else if (k == flash) {
+                    // Each table holds the runtime once; the layer holds it once.
+                    value = model_.fixed[k] + (a - alive[0] * model_.fixed[k]) +
+                            (b - alive[1] * model_.fixed[k]) + overhead;
+                } else {
+                    value = a + b + overhead;
+                }
+            } else if (probs.defined() && t.weightBits.size() > 1) {
                 const torch::Tensor pr = probs.to(torch::kFloat64);
                 for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
                     const torch::Tensor term = pr[static_cast<int64_t>(p)] * at(p);
@@ -133,7 +188,8 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
 }
 
 std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t>& channels,
-                                                       const std::vector<int>& weightBits) const {
+                                                       const std::vector<int>& weightBits,
+                                                       const std::vector<int64_t>& split) const {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> c;
     for (int64_t v : channels) {
@@ -152,7 +208,14 @@ std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t
         one[it - bits.begin()] = 1.0;
         precision.push_back(one);
     }
-    const auto t = costs(c, precision);
+    std::vector<torch::Tensor> parts;
+    for (std::size_t step = 0; step < split.size(); ++step) {
+        parts.push_back(
+            split[step] >= 0 && model_.layers.at(step).isSplit()
+                ? torch::tensor({static_cast<double>(split[step]), 0.0}, torch::kFloat64)
+                : torch::Tensor());
+    }
+    const auto t = costs(c, precision, parts, true);
     std::array<double, kCostMetricCount> out{};
     for (std::size_t k = 0; k < out.size(); ++k) {
         out[k] = t[k].item<double>();

@@ -22,15 +22,29 @@ public:
     /// Costs in kCostMetrics order (float64 scalars) of the groups' effective channels
     /// `channels` (float64 scalars; a fixed group's entry is ignored) and, per step, the
     /// probabilities of the table's weight precisions (`precision`: empty, or an undefined
-    /// entry, for the first): each layer costs the expectation over its precisions.
+    /// entry, for the first): each layer costs the expectation over its precisions. Per step
+    /// of a split table, `split` ([2] float64, undefined: all on the first engine) holds the
+    /// effective output channels on each engine: the first's share is rounded to its tile
+    /// (straight-through), the second takes the rest, an engine's part fades out linearly
+    /// below one channel, and the layer's latency is the smooth maximum of the parts,
+    /// sum_k softmax(l / tau)_k l_k (NAS.md §2, ODiMO) with tau kSmoothMaxScale of their sum;
+    /// `hardMax` takes the plain maximum instead.
     std::array<torch::Tensor, kCostMetricCount>
     costs(const std::vector<torch::Tensor>& channels,
-          const std::vector<torch::Tensor>& precision = {}) const;
+          const std::vector<torch::Tensor>& precision = {},
+          const std::vector<torch::Tensor>& split = {}, bool hardMax = false) const;
 
-    /// The same, of integer channel counts and per-step weight bits (empty: the tables'
-    /// first), as plain numbers (equal to predictCosts()).
+    /// The same, of integer channel counts, per-step weight bits (empty: the tables' first)
+    /// and per-step channels on a split table's first engine (-1 or empty: all), as plain
+    /// numbers (equal to predictCosts()).
     std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels,
-                                               const std::vector<int>& weightBits = {}) const;
+                                               const std::vector<int>& weightBits = {},
+                                               const std::vector<int64_t>& split = {}) const;
+
+    /// The smooth maximum's temperature as a share of the parts' summed latency: estimate,
+    /// small enough that the larger part dominates (0.05: a part 20% longer gets 98% of the
+    /// weight), large enough that the smaller one still gets a gradient.
+    static constexpr double kSmoothMaxScale = 0.05;
 
     /// `c` rounded up to the group's tile (at most its seed count), identity gradient.
     torch::Tensor rounded(const torch::Tensor& c, int group) const;

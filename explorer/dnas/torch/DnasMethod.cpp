@@ -1,5 +1,6 @@
 #include "explorer/dnas/torch/DnasMethod.h"
 
+#include <cmath>
 #include <map>
 
 namespace edgesim::explorer::dnas {
@@ -20,6 +21,12 @@ bool registerDnasMethod(const std::string& name, DnasMethodFactory factory) {
 std::unique_ptr<DnasMethod> makeDnasMethod(const std::string& name) {
     const auto it = registry().find(name);
     return it == registry().end() ? nullptr : it->second();
+}
+
+double annealedTemperature(int searchEpoch, int searchEpochs) {
+    const double progress =
+        searchEpochs <= 1 ? 1.0 : static_cast<double>(searchEpoch) / (searchEpochs - 1);
+    return std::pow(kFinalTemperature, progress);
 }
 
 std::vector<std::string> dnasMethods() {

@@ -21,8 +21,13 @@ struct ChannelChoice {
     std::vector<torch::Tensor> masks;    ///< [C] multipliers of the group's channels (float32)
     std::vector<torch::Tensor> channels; ///< effective channel count (float64 scalar)
     /// Per step: probabilities ([P], float32) of the table's weight precisions; undefined
-    /// for a layer with one precision (or a method that does not choose them).
+    /// for a layer with one precision (or a method that does not choose them). For a split
+    /// table's step ([C, 2]): each output channel's probabilities of the two engines, whose
+    /// computeBits its weights are fake-quantised to.
     std::vector<torch::Tensor> precision;
+    /// Per step of a split table: the effective output channels on each engine ([2],
+    /// float64); undefined for other steps (or a method that does not split).
+    std::vector<torch::Tensor> split;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
@@ -30,7 +35,9 @@ struct ChannelChoice {
 /// weight precision; choice() is differentiable in θ and, before any θ update, keeps every
 /// channel (the seed); exported() is the discrete channel choice (per group, at least 1, at
 /// most the seed's) and exportedBits() the weight bits per step (the table's first when not
-/// chosen); freeze(keep, bits) makes choice() return that fixed choice, keeping `keep[g]`
+/// chosen); exportedSplit() per step the output channels on a split table's first engine (a
+/// multiple of its splitTiles[0], -1 for steps not split; empty for methods that do not split);
+/// freeze(keep, bits, split) makes choice() return that fixed choice, keeping `keep[g]`
 /// channels of each group (the ones θ ranks highest) for fine-tuning. startEpoch() tells the
 /// search epoch (from 0) for schedules such as a temperature. Same θ, same results.
 class DnasMethod {
@@ -42,11 +49,27 @@ public:
     virtual ChannelChoice choice() = 0;
     virtual std::vector<int64_t> exported() = 0;
     virtual std::vector<int> exportedBits() = 0;
-    virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits) = 0;
+    virtual std::vector<int64_t> exportedSplit() { return {}; }
+    virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
+                        const std::vector<int64_t>& split) = 0;
     virtual void startEpoch(int /*searchEpoch*/, int /*searchEpochs*/) {}
+    /// Called once when the search starts (after warm-up) with each group's channel
+    /// importance ([C], larger = more important; undefined for fixed groups).
+    virtual void startSearch(const std::vector<torch::Tensor>& /*importance*/) {}
     /// The softmax temperature of methods that have one (NaN otherwise).
     virtual double temperature() const { return std::numeric_limits<double>::quiet_NaN(); }
 };
+
+/// A softmax temperature that falls geometrically from 1 at the first search epoch to
+/// kFinalTemperature at the last (methods that choose among discrete options: MPS, ODiMO).
+double annealedTemperature(int searchEpoch, int searchEpochs);
+/// Temperature at the end of the search: estimate, low enough that the softmax is nearly the
+/// argmax the export takes.
+inline constexpr double kFinalTemperature = 0.05;
+/// Initial logit of the seed's option (its precision, its engine) against 0 for the others:
+/// estimate, p = e^3 / (e^3 + 2) = 0.91 with two alternatives, so warm-up trains nearly the
+/// seed.
+inline constexpr double kSeedLogit = 3.0;
 
 using DnasMethodFactory = std::function<std::unique_ptr<DnasMethod>()>;
 

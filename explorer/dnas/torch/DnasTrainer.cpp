@@ -96,7 +96,8 @@ private:
                 const int s = stepOf[i];
                 if (s >= 0 && static_cast<std::size_t>(s) < c.precision.size() &&
                     c.precision[static_cast<std::size_t>(s)].defined()) {
-                    precisions[i] = {p.costs.layers[static_cast<std::size_t>(s)].weightBits,
+                    const auto& t = p.costs.layers[static_cast<std::size_t>(s)];
+                    precisions[i] = {t.isSplit() ? t.computeBits : t.weightBits,
                                      c.precision[static_cast<std::size_t>(s)]};
                 }
             }
@@ -129,7 +130,7 @@ private:
         std::vector<double> lambda(p.limits.size(), 0.0);
         double warmupLoss = kNaN;
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
-        std::vector<int64_t> keep;
+        std::vector<int64_t> keep, keepSplit;
         std::vector<int> keepBits;
 
         for (int e = 0; e < total; ++e) {
@@ -146,13 +147,17 @@ private:
                     lambda[i] = over > 0 && std::isfinite(warmupLoss) ? warmupLoss / over : 0.0;
                 }
             }
+            if (e == s_.warmupEpochs && s_.searchEpochs > 0) {
+                method->startSearch(channelImportance(model, maskGroup, groups.size()));
+            }
             if (searching) {
                 method->startEpoch(searchEpoch, s_.searchEpochs);
             }
             if (e == s_.warmupEpochs + s_.searchEpochs) {
                 keep = exportChannels(*method, groups);
                 keepBits = method->exportedBits();
-                method->freeze(keep, keepBits);
+                keepSplit = method->exportedSplit();
+                method->freeze(keep, keepBits, keepSplit);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
             for (std::size_t i = 0; i < p.limits.size(); ++i) {
@@ -170,7 +175,7 @@ private:
                     F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
                 torch::Tensor loss = task;
                 if (searching) {
-                    const auto costs = cost.costs(c.channels, c.precision);
+                    const auto costs = cost.costs(c.channels, c.precision, c.split);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -208,7 +213,9 @@ private:
             }
             const std::vector<int64_t> now = keep.empty() ? exportChannels(*method, groups) : keep;
             const std::vector<int> nowBits = keep.empty() ? method->exportedBits() : keepBits;
-            const auto costs = cost.costs(now, nowBits);
+            const std::vector<int64_t> nowSplit =
+                keep.empty() ? method->exportedSplit() : keepSplit;
+            const auto costs = cost.costs(now, nowBits, nowSplit);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -224,13 +231,34 @@ private:
         if (keep.empty()) {
             keep = exportChannels(*method, groups);
             keepBits = method->exportedBits();
+            keepSplit = method->exportedSplit();
         }
         out.channels = keep;
         out.weightBits = keepBits;
-        const auto predicted = cost.costs(keep, keepBits);
+        out.split = keepSplit;
+        const auto predicted = cost.costs(keep, keepBits, keepSplit);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
-        out.seedAccuracy = s_.baseline ? baseline(p, total) : kNaN;
+        out.seedAccuracy = s_.baseline ? baseline(p, total, stepOf) : kNaN;
+    }
+
+    /// Each group's channel importance: the L2 norms of the output channels' weights of the
+    /// group's masked layers, each layer's normalised to mean 1, summed.
+    static std::vector<torch::Tensor>
+    channelImportance(GraphModule& model, const std::vector<int>& maskGroup, std::size_t groups) {
+        torch::NoGradGuard noGrad;
+        std::vector<torch::Tensor> importance(groups);
+        for (std::size_t i = 0; i < maskGroup.size(); ++i) {
+            const torch::Tensor w = maskGroup[i] >= 0 ? model->weight(i) : torch::Tensor();
+            if (!w.defined()) {
+                continue;
+            }
+            torch::Tensor n = w.flatten(1).norm(2, 1).to(torch::kFloat64);
+            n = n / n.mean().clamp_min(std::numeric_limits<double>::min());
+            auto& sum = importance[static_cast<std::size_t>(maskGroup[i])];
+            sum = sum.defined() ? sum + n : n;
+        }
+        return importance;
     }
 
     /// Each group's kept channels, rounded up to its tile (at most the seed's count).
@@ -262,9 +290,22 @@ private:
     }
 
     /// The seed trained as long as the search with the same seed: the accuracy to compare.
-    double baseline(const DnasProblem& p, int epochs) {
+    /// Its layers with split tables train at the precision of the engine the target's mapper
+    /// runs them on (an analog array's ternary weights), as the seed deploys; `stepOf` is
+    /// the cost-model step of each module layer (-1: none).
+    double baseline(const DnasProblem& p, int epochs, const std::vector<int>& stepOf) {
         torch::manual_seed(p.seed);
         GraphModule model(*p.network, true);
+        std::vector<nas::GraphModuleImpl::WeightPrecision> precisions(stepOf.size());
+        for (std::size_t i = 0; i < stepOf.size(); ++i) {
+            if (stepOf[i] >= 0) {
+                const auto& t = p.costs.layers[static_cast<std::size_t>(stepOf[i])];
+                if (t.isSplit()) {
+                    precisions[i] = {{t.computeBits.front()}, torch::ones({1})};
+                }
+            }
+        }
+        model->setWeightPrecisions(std::move(precisions));
         torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(s_.learningRate));
         BatchOrder order(train_.count, p.seed);
         model->train();

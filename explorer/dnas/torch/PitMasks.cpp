@@ -53,6 +53,22 @@ std::vector<int64_t> PitMasks::exported() const {
     return keep;
 }
 
+void PitMasks::rank(const std::vector<torch::Tensor>& importance) {
+    torch::NoGradGuard noGrad;
+    for (std::size_t g = 0; g < alpha_.size() && g < importance.size(); ++g) {
+        if (!alpha_[g].defined() || !importance[g].defined()) {
+            continue;
+        }
+        const int64_t n = alpha_[g].size(0);
+        // Descending importance (stable: among equals the lower index first).
+        const torch::Tensor order =
+            std::get<1>(importance[g].to(torch::kFloat64).sort(true, 0, true));
+        const torch::Tensor steps =
+            torch::arange(n, 0, -1, torch::kFloat32) * static_cast<float>(kRankSpread / n);
+        alpha_[g].index_put_({order}, steps + static_cast<float>(threshold_));
+    }
+}
+
 void PitMasks::freeze(const std::vector<int64_t>& keep) {
     torch::NoGradGuard noGrad;
     for (std::size_t g = 0; g < alpha_.size(); ++g) {

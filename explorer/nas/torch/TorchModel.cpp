@@ -249,6 +249,14 @@ torch::Tensor fakeQuantize(const torch::Tensor& w, int bits) {
     return w + (q - w).detach();
 }
 
+torch::Tensor GraphModuleImpl::weight(std::size_t i) const {
+    const Node& n = nodes_.at(i);
+    return n.conv2    ? n.conv2->weight
+           : n.conv1  ? n.conv1->weight
+           : n.linear ? n.linear->weight
+                      : torch::Tensor();
+}
+
 torch::Tensor GraphModuleImpl::weightOf(std::size_t i, const torch::Tensor& w) const {
     if (i >= precisions_.size() || precisions_[i].bits.empty()) {
         return w;
@@ -256,8 +264,13 @@ torch::Tensor GraphModuleImpl::weightOf(std::size_t i, const torch::Tensor& w) c
     const auto& p = precisions_[i];
     torch::Tensor out;
     for (std::size_t k = 0; k < p.bits.size(); ++k) {
-        const torch::Tensor term =
-            p.probabilities[static_cast<int64_t>(k)] * fakeQuantize(w, p.bits[k]);
+        torch::Tensor prob = p.probabilities.select(-1, static_cast<int64_t>(k));
+        if (prob.dim() == 1) { // per output channel: [C] against the weights' first axis
+            std::vector<int64_t> shape(static_cast<std::size_t>(w.dim()), 1);
+            shape[0] = prob.size(0);
+            prob = prob.view(shape);
+        }
+        const torch::Tensor term = prob * fakeQuantize(w, p.bits[k]);
         out = out.defined() ? out + term : term;
     }
     return out;

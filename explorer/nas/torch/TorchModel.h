@@ -32,15 +32,19 @@ public:
 
     /// The graph's layers in the module's order (its execution order).
     const std::vector<workloads::Network::LayerId>& layers() const { return layers_; }
+    /// The weights of layer `i` (in layers() order) as trained, output channels first;
+    /// undefined for a layer without weights.
+    torch::Tensor weight(std::size_t i) const;
     /// Channel masks (differentiable searches): per layer in layers() order, a [C] tensor the
     /// layer's output channels are multiplied by after its batch norm and before its
     /// activation, or an undefined tensor for none. Empty: no masks.
     void setChannelMasks(std::vector<torch::Tensor> masks) { masks_ = std::move(masks); }
 
     /// Weight precisions (mixed-precision searches): per layer in layers() order, candidate
-    /// bit widths and their probabilities ([P]); the layer's weights become the expectation
-    /// of their per-output-channel symmetric fake quantisations at those widths (rounding
-    /// with the identity gradient). Empty bits: the float weights. Empty: none.
+    /// bit widths and their probabilities ([P], or [C, P] per output channel); the layer's
+    /// weights become the expectation of their per-output-channel symmetric fake
+    /// quantisations at those widths (rounding with the identity gradient). Empty bits: the
+    /// float weights. Empty: none.
     struct WeightPrecision {
         std::vector<int> bits;
         torch::Tensor probabilities;

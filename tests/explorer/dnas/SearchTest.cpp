@@ -1,7 +1,7 @@
 // The libtorch side of DNAS (explorer/dnas/torch/): PIT's straight-through mask and its
 // gradient, the differentiable cost model against its plain evaluation and its slopes, the
-// regulariser's λ schedule, and a tiny search on a 1,000-image subset that moves the cost to
-// its target.
+// regulariser's λ schedule, MPS's expected cost, ODiMO's split costs and choices, and a tiny
+// search on a 1,000-image subset that moves the cost to its target.
 #include "explorer/dnas/CostModel.h"
 #include "explorer/dnas/torch/CostTensor.h"
 #include "explorer/dnas/torch/DnasMethod.h"
@@ -31,7 +31,7 @@ struct Fixture {
 };
 
 Fixture costed(const std::string& name, const std::string& platform, const std::string& stack,
-               const std::vector<int>& weightBits = {}) {
+               const std::vector<int>& weightBits = {}, bool splitEngines = false) {
     Session session;
     const auto loaded = workloads::loadNetwork(name, session.paths());
     workloads::spec::NetworkSpec spec;
@@ -43,6 +43,7 @@ Fixture costed(const std::string& name, const std::string& platform, const std::
     q.stack = stack;
     CostTableOptions options;
     options.weightBits = weightBits;
+    options.splitEngines = splitEngines;
     f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, options);
     return f;
 }
@@ -93,7 +94,7 @@ TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
     EXPECT_DOUBLE_EQ(c.channels[1].item<double>(), 1.0); // keep-alive: channel 1 (|-0.3|)
     EXPECT_FLOAT_EQ(c.masks[1][1].item<float>(), 1.0F);
     EXPECT_EQ(pit->exported()[1], 1);
-    pit->freeze({0, 2}, {});
+    pit->freeze({0, 2}, {}, {});
     const auto frozen = pit->choice().masks[1];
     EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 2.0F);
     EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F); // |-0.3|
@@ -244,7 +245,7 @@ TEST(Mps, ChoosesExportsAndFreezesPrecisionsWithAFallingTemperature) {
     EXPECT_DOUBLE_EQ(mps->temperature(), 1.0);
     mps->startEpoch(4, 5);
     EXPECT_NEAR(mps->temperature(), 0.05, 1e-12);
-    mps->freeze(mps->exported(), mps->exportedBits());
+    mps->freeze(mps->exported(), mps->exportedBits(), {});
     const auto frozen = mps->choice().precision[step];
     EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F);
     EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 1.0F);
@@ -263,6 +264,137 @@ TEST(Mps, FakeQuantisationHasTheWidthsLevelsAndAnIdentityGradient) {
     EXPECT_NEAR(q4[1][2].item<float>(), std::round(0.4 / (2.0 / 7)) * (2.0 / 7), 1e-6);
     q2.sum().backward();
     EXPECT_TRUE(torch::allclose(w.grad(), torch::ones_like(w)));
+}
+
+std::size_t stepOf(const CostModel& m, const std::string& layer) {
+    std::size_t step = 0;
+    while (step < m.layers.size() && m.layers[step].layer != layer) {
+        ++step;
+    }
+    return step;
+}
+
+TEST(Odimo, SplitTablesCostTheSlowerPartAndTheSumOfTheRest) {
+    // DIANA: the greedy mapper runs ResNet-8's 3x3 convolutions on the analog array; the
+    // digital array runs them too, so each gets a split table (analog first: the mapper's).
+    const Fixture f = costed("fmnist/resnet8", "diana", "htvm", {}, true);
+    const std::size_t s = stepOf(f.model, "s3_conv_b");
+    ASSERT_LT(s, f.model.layers.size());
+    const LayerCostTable& t = f.model.layers[s];
+    ASSERT_TRUE(t.isSplit());
+    EXPECT_EQ(t.engines, (std::vector<std::string>{"aimc", "digital"}));
+    EXPECT_EQ(t.computeBits, (std::vector<int>{2, 8})); // ternary analog weights
+    EXPECT_EQ(t.splitTiles[1], 16);                     // the digital array's 16 K unroll
+    EXPECT_FALSE(f.model.layers[stepOf(f.model, "pool")].isSplit()); // host core only
+
+    const std::vector<int64_t> c = seedChannels(f.grouping);
+    const auto whole = predictCosts(f.model, c);
+    std::vector<int64_t> split(f.model.layers.size(), -1);
+    // All channels on the first engine: the layer as the mapper runs it.
+    split[s] = 64;
+    EXPECT_EQ(predictCosts(f.model, c, {}, split), whole);
+    // Half each: the slower part's time, the parts' energies and weights.
+    split[s] = 32;
+    const auto half = predictCosts(f.model, c, {}, split);
+    const int lat = costMetricIndex("latency_s"), energy = costMetricIndex("energy_j");
+    const int weights = costMetricIndex("weight_bytes");
+    const double rest = whole[static_cast<std::size_t>(lat)] - tableValue(t, lat, 64, 64, 0);
+    const double a = tableValue(t, lat, 64, 32, 0), b = tableValue(t, lat, 64, 32, 1);
+    EXPECT_NEAR(half[static_cast<std::size_t>(lat)], rest + std::max(a, b) + t.splitOverhead[lat],
+                1e-12);
+    EXPECT_NEAR(half[static_cast<std::size_t>(energy)],
+                whole[static_cast<std::size_t>(energy)] - tableValue(t, energy, 64, 64, 0) +
+                    tableValue(t, energy, 64, 32, 0) + tableValue(t, energy, 64, 32, 1) +
+                    t.splitOverhead[energy],
+                1e-15);
+    EXPECT_EQ(half[static_cast<std::size_t>(weights)], whole[static_cast<std::size_t>(weights)]);
+    // A digital part of 8 channels takes the time of the array's 16.
+    EXPECT_DOUBLE_EQ(splitValue(t, lat, 64, 0, 8, 0), splitValue(t, lat, 64, 0, 16, 0));
+
+    // The differentiable cost: equal to the plain one with the hard maximum; the smooth
+    // maximum lies between the parts' mean and their maximum; both parts get a gradient.
+    const CostTensor cost(f.model);
+    EXPECT_EQ(cost.costs(c, {}, split)[static_cast<std::size_t>(lat)],
+              half[static_cast<std::size_t>(lat)]);
+    std::vector<torch::Tensor> channels, parts(f.model.layers.size());
+    for (int64_t v : c) {
+        channels.push_back(torch::full({}, static_cast<double>(v), torch::kFloat64));
+    }
+    const torch::Tensor first = torch::full({}, 40.0, torch::kFloat64).requires_grad_(true);
+    parts[s] = torch::stack({first, 64.0 - first});
+    const torch::Tensor smooth = cost.costs(channels, {}, parts)[static_cast<std::size_t>(lat)];
+    split[s] = 40;
+    const double hard = predictCosts(f.model, c, {}, split)[static_cast<std::size_t>(lat)];
+    EXPECT_LE(smooth.item<double>(), hard + 1e-15);
+    EXPECT_GT(smooth.item<double>(), hard - 0.5 * std::max(a, b));
+    smooth.backward();
+    ASSERT_TRUE(first.grad().defined());
+    EXPECT_NE(first.grad().item<double>(), 0.0);
+
+    // The mapping of a split: fractions of the first engine, or one engine alone.
+    platforms::spec::MappingSpec base;
+    split[s] = 40;
+    split[stepOf(f.model, "s3_conv_a")] = 0;
+    const auto m = splitMapping(base, f.model, c, split);
+    ASSERT_EQ(m.layers_size(), 2);
+    for (const auto& l : m.layers()) {
+        if (l.layer() == "s3_conv_b") {
+            EXPECT_EQ(l.engine(), "aimc");
+            EXPECT_EQ(l.split_engine(), "digital");
+            EXPECT_DOUBLE_EQ(l.fraction(), 40.0 / 64.0);
+        } else {
+            EXPECT_EQ(l.layer(), "s3_conv_a");
+            EXPECT_EQ(l.engine(), "digital");
+            EXPECT_EQ(l.split_engine(), "");
+        }
+    }
+}
+
+TEST(Odimo, ChoosesExportsAndFreezesSplitsPerChannel) {
+    const Fixture f = costed("fmnist/resnet8", "diana", "htvm", {}, true);
+    auto odimo = makeDnasMethod("odimo");
+    ASSERT_NE(odimo, nullptr);
+    torch::manual_seed(1);
+    odimo->build(f.model.groups, f.model.layers, DnasSettings{});
+    const std::size_t s = stepOf(f.model, "s3_conv_b");
+    ChannelChoice c = odimo->choice();
+    ASSERT_TRUE(c.precision[s].defined());
+    EXPECT_EQ(c.precision[s].sizes(), (std::vector<int64_t>{64, 2}));
+    EXPECT_TRUE(torch::allclose(c.precision[s].sum(1), torch::ones({64})));
+    EXPECT_NEAR(c.split[s].sum().item<double>(), 64.0, 1e-4);
+    EXPECT_GT(c.split[s][0].item<double>(), 0.8 * 64);      // starts on the mapper's engine
+    EXPECT_EQ(odimo->exported(), seedChannels(f.grouping)); // no pruning
+    EXPECT_EQ(odimo->exportedSplit()[s], 64);
+    EXPECT_EQ(odimo->exportedSplit()[stepOf(f.model, "pool")], -1);
+    // 20 channels lean to the digital array: 44 stay analog (the analog tile is 1).
+    std::size_t index = 0; // θ of the split steps, in step order
+    for (std::size_t k = 0; k < s; ++k) {
+        index += f.model.layers[k].isSplit() ? 1 : 0;
+    }
+    torch::Tensor theta = odimo->parameters().at(index);
+    ASSERT_EQ(theta.size(0), 64);
+    {
+        torch::NoGradGuard noGrad;
+        theta.select(1, 1).slice(0, 10, 30).fill_(10.0F);
+    }
+    EXPECT_EQ(odimo->exportedSplit()[s], 44);
+    // The cost's gradient reaches θ through the split.
+    c = odimo->choice();
+    const CostTensor cost(f.model);
+    cost.costs(c.channels, c.precision,
+               c.split)[static_cast<std::size_t>(costMetricIndex("latency_s"))]
+        .backward();
+    ASSERT_TRUE(theta.grad().defined());
+    EXPECT_GT(theta.grad().abs().sum().item<float>(), 0.0F);
+    // Frozen: one engine per channel, the 44 leaning most to the analog array on it.
+    std::vector<int64_t> split = odimo->exportedSplit();
+    split[s] = 48;
+    odimo->freeze(odimo->exported(), odimo->exportedBits(), split);
+    const torch::Tensor frozen = odimo->choice().precision[s];
+    EXPECT_FLOAT_EQ(frozen.select(1, 0).sum().item<float>(), 48.0F);
+    EXPECT_TRUE(torch::equal(frozen.sum(1), torch::ones({64})));
+    EXPECT_FLOAT_EQ(frozen.select(1, 1).slice(0, 10, 30).sum().item<float>(), 16.0F);
+    EXPECT_NEAR(odimo->choice().split[s][0].item<double>(), 48.0, 1e-9);
 }
 
 TEST(Search, ATinySearchMovesTheCostToItsTarget) {

@@ -10,18 +10,9 @@
 #include "explorer/dnas/torch/DnasMethod.h"
 #include "explorer/dnas/torch/PitMasks.h"
 
-#include <cmath>
-
 namespace edgesim::explorer::dnas {
 
 namespace {
-
-/// Temperature at the end of the search: estimate, low enough that the softmax is nearly the
-/// argmax the export takes.
-constexpr double kFinalTemperature = 0.05;
-/// Initial logit of the seed's precision: estimate, p = e^3 / (e^3 + 2) = 0.91 with two
-/// alternatives.
-constexpr double kSeedLogit = 3.0;
 
 class Mps final : public DnasMethod {
 public:
@@ -68,6 +59,9 @@ public:
     }
 
     std::vector<int64_t> exported() override { return masks_.exported(); }
+    void startSearch(const std::vector<torch::Tensor>& importance) override {
+        masks_.rank(importance);
+    }
 
     std::vector<int> exportedBits() override {
         torch::NoGradGuard noGrad;
@@ -81,7 +75,8 @@ public:
         return bits;
     }
 
-    void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits) override {
+    void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
+                const std::vector<int64_t>&) override {
         masks_.freeze(keep);
         frozen_.clear();
         for (std::size_t s = 0; s < theta_.size(); ++s) {
@@ -99,9 +94,7 @@ public:
     }
 
     void startEpoch(int searchEpoch, int searchEpochs) override {
-        const double progress =
-            searchEpochs <= 1 ? 1.0 : static_cast<double>(searchEpoch) / (searchEpochs - 1);
-        temperature_ = std::pow(kFinalTemperature, progress);
+        temperature_ = annealedTemperature(searchEpoch, searchEpochs);
     }
 
     double temperature() const override { return temperature_; }

@@ -24,8 +24,12 @@ public:
         return c;
     }
     std::vector<int64_t> exported() override { return masks_.exported(); }
+    void startSearch(const std::vector<torch::Tensor>& importance) override {
+        masks_.rank(importance);
+    }
     std::vector<int> exportedBits() override { return bits_; }
-    void freeze(const std::vector<int64_t>& keep, const std::vector<int>&) override {
+    void freeze(const std::vector<int64_t>& keep, const std::vector<int>&,
+                const std::vector<int64_t>&) override {
         masks_.freeze(keep);
     }
 
