@@ -28,6 +28,8 @@ constexpr int kWarmupEpochs = 2;
 constexpr int kSearchEpochs = 6;
 constexpr int kFinetuneEpochs = 2;
 constexpr double kPitThreshold = 0.5; // PIT's binarisation threshold (Risso et al.)
+/// Largest limit as a fraction of the seed's cost: a sanity bound on typing mistakes.
+constexpr double kMaxFraction = 10;
 constexpr int kMaxEpochs = 10000;
 
 void checkTraining(const spec::DnasStudySpec& s, const FieldCursor& at) {
@@ -137,9 +139,11 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
                 lc.error(l, "max", "give either max or max_fraction");
             } else if (l.has_max() && !(std::isfinite(l.max()) && l.max() > 0)) {
                 lc.error(l, "max", fmt::format("{:g} is not a positive number", l.max()));
-            } else if (l.has_max_fraction() && !(l.max_fraction() > 0 && l.max_fraction() <= 1)) {
-                lc.error(l, "max_fraction",
-                         fmt::format("{:g} is out of range (0, 1]", l.max_fraction()));
+            } else if (l.has_max_fraction() &&
+                       !(l.max_fraction() > 0 && l.max_fraction() <= kMaxFraction)) {
+                lc.error(
+                    l, "max_fraction",
+                    fmt::format("{:g} is out of range (0, {:g}]", l.max_fraction(), kMaxFraction));
             }
         }
     }

@@ -270,8 +270,8 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                       "\n  limits { metric: \"latency\" max: 1 } }",
                   "bad.textproto:3: searches[0].limits[0].metric: unknown cost metric 'latency'");
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nsearches { " + target +
-                      " limits { metric: \"latency_s\" max_fraction: 1.5 } }",
-                  "max_fraction: 1.5 is out of range (0, 1]");
+                      " limits { metric: \"latency_s\" max_fraction: 12 } }",
+                  "max_fraction: 12 is out of range (0, 10]");
     expectRefused("name: \"b\"\nsearches { " + target +
                       " limits { metric: \"latency_s\" max: 1 } }",
                   "network: missing required field");

@@ -22,6 +22,10 @@ using nas::GraphModule;
 using nas::ImageSet;
 namespace F = torch::nn::functional;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+/// The least distance of the seed's cost to a limit that the limit's strength assumes, as a
+/// share of the limit: estimate, so that exceeding a limit the seed meets by 10% costs as
+/// much as the warm-up's task loss.
+constexpr double kLimitMargin = 0.1;
 
 bool masked(workloads::OpKind op) {
     return op == workloads::OpKind::Conv2d || op == workloads::OpKind::DepthwiseConv2d ||
@@ -140,11 +144,15 @@ private:
             const int searchEpoch = e - s_.warmupEpochs;
             if (e == s_.warmupEpochs) {
                 // Strength of each limit, once, from the warm-up's task loss and the seed's
-                // distance to the target (NAS.md §2).
+                // distance to the target (NAS.md §2): overshooting by that distance costs a
+                // warm-up loss. A seed within (or just over) its limit counts as
+                // kLimitMargin of the limit away, so that a limit the seed meets still holds.
                 for (std::size_t i = 0; i < p.limits.size(); ++i) {
                     const double over =
                         seedCosts[static_cast<std::size_t>(limitMetric[i])] - p.limits[i].max;
-                    lambda[i] = over > 0 && std::isfinite(warmupLoss) ? warmupLoss / over : 0.0;
+                    const double distance = std::max(over, kLimitMargin * p.limits[i].max);
+                    lambda[i] =
+                        distance > 0 && std::isfinite(warmupLoss) ? warmupLoss / distance : 0.0;
                 }
             }
             if (e == s_.warmupEpochs && s_.searchEpochs > 0) {

@@ -101,6 +101,33 @@ TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
     EXPECT_FLOAT_EQ(frozen[2].item<float>(), 1.0F); // 0.2
 }
 
+TEST(Pit, StartsTheSearchRankedSoChannelsLeaveLeastImportantFirst) {
+    auto pit = makeDnasMethod("pit");
+    DnasSettings s;
+    s.threshold = 0.5;
+    pit->build(twoGroups(), {}, s);
+    // Importance after warm-up; channels 2 and 5 tie (the lower index ranks higher).
+    pit->startSearch({torch::Tensor(), torch::tensor({0.1F, 0.5F, 0.3F, 0.9F, 0.2F, 0.3F})});
+    auto theta = pit->parameters();
+    const double step = 2.0 / 6; // PitMasks::kRankSpread over 6 channels
+    const std::vector<double> want = {0.5 + step,     0.5 + 5 * step, 0.5 + 4 * step,
+                                      0.5 + 6 * step, 0.5 + 2 * step, 0.5 + 3 * step};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_NEAR(theta[0][i].item<float>(), want[static_cast<std::size_t>(i)], 1e-6) << i;
+    }
+    EXPECT_EQ(pit->exported()[1], 6); // every channel still kept
+    // The same pressure on every α: the least important leave first, one step at a time.
+    {
+        torch::NoGradGuard noGrad;
+        theta[0].sub_(2.5 * step);
+    }
+    const auto m = pit->choice().masks[1];
+    const std::vector<float> kept = {0, 1, 1, 1, 0, 1};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_FLOAT_EQ(m[i].item<float>(), kept[static_cast<std::size_t>(i)]) << i;
+    }
+}
+
 TEST(Regulariser, LambdaRampsFromOnePercentToFullOverHalfTheSearch) {
     EXPECT_DOUBLE_EQ(lambdaAt(2.0, 0, 10), 0.02);
     EXPECT_NEAR(lambdaAt(2.0, 1, 10), 0.02 + 0.99 * 2.0 / 5, 1e-12);
