@@ -59,7 +59,7 @@ void print(const explorer::dnas::SearchSummary& s) {
         errors += fmt::format("{}{} {:.1f}%", k == 0 ? "" : ", ", explorer::dnas::kCostMetrics[k],
                               100 * s.maxError[k]);
     }
-    std::cout << fmt::format("  cost tables: {} ({} single-layer simulations, {:.1f} s); "
+    std::cout << fmt::format("  cost tables: {} ({} single-layer simulations, {:.2f} s); "
                              "largest error of the cost model on {} networks: {}\n",
                              s.tablesCached ? "from the cache" : "measured", s.tableQueries,
                              s.tableSeconds, s.checkedNetworks, errors);

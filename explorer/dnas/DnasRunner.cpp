@@ -71,8 +71,8 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits)
     return join(parts, " ");
 }
 
-/// The split layers' channels on their first engine and the rest ("conv1=48+16"), for
-/// steps that are split (-1: not).
+/// The split layers' channels on each engine ("conv1=aimc:48+digital:16"), for the steps
+/// `split` splits (-1: not).
 std::string splitText(const CostModel& model, const std::vector<int64_t>& channels,
                       const std::vector<int64_t>& split) {
     std::vector<std::string> parts;
@@ -309,12 +309,14 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                                         simulated[static_cast<std::size_t>(k)]) /
                                std::abs(simulated[static_cast<std::size_t>(k)]);
             s.maxError[k] = std::max(s.maxError[k], err);
-            costRows.push_back(
-                {s.name, label,
-                 join({channelsText(channels, p.model), splitText(p.model, channels, split)}, " "),
-                 std::string(kCostMetrics[k]), std::string(unitOf(k)),
-                 predicted[static_cast<std::size_t>(k)], simulated[static_cast<std::size_t>(k)],
-                 err});
+            costRows.push_back({s.name, label,
+                                split.empty() ? channelsText(channels, p.model)
+                                              : join({channelsText(channels, p.model),
+                                                      splitText(p.model, channels, split)},
+                                                     " "),
+                                std::string(kCostMetrics[k]), std::string(unitOf(k)),
+                                predicted[static_cast<std::size_t>(k)],
+                                simulated[static_cast<std::size_t>(k)], err});
         }
         ++s.checkedNetworks;
     };

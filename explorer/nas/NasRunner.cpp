@@ -242,6 +242,17 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
         std::size_t outstanding = 0;
         std::map<int64_t, wire::NasOutcome> ready; // finished, waiting for earlier jobs
         std::size_t written = 0;
+        // Stopped: what finished is kept (out of job order: a resumed run reads it back
+        // by network), then the caller commits.
+        const auto stop = [&] {
+            for (auto& [id, o] : ready) {
+                pendingEvaluations.push_back(tables.evaluationRow(o));
+                std::string sha = o.network_sha256();
+                cache.emplace(std::move(sha), std::move(o));
+            }
+            ready.clear();
+            return Stopped{};
+        };
         while (!tasks.empty() || outstanding > 0) {
             for (int w = 0; w < pool->size() && !tasks.empty(); ++w) {
                 while (busy[static_cast<std::size_t>(w)] < kInFlight && !tasks.empty()) {
@@ -254,14 +265,14 @@ NasSummary runNas(const NasStudy& study, Session& session, const NasOptions& opt
                 }
             }
             if (SignalGuard::received() != 0) {
-                throw Stopped{};
+                throw stop();
             }
             std::optional<std::pair<int, wire::Result>> got;
             try {
                 got = pool->receive(250);
             } catch (const std::runtime_error&) {
                 if (SignalGuard::received() != 0) {
-                    throw Stopped{};
+                    throw stop();
                 }
                 throw;
             }
