@@ -38,11 +38,11 @@ void print(const explorer::dnas::SearchSummary& s) {
                                  s.skipped);
         return;
     }
-    std::cout << fmt::format("search {} ({}/{}): exported network {}, accuracy {:.3f} (seed "
-                             "trained as long: {})\n",
-                             s.name, s.platform, s.stack, s.status, s.accuracy,
-                             std::isnan(s.seedAccuracy) ? std::string("-")
-                                                        : fmt::format("{:.3f}", s.seedAccuracy));
+    std::cout << fmt::format(
+        "search {} ({}/{}): exported network {}, {} of {} limits met "
+        "(simulated), accuracy {:.3f} (seed trained as long: {})\n",
+        s.name, s.platform, s.stack, s.status, s.limitsMet, s.limits, s.accuracy,
+        std::isnan(s.seedAccuracy) ? std::string("-") : fmt::format("{:.3f}", s.seedAccuracy));
     std::cout << fmt::format("  {:<15}{:>13}{:>13}{:>13}{:>13}{:>8}  {}\n", "metric", "seed",
                              "target", "predicted", "simulated", "error", "met");
     for (const auto& r : s.rows) {
@@ -66,11 +66,16 @@ void print(const explorer::dnas::SearchSummary& s) {
     if (!s.precisions.empty()) {
         std::cout << "  weights at other precisions than the seed's: " << s.precisions << "\n";
     }
-    if (!s.splits.empty()) {
-        std::cout << "  layers split across engines: " << s.splits << "\n";
+    if (!s.mapping.empty()) {
+        std::cout << "  layers split or moved across engines: "
+                  << (s.splits.empty() ? "none" : s.splits) << "\n";
     }
-    std::cout << fmt::format("  network: {}.textproto, .onnx, .json{}\n\n", s.files,
+    for (const auto& note : s.notes) {
+        std::cout << "  note: " << note << "\n";
+    }
+    std::cout << fmt::format("  network: {}.textproto, .onnx, .json{}\n", s.files,
                              s.mapping.empty() ? "" : "; mapping: " + s.mapping);
+    std::cout << "  re-run: " << s.resimulate << "\n\n" << std::flush;
 }
 
 void run(const DnasCliOptions& o, const GlobalOptions& g) {

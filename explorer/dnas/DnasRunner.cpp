@@ -71,18 +71,23 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits)
     return join(parts, " ");
 }
 
-/// The split layers' channels on each engine ("conv1=aimc:48+digital:16"), for the steps
-/// `split` splits (-1: not).
+/// The layers `split` splits ("conv1=aimc:48+digital:16") or moves whole to the second engine
+/// of their table ("conv2=digital:64"); the others stay on the engine the mapper chose.
 std::string splitText(const CostModel& model, const std::vector<int64_t>& channels,
                       const std::vector<int64_t>& split) {
     std::vector<std::string> parts;
     for (std::size_t s = 0; s < split.size() && s < model.layers.size(); ++s) {
         const auto& t = model.layers[s];
-        if (t.isSplit() && split[s] >= 0) {
-            const int64_t total =
-                t.outGroup >= 0 ? channels[static_cast<std::size_t>(t.outGroup)] : t.outGrid[0];
+        if (!t.isSplit() || split[s] < 0) {
+            continue;
+        }
+        const int64_t total =
+            t.outGroup >= 0 ? channels[static_cast<std::size_t>(t.outGroup)] : t.outGrid[0];
+        if (split[s] > 0 && split[s] < total) {
             parts.push_back(fmt::format("{}={}:{}+{}:{}", t.layer, t.engines[0], split[s],
                                         t.engines[1], total - split[s]));
+        } else if (split[s] == 0) {
+            parts.push_back(fmt::format("{}={}:{}", t.layer, t.engines[1], total));
         }
     }
     return join(parts, " ");
@@ -145,6 +150,7 @@ struct Prepared {
     CostModel model;
     CostModelStats stats;
     int64_t runtimeFlash = 0;
+    std::vector<std::string> notes; ///< SearchSummary::notes found before the search
 };
 
 class Runner {
@@ -227,6 +233,47 @@ Prepared Runner::prepare(int i) {
         throw InputError(study_.file, field,
                          std::string("the cost tables cannot be measured there: ") + e.what());
     }
+    const std::string method = dnasSettings(study_.spec).method;
+    const auto any = [&](auto pred) {
+        return std::any_of(p.model.layers.begin(), p.model.layers.end(), pred);
+    };
+    if (method == "odimo" && !any([](const LayerCostTable& t) { return t.isSplit(); })) {
+        throw InputError(
+            study_.file, field,
+            fmt::format("no layer of {} can be split between two accelerators of {} with {} "
+                        "(method odimo needs a platform with two engines that can each run a "
+                        "layer, e.g. diana)",
+                        study_.spec.network(), search.target().platform(),
+                        search.target().stack()));
+    }
+    if (method == "mps" && !any([](const LayerCostTable& t) { return t.weightBits.size() > 1; })) {
+        p.notes.push_back("no layer runs at another weight precision on this target: the search "
+                          "chose channels only (as pit)");
+    }
+    // A limit no exportable network meets: every group at its smallest (one tile), every
+    // layer at its fewest bits.
+    if (method != "odimo") {
+        std::vector<int64_t> least = seedChannels(grouping_);
+        for (std::size_t g = 0; g < least.size(); ++g) {
+            if (p.model.groups[g].searchable) {
+                least[g] = std::min(least[g], std::max<int64_t>(1, p.model.groups[g].tile));
+            }
+        }
+        std::vector<int> bits;
+        for (const auto& t : p.model.layers) {
+            bits.push_back(*std::min_element(t.weightBits.begin(), t.weightBits.end()));
+        }
+        const auto smallest = predictCosts(p.model, least, bits);
+        for (const auto& l : p.limits) {
+            const double v = smallest[static_cast<std::size_t>(costMetricIndex(l.metric))];
+            if (v > l.max) {
+                p.notes.push_back(fmt::format(
+                    "limit {} <= {:g} cannot be met: the smallest network the search can "
+                    "export costs {:g} by the cost model",
+                    l.metric, l.max, v));
+            }
+        }
+    }
     return p;
 }
 
@@ -237,6 +284,10 @@ void Runner::rethrowAtTarget(const InputError& e, int index) const {
     const FieldCursor target = at.child(study_.spec, "searches", index).child(search, "target");
     const std::string prefix = fmt::format("searches[{}].target.", index);
     for (const Diagnostic& d : e.diagnostics()) {
+        if (d.line == 0 && d.field + "." == prefix) { // about the target as a whole
+            at.child(study_.spec, "searches", index).error(search, "target", d.reason);
+            continue;
+        }
         if (d.field.rfind(prefix, 0) != 0 || d.line != 0) {
             diags.add(d);
             continue;
@@ -289,6 +340,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                        int64_t& epochsDone, SearchSummary& s) {
     const auto& search = study_.spec.searches(index);
     s.seedChannels = seedChannels(grouping_);
+    s.notes = p.notes;
     s.tableQueries = p.stats.queries;
     s.tablesCached = p.stats.cached;
     s.tableSeconds = p.stats.seconds;
@@ -394,6 +446,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.weightBits = o.weightBits;
     s.precisions = precisionsText(p.model, o.weightBits);
     s.splits = splitText(p.model, o.channels, o.split);
+    s.limits = static_cast<int>(p.limits.size());
     s.accuracy = o.accuracy;
     s.seedAccuracy = o.seedAccuracy;
 
@@ -414,9 +467,19 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
-    if (!s.splits.empty()) {
+    // The command that re-runs the exported network as it was simulated here.
+    s.resimulate =
+        fmt::format("edgesim simulate -p {} -s {} -n {}.textproto", s.platform, s.stack, s.files);
+    if (!p.query.quantize.empty()) {
+        s.resimulate += " --quantize " + p.query.quantize;
+    }
+    for (const auto& set : search.target().set()) {
+        s.resimulate += " --set '" + set + "'";
+    }
+    if (std::any_of(o.split.begin(), o.split.end(), [](int64_t v) { return v >= 0; })) {
         // The mapping the exported network ran with: `simulate --mapping` re-runs it.
         s.mapping = s.files + ".mapping.textproto";
+        s.resimulate += " --mapping " + s.mapping;
         sim::writeMappingFile(
             s.mapping,
             fmt::format("# Layer-to-engine mapping of {} on {} with {}, its layers split as "
@@ -440,6 +503,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                          (r.status == sim::Status::DoesNotFit && k >= 2); // footprints
         row.simulated = ran ? simulated[static_cast<std::size_t>(k)] : kNaN;
         row.met = std::isnan(row.target) ? -1 : (row.simulated <= row.target ? 1 : 0);
+        s.limitsMet += row.met == 1 ? 1 : 0;
         s.rows.push_back(row);
         resultRows.push_back({s.name,
                               s.platform,
@@ -534,6 +598,8 @@ DnasSummary Runner::run() {
                    {"seed_network", study_.spec.network()},
                    {"seed_network_sha256", study_.seedSha256},
                    {"method", dnasSettings(study_.spec).method}};
+        // A fresh file: the exported networks of an earlier run would be stale.
+        std::filesystem::remove_all(exportDirectory(options_.out));
         writeResultsFile(options_.out, p, [&](ResultsFile& f) {
             f.append(kEpochsTable, epochColumns(), {});
             f.append(kResultTable, resultColumns(), {});

@@ -6,7 +6,8 @@
 // /dnas/result and /dnas/cost_model; each search's rows are committed when it ends, so a
 // killed run loses only the search it was in, and --resume skips the searches the file holds.
 // The exported networks are written as <out>.dnas/<search>.textproto, .onnx and .json, and
-// with layers split across two engines (ODiMO), the mapping as <search>.mapping.textproto.
+// with layers split across two engines (ODiMO), the mapping as <search>.mapping.textproto;
+// a fresh (not resumed) results file starts with an empty <out>.dnas.
 #pragma once
 
 #include "explorer/dnas/DnasSearch.h"
@@ -50,8 +51,14 @@ struct SearchSummary {
     std::vector<int64_t> channels, seedChannels;
     std::vector<int> weightBits; ///< per cost-model step
     std::string precisions;      ///< layers at another precision than the seed's ("pw1=4")
-    std::string splits;          ///< split layers ("conv1=digital:48+aimc:16"), ODiMO
-    std::string mapping;         ///< the exported mapping file (split layers only)
+    std::string splits;          ///< split or moved layers ("conv1=aimc:48+digital:16"), ODiMO
+    std::string mapping;         ///< the exported mapping file (ODiMO only)
+    /// `edgesim simulate` re-running the exported network as it was simulated here.
+    std::string resimulate;
+    int limits = 0, limitsMet = 0; ///< by the simulated values
+    /// What the user should know: a method with nothing to choose on this target, a limit no
+    /// exportable network meets.
+    std::vector<std::string> notes;
     /// Largest relative error of the cost model per metric over the checked networks.
     double maxError[kCostMetricCount] = {};
     int checkedNetworks = 0;

@@ -158,7 +158,7 @@ costs { cache_dir: "none" check_networks: 4 }
     const std::string out = dir.file("odimo.h5");
     const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("layers split across engines: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("layers split or moved across engines: "), std::string::npos) << r.out;
     const std::string mapping = dir.file("odimo.dnas/diana.mapping.textproto");
     ASSERT_TRUE(fs::exists(mapping)) << r.out;
 
@@ -169,7 +169,6 @@ costs { cache_dir: "none" check_networks: 4 }
     };
     EXPECT_EQ(std::get<std::string>(cell(0, "mapping")), mapping);
     const std::string split = std::get<std::string>(cell(0, "split"));
-    EXPECT_NE(split.find("s3_conv_b=aimc:"), std::string::npos) << split;
     // The cost model's check sample split at random: within the issue's 10% on latency
     // and energy, footprints exact.
     const ex::Table check = ex::readTable(out, dn::kCostModelTable);
@@ -183,7 +182,12 @@ costs { cache_dir: "none" check_networks: 4 }
     }
     EXPECT_GE(splitSamples, 3 * dn::kCostMetricCount);
 
-    // The exported network with its mapping re-simulates to the reported values.
+    // The exported network with its mapping re-simulates to the reported values, by the
+    // command the run prints.
+    EXPECT_NE(r.out.find("re-run: edgesim simulate -p diana -s htvm -n " +
+                         dir.file("odimo.dnas/diana") + ".textproto --mapping " + mapping),
+              std::string::npos)
+        << r.out;
     const CliRun sim =
         runCli("simulate -p diana -s htvm -n " + dir.file("odimo.dnas/diana.textproto") +
                " --mapping " + mapping + " --format json");
@@ -199,13 +203,10 @@ costs { cache_dir: "none" check_networks: 4 }
     }
     // Each layer the export splits is split in the mapping file.
     const std::string text = edgesim::test::readFileBytes(mapping);
-    std::size_t both = 0; // "layer=engine:n+engine:m" with n, m > 0
+    std::size_t both = 0; // "layer=engine:n+engine:m" (split); "layer=engine:n" (moved)
     std::istringstream tokens(split);
     for (std::string token; tokens >> token;) {
-        const auto plus = token.find('+');
-        const auto first = std::stol(token.substr(token.rfind(':', plus) + 1));
-        const auto second = std::stol(token.substr(token.rfind(':') + 1));
-        both += first > 0 && second > 0 ? 1 : 0;
+        both += token.find('+') != std::string::npos ? 1 : 0;
     }
     std::size_t inFile = 0;
     for (std::size_t at = 0; (at = text.find("split_engine", at)) != std::string::npos; ++at) {
@@ -252,6 +253,41 @@ TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
               ex::readDoubleColumn(killed, dn::kResultTable, "simulated"));
 }
 
+TEST(DnasCli, SaysWhichLimitsNoNetworkCanMeetAndOverwriteClearsStaleExports) {
+    if (!fashionMnist()) {
+        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
+    }
+    TempDir dir;
+    const std::string file = dir.write("small.textproto",
+                                       R"(name: "small" seed: 2 network: "fmnist/ds-cnn"
+searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
+  limits { metric: "peak_ram_bytes" max: 100 } limits { metric: "weight_bytes" max: 1000000 } }
+training { train_images: 300 test_images: 100 batch_size: 50 warmup_epochs: 1
+  search_epochs: 1 finetune_epochs: 1 no_baseline: true }
+costs { cache_dir: "none" check_networks: 1 }
+)")
+                                 .string();
+    const std::string out = dir.file("small.h5");
+    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("exported network ok, 1 of 2 limits met (simulated)"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("note: limit peak_ram_bytes <= 100 cannot be met: the smallest network "
+                         "the search can export costs"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("note: limit weight_bytes"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("re-run: edgesim simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n "),
+              std::string::npos)
+        << r.out;
+    // A fresh run over an earlier one starts with an empty export directory.
+    const std::string stale = dir.write("small.dnas/old-search.textproto", "stale").string();
+    const CliRun again = runCli("dnas --study " + file + " --out " + out + " --overwrite -q");
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_FALSE(fs::exists(stale));
+    EXPECT_TRUE(fs::exists(dir.file("small.dnas/l4r5.textproto")));
+}
+
 TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
     TempDir dir;
     const std::string out = dir.file("bad.h5");
@@ -269,6 +305,11 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nsearches { " + target +
                       "\n  limits { metric: \"latency\" max: 1 } }",
                   "bad.textproto:3: searches[0].limits[0].metric: unknown cost metric 'latency'");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\" method { kind: \"odimo\" }\n"
+                  "searches { " +
+                      target + " limits { metric: \"latency_s\" max_fraction: 0.5 } }",
+                  "bad.textproto:2: searches[0].target: no layer of fmnist/ds-cnn can be split "
+                  "between two accelerators of nucleo-l4r5zi with tflm-cmsis-nn");
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nsearches { " + target +
                       " limits { metric: \"latency_s\" max_fraction: 12 } }",
                   "max_fraction: 12 is out of range (0, 10]");
