@@ -201,6 +201,19 @@ Prepared Runner::prepare(int i) {
         p.query.quantize = "none";
     }
     session_.defineNetwork(p.query.network, study_.seed, study_.seedSha256);
+    const std::string method = dnasSettings(study_.spec).method;
+    const auto noSplit = [&] {
+        return InputError(
+            study_.file, field,
+            fmt::format("no layer of {} can be split between two accelerators of {} with {} "
+                        "(method odimo needs a platform with two engines that can each run a "
+                        "layer, e.g. diana)",
+                        study_.spec.network(), search.target().platform(),
+                        search.target().stack()));
+    };
+    if (method == "odimo" && session_.specs(p.query).platform.engines_size() < 2) {
+        throw noSplit(); // before anything is simulated
+    }
     const QueryResult r = session_.run(p.query);
     if (r.result.status != sim::Status::Ok) {
         throw InputError(study_.file, field,
@@ -233,18 +246,11 @@ Prepared Runner::prepare(int i) {
         throw InputError(study_.file, field,
                          std::string("the cost tables cannot be measured there: ") + e.what());
     }
-    const std::string method = dnasSettings(study_.spec).method;
     const auto any = [&](auto pred) {
         return std::any_of(p.model.layers.begin(), p.model.layers.end(), pred);
     };
     if (method == "odimo" && !any([](const LayerCostTable& t) { return t.isSplit(); })) {
-        throw InputError(
-            study_.file, field,
-            fmt::format("no layer of {} can be split between two accelerators of {} with {} "
-                        "(method odimo needs a platform with two engines that can each run a "
-                        "layer, e.g. diana)",
-                        study_.spec.network(), search.target().platform(),
-                        search.target().stack()));
+        throw noSplit();
     }
     if (method == "mps" && !any([](const LayerCostTable& t) { return t.weightBits.size() > 1; })) {
         p.notes.push_back("no layer runs at another weight precision on this target: the search "

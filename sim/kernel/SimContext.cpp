@@ -1,5 +1,25 @@
 #include "sim/kernel/SimContext.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#include <sanitizer/asan_interface.h>
+#include <sys/mman.h>
+
+// AddressSanitizer builds only. SystemC runs its threads on coroutine stacks it maps itself
+// (mmap, with guard pages) and ASan does not know about: a context destroyed while its threads
+// are suspended leaves the redzones of their live frames poisoned in ASan's shadow, and the
+// next context whose coroutine stack is mapped at the same address trips over that stale
+// poison as soon as a frame there writes a local (a false "stack-buffer-overflow" in
+// DmaEngine::runChannel). Unmapped memory holds no objects, so its shadow is cleared here
+// before the unmapping goes on to ASan's and libc's munmap.
+extern "C" int munmap(void* address, size_t length) noexcept {
+    __asan_unpoison_memory_region(address, length);
+    using Munmap = int (*)(void*, size_t);
+    static const auto next = reinterpret_cast<Munmap>(dlsym(RTLD_NEXT, "munmap"));
+    return next(address, length);
+}
+#endif
+
 namespace edgesim::sim {
 
 namespace {

@@ -233,7 +233,7 @@ TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
     const std::string pid = edgesim::test::readFileBytes(pidFile);
     // Wait until the first search is committed, then kill the run in the second.
     bool committed = false;
-    for (int i = 0; i < 600 && !committed; ++i) {
+    for (int i = 0; i < 2400 && !committed; ++i) { // up to 2 minutes (sanitizer builds)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         committed = fs::exists(killed) && ex::countRows(killed, dn::kResultTable) > 0;
     }
