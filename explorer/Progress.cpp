@@ -73,6 +73,14 @@ void Progress::update(int64_t done, int64_t failed, int64_t skipped) {
     std::fflush(out_);
 }
 
+void Progress::clear() {
+    if (interactive_) {
+        std::fputs("\r\033[K", out_);
+        std::fflush(out_);
+        lastDraw_ = start_; // redraw at the next update
+    }
+}
+
 void Progress::finish(const std::string& note) {
     const std::string l = line(true) + (note.empty() ? "" : ", " + note);
     std::fprintf(out_, "%s%s\n", interactive_ ? "\r\033[K" : "", l.c_str());

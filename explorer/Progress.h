@@ -22,6 +22,9 @@ public:
     void update(int64_t done, int64_t failed, int64_t skipped = 0);
     /// Text shown at the end of the live line ("generation 3/10, 12 feasible").
     void setStatus(std::string status) { status_ = std::move(status); }
+    /// Erases the live line (on a terminal), so that other output can be printed; the next
+    /// update() draws it again.
+    void clear();
     /// Prints the final line (the summary line when not interactive); `note` is appended.
     void finish(const std::string& note = "");
 

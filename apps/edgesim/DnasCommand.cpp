@@ -83,10 +83,8 @@ void run(const DnasCliOptions& o, const GlobalOptions& g) {
     const auto study = explorer::dnas::loadDnasStudy(o.study, session.paths());
     explorer::dnas::DnasOptions options = o.dnas;
     options.commandLine = g.commandLine;
+    options.onSearch = print; // as each search ends: a killed run keeps what it printed
     const explorer::dnas::DnasSummary s = explorer::dnas::runDnas(study, session, options);
-    for (const auto& search : s.searches) {
-        print(search);
-    }
     if (s.interrupted) {
         std::cerr << "edgesim: dnas interrupted; --resume continues it\n";
         throw Interrupted();

@@ -629,9 +629,16 @@ DnasSummary Runner::run() {
         s.name = searchName(search);
         s.platform = search.target().platform();
         s.stack = search.target().stack();
+        const auto report = [&] {
+            summary.searches.push_back(s);
+            if (options_.onSearch) {
+                progress.clear();
+                options_.onSearch(s);
+            }
+        };
         if (done.count(s.name) != 0) {
             s.skipped = "in the resumed file";
-            summary.searches.push_back(s);
+            report();
             continue;
         }
         if (SignalGuard::received() != 0) {
@@ -642,7 +649,7 @@ DnasSummary Runner::run() {
             summary.interrupted = true;
             break;
         }
-        summary.searches.push_back(s);
+        report();
     }
     summary.interrupted = summary.interrupted || SignalGuard::received() != 0;
     progress.finish(summary.interrupted ? "interrupted: --resume continues" : "");

@@ -15,6 +15,7 @@
 #include "explorer/session/Session.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,17 @@ inline constexpr const char* kEpochsTable = "dnas/epochs";
 inline constexpr const char* kResultTable = "dnas/result";
 inline constexpr const char* kCostModelTable = "dnas/cost_model";
 
+struct SearchSummary;
+
 struct DnasOptions {
     std::string out;         ///< the HDF5 file
     bool resume = false;     ///< continue `out`
     bool overwrite = false;  ///< replace an existing `out`
     std::string commandLine; ///< provenance
     bool quiet = false;      ///< no progress line
+    /// Called with each search's summary as soon as it is done (or skipped), before the
+    /// next starts (the progress line erased first), e.g. to print it.
+    std::function<void(const SearchSummary&)> onSearch;
 };
 
 /// One row of /dnas/result: a cost of the exported network on the search's target.

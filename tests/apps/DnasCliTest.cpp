@@ -229,7 +229,7 @@ TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
     const std::string killed = dir.file("killed.h5");
     const std::string pidFile = dir.file("pid");
     runShell("(" + std::string(EDGESIM_BINARY) + " dnas --study " + file + " --out " + killed +
-             " -q >/dev/null 2>&1 & echo $! > " + pidFile + ")");
+             " -q >" + dir.file("killed.out") + " 2>&1 & echo $! > " + pidFile + ")");
     const std::string pid = edgesim::test::readFileBytes(pidFile);
     // Wait until the first search is committed, then kill the run in the second.
     bool committed = false;
@@ -242,6 +242,10 @@ TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const int64_t before = ex::countRows(killed, dn::kResultTable);
     EXPECT_EQ(before, dn::kCostMetricCount) << "the run ended before the kill";
+    // The finished search's summary was printed before the kill.
+    EXPECT_NE(edgesim::test::readFileBytes(dir.file("killed.out"))
+                  .find("search l4r5 (nucleo-l4r5zi/tflm-cmsis-nn): exported network ok"),
+              std::string::npos);
     const CliRun r = runCli("dnas --study " + file + " --out " + killed + " --resume -q");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("search l4r5 (nucleo-l4r5zi/tflm-cmsis-nn): in the resumed file"),
