@@ -18,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -373,6 +374,14 @@ double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
     return interpolate(t.outGrid, column.data(), 1, co);
 }
 
+bool anySplit(const std::vector<int64_t>& split) {
+    return std::any_of(split.begin(), split.end(), [](int64_t v) { return v >= 0; });
+}
+
+int64_t splitChannels(const LayerCostTable& t, const std::vector<int64_t>& channels) {
+    return t.outGroup >= 0 ? channels.at(static_cast<std::size_t>(t.outGroup)) : t.outGrid.front();
+}
+
 double splitValue(const LayerCostTable& t, int metric, double cin, double first, double second,
                   double fixedFlash) {
     if (metric == costMetricIndex("peak_ram_bytes")) {
@@ -517,25 +526,25 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     std::vector<LayerCostTable> tables;
     std::vector<sim::SimResult> atSeed;
     std::vector<int64_t> groupTile(g.groups.size(), 1);
+    // `forced`: the layer's engine (or split) instead of the mapper's.
     auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
-                             int64_t cout, int bits, const std::string& engine = "",
-                             const sim::LayerChoice* choice = nullptr) {
+                             int64_t cout, int bits,
+                             const std::optional<sim::LayerChoice>& forced = std::nullopt) {
         Query q = target;
         if (bits != t.weightBits.front() && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
         Network one = singleLayer(seed, id, g, t, cin, cout, bits);
-        q.network =
-            one.name() + (engine.empty() ? "" : "/" + engine) + (choice != nullptr ? "/split" : "");
+        q.network = one.name() + (forced ? "/" + forced->engine + "+" + forced->splitEngine : "");
         session.defineNetwork(q.network, one, sha256Hex(q.network));
-        if (!engine.empty() || choice != nullptr) {
-            // The layer (the network's only kernels) forced onto `engine` or split.
-            auto forced = std::make_shared<sim::Mapping>(session.mapping(q));
-            forced->name = "dnas/" + q.network;
-            for (auto& k : forced->kernels) {
-                k = choice != nullptr ? *choice : sim::LayerChoice{engine, "", 1.0};
+        if (forced) {
+            // Every kernel of the network (the layer's) on the forced choice.
+            auto mapping = std::make_shared<sim::Mapping>(session.mapping(q));
+            mapping->name = "dnas/" + q.network;
+            for (auto& k : mapping->kernels) {
+                k = *forced;
             }
-            q.mapping.fixed = std::move(forced);
+            q.mapping.fixed = std::move(mapping);
         }
         QueryResult r = session.run(q);
         session.forgetNetwork(q.network);
@@ -544,7 +553,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     };
     auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
                    int bits, const std::string& engine = "") {
-        sim::SimResult r = simulateAlone(id, t, cin, cout, bits, engine);
+        sim::SimResult r = simulateAlone(
+            id, t, cin, cout, bits,
+            engine.empty() ? std::nullopt : std::optional(sim::LayerChoice{engine, "", 1.0}));
         if (r.status != sim::Status::Ok) {
             throw std::runtime_error(fmt::format(
                 "layer '{}' alone with {} input and {} output channels{}: {} ({})",
@@ -611,7 +622,8 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             std::vector<std::string> able = {engine};
             for (const auto& e : platform.engines()) {
                 if (e.name() != engine && able.size() < 2 &&
-                    simulateAlone(id, t, seedIn, t.outGrid.front(), t.weightBits.front(), e.name())
+                    simulateAlone(id, t, seedIn, t.outGrid.front(), t.weightBits.front(),
+                                  sim::LayerChoice{e.name(), "", 1.0})
                             .status == sim::Status::Ok) {
                     able.push_back(e.name());
                 }
@@ -693,11 +705,10 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             const int64_t tile = std::max<int64_t>(1, t.splitTiles[0]);
             const int64_t first = (seedOut / 2 + tile - 1) / tile * tile;
             if (first > 0 && first < seedOut) {
-                const sim::LayerChoice half{t.engines[0], t.engines[1],
-                                            static_cast<double>(first) /
-                                                static_cast<double>(seedOut)};
-                const sim::SimResult r =
-                    simulateAlone(id, t, seedIn, seedOut, t.weightBits[0], "", &half);
+                const sim::SimResult r = simulateAlone(
+                    id, t, seedIn, seedOut, t.weightBits[0],
+                    sim::LayerChoice{t.engines[0], t.engines[1],
+                                     static_cast<double>(first) / static_cast<double>(seedOut)});
                 if (r.status == sim::Status::Ok) {
                     const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
                     const double fin = static_cast<double>(seedIn);
@@ -777,8 +788,7 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
         if (!t.isSplit() || split[s] < 0) {
             continue;
         }
-        const int64_t total =
-            t.outGroup >= 0 ? channels.at(static_cast<std::size_t>(t.outGroup)) : t.outGrid.front();
+        const int64_t total = splitChannels(t, channels);
         platforms::spec::LayerMapping* l = nullptr;
         for (auto& m : *out.mutable_layers()) {
             if (m.layer() == t.layer) {

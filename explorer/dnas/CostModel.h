@@ -68,6 +68,13 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
                                                   const std::vector<int>& weightBits = {},
                                                   const std::vector<int64_t>& split = {});
 
+/// Whether `split` (per step, as predictCosts) splits or moves any layer.
+bool anySplit(const std::vector<int64_t>& split);
+
+/// The output channels of split table `table`'s layer in the network whose groups have
+/// `channels`.
+int64_t splitChannels(const LayerCostTable& table, const std::vector<int64_t>& channels);
+
 /// A split table's value of `metric` with `first` of its output channels on its first engine
 /// and `second` on the other (an engine with none costs nothing; latency: the larger part;
 /// RAM: the whole layer's).

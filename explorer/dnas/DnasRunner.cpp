@@ -81,8 +81,7 @@ std::string splitText(const CostModel& model, const std::vector<int64_t>& channe
         if (!t.isSplit() || split[s] < 0) {
             continue;
         }
-        const int64_t total =
-            t.outGroup >= 0 ? channels[static_cast<std::size_t>(t.outGroup)] : t.outGrid[0];
+        const int64_t total = splitChannels(t, channels);
         if (split[s] > 0 && split[s] < total) {
             parts.push_back(fmt::format("{}={}:{}+{}:{}", t.layer, t.engines[0], split[s],
                                         t.engines[1], total - split[s]));
@@ -156,8 +155,8 @@ struct Prepared {
 class Runner {
 public:
     Runner(const DnasStudy& study, Session& session, const DnasOptions& options)
-        : study_(study), session_(session), options_(options),
-          grouping_(channelGroups(study.seed)) {}
+        : study_(study), session_(session), options_(options), grouping_(channelGroups(study.seed)),
+          method_(dnasSettings(study.spec).method) {}
 
     DnasSummary run();
 
@@ -186,6 +185,7 @@ private:
     Session& session_;
     const DnasOptions& options_;
     Grouping grouping_;
+    const std::string method_; ///< pit, mps, odimo
 };
 
 Prepared Runner::prepare(int i) {
@@ -201,7 +201,6 @@ Prepared Runner::prepare(int i) {
         p.query.quantize = "none";
     }
     session_.defineNetwork(p.query.network, study_.seed, study_.seedSha256);
-    const std::string method = dnasSettings(study_.spec).method;
     const auto noSplit = [&] {
         return InputError(
             study_.file, field,
@@ -211,7 +210,7 @@ Prepared Runner::prepare(int i) {
                         study_.spec.network(), search.target().platform(),
                         search.target().stack()));
     };
-    if (method == "odimo" && session_.specs(p.query).platform.engines_size() < 2) {
+    if (method_ == "odimo" && session_.specs(p.query).platform.engines_size() < 2) {
         throw noSplit(); // before anything is simulated
     }
     const QueryResult r = session_.run(p.query);
@@ -235,7 +234,7 @@ Prepared Runner::prepare(int i) {
                               : study_.spec.costs().channel_step();
     options.cacheDir = costCacheDir(study_.spec);
     options.weightBits = searchedWeightBits(study_.spec);
-    options.splitEngines = dnasSettings(study_.spec).method == "odimo";
+    options.splitEngines = method_ == "odimo";
     try {
         p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
                                  options, &p.stats);
@@ -249,16 +248,16 @@ Prepared Runner::prepare(int i) {
     const auto any = [&](auto pred) {
         return std::any_of(p.model.layers.begin(), p.model.layers.end(), pred);
     };
-    if (method == "odimo" && !any([](const LayerCostTable& t) { return t.isSplit(); })) {
+    if (method_ == "odimo" && !any([](const LayerCostTable& t) { return t.isSplit(); })) {
         throw noSplit();
     }
-    if (method == "mps" && !any([](const LayerCostTable& t) { return t.weightBits.size() > 1; })) {
+    if (method_ == "mps" && !any([](const LayerCostTable& t) { return t.weightBits.size() > 1; })) {
         p.notes.push_back("no layer runs at another weight precision on this target: the search "
                           "chose channels only (as pit)");
     }
     // A limit no exportable network meets: every group at its smallest (one tile), every
     // layer at its fewest bits.
-    if (method != "odimo") {
+    if (method_ != "odimo") {
         std::vector<int64_t> least = seedChannels(grouping_);
         for (std::size_t g = 0; g < least.size(); ++g) {
             if (p.model.groups[g].searchable) {
@@ -319,8 +318,7 @@ sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& chan
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     const auto& sched = session_.network(whole).schedule;
-    if (model != nullptr &&
-        std::any_of(split.begin(), split.end(), [](int64_t v) { return v >= 0; })) {
+    if (model != nullptr && anySplit(split)) {
         // The mapper's mapping with the split layers set as the search chose.
         const auto& specs = session_.specs(whole);
         const auto splitSpec =
@@ -382,7 +380,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                            ? kCheckNetworks
                            : study_.spec.costs().check_networks();
     std::mt19937_64 rng(study_.spec.seed() + static_cast<uint64_t>(index));
-    const bool splits = dnasSettings(study_.spec).method == "odimo";
+    const bool splits = method_ == "odimo";
     for (int n = 0; n < checks; ++n) {
         std::vector<int64_t> c = s.seedChannels;
         std::vector<int64_t> split;
@@ -462,9 +460,9 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
-    exported.spec.set_description(
-        fmt::format("{} searched by edgesim dnas ({}, study {}) for {}", study_.seedSpec.name(),
-                    dnasSettings(study_.spec).method, study_.spec.name(), s.name));
+    exported.spec.set_description(fmt::format("{} searched by edgesim dnas ({}, study {}) for {}",
+                                              study_.seedSpec.name(), method_, study_.spec.name(),
+                                              s.name));
     exported.network = workloads::buildNetwork(exported.spec, study_.seedFile);
     std::shared_ptr<const sim::Mapping> mapping;
     workloads::Schedule schedule;
@@ -482,7 +480,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     for (const auto& set : search.target().set()) {
         s.resimulate += " --set '" + set + "'";
     }
-    if (std::any_of(o.split.begin(), o.split.end(), [](int64_t v) { return v >= 0; })) {
+    if (anySplit(o.split)) {
         // The mapping the exported network ran with: `simulate --mapping` re-runs it.
         s.mapping = s.files + ".mapping.textproto";
         s.resimulate += " --mapping " + s.mapping;
@@ -603,7 +601,7 @@ DnasSummary Runner::run() {
                    {"study_sha256", study_.sha256},
                    {"seed_network", study_.spec.network()},
                    {"seed_network_sha256", study_.seedSha256},
-                   {"method", dnasSettings(study_.spec).method}};
+                   {"method", method_}};
         // A fresh file: the exported networks of an earlier run would be stale.
         std::filesystem::remove_all(exportDirectory(options_.out));
         writeResultsFile(options_.out, p, [&](ResultsFile& f) {

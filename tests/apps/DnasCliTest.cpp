@@ -53,6 +53,11 @@ bool fashionMnist() {
     return fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
 }
 
+/// Skips the test where Debian's Fashion-MNIST is not installed.
+#define SKIP_WITHOUT_FASHION_MNIST()                                                               \
+    if (!fashionMnist())                                                                           \
+    GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)"
+
 /// A table without the columns that hold measured times or the output's own paths.
 ex::Table withoutTimes(const std::string& path, const std::string& table) {
     std::vector<std::string> keep;
@@ -65,9 +70,7 @@ ex::Table withoutTimes(const std::string& path, const std::string& table) {
 }
 
 TEST(DnasCli, ASmallStudyMeetsItsTargetsBySimulationAndExportsItsNetworks) {
-    if (!fashionMnist()) {
-        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
-    }
+    SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
     const std::string file = dir.write("tiny.textproto", study(dir.file("cache"))).string();
     const std::string out = dir.file("tiny.h5");
@@ -141,9 +144,7 @@ TEST(DnasCli, ASmallStudyMeetsItsTargetsBySimulationAndExportsItsNetworks) {
 }
 
 TEST(DnasCli, OdimoSplitsLayersOnDianaAndItsMappingRoundTripsThroughSimulate) {
-    if (!fashionMnist()) {
-        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
-    }
+    SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
     const std::string file =
         dir.write("odimo.textproto",
@@ -217,9 +218,7 @@ costs { cache_dir: "none" check_networks: 4 }
 }
 
 TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
-    if (!fashionMnist()) {
-        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
-    }
+    SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
     // A longer second search, so that the kill lands in it.
     const std::string file = dir.write("s.textproto", study(dir.file("cache"), 12)).string();
@@ -258,9 +257,7 @@ TEST(DnasCli, AKilledRunResumesToTheRowsOfAnUninterruptedOne) {
 }
 
 TEST(DnasCli, SaysWhichLimitsNoNetworkCanMeetAndOverwriteClearsStaleExports) {
-    if (!fashionMnist()) {
-        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
-    }
+    SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
     const std::string file = dir.write("small.textproto",
                                        R"(name: "small" seed: 2 network: "fmnist/ds-cnn"
