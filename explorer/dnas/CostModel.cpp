@@ -144,8 +144,10 @@ workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
 /// Layer `id` of `seed` alone: graph inputs shaped as its producers' outputs, its input
 /// group at `cin` channels and its output group at `cout`.
 Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
-                    const LayerCostTable& t, int64_t cin, int64_t cout, int bits) {
-    Network net(fmt::format("dnas/{}/{}x{}/w{}", seed.layer(id).name, cin, cout, bits));
+                    const LayerCostTable& t, int64_t cin, int64_t cout, int bits,
+                    std::size_t variant = 0) {
+    Network net(fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
+                            variant == 0 ? "" : "/taps" + tapsText(t, static_cast<int>(variant))));
     std::vector<Network::LayerId> ins;
     int k = 0;
     for (auto p : seed.inputsOf(id)) {
@@ -171,6 +173,10 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
     }
     if (bits != t.weightBits.front()) {
         l.weightDtype = weightDtypeOf(bits);
+    }
+    if (variant > 0) {
+        l.window.kernel = {t.kernels[variant]};
+        l.window.dilation = {t.dilations[variant]};
     }
     net.addLayer(std::move(l), ins);
     workloads::inferShapes(net, "<dnas cost table>");
@@ -234,6 +240,10 @@ Json toJson(const CostModel& m) {
             l["split_overhead"] =
                 std::vector<double>(std::begin(t.splitOverhead), std::end(t.splitOverhead));
         }
+        if (!t.kernels.empty()) {
+            l["kernels"] = t.kernels;
+            l["dilations"] = t.dilations;
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             l[kCostMetrics[k]] = t.values[k];
         }
@@ -273,6 +283,10 @@ CostModel fromJson(const Json& j) {
             std::copy_n(tiles.begin(), std::min<std::size_t>(tiles.size(), 2), t.splitTiles);
             std::copy_n(overhead.begin(), std::min<std::size_t>(overhead.size(), kCostMetricCount),
                         t.splitOverhead);
+        }
+        if (l.contains("kernels")) {
+            t.kernels = l.at("kernels").get<std::vector<int64_t>>();
+            t.dilations = l.at("dilations").get<std::vector<int64_t>>();
         }
         for (int k = 0; k < kCostMetricCount; ++k) {
             t.values[k] = l.at(kCostMetrics[k]).get<std::vector<double>>();
@@ -358,8 +372,9 @@ workloads::DType weightDtypeOf(int bits) {
 }
 
 double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
-                  std::size_t precision) {
-    const double* v = t.values[metric].data() + precision * t.inGrid.size() * t.outGrid.size();
+                  std::size_t precision, std::size_t variant) {
+    const double* v = t.values[metric].data() +
+                      (precision * t.variantCount() + variant) * t.inGrid.size() * t.outGrid.size();
     const double ci = rounded(cin, t.inTile, t.inGrid.back());
     const double co = rounded(cout, t.outTile, t.outGrid.back());
     const std::size_t nOut = t.outGrid.size();
@@ -372,6 +387,24 @@ double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
         column[o] = interpolate(t.inGrid, v + o, nOut, ci);
     }
     return interpolate(t.outGrid, column.data(), 1, co);
+}
+
+std::vector<std::pair<int64_t, int64_t>> tapVariants(int64_t seedKernel) {
+    std::vector<std::pair<int64_t, int64_t>> v;
+    for (int64_t stride = 1; stride <= seedKernel - 1; stride *= 2) {
+        for (int64_t k = (seedKernel - 1) / stride + 1; k >= 2; --k) {
+            v.emplace_back(k, stride);
+        }
+    }
+    v.emplace_back(1, 1);
+    return v;
+}
+
+std::string tapsText(const LayerCostTable& t, int v) {
+    return v < 0 || t.kernels.empty()
+               ? ""
+               : fmt::format("{}x{}", t.kernels.at(static_cast<std::size_t>(v)),
+                             t.dilations.at(static_cast<std::size_t>(v)));
 }
 
 bool anySplit(const std::vector<int64_t>& split) {
@@ -409,7 +442,8 @@ double splitValue(const LayerCostTable& t, int metric, double cin, double first,
 std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
                                                   const std::vector<int64_t>& channels,
                                                   const std::vector<int>& weightBits,
-                                                  const std::vector<int64_t>& split) {
+                                                  const std::vector<int64_t>& split,
+                                                  const std::vector<int>& taps) {
     const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
         return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
                           : static_cast<double>(grid.front());
@@ -435,11 +469,20 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
             precision = static_cast<std::size_t>(it - t.weightBits.begin());
         }
         const bool splitHere = t.isSplit() && s < split.size() && split[s] >= 0;
+        std::size_t variant = 0;
+        if (s < taps.size() && taps[s] >= 0) {
+            if (static_cast<std::size_t>(taps[s]) >= t.variantCount()) {
+                throw std::invalid_argument(fmt::format("layer '{}' has no receptive-field "
+                                                        "variant {}",
+                                                        t.layer, taps[s]));
+            }
+            variant = static_cast<std::size_t>(taps[s]);
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             const double v = splitHere
                                  ? splitValue(t, k, cin, static_cast<double>(split[s]),
                                               cout - static_cast<double>(split[s]), m.fixed[flash])
-                                 : tableValue(t, k, cin, cout, precision);
+                                 : tableValue(t, k, cin, cout, precision, variant);
             if (k == ram) {
                 ramAt[s] = v;
             } else if (k == flash) {
@@ -482,9 +525,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         Query q = target;
         q.network = "dnas/seed";
         session.defineNetwork(q.network, seed, seedSha256);
-        const std::string key = sha256Hex(
-            fmt::format("{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q), options.channelStep,
-                        fmt::join(options.weightBits, ","), options.splitEngines));
+        const std::string key = sha256Hex(fmt::format(
+            "{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q), options.channelStep,
+            fmt::join(options.weightBits, ","), options.splitEngines, options.receptiveField));
         session.forgetNetwork(q.network);
         if (!options.cacheDir.empty()) {
             cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
@@ -529,12 +572,13 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     // `forced`: the layer's engine (or split) instead of the mapper's.
     auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
                              int64_t cout, int bits,
-                             const std::optional<sim::LayerChoice>& forced = std::nullopt) {
+                             const std::optional<sim::LayerChoice>& forced = std::nullopt,
+                             std::size_t variant = 0) {
         Query q = target;
         if (bits != t.weightBits.front() && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
-        Network one = singleLayer(seed, id, g, t, cin, cout, bits);
+        Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant);
         q.network = one.name() + (forced ? "/" + forced->engine + "+" + forced->splitEngine : "");
         session.defineNetwork(q.network, one, sha256Hex(q.network));
         if (forced) {
@@ -552,14 +596,16 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         return std::move(r.result);
     };
     auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
-                   int bits, const std::string& engine = "") {
+                   int bits, const std::string& engine = "", std::size_t variant = 0) {
         sim::SimResult r = simulateAlone(
             id, t, cin, cout, bits,
-            engine.empty() ? std::nullopt : std::optional(sim::LayerChoice{engine, "", 1.0}));
+            engine.empty() ? std::nullopt : std::optional(sim::LayerChoice{engine, "", 1.0}),
+            variant);
         if (r.status != sim::Status::Ok) {
             throw std::runtime_error(fmt::format(
-                "layer '{}' alone with {} input and {} output channels{}: {} ({})",
+                "layer '{}' alone with {} input and {} output channels{}{}: {} ({})",
                 seed.layer(id).name, cin, cout, engine.empty() ? "" : " on engine " + engine,
+                variant == 0 ? "" : ", taps " + tapsText(t, static_cast<int>(variant)),
                 sim::toString(r.status), r.reason));
         }
         return r;
@@ -593,6 +639,15 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                         sim::Status::Ok) {
                     t.weightBits.push_back(bits);
                 }
+            }
+        }
+        // PIT's receptive-field variants of a causal temporal convolution.
+        if (options.receptiveField && l.op == OpKind::TemporalConv &&
+            l.window.padding == workloads::Padding::Causal && l.window.kernel.front() > 1) {
+            const int64_t d = l.window.dilation.empty() ? 1 : l.window.dilation.front();
+            for (const auto& [taps, stride] : tapVariants(l.window.kernel.front())) {
+                t.kernels.push_back(taps);
+                t.dilations.push_back(taps == 1 ? 1 : stride * d);
             }
         }
         std::string engine;
@@ -677,14 +732,16 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             t.outTile = t.isSplit() ? 1 : m.groups[static_cast<std::size_t>(t.outGroup)].tile;
             t.outGrid = gridOf(seedOut, options.channelStep, t.outTile);
         }
-        for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+        for (std::size_t plane = 0; plane < t.weightBits.size() * t.variantCount(); ++plane) {
+            const std::size_t p = plane / t.variantCount();
+            const std::size_t v = plane % t.variantCount();
             for (int64_t cin : t.inGrid) {
                 for (int64_t cout : t.outGrid) {
-                    const bool isSeed = p == 0 && cin == seedIn && cout == seedOut;
+                    const bool isSeed = plane == 0 && cin == seedIn && cout == seedOut;
                     const sim::SimResult r =
                         isSeed ? atSeed[s]
                                : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p],
-                                     t.isSplit() ? t.engines[p] : "");
+                                     t.isSplit() ? t.engines[p] : "", v);
                     const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
                     t.values[lat].push_back(rowLatency);
                     t.values[energy].push_back(rowEnergy);
@@ -817,8 +874,8 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const Network& seed, const Grouping& g,
                                          const std::vector<int64_t>& channels,
-                                         const CostModel* model,
-                                         const std::vector<int>& weightBits) {
+                                         const CostModel* model, const std::vector<int>& weightBits,
+                                         const std::vector<int>& taps) {
     workloads::spec::NetworkSpec out = seedSpec;
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
         if (channels.at(k) < 1) {
@@ -842,6 +899,28 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
                     l.set_weight_dtype(d == workloads::DType::Int4   ? workloads::spec::INT4
                                        : d == workloads::DType::Int2 ? workloads::spec::INT2
                                                                      : workloads::spec::INT8);
+                }
+            }
+        }
+    }
+    for (std::size_t step = 0; model != nullptr && step < taps.size(); ++step) {
+        const auto& t = model->layers.at(step);
+        if (taps[step] <= 0 || t.kernels.empty()) {
+            continue;
+        }
+        const auto v = static_cast<std::size_t>(taps[step]);
+        if (v >= t.kernels.size()) {
+            throw std::invalid_argument(
+                fmt::format("layer '{}' has no receptive-field variant {}", t.layer, v));
+        }
+        for (auto& l : *out.mutable_layers()) {
+            if (l.name() == t.layer && l.has_temporal_conv()) {
+                auto* w = l.mutable_temporal_conv()->mutable_window();
+                w->clear_kernel();
+                w->add_kernel(t.kernels[v]);
+                w->clear_dilation();
+                if (t.dilations[v] != 1) {
+                    w->add_dilation(t.dilations[v]);
                 }
             }
         }

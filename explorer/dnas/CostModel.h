@@ -40,6 +40,10 @@ struct CostTableOptions {
     /// Split tables (ODiMO): for each layer two engines can each run alone, a table per
     /// engine with the layer forced onto it (LayerCostTable::isSplit).
     bool splitEngines = false;
+    /// Receptive-field variants (PIT, NAS.md §2) for each causal temporal convolution with
+    /// more than one tap: every kernel of taps 0, s, 2s, ... of the seed's (s a power of two)
+    /// at dilation s x the seed's (LayerCostTable::kernels).
+    bool receptiveField = false;
 };
 
 /// What building a cost model did.
@@ -62,11 +66,20 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
 /// whose layers (steps) have weights of `weightBits` (empty: each table's first, the seed's)
 /// and, per step of a split table, `split` output channels on its first engine and the rest
 /// on its second (-1 or empty: all on the first): the layer's latency is the slower part's,
-/// its energy and weights the sum of the parts'.
+/// its energy and weights the sum of the parts'. `taps`: per step, the receptive-field
+/// variant (-1 or empty: the seed's).
 std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
                                                   const std::vector<int64_t>& channels,
                                                   const std::vector<int>& weightBits = {},
-                                                  const std::vector<int64_t>& split = {});
+                                                  const std::vector<int64_t>& split = {},
+                                                  const std::vector<int>& taps = {});
+
+/// The receptive-field variants of `seedKernel` taps: (kernel, tap stride s) pairs, the seed's
+/// (seedKernel, 1) first, then by stride and decreasing kernel, one single tap last.
+std::vector<std::pair<int64_t, int64_t>> tapVariants(int64_t seedKernel);
+
+/// Variant `v` of table `t` as "k x d" text ("5x4": 5 taps at dilation 4).
+std::string tapsText(const LayerCostTable& t, int v);
 
 /// Whether `split` (per step, as predictCosts) splits or moves any layer.
 bool anySplit(const std::vector<int64_t>& split);
@@ -83,9 +96,10 @@ double splitValue(const LayerCostTable& table, int metric, double cin, double fi
 
 /// One layer's table read at (cin, cout) channels of its groups, rounded up to its tiles and
 /// interpolated linearly between grid points (extrapolated past the ends), for its weight
-/// precision number `precision` (an index into weightBits).
+/// precision number `precision` (an index into weightBits) and receptive-field variant
+/// `variant`.
 double tableValue(const LayerCostTable& table, int metric, double cin, double cout,
-                  std::size_t precision = 0);
+                  std::size_t precision = 0, std::size_t variant = 0);
 
 /// The weight type of `bits` (8 int8, 4 int4, 2 int2); std::invalid_argument otherwise.
 workloads::DType weightDtypeOf(int bits);
@@ -93,11 +107,6 @@ workloads::DType weightDtypeOf(int bits);
 /// The seed's channel counts per group.
 std::vector<int64_t> seedChannels(const Grouping& grouping);
 
-/// `seedSpec` (the network `seed` was built from) with each group's producers resized to
-/// `channels`: convolutions' out_channels and dense units; with `model` and `weightBits`
-/// (per step, as predictCosts), each layer's weight type set to its precision where it
-/// differs from the seed's. std::invalid_argument when a count is below 1 or a fixed group
-/// changes.
 /// The exported mapping of a network with split layers: `base` (the mapper's mapping of the
 /// network, as a MappingSpec) with each split step's layer set to its two engines and the
 /// fraction `split[step] / channels` on the first (a share of 0 or all: that engine alone).
@@ -106,10 +115,17 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
                                           const std::vector<int64_t>& channels,
                                           const std::vector<int64_t>& split);
 
+/// `seedSpec` (the network `seed` was built from) with each group's producers resized to
+/// `channels`: convolutions' out_channels and dense units; with `model` and `weightBits`
+/// (per step, as predictCosts), each layer's weight type set to its precision where it
+/// differs from the seed's, and with `taps` (per step, as predictCosts) each temporal
+/// convolution's kernel and dilation set to its variant. std::invalid_argument when a count
+/// is below 1 or a fixed group changes.
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const workloads::Network& seed, const Grouping& grouping,
                                          const std::vector<int64_t>& channels,
                                          const CostModel* model = nullptr,
-                                         const std::vector<int>& weightBits = {});
+                                         const std::vector<int>& weightBits = {},
+                                         const std::vector<int>& taps = {});
 
 } // namespace edgesim::explorer::dnas

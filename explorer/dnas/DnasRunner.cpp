@@ -92,6 +92,17 @@ std::string splitText(const CostModel& model, const std::vector<int64_t>& channe
     return join(parts, " ");
 }
 
+/// The layers whose taps the search changed ("tc4=3x8": 3 taps at dilation 8).
+std::string tapsOf(const CostModel& model, const std::vector<int>& taps) {
+    std::vector<std::string> parts;
+    for (std::size_t s = 0; s < taps.size() && s < model.layers.size(); ++s) {
+        if (taps[s] > 0) {
+            parts.push_back(model.layers[s].layer + "=" + tapsText(model.layers[s], taps[s]));
+        }
+    }
+    return join(parts, " ");
+}
+
 std::vector<ColumnDef> epochColumns() {
     std::vector<ColumnDef> c = {{"search", ColumnKind::String, ""},
                                 {"phase", ColumnKind::String, ""},
@@ -129,6 +140,7 @@ std::vector<ColumnDef> resultColumns() {
             {"seed_channels", ColumnKind::String, ""},
             {"weight_bits", ColumnKind::String, ""},
             {"split", ColumnKind::String, ""},
+            {"taps", ColumnKind::String, ""},
             {"network", ColumnKind::String, ""},
             {"mapping", ColumnKind::String, ""}};
 }
@@ -156,7 +168,8 @@ class Runner {
 public:
     Runner(const DnasStudy& study, Session& session, const DnasOptions& options)
         : study_(study), session_(session), options_(options), grouping_(channelGroups(study.seed)),
-          method_(dnasSettings(study.spec).method) {}
+          method_(dnasSettings(study.spec).method),
+          receptiveField_(dnasSettings(study.spec).receptiveField) {}
 
     DnasSummary run();
 
@@ -169,12 +182,13 @@ private:
             resizedSpec(study_.seedSpec, study_.seed, grouping_, channels), study_.seedFile);
         return n;
     }
-    /// Simulates the seed resized to `channels` on `q`, its layers at `weightBits` and, where
-    /// `split` says, split across two engines (the mapping it ran with in `mapping`, with
-    /// `schedule`, when given).
+    /// Simulates the seed resized to `channels` on `q`, its layers at `weightBits` and
+    /// `taps` and, where `split` says, split across two engines (the mapping it ran with in
+    /// `mapping`, with `schedule`, when given).
     sim::SimResult simulate(const Query& q, const std::vector<int64_t>& channels,
                             const std::string& name, const CostModel* model = nullptr,
                             const std::vector<int>& weightBits = {},
+                            const std::vector<int>& taps = {},
                             const std::vector<int64_t>& split = {},
                             std::shared_ptr<const sim::Mapping>* mapping = nullptr,
                             workloads::Schedule* schedule = nullptr);
@@ -186,6 +200,7 @@ private:
     const DnasOptions& options_;
     Grouping grouping_;
     const std::string method_; ///< pit, mps, odimo
+    const bool receptiveField_;
 };
 
 Prepared Runner::prepare(int i) {
@@ -235,6 +250,7 @@ Prepared Runner::prepare(int i) {
     options.cacheDir = costCacheDir(study_.spec);
     options.weightBits = searchedWeightBits(study_.spec);
     options.splitEngines = method_ == "odimo";
+    options.receptiveField = receptiveField_;
     try {
         p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
                                  options, &p.stats);
@@ -255,6 +271,10 @@ Prepared Runner::prepare(int i) {
         p.notes.push_back("no layer runs at another weight precision on this target: the search "
                           "chose channels only (as pit)");
     }
+    if (receptiveField_ && !any([](const LayerCostTable& t) { return !t.kernels.empty(); })) {
+        p.notes.push_back("no causal temporal convolution with more than one tap in " +
+                          study_.spec.network() + ": receptive fields were not searched");
+    }
     // A limit no exportable network meets: every group at its smallest (one tile), every
     // layer at its fewest bits.
     if (method_ != "odimo") {
@@ -264,11 +284,12 @@ Prepared Runner::prepare(int i) {
                 least[g] = std::min(least[g], std::max<int64_t>(1, p.model.groups[g].tile));
             }
         }
-        std::vector<int> bits;
+        std::vector<int> bits, taps;
         for (const auto& t : p.model.layers) {
             bits.push_back(*std::min_element(t.weightBits.begin(), t.weightBits.end()));
+            taps.push_back(static_cast<int>(t.variantCount()) - 1); // a single tap
         }
-        const auto smallest = predictCosts(p.model, least, bits);
+        const auto smallest = predictCosts(p.model, least, bits, {}, taps);
         for (const auto& l : p.limits) {
             const double v = smallest[static_cast<std::size_t>(costMetricIndex(l.metric))];
             if (v > l.max) {
@@ -307,14 +328,14 @@ void Runner::rethrowAtTarget(const InputError& e, int index) const {
 
 sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& channels,
                                 const std::string& name, const CostModel* model,
-                                const std::vector<int>& weightBits,
+                                const std::vector<int>& weightBits, const std::vector<int>& taps,
                                 const std::vector<int64_t>& split,
                                 std::shared_ptr<const sim::Mapping>* mapping,
                                 workloads::Schedule* schedule) {
     Query whole = q;
     whole.network = name;
     const auto spec =
-        resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits);
+        resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits, taps);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     const auto& sched = session_.network(whole).schedule;
@@ -353,25 +374,27 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     // could export (each group a multiple of its tile).
     std::vector<TableRow> costRows;
     const auto check = [&](const std::string& label, const std::vector<int64_t>& channels,
-                           const std::vector<int64_t>& split) {
-        const sim::SimResult r = simulate(p.query, channels, "dnas/check", &p.model, {}, split);
+                           const std::vector<int64_t>& split, const std::vector<int>& taps) {
+        const sim::SimResult r =
+            simulate(p.query, channels, "dnas/check", &p.model, {}, taps, split);
         if (r.status != sim::Status::Ok) {
             return;
         }
-        const auto predicted = predictCosts(p.model, channels, {}, split);
+        const auto predicted = predictCosts(p.model, channels, {}, split, taps);
         const auto simulated = metricsOf(r, p.runtimeFlash);
         for (int k = 0; k < kCostMetricCount; ++k) {
             const double err = std::abs(predicted[static_cast<std::size_t>(k)] -
                                         simulated[static_cast<std::size_t>(k)]) /
                                std::abs(simulated[static_cast<std::size_t>(k)]);
             s.maxError[k] = std::max(s.maxError[k], err);
-            costRows.push_back({s.name, label,
-                                split.empty() ? channelsText(channels, p.model)
-                                              : join({channelsText(channels, p.model),
-                                                      splitText(p.model, channels, split)},
-                                                     " "),
-                                std::string(kCostMetrics[k]), std::string(unitOf(k)),
-                                predicted[static_cast<std::size_t>(k)],
+            std::vector<std::string> what = {channelsText(channels, p.model)};
+            for (const auto& extra : {splitText(p.model, channels, split), tapsOf(p.model, taps)}) {
+                if (!extra.empty()) {
+                    what.push_back(extra);
+                }
+            }
+            costRows.push_back({s.name, label, join(what, " "), std::string(kCostMetrics[k]),
+                                std::string(unitOf(k)), predicted[static_cast<std::size_t>(k)],
                                 simulated[static_cast<std::size_t>(k)], err});
         }
         ++s.checkedNetworks;
@@ -384,6 +407,16 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     for (int n = 0; n < checks; ++n) {
         std::vector<int64_t> c = s.seedChannels;
         std::vector<int64_t> split;
+        std::vector<int> taps;
+        if (n > 0 && receptiveField_) {
+            // A random receptive-field variant of each layer that has them.
+            for (const auto& t : p.model.layers) {
+                taps.push_back(t.kernels.empty()
+                                   ? -1
+                                   : std::uniform_int_distribution<int>(
+                                         0, static_cast<int>(t.kernels.size()) - 1)(rng));
+            }
+        }
         if (n > 0 && !splits) {
             for (std::size_t g = 0; g < c.size(); ++g) {
                 if (p.model.groups[g].searchable) {
@@ -404,7 +437,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                                     : -1);
             }
         }
-        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split);
+        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split, taps);
     }
 
     // The search.
@@ -450,13 +483,14 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.weightBits = o.weightBits;
     s.precisions = precisionsText(p.model, o.weightBits);
     s.splits = splitText(p.model, o.channels, o.split);
+    s.taps = tapsOf(p.model, o.taps);
     s.limits = static_cast<int>(p.limits.size());
     s.accuracy = o.accuracy;
     s.seedAccuracy = o.seedAccuracy;
 
     // Close the loop: the exported network, simulated on the target.
-    const auto spec =
-        resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model, o.weightBits);
+    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model,
+                                  o.weightBits, o.taps);
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
@@ -467,7 +501,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     std::shared_ptr<const sim::Mapping> mapping;
     workloads::Schedule schedule;
     const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits,
-                                      o.split, &mapping, &schedule);
+                                      o.taps, o.split, &mapping, &schedule);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
@@ -527,6 +561,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                               channelsText(s.seedChannels, p.model),
                               s.precisions,
                               s.splits,
+                              s.taps,
                               s.files,
                               s.mapping});
     }

@@ -73,9 +73,16 @@ struct LayerCostTable {
     /// energy (the second launch, the shared DMA), per metric: measured at an even split.
     double splitOverhead[kCostMetricCount] = {};
     bool isSplit() const { return engines.size() == 2; }
-    /// Per metric (kCostMetrics), values at [precision][in][out], row-major (for split tables
-    /// [engine][in][out]). Latency and energy are the layer's own row of the simulation;
-    /// flash and RAM its whole single-layer network's.
+    /// Receptive-field variants (PIT on a causal temporal convolution, NAS.md §2): per
+    /// variant the kernel's taps and its dilation, the seed's first; every other variant
+    /// keeps taps 0, s, 2s, ... of the seed's kernel (counted back from the newest input), s a
+    /// power of two: `kernels[v]` taps at dilation s x the seed's. Empty: the seed's only.
+    std::vector<int64_t> kernels, dilations;
+    /// The number of receptive-field variants (1 without).
+    std::size_t variantCount() const { return kernels.empty() ? 1 : kernels.size(); }
+    /// Per metric (kCostMetrics), values at [precision][variant][in][out], row-major (for
+    /// split tables [engine][in][out]). Latency and energy are the layer's own row of the
+    /// simulation; flash and RAM its whole single-layer network's.
     std::vector<double> values[kCostMetricCount];
 };
 
@@ -113,6 +120,9 @@ struct DnasSettings {
     int warmupEpochs = 0, searchEpochs = 0, finetuneEpochs = 0;
     /// PIT: a channel is kept while |alpha| >= threshold.
     double threshold = 0.5;
+    /// PIT: also search the taps of the temporal convolutions whose tables have receptive-field
+    /// variants (LayerCostTable::kernels).
+    bool receptiveField = false;
     /// Also train the seed for warm-up + search + fine-tune epochs, as the accuracy to beat.
     bool baseline = true;
 };
@@ -146,6 +156,9 @@ struct DnasOutcome {
     /// Per step, the output channels on a split table's first engine (the rest on its
     /// second); -1 for steps that are not split. Empty for methods that do not split.
     std::vector<int64_t> split;
+    /// Per step, the receptive-field variant of a table that has them (an index into its
+    /// kernels; -1 for other steps). Empty for methods that do not search taps.
+    std::vector<int> taps;
     double accuracy = 0; ///< of the exported network after fine-tuning
     /// The seed's, trained as long (NaN without a baseline); layers of split tables at the
     /// precision of the engine the target's mapper runs them on.

@@ -91,6 +91,11 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
                 .error(s.method(), "weight_bits", "only the mps method searches precisions", k);
         }
     }
+    if (s.method().receptive_field() && !kind.empty() && kind != "pit") {
+        at.child(s, "method")
+            .error(s.method(), "receptive_field",
+                   "only the pit method searches receptive fields (not " + kind + ")");
+    }
     const double th = s.method().threshold();
     if (th != 0 && !(th > 0 && th < 10)) {
         at.child(s, "method")
@@ -166,6 +171,7 @@ DnasSettings dnasSettings(const spec::DnasStudySpec& s) {
     DnasSettings d;
     d.method = s.method().kind().empty() ? "pit" : s.method().kind();
     d.threshold = s.method().threshold() == 0 ? kPitThreshold : s.method().threshold();
+    d.receptiveField = s.method().receptive_field();
     d.dataDir = t.data_dir().empty() ? nas::kFashionMnistDir : t.data_dir();
     d.trainImages = orInt(t.train_images(), kTrainImages);
     d.testImages = orInt(t.test_images(), kTestImages);

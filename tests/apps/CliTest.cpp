@@ -57,7 +57,7 @@ TEST(Cli, ListShowsBuiltIns) {
         names.push_back(item["name"]);
     }
     EXPECT_EQ(names, (std::vector<std::string>{"fmnist/ds-cnn", "fmnist/resnet8", "fmnist/tcn",
-                                               "mlperf_tiny/ad", "mlperf_tiny/ic",
+                                               "fmnist/tcn-pit", "mlperf_tiny/ad", "mlperf_tiny/ic",
                                                "mlperf_tiny/kws", "mlperf_tiny/vww"}));
     CliRun s = run("list strategies");
     EXPECT_EQ(s.code, 0);

@@ -27,7 +27,41 @@ torch::Tensor interpolate(const std::vector<int64_t>& grid, const std::vector<do
     return (1 - w) * v[offset + i * stride] + w * v[offset + (i + 1) * stride];
 }
 
+/// The tap stride of variant `v` of `t` (0 for the single tap).
+int64_t strideOf(const LayerCostTable& t, std::size_t v) {
+    return t.kernels[v] == 1 ? 0 : t.dilations[v] / t.dilations.front();
+}
+
 } // namespace
+
+torch::Tensor tapMask(const LayerCostTable& t, std::size_t v) {
+    torch::Tensor m = torch::zeros({t.kernels.front()}, torch::kFloat32);
+    const int64_t stride = std::max<int64_t>(1, strideOf(t, v));
+    for (int64_t j = 0; j < t.kernels.at(v); ++j) {
+        m[j * stride] = 1.0F;
+    }
+    return m;
+}
+
+int tapVariantOf(const LayerCostTable& t, const torch::Tensor& mask) {
+    const torch::Tensor kept = (mask.detach().to(torch::kCPU) > 0.5).nonzero().flatten();
+    const int64_t n = kept.size(0);
+    if (n == 0 || kept[0].item<int64_t>() != 0) {
+        return -1;
+    }
+    const int64_t stride = n > 1 ? kept[1].item<int64_t>() : 0;
+    for (int64_t j = 0; j < n; ++j) {
+        if (kept[j].item<int64_t>() != j * stride) {
+            return -1;
+        }
+    }
+    for (std::size_t v = 0; v < t.kernels.size(); ++v) {
+        if (t.kernels[v] == n && strideOf(t, v) == stride) {
+            return static_cast<int>(v);
+        }
+    }
+    return -1;
+}
 
 torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
     const auto& g = model_.groups[static_cast<std::size_t>(group)];
@@ -43,7 +77,8 @@ torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
 std::array<torch::Tensor, kCostMetricCount>
 CostTensor::costs(const std::vector<torch::Tensor>& channels,
                   const std::vector<torch::Tensor>& precision,
-                  const std::vector<torch::Tensor>& split, bool hardMax) const {
+                  const std::vector<torch::Tensor>& split, bool hardMax,
+                  const std::vector<torch::Tensor>& taps) const {
     std::vector<torch::Tensor> c(model_.groups.size());
     for (std::size_t k = 0; k < model_.groups.size(); ++k) {
         c[k] =
@@ -74,6 +109,37 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
                        : torch::full({}, static_cast<double>(t.outGrid.front()), torch::kFloat64));
         const std::size_t nOut = t.outGrid.size();
         const std::size_t plane = t.inGrid.size() * nOut;
+        // Receptive-field variants: the two of the kept taps' stride whose kernels bracket the
+        // effective tap count, and its weight between them.
+        std::size_t tapLow = 0, tapHigh = 0;
+        torch::Tensor tapWeight;
+        if (!t.kernels.empty() && step < taps.size() && taps[step].defined()) {
+            const torch::Tensor mask = taps[step].to(torch::kFloat64);
+            const torch::Tensor hard = (mask.detach() > 0.5).nonzero().flatten();
+            const int64_t stride = hard.size(0) > 1 ? hard[1].item<int64_t>() : 1;
+            std::vector<std::pair<int64_t, std::size_t>> line; // (kernel, variant)
+            for (std::size_t v = 0; v < t.kernels.size(); ++v) {
+                if (t.kernels[v] == 1 || strideOf(t, v) == stride) {
+                    line.emplace_back(t.kernels[v], v);
+                }
+            }
+            std::sort(line.begin(), line.end());
+            const torch::Tensor x = mask.sum();
+            const double xv = x.item<double>();
+            std::size_t i = 0;
+            while (i + 2 < line.size() && xv > static_cast<double>(line[i + 1].first)) {
+                ++i;
+            }
+            if (line.size() == 1) {
+                tapLow = tapHigh = line.front().second;
+                tapWeight = torch::zeros({}, torch::kFloat64);
+            } else {
+                tapLow = line[i].second;
+                tapHigh = line[i + 1].second;
+                tapWeight = (x - static_cast<double>(line[i].first)) /
+                            static_cast<double>(line[i + 1].first - line[i].first);
+            }
+        }
         // A split: the channels on each engine and how much of each part exists.
         torch::Tensor part[2], exact[2], alive[2];
         const bool splitHere = t.isSplit() && step < split.size() && split[step].defined();
@@ -100,29 +166,38 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
         }
         for (int k = 0; k < kCostMetricCount; ++k) {
             const auto& v = t.values[k];
-            // The table of precision p at (cin, x).
-            const auto atChannels = [&](std::size_t p, const torch::Tensor& cout) {
+            // The table of plane p (precision x variant) at (cin, x).
+            const auto atPlane = [&](std::size_t p, const torch::Tensor& x) {
                 const std::size_t base = p * plane;
                 torch::Tensor value;
                 if (t.inGrid.size() == 1) {
-                    value = interpolate(t.outGrid, v, base, 1, cout);
+                    value = interpolate(t.outGrid, v, base, 1, x);
                 } else if (nOut == 1) {
                     value = interpolate(t.inGrid, v, base, 1, cin);
                 } else {
-                    // Along the input axis at the two output points that bracket cout, then
+                    // Along the input axis at the two output points that bracket x, then
                     // along the output axis between them.
-                    const double co = cout.item<double>();
+                    const double co = x.item<double>();
                     std::size_t o = 0;
                     while (o + 2 < nOut && co > static_cast<double>(t.outGrid[o + 1])) {
                         ++o;
                     }
                     const torch::Tensor a = interpolate(t.inGrid, v, base + o, nOut, cin);
                     const torch::Tensor b = interpolate(t.inGrid, v, base + o + 1, nOut, cin);
-                    const torch::Tensor w = (cout - static_cast<double>(t.outGrid[o])) /
+                    const torch::Tensor w = (x - static_cast<double>(t.outGrid[o])) /
                                             static_cast<double>(t.outGrid[o + 1] - t.outGrid[o]);
                     value = (1 - w) * a + w * b;
                 }
                 return value;
+            };
+            // Precision p (split tables: engine p) at (cin, x), at the step's taps.
+            const auto atChannels = [&](std::size_t p, const torch::Tensor& x) {
+                const std::size_t first = p * t.variantCount();
+                if (!tapWeight.defined()) {
+                    return atPlane(first, x);
+                }
+                return (1 - tapWeight) * atPlane(first + tapLow, x) +
+                       tapWeight * atPlane(first + tapHigh, x);
             };
             const auto at = [&](std::size_t p) { return atChannels(p, cout); };
             torch::Tensor value;
@@ -189,7 +264,8 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
 
 std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t>& channels,
                                                        const std::vector<int>& weightBits,
-                                                       const std::vector<int64_t>& split) const {
+                                                       const std::vector<int64_t>& split,
+                                                       const std::vector<int>& taps) const {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> c;
     for (int64_t v : channels) {
@@ -215,7 +291,18 @@ std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t
                 ? torch::tensor({static_cast<double>(split[step]), 0.0}, torch::kFloat64)
                 : torch::Tensor());
     }
-    const auto t = costs(c, precision, parts, true);
+    std::vector<torch::Tensor> masks;
+    for (std::size_t step = 0; step < taps.size(); ++step) {
+        const auto& t = model_.layers.at(step);
+        if (taps[step] >= 0 && static_cast<std::size_t>(taps[step]) >= t.variantCount()) {
+            throw std::invalid_argument("layer '" + t.layer + "' has no receptive-field variant " +
+                                        std::to_string(taps[step]));
+        }
+        masks.push_back(taps[step] >= 0 && !t.kernels.empty()
+                            ? tapMask(t, static_cast<std::size_t>(taps[step]))
+                            : torch::Tensor());
+    }
+    const auto t = costs(c, precision, parts, true, masks);
     std::array<double, kCostMetricCount> out{};
     for (std::size_t k = 0; k < out.size(); ++k) {
         out[k] = t[k].item<double>();

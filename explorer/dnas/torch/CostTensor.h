@@ -28,18 +28,26 @@ public:
     /// (straight-through), the second takes the rest, an engine's part fades out linearly
     /// below one channel, and the layer's latency is the smooth maximum of the parts,
     /// sum_k softmax(l / tau)_k l_k (NAS.md §2, ODiMO) with tau kSmoothMaxScale of their sum;
-    /// `hardMax` takes the plain maximum instead.
+    /// `hardMax` takes the plain maximum instead. Per step of a table with receptive-field
+    /// variants, `taps` ([K] float32, undefined: the seed's) masks the seed kernel's taps
+    /// (tap i is i steps back; binary in the forward pass, as tapMask() makes them): the
+    /// kept taps' spacing s picks the variants of that stride, and the layer costs their
+    /// table read at the effective tap count (the mask's sum, which carries the gradient),
+    /// interpolated linearly between kernels.
     std::array<torch::Tensor, kCostMetricCount>
     costs(const std::vector<torch::Tensor>& channels,
           const std::vector<torch::Tensor>& precision = {},
-          const std::vector<torch::Tensor>& split = {}, bool hardMax = false) const;
+          const std::vector<torch::Tensor>& split = {}, bool hardMax = false,
+          const std::vector<torch::Tensor>& taps = {}) const;
 
-    /// The same, of integer channel counts, per-step weight bits (empty: the tables' first)
-    /// and per-step channels on a split table's first engine (-1 or empty: all), as plain
-    /// numbers (equal to predictCosts()).
+    /// The same, of integer channel counts, per-step weight bits (empty: the tables' first),
+    /// per-step channels on a split table's first engine (-1 or empty: all) and per-step
+    /// receptive-field variants (-1 or empty: the seed's), as plain numbers (equal to
+    /// predictCosts()).
     std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels,
                                                const std::vector<int>& weightBits = {},
-                                               const std::vector<int64_t>& split = {}) const;
+                                               const std::vector<int64_t>& split = {},
+                                               const std::vector<int>& taps = {}) const;
 
     /// The smooth maximum's temperature as a share of the parts' summed latency: estimate,
     /// small enough that the larger part dominates (0.05: a part 20% longer gets 98% of the
@@ -52,5 +60,13 @@ public:
 private:
     const CostModel& model_;
 };
+
+/// The mask of receptive-field variant `v` of `table` over its seed kernel's taps ([K]
+/// float32, tap i is i steps back from the newest input).
+torch::Tensor tapMask(const LayerCostTable& table, std::size_t v);
+
+/// The receptive-field variant of `table` whose taps `mask` keeps (> 0.5); -1 when the kept
+/// taps are no variant.
+int tapVariantOf(const LayerCostTable& table, const torch::Tensor& mask);
 
 } // namespace edgesim::explorer::dnas

@@ -28,6 +28,10 @@ struct ChannelChoice {
     /// Per step of a split table: the effective output channels on each engine ([2],
     /// float64); undefined for other steps (or a method that does not split).
     std::vector<torch::Tensor> split;
+    /// Per step of a table with receptive-field variants: the mask of the seed kernel's taps
+    /// ([K] float32, tap i is i steps back; TapMasks.h); undefined for other steps (or a
+    /// method that does not search taps).
+    std::vector<torch::Tensor> taps;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
@@ -37,7 +41,9 @@ struct ChannelChoice {
 /// most the seed's) and exportedBits() the weight bits per step (the table's first when not
 /// chosen); exportedSplit() per step the output channels on a split table's first engine (a
 /// multiple of its splitTiles[0], -1 for steps not split; empty for methods that do not split);
-/// freeze(keep, bits, split) makes choice() return that fixed choice, keeping `keep[g]`
+/// exportedTaps() per step the receptive-field variant (-1 for steps without; empty for
+/// methods that do not search taps); freeze(keep, bits, split, taps) makes choice() return
+/// that fixed choice, keeping `keep[g]`
 /// channels of each group (the ones θ ranks highest) for fine-tuning. startEpoch() tells the
 /// search epoch (from 0) for schedules such as a temperature. Same θ, same results.
 class DnasMethod {
@@ -50,8 +56,9 @@ public:
     virtual std::vector<int64_t> exported() = 0;
     virtual std::vector<int> exportedBits() = 0;
     virtual std::vector<int64_t> exportedSplit() { return {}; }
+    virtual std::vector<int> exportedTaps() { return {}; }
     virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
-                        const std::vector<int64_t>& split) = 0;
+                        const std::vector<int64_t>& split, const std::vector<int>& taps) = 0;
     virtual void startEpoch(int /*searchEpoch*/, int /*searchEpochs*/) {}
     /// Called once when the search starts (after warm-up) with each group's channel
     /// importance ([C], larger = more important; undefined for fixed groups).

@@ -106,6 +106,14 @@ private:
                 }
             }
             model->setWeightPrecisions(std::move(precisions));
+            std::vector<torch::Tensor> taps(stepOf.size());
+            for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                const int s = stepOf[i];
+                if (s >= 0 && static_cast<std::size_t>(s) < c.taps.size()) {
+                    taps[i] = c.taps[static_cast<std::size_t>(s)];
+                }
+            }
+            model->setTapMasks(std::move(taps));
         };
         std::vector<int64_t> seedChannels;
         for (const auto& g : groups) {
@@ -135,7 +143,7 @@ private:
         double warmupLoss = kNaN;
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
         std::vector<int64_t> keep, keepSplit;
-        std::vector<int> keepBits;
+        std::vector<int> keepBits, keepTaps;
 
         for (int e = 0; e < total; ++e) {
             const auto started = std::chrono::steady_clock::now();
@@ -165,7 +173,8 @@ private:
                 keep = exportChannels(*method, groups);
                 keepBits = method->exportedBits();
                 keepSplit = method->exportedSplit();
-                method->freeze(keep, keepBits, keepSplit);
+                keepTaps = method->exportedTaps();
+                method->freeze(keep, keepBits, keepSplit, keepTaps);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
             for (std::size_t i = 0; i < p.limits.size(); ++i) {
@@ -183,7 +192,7 @@ private:
                     F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
                 torch::Tensor loss = task;
                 if (searching) {
-                    const auto costs = cost.costs(c.channels, c.precision, c.split);
+                    const auto costs = cost.costs(c.channels, c.precision, c.split, false, c.taps);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -223,7 +232,8 @@ private:
             const std::vector<int> nowBits = keep.empty() ? method->exportedBits() : keepBits;
             const std::vector<int64_t> nowSplit =
                 keep.empty() ? method->exportedSplit() : keepSplit;
-            const auto costs = cost.costs(now, nowBits, nowSplit);
+            const std::vector<int> nowTaps = keep.empty() ? method->exportedTaps() : keepTaps;
+            const auto costs = cost.costs(now, nowBits, nowSplit, nowTaps);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -240,11 +250,13 @@ private:
             keep = exportChannels(*method, groups);
             keepBits = method->exportedBits();
             keepSplit = method->exportedSplit();
+            keepTaps = method->exportedTaps();
         }
         out.channels = keep;
         out.weightBits = keepBits;
         out.split = keepSplit;
-        const auto predicted = cost.costs(keep, keepBits, keepSplit);
+        out.taps = keepTaps;
+        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepTaps);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
         out.seedAccuracy = s_.baseline ? baseline(p, total, stepOf) : kNaN;

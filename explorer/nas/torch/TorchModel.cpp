@@ -258,6 +258,14 @@ torch::Tensor GraphModuleImpl::weight(std::size_t i) const {
 }
 
 torch::Tensor GraphModuleImpl::weightOf(std::size_t i, const torch::Tensor& w) const {
+    if (i < taps_.size() && taps_[i].defined()) {
+        // [Cout, Cin, K]: the kernel's last weight multiplies the newest input (tap 0).
+        return quantized(i, w) * taps_[i].flip(0).view({1, 1, -1});
+    }
+    return quantized(i, w);
+}
+
+torch::Tensor GraphModuleImpl::quantized(std::size_t i, const torch::Tensor& w) const {
     if (i >= precisions_.size() || precisions_[i].bits.empty()) {
         return w;
     }

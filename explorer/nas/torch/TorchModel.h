@@ -51,6 +51,11 @@ public:
     };
     void setWeightPrecisions(std::vector<WeightPrecision> p) { precisions_ = std::move(p); }
 
+    /// Tap masks (receptive-field searches): per layer in layers() order, a [K] tensor over a
+    /// 1-D convolution's kernel taps, tap i being i steps back from the newest input (the
+    /// kernel's last weight is tap 0), that its weights are multiplied by; undefined: none.
+    void setTapMasks(std::vector<torch::Tensor> masks) { taps_ = std::move(masks); }
+
 private:
     struct Node {
         workloads::OpKind op = workloads::OpKind::Input;
@@ -71,8 +76,12 @@ private:
     std::vector<workloads::Network::LayerId> layers_;
     std::vector<torch::Tensor> masks_;
     std::vector<WeightPrecision> precisions_;
-    /// The weights of node `i` as the precisions make them (the module's own without).
+    std::vector<torch::Tensor> taps_;
+    /// The weights of node `i` as the precisions and tap masks make them (the module's own
+    /// without).
     torch::Tensor weightOf(std::size_t i, const torch::Tensor& w) const;
+    /// `w` as node `i`'s precisions make it.
+    torch::Tensor quantized(std::size_t i, const torch::Tensor& w) const;
 };
 TORCH_MODULE(GraphModule);
 

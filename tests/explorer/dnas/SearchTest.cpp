@@ -94,7 +94,7 @@ TEST(Pit, KeepsOneChannelAliveAndFreezesTheStrongest) {
     EXPECT_DOUBLE_EQ(c.channels[1].item<double>(), 1.0); // keep-alive: channel 1 (|-0.3|)
     EXPECT_FLOAT_EQ(c.masks[1][1].item<float>(), 1.0F);
     EXPECT_EQ(pit->exported()[1], 1);
-    pit->freeze({0, 2}, {}, {});
+    pit->freeze({0, 2}, {}, {}, {});
     const auto frozen = pit->choice().masks[1];
     EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 2.0F);
     EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F); // |-0.3|
@@ -272,7 +272,7 @@ TEST(Mps, ChoosesExportsAndFreezesPrecisionsWithAFallingTemperature) {
     EXPECT_DOUBLE_EQ(mps->temperature(), 1.0);
     mps->startEpoch(4, 5);
     EXPECT_NEAR(mps->temperature(), 0.05, 1e-12);
-    mps->freeze(mps->exported(), mps->exportedBits(), {});
+    mps->freeze(mps->exported(), mps->exportedBits(), {}, {});
     const auto frozen = mps->choice().precision[step];
     EXPECT_FLOAT_EQ(frozen[1].item<float>(), 1.0F);
     EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 1.0F);
@@ -416,7 +416,7 @@ TEST(Odimo, ChoosesExportsAndFreezesSplitsPerChannel) {
     // Frozen: one engine per channel, the 44 leaning most to the analog array on it.
     std::vector<int64_t> split = odimo->exportedSplit();
     split[s] = 48;
-    odimo->freeze(odimo->exported(), odimo->exportedBits(), split);
+    odimo->freeze(odimo->exported(), odimo->exportedBits(), split, {});
     const torch::Tensor frozen = odimo->choice().precision[s];
     EXPECT_FLOAT_EQ(frozen.select(1, 0).sum().item<float>(), 48.0F);
     EXPECT_TRUE(torch::equal(frozen.sum(1), torch::ones({64})));

@@ -76,7 +76,7 @@ public:
     }
 
     void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
-                const std::vector<int64_t>&) override {
+                const std::vector<int64_t>&, const std::vector<int>&) override {
         masks_.freeze(keep);
         frozen_.clear();
         for (std::size_t s = 0; s < theta_.size(); ++s) {

@@ -104,7 +104,7 @@ public:
     }
 
     void freeze(const std::vector<int64_t>&, const std::vector<int>&,
-                const std::vector<int64_t>& split) override {
+                const std::vector<int64_t>& split, const std::vector<int>&) override {
         torch::NoGradGuard noGrad;
         frozen_.clear();
         for (std::size_t s = 0; s < theta_.size(); ++s) {
