@@ -143,6 +143,59 @@ TEST(DnasCli, ASmallStudyMeetsItsTargetsBySimulationAndExportsItsNetworks) {
     EXPECT_EQ(ex::countRows(out, dn::kResultTable), 2 * dn::kCostMetricCount);
 }
 
+TEST(DnasCli, AReceptiveFieldSearchExportsKernelsAndDilationsThatSimulateAsReported) {
+    SKIP_WITHOUT_FASHION_MNIST();
+    TempDir dir;
+    const std::string file = dir.write("taps.textproto", R"(name: "taps" seed: 4
+network: "fmnist/tcn-pit" method { kind: "pit" receptive_field: true }
+searches { name: "gap8" target { platform: "gap8" stack: "gap-flow" }
+  limits { metric: "latency_s" max_fraction: 0.3 } }
+training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
+  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
+costs { cache_dir: "none" check_networks: 3 }
+)")
+                                 .string();
+    const std::string out = dir.file("taps.h5");
+    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("temporal convolutions at other taps than the seed's"), std::string::npos)
+        << r.out;
+    const ex::Table t = ex::readTable(out, dn::kResultTable);
+    ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    const std::string taps =
+        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("taps"))]);
+    EXPECT_NE(taps.find('x'), std::string::npos) << taps; // "tc4=5x2 ..."
+    // The exported spec holds those kernels and dilations, and re-simulates to the reported
+    // values.
+    const std::string net = dir.file("taps.dnas/gap8.textproto");
+    const std::string text = edgesim::test::readFileBytes(net);
+    std::istringstream words(taps);
+    for (std::string w; words >> w;) {
+        const std::string layer = w.substr(0, w.find('='));
+        const std::string kernel = w.substr(w.find('=') + 1, w.find('x') - w.find('=') - 1);
+        const auto at = text.find("name: \"" + layer + "\"");
+        ASSERT_NE(at, std::string::npos) << layer;
+        EXPECT_NE(text.find("kernel: " + kernel, at), std::string::npos) << w;
+    }
+    const CliRun sim = runCli("simulate -p gap8 -s gap-flow -n " + net + " --format json");
+    ASSERT_EQ(sim.code, 0) << sim.err;
+    const auto json = nlohmann::json::parse(sim.out);
+    for (const auto& row : t.rows) {
+        const std::string metric = std::get<std::string>(row[3]);
+        const double simulated =
+            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
+        const double predicted =
+            std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]);
+        if (metric == "latency_s" || metric == "energy_j") {
+            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
+        }
+        EXPECT_NEAR(predicted, simulated, 0.1 * simulated) << metric;
+        if (metric == "latency_s") {
+            EXPECT_EQ(std::get<int64_t>(row[static_cast<std::size_t>(t.column("met"))]), 1);
+        }
+    }
+}
+
 TEST(DnasCli, OdimoSplitsLayersOnDianaAndItsMappingRoundTripsThroughSimulate) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
@@ -330,6 +383,10 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nsearches { " + target +
                       " limits { metric: \"latency_s\" max: 1 } }\nmethod { kind: \"darts\" }",
                   "method.kind: unknown method 'darts'");
+    expectRefused("name: \"b\" network: \"fmnist/tcn-pit\"\nsearches { " + target +
+                      " limits { metric: \"latency_s\" max: 1 } }\nmethod { kind: \"mps\" "
+                      "receptive_field: true }",
+                  "method.receptive_field: only the pit method searches receptive fields");
     // Studies of the other commands, each pointed to its own.
     const CliRun sweep = runCli("dnas --study dvfs --out " + out);
     EXPECT_EQ(sweep.code, 2);

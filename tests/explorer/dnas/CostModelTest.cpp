@@ -200,5 +200,105 @@ INSTANTIATE_TEST_SUITE_P(
                       TargetCase{"fmnist/ds-cnn", "corstone-300-ethos-u55", "vela"},
                       TargetCase{"fmnist/resnet8", "diana", "htvm"}));
 
+class ReceptiveFieldOnTarget : public ::testing::TestWithParam<TargetCase> {};
+
+TEST_P(ReceptiveFieldOnTarget, VariantsAreExactAtGridPointsAndExportAsSimulated) {
+    const Seed s = loadSeed(GetParam().network);
+    const Grouping g = channelGroups(s.network);
+    Session session;
+    const Query q = target(GetParam().platform, GetParam().stack);
+    CostTableOptions options;
+    options.channelStep = 16; // coarse: the variants multiply the grid
+    options.receptiveField = true;
+    const CostModel m = buildCostModel(session, q, s.network, s.sha256, g, options);
+    int withVariants = 0;
+    for (const auto& t : m.layers) {
+        const auto id = s.network.find(t.layer);
+        ASSERT_TRUE(id.has_value());
+        const auto& l = s.network.layer(*id);
+        if (l.op != workloads::OpKind::TemporalConv) {
+            EXPECT_TRUE(t.kernels.empty()) << t.layer;
+            continue;
+        }
+        ++withVariants;
+        ASSERT_EQ(t.kernels.size(), tapVariants(l.window.kernel.front()).size()) << t.layer;
+        EXPECT_EQ(t.kernels.front(), l.window.kernel.front());
+        const std::size_t plane = t.inGrid.size() * t.outGrid.size();
+        ASSERT_EQ(t.values[0].size(), plane * t.kernels.size());
+        // Exact at every grid point of every variant.
+        for (std::size_t v = 0; v < t.kernels.size(); ++v) {
+            for (std::size_t i = 0; i < t.inGrid.size(); ++i) {
+                for (std::size_t o = 0; o < t.outGrid.size(); ++o) {
+                    for (int k = 0; k < kCostMetricCount; ++k) {
+                        EXPECT_DOUBLE_EQ(tableValue(t, k, static_cast<double>(t.inGrid[i]),
+                                                    static_cast<double>(t.outGrid[o]), 0, v),
+                                         t.values[k][v * plane + i * t.outGrid.size() + o])
+                            << t.layer << " variant " << tapsText(t, static_cast<int>(v));
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_EQ(withVariants, 4);
+
+    // Networks with random taps (and channels) as a search exports them: the spec's kernels
+    // and dilations are the variants', and whole-network simulation agrees with the model.
+    std::mt19937 rng(11);
+    for (int n = 0; n < 5; ++n) {
+        std::vector<int64_t> c = seedChannels(g);
+        std::vector<int> taps;
+        for (const auto& t : m.layers) {
+            taps.push_back(t.kernels.empty() ? -1
+                                             : std::uniform_int_distribution<int>(
+                                                   0, static_cast<int>(t.kernels.size()) - 1)(rng));
+        }
+        for (std::size_t k = 0; n > 0 && k < c.size(); ++k) {
+            if (m.groups[k].searchable) {
+                const int64_t tile = m.groups[k].tile;
+                const int64_t v = std::uniform_int_distribution<int64_t>(1, c[k])(rng);
+                c[k] = std::min(c[k], (v + tile - 1) / tile * tile);
+            }
+        }
+        const auto spec = resizedSpec(s.spec, s.network, g, c, &m, {}, taps);
+        for (std::size_t step = 0; step < m.layers.size(); ++step) {
+            const auto& t = m.layers[step];
+            for (const auto& l : spec.layers()) {
+                if (l.name() == t.layer && taps[step] >= 0) {
+                    const auto& w = l.temporal_conv().window();
+                    const auto v = static_cast<std::size_t>(taps[step]);
+                    EXPECT_EQ(w.kernel(0), t.kernels[v]);
+                    EXPECT_EQ(w.dilation_size() == 0 ? 1 : w.dilation(0), t.dilations[v]);
+                }
+            }
+        }
+        workloads::Network net = workloads::buildNetwork(spec, "<resized>");
+        workloads::inferShapes(net, "<resized>");
+        Query whole = q;
+        whole.network = "dnas-taps-test/" + std::to_string(n);
+        session.defineNetwork(whole.network, net, nas::SearchSpace::specSha256(spec));
+        const auto r = session.run(whole).result;
+        ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+        const auto p = predictCosts(m, c, {}, {}, taps);
+        const double simulated[] = {r.latencyS, r.energyJ};
+        for (int k = 0; k < 2; ++k) {
+            EXPECT_LT(std::abs(p[static_cast<std::size_t>(k)] - simulated[k]) / simulated[k], 0.10)
+                << GetParam().platform << ": " << kCostMetrics[k] << " of network " << n;
+        }
+        EXPECT_DOUBLE_EQ(
+            p[static_cast<std::size_t>(costMetricIndex("weight_bytes"))],
+            static_cast<double>(r.flashBytes - session.specs(q).stack.runtime_flash_bytes()));
+    }
+    // Unknown variants are refused.
+    std::vector<int> bad(m.layers.size(), 999);
+    EXPECT_THROW(predictCosts(m, seedChannels(g), {}, {}, bad), std::invalid_argument);
+    EXPECT_THROW(resizedSpec(s.spec, s.network, g, seedChannels(g), &m, {}, bad),
+                 std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, ReceptiveFieldOnTarget,
+                         ::testing::Values(TargetCase{"fmnist/tcn-pit", "gap8", "gap-flow"},
+                                           TargetCase{"fmnist/tcn-pit", "nucleo-h7a3zi-q",
+                                                      "tflm-cmsis-nn"}));
+
 } // namespace
 } // namespace edgesim::explorer::dnas

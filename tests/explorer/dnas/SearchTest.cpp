@@ -19,6 +19,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 namespace edgesim::explorer::dnas {
 namespace {
@@ -31,7 +32,8 @@ struct Fixture {
 };
 
 Fixture costed(const std::string& name, const std::string& platform, const std::string& stack,
-               const std::vector<int>& weightBits = {}, bool splitEngines = false) {
+               const std::vector<int>& weightBits = {}, bool splitEngines = false,
+               bool receptiveField = false) {
     Session session;
     const auto loaded = workloads::loadNetwork(name, session.paths());
     workloads::spec::NetworkSpec spec;
@@ -44,6 +46,7 @@ Fixture costed(const std::string& name, const std::string& platform, const std::
     CostTableOptions options;
     options.weightBits = weightBits;
     options.splitEngines = splitEngines;
+    options.receptiveField = receptiveField;
     f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, options);
     return f;
 }
@@ -424,6 +427,177 @@ TEST(Odimo, ChoosesExportsAndFreezesSplitsPerChannel) {
     EXPECT_NEAR(odimo->choice().split[s][0].item<double>(), 48.0, 1e-9);
 }
 
+/// A table with the receptive-field variants of a `taps`-tap kernel at dilation 1.
+LayerCostTable tapTable(int64_t taps) {
+    LayerCostTable t;
+    t.layer = "tc";
+    for (const auto& [k, stride] : tapVariants(taps)) {
+        t.kernels.push_back(k);
+        t.dilations.push_back(k == 1 ? 1 : stride);
+    }
+    return t;
+}
+
+/// The mask of `taps` taps keeping `kept` (indices counted back from the newest).
+std::vector<float> maskOf(int64_t taps, const std::vector<int64_t>& kept) {
+    std::vector<float> m(static_cast<std::size_t>(taps), 0.0F);
+    for (int64_t i : kept) {
+        m[static_cast<std::size_t>(i)] = 1.0F;
+    }
+    return m;
+}
+
+std::vector<float> values(const torch::Tensor& t) {
+    const torch::Tensor c = t.detach().to(torch::kFloat32).contiguous();
+    return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+TEST(PitTaps, VariantsAreEveryStrideOfTheSeedKernel) {
+    const auto v = tapVariants(9);
+    ASSERT_FALSE(v.empty());
+    EXPECT_EQ(v.front(), (std::pair<int64_t, int64_t>{9, 1})); // the seed
+    EXPECT_EQ(v.back(), (std::pair<int64_t, int64_t>{1, 1}));  // one tap
+    // Strides 1, 2, 4, 8 with 2..9, 2..5, 2..3 and 2 taps, and the single tap.
+    EXPECT_EQ(v.size(), 8U + 4U + 2U + 1U + 1U);
+    for (const auto& [k, stride] : v) {
+        EXPECT_LE((k - 1) * stride, 8) << k << "x" << stride;
+    }
+    EXPECT_EQ(tapVariants(2).size(), 2U); // 2 taps or 1
+}
+
+TEST(PitTaps, MasksKeepEveryStrideBelowTheFieldWithAnIdentityGradient) {
+    auto pit = makeDnasMethod("pit");
+    DnasSettings s;
+    s.threshold = 0.5;
+    s.receptiveField = true;
+    const LayerCostTable table = tapTable(9);
+    pit->build(twoGroups(), {LayerCostTable{}, table}, s);
+    auto theta = pit->parameters();
+    ASSERT_EQ(theta.size(), 3U); // α of the conv group, β (8) and γ (3) of the layer
+    ASSERT_EQ(theta[1].size(0), 8);
+    ASSERT_EQ(theta[2].size(0), 3);
+    // Before any update: every tap, the seed's variant.
+    ChannelChoice c = pit->choice();
+    ASSERT_EQ(c.taps.size(), 2U);
+    EXPECT_FALSE(c.taps[0].defined());
+    EXPECT_EQ(values(c.taps[1]), std::vector<float>(9, 1.0F));
+    EXPECT_EQ(pit->exportedTaps(), (std::vector<int>{-1, 0}));
+    // β_6 dropped: taps 0..5; γ_1 dropped: the even ones.
+    {
+        torch::NoGradGuard noGrad;
+        theta[1].copy_(torch::tensor({1.F, 1.F, 1.F, 1.F, 1.F, 0.2F, 1.F, 1.F}));
+        theta[2].copy_(torch::tensor({0.1F, 1.F, 1.F}));
+    }
+    c = pit->choice();
+    EXPECT_EQ(values(c.taps[1]), maskOf(9, {0, 2, 4}));
+    const auto exported = pit->exportedTaps();
+    const auto v = tapVariants(9);
+    ASSERT_GE(exported[1], 0);
+    EXPECT_EQ(v[static_cast<std::size_t>(exported[1])], (std::pair<int64_t, int64_t>{3, 2}));
+    EXPECT_EQ(tapsText(table, exported[1]), "3x2");
+    // Gradients reach β and γ through the binarisation: d(sum m)/d β_1 counts the kept taps
+    // that need β_1 (2 and 4; tap 1 is dropped by γ_1).
+    c.taps[1].sum().backward();
+    EXPECT_FLOAT_EQ(theta[1].grad()[0].item<float>(), 2.0F);
+    EXPECT_FLOAT_EQ(theta[1].grad()[5].item<float>(), 2.0F); // β_6 would bring back 6 and 8
+    EXPECT_FLOAT_EQ(theta[1].grad()[6].item<float>(), 0.0F); // β_7: 7 (odd) and 8 (past β_6)
+    EXPECT_GT(theta[2].grad()[0].item<float>(), 0.0F);       // γ_1 would bring back 1, 3, 5
+    // γ_3 dropped as well: only multiples of 8 below 6, one tap.
+    {
+        torch::NoGradGuard noGrad;
+        theta[2].copy_(torch::tensor({0.1F, 1.F, 0.1F}));
+    }
+    EXPECT_EQ(values(pit->choice().taps[1]), maskOf(9, {0}));
+    EXPECT_EQ(v[static_cast<std::size_t>(pit->exportedTaps()[1])],
+              (std::pair<int64_t, int64_t>{1, 1}));
+    // Frozen: the variant asked for, whatever θ does.
+    pit->freeze({0, 6}, {}, {}, {-1, 1});
+    EXPECT_EQ(values(pit->choice().taps[1]), maskOf(9, {0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(PitTaps, UnderUniformPressureTheFieldShrinksOneTapAtATime) {
+    auto pit = makeDnasMethod("pit");
+    DnasSettings s;
+    s.receptiveField = true;
+    pit->build(twoGroups(), {LayerCostTable{}, tapTable(17)}, s);
+    auto theta = pit->parameters();
+    const auto v = tapVariants(17);
+    int64_t last = 17;
+    std::set<int64_t> seen;
+    for (int step = 0; step < 400; ++step) {
+        {
+            torch::NoGradGuard noGrad;
+            for (auto& t : theta) {
+                // Every parameter moved alike (Adam under the same pressure), down to 0.
+                t.sub_(0.01F).clamp_min_(0.0F);
+            }
+        }
+        const int e = pit->exportedTaps()[1];
+        ASSERT_GE(e, 0) << "step " << step << ": kept taps are no variant";
+        const int64_t k = v[static_cast<std::size_t>(e)].first;
+        EXPECT_LE(k, last) << "step " << step;
+        seen.insert(k);
+        last = k;
+    }
+    EXPECT_EQ(last, 1);
+    // Not all at once: the kernel passed through many sizes on its way down.
+    EXPECT_GE(seen.size(), 8U);
+}
+
+TEST(PitTaps, CostTensorReadsTheVariantOfTheMaskAndItsSlope) {
+    const Fixture f = costed("fmnist/tcn-pit", "gap8", "gap-flow", {}, false, true);
+    const CostTensor cost(f.model);
+    const auto c = seedChannels(f.grouping);
+    std::vector<int> taps(f.model.layers.size(), -1);
+    std::size_t tc4 = 0;
+    for (std::size_t s = 0; s < f.model.layers.size(); ++s) {
+        if (f.model.layers[s].layer == "tc4") {
+            tc4 = s;
+        }
+    }
+    const auto& t = f.model.layers[tc4];
+    ASSERT_EQ(t.kernels.size(), tapVariants(17).size());
+    const int lat = costMetricIndex("latency_s");
+    for (int v : {0, 1, 5, 20, static_cast<int>(t.kernels.size()) - 1}) {
+        taps[tc4] = v;
+        const auto plain = predictCosts(f.model, c, {}, {}, taps);
+        const auto tensor = cost.costs(c, {}, {}, taps);
+        for (int k = 0; k < kCostMetricCount; ++k) {
+            EXPECT_NEAR(tensor[static_cast<std::size_t>(k)], plain[static_cast<std::size_t>(k)],
+                        1e-9 * std::abs(plain[static_cast<std::size_t>(k)]))
+                << v << " " << kCostMetrics[k];
+        }
+    }
+    // Fewer taps, less time; the gradient of the latency along the mask's sum is the table's
+    // step from 7 to 8 taps at stride 2 (the variant 8x2 and 7x2).
+    const auto at = [&](int64_t k, int64_t stride) {
+        for (std::size_t v = 0; v < t.kernels.size(); ++v) {
+            if (t.kernels[v] == k && (k == 1 || t.dilations[v] == stride)) {
+                return static_cast<int>(v);
+            }
+        }
+        return -1;
+    };
+    const int v8 = at(8, 2), v7 = at(7, 2);
+    ASSERT_GE(v8, 0);
+    ASSERT_GE(v7, 0);
+    taps[tc4] = v8;
+    const double l8 = predictCosts(f.model, c, {}, {}, taps)[static_cast<std::size_t>(lat)];
+    taps[tc4] = v7;
+    const double l7 = predictCosts(f.model, c, {}, {}, taps)[static_cast<std::size_t>(lat)];
+    EXPECT_LT(l7, l8);
+    std::vector<torch::Tensor> channels, masks(f.model.layers.size());
+    for (int64_t n : c) {
+        channels.push_back(torch::full({}, static_cast<double>(n), torch::kFloat64));
+    }
+    torch::Tensor mask = tapMask(t, static_cast<std::size_t>(v8)).requires_grad_(true);
+    masks[tc4] = mask;
+    const auto costs = cost.costs(channels, {}, {}, false, masks);
+    EXPECT_NEAR(costs[static_cast<std::size_t>(lat)].item<double>(), l8, 1e-9 * l8);
+    costs[static_cast<std::size_t>(lat)].backward();
+    EXPECT_NEAR(mask.grad()[0].item<double>(), l8 - l7, 1e-5 * (l8 - l7));
+}
+
 TEST(Search, ATinySearchMovesTheCostToItsTarget) {
     if (!std::filesystem::exists(std::string(nas::kFashionMnistDir) +
                                  "/train-images-idx3-ubyte.gz")) {
@@ -475,6 +649,52 @@ TEST(Search, ATinySearchMovesTheCostToItsTarget) {
     EXPECT_EQ(again.error, "");
     EXPECT_EQ(again.channels, o.channels);
     EXPECT_EQ(again.accuracy, o.accuracy);
+}
+
+TEST(Search, ATinyReceptiveFieldSearchShortensKernelsToMeetItsTarget) {
+    if (!std::filesystem::exists(std::string(nas::kFashionMnistDir) +
+                                 "/train-images-idx3-ubyte.gz")) {
+        GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)";
+    }
+    const Fixture f = costed("fmnist/tcn-pit", "gap8", "gap-flow", {}, false, true);
+    auto searcher = makeTorchDnasSearcher();
+    DnasSettings s;
+    s.dataDir = nas::kFashionMnistDir;
+    s.trainImages = 1000;
+    s.testImages = 500;
+    s.batchSize = 50;
+    s.learningRate = 0.003;
+    s.archLearningRate = 0.05;
+    s.warmupEpochs = 1;
+    s.searchEpochs = 3;
+    s.finetuneEpochs = 1;
+    s.baseline = false;
+    s.receptiveField = true;
+    ASSERT_EQ(searcher->configure(s), "");
+    DnasProblem p;
+    p.network = &f.network;
+    p.groupOfLayer = f.grouping.groupOfLayer;
+    p.costs = f.model;
+    const int lat = costMetricIndex("latency_s");
+    const double seedLatency =
+        predictCosts(f.model, seedChannels(f.grouping))[static_cast<std::size_t>(lat)];
+    p.limits = {{"latency_s", 0.3 * seedLatency}};
+    p.seed = 5;
+    const DnasOutcome o = searcher->search(p, {});
+    ASSERT_EQ(o.error, "");
+    ASSERT_EQ(o.taps.size(), f.model.layers.size());
+    int shortened = 0;
+    for (std::size_t step = 0; step < o.taps.size(); ++step) {
+        const auto& t = f.model.layers[step];
+        EXPECT_EQ(o.taps[step] >= 0, !t.kernels.empty()) << t.layer;
+        shortened += o.taps[step] > 0 &&
+                     t.kernels[static_cast<std::size_t>(o.taps[step])] < t.kernels.front();
+    }
+    EXPECT_GE(shortened, 1);
+    EXPECT_LT(o.predicted[lat], 0.5 * seedLatency);
+    EXPECT_DOUBLE_EQ(o.predicted[lat], predictCosts(f.model, o.channels, {}, {},
+                                                    o.taps)[static_cast<std::size_t>(lat)]);
+    EXPECT_GT(o.accuracy, 0.3); // chance is 0.1
 }
 
 } // namespace
