@@ -66,9 +66,9 @@ void print(const explorer::dnas::SearchSummary& s) {
     if (!s.precisions.empty()) {
         std::cout << "  weights at other precisions than the seed's: " << s.precisions << "\n";
     }
-    if (!s.taps.empty()) {
-        std::cout << "  temporal convolutions at other taps than the seed's (taps x dilation): "
-                  << s.taps << "\n";
+    if (!s.variants.empty()) {
+        std::cout << "  layers at other variants than the seed's (taps x dilation, or choice): "
+                  << s.variants << "\n";
     }
     if (!s.mapping.empty()) {
         std::cout << "  layers split or moved across engines: "

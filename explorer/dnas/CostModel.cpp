@@ -145,9 +145,10 @@ workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
 /// group at `cin` channels and its output group at `cout`.
 Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
                     const LayerCostTable& t, int64_t cin, int64_t cout, int bits,
-                    std::size_t variant = 0) {
-    Network net(fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
-                            variant == 0 ? "" : "/taps" + tapsText(t, static_cast<int>(variant))));
+                    std::size_t variant = 0, const Layer* replacement = nullptr) {
+    Network net(
+        fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
+                    variant == 0 ? "" : "/taps" + variantText(t, static_cast<int>(variant))));
     std::vector<Network::LayerId> ins;
     int k = 0;
     for (auto p : seed.inputsOf(id)) {
@@ -164,7 +165,7 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
         in.outputDtype = src.output.dtype;
         ins.push_back(net.addLayer(std::move(in)));
     }
-    Layer l = seed.layer(id);
+    Layer l = replacement != nullptr ? *replacement : seed.layer(id);
     l.output = {};
     l.inputShapes.clear();
     l.stats = {};
@@ -174,7 +175,7 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
     if (bits != t.weightBits.front()) {
         l.weightDtype = weightDtypeOf(bits);
     }
-    if (variant > 0) {
+    if (variant > 0 && !t.kernels.empty()) {
         l.window.kernel = {t.kernels[variant]};
         l.window.dilation = {t.dilations[variant]};
     }
@@ -244,6 +245,9 @@ Json toJson(const CostModel& m) {
             l["kernels"] = t.kernels;
             l["dilations"] = t.dilations;
         }
+        if (!t.choices.empty()) {
+            l["choices"] = t.choices;
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             l[kCostMetrics[k]] = t.values[k];
         }
@@ -283,6 +287,9 @@ CostModel fromJson(const Json& j) {
             std::copy_n(tiles.begin(), std::min<std::size_t>(tiles.size(), 2), t.splitTiles);
             std::copy_n(overhead.begin(), std::min<std::size_t>(overhead.size(), kCostMetricCount),
                         t.splitOverhead);
+        }
+        if (l.contains("choices")) {
+            t.choices = l.at("choices").get<std::vector<std::string>>();
         }
         if (l.contains("kernels")) {
             t.kernels = l.at("kernels").get<std::vector<int64_t>>();
@@ -400,11 +407,31 @@ std::vector<std::pair<int64_t, int64_t>> tapVariants(int64_t seedKernel) {
     return v;
 }
 
-std::string tapsText(const LayerCostTable& t, int v) {
-    return v < 0 || t.kernels.empty()
-               ? ""
-               : fmt::format("{}x{}", t.kernels.at(static_cast<std::size_t>(v)),
-                             t.dilations.at(static_cast<std::size_t>(v)));
+std::string variantText(const LayerCostTable& t, int v) {
+    if (v < 0) {
+        return "";
+    }
+    if (!t.choices.empty()) {
+        return t.choices.at(static_cast<std::size_t>(v));
+    }
+    return t.kernels.empty() ? ""
+                             : fmt::format("{}x{}", t.kernels.at(static_cast<std::size_t>(v)),
+                                           t.dilations.at(static_cast<std::size_t>(v)));
+}
+
+std::string choiceLabel(const Layer& l) {
+    std::string label(workloads::toString(l.op));
+    if (!l.window.kernel.empty()) {
+        label += " " + fmt::format("{}", fmt::join(l.window.kernel, "x"));
+        if (std::any_of(l.window.dilation.begin(), l.window.dilation.end(),
+                        [](int64_t d) { return d != 1; })) {
+            label += fmt::format(" d{}", fmt::join(l.window.dilation, "x"));
+        }
+    }
+    if (!l.output.shape.empty()) {
+        label += fmt::format("/{}", l.output.shape.back());
+    }
+    return label;
 }
 
 bool anySplit(const std::vector<int64_t>& split) {
@@ -525,9 +552,11 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         Query q = target;
         q.network = "dnas/seed";
         session.defineNetwork(q.network, seed, seedSha256);
-        const std::string key = sha256Hex(fmt::format(
-            "{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q), options.channelStep,
-            fmt::join(options.weightBits, ","), options.splitEngines, options.receptiveField));
+        const std::string key =
+            sha256Hex(fmt::format("{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q),
+                                  options.channelStep, fmt::join(options.weightBits, ","),
+                                  options.splitEngines, options.receptiveField) +
+                      options.choicesKey);
         session.forgetNetwork(q.network);
         if (!options.cacheDir.empty()) {
             cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
@@ -573,12 +602,12 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
                              int64_t cout, int bits,
                              const std::optional<sim::LayerChoice>& forced = std::nullopt,
-                             std::size_t variant = 0) {
+                             std::size_t variant = 0, const Layer* replacement = nullptr) {
         Query q = target;
         if (bits != t.weightBits.front() && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
-        Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant);
+        Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant, replacement);
         q.network = one.name() + (forced ? "/" + forced->engine + "+" + forced->splitEngine : "");
         session.defineNetwork(q.network, one, sha256Hex(q.network));
         if (forced) {
@@ -596,16 +625,17 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         return std::move(r.result);
     };
     auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
-                   int bits, const std::string& engine = "", std::size_t variant = 0) {
+                   int bits, const std::string& engine = "", std::size_t variant = 0,
+                   const Layer* replacement = nullptr) {
         sim::SimResult r = simulateAlone(
             id, t, cin, cout, bits,
             engine.empty() ? std::nullopt : std::optional(sim::LayerChoice{engine, "", 1.0}),
-            variant);
+            variant, replacement);
         if (r.status != sim::Status::Ok) {
             throw std::runtime_error(fmt::format(
                 "layer '{}' alone with {} input and {} output channels{}{}: {} ({})",
                 seed.layer(id).name, cin, cout, engine.empty() ? "" : " on engine " + engine,
-                variant == 0 ? "" : ", taps " + tapsText(t, static_cast<int>(variant)),
+                variant == 0 ? "" : ", variant " + variantText(t, static_cast<int>(variant)),
                 sim::toString(r.status), r.reason));
         }
         return r;
@@ -648,6 +678,18 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             for (const auto& [taps, stride] : tapVariants(l.window.kernel.front())) {
                 t.kernels.push_back(taps);
                 t.dilations.push_back(taps == 1 ? 1 : stride * d);
+            }
+        }
+        // A SuperNet choice block: the seed's layer, its alternatives, perhaps no layer.
+        for (const auto& block : options.choices) {
+            if (block.layer == l.name) {
+                t.choices.push_back("seed");
+                for (const auto& alt : block.alternatives) {
+                    t.choices.push_back(choiceLabel(alt));
+                }
+                if (block.identity) {
+                    t.choices.push_back("identity");
+                }
             }
         }
         std::string engine;
@@ -735,13 +777,29 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         for (std::size_t plane = 0; plane < t.weightBits.size() * t.variantCount(); ++plane) {
             const std::size_t p = plane / t.variantCount();
             const std::size_t v = plane % t.variantCount();
+            // A choice block's alternative (null: the seed's layer) or its identity.
+            const Layer* replacement = nullptr;
+            bool identity = false;
+            for (const auto& block : options.choices) {
+                if (block.layer == t.layer && v > 0) {
+                    identity = v > block.alternatives.size();
+                    replacement = identity ? nullptr : &block.alternatives[v - 1];
+                }
+            }
             for (int64_t cin : t.inGrid) {
                 for (int64_t cout : t.outGrid) {
+                    if (identity) { // no layer: no time, energy, weights or buffers of its own
+                        for (int k = 0; k < kCostMetricCount; ++k) {
+                            t.values[k].push_back(
+                                k == flash ? static_cast<double>(stack.runtime_flash_bytes()) : 0);
+                        }
+                        continue;
+                    }
                     const bool isSeed = plane == 0 && cin == seedIn && cout == seedOut;
                     const sim::SimResult r =
                         isSeed ? atSeed[s]
                                : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p],
-                                     t.isSplit() ? t.engines[p] : "", v);
+                                     t.isSplit() ? t.engines[p] : "", v, replacement);
                     const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
                     t.values[lat].push_back(rowLatency);
                     t.values[energy].push_back(rowEnergy);
@@ -871,11 +929,68 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
     return out;
 }
 
+namespace {
+
+/// `spec` with choice block `t`'s layer replaced by its variant `v` of `choices`: an
+/// alternative (named and wired as the layer), or for identity no layer, its readers reading
+/// its input instead.
+void replaceChoice(workloads::spec::NetworkSpec& spec, const LayerCostTable& t, std::size_t v,
+                   const std::vector<ChoiceSpec>& choices) {
+    const auto block = std::find_if(choices.begin(), choices.end(),
+                                    [&](const ChoiceSpec& c) { return c.layer == t.layer; });
+    if (block == choices.end() || v >= t.choices.size()) {
+        throw std::invalid_argument(
+            fmt::format("choice block '{}' has no alternative {}", t.layer, v));
+    }
+    auto* layers = spec.mutable_layers();
+    int at = -1;
+    for (int i = 0; i < layers->size(); ++i) {
+        if (layers->Get(i).name() == t.layer) {
+            at = i;
+        }
+    }
+    if (at < 0) {
+        throw std::invalid_argument(fmt::format("choice block '{}' is not a layer", t.layer));
+    }
+    if (v <= block->alternatives.size()) {
+        workloads::spec::LayerSpec alt = block->alternatives[v - 1];
+        alt.set_name(t.layer);
+        *alt.mutable_inputs() = layers->Get(at).inputs();
+        *layers->Mutable(at) = alt;
+        return;
+    }
+    // Identity: the layer's input takes its place.
+    const auto& removed = layers->Get(at);
+    const std::string input = removed.inputs_size() > 0 ? removed.inputs(0)
+                              : at > 0                  ? layers->Get(at - 1).name()
+                                                        : spec.inputs(0).name();
+    for (int i = at + 1; i < layers->size(); ++i) {
+        auto* l = layers->Mutable(i);
+        if (i == at + 1 && l->inputs_size() == 0) {
+            l->add_inputs(input);
+        }
+        for (auto& in : *l->mutable_inputs()) {
+            if (in == t.layer) {
+                in = input;
+            }
+        }
+    }
+    for (auto& o : *spec.mutable_outputs()) {
+        if (o == t.layer) {
+            o = input;
+        }
+    }
+    layers->DeleteSubrange(at, 1);
+}
+
+} // namespace
+
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
                                          const Network& seed, const Grouping& g,
                                          const std::vector<int64_t>& channels,
                                          const CostModel* model, const std::vector<int>& weightBits,
-                                         const std::vector<int>& taps) {
+                                         const std::vector<int>& taps,
+                                         const std::vector<ChoiceSpec>& choices) {
     workloads::spec::NetworkSpec out = seedSpec;
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
         if (channels.at(k) < 1) {
@@ -905,7 +1020,11 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
     }
     for (std::size_t step = 0; model != nullptr && step < taps.size(); ++step) {
         const auto& t = model->layers.at(step);
-        if (taps[step] <= 0 || t.kernels.empty()) {
+        if (taps[step] <= 0 || (t.kernels.empty() && t.choices.empty())) {
+            continue;
+        }
+        if (!t.choices.empty()) {
+            replaceChoice(out, t, static_cast<std::size_t>(taps[step]), choices);
             continue;
         }
         const auto v = static_cast<std::size_t>(taps[step]);

@@ -44,6 +44,11 @@ struct CostTableOptions {
     /// more than one tap: every kernel of taps 0, s, 2s, ... of the seed's (s a power of two)
     /// at dilation s x the seed's (LayerCostTable::kernels).
     bool receptiveField = false;
+    /// SuperNet choice blocks: their layers' tables hold a variant per alternative
+    /// (LayerCostTable::choices); `choicesKey` identifies them in the cache key (e.g. a hash
+    /// of their specs).
+    std::vector<ChoiceBlock> choices;
+    std::string choicesKey;
 };
 
 /// What building a cost model did.
@@ -66,20 +71,31 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
 /// whose layers (steps) have weights of `weightBits` (empty: each table's first, the seed's)
 /// and, per step of a split table, `split` output channels on its first engine and the rest
 /// on its second (-1 or empty: all on the first): the layer's latency is the slower part's,
-/// its energy and weights the sum of the parts'. `taps`: per step, the receptive-field
-/// variant (-1 or empty: the seed's).
+/// its energy and weights the sum of the parts'. `variants`: per step, the variant of a table
+/// that has them (-1 or empty: the seed's).
 std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
                                                   const std::vector<int64_t>& channels,
                                                   const std::vector<int>& weightBits = {},
                                                   const std::vector<int64_t>& split = {},
-                                                  const std::vector<int>& taps = {});
+                                                  const std::vector<int>& variants = {});
 
 /// The receptive-field variants of `seedKernel` taps: (kernel, tap stride s) pairs, the seed's
 /// (seedKernel, 1) first, then by stride and decreasing kernel, one single tap last.
 std::vector<std::pair<int64_t, int64_t>> tapVariants(int64_t seedKernel);
 
-/// Variant `v` of table `t` as "k x d" text ("5x4": 5 taps at dilation 4).
-std::string tapsText(const LayerCostTable& t, int v);
+/// Variant `v` of table `t` as text: taps x dilation ("5x4": 5 taps at dilation 4) or the
+/// choice's label ("identity").
+std::string variantText(const LayerCostTable& t, int v);
+
+/// The alternatives' specs of SuperNet choice blocks, by layer, in ChoiceBlock order.
+struct ChoiceSpec {
+    std::string layer;
+    std::vector<workloads::spec::LayerSpec> alternatives; ///< op and attributes only
+    bool identity = false;
+};
+
+/// A choice's label: its op and geometry ("depthwise_conv2d 5x5", "conv2d 3x3/64").
+std::string choiceLabel(const workloads::Layer& layer);
 
 /// Whether `split` (per step, as predictCosts) splits or moves any layer.
 bool anySplit(const std::vector<int64_t>& split);
@@ -118,14 +134,15 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
 /// `seedSpec` (the network `seed` was built from) with each group's producers resized to
 /// `channels`: convolutions' out_channels and dense units; with `model` and `weightBits`
 /// (per step, as predictCosts), each layer's weight type set to its precision where it
-/// differs from the seed's, and with `taps` (per step, as predictCosts) each temporal
-/// convolution's kernel and dilation set to its variant. std::invalid_argument when a count
-/// is below 1 or a fixed group changes.
-workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
-                                         const workloads::Network& seed, const Grouping& grouping,
-                                         const std::vector<int64_t>& channels,
-                                         const CostModel* model = nullptr,
-                                         const std::vector<int>& weightBits = {},
-                                         const std::vector<int>& taps = {});
+/// differs from the seed's, and with `variants` (per step, as predictCosts) each temporal
+/// convolution's kernel and dilation set to its receptive-field variant and each choice
+/// block's layer replaced by its alternative in `choices` (identity: removed, its readers
+/// reading its input). std::invalid_argument when a count is below 1 or a fixed group
+/// changes.
+workloads::spec::NetworkSpec
+resizedSpec(const workloads::spec::NetworkSpec& seedSpec, const workloads::Network& seed,
+            const Grouping& grouping, const std::vector<int64_t>& channels,
+            const CostModel* model = nullptr, const std::vector<int>& weightBits = {},
+            const std::vector<int>& variants = {}, const std::vector<ChoiceSpec>& choices = {});
 
 } // namespace edgesim::explorer::dnas

@@ -93,14 +93,26 @@ std::string splitText(const CostModel& model, const std::vector<int64_t>& channe
 }
 
 /// The layers whose taps the search changed ("tc4=3x8": 3 taps at dilation 8).
-std::string tapsOf(const CostModel& model, const std::vector<int>& taps) {
+std::string variantsText(const CostModel& model, const std::vector<int>& taps) {
     std::vector<std::string> parts;
     for (std::size_t s = 0; s < taps.size() && s < model.layers.size(); ++s) {
         if (taps[s] > 0) {
-            parts.push_back(model.layers[s].layer + "=" + tapsText(model.layers[s], taps[s]));
+            parts.push_back(model.layers[s].layer + "=" + variantText(model.layers[s], taps[s]));
         }
     }
     return join(parts, " ");
+}
+
+/// The seed's channel groups, all fixed for a SuperNet search (a skipped layer passes its
+/// input's channels on).
+Grouping searchedGroups(const DnasStudy& study) {
+    Grouping g = channelGroups(study.seed);
+    if (dnasSettings(study.spec).method == "supernet") {
+        for (auto& group : g.groups) {
+            group.searchable = false;
+        }
+    }
+    return g;
 }
 
 std::vector<ColumnDef> epochColumns() {
@@ -140,7 +152,7 @@ std::vector<ColumnDef> resultColumns() {
             {"seed_channels", ColumnKind::String, ""},
             {"weight_bits", ColumnKind::String, ""},
             {"split", ColumnKind::String, ""},
-            {"taps", ColumnKind::String, ""},
+            {"variants", ColumnKind::String, ""},
             {"network", ColumnKind::String, ""},
             {"mapping", ColumnKind::String, ""}};
 }
@@ -167,7 +179,7 @@ struct Prepared {
 class Runner {
 public:
     Runner(const DnasStudy& study, Session& session, const DnasOptions& options)
-        : study_(study), session_(session), options_(options), grouping_(channelGroups(study.seed)),
+        : study_(study), session_(session), options_(options), grouping_(searchedGroups(study)),
           method_(dnasSettings(study.spec).method),
           receptiveField_(dnasSettings(study.spec).receptiveField) {}
 
@@ -251,6 +263,8 @@ Prepared Runner::prepare(int i) {
     options.weightBits = searchedWeightBits(study_.spec);
     options.splitEngines = method_ == "odimo";
     options.receptiveField = receptiveField_;
+    options.choices = study_.choices;
+    options.choicesKey = study_.choices.empty() ? "" : protoSha256(study_.spec.method());
     try {
         p.model = buildCostModel(session_, p.query, study_.seed, study_.seedSha256, grouping_,
                                  options, &p.stats);
@@ -284,14 +298,27 @@ Prepared Runner::prepare(int i) {
                 least[g] = std::min(least[g], std::max<int64_t>(1, p.model.groups[g].tile));
             }
         }
-        std::vector<int> bits, taps;
+        std::vector<int> bits;
         for (const auto& t : p.model.layers) {
             bits.push_back(*std::min_element(t.weightBits.begin(), t.weightBits.end()));
-            taps.push_back(static_cast<int>(t.variantCount()) - 1); // a single tap
         }
-        const auto smallest = predictCosts(p.model, least, bits, {}, taps);
         for (const auto& l : p.limits) {
-            const double v = smallest[static_cast<std::size_t>(costMetricIndex(l.metric))];
+            const int k = costMetricIndex(l.metric);
+            // Each layer's cheapest variant for this metric (a single tap, a skipped block).
+            std::vector<int> variants;
+            for (const auto& t : p.model.layers) {
+                std::size_t best = 0;
+                for (std::size_t v = 1; v < t.variantCount() && !t.isSplit(); ++v) {
+                    const auto at = [&](std::size_t x) {
+                        return tableValue(t, k, static_cast<double>(t.inGrid.front()),
+                                          static_cast<double>(t.outGrid.front()), 0, x);
+                    };
+                    best = at(v) < at(best) ? v : best;
+                }
+                variants.push_back(static_cast<int>(best));
+            }
+            const double v =
+                predictCosts(p.model, least, bits, {}, variants)[static_cast<std::size_t>(k)];
             if (v > l.max) {
                 p.notes.push_back(fmt::format(
                     "limit {} <= {:g} cannot be met: the smallest network the search can "
@@ -334,8 +361,8 @@ sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& chan
                                 workloads::Schedule* schedule) {
     Query whole = q;
     whole.network = name;
-    const auto spec =
-        resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits, taps);
+    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model,
+                                  weightBits, taps, study_.choiceSpecs);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     const auto& sched = session_.network(whole).schedule;
@@ -388,7 +415,8 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                                std::abs(simulated[static_cast<std::size_t>(k)]);
             s.maxError[k] = std::max(s.maxError[k], err);
             std::vector<std::string> what = {channelsText(channels, p.model)};
-            for (const auto& extra : {splitText(p.model, channels, split), tapsOf(p.model, taps)}) {
+            for (const auto& extra :
+                 {splitText(p.model, channels, split), variantsText(p.model, taps)}) {
                 if (!extra.empty()) {
                     what.push_back(extra);
                 }
@@ -408,13 +436,13 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         std::vector<int64_t> c = s.seedChannels;
         std::vector<int64_t> split;
         std::vector<int> taps;
-        if (n > 0 && receptiveField_) {
-            // A random receptive-field variant of each layer that has them.
+        if (n > 0 && (receptiveField_ || !study_.choices.empty())) {
+            // A random variant of each layer that has them (taps, a choice block's choice).
             for (const auto& t : p.model.layers) {
-                taps.push_back(t.kernels.empty()
+                taps.push_back(t.variantCount() == 1
                                    ? -1
                                    : std::uniform_int_distribution<int>(
-                                         0, static_cast<int>(t.kernels.size()) - 1)(rng));
+                                         0, static_cast<int>(t.variantCount()) - 1)(rng));
             }
         }
         if (n > 0 && !splits) {
@@ -448,6 +476,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     problem.limits = p.limits;
     problem.energyWeight = search.energy_weight();
     problem.seed = study_.spec.seed();
+    problem.choices = study_.choices;
     std::vector<TableRow> epochRows;
     const auto started = Clock::now();
     const DnasOutcome o = searcher.search(problem, [&](const EpochRecord& e) {
@@ -483,14 +512,14 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.weightBits = o.weightBits;
     s.precisions = precisionsText(p.model, o.weightBits);
     s.splits = splitText(p.model, o.channels, o.split);
-    s.taps = tapsOf(p.model, o.taps);
+    s.variants = variantsText(p.model, o.variants);
     s.limits = static_cast<int>(p.limits.size());
     s.accuracy = o.accuracy;
     s.seedAccuracy = o.seedAccuracy;
 
     // Close the loop: the exported network, simulated on the target.
     const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model,
-                                  o.weightBits, o.taps);
+                                  o.weightBits, o.variants, study_.choiceSpecs);
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
@@ -501,7 +530,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     std::shared_ptr<const sim::Mapping> mapping;
     workloads::Schedule schedule;
     const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits,
-                                      o.taps, o.split, &mapping, &schedule);
+                                      o.variants, o.split, &mapping, &schedule);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
@@ -561,7 +590,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                               channelsText(s.seedChannels, p.model),
                               s.precisions,
                               s.splits,
-                              s.taps,
+                              s.variants,
                               s.files,
                               s.mapping});
     }

@@ -58,8 +58,10 @@ struct SearchSummary {
     std::vector<int> weightBits; ///< per cost-model step
     std::string precisions;      ///< layers at another precision than the seed's ("pw1=4")
     std::string splits;          ///< split or moved layers ("conv1=aimc:48+digital:16"), ODiMO
-    std::string taps;            ///< layers at other taps than the seed's ("tc4=3x8": k x d)
-    std::string mapping;         ///< the exported mapping file (ODiMO only)
+    /// Layers at another variant than the seed's: taps x dilation ("tc4=3x8") or a choice
+    /// block's alternative ("dw2=identity").
+    std::string variants;
+    std::string mapping; ///< the exported mapping file (ODiMO only)
     /// `edgesim simulate` re-running the exported network as it was simulated here.
     std::string resimulate;
     int limits = 0, limitsMet = 0; ///< by the simulated values

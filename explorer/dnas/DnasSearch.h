@@ -7,6 +7,7 @@
 
 #include "workloads/graph/Network.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,8 +79,14 @@ struct LayerCostTable {
     /// keeps taps 0, s, 2s, ... of the seed's kernel (counted back from the newest input), s a
     /// power of two: `kernels[v]` taps at dilation s x the seed's. Empty: the seed's only.
     std::vector<int64_t> kernels, dilations;
-    /// The number of receptive-field variants (1 without).
-    std::size_t variantCount() const { return kernels.empty() ? 1 : kernels.size(); }
+    /// SuperNet choice block (ChoiceBlock): per variant a label, the seed's layer first
+    /// ("seed"), then its alternatives (their op and geometry, "depthwise_conv2d 5x5"), then
+    /// "identity" when the block may be skipped (its costs are zero). Empty: not a block.
+    std::vector<std::string> choices;
+    /// The number of variants, receptive-field or choices (1 without).
+    std::size_t variantCount() const {
+        return std::max<std::size_t>({1, kernels.size(), choices.size()});
+    }
     /// Per metric (kCostMetrics), values at [precision][variant][in][out], row-major (for
     /// split tables [engine][in][out]). Latency and energy are the layer's own row of the
     /// simulation; flash and RAM its whole single-layer network's.
@@ -105,6 +112,15 @@ struct CostModel {
     double fixed[kCostMetricCount] = {};
 };
 
+/// A SuperNet choice block (NAS.md §2): the seed's layer `layer` or one of `alternatives`
+/// (layers of the same output shape, shapes inferred, named as the seed's layer and reading its
+/// input), or with `identity` no layer at all (its input passed on: a searchable depth).
+struct ChoiceBlock {
+    std::string layer;
+    std::vector<workloads::Layer> alternatives;
+    bool identity = false;
+};
+
 /// One hard limit of the search: cost `metric` <= `max` (in its unit: s, J, B).
 struct CostLimit {
     std::string metric;
@@ -112,7 +128,7 @@ struct CostLimit {
 };
 
 struct DnasSettings {
-    std::string method = "pit"; ///< pit, mps, odimo
+    std::string method = "pit"; ///< pit, mps, odimo, supernet
     std::string dataDir;        ///< Fashion-MNIST's IDX files
     int64_t trainImages = 0, testImages = 0;
     int batchSize = 0, threads = 1;
@@ -132,8 +148,9 @@ struct DnasProblem {
     std::vector<int> groupOfLayer; ///< per LayerId of `seed`, the group of its output (-1: none)
     CostModel costs;
     std::vector<CostLimit> limits;
-    double energyWeight = 0; ///< optional term: weight x energy_j / the seed's energy_j
-    uint64_t seed = 0;       ///< of the search (initial weights, batches)
+    double energyWeight = 0;          ///< optional term: weight x energy_j / the seed's energy_j
+    std::vector<ChoiceBlock> choices; ///< SuperNet blocks (their steps' tables have choices)
+    uint64_t seed = 0;                ///< of the search (initial weights, batches)
 };
 
 /// One epoch of a search: its phase, the task loss, the test accuracy of the network as it
@@ -156,9 +173,10 @@ struct DnasOutcome {
     /// Per step, the output channels on a split table's first engine (the rest on its
     /// second); -1 for steps that are not split. Empty for methods that do not split.
     std::vector<int64_t> split;
-    /// Per step, the receptive-field variant of a table that has them (an index into its
-    /// kernels; -1 for other steps). Empty for methods that do not search taps.
-    std::vector<int> taps;
+    /// Per step, the variant of a table that has them (LayerCostTable::variantCount: its
+    /// receptive field or choice-block alternative; -1 for other steps). Empty for methods
+    /// that search neither.
+    std::vector<int> variants;
     double accuracy = 0; ///< of the exported network after fine-tuning
     /// The seed's, trained as long (NaN without a baseline); layers of split tables at the
     /// precision of the engine the target's mapper runs them on.

@@ -7,8 +7,10 @@
 #include "explorer/nas/TorchScorer.h"
 #include "explorer/sweep/Study.h"
 #include "workloads/NetworkSource.h"
+#include "workloads/spec/NetworkSpecLoader.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -65,6 +67,97 @@ void checkTraining(const spec::DnasStudySpec& s, const FieldCursor& at) {
     }
 }
 
+/// The study's choice blocks: each names a seed layer reading one tensor, and each
+/// alternative, wired as that layer, builds with its output shape.
+void loadChoices(DnasStudy& study, const FieldCursor& at) {
+    const auto& method = study.spec.method();
+    const FieldCursor m = at.child(study.spec, "method");
+    std::set<std::string> seen;
+    for (int i = 0; i < method.choices_size(); ++i) {
+        const auto& choice = method.choices(i);
+        const FieldCursor c = m.child(method, "choices", i);
+        const auto id = study.seed.find(choice.layer());
+        int index = -1;
+        for (int k = 0; k < study.seedSpec.layers_size(); ++k) {
+            if (study.seedSpec.layers(k).name() == choice.layer()) {
+                index = k;
+            }
+        }
+        if (choice.layer().empty()) {
+            c.error(choice, "layer", "missing required field (a layer of the seed)");
+            continue;
+        }
+        if (!id || index < 0) {
+            c.error(choice, "layer",
+                    "'" + choice.layer() + "' is not a layer of " + study.spec.network());
+            continue;
+        }
+        if (!seen.insert(choice.layer()).second) {
+            c.error(choice, "layer", "a second choice block on '" + choice.layer() + "'");
+            continue;
+        }
+        const auto& seedLayer = study.seed.layer(*id);
+        if (study.seed.inputsOf(*id).size() != 1) {
+            c.error(choice, "layer",
+                    "'" + choice.layer() + "' reads " +
+                        std::to_string(study.seed.inputsOf(*id).size()) +
+                        " tensors (a choice block reads one)");
+            continue;
+        }
+        if (choice.alternatives_size() == 0 && !choice.identity()) {
+            c.error(choice, "alternatives",
+                    "missing required field (at least one alternative, or identity: true)");
+            continue;
+        }
+        ChoiceBlock block;
+        ChoiceSpec spec;
+        block.layer = spec.layer = choice.layer();
+        block.identity = spec.identity = choice.identity();
+        const auto& outShape = seedLayer.output.shape;
+        if (choice.identity() && seedLayer.inputShapes.front() != outShape) {
+            c.error(choice, "identity",
+                    fmt::format("'{}' changes its input's shape [{}] to [{}]: it cannot be "
+                                "skipped",
+                                choice.layer(), fmt::join(seedLayer.inputShapes.front(), ", "),
+                                fmt::join(outShape, ", ")));
+        }
+        for (int j = 0; j < choice.alternatives_size(); ++j) {
+            workloads::spec::LayerSpec alt = choice.alternatives(j);
+            if (!alt.name().empty() || alt.inputs_size() > 0) {
+                c.error(choice, "alternatives",
+                        "give the op and its attributes only: an alternative takes the seed "
+                        "layer's name and inputs",
+                        j);
+                continue;
+            }
+            alt.set_name(choice.layer());
+            *alt.mutable_inputs() = study.seedSpec.layers(index).inputs();
+            workloads::spec::NetworkSpec withAlt = study.seedSpec;
+            *withAlt.mutable_layers(index) = alt;
+            try {
+                const workloads::Network net = workloads::buildNetwork(withAlt, study.file);
+                const auto altId = net.find(choice.layer());
+                const auto& l = net.layer(*altId);
+                if (l.output.shape != outShape) {
+                    c.error(choice, "alternatives",
+                            fmt::format("output shape [{}], not the seed layer's [{}]",
+                                        fmt::join(l.output.shape, ", "), fmt::join(outShape, ", ")),
+                            j);
+                    continue;
+                }
+                block.alternatives.push_back(l);
+                alt.clear_name();
+                alt.clear_inputs();
+                spec.alternatives.push_back(alt);
+            } catch (const InputError& e) {
+                c.error(choice, "alternatives", e.diagnostics().front().reason, j);
+            }
+        }
+        study.choices.push_back(std::move(block));
+        study.choiceSpecs.push_back(std::move(spec));
+    }
+}
+
 } // namespace
 
 std::string searchName(const spec::DnasSearch& search) {
@@ -76,9 +169,18 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
         at.error(s, "network", "missing required field (the seed network)");
     }
     const std::string& kind = s.method().kind();
-    if (!kind.empty() && kind != "pit" && kind != "mps" && kind != "odimo") {
+    if (!kind.empty() && kind != "pit" && kind != "mps" && kind != "odimo" && kind != "supernet") {
         at.child(s, "method")
-            .error(s.method(), "kind", "unknown method '" + kind + "' (pit, mps, odimo)");
+            .error(s.method(), "kind", "unknown method '" + kind + "' (pit, mps, odimo, supernet)");
+    }
+    if (kind == "supernet" && s.method().choices_size() == 0) {
+        at.child(s, "method")
+            .error(s.method(), "choices",
+                   "missing required field (method supernet searches its choice blocks)");
+    }
+    if (kind != "supernet" && s.method().choices_size() > 0) {
+        at.child(s, "method")
+            .error(s.method(), "choices", "only the supernet method has choice blocks", 0);
     }
     for (int k = 0; k < s.method().weight_bits_size(); ++k) {
         const int b = s.method().weight_bits(k);
@@ -249,6 +351,8 @@ DnasStudy loadDnasStudy(const std::string& nameOrPath, const ConfigPaths& paths)
     } catch (const InputError& e) {
         at.error(study.spec, "network", e.diagnostics().front().reason);
     }
+    diags.throwIfAny();
+    loadChoices(study, at);
     diags.throwIfAny();
     // Of the settings, not the text: comments and layout may change under a resumed run.
     study.sha256 = protoSha256(study.spec);

@@ -6,6 +6,7 @@
 
 #include "common/ConfigPaths.h"
 #include "common/TextProto.h"
+#include "explorer/dnas/CostModel.h"
 #include "explorer/dnas/DnasSearch.h"
 #include "explorer/spec/dnas.pb.h"
 #include "workloads/spec/network.pb.h"
@@ -26,6 +27,10 @@ struct DnasStudy {
     workloads::Network seed;
     std::string seedSha256;
     std::string seedFile;
+    /// SuperNet choice blocks (method supernet): the alternatives as graph layers (shapes
+    /// inferred in the seed) and as specs, in the study's order.
+    std::vector<ChoiceBlock> choices;
+    std::vector<ChoiceSpec> choiceSpecs;
 };
 
 /// A search's name (its target's when unnamed).

@@ -158,12 +158,11 @@ costs { cache_dir: "none" check_networks: 3 }
     const std::string out = dir.file("taps.h5");
     const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("temporal convolutions at other taps than the seed's"), std::string::npos)
-        << r.out;
+    EXPECT_NE(r.out.find("layers at other variants than the seed's"), std::string::npos) << r.out;
     const ex::Table t = ex::readTable(out, dn::kResultTable);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
     const std::string taps =
-        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("taps"))]);
+        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("variants"))]);
     EXPECT_NE(taps.find('x'), std::string::npos) << taps; // "tc4=5x2 ..."
     // The exported spec holds those kernels and dilations, and re-simulates to the reported
     // values.

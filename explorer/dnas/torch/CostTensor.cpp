@@ -74,11 +74,10 @@ torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
     return c + (r - c).detach();
 }
 
-std::array<torch::Tensor, kCostMetricCount>
-CostTensor::costs(const std::vector<torch::Tensor>& channels,
-                  const std::vector<torch::Tensor>& precision,
-                  const std::vector<torch::Tensor>& split, bool hardMax,
-                  const std::vector<torch::Tensor>& taps) const {
+std::array<torch::Tensor, kCostMetricCount> CostTensor::costs(
+    const std::vector<torch::Tensor>& channels, const std::vector<torch::Tensor>& precision,
+    const std::vector<torch::Tensor>& split, bool hardMax, const std::vector<torch::Tensor>& taps,
+    const std::vector<torch::Tensor>& choices) const {
     std::vector<torch::Tensor> c(model_.groups.size());
     for (std::size_t k = 0; k < model_.groups.size(); ++k) {
         c[k] =
@@ -193,6 +192,16 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
             // Precision p (split tables: engine p) at (cin, x), at the step's taps.
             const auto atChannels = [&](std::size_t p, const torch::Tensor& x) {
                 const std::size_t first = p * t.variantCount();
+                if (!t.choices.empty() && step < choices.size() && choices[step].defined()) {
+                    const torch::Tensor pr = choices[step].to(torch::kFloat64);
+                    torch::Tensor sum;
+                    for (std::size_t v = 0; v < t.choices.size(); ++v) {
+                        const torch::Tensor term =
+                            pr[static_cast<int64_t>(v)] * atPlane(first + v, x);
+                        sum = sum.defined() ? sum + term : term;
+                    }
+                    return sum;
+                }
                 if (!tapWeight.defined()) {
                     return atPlane(first, x);
                 }
@@ -291,18 +300,24 @@ std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t
                 ? torch::tensor({static_cast<double>(split[step]), 0.0}, torch::kFloat64)
                 : torch::Tensor());
     }
-    std::vector<torch::Tensor> masks;
+    std::vector<torch::Tensor> masks, choices;
     for (std::size_t step = 0; step < taps.size(); ++step) {
         const auto& t = model_.layers.at(step);
         if (taps[step] >= 0 && static_cast<std::size_t>(taps[step]) >= t.variantCount()) {
-            throw std::invalid_argument("layer '" + t.layer + "' has no receptive-field variant " +
+            throw std::invalid_argument("layer '" + t.layer + "' has no variant " +
                                         std::to_string(taps[step]));
         }
         masks.push_back(taps[step] >= 0 && !t.kernels.empty()
                             ? tapMask(t, static_cast<std::size_t>(taps[step]))
                             : torch::Tensor());
+        torch::Tensor one;
+        if (taps[step] >= 0 && !t.choices.empty()) {
+            one = torch::zeros({static_cast<int64_t>(t.choices.size())}, torch::kFloat32);
+            one[taps[step]] = 1.0F;
+        }
+        choices.push_back(one);
     }
-    const auto t = costs(c, precision, parts, true, masks);
+    const auto t = costs(c, precision, parts, true, masks, choices);
     std::array<double, kCostMetricCount> out{};
     for (std::size_t k = 0; k < out.size(); ++k) {
         out[k] = t[k].item<double>();

@@ -33,17 +33,20 @@ public:
     /// (tap i is i steps back; binary in the forward pass, as tapMask() makes them): the
     /// kept taps' spacing s picks the variants of that stride, and the layer costs their
     /// table read at the effective tap count (the mask's sum, which carries the gradient),
-    /// interpolated linearly between kernels.
+    /// interpolated linearly between kernels. Per step of a SuperNet choice block, `choices`
+    /// ([V] float32, undefined: the seed's layer) holds the probabilities of its variants, and
+    /// the layer costs the expectation over them (NAS.md §2: Σ θ_i cost_i).
     std::array<torch::Tensor, kCostMetricCount>
     costs(const std::vector<torch::Tensor>& channels,
           const std::vector<torch::Tensor>& precision = {},
           const std::vector<torch::Tensor>& split = {}, bool hardMax = false,
-          const std::vector<torch::Tensor>& taps = {}) const;
+          const std::vector<torch::Tensor>& taps = {},
+          const std::vector<torch::Tensor>& choices = {}) const;
 
     /// The same, of integer channel counts, per-step weight bits (empty: the tables' first),
     /// per-step channels on a split table's first engine (-1 or empty: all) and per-step
-    /// receptive-field variants (-1 or empty: the seed's), as plain numbers (equal to
-    /// predictCosts()).
+    /// variants, receptive-field or choice (-1 or empty: the seed's), as plain numbers (equal
+    /// to predictCosts()).
     std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels,
                                                const std::vector<int>& weightBits = {},
                                                const std::vector<int64_t>& split = {},

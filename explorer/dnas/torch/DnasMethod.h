@@ -32,20 +32,24 @@ struct ChannelChoice {
     /// ([K] float32, tap i is i steps back; TapMasks.h); undefined for other steps (or a
     /// method that does not search taps).
     std::vector<torch::Tensor> taps;
+    /// Per step of a SuperNet choice block: the probabilities of its choices ([V], float32,
+    /// LayerCostTable::choices order); undefined for other steps (or other methods).
+    std::vector<torch::Tensor> choices;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
 /// ones) and, for methods that choose them, for the layers whose table holds more than one
-/// weight precision; choice() is differentiable in θ and, before any θ update, keeps every
-/// channel (the seed); exported() is the discrete channel choice (per group, at least 1, at
+/// weight precision, receptive-field variant or choice; choice() is differentiable in θ and,
+/// before any θ update, keeps every channel and tap (the seed; a choice block's choices are
+/// then all equally likely); exported() is the discrete channel choice (per group, at least 1, at
 /// most the seed's) and exportedBits() the weight bits per step (the table's first when not
 /// chosen); exportedSplit() per step the output channels on a split table's first engine (a
 /// multiple of its splitTiles[0], -1 for steps not split; empty for methods that do not split);
-/// exportedTaps() per step the receptive-field variant (-1 for steps without; empty for
-/// methods that do not search taps); freeze(keep, bits, split, taps) makes choice() return
-/// that fixed choice, keeping `keep[g]`
-/// channels of each group (the ones θ ranks highest) for fine-tuning. startEpoch() tells the
-/// search epoch (from 0) for schedules such as a temperature. Same θ, same results.
+/// exportedVariants() per step the variant, receptive-field or choice (-1 for steps without;
+/// empty for methods that search neither); freeze(keep, bits, split, variants) makes choice()
+/// return that fixed choice, keeping `keep[g]` channels of each group (the ones θ ranks highest)
+/// for fine-tuning. startEpoch() tells the search epoch (from 0) for schedules such as a
+/// temperature. Same θ, same results.
 class DnasMethod {
 public:
     virtual ~DnasMethod() = default;
@@ -56,7 +60,7 @@ public:
     virtual std::vector<int64_t> exported() = 0;
     virtual std::vector<int> exportedBits() = 0;
     virtual std::vector<int64_t> exportedSplit() { return {}; }
-    virtual std::vector<int> exportedTaps() { return {}; }
+    virtual std::vector<int> exportedVariants() { return {}; }
     virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
                         const std::vector<int64_t>& split, const std::vector<int>& taps) = 0;
     virtual void startEpoch(int /*searchEpoch*/, int /*searchEpochs*/) {}

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace edgesim::explorer::dnas {
 
@@ -65,7 +66,15 @@ private:
         torch::set_num_threads(s_.threads);
         torch::manual_seed(p.seed);
         const auto& groups = p.costs.groups;
-        GraphModule model(*p.network, true);
+        std::map<workloads::Network::LayerId, nas::GraphModuleImpl::Alternatives> alternatives;
+        for (const auto& block : p.choices) {
+            const auto id = p.network->find(block.layer);
+            if (!id) {
+                throw std::invalid_argument("choice block '" + block.layer + "' is not a layer");
+            }
+            alternatives[*id] = {block.alternatives, block.identity};
+        }
+        GraphModule model(*p.network, true, alternatives);
         auto method = makeDnasMethod(s_.method);
         method->build(groups, p.costs.layers, s_);
         const CostTensor cost(p.costs);
@@ -114,6 +123,14 @@ private:
                 }
             }
             model->setTapMasks(std::move(taps));
+            std::vector<torch::Tensor> choices(stepOf.size());
+            for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                const int s = stepOf[i];
+                if (s >= 0 && static_cast<std::size_t>(s) < c.choices.size()) {
+                    choices[i] = c.choices[static_cast<std::size_t>(s)];
+                }
+            }
+            model->setChoiceProbabilities(std::move(choices));
         };
         std::vector<int64_t> seedChannels;
         for (const auto& g : groups) {
@@ -143,7 +160,7 @@ private:
         double warmupLoss = kNaN;
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
         std::vector<int64_t> keep, keepSplit;
-        std::vector<int> keepBits, keepTaps;
+        std::vector<int> keepBits, keepVariants;
 
         for (int e = 0; e < total; ++e) {
             const auto started = std::chrono::steady_clock::now();
@@ -173,8 +190,8 @@ private:
                 keep = exportChannels(*method, groups);
                 keepBits = method->exportedBits();
                 keepSplit = method->exportedSplit();
-                keepTaps = method->exportedTaps();
-                method->freeze(keep, keepBits, keepSplit, keepTaps);
+                keepVariants = method->exportedVariants();
+                method->freeze(keep, keepBits, keepSplit, keepVariants);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
             for (std::size_t i = 0; i < p.limits.size(); ++i) {
@@ -192,7 +209,8 @@ private:
                     F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
                 torch::Tensor loss = task;
                 if (searching) {
-                    const auto costs = cost.costs(c.channels, c.precision, c.split, false, c.taps);
+                    const auto costs =
+                        cost.costs(c.channels, c.precision, c.split, false, c.taps, c.choices);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -232,8 +250,9 @@ private:
             const std::vector<int> nowBits = keep.empty() ? method->exportedBits() : keepBits;
             const std::vector<int64_t> nowSplit =
                 keep.empty() ? method->exportedSplit() : keepSplit;
-            const std::vector<int> nowTaps = keep.empty() ? method->exportedTaps() : keepTaps;
-            const auto costs = cost.costs(now, nowBits, nowSplit, nowTaps);
+            const std::vector<int> nowVariants =
+                keep.empty() ? method->exportedVariants() : keepVariants;
+            const auto costs = cost.costs(now, nowBits, nowSplit, nowVariants);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -250,13 +269,13 @@ private:
             keep = exportChannels(*method, groups);
             keepBits = method->exportedBits();
             keepSplit = method->exportedSplit();
-            keepTaps = method->exportedTaps();
+            keepVariants = method->exportedVariants();
         }
         out.channels = keep;
         out.weightBits = keepBits;
         out.split = keepSplit;
-        out.taps = keepTaps;
-        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepTaps);
+        out.variants = keepVariants;
+        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepVariants);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
         out.seedAccuracy = s_.baseline ? baseline(p, total, stepOf) : kNaN;

@@ -67,78 +67,93 @@ torch::Tensor activate(const torch::Tensor& x, const workloads::Activation& a) {
 
 } // namespace
 
-GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) {
+GraphModuleImpl::Node GraphModuleImpl::makeNode(const Layer& l, const std::string& name,
+                                                bool batchNorm) {
+    Node n;
+    n.op = l.op;
+    n.activation = l.activation;
+    const workloads::Shape in = l.inputShapes.empty() ? workloads::Shape{} : l.inputShapes[0];
+    switch (l.op) {
+    case OpKind::Input: break;
+    case OpKind::Conv2d:
+    case OpKind::DepthwiseConv2d:
+    case OpKind::TemporalConv: {
+        const int64_t cin = in.back();
+        const int64_t cout = l.output.shape.back();
+        const int64_t groups = l.op == OpKind::DepthwiseConv2d ? cin : l.groups;
+        const bool bias = l.hasBias && !batchNorm;
+        n.pad = padsOf(l, in);
+        if (l.op == OpKind::TemporalConv) {
+            n.conv1 = register_module(
+                name, torch::nn::Conv1d(torch::nn::Conv1dOptions(cin, cout, l.window.kernel[0])
+                                            .stride(l.window.stride[0])
+                                            .dilation(l.window.dilation[0])
+                                            .groups(groups)
+                                            .bias(bias)));
+            if (batchNorm) {
+                n.bn1 = register_module(name + "bn", torch::nn::BatchNorm1d(cout));
+            }
+        } else {
+            const auto& w = l.window;
+            n.conv2 = register_module(
+                name,
+                torch::nn::Conv2d(torch::nn::Conv2dOptions(cin, cout, {w.kernel[0], w.kernel[1]})
+                                      .stride({w.stride[0], w.stride[1]})
+                                      .dilation({w.dilation[0], w.dilation[1]})
+                                      .groups(groups)
+                                      .bias(bias)));
+            if (batchNorm) {
+                n.bn2 = register_module(name + "bn", torch::nn::BatchNorm2d(cout));
+            }
+        }
+        break;
+    }
+    case OpKind::Dense:
+        n.linear = register_module(
+            name,
+            torch::nn::Linear(torch::nn::LinearOptions(in.back(), l.outChannels).bias(l.hasBias)));
+        break;
+    case OpKind::AvgPool:
+    case OpKind::MaxPool:
+        if (l.window.padding != workloads::Padding::Valid) {
+            unsupported(l, "pooling with padding");
+        }
+        n.kernel = l.window.kernel;
+        n.stride = l.window.stride;
+        n.max = l.op == OpKind::MaxPool;
+        break;
+    case OpKind::GlobalAvgPool:
+    case OpKind::Add:
+    case OpKind::Activation:
+    case OpKind::Flatten:
+    case OpKind::Softmax: break;
+    default: unsupported(l, "this op");
+    }
+    return n;
+}
+
+GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm,
+                                 const std::map<workloads::Network::LayerId, Alternatives>& alts) {
     std::map<workloads::Network::LayerId, std::size_t> position;
     for (auto id : net.executionOrder()) {
         const Layer& l = net.layer(id);
-        Node n;
-        n.op = l.op;
-        n.activation = l.activation;
-        for (auto in : net.inputsOf(id)) {
-            n.inputs.push_back(position.at(in));
-        }
-        const workloads::Shape in = l.inputShapes.empty() ? workloads::Shape{} : l.inputShapes[0];
-        const std::string name = fmt::format("l{}", nodes_.size());
-        switch (l.op) {
-        case OpKind::Input:
+        if (l.op == OpKind::Input) {
             if (!inputShape_.empty()) {
                 unsupported(l, "a second graph input");
             }
             inputShape_ = l.output.shape;
-            break;
-        case OpKind::Conv2d:
-        case OpKind::DepthwiseConv2d:
-        case OpKind::TemporalConv: {
-            const int64_t cin = in.back();
-            const int64_t cout = l.output.shape.back();
-            const int64_t groups = l.op == OpKind::DepthwiseConv2d ? cin : l.groups;
-            const bool bias = l.hasBias && !batchNorm;
-            n.pad = padsOf(l, in);
-            if (l.op == OpKind::TemporalConv) {
-                n.conv1 = register_module(
-                    name, torch::nn::Conv1d(torch::nn::Conv1dOptions(cin, cout, l.window.kernel[0])
-                                                .stride(l.window.stride[0])
-                                                .dilation(l.window.dilation[0])
-                                                .groups(groups)
-                                                .bias(bias)));
-                if (batchNorm) {
-                    n.bn1 = register_module(name + "bn", torch::nn::BatchNorm1d(cout));
-                }
-            } else {
-                const auto& w = l.window;
-                n.conv2 = register_module(
-                    name, torch::nn::Conv2d(
-                              torch::nn::Conv2dOptions(cin, cout, {w.kernel[0], w.kernel[1]})
-                                  .stride({w.stride[0], w.stride[1]})
-                                  .dilation({w.dilation[0], w.dilation[1]})
-                                  .groups(groups)
-                                  .bias(bias)));
-                if (batchNorm) {
-                    n.bn2 = register_module(name + "bn", torch::nn::BatchNorm2d(cout));
-                }
-            }
-            break;
         }
-        case OpKind::Dense:
-            n.linear = register_module(
-                name, torch::nn::Linear(
-                          torch::nn::LinearOptions(in.back(), l.outChannels).bias(l.hasBias)));
-            break;
-        case OpKind::AvgPool:
-        case OpKind::MaxPool:
-            if (l.window.padding != workloads::Padding::Valid) {
-                unsupported(l, "pooling with padding");
+        const std::string name = fmt::format("l{}", nodes_.size());
+        Node n = makeNode(l, name, batchNorm);
+        for (auto in : net.inputsOf(id)) {
+            n.inputs.push_back(position.at(in));
+        }
+        if (const auto it = alts.find(id); it != alts.end()) {
+            for (std::size_t k = 0; k < it->second.layers.size(); ++k) {
+                n.alternatives.push_back(
+                    makeNode(it->second.layers[k], fmt::format("{}a{}", name, k), batchNorm));
             }
-            n.kernel = l.window.kernel;
-            n.stride = l.window.stride;
-            n.max = l.op == OpKind::MaxPool;
-            break;
-        case OpKind::GlobalAvgPool:
-        case OpKind::Add:
-        case OpKind::Activation:
-        case OpKind::Flatten:
-        case OpKind::Softmax: break;
-        default: unsupported(l, "this op");
+            n.identity = it->second.identity;
         }
         position[id] = nodes_.size();
         nodes_.push_back(std::move(n));
@@ -146,85 +161,111 @@ GraphModuleImpl::GraphModuleImpl(const workloads::Network& net, bool batchNorm) 
     }
 }
 
+torch::Tensor
+GraphModuleImpl::apply(Node& n, const torch::Tensor& in, const std::vector<torch::Tensor>& out,
+                       const std::function<torch::Tensor(const torch::Tensor&)>& weights) {
+    torch::Tensor y;
+    switch (n.op) {
+    case OpKind::Input: y = in; break;
+    case OpKind::Conv2d:
+    case OpKind::DepthwiseConv2d:
+    case OpKind::TemporalConv: {
+        torch::Tensor padded = anyNonZero(n.pad) ? F::pad(in, F::PadFuncOptions(n.pad)) : in;
+        if (n.conv1) {
+            const auto& o = n.conv1->options;
+            y = F::conv1d(padded, weights(n.conv1->weight),
+                          F::Conv1dFuncOptions()
+                              .bias(n.conv1->bias)
+                              .stride(o.stride())
+                              .dilation(o.dilation())
+                              .groups(o.groups()));
+            if (n.bn1) {
+                y = n.bn1->forward(y);
+            }
+        } else {
+            const auto& o = n.conv2->options;
+            y = F::conv2d(padded, weights(n.conv2->weight),
+                          F::Conv2dFuncOptions()
+                              .bias(n.conv2->bias)
+                              .stride(o.stride())
+                              .dilation(o.dilation())
+                              .groups(o.groups()));
+            if (n.bn2) {
+                y = n.bn2->forward(y);
+            }
+        }
+        break;
+    }
+    case OpKind::Dense:
+        y = in.dim() == 2 ? F::linear(in, weights(n.linear->weight), n.linear->bias)
+                          : F::linear(in.movedim(1, -1), weights(n.linear->weight), n.linear->bias)
+                                .movedim(-1, 1);
+        break;
+    case OpKind::AvgPool:
+    case OpKind::MaxPool:
+        if (in.dim() == 3) {
+            y = n.max ? torch::max_pool1d(in, n.kernel, n.stride)
+                      : torch::avg_pool1d(in, n.kernel, n.stride);
+        } else {
+            y = n.max ? torch::max_pool2d(in, n.kernel, n.stride)
+                      : torch::avg_pool2d(in, n.kernel, n.stride);
+        }
+        break;
+    case OpKind::GlobalAvgPool: {
+        std::vector<int64_t> dims;
+        for (int64_t d = 2; d < in.dim(); ++d) {
+            dims.push_back(d);
+        }
+        y = in.mean(dims, true);
+        break;
+    }
+    case OpKind::Add:
+        y = in;
+        for (std::size_t k = 1; k < n.inputs.size(); ++k) {
+            y = y + out[n.inputs[k]];
+        }
+        break;
+    case OpKind::Flatten: y = in.flatten(1); break;
+    case OpKind::Activation: y = in; break;
+    case OpKind::Softmax: y = in; break; // logits
+    default: throw std::logic_error("GraphModule: an op the constructor refused");
+    }
+    return y;
+}
+
 torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tensor>* codes) {
     std::vector<torch::Tensor> out(nodes_.size());
     torch::Tensor last;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
         Node& n = nodes_[i];
-        const torch::Tensor in = n.inputs.empty() ? torch::Tensor() : out[n.inputs[0]];
+        const torch::Tensor in = n.inputs.empty() ? x : out[n.inputs[0]];
+        const auto own = [&](const torch::Tensor& w) { return weightOf(i, w); };
         torch::Tensor y;
-        switch (n.op) {
-        case OpKind::Input: y = x; break;
-        case OpKind::Conv2d:
-        case OpKind::DepthwiseConv2d:
-        case OpKind::TemporalConv: {
-            torch::Tensor padded = anyNonZero(n.pad) ? F::pad(in, F::PadFuncOptions(n.pad)) : in;
-            if (n.conv1) {
-                const auto& o = n.conv1->options;
-                y = F::conv1d(padded, weightOf(i, n.conv1->weight),
-                              F::Conv1dFuncOptions()
-                                  .bias(n.conv1->bias)
-                                  .stride(o.stride())
-                                  .dilation(o.dilation())
-                                  .groups(o.groups()));
-                if (n.bn1) {
-                    y = n.bn1->forward(y);
-                }
-            } else {
-                const auto& o = n.conv2->options;
-                y = F::conv2d(padded, weightOf(i, n.conv2->weight),
-                              F::Conv2dFuncOptions()
-                                  .bias(n.conv2->bias)
-                                  .stride(o.stride())
-                                  .dilation(o.dilation())
-                                  .groups(o.groups()));
-                if (n.bn2) {
-                    y = n.bn2->forward(y);
-                }
+        bool activated = false;
+        if (i < choices_.size() && choices_[i].defined()) {
+            // A choice block: its choices' activated outputs weighted by their probabilities
+            // (the seed's layer, the alternatives, the identity).
+            const auto plain = [](const torch::Tensor& w) { return w; };
+            const torch::Tensor& p = choices_[i];
+            y = p[0] * activate(apply(n, in, out, own), n.activation);
+            for (std::size_t k = 0; k < n.alternatives.size(); ++k) {
+                Node& a = n.alternatives[k];
+                y = y + p[static_cast<int64_t>(k + 1)] *
+                            activate(apply(a, in, out, plain), a.activation);
             }
-            break;
-        }
-        case OpKind::Dense:
-            y = in.dim() == 2
-                    ? F::linear(in, weightOf(i, n.linear->weight), n.linear->bias)
-                    : F::linear(in.movedim(1, -1), weightOf(i, n.linear->weight), n.linear->bias)
-                          .movedim(-1, 1);
-            break;
-        case OpKind::AvgPool:
-        case OpKind::MaxPool:
-            if (in.dim() == 3) {
-                y = n.max ? torch::max_pool1d(in, n.kernel, n.stride)
-                          : torch::avg_pool1d(in, n.kernel, n.stride);
-            } else {
-                y = n.max ? torch::max_pool2d(in, n.kernel, n.stride)
-                          : torch::avg_pool2d(in, n.kernel, n.stride);
+            if (n.identity) {
+                y = y + p[static_cast<int64_t>(n.alternatives.size() + 1)] * in;
             }
-            break;
-        case OpKind::GlobalAvgPool: {
-            std::vector<int64_t> dims;
-            for (int64_t d = 2; d < in.dim(); ++d) {
-                dims.push_back(d);
-            }
-            y = in.mean(dims, true);
-            break;
-        }
-        case OpKind::Add:
-            y = in;
-            for (std::size_t k = 1; k < n.inputs.size(); ++k) {
-                y = y + out[n.inputs[k]];
-            }
-            break;
-        case OpKind::Flatten: y = in.flatten(1); break;
-        case OpKind::Activation: y = in; break;
-        case OpKind::Softmax: y = in; break; // logits
-        default: throw std::logic_error("GraphModule: an op the constructor refused");
+            activated = true;
+        } else {
+            y = apply(n, in, out, own);
         }
         if (i < masks_.size() && masks_[i].defined()) {
             std::vector<int64_t> shape(static_cast<std::size_t>(y.dim()), 1);
             shape[1] = -1; // channels first
             y = y * masks_[i].view(shape);
         }
-        if (n.op != OpKind::Input && n.op != OpKind::Softmax &&
+        if (!activated && n.op != OpKind::Input && n.op != OpKind::Softmax &&
             n.activation.kind != workloads::ActivationKind::None) {
             y = activate(y, n.activation);
             if (codes != nullptr) {

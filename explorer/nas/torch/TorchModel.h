@@ -11,6 +11,8 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,9 +20,19 @@ namespace edgesim::explorer::nas {
 
 class GraphModuleImpl : public torch::nn::Module {
 public:
+    /// SuperNet choice block alternatives of a layer: layers reading its input with its output
+    /// shape (shapes inferred), and whether skipping it (its input passed on) is a choice.
+    struct Alternatives {
+        std::vector<workloads::Layer> layers;
+        bool identity = false;
+    };
+
     /// Throws std::invalid_argument naming the first layer whose op or attributes it cannot
-    /// build (ops no search space emits: concat, reshape, transpose, ...).
-    GraphModuleImpl(const workloads::Network& network, bool batchNorm);
+    /// build (ops no search space emits: concat, reshape, transpose, ...). `alternatives`:
+    /// per layer, the choices besides it (trained alongside it, used per
+    /// setChoiceProbabilities).
+    GraphModuleImpl(const workloads::Network& network, bool batchNorm,
+                    const std::map<workloads::Network::LayerId, Alternatives>& alternatives = {});
 
     /// Logits (a trailing softmax is left out: the loss and argmax take logits). With
     /// `codes`, also each activation's output as 0/1 (x > 0) per sample, flattened
@@ -56,6 +68,11 @@ public:
     /// kernel's last weight is tap 0), that its weights are multiplied by; undefined: none.
     void setTapMasks(std::vector<torch::Tensor> masks) { taps_ = std::move(masks); }
 
+    /// Choice probabilities (SuperNet searches): per layer in layers() order, a [V] tensor
+    /// over the layer itself, its alternatives and (last) its identity; the layer's output
+    /// is the probability-weighted sum of their activated outputs. Undefined: the layer alone.
+    void setChoiceProbabilities(std::vector<torch::Tensor> p) { choices_ = std::move(p); }
+
 private:
     struct Node {
         workloads::OpKind op = workloads::OpKind::Input;
@@ -69,14 +86,21 @@ private:
         std::vector<int64_t> kernel; ///< pooling
         std::vector<int64_t> stride; ///< pooling
         workloads::Activation activation;
-        bool max = false; ///< max pooling
+        bool max = false;               ///< max pooling
+        std::vector<Node> alternatives; ///< a choice block's, besides this node
+        bool identity = false;          ///< a choice block that may be skipped
     };
+    Node makeNode(const workloads::Layer& l, const std::string& name, bool batchNorm);
+    /// Node `n`'s op on `in` (and `out`, the earlier nodes' outputs, for joins), its weights
+    /// passed through `weights`; no mask, no activation.
+    torch::Tensor apply(Node& n, const torch::Tensor& in, const std::vector<torch::Tensor>& out,
+                        const std::function<torch::Tensor(const torch::Tensor&)>& weights);
     std::vector<Node> nodes_;
     std::vector<int64_t> inputShape_;
     std::vector<workloads::Network::LayerId> layers_;
     std::vector<torch::Tensor> masks_;
     std::vector<WeightPrecision> precisions_;
-    std::vector<torch::Tensor> taps_;
+    std::vector<torch::Tensor> taps_, choices_;
     /// The weights of node `i` as the precisions and tap masks make them (the module's own
     /// without).
     torch::Tensor weightOf(std::size_t i, const torch::Tensor& w) const;

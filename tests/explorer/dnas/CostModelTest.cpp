@@ -233,7 +233,7 @@ TEST_P(ReceptiveFieldOnTarget, VariantsAreExactAtGridPointsAndExportAsSimulated)
                         EXPECT_DOUBLE_EQ(tableValue(t, k, static_cast<double>(t.inGrid[i]),
                                                     static_cast<double>(t.outGrid[o]), 0, v),
                                          t.values[k][v * plane + i * t.outGrid.size() + o])
-                            << t.layer << " variant " << tapsText(t, static_cast<int>(v));
+                            << t.layer << " variant " << variantText(t, static_cast<int>(v));
                     }
                 }
             }

@@ -481,7 +481,7 @@ TEST(PitTaps, MasksKeepEveryStrideBelowTheFieldWithAnIdentityGradient) {
     ASSERT_EQ(c.taps.size(), 2U);
     EXPECT_FALSE(c.taps[0].defined());
     EXPECT_EQ(values(c.taps[1]), std::vector<float>(9, 1.0F));
-    EXPECT_EQ(pit->exportedTaps(), (std::vector<int>{-1, 0}));
+    EXPECT_EQ(pit->exportedVariants(), (std::vector<int>{-1, 0}));
     // β_6 dropped: taps 0..5; γ_1 dropped: the even ones.
     {
         torch::NoGradGuard noGrad;
@@ -490,11 +490,11 @@ TEST(PitTaps, MasksKeepEveryStrideBelowTheFieldWithAnIdentityGradient) {
     }
     c = pit->choice();
     EXPECT_EQ(values(c.taps[1]), maskOf(9, {0, 2, 4}));
-    const auto exported = pit->exportedTaps();
+    const auto exported = pit->exportedVariants();
     const auto v = tapVariants(9);
     ASSERT_GE(exported[1], 0);
     EXPECT_EQ(v[static_cast<std::size_t>(exported[1])], (std::pair<int64_t, int64_t>{3, 2}));
-    EXPECT_EQ(tapsText(table, exported[1]), "3x2");
+    EXPECT_EQ(variantText(table, exported[1]), "3x2");
     // Gradients reach β and γ through the binarisation: d(sum m)/d β_1 counts the kept taps
     // that need β_1 (2 and 4; tap 1 is dropped by γ_1).
     c.taps[1].sum().backward();
@@ -508,7 +508,7 @@ TEST(PitTaps, MasksKeepEveryStrideBelowTheFieldWithAnIdentityGradient) {
         theta[2].copy_(torch::tensor({0.1F, 1.F, 0.1F}));
     }
     EXPECT_EQ(values(pit->choice().taps[1]), maskOf(9, {0}));
-    EXPECT_EQ(v[static_cast<std::size_t>(pit->exportedTaps()[1])],
+    EXPECT_EQ(v[static_cast<std::size_t>(pit->exportedVariants()[1])],
               (std::pair<int64_t, int64_t>{1, 1}));
     // Frozen: the variant asked for, whatever θ does.
     pit->freeze({0, 6}, {}, {}, {-1, 1});
@@ -532,7 +532,7 @@ TEST(PitTaps, UnderUniformPressureTheFieldShrinksOneTapAtATime) {
                 t.sub_(0.01F).clamp_min_(0.0F);
             }
         }
-        const int e = pit->exportedTaps()[1];
+        const int e = pit->exportedVariants()[1];
         ASSERT_GE(e, 0) << "step " << step << ": kept taps are no variant";
         const int64_t k = v[static_cast<std::size_t>(e)].first;
         EXPECT_LE(k, last) << "step " << step;
@@ -682,18 +682,18 @@ TEST(Search, ATinyReceptiveFieldSearchShortensKernelsToMeetItsTarget) {
     p.seed = 5;
     const DnasOutcome o = searcher->search(p, {});
     ASSERT_EQ(o.error, "");
-    ASSERT_EQ(o.taps.size(), f.model.layers.size());
+    ASSERT_EQ(o.variants.size(), f.model.layers.size());
     int shortened = 0;
-    for (std::size_t step = 0; step < o.taps.size(); ++step) {
+    for (std::size_t step = 0; step < o.variants.size(); ++step) {
         const auto& t = f.model.layers[step];
-        EXPECT_EQ(o.taps[step] >= 0, !t.kernels.empty()) << t.layer;
-        shortened += o.taps[step] > 0 &&
-                     t.kernels[static_cast<std::size_t>(o.taps[step])] < t.kernels.front();
+        EXPECT_EQ(o.variants[step] >= 0, !t.kernels.empty()) << t.layer;
+        shortened += o.variants[step] > 0 &&
+                     t.kernels[static_cast<std::size_t>(o.variants[step])] < t.kernels.front();
     }
     EXPECT_GE(shortened, 1);
     EXPECT_LT(o.predicted[lat], 0.5 * seedLatency);
     EXPECT_DOUBLE_EQ(o.predicted[lat], predictCosts(f.model, o.channels, {}, {},
-                                                    o.taps)[static_cast<std::size_t>(lat)]);
+                                                    o.variants)[static_cast<std::size_t>(lat)]);
     EXPECT_GT(o.accuracy, 0.3); // chance is 0.1
 }
 

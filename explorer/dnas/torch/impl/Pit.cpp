@@ -34,7 +34,7 @@ public:
         c.taps = taps_.choice();
         return c;
     }
-    std::vector<int> exportedTaps() override { return taps_.exported(); }
+    std::vector<int> exportedVariants() override { return taps_.exported(); }
     std::vector<int64_t> exported() override { return masks_.exported(); }
     void startSearch(const std::vector<torch::Tensor>& importance) override {
         masks_.rank(importance);
