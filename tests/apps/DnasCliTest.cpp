@@ -2,7 +2,8 @@
 // simulated cost and whether it is met, writes the HDF5 tables and the exported network (which
 // `simulate` re-runs to the simulated value reported), gives the same rows twice, reads its
 // cost tables from the cache the second time, resumes a killed run to the rows of an
-// uninterrupted one, and refuses bad studies and options with exit 2 before writing anything.
+// uninterrupted one, exports receptive-field and SuperNet choices that re-simulate as reported,
+// and refuses bad studies and options with exit 2 before writing anything.
 #include "explorer/dnas/DnasRunner.h"
 #include "explorer/results/ResultsFile.h"
 
@@ -191,6 +192,53 @@ costs { cache_dir: "none" check_networks: 3 }
         EXPECT_NEAR(predicted, simulated, 0.1 * simulated) << metric;
         if (metric == "latency_s") {
             EXPECT_EQ(std::get<int64_t>(row[static_cast<std::size_t>(t.column("met"))]), 1);
+        }
+    }
+}
+
+TEST(DnasCli, ASuperNetSearchExportsItsChoicesAndTheyResimulateAsReported) {
+    SKIP_WITHOUT_FASHION_MNIST();
+    TempDir dir;
+    const std::string file = dir.write("sn.textproto", R"(name: "sn" seed: 2
+network: "fmnist/ds-cnn"
+method { kind: "supernet"
+  choices { layer: "dw1" alternatives { depthwise_conv2d { window { kernel: [5, 5] } } activation: RELU } identity: true }
+  choices { layer: "pw2" identity: true }
+  choices { layer: "pw3" identity: true } }
+searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
+  limits { metric: "latency_s" max_fraction: 0.85 } }
+training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
+  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
+costs { cache_dir: "none" check_networks: 4 }
+)")
+                                 .string();
+    const std::string out = dir.file("sn.h5");
+    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const ex::Table t = ex::readTable(out, dn::kResultTable);
+    ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    const std::string variants =
+        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("variants"))]);
+    // The exported spec has the skipped layers removed, and re-simulates as reported.
+    const std::string text = edgesim::test::readFileBytes(dir.file("sn.dnas/l4r5.textproto"));
+    for (const char* layer : {"dw1", "pw2", "pw3"}) {
+        const bool skipped = variants.find(std::string(layer) + "=identity") != std::string::npos;
+        EXPECT_EQ(text.find("name: \"" + std::string(layer) + "\"") == std::string::npos, skipped)
+            << layer << " in " << variants;
+    }
+    const CliRun sim = runCli("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " +
+                              dir.file("sn.dnas/l4r5.textproto") + " --format json");
+    ASSERT_EQ(sim.code, 0) << sim.err;
+    const auto json = nlohmann::json::parse(sim.out);
+    for (const auto& row : t.rows) {
+        const std::string metric = std::get<std::string>(row[3]);
+        const double simulated =
+            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
+        if (metric == "latency_s" || metric == "energy_j") {
+            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
+            EXPECT_NEAR(std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]),
+                        simulated, 1e-6 * simulated)
+                << metric;
         }
     }
 }
@@ -386,6 +434,31 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                       " limits { metric: \"latency_s\" max: 1 } }\nmethod { kind: \"mps\" "
                       "receptive_field: true }",
                   "method.receptive_field: only the pit method searches receptive fields");
+    const std::string limit = " limits { metric: \"latency_s\" max_fraction: 0.8 } }";
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\" method { kind: \"supernet\" }\n"
+                  "searches { " +
+                      target + limit,
+                  "method.choices: missing required field");
+    expectRefused(
+        "name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
+        "choices { layer: \"nope\" identity: true } }\nsearches { " +
+            target + limit,
+        "bad.textproto:3: method.choices[0].layer: 'nope' is not a layer of fmnist/ds-cnn");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
+                  "choices { layer: \"pw2\" alternatives { conv2d { out_channels: 16 window { "
+                  "kernel: [1, 1] } } } } }\nsearches { " +
+                      target + limit,
+                  "method.choices[0].alternatives[0]: output shape [7, 7, 16], not the seed "
+                  "layer's [7, 7, 64]");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
+                  "choices { layer: \"pw1\" identity: true } }\nsearches { " +
+                      target + limit,
+                  "method.choices[0].identity: 'pw1' changes its input's shape [14, 14, 32] to "
+                  "[14, 14, 64]");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { choices { layer: \"pw2\" "
+                  "identity: true } }\nsearches { " +
+                      target + limit,
+                  "method.choices[0]: only the supernet method has choice blocks");
     // Studies of the other commands, each pointed to its own.
     const CliRun sweep = runCli("dnas --study dvfs --out " + out);
     EXPECT_EQ(sweep.code, 2);

@@ -1,8 +1,10 @@
 // The DNAS cost model measured on the simulator (explorer/dnas/CostModel.h): channel groups
 // that follow depthwise layers and residual adds, tables that return their simulated values
-// exactly at grid points, a cache that a second build reads instead of simulating, and
-// predictions that agree with whole-network simulation of networks the tables never saw.
+// exactly at grid points, a cache that a second build reads instead of simulating,
+// predictions that agree with whole-network simulation of networks the tables never saw, and
+// the variants of receptive-field search and SuperNet choice blocks.
 #include "explorer/dnas/CostModel.h"
+#include "explorer/dnas/DnasStudy.h"
 
 #include "common/TextProto.h"
 #include "explorer/nas/SearchSpace.h"
@@ -12,6 +14,7 @@
 
 #include "tests/util/TestUtil.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -293,6 +296,67 @@ TEST_P(ReceptiveFieldOnTarget, VariantsAreExactAtGridPointsAndExportAsSimulated)
     EXPECT_THROW(predictCosts(m, seedChannels(g), {}, {}, bad), std::invalid_argument);
     EXPECT_THROW(resizedSpec(s.spec, s.network, g, seedChannels(g), &m, {}, bad),
                  std::invalid_argument);
+}
+
+TEST(ChoiceBlocks, TablesHoldEachChoiceAndExportedNetworksSimulateAsPredicted) {
+    Session session;
+    const DnasStudy study = loadDnasStudy("dnas-supernet-fmnist", session.paths());
+    ASSERT_FALSE(study.choices.empty());
+    Grouping g = channelGroups(study.seed);
+    for (auto& group : g.groups) {
+        group.searchable = false; // as the runner fixes them for a SuperNet search
+    }
+    const Query q = target("nucleo-l4r5zi", "tflm-cmsis-nn");
+    CostTableOptions options;
+    options.choices = study.choices;
+    options.choicesKey = "test";
+    const CostModel m = buildCostModel(session, q, study.seed, study.seedSha256, g, options);
+    std::map<std::string, std::size_t> stepOf;
+    for (std::size_t s = 0; s < m.layers.size(); ++s) {
+        stepOf[m.layers[s].layer] = s;
+    }
+    const auto& dw1 = m.layers[stepOf.at("dw1")];
+    EXPECT_EQ(dw1.choices,
+              (std::vector<std::string>{"seed", "depthwise_conv2d 5x5/32", "identity"}));
+    EXPECT_EQ(m.layers[stepOf.at("pw2")].choices, (std::vector<std::string>{"seed", "identity"}));
+    EXPECT_TRUE(m.layers[stepOf.at("pw1")].choices.empty());
+    // Identity costs nothing of its own.
+    const int lat = costMetricIndex("latency_s");
+    EXPECT_EQ(tableValue(dw1, lat, 32, 32, 0, 2), 0.0);
+    EXPECT_GT(tableValue(dw1, lat, 32, 32, 0, 1), tableValue(dw1, lat, 32, 32, 0, 0)); // 5x5
+
+    // Every combination the study allows of dw1 and pw2 (the others the seed's): the exported
+    // spec builds (a skipped layer's reader reads its input) and simulates as predicted.
+    const int64_t runtimeFlash = session.specs(q).stack.runtime_flash_bytes();
+    for (int a = 0; a < 3; ++a) {
+        for (int b = 0; b < 2; ++b) {
+            std::vector<int> variants(m.layers.size(), -1);
+            variants[stepOf.at("dw1")] = a;
+            variants[stepOf.at("pw2")] = b;
+            const auto spec = resizedSpec(study.seedSpec, study.seed, g, seedChannels(g), &m, {},
+                                          variants, study.choiceSpecs);
+            bool hasPw2 = false;
+            for (const auto& l : spec.layers()) {
+                hasPw2 = hasPw2 || l.name() == "pw2";
+                if (l.name() == "dw1") {
+                    EXPECT_EQ(l.depthwise_conv2d().window().kernel(0), a == 1 ? 5 : 3);
+                }
+            }
+            EXPECT_EQ(hasPw2, b == 0);
+            workloads::Network net = workloads::buildNetwork(spec, "<choice>");
+            EXPECT_EQ(net.find("dw1").has_value(), a != 2);
+            Query whole = q;
+            whole.network = fmt::format("dnas-choice-test/{}{}", a, b);
+            session.defineNetwork(whole.network, net, nas::SearchSpace::specSha256(spec));
+            const auto r = session.run(whole).result;
+            ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+            const auto p = predictCosts(m, seedChannels(g), {}, {}, variants);
+            EXPECT_NEAR(p[static_cast<std::size_t>(lat)], r.latencyS, 1e-9 * r.latencyS);
+            EXPECT_NEAR(p[1], r.energyJ, 1e-9 * r.energyJ);
+            EXPECT_DOUBLE_EQ(p[2], static_cast<double>(r.flashBytes - runtimeFlash));
+            EXPECT_NEAR(p[4], static_cast<double>(r.peakRamBytes), 0.1 * r.peakRamBytes);
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, ReceptiveFieldOnTarget,

@@ -1,8 +1,10 @@
 // The libtorch side of DNAS (explorer/dnas/torch/): PIT's straight-through mask and its
 // gradient, the differentiable cost model against its plain evaluation and its slopes, the
-// regulariser's λ schedule, MPS's expected cost, ODiMO's split costs and choices, and a tiny
-// search on a 1,000-image subset that moves the cost to its target.
+// regulariser's λ schedule, MPS's expected cost, ODiMO's split costs and choices, PIT's tap
+// masks over receptive field and dilation, SuperNet choice sampling and expected cost, and tiny
+// searches on a 1,000-image subset that move the cost to its target.
 #include "explorer/dnas/CostModel.h"
+#include "explorer/dnas/DnasStudy.h"
 #include "explorer/dnas/torch/CostTensor.h"
 #include "explorer/dnas/torch/DnasMethod.h"
 #include "explorer/dnas/torch/DnasTrainer.h"
@@ -17,8 +19,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace edgesim::explorer::dnas {
@@ -596,6 +600,146 @@ TEST(PitTaps, CostTensorReadsTheVariantOfTheMaskAndItsSlope) {
     EXPECT_NEAR(costs[static_cast<std::size_t>(lat)].item<double>(), l8, 1e-9 * l8);
     costs[static_cast<std::size_t>(lat)].backward();
     EXPECT_NEAR(mask.grad()[0].item<double>(), l8 - l7, 1e-5 * (l8 - l7));
+}
+
+TEST(SuperNet, SamplesOneChoiceWithAGradientAndExportsTheMostLikely) {
+    auto net = makeDnasMethod("supernet");
+    ASSERT_NE(net, nullptr);
+    LayerCostTable block;
+    block.layer = "dw";
+    block.choices = {"seed", "depthwise_conv2d 5x5/6", "identity"};
+    DnasSettings s;
+    net->build(twoGroups(), {LayerCostTable{}, block}, s);
+    auto theta = net->parameters();
+    ASSERT_EQ(theta.size(), 2U); // the conv group's α and the block's θ
+    torch::Tensor th = theta[1];
+    ASSERT_EQ(th.size(0), 3);
+    EXPECT_EQ(values(th), std::vector<float>(3, 0.0F)); // every choice equally likely
+    net->startEpoch(0, 4);
+    // Training: a one-hot sample whose gradient reaches θ; same seed, same samples.
+    torch::manual_seed(3);
+    std::vector<std::vector<float>> first;
+    for (int k = 0; k < 20; ++k) {
+        const ChannelChoice c = net->choice();
+        ASSERT_EQ(c.choices.size(), 2U);
+        EXPECT_FALSE(c.choices[0].defined());
+        const auto p = values(c.choices[1]);
+        EXPECT_FLOAT_EQ(p[0] + p[1] + p[2], 1.0F);
+        EXPECT_EQ(std::count(p.begin(), p.end(), 1.0F), 1);
+        first.push_back(p);
+    }
+    std::set<std::vector<float>> distinct(first.begin(), first.end());
+    EXPECT_GE(distinct.size(), 2U); // sampled, not always the same
+    torch::manual_seed(3);
+    for (int k = 0; k < 20; ++k) {
+        EXPECT_EQ(values(net->choice().choices[1]), first[static_cast<std::size_t>(k)]);
+    }
+    const ChannelChoice c = net->choice();
+    (c.choices[1] * torch::tensor({1.F, 2.F, 3.F})).sum().backward();
+    ASSERT_TRUE(th.grad().defined());
+    EXPECT_GT(th.grad().abs().sum().item<float>(), 0.0F);
+    // Without a gradient (evaluation) and at export: argmax θ.
+    {
+        torch::NoGradGuard noGrad;
+        th.copy_(torch::tensor({0.1F, -0.2F, 0.4F}));
+        EXPECT_EQ(values(net->choice().choices[1]), (std::vector<float>{0, 0, 1}));
+    }
+    EXPECT_EQ(net->exportedVariants(), (std::vector<int>{-1, 2}));
+    net->freeze({0, 6}, {}, {}, {-1, 1});
+    EXPECT_EQ(values(net->choice().choices[1]), (std::vector<float>{0, 1, 0}));
+}
+
+TEST(SuperNet, ExpectedCostIsTheExpectationOverChoices) {
+    Session session;
+    const DnasStudy study = loadDnasStudy("dnas-supernet-fmnist", session.paths());
+    Fixture f{study.seed, study.seedSha256, channelGroups(study.seed), {}};
+    for (auto& g : f.grouping.groups) {
+        g.searchable = false;
+    }
+    Query q;
+    q.platform = "nucleo-l4r5zi";
+    q.stack = "tflm-cmsis-nn";
+    CostTableOptions options;
+    options.choices = study.choices;
+    f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, options);
+    const CostTensor cost(f.model);
+    std::vector<torch::Tensor> channels;
+    for (const auto& g : f.model.groups) {
+        channels.push_back(torch::full({}, static_cast<double>(g.channels), torch::kFloat64));
+    }
+    std::vector<torch::Tensor> probs(f.model.layers.size());
+    std::vector<std::size_t> blocks;
+    for (std::size_t s = 0; s < f.model.layers.size(); ++s) {
+        if (f.model.layers[s].choices.size() > 1) {
+            blocks.push_back(s);
+        }
+    }
+    ASSERT_GE(blocks.size(), 2U);
+    const std::size_t a = blocks[0], b = blocks[1];
+    probs[a] = torch::softmax(
+        torch::arange(static_cast<int64_t>(f.model.layers[a].choices.size()), torch::kFloat32), 0);
+    probs[b] = torch::softmax(
+        -torch::arange(static_cast<int64_t>(f.model.layers[b].choices.size()), torch::kFloat32), 0);
+    const auto expected = cost.costs(channels, {}, {}, false, {}, probs);
+    // By hand: the blocks' costs are separable, so the expectation is the sum over both
+    // blocks' choices of their joint probability times the network's cost.
+    const auto c = seedChannels(f.grouping);
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        if (k == costMetricIndex("peak_ram_bytes")) {
+            continue; // a maximum over steps, not a sum
+        }
+        double hand = 0;
+        for (std::size_t i = 0; i < f.model.layers[a].choices.size(); ++i) {
+            for (std::size_t j = 0; j < f.model.layers[b].choices.size(); ++j) {
+                std::vector<int> variants(f.model.layers.size(), -1);
+                variants[a] = static_cast<int>(i);
+                variants[b] = static_cast<int>(j);
+                hand += probs[a][static_cast<int64_t>(i)].item<double>() *
+                        probs[b][static_cast<int64_t>(j)].item<double>() *
+                        predictCosts(f.model, c, {}, {}, variants)[static_cast<std::size_t>(k)];
+            }
+        }
+        EXPECT_NEAR(expected[static_cast<std::size_t>(k)].item<double>(), hand, 1e-6 * hand)
+            << kCostMetrics[k];
+    }
+}
+
+TEST(SuperNet, GraphModuleRunsTheChosenAlternative) {
+    Session session;
+    const DnasStudy study = loadDnasStudy("dnas-supernet-fmnist", session.paths());
+    std::map<workloads::Network::LayerId, nas::GraphModuleImpl::Alternatives> alts;
+    for (const auto& block : study.choices) {
+        alts[*study.seed.find(block.layer)] = {block.alternatives, block.identity};
+    }
+    torch::manual_seed(1);
+    nas::GraphModule m(study.seed, true, alts);
+    m->eval();
+    const torch::Tensor x = torch::randn({2, 1, 28, 28});
+    const torch::Tensor plain = m->forward(x).detach();
+    // The seed's choice everywhere: the plain network.
+    std::vector<torch::Tensor> p(m->layers().size());
+    std::size_t dw1 = 0;
+    for (std::size_t i = 0; i < m->layers().size(); ++i) {
+        const auto& name = study.seed.layer(m->layers()[i]).name;
+        for (const auto& block : study.choices) {
+            if (block.layer == name) {
+                p[i] = torch::zeros({static_cast<int64_t>(block.alternatives.size() + 1 +
+                                                          (block.identity ? 1 : 0))});
+                p[i][0] = 1.0F;
+            }
+        }
+        dw1 = name == "dw1" ? i : dw1;
+    }
+    m->setChoiceProbabilities(p);
+    EXPECT_TRUE(torch::allclose(m->forward(x), plain));
+    // dw1 skipped: the output no longer depends on its weights, and it changes.
+    p[dw1] = torch::tensor({0.F, 0.F, 1.F});
+    m->setChoiceProbabilities(p);
+    const torch::Tensor skipped = m->forward(x);
+    EXPECT_FALSE(torch::allclose(skipped, plain));
+    skipped.sum().backward();
+    const torch::Tensor w = m->weight(dw1);
+    EXPECT_TRUE(!w.grad().defined() || w.grad().abs().sum().item<float>() == 0.0F);
 }
 
 TEST(Search, ATinySearchMovesTheCostToItsTarget) {
