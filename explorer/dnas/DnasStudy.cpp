@@ -130,6 +130,19 @@ void loadChoices(DnasStudy& study, const FieldCursor& at) {
                         j);
                 continue;
             }
+            using Op = workloads::spec::LayerSpec;
+            const auto op = alt.op_case();
+            if (op != Op::kConv2D && op != Op::kDepthwiseConv2D && op != Op::kTemporalConv &&
+                op != Op::kDense && op != Op::kAvgPool && op != Op::kMaxPool && op != Op::kRelu &&
+                op != Op::kRelu6 && op != Op::kClip) {
+                c.error(choice, "alternatives",
+                        std::string(op == Op::OP_NOT_SET ? "no op" : "an op") +
+                            " the search cannot train as an alternative (conv2d, "
+                            "depthwise_conv2d, temporal_conv, dense, avg_pool, max_pool, relu, "
+                            "relu6, clip)",
+                        j);
+                continue;
+            }
             alt.set_name(choice.layer());
             *alt.mutable_inputs() = study.seedSpec.layers(index).inputs();
             workloads::spec::NetworkSpec withAlt = study.seedSpec;
@@ -137,7 +150,17 @@ void loadChoices(DnasStudy& study, const FieldCursor& at) {
             try {
                 const workloads::Network net = workloads::buildNetwork(withAlt, study.file);
                 const auto altId = net.find(choice.layer());
+                if (!altId) {
+                    c.error(choice, "alternatives", "folded into the layer before it", j);
+                    continue;
+                }
                 const auto& l = net.layer(*altId);
+                if ((l.op == workloads::OpKind::AvgPool || l.op == workloads::OpKind::MaxPool) &&
+                    l.window.padding != workloads::Padding::Valid) {
+                    c.error(choice, "alternatives",
+                            "pooling with padding cannot be trained (give padding: VALID)", j);
+                    continue;
+                }
                 if (l.output.shape != outShape) {
                     c.error(choice, "alternatives",
                             fmt::format("output shape [{}], not the seed layer's [{}]",

@@ -459,6 +459,16 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                   "identity: true } }\nsearches { " +
                       target + limit,
                   "method.choices[0]: only the supernet method has choice blocks");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
+                  "choices { layer: \"dw3\" alternatives { batch_norm {} } alternatives { max_pool "
+                  "{ window { kernel: [3, 3] stride: [1] padding: SAME } } } } }\nsearches { " +
+                      target + limit,
+                  "method.choices[0].alternatives[0]: an op the search cannot train");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
+                  "choices { layer: \"dw3\" alternatives { max_pool { window { kernel: [3, 3] "
+                  "stride: [1] padding: SAME } } } } }\nsearches { " +
+                      target + limit,
+                  "method.choices[0].alternatives[0]: pooling with padding cannot be trained");
     // Studies of the other commands, each pointed to its own.
     const CliRun sweep = runCli("dnas --study dvfs --out " + out);
     EXPECT_EQ(sweep.code, 2);
