@@ -238,9 +238,9 @@ Json toJson(const CostModel& m) {
             l["compute_bits"] = t.computeBits;
             l["split_tiles"] =
                 std::vector<int64_t>(std::begin(t.splitTiles), std::end(t.splitTiles));
-            l["split_overhead"] =
-                std::vector<double>(std::begin(t.splitOverhead), std::end(t.splitOverhead));
         }
+        l["split_overhead"] =
+            std::vector<double>(std::begin(t.splitOverhead), std::end(t.splitOverhead));
         if (!t.kernels.empty()) {
             l["kernels"] = t.kernels;
             l["dilations"] = t.dilations;
@@ -283,8 +283,10 @@ CostModel fromJson(const Json& j) {
             t.engines = l.at("engines").get<std::vector<std::string>>();
             t.computeBits = l.at("compute_bits").get<std::vector<int>>();
             const auto tiles = l.at("split_tiles").get<std::vector<int64_t>>();
-            const auto overhead = l.at("split_overhead").get<std::vector<double>>();
             std::copy_n(tiles.begin(), std::min<std::size_t>(tiles.size(), 2), t.splitTiles);
+        }
+        if (l.contains("split_overhead")) {
+            const auto overhead = l.at("split_overhead").get<std::vector<double>>();
             std::copy_n(overhead.begin(), std::min<std::size_t>(overhead.size(), kCostMetricCount),
                         t.splitOverhead);
         }
@@ -379,11 +381,11 @@ workloads::DType weightDtypeOf(int bits) {
 }
 
 double tableValue(const LayerCostTable& t, int metric, double cin, double cout,
-                  std::size_t precision, std::size_t variant) {
+                  std::size_t precision, std::size_t variant, bool roundOut) {
     const double* v = t.values[metric].data() +
                       (precision * t.variantCount() + variant) * t.inGrid.size() * t.outGrid.size();
     const double ci = rounded(cin, t.inTile, t.inGrid.back());
-    const double co = rounded(cout, t.outTile, t.outGrid.back());
+    const double co = roundOut ? rounded(cout, t.outTile, t.outGrid.back()) : cout;
     const std::size_t nOut = t.outGrid.size();
     if (t.inGrid.size() == 1) {
         return interpolate(t.outGrid, v, 1, co);
@@ -466,11 +468,10 @@ double splitValue(const LayerCostTable& t, int metric, double cin, double first,
     return a + b + overhead - (metric == costMetricIndex("flash_bytes") && both ? fixedFlash : 0);
 }
 
-std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
-                                                  const std::vector<int64_t>& channels,
-                                                  const std::vector<int>& weightBits,
-                                                  const std::vector<int64_t>& split,
-                                                  const std::vector<int>& taps) {
+std::array<double, kCostMetricCount>
+predictCosts(const CostModel& m, const std::vector<int64_t>& channels,
+             const std::vector<int>& weightBits, const std::vector<int64_t>& split,
+             const std::vector<int>& taps, const std::vector<std::vector<int64_t>>& channelBits) {
     const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
         return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
                           : static_cast<double>(grid.front());
@@ -481,6 +482,7 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
         c[static_cast<std::size_t>(k)] = k == ram ? 0 : m.fixed[k];
     }
     const int flash = costMetricIndex("flash_bytes");
+    const int lat = costMetricIndex("latency_s"), energy = costMetricIndex("energy_j");
     std::vector<double> ramAt(m.layers.size(), 0);
     for (std::size_t s = 0; s < m.layers.size(); ++s) {
         const auto& t = m.layers[s];
@@ -505,13 +507,43 @@ std::array<double, kCostMetricCount> predictCosts(const CostModel& m,
             }
             variant = static_cast<std::size_t>(taps[s]);
         }
+        const bool perChannel = s < channelBits.size() && !channelBits[s].empty();
+        if (perChannel && channelBits[s].size() != t.weightBits.size()) {
+            throw std::invalid_argument(
+                fmt::format("layer '{}': {} channel counts for {} precisions", t.layer,
+                            channelBits[s].size(), t.weightBits.size()));
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
+            const auto parts = perChannel
+                                   ? std::count_if(channelBits[s].begin(), channelBits[s].end(),
+                                                   [](int64_t n) { return n > 0; })
+                                   : 0;
+            if (perChannel && k != ram) {
+                // One sub-layer per precision (time and energy of whole tiles, footprints of
+                // the channels) and, for several, the concat; the runtime's flash once.
+                const bool timed = k == lat || k == energy;
+                double v = k == flash ? m.fixed[k] : 0;
+                for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+                    if (channelBits[s][p] > 0) {
+                        const double part = tableValue(
+                            t, k, cin, static_cast<double>(channelBits[s][p]), p, variant, timed);
+                        v += k == flash ? part - m.fixed[k] : part;
+                    }
+                }
+                // The concat copies every output element: its cost scales with the channels.
+                v += parts > 1 ? t.splitOverhead[k] * cout / static_cast<double>(t.outGrid.back())
+                               : 0;
+                c[static_cast<std::size_t>(k)] += k == flash ? v - m.fixed[k] : v;
+                continue;
+            }
             const double v = splitHere
                                  ? splitValue(t, k, cin, static_cast<double>(split[s]),
                                               cout - static_cast<double>(split[s]), m.fixed[flash])
                                  : tableValue(t, k, cin, cout, precision, variant);
             if (k == ram) {
-                ramAt[s] = v;
+                ramAt[s] = v + (parts > 1 ? t.splitOverhead[k] * cout /
+                                                static_cast<double>(t.outGrid.back())
+                                          : 0);
             } else if (k == flash) {
                 c[static_cast<std::size_t>(k)] += v - m.fixed[k];
             } else {
@@ -556,7 +588,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             sha256Hex(fmt::format("{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q),
                                   options.channelStep, fmt::join(options.weightBits, ","),
                                   options.splitEngines, options.receptiveField) +
-                      options.choicesKey);
+                      options.choicesKey + (options.perChannel ? "\nper-channel" : ""));
         session.forgetNetwork(q.network);
         if (!options.cacheDir.empty()) {
             cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
@@ -815,6 +847,73 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                 }
             }
         }
+        if (options.perChannel && !t.isSplit() && t.weightBits.size() > 1 && t.outGroup >= 0) {
+            // MPS per channel: the layer as two sub-layers of its first two precisions (an
+            // even split, the first rounded to the tile) and a concat, against the tables.
+            const int64_t tile = std::max<int64_t>(1, t.outTile);
+            const int64_t first = std::min(seedOut - 1, (seedOut / 2 + tile - 1) / tile * tile);
+            if (first > 0) {
+                Network net(fmt::format("dnas/{}/per-channel", t.layer));
+                std::vector<Network::LayerId> ins;
+                int k = 0;
+                for (auto p : seed.inputsOf(id)) {
+                    Layer in;
+                    in.name = fmt::format("input{}", k++);
+                    in.origin = in.name;
+                    in.op = OpKind::Input;
+                    in.targetShape = seed.layer(p).output.shape;
+                    in.outputDtype = seed.layer(p).output.dtype;
+                    ins.push_back(net.addLayer(std::move(in)));
+                }
+                std::vector<Network::LayerId> parts;
+                for (int p = 0; p < 2; ++p) {
+                    Layer l = seed.layer(id);
+                    l.name =
+                        fmt::format("{}_w{}", t.layer, t.weightBits[static_cast<std::size_t>(p)]);
+                    l.origin = l.name;
+                    l.output = {};
+                    l.inputShapes.clear();
+                    l.stats = {};
+                    l.outChannels = p == 0 ? first : seedOut - first;
+                    l.weightDtype = weightDtypeOf(t.weightBits[static_cast<std::size_t>(p)]);
+                    parts.push_back(net.addLayer(std::move(l), ins));
+                }
+                Layer concat;
+                concat.name = t.layer;
+                concat.origin = t.layer;
+                concat.op = OpKind::Concat;
+                concat.axis = -1;
+                concat.outputDtype = seed.layer(id).output.dtype;
+                net.addLayer(std::move(concat), parts);
+                workloads::inferShapes(net, "<dnas per-channel cost>");
+                Query q = target;
+                q.network = net.name();
+                if (q.quantize.empty()) {
+                    q.quantize = "none";
+                }
+                session.defineNetwork(q.network, net, sha256Hex(q.network));
+                const sim::SimResult r = session.run(q).result;
+                session.forgetNetwork(q.network);
+                ++st.queries;
+                if (r.status == sim::Status::Ok) {
+                    const double fin = static_cast<double>(seedIn);
+                    for (int metric : {lat, energy}) {
+                        double rows = 0;
+                        for (const auto& name :
+                             {fmt::format("{}_w{}", t.layer, t.weightBits[0]),
+                              fmt::format("{}_w{}", t.layer, t.weightBits[1]), t.layer}) {
+                            const auto [l, e] = rowCosts(r, name);
+                            rows += metric == lat ? l : e;
+                        }
+                        t.splitOverhead[metric] =
+                            rows - tableValue(t, metric, fin, static_cast<double>(first), 0) -
+                            tableValue(t, metric, fin, static_cast<double>(seedOut - first), 1);
+                    }
+                    t.splitOverhead[ram] = static_cast<double>(r.peakRamBytes) -
+                                           tableValue(t, ram, fin, static_cast<double>(seedOut), 0);
+                }
+            }
+        }
         if (t.isSplit()) {
             // The cost of splitting: an even split simulated against the parts' tables.
             const int64_t tile = std::max<int64_t>(1, t.splitTiles[0]);
@@ -983,6 +1082,91 @@ void replaceChoice(workloads::spec::NetworkSpec& spec, const LayerCostTable& t, 
     layers->DeleteSubrange(at, 1);
 }
 
+/// The spec type of weights of `bits`.
+workloads::spec::DType specDtypeOf(int bits) {
+    const auto d = weightDtypeOf(bits);
+    return d == workloads::DType::Int4   ? workloads::spec::INT4
+           : d == workloads::DType::Int2 ? workloads::spec::INT2
+                                         : workloads::spec::INT8;
+}
+
+/// `spec` with table `t`'s layer (a convolution or dense layer) at `counts[p]` output channels
+/// of each precision t.weightBits[p]: one precision, the layer at it; several, one sub-layer
+/// per precision with its channels (`<layer>_w<bits>`, reading the layer's input) and a concat
+/// of them along the channels named as the layer, so its readers read them all.
+void splitByPrecision(workloads::spec::NetworkSpec& spec, const LayerCostTable& t,
+                      const std::vector<int64_t>& counts) {
+    if (counts.size() != t.weightBits.size()) {
+        throw std::invalid_argument(fmt::format("layer '{}': {} channel counts for {} precisions",
+                                                t.layer, counts.size(), t.weightBits.size()));
+    }
+    auto* layers = spec.mutable_layers();
+    int at = -1;
+    for (int i = 0; i < layers->size(); ++i) {
+        if (layers->Get(i).name() == t.layer) {
+            at = i;
+        }
+    }
+    if (at < 0) {
+        throw std::invalid_argument(fmt::format("layer '{}' is not in the network", t.layer));
+    }
+    const auto setChannels = [&](workloads::spec::LayerSpec& l, int64_t n) {
+        if (l.has_conv2d()) {
+            l.mutable_conv2d()->set_out_channels(n);
+        } else if (l.has_temporal_conv()) {
+            l.mutable_temporal_conv()->set_out_channels(n);
+        } else if (l.has_dense()) {
+            l.mutable_dense()->set_units(n);
+        } else {
+            throw std::invalid_argument(
+                fmt::format("layer '{}' has no output channels to split by precision", t.layer));
+        }
+    };
+    std::vector<std::size_t> used;
+    for (std::size_t p = 0; p < counts.size(); ++p) {
+        if (counts[p] > 0) {
+            used.push_back(p);
+        }
+    }
+    if (used.empty()) {
+        throw std::invalid_argument(fmt::format("layer '{}' keeps no channel", t.layer));
+    }
+    const workloads::spec::LayerSpec original = layers->Get(at);
+    if (used.size() == 1) {
+        auto* l = layers->Mutable(at);
+        setChannels(*l, counts[used.front()]);
+        l->set_weight_dtype(specDtypeOf(t.weightBits[used.front()]));
+        return;
+    }
+    std::string input;
+    if (original.inputs_size() > 0) {
+        input = original.inputs(0);
+    } else {
+        input = at > 0 ? layers->Get(at - 1).name() : spec.inputs(0).name();
+    }
+    std::vector<workloads::spec::LayerSpec> parts;
+    workloads::spec::LayerSpec concat;
+    concat.set_name(t.layer);
+    concat.mutable_concat();
+    for (std::size_t p : used) {
+        workloads::spec::LayerSpec part = original;
+        part.set_name(fmt::format("{}_w{}", t.layer, t.weightBits[p]));
+        part.clear_inputs();
+        part.add_inputs(input);
+        setChannels(part, counts[p]);
+        part.set_weight_dtype(specDtypeOf(t.weightBits[p]));
+        concat.add_inputs(part.name());
+        parts.push_back(std::move(part));
+    }
+    *layers->Mutable(at) = concat;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+        layers->Add(workloads::spec::LayerSpec(*it));
+        for (int i = layers->size() - 1; i > at; --i) {
+            layers->SwapElements(i, i - 1);
+        }
+    }
+}
+
 } // namespace
 
 workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& seedSpec,
@@ -990,7 +1174,8 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
                                          const std::vector<int64_t>& channels,
                                          const CostModel* model, const std::vector<int>& weightBits,
                                          const std::vector<int>& taps,
-                                         const std::vector<ChoiceSpec>& choices) {
+                                         const std::vector<ChoiceSpec>& choices,
+                                         const std::vector<std::vector<int64_t>>& channelBits) {
     workloads::spec::NetworkSpec out = seedSpec;
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
         if (channels.at(k) < 1) {
@@ -1060,6 +1245,11 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
             l.mutable_temporal_conv()->set_out_channels(c);
         } else if (l.has_dense()) {
             l.mutable_dense()->set_units(c);
+        }
+    }
+    for (std::size_t step = 0; model != nullptr && step < channelBits.size(); ++step) {
+        if (!channelBits[step].empty()) {
+            splitByPrecision(out, model->layers.at(step), channelBits[step]);
         }
     }
     return out;

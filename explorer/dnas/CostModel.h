@@ -49,6 +49,11 @@ struct CostTableOptions {
     /// of their specs).
     std::vector<ChoiceBlock> choices;
     std::string choicesKey;
+    /// MPS per channel: for each layer with several weight precisions, what deploying it as
+    /// one sub-layer per precision and a concat costs beyond its parts (the concat's copy, its
+    /// buffers), measured once at an even split of its first two precisions
+    /// (LayerCostTable::splitOverhead).
+    bool perChannel = false;
 };
 
 /// What building a cost model did.
@@ -72,12 +77,14 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
 /// and, per step of a split table, `split` output channels on its first engine and the rest
 /// on its second (-1 or empty: all on the first): the layer's latency is the slower part's,
 /// its energy and weights the sum of the parts'. `variants`: per step, the variant of a table
-/// that has them (-1 or empty: the seed's).
-std::array<double, kCostMetricCount> predictCosts(const CostModel& model,
-                                                  const std::vector<int64_t>& channels,
-                                                  const std::vector<int>& weightBits = {},
-                                                  const std::vector<int64_t>& split = {},
-                                                  const std::vector<int>& variants = {});
+/// that has them (-1 or empty: the seed's). `channelBits`: per step, the output channels at
+/// each of its table's weight precisions (MPS per channel; empty: the step's `weightBits`):
+/// the layer costs the sum of its per-precision parts (RAM: the whole layer's).
+std::array<double, kCostMetricCount>
+predictCosts(const CostModel& model, const std::vector<int64_t>& channels,
+             const std::vector<int>& weightBits = {}, const std::vector<int64_t>& split = {},
+             const std::vector<int>& variants = {},
+             const std::vector<std::vector<int64_t>>& channelBits = {});
 
 /// The receptive-field variants of `seedKernel` taps: (kernel, tap stride s) pairs, the seed's
 /// (seedKernel, 1) first, then by stride and decreasing kernel, one single tap last.
@@ -113,9 +120,9 @@ double splitValue(const LayerCostTable& table, int metric, double cin, double fi
 /// One layer's table read at (cin, cout) channels of its groups, rounded up to its tiles and
 /// interpolated linearly between grid points (extrapolated past the ends), for its weight
 /// precision number `precision` (an index into weightBits) and receptive-field variant
-/// `variant`.
+/// `variant` (`roundOut` false: the output channels as given, for footprints of a part).
 double tableValue(const LayerCostTable& table, int metric, double cin, double cout,
-                  std::size_t precision = 0, std::size_t variant = 0);
+                  std::size_t precision = 0, std::size_t variant = 0, bool roundOut = true);
 
 /// The weight type of `bits` (8 int8, 4 int4, 2 int2); std::invalid_argument otherwise.
 workloads::DType weightDtypeOf(int bits);
@@ -137,12 +144,15 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
 /// differs from the seed's, and with `variants` (per step, as predictCosts) each temporal
 /// convolution's kernel and dilation set to its receptive-field variant and each choice
 /// block's layer replaced by its alternative in `choices` (identity: removed, its readers
-/// reading its input). std::invalid_argument when a count is below 1 or a fixed group
-/// changes.
+/// reading its input), and with `channelBits` (per step, as predictCosts) each layer with
+/// channels at more than one precision split into one sub-layer per precision
+/// (`<layer>_w<bits>`, reading its input) and a concat named as the layer.
+/// std::invalid_argument when a count is below 1 or a fixed group changes.
 workloads::spec::NetworkSpec
 resizedSpec(const workloads::spec::NetworkSpec& seedSpec, const workloads::Network& seed,
             const Grouping& grouping, const std::vector<int64_t>& channels,
             const CostModel* model = nullptr, const std::vector<int>& weightBits = {},
-            const std::vector<int>& variants = {}, const std::vector<ChoiceSpec>& choices = {});
+            const std::vector<int>& variants = {}, const std::vector<ChoiceSpec>& choices = {},
+            const std::vector<std::vector<int64_t>>& channelBits = {});
 
 } // namespace edgesim::explorer::dnas

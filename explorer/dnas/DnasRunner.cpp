@@ -60,10 +60,25 @@ std::string channelsText(const std::vector<int64_t>& channels, const CostModel& 
     return join(parts, " ");
 }
 
-/// The layers whose weights the search set to another precision than the seed's ("pw1=4").
-std::string precisionsText(const CostModel& model, const std::vector<int>& bits) {
+/// The layers whose weights the search set to another precision than the seed's ("pw1=4"),
+/// or, per channel, to several ("pw1=8:16+4:48": channels per precision).
+std::string precisionsText(const CostModel& model, const std::vector<int>& bits,
+                           const std::vector<std::vector<int64_t>>& channelBits = {}) {
     std::vector<std::string> parts;
     for (std::size_t s = 0; s < bits.size() && s < model.layers.size(); ++s) {
+        if (s < channelBits.size() && !channelBits[s].empty()) {
+            std::vector<std::string> counts;
+            for (std::size_t p = 0; p < channelBits[s].size(); ++p) {
+                if (channelBits[s][p] > 0) {
+                    counts.push_back(
+                        fmt::format("{}:{}", model.layers[s].weightBits[p], channelBits[s][p]));
+                }
+            }
+            if (counts.size() > 1 || channelBits[s][0] == 0) {
+                parts.push_back(model.layers[s].layer + "=" + join(counts, "+"));
+            }
+            continue;
+        }
         if (bits[s] != model.layers[s].weightBits.front()) {
             parts.push_back(model.layers[s].layer + "=" + std::to_string(bits[s]));
         }
@@ -203,7 +218,8 @@ private:
                             const std::vector<int>& taps = {},
                             const std::vector<int64_t>& split = {},
                             std::shared_ptr<const sim::Mapping>* mapping = nullptr,
-                            workloads::Schedule* schedule = nullptr);
+                            workloads::Schedule* schedule = nullptr,
+                            const std::vector<std::vector<int64_t>>& channelBits = {});
     void searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
                    int64_t& epochsDone, SearchSummary& s);
 
@@ -263,6 +279,7 @@ Prepared Runner::prepare(int i) {
     options.weightBits = searchedWeightBits(study_.spec);
     options.splitEngines = method_ == "odimo";
     options.receptiveField = receptiveField_;
+    options.perChannel = dnasSettings(study_.spec).perChannel;
     options.choices = study_.choices;
     options.choicesKey = study_.choices.empty() ? "" : protoSha256(study_.spec.method());
     try {
@@ -358,11 +375,12 @@ sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& chan
                                 const std::vector<int>& weightBits, const std::vector<int>& taps,
                                 const std::vector<int64_t>& split,
                                 std::shared_ptr<const sim::Mapping>* mapping,
-                                workloads::Schedule* schedule) {
+                                workloads::Schedule* schedule,
+                                const std::vector<std::vector<int64_t>>& channelBits) {
     Query whole = q;
     whole.network = name;
     const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model,
-                                  weightBits, taps, study_.choiceSpecs);
+                                  weightBits, taps, study_.choiceSpecs, channelBits);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     const auto& sched = session_.network(whole).schedule;
@@ -510,7 +528,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     }
     s.channels = o.channels;
     s.weightBits = o.weightBits;
-    s.precisions = precisionsText(p.model, o.weightBits);
+    s.precisions = precisionsText(p.model, o.weightBits, o.channelBits);
     s.splits = splitText(p.model, o.channels, o.split);
     s.variants = variantsText(p.model, o.variants);
     s.limits = static_cast<int>(p.limits.size());
@@ -519,7 +537,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
 
     // Close the loop: the exported network, simulated on the target.
     const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model,
-                                  o.weightBits, o.variants, study_.choiceSpecs);
+                                  o.weightBits, o.variants, study_.choiceSpecs, o.channelBits);
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
@@ -530,7 +548,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     std::shared_ptr<const sim::Mapping> mapping;
     workloads::Schedule schedule;
     const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits,
-                                      o.variants, o.split, &mapping, &schedule);
+                                      o.variants, o.split, &mapping, &schedule, o.channelBits);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);

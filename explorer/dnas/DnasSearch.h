@@ -72,6 +72,10 @@ struct LayerCostTable {
     int64_t splitTiles[2] = {1, 1};
     /// What running both parts costs beyond the larger part's latency and the parts' summed
     /// energy (the second launch, the shared DMA), per metric: measured at an even split.
+    /// For a table of several weight precisions in an MPS per-channel search: what running
+    /// the layer as sub-layers of two precisions and a concat costs beyond their tables
+    /// (latency, energy, peak RAM), measured at an even split of the seed's channels and
+    /// scaled by the layer's output channels (the concat copies each output element).
     double splitOverhead[kCostMetricCount] = {};
     bool isSplit() const { return engines.size() == 2; }
     /// Receptive-field variants (PIT on a causal temporal convolution, NAS.md §2): per
@@ -139,6 +143,9 @@ struct DnasSettings {
     /// PIT: also search the taps of the temporal convolutions whose tables have receptive-field
     /// variants (LayerCostTable::kernels).
     bool receptiveField = false;
+    /// MPS: weight precision per output channel (the layer exported as one sub-layer per
+    /// precision and a concat) instead of per layer.
+    bool perChannel = false;
     /// Also train the seed for warm-up + search + fine-tune epochs, as the accuracy to beat.
     bool baseline = true;
 };
@@ -177,6 +184,9 @@ struct DnasOutcome {
     /// receptive field or choice-block alternative; -1 for other steps). Empty for methods
     /// that search neither.
     std::vector<int> variants;
+    /// Per step, MPS per channel: the kept output channels at each of the table's weight
+    /// precisions (LayerCostTable::weightBits order); empty for other steps (or methods).
+    std::vector<std::vector<int64_t>> channelBits;
     double accuracy = 0; ///< of the exported network after fine-tuning
     /// The seed's, trained as long (NaN without a baseline); layers of split tables at the
     /// precision of the engine the target's mapper runs them on.

@@ -216,6 +216,10 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
                 .error(s.method(), "weight_bits", "only the mps method searches precisions", k);
         }
     }
+    if (s.method().per_channel() && kind != "mps") {
+        at.child(s, "method")
+            .error(s.method(), "per_channel", "only the mps method searches precisions");
+    }
     if (s.method().receptive_field() && !kind.empty() && kind != "pit") {
         at.child(s, "method")
             .error(s.method(), "receptive_field",
@@ -297,6 +301,7 @@ DnasSettings dnasSettings(const spec::DnasStudySpec& s) {
     d.method = s.method().kind().empty() ? "pit" : s.method().kind();
     d.threshold = s.method().threshold() == 0 ? kPitThreshold : s.method().threshold();
     d.receptiveField = s.method().receptive_field();
+    d.perChannel = s.method().per_channel();
     d.dataDir = t.data_dir().empty() ? nas::kFashionMnistDir : t.data_dir();
     d.trainImages = orInt(t.train_images(), kTrainImages);
     d.testImages = orInt(t.test_images(), kTestImages);

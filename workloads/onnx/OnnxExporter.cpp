@@ -203,6 +203,13 @@ private:
         case OpKind::Flatten: integer(node("Flatten", l.name, in, out), "axis", 1); break;
         case OpKind::Softmax: node("Softmax", l.name, in, out); break;
         case OpKind::Activation: node("Identity", l.name, in, out); break;
+        case OpKind::Concat: {
+            // The graph's per-sample channels-last axis in ONNX's [N, C, spatial...] layout.
+            const auto rank = static_cast<int64_t>(l.output.shape.size());
+            const int64_t a = l.axis < 0 ? l.axis + rank : l.axis;
+            integer(node("Concat", l.name, in, out), "axis", a == rank - 1 ? 1 : a + 2);
+            break;
+        }
         default:
             throw std::invalid_argument(
                 fmt::format("layer '{}': op {} cannot be written to ONNX", l.name, toString(l.op)));

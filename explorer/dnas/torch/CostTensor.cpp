@@ -74,10 +74,12 @@ torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
     return c + (r - c).detach();
 }
 
-std::array<torch::Tensor, kCostMetricCount> CostTensor::costs(
-    const std::vector<torch::Tensor>& channels, const std::vector<torch::Tensor>& precision,
-    const std::vector<torch::Tensor>& split, bool hardMax, const std::vector<torch::Tensor>& taps,
-    const std::vector<torch::Tensor>& choices) const {
+std::array<torch::Tensor, kCostMetricCount>
+CostTensor::costs(const std::vector<torch::Tensor>& channels,
+                  const std::vector<torch::Tensor>& precision,
+                  const std::vector<torch::Tensor>& split, bool hardMax,
+                  const std::vector<torch::Tensor>& taps, const std::vector<torch::Tensor>& choices,
+                  const std::vector<torch::Tensor>& precisionChannels) const {
     std::vector<torch::Tensor> c(model_.groups.size());
     for (std::size_t k = 0; k < model_.groups.size(); ++k) {
         c[k] =
@@ -210,7 +212,39 @@ std::array<torch::Tensor, kCostMetricCount> CostTensor::costs(
             };
             const auto at = [&](std::size_t p) { return atChannels(p, cout); };
             torch::Tensor value;
-            if (splitHere && k == ram) {
+            const bool perChannel = step < precisionChannels.size() &&
+                                    precisionChannels[step].defined() && t.weightBits.size() > 1;
+            // MPS per channel: how much of a second sub-layer (and the concat) exists.
+            torch::Tensor multi;
+            if (perChannel) {
+                // The concat copies every output element: its cost scales with the channels.
+                multi = (precisionChannels[step].clamp(0.0, 1.0).sum() - 1).clamp(0.0, 1.0) * cout /
+                        static_cast<double>(t.outGrid.back());
+            }
+            if (perChannel && k != ram) {
+                // One sub-layer per precision: each part at its channels (time and energy
+                // rounded up to the tile, straight-through), fading out below one channel;
+                // the concat's overhead with a second part; the runtime's flash once.
+                const bool timed =
+                    k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
+                value = torch::zeros({}, torch::kFloat64);
+                const double tile = static_cast<double>(std::max<int64_t>(1, t.outTile));
+                for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+                    const torch::Tensor n = precisionChannels[step][static_cast<int64_t>(p)];
+                    const torch::Tensor alive = n.clamp(0.0, 1.0);
+                    const torch::Tensor x = n.clamp_min(1.0);
+                    const double up = std::min(std::ceil(x.item<double>() / tile - 1e-9) * tile,
+                                               static_cast<double>(t.outGrid.back()));
+                    const torch::Tensor v = atChannels(p, timed ? x + (up - x).detach() : x);
+                    value = value + alive * (k == flash ? v - model_.fixed[k] : v);
+                }
+                value = value + multi * t.splitOverhead[k];
+                if (k == flash) {
+                    value = value + model_.fixed[k];
+                }
+            } else if (perChannel) {
+                value = at(0) + multi * t.splitOverhead[k]; // the layer's buffers and the concat's
+            } else if (splitHere && k == ram) {
                 value = at(0); // the layer's buffers, however its channels split
             } else if (splitHere) {
                 // Time and energy of whole tiles of an engine's channels; footprints of the
@@ -271,10 +305,10 @@ std::array<torch::Tensor, kCostMetricCount> CostTensor::costs(
     return out;
 }
 
-std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t>& channels,
-                                                       const std::vector<int>& weightBits,
-                                                       const std::vector<int64_t>& split,
-                                                       const std::vector<int>& taps) const {
+std::array<double, kCostMetricCount>
+CostTensor::costs(const std::vector<int64_t>& channels, const std::vector<int>& weightBits,
+                  const std::vector<int64_t>& split, const std::vector<int>& taps,
+                  const std::vector<std::vector<int64_t>>& channelBits) const {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> c;
     for (int64_t v : channels) {
@@ -317,7 +351,13 @@ std::array<double, kCostMetricCount> CostTensor::costs(const std::vector<int64_t
         }
         choices.push_back(one);
     }
-    const auto t = costs(c, precision, parts, true, masks, choices);
+    std::vector<torch::Tensor> counts;
+    for (const auto& n : channelBits) {
+        counts.push_back(
+            n.empty() ? torch::Tensor()
+                      : torch::tensor(std::vector<double>(n.begin(), n.end()), torch::kFloat64));
+    }
+    const auto t = costs(c, precision, parts, true, masks, choices, counts);
     std::array<double, kCostMetricCount> out{};
     for (std::size_t k = 0; k < out.size(); ++k) {
         out[k] = t[k].item<double>();

@@ -35,22 +35,27 @@ public:
     /// table read at the effective tap count (the mask's sum, which carries the gradient),
     /// interpolated linearly between kernels. Per step of a SuperNet choice block, `choices`
     /// ([V] float32, undefined: the seed's layer) holds the probabilities of its variants, and
-    /// the layer costs the expectation over them (NAS.md §2: Σ θ_i cost_i).
+    /// the layer costs the expectation over them (NAS.md §2: Σ θ_i cost_i). Per step with a
+    /// per-channel precision choice, `precisionChannels` ([P] float64) holds the effective
+    /// output channels at each of its precisions: the layer costs Σ_p table_p at them (each
+    /// part rounded up to the tile, straight-through, and fading out below one channel), as
+    /// its sub-layers would; RAM is the whole layer's.
     std::array<torch::Tensor, kCostMetricCount>
     costs(const std::vector<torch::Tensor>& channels,
           const std::vector<torch::Tensor>& precision = {},
           const std::vector<torch::Tensor>& split = {}, bool hardMax = false,
           const std::vector<torch::Tensor>& taps = {},
-          const std::vector<torch::Tensor>& choices = {}) const;
+          const std::vector<torch::Tensor>& choices = {},
+          const std::vector<torch::Tensor>& precisionChannels = {}) const;
 
     /// The same, of integer channel counts, per-step weight bits (empty: the tables' first),
     /// per-step channels on a split table's first engine (-1 or empty: all) and per-step
     /// variants, receptive-field or choice (-1 or empty: the seed's), as plain numbers (equal
     /// to predictCosts()).
-    std::array<double, kCostMetricCount> costs(const std::vector<int64_t>& channels,
-                                               const std::vector<int>& weightBits = {},
-                                               const std::vector<int64_t>& split = {},
-                                               const std::vector<int>& taps = {}) const;
+    std::array<double, kCostMetricCount>
+    costs(const std::vector<int64_t>& channels, const std::vector<int>& weightBits = {},
+          const std::vector<int64_t>& split = {}, const std::vector<int>& taps = {},
+          const std::vector<std::vector<int64_t>>& channelBits = {}) const;
 
     /// The smooth maximum's temperature as a share of the parts' summed latency: estimate,
     /// small enough that the larger part dominates (0.05: a part 20% longer gets 98% of the

@@ -35,6 +35,10 @@ struct ChannelChoice {
     /// Per step of a SuperNet choice block: the probabilities of its choices ([V], float32,
     /// LayerCostTable::choices order); undefined for other steps (or other methods).
     std::vector<torch::Tensor> choices;
+    /// Per step with a per-channel precision choice ([C, P] in `precision`): the effective
+    /// output channels at each precision ([P], float64; kept channels only), which its cost
+    /// reads; undefined for other steps.
+    std::vector<torch::Tensor> precisionChannels;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
@@ -61,6 +65,12 @@ public:
     virtual std::vector<int> exportedBits() = 0;
     virtual std::vector<int64_t> exportedSplit() { return {}; }
     virtual std::vector<int> exportedVariants() { return {}; }
+    /// Per step with a per-channel precision choice, the kept channels (the first `keep[g]`
+    /// of the output group by rank, as freeze keeps them) at each of the table's precisions;
+    /// empty for other steps (or methods).
+    virtual std::vector<std::vector<int64_t>> exportedChannelBits(const std::vector<int64_t>&) {
+        return {};
+    }
     virtual void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
                         const std::vector<int64_t>& split, const std::vector<int>& taps) = 0;
     virtual void startEpoch(int /*searchEpoch*/, int /*searchEpochs*/) {}
@@ -81,6 +91,10 @@ inline constexpr double kFinalTemperature = 0.05;
 /// estimate, p = e^3 / (e^3 + 2) = 0.91 with two alternatives, so warm-up trains nearly the
 /// seed.
 inline constexpr double kSeedLogit = 3.0;
+/// Deviation of per-channel logits' initial values around their means (ODiMO, MPS per
+/// channel), so that channels leave one by one as the cost pushes, not all at once: estimate,
+/// a fraction of kSeedLogit.
+inline constexpr double kInitialSpread = 0.5;
 
 using DnasMethodFactory = std::function<std::unique_ptr<DnasMethod>()>;
 

@@ -161,6 +161,7 @@ private:
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
         std::vector<int64_t> keep, keepSplit;
         std::vector<int> keepBits, keepVariants;
+        std::vector<std::vector<int64_t>> keepChannelBits;
 
         for (int e = 0; e < total; ++e) {
             const auto started = std::chrono::steady_clock::now();
@@ -191,6 +192,7 @@ private:
                 keepBits = method->exportedBits();
                 keepSplit = method->exportedSplit();
                 keepVariants = method->exportedVariants();
+                keepChannelBits = method->exportedChannelBits(keep);
                 method->freeze(keep, keepBits, keepSplit, keepVariants);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
@@ -209,8 +211,8 @@ private:
                     F::cross_entropy(model->forward(x), nas::labelsOf(train_, idx));
                 torch::Tensor loss = task;
                 if (searching) {
-                    const auto costs =
-                        cost.costs(c.channels, c.precision, c.split, false, c.taps, c.choices);
+                    const auto costs = cost.costs(c.channels, c.precision, c.split, false, c.taps,
+                                                  c.choices, c.precisionChannels);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -252,7 +254,9 @@ private:
                 keep.empty() ? method->exportedSplit() : keepSplit;
             const std::vector<int> nowVariants =
                 keep.empty() ? method->exportedVariants() : keepVariants;
-            const auto costs = cost.costs(now, nowBits, nowSplit, nowVariants);
+            const auto nowChannelBits =
+                keep.empty() ? method->exportedChannelBits(now) : keepChannelBits;
+            const auto costs = cost.costs(now, nowBits, nowSplit, nowVariants, nowChannelBits);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -270,12 +274,14 @@ private:
             keepBits = method->exportedBits();
             keepSplit = method->exportedSplit();
             keepVariants = method->exportedVariants();
+            keepChannelBits = method->exportedChannelBits(keep);
         }
         out.channels = keep;
         out.weightBits = keepBits;
         out.split = keepSplit;
         out.variants = keepVariants;
-        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepVariants);
+        out.channelBits = keepChannelBits;
+        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepVariants, keepChannelBits);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
         out.seedAccuracy = s_.baseline ? baseline(p, total, stepOf) : kNaN;

@@ -8,6 +8,7 @@ void PitMasks::build(const std::vector<ChannelGroup>& groups, double threshold) 
     threshold_ = threshold;
     alpha_.assign(groups.size(), torch::Tensor());
     frozen_.assign(groups.size(), torch::Tensor());
+    frozenOrder_.assign(groups.size(), torch::Tensor());
     for (std::size_t g = 0; g < groups.size(); ++g) {
         if (groups[g].searchable) {
             alpha_[g] = torch::ones({groups[g].channels}, torch::kFloat32).requires_grad_(true);
@@ -69,6 +70,25 @@ void PitMasks::rank(const std::vector<torch::Tensor>& importance) {
     }
 }
 
+std::vector<int64_t> PitMasks::ranked(std::size_t g, int64_t channels) const {
+    torch::NoGradGuard noGrad;
+    std::vector<int64_t> order(static_cast<std::size_t>(channels));
+    if (g >= alpha_.size() || !alpha_[g].defined()) {
+        for (int64_t c = 0; c < channels; ++c) {
+            order[static_cast<std::size_t>(c)] = c;
+        }
+        return order;
+    }
+    const torch::Tensor o =
+        frozenOrder_[g].defined()
+            ? frozenOrder_[g]
+            : std::get<1>(alpha_[g].abs().sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+    for (int64_t c = 0; c < channels && c < o.size(0); ++c) {
+        order[static_cast<std::size_t>(c)] = o[c].item<int64_t>();
+    }
+    return order;
+}
+
 void PitMasks::freeze(const std::vector<int64_t>& keep) {
     torch::NoGradGuard noGrad;
     for (std::size_t g = 0; g < alpha_.size(); ++g) {
@@ -80,6 +100,7 @@ void PitMasks::freeze(const std::vector<int64_t>& keep) {
         torch::Tensor m = torch::zeros_like(alpha_[g]);
         m.index_put_({order.slice(0, 0, keep.at(g))}, 1.0F);
         frozen_[g] = m;
+        frozenOrder_[g] = order;
     }
 }
 

@@ -33,6 +33,9 @@ public:
     void rank(const std::vector<torch::Tensor>& importance);
     /// Fixes each group's mask to its `keep[g]` channels of largest |α| (ties: lower index).
     void freeze(const std::vector<int64_t>& keep);
+    /// Group `g`'s channels by decreasing |α| (ties: lower index first), the order freeze()
+    /// keeps them in; 0..C-1 for a fixed group of C channels.
+    std::vector<int64_t> ranked(std::size_t g, int64_t channels) const;
 
     /// Width of the ranked α's spread above the threshold: estimate, with the default
     /// architecture learning rate (0.02 per step) about 100 steps from the most important
@@ -41,7 +44,7 @@ public:
 
 private:
     double threshold_ = 0.5;
-    std::vector<torch::Tensor> alpha_, frozen_;
+    std::vector<torch::Tensor> alpha_, frozen_, frozenOrder_;
 };
 
 } // namespace edgesim::explorer::dnas

@@ -742,6 +742,51 @@ TEST(SuperNet, GraphModuleRunsTheChosenAlternative) {
     EXPECT_TRUE(!w.grad().defined() || w.grad().abs().sum().item<float>() == 0.0F);
 }
 
+TEST(Mps, PerChannelCostIsTheSumOfItsPrecisionPartsAndPullsChannelsDown) {
+    const Fixture f = costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {4, 2});
+    auto mps = makeDnasMethod("mps");
+    DnasSettings s;
+    s.perChannel = true;
+    mps->build(f.model.groups, f.model.layers, s);
+    const CostTensor cost(f.model);
+    const ChannelChoice c = mps->choice();
+    std::size_t pw3 = 0;
+    for (std::size_t st = 0; st < f.model.layers.size(); ++st) {
+        pw3 = f.model.layers[st].layer == "pw3" ? st : pw3;
+    }
+    ASSERT_EQ(f.model.layers[pw3].weightBits, (std::vector<int>{8, 4, 2}));
+    ASSERT_TRUE(c.precisionChannels[pw3].defined());
+    EXPECT_NEAR(c.precisionChannels[pw3].sum().item<double>(), 64.0, 1e-4);
+    const int w = costMetricIndex("weight_bytes");
+    const auto costs =
+        cost.costs(c.channels, c.precision, c.split, false, c.taps, c.choices, c.precisionChannels);
+    costs[static_cast<std::size_t>(w)].backward();
+    auto theta = mps->parameters();
+    torch::Tensor th;
+    for (const auto& t : theta) {
+        if (t.dim() == 2 && t.size(0) == 64) {
+            th = t;
+        }
+    }
+    ASSERT_TRUE(th.defined());
+    // Fewer bits, fewer bytes: the gradient pushes each channel's 8-bit logit down.
+    EXPECT_GT(th.grad().select(1, 0).mean().item<float>(), 0.0F);
+    // The plain model at integer counts: the parts' sum.
+    std::vector<std::vector<int64_t>> bits(f.model.layers.size());
+    bits[pw3] = {16, 32, 16};
+    const auto split = predictCosts(f.model, seedChannels(f.grouping), {}, {}, {}, bits);
+    const auto& t = f.model.layers[pw3];
+    const double cin = static_cast<double>(t.inGrid.back());
+    const double whole =
+        predictCosts(f.model, seedChannels(f.grouping))[static_cast<std::size_t>(w)];
+    const double hand = whole - tableValue(t, w, cin, 64, 0) + tableValue(t, w, cin, 16, 0) +
+                        tableValue(t, w, cin, 32, 1) + tableValue(t, w, cin, 16, 2);
+    EXPECT_NEAR(split[static_cast<std::size_t>(w)], hand, 1e-9 * hand);
+    EXPECT_LT(split[static_cast<std::size_t>(w)], whole);
+    EXPECT_EQ(cost.costs(seedChannels(f.grouping), {}, {}, {}, bits)[static_cast<std::size_t>(w)],
+              split[static_cast<std::size_t>(w)]);
+}
+
 TEST(Search, ATinySearchMovesTheCostToItsTarget) {
     if (!std::filesystem::exists(std::string(nas::kFashionMnistDir) +
                                  "/train-images-idx3-ubyte.gz")) {

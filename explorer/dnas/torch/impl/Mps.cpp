@@ -6,13 +6,22 @@
 // over the precisions (CostTensor). The temperature falls geometrically from 1 to
 // kFinalTemperature over the search; export takes each layer's most probable precision.
 // θ starts at the seed's precision (logit kSeedLogit, the others 0), so warm-up trains
-// nearly the seed.
+// nearly the seed. Per channel (DnasSettings::perChannel; Risso et al.'s channel-wise MPS):
+// θ is [C, P] for each such layer (spread by kInitialSpread), each output channel's weights
+// fake-quantised to its own expectation, and the layer costs Σ_p table_p(n_p), n_p the kept
+// channels' summed probabilities of precision p (a part fading out below one channel): the
+// layer deploys as one sub-layer per precision and a concat (resizedSpec).
 #include "explorer/dnas/torch/DnasMethod.h"
 #include "explorer/dnas/torch/PitMasks.h"
 
 namespace edgesim::explorer::dnas {
 
 namespace {
+
+/// Per channel, the seed precision's initial logit: estimate, lower than kSeedLogit (p = 0.58
+/// with two alternatives) because one channel's share of the layer's cost is small against
+/// its task-loss gradient: with kSeedLogit no channel left int8 on dnas-mps-gap9 with per_channel.
+constexpr double kChannelSeedLogit = 1.0;
 
 class Mps final : public DnasMethod {
 public:
@@ -22,11 +31,20 @@ public:
         theta_.clear();
         bits_.clear();
         frozen_.clear();
+        outGroup_.clear();
+        perChannel_ = settings.perChannel;
+        groups_ = groups;
         for (const auto& t : layers) {
             bits_.push_back(t.weightBits);
+            outGroup_.push_back(t.outGroup);
             torch::Tensor th;
-            if (t.weightBits.size() > 1) {
-                th = torch::zeros({static_cast<int64_t>(t.weightBits.size())}, torch::kFloat32);
+            const auto p = static_cast<int64_t>(t.weightBits.size());
+            if (p > 1 && perChannel_ && !t.isSplit()) {
+                th = kInitialSpread * torch::randn({t.outGrid.back(), p}, torch::kFloat32);
+                th.select(1, 0).add_(kChannelSeedLogit);
+                th.requires_grad_(true);
+            } else if (p > 1) {
+                th = torch::zeros({p}, torch::kFloat32);
                 th[0] = kSeedLogit;
                 th.requires_grad_(true);
             }
@@ -47,15 +65,50 @@ public:
     ChannelChoice choice() override {
         ChannelChoice c = masks_.choice();
         for (std::size_t s = 0; s < theta_.size(); ++s) {
+            torch::Tensor p;
             if (!frozen_.empty()) {
-                c.precision.push_back(frozen_[s]);
-            } else {
-                c.precision.push_back(theta_[s].defined()
-                                          ? torch::softmax(theta_[s] / temperature_, 0)
-                                          : torch::Tensor());
+                p = frozen_[s];
+            } else if (theta_[s].defined()) {
+                p = torch::softmax(theta_[s] / temperature_, theta_[s].dim() - 1);
             }
+            c.precision.push_back(p);
+            torch::Tensor counts;
+            if (p.defined() && p.dim() == 2) {
+                // The kept channels' probabilities of each precision.
+                const int g = outGroup_[s];
+                const torch::Tensor mask = g >= 0 && c.masks[static_cast<std::size_t>(g)].defined()
+                                               ? c.masks[static_cast<std::size_t>(g)]
+                                               : torch::ones({p.size(0)}, torch::kFloat32);
+                counts = (p * mask.unsqueeze(1)).sum(0).to(torch::kFloat64);
+            }
+            c.precisionChannels.push_back(counts);
         }
         return c;
+    }
+
+    std::vector<std::vector<int64_t>>
+    exportedChannelBits(const std::vector<int64_t>& keep) override {
+        torch::NoGradGuard noGrad;
+        std::vector<std::vector<int64_t>> out(theta_.size());
+        for (std::size_t s = 0; s < theta_.size(); ++s) {
+            if (!theta_[s].defined() || theta_[s].dim() != 2) {
+                continue;
+            }
+            const torch::Tensor best = frozen_.empty() ? theta_[s].argmax(1) : frozen_[s].argmax(1);
+            const int64_t total = theta_[s].size(0);
+            const int g = outGroup_[s];
+            const int64_t kept = g >= 0 && groups_[static_cast<std::size_t>(g)].searchable
+                                     ? keep.at(static_cast<std::size_t>(g))
+                                     : total;
+            const auto order =
+                masks_.ranked(g >= 0 ? static_cast<std::size_t>(g) : groups_.size(), total);
+            out[s].assign(bits_[s].size(), 0);
+            for (int64_t k = 0; k < kept && k < total; ++k) {
+                ++out[s][static_cast<std::size_t>(
+                    best[order[static_cast<std::size_t>(k)]].item<int64_t>())];
+            }
+        }
+        return out;
     }
 
     std::vector<int64_t> exported() override { return masks_.exported(); }
@@ -67,6 +120,13 @@ public:
         torch::NoGradGuard noGrad;
         std::vector<int> bits;
         for (std::size_t s = 0; s < theta_.size(); ++s) {
+            if (theta_[s].defined() && theta_[s].dim() == 2) {
+                // Per channel: the precision most channels have (the cost reads the counts).
+                const torch::Tensor votes =
+                    torch::bincount(theta_[s].argmax(1), {}, theta_[s].size(1));
+                bits.push_back(bits_[s][static_cast<std::size_t>(votes.argmax().item<int64_t>())]);
+                continue;
+            }
             bits.push_back(
                 theta_[s].defined()
                     ? bits_[s][static_cast<std::size_t>(theta_[s].argmax().item<int64_t>())]
@@ -81,7 +141,10 @@ public:
         frozen_.clear();
         for (std::size_t s = 0; s < theta_.size(); ++s) {
             torch::Tensor one;
-            if (theta_[s].defined()) {
+            if (theta_[s].defined() && theta_[s].dim() == 2) {
+                torch::NoGradGuard noGrad;
+                one = torch::one_hot(theta_[s].argmax(1), theta_[s].size(1)).to(torch::kFloat32);
+            } else if (theta_[s].defined()) {
                 one = torch::zeros({static_cast<int64_t>(bits_[s].size())}, torch::kFloat32);
                 for (std::size_t k = 0; k < bits_[s].size(); ++k) {
                     if (bits_[s][k] == bits.at(s)) {
@@ -103,6 +166,9 @@ private:
     PitMasks masks_;
     std::vector<torch::Tensor> theta_, frozen_;
     std::vector<std::vector<int>> bits_;
+    std::vector<int> outGroup_;
+    std::vector<ChannelGroup> groups_;
+    bool perChannel_ = false;
     double temperature_ = 1.0;
 };
 

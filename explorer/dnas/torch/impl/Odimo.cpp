@@ -19,9 +19,6 @@ namespace edgesim::explorer::dnas {
 
 namespace {
 
-/// Deviation of θ's initial values around their means: estimate, a fraction of kSeedLogit.
-constexpr double kInitialSpread = 0.5;
-
 class Odimo final : public DnasMethod {
 public:
     void build(const std::vector<ChannelGroup>& groups, const std::vector<LayerCostTable>& layers,
