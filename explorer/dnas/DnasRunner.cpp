@@ -65,7 +65,8 @@ std::string channelsText(const std::vector<int64_t>& channels, const CostModel& 
 std::string precisionsText(const CostModel& model, const std::vector<int>& bits,
                            const std::vector<std::vector<int64_t>>& channelBits = {}) {
     std::vector<std::string> parts;
-    for (std::size_t s = 0; s < bits.size() && s < model.layers.size(); ++s) {
+    const std::size_t steps = std::max(bits.size(), channelBits.size());
+    for (std::size_t s = 0; s < steps && s < model.layers.size(); ++s) {
         if (s < channelBits.size() && !channelBits[s].empty()) {
             std::vector<std::string> counts;
             for (std::size_t p = 0; p < channelBits[s].size(); ++p) {
@@ -79,7 +80,7 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits,
             }
             continue;
         }
-        if (bits[s] != model.layers[s].weightBits.front()) {
+        if (s < bits.size() && bits[s] != model.layers[s].weightBits.front()) {
             parts.push_back(model.layers[s].layer + "=" + std::to_string(bits[s]));
         }
     }
@@ -419,13 +420,14 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     // could export (each group a multiple of its tile).
     std::vector<TableRow> costRows;
     const auto check = [&](const std::string& label, const std::vector<int64_t>& channels,
-                           const std::vector<int64_t>& split, const std::vector<int>& taps) {
-        const sim::SimResult r =
-            simulate(p.query, channels, "dnas/check", &p.model, {}, taps, split);
+                           const std::vector<int64_t>& split, const std::vector<int>& taps,
+                           const std::vector<std::vector<int64_t>>& channelBits) {
+        const sim::SimResult r = simulate(p.query, channels, "dnas/check", &p.model, {}, taps,
+                                          split, nullptr, nullptr, channelBits);
         if (r.status != sim::Status::Ok) {
             return;
         }
-        const auto predicted = predictCosts(p.model, channels, {}, split, taps);
+        const auto predicted = predictCosts(p.model, channels, {}, split, taps, channelBits);
         const auto simulated = metricsOf(r, p.runtimeFlash);
         for (int k = 0; k < kCostMetricCount; ++k) {
             const double err = std::abs(predicted[static_cast<std::size_t>(k)] -
@@ -434,7 +436,8 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
             s.maxError[k] = std::max(s.maxError[k], err);
             std::vector<std::string> what = {channelsText(channels, p.model)};
             for (const auto& extra :
-                 {splitText(p.model, channels, split), variantsText(p.model, taps)}) {
+                 {splitText(p.model, channels, split), variantsText(p.model, taps),
+                  precisionsText(p.model, {}, channelBits)}) {
                 if (!extra.empty()) {
                     what.push_back(extra);
                 }
@@ -483,7 +486,23 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                                     : -1);
             }
         }
-        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split, taps);
+        std::vector<std::vector<int64_t>> channelBits;
+        if (n > 0 && dnasSettings(study_.spec).perChannel) {
+            // Each multi-precision layer's channels split at random among its precisions.
+            for (const auto& t : p.model.layers) {
+                std::vector<int64_t> counts;
+                if (t.weightBits.size() > 1 && t.outGroup >= 0) {
+                    int64_t left = c[static_cast<std::size_t>(t.outGroup)];
+                    for (std::size_t k = 0; k + 1 < t.weightBits.size(); ++k) {
+                        counts.push_back(std::uniform_int_distribution<int64_t>(0, left)(rng));
+                        left -= counts.back();
+                    }
+                    counts.push_back(left);
+                }
+                channelBits.push_back(counts);
+            }
+        }
+        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split, taps, channelBits);
     }
 
     // The search.
