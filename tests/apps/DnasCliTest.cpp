@@ -243,6 +243,55 @@ costs { cache_dir: "none" check_networks: 4 }
     }
 }
 
+TEST(DnasCli, APerChannelPrecisionSearchExportsSubLayersThatResimulateAsReported) {
+    SKIP_WITHOUT_FASHION_MNIST();
+    TempDir dir;
+    const std::string file = dir.write("pc.textproto", R"(name: "pc" seed: 6
+network: "fmnist/ds-cnn" method { kind: "mps" per_channel: true }
+searches { name: "gap9" target { platform: "gap9-evk" stack: "gap-flow" }
+  limits { metric: "weight_bytes" max_fraction: 0.2 } }
+training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
+  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
+costs { cache_dir: "none" check_networks: 3 }
+)")
+                                 .string();
+    const std::string out = dir.file("pc.h5");
+    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("--quantize none"), std::string::npos) << r.out;
+    const ex::Table t = ex::readTable(out, dn::kResultTable);
+    ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    const std::string bits =
+        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("weight_bits"))]);
+    // A layer with channels at several precisions ("pw3=8:4+4:56") is sub-layers and a concat.
+    const std::string text = edgesim::test::readFileBytes(dir.file("pc.dnas/gap9.textproto"));
+    std::istringstream words(bits);
+    for (std::string w; words >> w;) {
+        const std::string layer = w.substr(0, w.find('='));
+        if (w.find('+') != std::string::npos) {
+            EXPECT_NE(text.find("name: \"" + layer + "_w"), std::string::npos) << w;
+            EXPECT_NE(text.find("concat"), std::string::npos) << w;
+        }
+    }
+    const CliRun sim =
+        runCli("simulate -p gap9-evk -s gap-flow -n " + dir.file("pc.dnas/gap9.textproto") +
+               " --quantize none --format json");
+    ASSERT_EQ(sim.code, 0) << sim.err;
+    const auto json = nlohmann::json::parse(sim.out);
+    for (const auto& row : t.rows) {
+        const std::string metric = std::get<std::string>(row[3]);
+        const double simulated =
+            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
+        if (metric == "latency_s" || metric == "energy_j") {
+            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
+        }
+        if (metric == "weight_bytes") { // footprints are exact; the concat's time is estimated
+            EXPECT_NEAR(std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]),
+                        simulated, 2.0);
+        }
+    }
+}
+
 TEST(DnasCli, OdimoSplitsLayersOnDianaAndItsMappingRoundTripsThroughSimulate) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
