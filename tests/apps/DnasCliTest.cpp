@@ -508,6 +508,10 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                   "identity: true } }\nsearches { " +
                       target + limit,
                   "method.choices[0]: only the supernet method has choice blocks");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { per_channel: true }\n"
+                  "searches { " +
+                      target + limit,
+                  "method.per_channel: only the mps method searches precisions");
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
                   "choices { layer: \"dw3\" alternatives { batch_norm {} } alternatives { max_pool "
                   "{ window { kernel: [3, 3] stride: [1] padding: SAME } } } } }\nsearches { " +
