@@ -20,7 +20,8 @@ namespace {
 
 /// Per channel, the seed precision's initial logit: estimate, lower than kSeedLogit (p = 0.58
 /// with two alternatives) because one channel's share of the layer's cost is small against
-/// its task-loss gradient: with kSeedLogit no channel left int8 on dnas-mps-gap9 with per_channel.
+/// its task-loss gradient (measured: with kSeedLogit every channel stayed int8 on
+/// dnas-mps-channel-gap9).
 constexpr double kChannelSeedLogit = 1.0;
 
 class Mps final : public DnasMethod {
@@ -39,7 +40,9 @@ public:
             outGroup_.push_back(t.outGroup);
             torch::Tensor th;
             const auto p = static_cast<int64_t>(t.weightBits.size());
-            if (p > 1 && perChannel_ && !t.isSplit()) {
+            // Per channel for layers that produce their own (searchable) channel group; others
+            // (a depthwise layer's channels are its input's) choose per layer.
+            if (p > 1 && perChannel_ && !t.isSplit() && t.outGroup >= 0) {
                 th = kInitialSpread * torch::randn({t.outGrid.back(), p}, torch::kFloat32);
                 th.select(1, 0).add_(kChannelSeedLogit);
                 th.requires_grad_(true);
