@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -58,6 +59,51 @@ bool fashionMnist() {
 #define SKIP_WITHOUT_FASHION_MNIST()                                                               \
     if (!fashionMnist())                                                                           \
     GTEST_SKIP() << "Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)"
+
+/// A one-search study on 1,000 training images (1 + 3 + 1 epochs, no baseline, no table cache):
+/// `head` holds its name, seed, network and method, `search` its searches block.
+std::string tinySearchStudy(const std::string& head, const std::string& search, int checks) {
+    return head + "\n" + search +
+           "\ntraining { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1\n"
+           "  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }\n"
+           "costs { cache_dir: \"none\" check_networks: " +
+           std::to_string(checks) + " }\n";
+}
+
+/// Text column `column` of a result table's first row.
+std::string firstCell(const ex::Table& t, const char* column) {
+    return std::get<std::string>(t.rows.at(0)[static_cast<std::size_t>(t.column(column))]);
+}
+
+/// What a search reported for one metric.
+struct Reported {
+    double predicted = 0, simulated = 0;
+    int64_t met = -1;
+};
+
+/// A one-search result table's exported network simulated again (`edgesim simulate` with
+/// `args`): the simulation gives the reported latency and energy exactly; returns the
+/// reported values per metric.
+std::map<std::string, Reported> resimulated(const ex::Table& t, const std::string& args) {
+    std::map<std::string, Reported> out;
+    const CliRun sim = runCli("simulate " + args + " --format json");
+    EXPECT_EQ(sim.code, 0) << sim.err;
+    if (sim.code != 0) {
+        return out;
+    }
+    const auto json = nlohmann::json::parse(sim.out);
+    for (const auto& row : t.rows) {
+        const std::string metric = std::get<std::string>(row[3]);
+        Reported& r = out[metric];
+        r.predicted = std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]);
+        r.simulated = std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
+        r.met = std::get<int64_t>(row[static_cast<std::size_t>(t.column("met"))]);
+        if (metric == "latency_s" || metric == "energy_j") {
+            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), r.simulated) << metric;
+        }
+    }
+    return out;
+}
 
 /// A table without the columns that hold measured times or the output's own paths.
 ex::Table withoutTimes(const std::string& path, const std::string& table) {
@@ -147,23 +193,22 @@ TEST(DnasCli, ASmallStudyMeetsItsTargetsBySimulationAndExportsItsNetworks) {
 TEST(DnasCli, AReceptiveFieldSearchExportsKernelsAndDilationsThatSimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file = dir.write("taps.textproto", R"(name: "taps" seed: 4
-network: "fmnist/tcn-pit" method { kind: "pit" receptive_field: true }
-searches { name: "gap8" target { platform: "gap8" stack: "gap-flow" }
-  limits { metric: "latency_s" max_fraction: 0.3 } }
-training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
-  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
-costs { cache_dir: "none" check_networks: 3 }
-)")
-                                 .string();
+    const std::string file =
+        dir.write("taps.textproto",
+                  tinySearchStudy(
+                      R"(name: "taps" seed: 4
+network: "fmnist/tcn-pit" method { kind: "pit" receptive_field: true })",
+                      R"(searches { name: "gap8" target { platform: "gap8" stack: "gap-flow" }
+  limits { metric: "latency_s" max_fraction: 0.3 } })",
+                      3))
+            .string();
     const std::string out = dir.file("taps.h5");
     const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("layers at other variants than the seed's"), std::string::npos) << r.out;
     const ex::Table t = ex::readTable(out, dn::kResultTable);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
-    const std::string taps =
-        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("variants"))]);
+    const std::string taps = firstCell(t, "variants");
     EXPECT_NE(taps.find('x'), std::string::npos) << taps; // "tc4=5x2 ..."
     // The exported spec holds those kernels and dilations, and re-simulates to the reported
     // values.
@@ -177,94 +222,73 @@ costs { cache_dir: "none" check_networks: 3 }
         ASSERT_NE(at, std::string::npos) << layer;
         EXPECT_NE(text.find("kernel: " + kernel, at), std::string::npos) << w;
     }
-    const CliRun sim = runCli("simulate -p gap8 -s gap-flow -n " + net + " --format json");
-    ASSERT_EQ(sim.code, 0) << sim.err;
-    const auto json = nlohmann::json::parse(sim.out);
-    for (const auto& row : t.rows) {
-        const std::string metric = std::get<std::string>(row[3]);
-        const double simulated =
-            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
-        const double predicted =
-            std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]);
-        if (metric == "latency_s" || metric == "energy_j") {
-            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
-        }
-        EXPECT_NEAR(predicted, simulated, 0.1 * simulated) << metric;
-        if (metric == "latency_s") {
-            EXPECT_EQ(std::get<int64_t>(row[static_cast<std::size_t>(t.column("met"))]), 1);
-        }
+    const auto reported = resimulated(t, "-p gap8 -s gap-flow -n " + net);
+    for (const auto& [metric, v] : reported) {
+        EXPECT_NEAR(v.predicted, v.simulated, 0.1 * v.simulated) << metric;
     }
+    EXPECT_EQ(reported.at("latency_s").met, 1);
 }
 
 TEST(DnasCli, ASuperNetSearchExportsItsChoicesAndTheyResimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file = dir.write("sn.textproto", R"(name: "sn" seed: 2
+    const std::string file =
+        dir.write(
+               "sn.textproto",
+               tinySearchStudy(
+                   R"(name: "sn" seed: 2
 network: "fmnist/ds-cnn"
 method { kind: "supernet"
   choices { layer: "dw1" alternatives { depthwise_conv2d { window { kernel: [5, 5] } } activation: RELU } identity: true }
   choices { layer: "pw2" identity: true }
-  choices { layer: "pw3" identity: true } }
-searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
-  limits { metric: "latency_s" max_fraction: 0.85 } }
-training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
-  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
-costs { cache_dir: "none" check_networks: 4 }
-)")
-                                 .string();
+  choices { layer: "pw3" identity: true } })",
+                   R"(searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
+  limits { metric: "latency_s" max_fraction: 0.85 } })",
+                   4))
+            .string();
     const std::string out = dir.file("sn.h5");
     const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
     const ex::Table t = ex::readTable(out, dn::kResultTable);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
-    const std::string variants =
-        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("variants"))]);
+    const std::string variants = firstCell(t, "variants");
     // The exported spec has the skipped layers removed, and re-simulates as reported.
-    const std::string text = edgesim::test::readFileBytes(dir.file("sn.dnas/l4r5.textproto"));
+    const std::string net = dir.file("sn.dnas/l4r5.textproto");
+    const std::string text = edgesim::test::readFileBytes(net);
     for (const char* layer : {"dw1", "pw2", "pw3"}) {
         const bool skipped = variants.find(std::string(layer) + "=identity") != std::string::npos;
         EXPECT_EQ(text.find("name: \"" + std::string(layer) + "\"") == std::string::npos, skipped)
             << layer << " in " << variants;
     }
-    const CliRun sim = runCli("simulate -p nucleo-l4r5zi -s tflm-cmsis-nn -n " +
-                              dir.file("sn.dnas/l4r5.textproto") + " --format json");
-    ASSERT_EQ(sim.code, 0) << sim.err;
-    const auto json = nlohmann::json::parse(sim.out);
-    for (const auto& row : t.rows) {
-        const std::string metric = std::get<std::string>(row[3]);
-        const double simulated =
-            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
-        if (metric == "latency_s" || metric == "energy_j") {
-            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
-            EXPECT_NEAR(std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]),
-                        simulated, 1e-6 * simulated)
-                << metric;
-        }
+    const auto reported = resimulated(t, "-p nucleo-l4r5zi -s tflm-cmsis-nn -n " + net);
+    for (const char* metric : {"latency_s", "energy_j"}) {
+        const auto& v = reported.at(metric);
+        EXPECT_NEAR(v.predicted, v.simulated, 1e-6 * v.simulated) << metric;
     }
 }
 
 TEST(DnasCli, APerChannelPrecisionSearchExportsSubLayersThatResimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file = dir.write("pc.textproto", R"(name: "pc" seed: 6
-network: "fmnist/ds-cnn" method { kind: "mps" per_channel: true }
-searches { name: "gap9" target { platform: "gap9-evk" stack: "gap-flow" }
-  limits { metric: "weight_bytes" max_fraction: 0.2 } }
-training { train_images: 1000 test_images: 300 batch_size: 50 warmup_epochs: 1
-  search_epochs: 3 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
-costs { cache_dir: "none" check_networks: 3 }
-)")
-                                 .string();
+    const std::string file =
+        dir.write("pc.textproto",
+                  tinySearchStudy(
+                      R"(name: "pc" seed: 6
+network: "fmnist/ds-cnn" method { kind: "mps" per_channel: true })",
+                      R"(searches { name: "gap9" target { platform: "gap9-evk" stack: "gap-flow" }
+  limits { metric: "weight_bytes" max_fraction: 0.2 } })",
+                      3))
+            .string();
     const std::string out = dir.file("pc.h5");
     const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("--quantize none"), std::string::npos) << r.out;
     const ex::Table t = ex::readTable(out, dn::kResultTable);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
-    const std::string bits =
-        std::get<std::string>(t.rows[0][static_cast<std::size_t>(t.column("weight_bits"))]);
+    const std::string bits = firstCell(t, "weight_bits");
     // A layer with channels at several precisions ("pw3=8:4+4:56") is sub-layers and a concat.
-    const std::string text = edgesim::test::readFileBytes(dir.file("pc.dnas/gap9.textproto"));
+    const std::string net = dir.file("pc.dnas/gap9.textproto");
+    const std::string text = edgesim::test::readFileBytes(net);
     std::istringstream words(bits);
     for (std::string w; words >> w;) {
         const std::string layer = w.substr(0, w.find('='));
@@ -273,23 +297,9 @@ costs { cache_dir: "none" check_networks: 3 }
             EXPECT_NE(text.find("concat"), std::string::npos) << w;
         }
     }
-    const CliRun sim =
-        runCli("simulate -p gap9-evk -s gap-flow -n " + dir.file("pc.dnas/gap9.textproto") +
-               " --quantize none --format json");
-    ASSERT_EQ(sim.code, 0) << sim.err;
-    const auto json = nlohmann::json::parse(sim.out);
-    for (const auto& row : t.rows) {
-        const std::string metric = std::get<std::string>(row[3]);
-        const double simulated =
-            std::get<double>(row[static_cast<std::size_t>(t.column("simulated"))]);
-        if (metric == "latency_s" || metric == "energy_j") {
-            EXPECT_DOUBLE_EQ(json.at(metric).get<double>(), simulated) << metric;
-        }
-        if (metric == "weight_bytes") { // footprints are exact; the concat's time is estimated
-            EXPECT_NEAR(std::get<double>(row[static_cast<std::size_t>(t.column("predicted"))]),
-                        simulated, 2.0);
-        }
-    }
+    const auto reported = resimulated(t, "-p gap9-evk -s gap-flow -n " + net + " --quantize none");
+    // Footprints are exact; the concat's time is estimated.
+    EXPECT_NEAR(reported.at("weight_bytes").predicted, reported.at("weight_bytes").simulated, 2.0);
 }
 
 TEST(DnasCli, OdimoSplitsLayersOnDianaAndItsMappingRoundTripsThroughSimulate) {
