@@ -141,14 +141,10 @@ workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
     return shape;
 }
 
-/// Layer `id` of `seed` alone: graph inputs shaped as its producers' outputs, its input
-/// group at `cin` channels and its output group at `cout`.
-Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
-                    const LayerCostTable& t, int64_t cin, int64_t cout, int bits,
-                    std::size_t variant = 0, const Layer* replacement = nullptr) {
-    Network net(
-        fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
-                    variant == 0 ? "" : "/taps" + variantText(t, static_cast<int>(variant))));
+/// Graph inputs of `net` shaped as the outputs of layer `id`'s producers in `seed`, its input
+/// group (table `t`'s) at `cin` channels.
+std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Network::LayerId id,
+                                          const Grouping& g, const LayerCostTable& t, int64_t cin) {
     std::vector<Network::LayerId> ins;
     int k = 0;
     for (auto p : seed.inputsOf(id)) {
@@ -165,6 +161,18 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
         in.outputDtype = src.output.dtype;
         ins.push_back(net.addLayer(std::move(in)));
     }
+    return ins;
+}
+
+/// Layer `id` of `seed` alone: graph inputs shaped as its producers' outputs, its input
+/// group at `cin` channels and its output group at `cout`.
+Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
+                    const LayerCostTable& t, int64_t cin, int64_t cout, int bits,
+                    std::size_t variant = 0, const Layer* replacement = nullptr) {
+    Network net(
+        fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
+                    variant == 0 ? "" : "/taps" + variantText(t, static_cast<int>(variant))));
+    const std::vector<Network::LayerId> ins = addInputsOf(net, seed, id, g, t, cin);
     Layer l = replacement != nullptr ? *replacement : seed.layer(id);
     l.output = {};
     l.inputShapes.clear();
@@ -854,17 +862,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             const int64_t first = std::min(seedOut - 1, (seedOut / 2 + tile - 1) / tile * tile);
             if (first > 0) {
                 Network net(fmt::format("dnas/{}/per-channel", t.layer));
-                std::vector<Network::LayerId> ins;
-                int k = 0;
-                for (auto p : seed.inputsOf(id)) {
-                    Layer in;
-                    in.name = fmt::format("input{}", k++);
-                    in.origin = in.name;
-                    in.op = OpKind::Input;
-                    in.targetShape = seed.layer(p).output.shape;
-                    in.outputDtype = seed.layer(p).output.dtype;
-                    ins.push_back(net.addLayer(std::move(in)));
-                }
+                const auto ins = addInputsOf(net, seed, id, g, t, seedIn);
                 std::vector<Network::LayerId> parts;
                 for (int p = 0; p < 2; ++p) {
                     Layer l = seed.layer(id);
@@ -1030,6 +1028,40 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
 
 namespace {
 
+/// The index of layer `name` in `spec`; std::invalid_argument (`what` names it) without one.
+int specLayerIndex(const workloads::spec::NetworkSpec& spec, const std::string& name,
+                   const std::string& what) {
+    for (int i = 0; i < spec.layers_size(); ++i) {
+        if (spec.layers(i).name() == name) {
+            return i;
+        }
+    }
+    throw std::invalid_argument(fmt::format("{} '{}' is not a layer of the network", what, name));
+}
+
+/// The tensor layer `at` of `spec` reads first: its first input, else the layer before it,
+/// else the graph's input.
+std::string specInputOf(const workloads::spec::NetworkSpec& spec, int at) {
+    const auto& l = spec.layers(at);
+    return l.inputs_size() > 0 ? l.inputs(0)
+           : at > 0            ? spec.layers(at - 1).name()
+                               : spec.inputs(0).name();
+}
+
+/// Sets the output channels of a convolution or dense layer; false for other ops.
+bool setOutChannels(workloads::spec::LayerSpec& l, int64_t n) {
+    if (l.has_conv2d()) {
+        l.mutable_conv2d()->set_out_channels(n);
+    } else if (l.has_temporal_conv()) {
+        l.mutable_temporal_conv()->set_out_channels(n);
+    } else if (l.has_dense()) {
+        l.mutable_dense()->set_units(n);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /// `spec` with choice block `t`'s layer replaced by its variant `v` of `choices`: an
 /// alternative (named and wired as the layer), or for identity no layer, its readers reading
 /// its input instead.
@@ -1042,15 +1074,7 @@ void replaceChoice(workloads::spec::NetworkSpec& spec, const LayerCostTable& t, 
             fmt::format("choice block '{}' has no alternative {}", t.layer, v));
     }
     auto* layers = spec.mutable_layers();
-    int at = -1;
-    for (int i = 0; i < layers->size(); ++i) {
-        if (layers->Get(i).name() == t.layer) {
-            at = i;
-        }
-    }
-    if (at < 0) {
-        throw std::invalid_argument(fmt::format("choice block '{}' is not a layer", t.layer));
-    }
+    const int at = specLayerIndex(spec, t.layer, "choice block");
     if (v <= block->alternatives.size()) {
         workloads::spec::LayerSpec alt = block->alternatives[v - 1];
         alt.set_name(t.layer);
@@ -1059,10 +1083,7 @@ void replaceChoice(workloads::spec::NetworkSpec& spec, const LayerCostTable& t, 
         return;
     }
     // Identity: the layer's input takes its place.
-    const auto& removed = layers->Get(at);
-    const std::string input = removed.inputs_size() > 0 ? removed.inputs(0)
-                              : at > 0                  ? layers->Get(at - 1).name()
-                                                        : spec.inputs(0).name();
+    const std::string input = specInputOf(spec, at);
     for (int i = at + 1; i < layers->size(); ++i) {
         auto* l = layers->Mutable(i);
         if (i == at + 1 && l->inputs_size() == 0) {
@@ -1101,23 +1122,9 @@ void splitByPrecision(workloads::spec::NetworkSpec& spec, const LayerCostTable& 
                                                 t.layer, counts.size(), t.weightBits.size()));
     }
     auto* layers = spec.mutable_layers();
-    int at = -1;
-    for (int i = 0; i < layers->size(); ++i) {
-        if (layers->Get(i).name() == t.layer) {
-            at = i;
-        }
-    }
-    if (at < 0) {
-        throw std::invalid_argument(fmt::format("layer '{}' is not in the network", t.layer));
-    }
+    const int at = specLayerIndex(spec, t.layer, "layer");
     const auto setChannels = [&](workloads::spec::LayerSpec& l, int64_t n) {
-        if (l.has_conv2d()) {
-            l.mutable_conv2d()->set_out_channels(n);
-        } else if (l.has_temporal_conv()) {
-            l.mutable_temporal_conv()->set_out_channels(n);
-        } else if (l.has_dense()) {
-            l.mutable_dense()->set_units(n);
-        } else {
+        if (!setOutChannels(l, n)) {
             throw std::invalid_argument(
                 fmt::format("layer '{}' has no output channels to split by precision", t.layer));
         }
@@ -1138,12 +1145,7 @@ void splitByPrecision(workloads::spec::NetworkSpec& spec, const LayerCostTable& 
         l->set_weight_dtype(specDtypeOf(t.weightBits[used.front()]));
         return;
     }
-    std::string input;
-    if (original.inputs_size() > 0) {
-        input = original.inputs(0);
-    } else {
-        input = at > 0 ? layers->Get(at - 1).name() : spec.inputs(0).name();
-    }
+    const std::string input = specInputOf(spec, at);
     std::vector<workloads::spec::LayerSpec> parts;
     workloads::spec::LayerSpec concat;
     concat.set_name(t.layer);
@@ -1195,10 +1197,7 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
             }
             for (auto& l : *out.mutable_layers()) {
                 if (l.name() == t.layer) {
-                    const auto d = weightDtypeOf(weightBits[step]);
-                    l.set_weight_dtype(d == workloads::DType::Int4   ? workloads::spec::INT4
-                                       : d == workloads::DType::Int2 ? workloads::spec::INT2
-                                                                     : workloads::spec::INT8);
+                    l.set_weight_dtype(specDtypeOf(weightBits[step]));
                 }
             }
         }
@@ -1238,14 +1237,7 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
         if (grp < 0 || !g.groups[static_cast<std::size_t>(grp)].searchable) {
             continue;
         }
-        const int64_t c = channels[static_cast<std::size_t>(grp)];
-        if (l.has_conv2d()) {
-            l.mutable_conv2d()->set_out_channels(c);
-        } else if (l.has_temporal_conv()) {
-            l.mutable_temporal_conv()->set_out_channels(c);
-        } else if (l.has_dense()) {
-            l.mutable_dense()->set_units(c);
-        }
+        setOutChannels(l, channels[static_cast<std::size_t>(grp)]); // other ops follow
     }
     for (std::size_t step = 0; model != nullptr && step < channelBits.size(); ++step) {
         if (!channelBits[step].empty()) {

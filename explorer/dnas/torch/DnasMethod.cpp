@@ -29,6 +29,16 @@ double annealedTemperature(int searchEpoch, int searchEpochs) {
     return std::pow(kFinalTemperature, progress);
 }
 
+std::vector<torch::Tensor> withDefined(std::vector<torch::Tensor> first,
+                                       const std::vector<torch::Tensor>& more) {
+    for (const auto& t : more) {
+        if (t.defined()) {
+            first.push_back(t);
+        }
+    }
+    return first;
+}
+
 std::vector<std::string> dnasMethods() {
     std::vector<std::string> names;
     for (const auto& [name, factory] : registry()) {

@@ -96,6 +96,11 @@ inline constexpr double kSeedLogit = 3.0;
 /// a fraction of kSeedLogit.
 inline constexpr double kInitialSpread = 0.5;
 
+/// `first` followed by the defined tensors of `more` (a method's θ: its masks', then its
+/// logits where a layer has them).
+std::vector<torch::Tensor> withDefined(std::vector<torch::Tensor> first,
+                                       const std::vector<torch::Tensor>& more);
+
 using DnasMethodFactory = std::function<std::unique_ptr<DnasMethod>()>;
 
 /// Registers a method under `name` (at static initialisation, from its impl/ file).

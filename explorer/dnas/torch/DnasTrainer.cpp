@@ -115,22 +115,19 @@ private:
                 }
             }
             model->setWeightPrecisions(std::move(precisions));
-            std::vector<torch::Tensor> taps(stepOf.size());
-            for (std::size_t i = 0; i < stepOf.size(); ++i) {
-                const int s = stepOf[i];
-                if (s >= 0 && static_cast<std::size_t>(s) < c.taps.size()) {
-                    taps[i] = c.taps[static_cast<std::size_t>(s)];
+            // Per-step tensors as the module's per-layer ones.
+            const auto perLayer = [&](const std::vector<torch::Tensor>& perStep) {
+                std::vector<torch::Tensor> v(stepOf.size());
+                for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                    const int s = stepOf[i];
+                    if (s >= 0 && static_cast<std::size_t>(s) < perStep.size()) {
+                        v[i] = perStep[static_cast<std::size_t>(s)];
+                    }
                 }
-            }
-            model->setTapMasks(std::move(taps));
-            std::vector<torch::Tensor> choices(stepOf.size());
-            for (std::size_t i = 0; i < stepOf.size(); ++i) {
-                const int s = stepOf[i];
-                if (s >= 0 && static_cast<std::size_t>(s) < c.choices.size()) {
-                    choices[i] = c.choices[static_cast<std::size_t>(s)];
-                }
-            }
-            model->setChoiceProbabilities(std::move(choices));
+                return v;
+            };
+            model->setTapMasks(perLayer(c.taps));
+            model->setChoiceProbabilities(perLayer(c.choices));
         };
         std::vector<int64_t> seedChannels;
         for (const auto& g : groups) {

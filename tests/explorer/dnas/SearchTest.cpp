@@ -55,6 +55,23 @@ Fixture costed(const std::string& name, const std::string& platform, const std::
     return f;
 }
 
+/// A search on 1,000 training images: 1 warm-up, `searchEpochs`, 1 fine-tune epoch, no
+/// baseline.
+DnasSettings tinySearch(int searchEpochs) {
+    DnasSettings s;
+    s.dataDir = nas::kFashionMnistDir;
+    s.trainImages = 1000;
+    s.testImages = 500;
+    s.batchSize = 50;
+    s.learningRate = 0.003;
+    s.archLearningRate = 0.05;
+    s.warmupEpochs = 1;
+    s.searchEpochs = searchEpochs;
+    s.finetuneEpochs = 1;
+    s.baseline = false;
+    return s;
+}
+
 std::vector<ChannelGroup> twoGroups() {
     return {{"in", 1, false, 1}, {"conv", 6, true, 1}};
 }
@@ -794,17 +811,7 @@ TEST(Search, ATinySearchMovesTheCostToItsTarget) {
     }
     const Fixture f = costed("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn");
     auto searcher = makeTorchDnasSearcher();
-    DnasSettings s;
-    s.dataDir = nas::kFashionMnistDir;
-    s.trainImages = 1000;
-    s.testImages = 500;
-    s.batchSize = 50;
-    s.learningRate = 0.003;
-    s.archLearningRate = 0.05;
-    s.warmupEpochs = 1;
-    s.searchEpochs = 4;
-    s.finetuneEpochs = 1;
-    s.baseline = false;
+    const DnasSettings s = tinySearch(4);
     ASSERT_EQ(searcher->configure(s), "");
     DnasProblem p;
     p.network = &f.network;
@@ -847,17 +854,7 @@ TEST(Search, ATinyReceptiveFieldSearchShortensKernelsToMeetItsTarget) {
     }
     const Fixture f = costed("fmnist/tcn-pit", "gap8", "gap-flow", {}, false, true);
     auto searcher = makeTorchDnasSearcher();
-    DnasSettings s;
-    s.dataDir = nas::kFashionMnistDir;
-    s.trainImages = 1000;
-    s.testImages = 500;
-    s.batchSize = 50;
-    s.learningRate = 0.003;
-    s.archLearningRate = 0.05;
-    s.warmupEpochs = 1;
-    s.searchEpochs = 3;
-    s.finetuneEpochs = 1;
-    s.baseline = false;
+    DnasSettings s = tinySearch(3);
     s.receptiveField = true;
     ASSERT_EQ(searcher->configure(s), "");
     DnasProblem p;

@@ -43,15 +43,7 @@ public:
         }
     }
 
-    std::vector<torch::Tensor> parameters() override {
-        std::vector<torch::Tensor> p;
-        for (const auto& t : theta_) {
-            if (t.defined()) {
-                p.push_back(t);
-            }
-        }
-        return p;
-    }
+    std::vector<torch::Tensor> parameters() override { return withDefined({}, theta_); }
 
     ChannelChoice choice() override {
         ChannelChoice c;

@@ -22,11 +22,7 @@ public:
         }
     }
     std::vector<torch::Tensor> parameters() override {
-        std::vector<torch::Tensor> p = masks_.parameters();
-        for (const auto& t : taps_.parameters()) {
-            p.push_back(t);
-        }
-        return p;
+        return withDefined(masks_.parameters(), taps_.parameters());
     }
     ChannelChoice choice() override {
         ChannelChoice c = masks_.choice();

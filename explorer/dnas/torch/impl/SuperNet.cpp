@@ -42,13 +42,7 @@ public:
     }
 
     std::vector<torch::Tensor> parameters() override {
-        std::vector<torch::Tensor> p = masks_.parameters();
-        for (const auto& t : theta_) {
-            if (t.defined()) {
-                p.push_back(t);
-            }
-        }
-        return p;
+        return withDefined(masks_.parameters(), theta_);
     }
 
     ChannelChoice choice() override {
