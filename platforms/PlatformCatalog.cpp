@@ -47,6 +47,10 @@ bool isKernelDtype(const std::string& dtype) {
     return t && *t != workloads::DType::Int32;
 }
 
+bool isKernelActivationDtype(const std::string& dtype) {
+    return dtype.empty() || dtype == "int8" || dtype == "int4" || dtype == "int2";
+}
+
 const std::set<std::string>& knownOps() {
     static const std::set<std::string> kOps = [] {
         std::set<std::string> s;
@@ -752,7 +756,12 @@ void validateStack(const spec::StackSpec& s, const FieldCursor& at) {
         if (!k.dtype().empty() && !isKernelDtype(k.dtype())) {
             c.error(k, "dtype", "unknown dtype '" + k.dtype() + "' (" + kKernelDtypes + ")");
         }
-        const std::string dtype = k.dtype().empty() ? "int8" : k.dtype();
+        if (!isKernelActivationDtype(k.activation_dtype())) {
+            c.error(k, "activation_dtype",
+                    "unknown activation type '" + k.activation_dtype() +
+                        "' (expected int8, int4 or int2: wider types are keyed by dtype)");
+        }
+        const std::string dtype = kernelTypeKey(k);
         const std::string key = k.engine() + "/" + k.op() + "/" + dtype;
         if (knownOps().count(k.op()) == 0) {
             c.error(k, "op", "unknown op '" + k.op() + "'");
@@ -841,6 +850,25 @@ std::string targetsText(const spec::StackSpec& stack) {
     return text.empty() ? "any platform" : text + " cores";
 }
 
+std::string kernelTypeKey(const std::string& dtype, const std::string& activationDtype) {
+    const std::string weights = dtype.empty() ? "int8" : dtype;
+    return activationDtype.empty() || activationDtype == "int8" ? weights
+                                                                : weights + "/" + activationDtype;
+}
+
+std::string kernelTypeKey(const spec::KernelSpec& kernel) {
+    return kernelTypeKey(kernel.dtype(), kernel.activation_dtype());
+}
+
+std::string kernelTypeText(const std::string& key, bool weights) {
+    const auto slash = key.find('/');
+    if (slash == std::string::npos) {
+        return key;
+    }
+    return (weights ? key.substr(0, slash) + " weights, " : std::string()) + key.substr(slash + 1) +
+           " activations";
+}
+
 std::string incompatibility(const spec::PlatformSpec& platform, const spec::StackSpec& stack) {
     const auto matches = [&platform](const std::string& pattern) {
         if (!pattern.empty() && pattern.back() == '*') {
@@ -875,7 +903,7 @@ spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& path
     // overrides and calibration address by their place in the stack's file.
     std::set<std::string> have;
     const auto keyOf = [](const spec::KernelSpec& k) {
-        return k.engine() + "/" + k.op() + "/" + (k.dtype().empty() ? "int8" : k.dtype());
+        return k.engine() + "/" + k.op() + "/" + kernelTypeKey(k);
     };
     for (const auto* list : {&stack.kernels(), &stack.library_kernels()}) {
         for (const auto& k : *list) {

@@ -23,6 +23,15 @@ spec::StackSpec loadStack(const std::string& nameOrPath, const ConfigPaths& path
 
 /// Empty when `stack` targets `platform` (StackSpec.target_platforms / target_isas), else the
 /// reason it does not, naming both and what the stack targets.
+/// The type a stack's kernels are looked up by: `dtype` ("" = int8) for activations of 8 bits
+/// or more, "<dtype>/<activations>" for sub-byte input activations ("int8/int4": int8
+/// weights reading int4 activations; ops without weights: "int8/<activations>").
+std::string kernelTypeKey(const std::string& dtype, const std::string& activationDtype);
+std::string kernelTypeKey(const spec::KernelSpec& kernel);
+/// A kernel type key for messages: "int8" as is, "int2/int4" as "int2 weights, int4
+/// activations" (`weights` false, an op without weights: "int4 activations").
+std::string kernelTypeText(const std::string& key, bool weights = true);
+
 std::string incompatibility(const spec::PlatformSpec& platform, const spec::StackSpec& stack);
 
 /// What a stack targets, for listings: "nucleo-*, disco-*", "Cortex-M cores", "any platform".

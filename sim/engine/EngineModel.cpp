@@ -1,6 +1,7 @@
 #include "sim/engine/EngineModel.h"
 
 #include "common/Checked.h"
+#include "platforms/PlatformCatalog.h"
 #include "sim/engine/Tiling.h"
 
 #include <fmt/format.h>
@@ -106,7 +107,9 @@ std::string missingSupport(const EngineContext& context,
     }
     if (findKernel(context, kernel, dtype) == nullptr) {
         return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
-                           context.stack.name(), op, dtype, context.engine.name());
+                           context.stack.name(), op,
+                           platforms::kernelTypeText(dtype, kernel.weightBytes > 0),
+                           context.engine.name());
     }
     return "";
 }

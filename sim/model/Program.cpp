@@ -2,6 +2,7 @@
 
 #include "common/Checked.h"
 #include "common/Diagnostics.h"
+#include "platforms/PlatformCatalog.h"
 #include "sim/mapping/Mapping.h"
 #include "sim/model/Offload.h"
 #include "sim/model/WeightStreaming.h"
@@ -52,13 +53,20 @@ std::string kernelDtype(const Kernel& k) {
         return "int8";
     }
     const bool hasWeights = k.weightBytes > 0;
+    if (workloads::isSubByte(k.inputDtype) && k.dtype != DType::Fp32) {
+        return platforms::kernelTypeKey(
+            hasWeights ? std::string(workloads::toString(k.weightDtype)) : "",
+            std::string(workloads::toString(k.inputDtype)));
+    }
     if (k.dtype == DType::Fp32 || (hasWeights && k.weightDtype == DType::Fp32)) {
         return "fp32";
     }
-    if (k.dtype == DType::Int8 && (!hasWeights || k.weightDtype == DType::Int8)) {
+    // A sub-byte output of a wider input is the requantised store of the input's kernel.
+    const DType act = workloads::isSubByte(k.dtype) ? DType::Int8 : k.dtype;
+    if (act == DType::Int8 && (!hasWeights || k.weightDtype == DType::Int8)) {
         return "int8";
     }
-    return std::string(workloads::toString(k.dtype == DType::Int8 ? k.weightDtype : k.dtype));
+    return std::string(workloads::toString(act == DType::Int8 ? k.weightDtype : act));
 }
 
 int indexOf(const ps::PlatformSpec& p, const std::string& memory) {
@@ -145,7 +153,7 @@ StackIndex::StackIndex(const ps::StackSpec& stack)
     : freeOps(stack.free_ops().begin(), stack.free_ops().end()) {
     for (const auto* list : {&stack.kernels(), &stack.library_kernels()}) {
         for (const auto& k : *list) {
-            const Key key{k.engine(), k.op(), k.dtype().empty() ? "int8" : k.dtype()};
+            const Key key{k.engine(), k.op(), platforms::kernelTypeKey(k)};
             if (k.has_when()) {
                 specialised[key].push_back(&k);
             } else {
@@ -489,7 +497,8 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
         }
         if (spec == nullptr) {
             // Every such layer is named, and the footprint still computed, below.
-            missing.push_back(fmt::format("'{}' ({} on {}{})", k.name, opName, dtype,
+            missing.push_back(fmt::format("'{}' ({} on {}{})", k.name, opName,
+                                          platforms::kernelTypeText(dtype, k.weightBytes > 0),
                                           fallback ? "; host fallback: " + fallbackWhy : ""));
             floatMissing = floatMissing || dtype == "fp32";
             continue;
@@ -510,7 +519,14 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
         job.computeCycles =
             cycles(softFloat * (ks.overhead_cycles() +
                                 kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k))));
-        const int64_t elem = workloads::bytesPerElement(k.dtype);
+        // Activation bytes read per element: the layer's type (as calibrated), packed for
+        // sub-byte inputs; a sub-byte output of a wider input reads bytes.
+        const int64_t elemBits = workloads::isSubByte(k.inputDtype) ? workloads::bitsPerElement(k.inputDtype)
+                                 : workloads::isSubByte(k.dtype)    ? 8
+                                                                   : workloads::bitsPerElement(k.dtype);
+        const auto actBytes = [&](int64_t elements) {
+            return std::max<int64_t>(elements > 0 ? 1 : 0, (checkedMul(elements, elemBits) + 7) / 8);
+        };
         const auto loads = static_cast<int64_t>(
             toCount(static_cast<double>(k.macs) * ks.weight_loads_per_mac(), "weight loads"));
         int64_t weightFetch = 0;
@@ -536,7 +552,7 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
         }
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =
-            im2col ? k.im2colElements * elem : std::max(k.inputElements, loads) * elem;
+            im2col ? actBytes(k.im2colElements) : actBytes(std::max(k.inputElements, loads));
         // Stores first: they never stall the core (write wait states aside), and a RAM whose
         // reads stall (wait states, no cache) then serves the stalling reads last, so the
         // core resumes when its reads end rather than behind its own posted stores.

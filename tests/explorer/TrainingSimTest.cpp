@@ -42,6 +42,7 @@ const std::map<std::string, std::string>& stackOf() {
         {"ek-ra6m4", "tflm-cmsis-nn"},
         {"gap8", "gap-flow"},
         {"gap9-evk", "gap-flow"},
+        {"mpic", "mpic-qnn"},
         {"nrf5340-dk", "tflm-cmsis-nn"},
         {"nucleo-g0b1re", "tflm-cmsis-nn"},
         {"nucleo-h7a3zi-q", "tflm-2.3"},

@@ -220,3 +220,75 @@ TEST(KernelSelectionTest, BadConditionsAreReportedWithTheirField) {
 }
 
 } // namespace
+
+// Sub-byte activations (mixed-precision QNNs, e.g. the MPIC core's kernels): a layer is keyed
+// by its weights and its first input's type; the output type is the requantised store.
+const std::string kMixedStack = R"(
+name: "test-mixed"
+per_inference_overhead_cycles: 0
+tile_bytes: 0
+placement { weights: IN_PLACE }
+kernels { op: "conv2d" cycles_per_mac: 4 overhead_cycles: 0 cycles_per_output: 0 weight_loads_per_mac: 0 }
+kernels { op: "conv2d" activation_dtype: "int4" cycles_per_mac: 2 overhead_cycles: 0 cycles_per_output: 0 weight_loads_per_mac: 0 }
+kernels { op: "conv2d" dtype: "int2" activation_dtype: "int4" cycles_per_mac: 1 overhead_cycles: 0 cycles_per_output: 0 weight_loads_per_mac: 0 }
+kernels { op: "max_pool" activation_dtype: "int4" cycles_per_input: 3 overhead_cycles: 0 cycles_per_output: 0 }
+)";
+
+TEST(KernelSelectionTest, SubByteActivationsSelectTheKernelOfTheirInputAndWeightTypes) {
+    const ps::StackSpec stack = parseStack(kMixedStack);
+    // p: int8 in, int4 out (the int8 kernel); c: int4 in (int8 or int2 weights).
+    const auto net = [](const std::string& weights) {
+        return scheduleOf("layers { name: \"p\" conv2d { out_channels: 8 window { kernel: [1, 1] "
+                          "} } output_dtype: INT4 }\n"
+                          "layers { name: \"c\" conv2d { out_channels: 4 window { kernel: [1, 1] "
+                          "} } output_dtype: INT4 weight_dtype: " +
+                          weights + " }\n");
+    };
+    const Schedule s8 = net("INT8");
+    ASSERT_EQ(s8.kernels.size(), 2U);
+    EXPECT_EQ(s8.kernels[0].inputDtype, edgesim::workloads::DType::Int8);
+    EXPECT_EQ(s8.kernels[1].inputDtype, edgesim::workloads::DType::Int4);
+    // 64 pixels x 8 x 8 MACs at 4 cycles; then 64 x 8 x 4 MACs at 2 (int4 in, int8 weights).
+    const SimResult r8 = runAnalytical(stack, s8);
+    ASSERT_EQ(r8.status, Status::Ok) << r8.reason;
+    EXPECT_EQ(r8.layers[1].computeCycles, 64U * 8 * 8 * 4);
+    EXPECT_EQ(r8.layers[2].computeCycles, 64U * 8 * 4 * 2);
+    // The int4 tensor between them is packed: 64 x 8 elements in 256 bytes.
+    EXPECT_EQ(s8.kernels[1].inputBytes, 256);
+    const SimResult r2 = runAnalytical(stack, net("INT2"));
+    ASSERT_EQ(r2.status, Status::Ok) << r2.reason;
+    EXPECT_EQ(r2.layers[2].computeCycles, 64U * 8 * 4 * 1);
+    // int4 weights reading int4 activations: no such kernel, named in the status.
+    const SimResult r4 = runAnalytical(stack, net("INT4"));
+    EXPECT_EQ(r4.status, Status::Unsupported);
+    EXPECT_THAT(r4.reason, testing::HasSubstr("'c' (conv2d on int4 weights, int4 activations)"));
+    // An op without weights is keyed by its activations alone.
+    const Schedule pool =
+        scheduleOf("layers { name: \"p\" conv2d { out_channels: 8 window { kernel: [1, 1] } } "
+                   "output_dtype: INT4 }\n"
+                   "layers { name: \"m\" max_pool { window { kernel: [2, 2] stride: [2] } } "
+                   "output_dtype: INT2 }\n");
+    const SimResult rp = runAnalytical(stack, pool);
+    ASSERT_EQ(rp.status, Status::Ok) << rp.reason;
+    EXPECT_EQ(rp.layers[2].computeCycles, 64U * 8 * 3);
+    const Schedule pool2 = scheduleOf(
+        "layers { name: \"m\" max_pool { window { kernel: [2, 2] stride: [2] } } output_dtype: "
+        "INT2 }\nlayers { name: \"n\" max_pool { window { kernel: [2, 2] stride: [2] } } }\n");
+    const SimResult rn = runAnalytical(stack, pool2);
+    EXPECT_EQ(rn.status, Status::Unsupported);
+    EXPECT_THAT(rn.reason, testing::HasSubstr("'n' (max_pool on int2 activations)"));
+}
+
+TEST(KernelSelectionTest, ActivationTypesOfKernelsAreChecked) {
+    EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int16\" }"),
+                testing::ElementsAre(testing::HasSubstr("activation_dtype: unknown activation "
+                                                        "type 'int16'")));
+    EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int4\" }\n"
+                            "kernels { op: \"conv2d\" dtype: \"int8\" activation_dtype: \"int4\" }"),
+                testing::ElementsAre(testing::HasSubstr("duplicate kernel for op 'conv2d' "
+                                                        "(int8/int4)")));
+    // int8 activations are the default: the same key as none.
+    EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int8\" }\n"
+                            "kernels { op: \"conv2d\" }"),
+                testing::ElementsAre(testing::HasSubstr("duplicate kernel")));
+}

@@ -98,6 +98,33 @@ outputs: "zzz"
     EXPECT_TRUE(mentions(ds, "outputs[0]", "unknown layer 'zzz'", 8)) << dump(ds);
 }
 
+TEST(NetworkSpecLoader, SubByteActivationsArePackedAndTernaryIsAWeightTypeOnly) {
+    const Network net = parseNetworkText(R"(name: "n"
+inputs { name: "x" shape: [4, 4, 8] }
+layers { name: "a" conv2d { out_channels: 6 window { kernel: [1, 1] } } output_dtype: INT4 }
+layers { name: "b" conv2d { out_channels: 6 window { kernel: [1, 1] } } output_dtype: INT2 }
+layers { name: "f" flatten {} }
+layers { name: "g" inputs: "b" max_pool { window { kernel: [2, 2] } } output_dtype: INT8 }
+)",
+                                         "net.textproto");
+    const Layer& a = net.layer(*net.find("a"));
+    EXPECT_EQ(a.output.dtype, DType::Int4);
+    EXPECT_EQ(a.stats.outputBytes, 16 * 6 / 2);
+    EXPECT_EQ(net.layer(*net.find("b")).stats.inputBytes, 16 * 6 / 2);
+    EXPECT_EQ(net.layer(*net.find("b")).stats.outputBytes, 16 * 6 / 4);
+    // Ops without weights keep the sub-byte type they read unless told otherwise.
+    EXPECT_EQ(net.layer(*net.find("f")).output.dtype, DType::Int2);
+    EXPECT_EQ(net.layer(*net.find("g")).output.dtype, DType::Int8);
+    const auto ds = problems(R"(name: "n"
+activation_dtype: TERNARY
+inputs { name: "x" shape: [4, 4, 8] }
+layers { name: "a" conv2d { out_channels: 6 window { kernel: [1, 1] } } output_dtype: TERNARY }
+)");
+    EXPECT_TRUE(mentions(ds, "activation_dtype", "ternary is a weight type only", 2)) << dump(ds);
+    EXPECT_TRUE(mentions(ds, "layers[0].output_dtype", "ternary is a weight type only", 4))
+        << dump(ds);
+}
+
 TEST(NetworkSpecLoader, ShapeProblemsNameLayerAndLine) {
     const char* text = R"(name: "n"
 inputs { name: "x" shape: [8, 8, 3] }

@@ -84,11 +84,10 @@ std::optional<DType> parseRuleDtype(const FieldCursor& at, const spec::LayerPrec
     }
     const bool weights = field == "weights";
     auto t = parseDType(value);
-    if (!t || *t == DType::Int32 || (!weights && isSubByte(*t))) {
+    if (!t || *t == DType::Int32 || (!weights && !isActivationType(*t))) {
         at.error(r, field,
-                 "unknown element type '" + value + "' (known: int8, int16, fp32" +
-                     (weights ? ", int4, int2, ternary" : "; activations are 8 bits or more") +
-                     ")");
+                 "unknown element type '" + value + "' (known: int8, int16, fp32, int4, int2" +
+                     (weights ? ", ternary" : "; ternary is a weight type only") + ")");
         return std::nullopt;
     }
     return t;

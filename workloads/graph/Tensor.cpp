@@ -25,6 +25,10 @@ bool isSubByte(DType t) {
     return bitsPerElement(t) < 8;
 }
 
+bool isActivationType(DType t) {
+    return t != DType::Ternary;
+}
+
 int64_t bytesPerElement(DType t) {
     if (isSubByte(t)) {
         throw std::logic_error("bytesPerElement: a sub-byte type has no whole bytes per element");

@@ -11,9 +11,9 @@
 
 namespace edgesim::workloads {
 
-/// Element types. Int4, Int2 and Ternary (2-bit storage) are weight types of mixed-precision
-/// deployments (PULP-NN mixed kernels, NE16, DIANA's analog array); activations are 8 bits
-/// or more.
+/// Element types. Int4, Int2 and Ternary (2-bit storage) are the sub-byte types of
+/// mixed-precision deployments (PULP-NN mixed kernels, NE16, DIANA's analog array): Int4 and
+/// Int2 for weights and activations, Ternary for weights only.
 enum class DType { Int8, Int16, Int32, Fp32, Int4, Int2, Ternary };
 constexpr std::size_t kDTypeCount = 7;
 
@@ -25,6 +25,8 @@ int64_t bytesPerElement(DType t);
 int64_t bytesOf(DType t, int64_t count); // throws ArithmeticOverflow (common/Checked.h)
 /// True for types narrower than a byte.
 bool isSubByte(DType t);
+/// Whether activations (layer outputs) may have type `t`: every type but Ternary.
+bool isActivationType(DType t);
 /// "int8", "int16", "int32", "fp32", "int4", "int2", "ternary".
 std::string_view toString(DType t);
 /// Inverse of toString; nullopt for anything else.

@@ -183,6 +183,8 @@ Kernel forwardKernel(const Network& net, Network::LayerId id) {
     k.op = l.op;
     k.activation = l.activation.kind;
     k.dtype = l.output.dtype;
+    const std::vector<Network::LayerId> inputs = net.inputsOf(id);
+    k.inputDtype = inputs.empty() ? l.output.dtype : net.layer(inputs.front()).output.dtype;
     k.weightDtype = l.weightDtype;
     k.macs = l.stats.macs;
     k.weightBytes = l.stats.weightBytes;

@@ -57,8 +57,8 @@ public:
             root_.error(spec_, "name", "missing required field");
         }
         actDtype_ = orDefault(spec_.activation_dtype(), DType::Int8);
-        if (isSubByte(actDtype_)) {
-            root_.error(spec_, "activation_dtype", "activations are 8 bits or more");
+        if (!isActivationType(actDtype_)) {
+            root_.error(spec_, "activation_dtype", "ternary is a weight type only");
             actDtype_ = DType::Int8;
         }
         weightDtype_ = orDefault(spec_.weight_dtype(), DType::Int8);
@@ -153,8 +153,8 @@ private:
             bool ok = fillOp(c, ls, l);
             ok = fillActivation(c, ls, l) && ok;
             l.outputDtype = orDefault(ls.output_dtype(), actDtype_);
-            if (isSubByte(l.outputDtype)) {
-                c.error(ls, "output_dtype", "activations are 8 bits or more");
+            if (!isActivationType(l.outputDtype)) {
+                c.error(ls, "output_dtype", "ternary is a weight type only");
                 l.outputDtype = actDtype_;
             }
             l.weightDtype = orDefault(ls.weight_dtype(), weightDtype_);
@@ -195,6 +195,13 @@ private:
             if (!ok) {
                 previous.reset();
                 continue;
+            }
+            // Ops without weights (pooling, add, reshapes, ...) keep sub-byte activations:
+            // the packed type of their first input, unless the layer says otherwise.
+            if (ls.output_dtype() == spec::DTYPE_UNSPECIFIED && !isCompute(l.op) &&
+                l.op != OpKind::Quantize && l.op != OpKind::Dequantize && !ins.empty() &&
+                isSubByte(net.layer(ins.front()).outputDtype)) {
+                l.outputDtype = net.layer(ins.front()).outputDtype;
             }
             l.originLine = c.line();
             LayerId id = net.addLayer(std::move(l), ins);

@@ -213,6 +213,7 @@ public:
         k.pass = pass;
         k.stackOp = op;
         k.dtype = options_.dtype;
+        k.inputDtype = options_.dtype;
         k.weightDtype = options_.dtype;
         k.inputElements = inputs;
         k.inputBytes = inputs * w_.act;
