@@ -63,6 +63,9 @@ void print(const explorer::dnas::SearchSummary& s) {
                              "largest error of the cost model on {} networks: {}\n",
                              s.tablesCached ? "from the cache" : "measured", s.tableQueries,
                              s.tableSeconds, s.checkedNetworks, errors);
+    if (!s.activations.empty()) {
+        std::cout << "  activations at other precisions than the seed's: " << s.activations << "\n";
+    }
     if (!s.precisions.empty()) {
         std::cout << "  weights at other precisions than the seed's: " << s.precisions << "\n";
     }

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -142,9 +143,10 @@ workloads::Shape rescaled(workloads::Shape shape, int64_t from, int64_t to) {
 }
 
 /// Graph inputs of `net` shaped as the outputs of layer `id`'s producers in `seed`, its input
-/// group (table `t`'s) at `cin` channels.
+/// group (table `t`'s) at `cin` channels, the first at `actBits` (0: the seed's type).
 std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Network::LayerId id,
-                                          const Grouping& g, const LayerCostTable& t, int64_t cin) {
+                                          const Grouping& g, const LayerCostTable& t, int64_t cin,
+                                          int actBits = 0) {
     std::vector<Network::LayerId> ins;
     int k = 0;
     for (auto p : seed.inputsOf(id)) {
@@ -158,7 +160,7 @@ std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Net
             grp >= 0 && grp == t.inGroup
                 ? rescaled(src.output.shape, g.groups[static_cast<std::size_t>(grp)].channels, cin)
                 : src.output.shape;
-        in.outputDtype = src.output.dtype;
+        in.outputDtype = k == 1 && actBits > 0 ? weightDtypeOf(actBits) : src.output.dtype;
         ins.push_back(net.addLayer(std::move(in)));
     }
     return ins;
@@ -168,11 +170,12 @@ std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Net
 /// group at `cin` channels and its output group at `cout`.
 Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
                     const LayerCostTable& t, int64_t cin, int64_t cout, int bits,
-                    std::size_t variant = 0, const Layer* replacement = nullptr) {
+                    std::size_t variant = 0, const Layer* replacement = nullptr, int actBits = 0) {
     Network net(
-        fmt::format("dnas/{}/{}x{}/w{}{}", seed.layer(id).name, cin, cout, bits,
+        fmt::format("dnas/{}/{}x{}/w{}{}{}", seed.layer(id).name, cin, cout, bits,
+                    actBits > 0 && actBits != 8 ? fmt::format("/a{}", actBits) : "",
                     variant == 0 ? "" : "/taps" + variantText(t, static_cast<int>(variant))));
-    const std::vector<Network::LayerId> ins = addInputsOf(net, seed, id, g, t, cin);
+    const std::vector<Network::LayerId> ins = addInputsOf(net, seed, id, g, t, cin, actBits);
     Layer l = replacement != nullptr ? *replacement : seed.layer(id);
     l.output = {};
     l.inputShapes.clear();
@@ -256,6 +259,10 @@ Json toJson(const CostModel& m) {
         if (!t.choices.empty()) {
             l["choices"] = t.choices;
         }
+        l["activation_bits"] = t.activationBits;
+        l["act_source"] = t.actSource;
+        l["out_source"] = t.outSource;
+        l["out_activation_bits"] = t.outActivationBits;
         for (int k = 0; k < kCostMetricCount; ++k) {
             l[kCostMetrics[k]] = t.values[k];
         }
@@ -265,7 +272,8 @@ Json toJson(const CostModel& m) {
         j["buffers"].push_back({{"group", b.group},
                                 {"bytes_per_channel", b.bytesPerChannel},
                                 {"live_at", b.liveAt},
-                                {"touched_by", b.touchedBy}});
+                                {"touched_by", b.touchedBy},
+                                {"writer", b.writer}});
     }
     j["fixed"] = std::vector<double>(std::begin(m.fixed), std::end(m.fixed));
     return j;
@@ -305,6 +313,12 @@ CostModel fromJson(const Json& j) {
             t.kernels = l.at("kernels").get<std::vector<int64_t>>();
             t.dilations = l.at("dilations").get<std::vector<int64_t>>();
         }
+        if (l.contains("activation_bits")) {
+            t.activationBits = l.at("activation_bits").get<std::vector<int>>();
+            t.actSource = l.at("act_source").get<int>();
+            t.outSource = l.at("out_source").get<int>();
+            t.outActivationBits = l.at("out_activation_bits").get<std::vector<int>>();
+        }
         for (int k = 0; k < kCostMetricCount; ++k) {
             t.values[k] = l.at(kCostMetrics[k]).get<std::vector<double>>();
         }
@@ -314,12 +328,82 @@ CostModel fromJson(const Json& j) {
         for (const auto& b : j.at("buffers")) {
             m.buffers.push_back({b.at("group").get<int>(), b.at("bytes_per_channel").get<int64_t>(),
                                  b.at("live_at").get<std::vector<int>>(),
-                                 b.at("touched_by").get<std::vector<int>>()});
+                                 b.at("touched_by").get<std::vector<int>>(),
+                                 b.value("writer", -1)});
         }
     }
     const auto fixed = j.at("fixed").get<std::vector<double>>();
     std::copy_n(fixed.begin(), std::min<std::size_t>(fixed.size(), kCostMetricCount), m.fixed);
     return m;
+}
+
+/// MPS activation precision: each step's actSource and outSource (LayerCostTable), and for
+/// each weighted step whose int8 output is neither a graph output nor read by one, the
+/// precisions of `bits` that every reader runs at with each of its weight precisions
+/// (`runs(reader, weight bits, activation bits)`): its outActivationBits and its readers'
+/// activationBits, the seed's 8 first.
+void activationSources(const Network& seed, const std::vector<Network::LayerId>& steps,
+                       const std::vector<int>& stepOf, const std::vector<int>& bits,
+                       std::vector<LayerCostTable>& tables,
+                       const std::function<bool(std::size_t, int, int)>& runs) {
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+        const auto ins = seed.inputsOf(steps[s]);
+        LayerCostTable& t = tables[s];
+        if (!ins.empty() && stepOf[ins.front()] >= 0) {
+            const int p = stepOf[ins.front()];
+            t.actSource = workloads::isCompute(seed.layer(ins.front()).op)
+                              ? p
+                              : tables[static_cast<std::size_t>(p)].actSource;
+        }
+        t.outSource =
+            workloads::isCompute(seed.layer(steps[s]).op) ? static_cast<int>(s) : t.actSource;
+    }
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+        const Layer& l = seed.layer(steps[s]);
+        if (!workloads::isCompute(l.op) || l.output.dtype != workloads::DType::Int8 ||
+            seed.isGraphOutput(steps[s])) {
+            continue;
+        }
+        std::vector<std::size_t> readers;
+        bool output = false;
+        for (std::size_t r = 0; r < steps.size(); ++r) {
+            if (tables[r].actSource == static_cast<int>(s)) {
+                readers.push_back(r);
+                output = output || seed.isGraphOutput(steps[r]);
+            }
+        }
+        if (output || readers.empty()) {
+            continue; // the classifier and what feeds the graph output keep the seed's type
+        }
+        std::vector<int> choice = {8};
+        for (int a : bits) {
+            if (std::find(choice.begin(), choice.end(), a) != choice.end()) {
+                continue;
+            }
+            bool all = true;
+            for (auto r : readers) {
+                for (int w : tables[r].weightBits) {
+                    all = all && runs(r, w, a);
+                }
+            }
+            if (all) {
+                choice.push_back(a);
+            }
+        }
+        if (choice.size() > 1) {
+            tables[s].outActivationBits = choice;
+            for (auto r : readers) {
+                tables[r].activationBits = choice;
+            }
+        }
+    }
+    const auto searched = [&](int s) {
+        return s >= 0 && !tables[static_cast<std::size_t>(s)].outActivationBits.empty();
+    };
+    for (auto& t : tables) {
+        t.actSource = searched(t.actSource) ? t.actSource : -1;
+        t.outSource = searched(t.outSource) ? t.outSource : -1;
+    }
 }
 
 } // namespace
@@ -479,7 +563,8 @@ double splitValue(const LayerCostTable& t, int metric, double cin, double first,
 std::array<double, kCostMetricCount>
 predictCosts(const CostModel& m, const std::vector<int64_t>& channels,
              const std::vector<int>& weightBits, const std::vector<int64_t>& split,
-             const std::vector<int>& taps, const std::vector<std::vector<int64_t>>& channelBits) {
+             const std::vector<int>& taps, const std::vector<std::vector<int64_t>>& channelBits,
+             const std::vector<int>& activationBits) {
     const auto channelsOf = [&](int group, const std::vector<int64_t>& grid) {
         return group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(group)))
                           : static_cast<double>(grid.front());
@@ -505,6 +590,18 @@ predictCosts(const CostModel& m, const std::vector<int64_t>& channels,
             }
             precision = static_cast<std::size_t>(it - t.weightBits.begin());
         }
+        std::size_t act = 0; // the input activations' precision index
+        if (t.actSource >= 0 && !activationBits.empty() &&
+            activationBits.at(static_cast<std::size_t>(t.actSource)) > 0) {
+            const int a = activationBits[static_cast<std::size_t>(t.actSource)];
+            const auto it = std::find(t.activationBits.begin(), t.activationBits.end(), a);
+            if (it == t.activationBits.end()) {
+                throw std::invalid_argument(fmt::format(
+                    "layer '{}' has no table for {}-bit input activations", t.layer, a));
+            }
+            act = static_cast<std::size_t>(it - t.activationBits.begin());
+        }
+        precision = t.planeOf(act, precision);
         const bool splitHere = t.isSplit() && s < split.size() && split[s] >= 0;
         std::size_t variant = 0;
         if (s < taps.size() && taps[s] >= 0) {
@@ -533,8 +630,9 @@ predictCosts(const CostModel& m, const std::vector<int64_t>& channels,
                 double v = k == flash ? m.fixed[k] : 0;
                 for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
                     if (channelBits[s][p] > 0) {
-                        const double part = tableValue(
-                            t, k, cin, static_cast<double>(channelBits[s][p]), p, variant, timed);
+                        const double part =
+                            tableValue(t, k, cin, static_cast<double>(channelBits[s][p]),
+                                       t.planeOf(act, p), variant, timed);
                         v += k == flash ? part - m.fixed[k] : part;
                     }
                 }
@@ -559,15 +657,28 @@ predictCosts(const CostModel& m, const std::vector<int64_t>& channels,
             }
         }
     }
+    // A buffer's share of its seed (int8) size at the precision of the step that writes it.
+    const auto share = [&](int writer) {
+        const int src = writer >= 0 ? m.layers[static_cast<std::size_t>(writer)].outSource : -1;
+        const int a = src >= 0 && !activationBits.empty()
+                          ? activationBits.at(static_cast<std::size_t>(src))
+                          : 0;
+        return a > 0 ? a / 8.0 : 1.0;
+    };
     for (const auto& b : m.buffers) {
         const double bytes =
             static_cast<double>(b.bytesPerChannel) *
             (b.group >= 0 ? static_cast<double>(channels.at(static_cast<std::size_t>(b.group)))
-                          : 1.0);
+                          : 1.0) *
+            share(b.writer);
         for (int s : b.liveAt) {
             if (std::find(b.touchedBy.begin(), b.touchedBy.end(), s) == b.touchedBy.end()) {
                 ramAt[static_cast<std::size_t>(s)] += bytes;
             }
+        }
+        // The writer's table holds its output at the seed's precision.
+        if (b.writer >= 0) {
+            ramAt[static_cast<std::size_t>(b.writer)] += bytes - bytes / share(b.writer);
         }
     }
     c[static_cast<std::size_t>(ram)] =
@@ -592,11 +703,14 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         Query q = target;
         q.network = "dnas/seed";
         session.defineNetwork(q.network, seed, seedSha256);
-        const std::string key =
-            sha256Hex(fmt::format("{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q),
-                                  options.channelStep, fmt::join(options.weightBits, ","),
-                                  options.splitEngines, options.receptiveField) +
-                      options.choicesKey + (options.perChannel ? "\nper-channel" : ""));
+        const std::string key = sha256Hex(
+            fmt::format("{}\n{}\n{}\n{}\n{}\n{}", versionString(), session.hash(q),
+                        options.channelStep, fmt::join(options.weightBits, ","),
+                        options.splitEngines, options.receptiveField) +
+            options.choicesKey + (options.perChannel ? "\nper-channel" : "") +
+            (options.activationBits.empty()
+                 ? ""
+                 : fmt::format("\nactivations {}", fmt::join(options.activationBits, ","))));
         session.forgetNetwork(q.network);
         if (!options.cacheDir.empty()) {
             cacheFile = options.cacheDir + "/" + key.substr(0, 32) + ".json";
@@ -642,12 +756,13 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     auto simulateAlone = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin,
                              int64_t cout, int bits,
                              const std::optional<sim::LayerChoice>& forced = std::nullopt,
-                             std::size_t variant = 0, const Layer* replacement = nullptr) {
+                             std::size_t variant = 0, const Layer* replacement = nullptr,
+                             int actBits = 0) {
         Query q = target;
-        if (bits != t.weightBits.front() && q.quantize.empty()) {
+        if ((bits != t.weightBits.front() || (actBits > 0 && actBits != 8)) && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
-        Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant, replacement);
+        Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant, replacement, actBits);
         q.network = one.name() + (forced ? "/" + forced->engine + "+" + forced->splitEngine : "");
         session.defineNetwork(q.network, one, sha256Hex(q.network));
         if (forced) {
@@ -666,15 +781,16 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
     };
     auto run = [&](Network::LayerId id, const LayerCostTable& t, int64_t cin, int64_t cout,
                    int bits, const std::string& engine = "", std::size_t variant = 0,
-                   const Layer* replacement = nullptr) {
+                   const Layer* replacement = nullptr, int actBits = 0) {
         sim::SimResult r = simulateAlone(
             id, t, cin, cout, bits,
             engine.empty() ? std::nullopt : std::optional(sim::LayerChoice{engine, "", 1.0}),
-            variant, replacement);
+            variant, replacement, actBits);
         if (r.status != sim::Status::Ok) {
             throw std::runtime_error(fmt::format(
-                "layer '{}' alone with {} input and {} output channels{}{}: {} ({})",
+                "layer '{}' alone with {} input and {} output channels{}{}{}: {} ({})",
                 seed.layer(id).name, cin, cout, engine.empty() ? "" : " on engine " + engine,
+                actBits > 0 && actBits != 8 ? fmt::format(", {}-bit input", actBits) : "",
                 variant == 0 ? "" : ", variant " + variantText(t, static_cast<int>(variant)),
                 sim::toString(r.status), r.reason));
         }
@@ -798,6 +914,15 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         m.groups[k].tile =
             g.groups[k].searchable ? std::min(groupTile[k], g.groups[k].channels) : 1;
     }
+    if (!options.activationBits.empty()) {
+        activationSources(seed, steps, stepOf, options.activationBits, tables,
+                          [&](std::size_t r, int w, int a) {
+                              const LayerCostTable& t = tables[r];
+                              return simulateAlone(steps[r], t, t.inGrid.front(), t.outGrid.front(),
+                                                   w, std::nullopt, 0, nullptr, a)
+                                         .status == sim::Status::Ok;
+                          });
+    }
 
     // Pass 2: the grids, at multiples of the groups' tiles.
     for (std::size_t s = 0; s < steps.size(); ++s) {
@@ -814,8 +939,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             t.outTile = t.isSplit() ? 1 : m.groups[static_cast<std::size_t>(t.outGroup)].tile;
             t.outGrid = gridOf(seedOut, options.channelStep, t.outTile);
         }
-        for (std::size_t plane = 0; plane < t.weightBits.size() * t.variantCount(); ++plane) {
-            const std::size_t p = plane / t.variantCount();
+        for (std::size_t plane = 0; plane < t.precisionCount() * t.variantCount(); ++plane) {
+            const std::size_t p = plane / t.variantCount() % t.weightBits.size();
+            const int actBits = t.activationBits[plane / t.variantCount() / t.weightBits.size()];
             const std::size_t v = plane % t.variantCount();
             // A choice block's alternative (null: the seed's layer) or its identity.
             const Layer* replacement = nullptr;
@@ -839,7 +965,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                     const sim::SimResult r =
                         isSeed ? atSeed[s]
                                : run(id, t, cin, t.outGroup >= 0 ? cout : cin, t.weightBits[p],
-                                     t.isSplit() ? t.engines[p] : "", v, replacement);
+                                     t.isSplit() ? t.engines[p] : "", v, replacement, actBits);
                     const auto [rowLatency, rowEnergy] = rowCosts(r, t.layer);
                     t.values[lat].push_back(rowLatency);
                     t.values[energy].push_back(rowEnergy);
@@ -950,6 +1076,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         const int grp = g.groupOfLayer[b.owner];
         const bool searchable = grp >= 0 && g.groups[static_cast<std::size_t>(grp)].searchable;
         u.group = searchable ? grp : -1;
+        u.writer = stepOf[b.owner];
         u.bytesPerChannel =
             searchable ? b.bytes / g.groups[static_cast<std::size_t>(grp)].channels : b.bytes;
         for (int s = b.firstStep; s <= b.lastStep; ++s) {
@@ -1177,7 +1304,8 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
                                          const CostModel* model, const std::vector<int>& weightBits,
                                          const std::vector<int>& taps,
                                          const std::vector<ChoiceSpec>& choices,
-                                         const std::vector<std::vector<int64_t>>& channelBits) {
+                                         const std::vector<std::vector<int64_t>>& channelBits,
+                                         const std::vector<int>& activationBits) {
     workloads::spec::NetworkSpec out = seedSpec;
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
         if (channels.at(k) < 1) {
@@ -1199,6 +1327,24 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
                 if (l.name() == t.layer) {
                     l.set_weight_dtype(specDtypeOf(weightBits[step]));
                 }
+            }
+        }
+    }
+    for (std::size_t step = 0; model != nullptr && step < activationBits.size(); ++step) {
+        const auto& t = model->layers.at(step);
+        const int a = activationBits[step];
+        if (a <= 0 || a == 8) {
+            continue;
+        }
+        if (std::find(t.outActivationBits.begin(), t.outActivationBits.end(), a) ==
+            t.outActivationBits.end()) {
+            throw std::invalid_argument(
+                fmt::format("layer '{}' has no {}-bit output activations", t.layer, a));
+        }
+        // Ops without weights after it keep its type (the loader's rule for sub-byte inputs).
+        for (auto& l : *out.mutable_layers()) {
+            if (l.name() == t.layer) {
+                l.set_output_dtype(specDtypeOf(a));
             }
         }
     }

@@ -54,6 +54,10 @@ struct CostTableOptions {
     /// buffers), measured once at an even split of its first two precisions
     /// (LayerCostTable::splitOverhead).
     bool perChannel = false;
+    /// MPS activation precision: the output activation precisions (bits) to tabulate for the
+    /// steps whose readers the target runs at them (LayerCostTable::outActivationBits); empty:
+    /// the seed's only.
+    std::vector<int> activationBits;
 };
 
 /// What building a cost model did.
@@ -80,11 +84,16 @@ CostModel buildCostModel(Session& session, const Query& target, const workloads:
 /// that has them (-1 or empty: the seed's). `channelBits`: per step, the output channels at
 /// each of its table's weight precisions (MPS per channel; empty: the step's `weightBits`):
 /// the layer costs the sum of its per-precision parts (RAM: the whole layer's).
+/// `activationBits`: per step, the output activation precision of a step whose precision is
+/// searched (LayerCostTable::outActivationBits; 0 or empty: the seed's): its readers' tables
+/// are read at it, and the buffers it writes (and those of the ops without weights after it)
+/// scale with it.
 std::array<double, kCostMetricCount>
 predictCosts(const CostModel& model, const std::vector<int64_t>& channels,
              const std::vector<int>& weightBits = {}, const std::vector<int64_t>& split = {},
              const std::vector<int>& variants = {},
-             const std::vector<std::vector<int64_t>>& channelBits = {});
+             const std::vector<std::vector<int64_t>>& channelBits = {},
+             const std::vector<int>& activationBits = {});
 
 /// The receptive-field variants of `seedKernel` taps: (kernel, tap stride s) pairs, the seed's
 /// (seedKernel, 1) first, then by stride and decreasing kernel, one single tap last.
@@ -146,13 +155,15 @@ platforms::spec::MappingSpec splitMapping(const platforms::spec::MappingSpec& ba
 /// block's layer replaced by its alternative in `choices` (identity: removed, its readers
 /// reading its input), and with `channelBits` (per step, as predictCosts) each layer with
 /// channels at more than one precision split into one sub-layer per precision
-/// (`<layer>_w<bits>`, reading its input) and a concat named as the layer.
+/// (`<layer>_w<bits>`, reading its input) and a concat named as the layer, and with
+/// `activationBits` (per step, as predictCosts) each such step's output_dtype set.
 /// std::invalid_argument when a count is below 1 or a fixed group changes.
 workloads::spec::NetworkSpec
 resizedSpec(const workloads::spec::NetworkSpec& seedSpec, const workloads::Network& seed,
             const Grouping& grouping, const std::vector<int64_t>& channels,
             const CostModel* model = nullptr, const std::vector<int>& weightBits = {},
             const std::vector<int>& variants = {}, const std::vector<ChoiceSpec>& choices = {},
-            const std::vector<std::vector<int64_t>>& channelBits = {});
+            const std::vector<std::vector<int64_t>>& channelBits = {},
+            const std::vector<int>& activationBits = {});
 
 } // namespace edgesim::explorer::dnas

@@ -87,6 +87,18 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits,
     return join(parts, " ");
 }
 
+/// The layers whose output activations the search set to another precision than the seed's
+/// ("pw1=4").
+std::string activationsText(const CostModel& model, const std::vector<int>& bits) {
+    std::vector<std::string> parts;
+    for (std::size_t s = 0; s < bits.size() && s < model.layers.size(); ++s) {
+        if (bits[s] > 0 && bits[s] != 8) {
+            parts.push_back(model.layers[s].layer + "=" + std::to_string(bits[s]));
+        }
+    }
+    return join(parts, " ");
+}
+
 /// The layers `split` splits ("conv1=aimc:48+digital:16") or moves whole to the second engine
 /// of their table ("conv2=digital:64"); the others stay on the engine the mapper chose.
 std::string splitText(const CostModel& model, const std::vector<int64_t>& channels,
@@ -167,6 +179,7 @@ std::vector<ColumnDef> resultColumns() {
             {"channels", ColumnKind::String, ""},
             {"seed_channels", ColumnKind::String, ""},
             {"weight_bits", ColumnKind::String, ""},
+            {"activation_bits", ColumnKind::String, ""},
             {"split", ColumnKind::String, ""},
             {"variants", ColumnKind::String, ""},
             {"network", ColumnKind::String, ""},
@@ -220,7 +233,8 @@ private:
                             const std::vector<int64_t>& split = {},
                             std::shared_ptr<const sim::Mapping>* mapping = nullptr,
                             workloads::Schedule* schedule = nullptr,
-                            const std::vector<std::vector<int64_t>>& channelBits = {});
+                            const std::vector<std::vector<int64_t>>& channelBits = {},
+                            const std::vector<int>& activationBits = {});
     void searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress& progress,
                    int64_t& epochsDone, SearchSummary& s);
 
@@ -281,6 +295,7 @@ Prepared Runner::prepare(int i) {
     options.splitEngines = method_ == "odimo";
     options.receptiveField = receptiveField_;
     options.perChannel = dnasSettings(study_.spec).perChannel;
+    options.activationBits = dnasSettings(study_.spec).activationBits;
     options.choices = study_.choices;
     options.choicesKey = study_.choices.empty() ? "" : protoSha256(study_.spec.method());
     try {
@@ -316,9 +331,13 @@ Prepared Runner::prepare(int i) {
                 least[g] = std::min(least[g], std::max<int64_t>(1, p.model.groups[g].tile));
             }
         }
-        std::vector<int> bits;
+        std::vector<int> bits, actBits;
         for (const auto& t : p.model.layers) {
             bits.push_back(*std::min_element(t.weightBits.begin(), t.weightBits.end()));
+            actBits.push_back(
+                t.outActivationBits.empty()
+                    ? 0
+                    : *std::min_element(t.outActivationBits.begin(), t.outActivationBits.end()));
         }
         for (const auto& l : p.limits) {
             const int k = costMetricIndex(l.metric);
@@ -335,8 +354,8 @@ Prepared Runner::prepare(int i) {
                 }
                 variants.push_back(static_cast<int>(best));
             }
-            const double v =
-                predictCosts(p.model, least, bits, {}, variants)[static_cast<std::size_t>(k)];
+            const double v = predictCosts(p.model, least, bits, {}, variants, {},
+                                          actBits)[static_cast<std::size_t>(k)];
             if (v > l.max) {
                 p.notes.push_back(fmt::format(
                     "limit {} <= {:g} cannot be met: the smallest network the search can "
@@ -377,11 +396,13 @@ sim::SimResult Runner::simulate(const Query& q, const std::vector<int64_t>& chan
                                 const std::vector<int64_t>& split,
                                 std::shared_ptr<const sim::Mapping>* mapping,
                                 workloads::Schedule* schedule,
-                                const std::vector<std::vector<int64_t>>& channelBits) {
+                                const std::vector<std::vector<int64_t>>& channelBits,
+                                const std::vector<int>& activationBits) {
     Query whole = q;
     whole.network = name;
-    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model,
-                                  weightBits, taps, study_.choiceSpecs, channelBits);
+    const auto spec =
+        resizedSpec(study_.seedSpec, study_.seed, grouping_, channels, model, weightBits, taps,
+                    study_.choiceSpecs, channelBits, activationBits);
     workloads::Network net = workloads::buildNetwork(spec, study_.seedFile);
     session_.defineNetwork(name, std::move(net), nas::SearchSpace::specSha256(spec));
     const auto& sched = session_.network(whole).schedule;
@@ -421,13 +442,15 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     std::vector<TableRow> costRows;
     const auto check = [&](const std::string& label, const std::vector<int64_t>& channels,
                            const std::vector<int64_t>& split, const std::vector<int>& taps,
-                           const std::vector<std::vector<int64_t>>& channelBits) {
-        const sim::SimResult r = simulate(p.query, channels, "dnas/check", &p.model, {}, taps,
-                                          split, nullptr, nullptr, channelBits);
+                           const std::vector<std::vector<int64_t>>& channelBits,
+                           const std::vector<int>& bits, const std::vector<int>& actBits) {
+        const sim::SimResult r = simulate(p.query, channels, "dnas/check", &p.model, bits, taps,
+                                          split, nullptr, nullptr, channelBits, actBits);
         if (r.status != sim::Status::Ok) {
             return;
         }
-        const auto predicted = predictCosts(p.model, channels, {}, split, taps, channelBits);
+        const auto predicted =
+            predictCosts(p.model, channels, bits, split, taps, channelBits, actBits);
         const auto simulated = metricsOf(r, p.runtimeFlash);
         for (int k = 0; k < kCostMetricCount; ++k) {
             const double err = std::abs(predicted[static_cast<std::size_t>(k)] -
@@ -437,7 +460,10 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
             std::vector<std::string> what = {channelsText(channels, p.model)};
             for (const auto& extra :
                  {splitText(p.model, channels, split), variantsText(p.model, taps),
-                  precisionsText(p.model, {}, channelBits)}) {
+                  precisionsText(p.model, bits, channelBits),
+                  activationsText(p.model, actBits).empty()
+                      ? std::string()
+                      : "activations " + activationsText(p.model, actBits)}) {
                 if (!extra.empty()) {
                     what.push_back(extra);
                 }
@@ -502,7 +528,21 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                 channelBits.push_back(counts);
             }
         }
-        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split, taps, channelBits);
+        // MPS activation precision: random output precisions and weight precisions.
+        std::vector<int> bits, actBits;
+        if (n > 0 && !dnasSettings(study_.spec).activationBits.empty()) {
+            for (const auto& t : p.model.layers) {
+                const auto pick = [&](const std::vector<int>& from) {
+                    return from.empty() ? 0
+                                        : from[std::uniform_int_distribution<std::size_t>(
+                                              0, from.size() - 1)(rng)];
+                };
+                bits.push_back(pick(t.weightBits));
+                actBits.push_back(pick(t.outActivationBits));
+            }
+        }
+        check(n == 0 ? "seed" : fmt::format("sample{}", n), c, split, taps, channelBits, bits,
+              actBits);
     }
 
     // The search.
@@ -548,6 +588,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.channels = o.channels;
     s.weightBits = o.weightBits;
     s.precisions = precisionsText(p.model, o.weightBits, o.channelBits);
+    s.activations = activationsText(p.model, o.activationBits);
     s.splits = splitText(p.model, o.channels, o.split);
     s.variants = variantsText(p.model, o.variants);
     s.limits = static_cast<int>(p.limits.size());
@@ -555,8 +596,9 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     s.seedAccuracy = o.seedAccuracy;
 
     // Close the loop: the exported network, simulated on the target.
-    const auto spec = resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model,
-                                  o.weightBits, o.variants, study_.choiceSpecs, o.channelBits);
+    const auto spec =
+        resizedSpec(study_.seedSpec, study_.seed, grouping_, o.channels, &p.model, o.weightBits,
+                    o.variants, study_.choiceSpecs, o.channelBits, o.activationBits);
     nas::Candidate exported;
     exported.spec = spec;
     exported.spec.set_name(study_.seedSpec.name() + "-dnas-" + s.name);
@@ -566,8 +608,9 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
     exported.network = workloads::buildNetwork(exported.spec, study_.seedFile);
     std::shared_ptr<const sim::Mapping> mapping;
     workloads::Schedule schedule;
-    const sim::SimResult r = simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits,
-                                      o.variants, o.split, &mapping, &schedule, o.channelBits);
+    const sim::SimResult r =
+        simulate(p.query, o.channels, "dnas/exported", &p.model, o.weightBits, o.variants, o.split,
+                 &mapping, &schedule, o.channelBits, o.activationBits);
     s.status = sim::toString(r.status);
     const auto simulated = metricsOf(r, p.runtimeFlash);
     s.files = nas::writeCandidateFiles(exported, exportDirectory(options_.out), s.name);
@@ -626,6 +669,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
                               channelsText(s.channels, p.model),
                               channelsText(s.seedChannels, p.model),
                               s.precisions,
+                              s.activations,
                               s.splits,
                               s.variants,
                               s.files,

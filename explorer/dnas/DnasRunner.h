@@ -57,6 +57,7 @@ struct SearchSummary {
     std::vector<int64_t> channels, seedChannels;
     std::vector<int> weightBits; ///< per cost-model step
     std::string precisions;      ///< layers at another precision than the seed's ("pw1=4")
+    std::string activations;     ///< layers whose outputs are at another precision ("pw1=4")
     std::string splits;          ///< split or moved layers ("conv1=aimc:48+digital:16"), ODiMO
     /// Layers at another variant than the seed's: taps x dilation ("tc4=3x8") or a choice
     /// block's alternative ("dw2=identity").

@@ -57,6 +57,27 @@ struct LayerCostTable {
     /// Weight precisions the table holds (bits: 8, 4, 2), the seed's first; more than one
     /// only for a mixed-precision search, and only those the target runs the layer in.
     std::vector<int> weightBits = {8};
+    /// MPS activation precision (per layer, NAS.md §2): the input activation precisions the
+    /// table holds (bits: 8, 4, 2), the seed's first; more than one only when the step whose
+    /// output this layer reads (`actSource`) has its precision searched. Values hold a plane
+    /// per (activation, weight) pair, activation-major: precision index a x weightBits.size()
+    /// + w (planeOf).
+    std::vector<int> activationBits = {8};
+    /// The step whose output activation precision is this layer's input's (the producer of
+    /// its first input, through ops without weights, which keep the type they read); -1:
+    /// a graph input or a step whose precision is not searched.
+    int actSource = -1;
+    /// The step whose precision this layer's output has: itself when it is searched
+    /// (outActivationBits), its actSource for an op without weights, else -1 (the seed's).
+    int outSource = -1;
+    /// The output activation precisions a search may give this step (seed's first); empty
+    /// when its output keeps the seed's (graph outputs, the layers feeding them, layers whose
+    /// readers the target cannot run at the others).
+    std::vector<int> outActivationBits;
+    /// Number of precision planes (activation x weight).
+    std::size_t precisionCount() const { return activationBits.size() * weightBits.size(); }
+    /// The plane of activation precision index `a` and weight precision index `w`.
+    std::size_t planeOf(std::size_t a, std::size_t w) const { return a * weightBits.size() + w; }
     /// Split tables (ODiMO, NAS.md §2): exactly two variants, each the layer with all of its
     /// output channels forced onto one engine (`engines`, the one the target's mapper picks
     /// for the seed first); a network may split the layer's output channels between them,
@@ -103,6 +124,7 @@ struct BufferUse {
     int64_t bytesPerChannel = 0; ///< bytes = this x the group's channels (fixed: total)
     std::vector<int> liveAt;     ///< steps it is live in (from its writer to its last reader)
     std::vector<int> touchedBy;  ///< steps whose single-layer network holds it (in or out)
+    int writer = -1;             ///< the step that writes it (-1: a graph input)
 };
 
 /// A network's costs as a function of its groups' channel counts:
@@ -146,6 +168,9 @@ struct DnasSettings {
     /// MPS: weight precision per output channel (the layer exported as one sub-layer per
     /// precision and a concat) instead of per layer.
     bool perChannel = false;
+    /// MPS: the output activation precisions (bits) searched per layer (LayerCostTable::
+    /// outActivationBits); empty: activations stay the seed's.
+    std::vector<int> activationBits;
     /// Also train the seed for warm-up + search + fine-tune epochs, as the accuracy to beat.
     bool baseline = true;
 };
@@ -187,6 +212,9 @@ struct DnasOutcome {
     /// Per step, MPS per channel: the kept output channels at each of the table's weight
     /// precisions (LayerCostTable::weightBits order); empty for other steps (or methods).
     std::vector<std::vector<int64_t>> channelBits;
+    /// Per step, the output activation precision (bits) of a step whose precision was
+    /// searched (LayerCostTable::outActivationBits), 0 for others; empty when not searched.
+    std::vector<int> activationBits;
     double accuracy = 0; ///< of the exported network after fine-tuning
     /// The seed's, trained as long (NaN without a baseline); layers of split tables at the
     /// precision of the engine the target's mapper runs them on.

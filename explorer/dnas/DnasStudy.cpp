@@ -205,16 +205,28 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
         at.child(s, "method")
             .error(s.method(), "choices", "only the supernet method has choice blocks", 0);
     }
-    for (int k = 0; k < s.method().weight_bits_size(); ++k) {
-        const int b = s.method().weight_bits(k);
-        if (b != 8 && b != 4 && b != 2) {
-            at.child(s, "method")
-                .error(s.method(), "weight_bits",
-                       fmt::format("{} bits: not a weight type (8, 4, 2)", b), k);
-        } else if (kind != "mps") {
-            at.child(s, "method")
-                .error(s.method(), "weight_bits", "only the mps method searches precisions", k);
+    // MPS's candidate precisions: 8, 4 or 2 bits, for the mps method only.
+    const auto checkBits = [&](const char* field, const auto& bits, const char* what) {
+        for (int k = 0; k < bits.size(); ++k) {
+            const int b = bits.Get(k);
+            if (b != 8 && b != 4 && b != 2) {
+                at.child(s, "method")
+                    .error(s.method(), field,
+                           fmt::format("{} bits: not {} type (8, 4, 2)", b, what), k);
+            } else if (kind != "mps") {
+                at.child(s, "method")
+                    .error(s.method(), field, "only the mps method searches precisions", k);
+            }
         }
+    };
+    checkBits("weight_bits", s.method().weight_bits(), "a weight");
+    checkBits("activation_bits", s.method().activation_bits(), "an activation");
+    if (s.method().activation_bits_size() > 0 && s.method().per_channel() && kind == "mps") {
+        at.child(s, "method")
+            .error(s.method(), "activation_bits",
+                   "not with per_channel (a layer split by weight precision has one output type; "
+                   "not modelled yet)",
+                   0);
     }
     if (s.method().per_channel() && kind != "mps") {
         at.child(s, "method")
@@ -302,6 +314,10 @@ DnasSettings dnasSettings(const spec::DnasStudySpec& s) {
     d.threshold = s.method().threshold() == 0 ? kPitThreshold : s.method().threshold();
     d.receptiveField = s.method().receptive_field();
     d.perChannel = s.method().per_channel();
+    if (d.method == "mps") {
+        d.activationBits.assign(s.method().activation_bits().begin(),
+                                s.method().activation_bits().end());
+    }
     d.dataDir = t.data_dir().empty() ? nas::kFashionMnistDir : t.data_dir();
     d.trainImages = orInt(t.train_images(), kTrainImages);
     d.testImages = orInt(t.test_images(), kTestImages);

@@ -106,10 +106,9 @@ std::string missingSupport(const EngineContext& context,
         return fmt::format("engine '{}' does not support {}", context.engine.name(), op);
     }
     if (findKernel(context, kernel, dtype) == nullptr) {
-        return fmt::format("stack '{}' has no {} kernel on {} for engine '{}'",
-                           context.stack.name(), op,
-                           platforms::kernelTypeText(dtype, kernel.weightBytes > 0),
-                           context.engine.name());
+        return fmt::format(
+            "stack '{}' has no {} kernel on {} for engine '{}'", context.stack.name(), op,
+            platforms::kernelTypeText(dtype, kernel.weightBytes > 0), context.engine.name());
     }
     return "";
 }

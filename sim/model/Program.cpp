@@ -54,9 +54,9 @@ std::string kernelDtype(const Kernel& k) {
     }
     const bool hasWeights = k.weightBytes > 0;
     if (workloads::isSubByte(k.inputDtype) && k.dtype != DType::Fp32) {
-        return platforms::kernelTypeKey(
-            hasWeights ? std::string(workloads::toString(k.weightDtype)) : "",
-            std::string(workloads::toString(k.inputDtype)));
+        return platforms::kernelTypeKey(hasWeights ? std::string(workloads::toString(k.weightDtype))
+                                                   : "",
+                                        std::string(workloads::toString(k.inputDtype)));
     }
     if (k.dtype == DType::Fp32 || (hasWeights && k.weightDtype == DType::Fp32)) {
         return "fp32";
@@ -521,11 +521,13 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
                                 kernelReferenceCycles(ks, core.has_dsp_simd(), KernelWork::of(k))));
         // Activation bytes read per element: the layer's type (as calibrated), packed for
         // sub-byte inputs; a sub-byte output of a wider input reads bytes.
-        const int64_t elemBits = workloads::isSubByte(k.inputDtype) ? workloads::bitsPerElement(k.inputDtype)
-                                 : workloads::isSubByte(k.dtype)    ? 8
-                                                                   : workloads::bitsPerElement(k.dtype);
+        const int64_t elemBits =
+            workloads::isSubByte(k.inputDtype) ? workloads::bitsPerElement(k.inputDtype)
+            : workloads::isSubByte(k.dtype)    ? 8
+                                               : workloads::bitsPerElement(k.dtype);
         const auto actBytes = [&](int64_t elements) {
-            return std::max<int64_t>(elements > 0 ? 1 : 0, (checkedMul(elements, elemBits) + 7) / 8);
+            return std::max<int64_t>(elements > 0 ? 1 : 0,
+                                     (checkedMul(elements, elemBits) + 7) / 8);
         };
         const auto loads = static_cast<int64_t>(
             toCount(static_cast<double>(k.macs) * ks.weight_loads_per_mac(), "weight loads"));

@@ -70,6 +70,27 @@ std::string tinySearchStudy(const std::string& head, const std::string& search, 
            std::to_string(checks) + " }\n";
 }
 
+/// `edgesim dnas --study file --out out -q` (its output in `run`) and its /dnas/result table,
+/// one row per cost metric (no rows when the run failed).
+ex::Table searched(const std::string& file, const std::string& out, CliRun& run) {
+    run = runCli("dnas --study " + file + " --out " + out + " -q");
+    EXPECT_EQ(run.code, 0) << run.err;
+    if (run.code != 0) {
+        return {};
+    }
+    ex::Table t = ex::readTable(out, dn::kResultTable);
+    EXPECT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    return t;
+}
+
+/// The same for the tiny search study of `head` and `search` (tinySearchStudy) written to
+/// `dir` as `<name>.textproto`, its output `<name>.h5`.
+ex::Table searched(TempDir& dir, const std::string& name, const std::string& head,
+                   const std::string& search, int checks, CliRun& run) {
+    return searched(dir.write(name + ".textproto", tinySearchStudy(head, search, checks)).string(),
+                    dir.file(name + ".h5"), run);
+}
+
 /// Text column `column` of a result table's first row.
 std::string firstCell(const ex::Table& t, const char* column) {
     return std::get<std::string>(t.rows.at(0)[static_cast<std::size_t>(t.column(column))]);
@@ -103,6 +124,14 @@ std::map<std::string, Reported> resimulated(const ex::Table& t, const std::strin
         }
     }
     return out;
+}
+
+/// The reported latency and energy predicted within `tolerance` (relative) of the simulation.
+void expectTimeAsPredicted(const std::map<std::string, Reported>& reported, double tolerance) {
+    for (const char* metric : {"latency_s", "energy_j"}) {
+        const auto& v = reported.at(metric);
+        EXPECT_NEAR(v.predicted, v.simulated, tolerance * v.simulated) << metric;
+    }
 }
 
 /// A table without the columns that hold measured times or the output's own paths.
@@ -193,21 +222,16 @@ TEST(DnasCli, ASmallStudyMeetsItsTargetsBySimulationAndExportsItsNetworks) {
 TEST(DnasCli, AReceptiveFieldSearchExportsKernelsAndDilationsThatSimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file =
-        dir.write("taps.textproto",
-                  tinySearchStudy(
-                      R"(name: "taps" seed: 4
+    CliRun r;
+    const ex::Table t =
+        searched(dir, "taps",
+                 R"(name: "taps" seed: 4
 network: "fmnist/tcn-pit" method { kind: "pit" receptive_field: true })",
-                      R"(searches { name: "gap8" target { platform: "gap8" stack: "gap-flow" }
+                 R"(searches { name: "gap8" target { platform: "gap8" stack: "gap-flow" }
   limits { metric: "latency_s" max_fraction: 0.3 } })",
-                      3))
-            .string();
-    const std::string out = dir.file("taps.h5");
-    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
-    ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("layers at other variants than the seed's"), std::string::npos) << r.out;
-    const ex::Table t = ex::readTable(out, dn::kResultTable);
+                 3, r);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    EXPECT_NE(r.out.find("layers at other variants than the seed's"), std::string::npos) << r.out;
     const std::string taps = firstCell(t, "variants");
     EXPECT_NE(taps.find('x'), std::string::npos) << taps; // "tc4=5x2 ..."
     // The exported spec holds those kernels and dilations, and re-simulates to the reported
@@ -232,24 +256,18 @@ network: "fmnist/tcn-pit" method { kind: "pit" receptive_field: true })",
 TEST(DnasCli, ASuperNetSearchExportsItsChoicesAndTheyResimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file =
-        dir.write(
-               "sn.textproto",
-               tinySearchStudy(
-                   R"(name: "sn" seed: 2
+    CliRun r;
+    const ex::Table t = searched(
+        dir, "sn",
+        R"(name: "sn" seed: 2
 network: "fmnist/ds-cnn"
 method { kind: "supernet"
   choices { layer: "dw1" alternatives { depthwise_conv2d { window { kernel: [5, 5] } } activation: RELU } identity: true }
   choices { layer: "pw2" identity: true }
   choices { layer: "pw3" identity: true } })",
-                   R"(searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
+        R"(searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
   limits { metric: "latency_s" max_fraction: 0.85 } })",
-                   4))
-            .string();
-    const std::string out = dir.file("sn.h5");
-    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
-    ASSERT_EQ(r.code, 0) << r.err;
-    const ex::Table t = ex::readTable(out, dn::kResultTable);
+        4, r);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
     const std::string variants = firstCell(t, "variants");
     // The exported spec has the skipped layers removed, and re-simulates as reported.
@@ -260,31 +278,49 @@ method { kind: "supernet"
         EXPECT_EQ(text.find("name: \"" + std::string(layer) + "\"") == std::string::npos, skipped)
             << layer << " in " << variants;
     }
-    const auto reported = resimulated(t, "-p nucleo-l4r5zi -s tflm-cmsis-nn -n " + net);
-    for (const char* metric : {"latency_s", "energy_j"}) {
-        const auto& v = reported.at(metric);
-        EXPECT_NEAR(v.predicted, v.simulated, 1e-6 * v.simulated) << metric;
-    }
+    expectTimeAsPredicted(resimulated(t, "-p nucleo-l4r5zi -s tflm-cmsis-nn -n " + net), 1e-6);
+}
+
+TEST(DnasCli, AnActivationPrecisionSearchExportsSubByteLayersThatResimulateAsReported) {
+    SKIP_WITHOUT_FASHION_MNIST();
+    TempDir dir;
+    CliRun r;
+    const ex::Table t =
+        searched(dir, "act",
+                 R"(name: "act" seed: 4
+network: "fmnist/ds-cnn" method { kind: "mps" weight_bits: [8] activation_bits: [8, 4, 2] })",
+                 R"(searches { name: "mpic" target { platform: "mpic" stack: "mpic-qnn" }
+  limits { metric: "peak_ram_bytes" max_fraction: 0.3 } })",
+                 3, r);
+    ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    // The RAM limit is out of reach of int8 activations at the tile-rounded channels the
+    // search keeps: some layers' outputs went to 4 or 2 bits ("pw1=4 dw2=2"), and the
+    // exported network says so.
+    const std::string act = firstCell(t, "activation_bits");
+    ASSERT_FALSE(act.empty());
+    const std::string net = dir.file("act.dnas/mpic.textproto");
+    const std::string text = edgesim::test::readFileBytes(net);
+    EXPECT_NE(text.find("output_dtype: INT"), std::string::npos) << text;
+    EXPECT_NE(r.out.find("activations at other precisions than the seed's: " + act),
+              std::string::npos)
+        << r.out;
+    expectTimeAsPredicted(resimulated(t, "-p mpic -s mpic-qnn -n " + net + " --quantize none"),
+                          1e-3);
 }
 
 TEST(DnasCli, APerChannelPrecisionSearchExportsSubLayersThatResimulateAsReported) {
     SKIP_WITHOUT_FASHION_MNIST();
     TempDir dir;
-    const std::string file =
-        dir.write("pc.textproto",
-                  tinySearchStudy(
-                      R"(name: "pc" seed: 6
+    CliRun r;
+    const ex::Table t =
+        searched(dir, "pc",
+                 R"(name: "pc" seed: 6
 network: "fmnist/ds-cnn" method { kind: "mps" per_channel: true })",
-                      R"(searches { name: "gap9" target { platform: "gap9-evk" stack: "gap-flow" }
+                 R"(searches { name: "gap9" target { platform: "gap9-evk" stack: "gap-flow" }
   limits { metric: "weight_bytes" max_fraction: 0.2 } })",
-                      3))
-            .string();
-    const std::string out = dir.file("pc.h5");
-    const CliRun r = runCli("dnas --study " + file + " --out " + out + " -q");
-    ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_NE(r.out.find("--quantize none"), std::string::npos) << r.out;
-    const ex::Table t = ex::readTable(out, dn::kResultTable);
+                 3, r);
     ASSERT_EQ(t.rows.size(), static_cast<std::size_t>(dn::kCostMetricCount));
+    EXPECT_NE(r.out.find("--quantize none"), std::string::npos) << r.out;
     const std::string bits = firstCell(t, "weight_bits");
     // A layer with channels at several precisions ("pw3=8:4+4:56") is sub-layers and a concat.
     const std::string net = dir.file("pc.dnas/gap9.textproto");
@@ -522,6 +558,18 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                   "searches { " +
                       target + limit,
                   "method.per_channel: only the mps method searches precisions");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { activation_bits: [4] }\n"
+                  "searches { " +
+                      target + limit,
+                  "method.activation_bits[0]: only the mps method searches precisions");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"mps\" "
+                  "activation_bits: [8, 3] }\nsearches { " +
+                      target + limit,
+                  "method.activation_bits[1]: 3 bits: not an activation type (8, 4, 2)");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"mps\" per_channel: "
+                  "true activation_bits: [4] }\nsearches { " +
+                      target + limit,
+                  "method.activation_bits[0]: not with per_channel");
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"supernet\"\n"
                   "choices { layer: \"dw3\" alternatives { batch_norm {} } alternatives { max_pool "
                   "{ window { kernel: [3, 3] stride: [1] padding: SAME } } } } }\nsearches { " +

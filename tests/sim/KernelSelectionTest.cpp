@@ -283,10 +283,11 @@ TEST(KernelSelectionTest, ActivationTypesOfKernelsAreChecked) {
     EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int16\" }"),
                 testing::ElementsAre(testing::HasSubstr("activation_dtype: unknown activation "
                                                         "type 'int16'")));
-    EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int4\" }\n"
-                            "kernels { op: \"conv2d\" dtype: \"int8\" activation_dtype: \"int4\" }"),
-                testing::ElementsAre(testing::HasSubstr("duplicate kernel for op 'conv2d' "
-                                                        "(int8/int4)")));
+    EXPECT_THAT(
+        stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int4\" }\n"
+                    "kernels { op: \"conv2d\" dtype: \"int8\" activation_dtype: \"int4\" }"),
+        testing::ElementsAre(testing::HasSubstr("duplicate kernel for op 'conv2d' "
+                                                "(int8/int4)")));
     // int8 activations are the default: the same key as none.
     EXPECT_THAT(stackErrors("name: \"s\"\nkernels { op: \"conv2d\" activation_dtype: \"int8\" }\n"
                             "kernels { op: \"conv2d\" }"),

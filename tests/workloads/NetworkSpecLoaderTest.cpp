@@ -1,7 +1,7 @@
 // Network text format: valid specs build the expected graph; every bad spec is reported with
 // file, line and field path.
-#include "common/Diagnostics.h"
 #include "workloads/spec/NetworkSpecLoader.h"
+#include "common/Diagnostics.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +50,7 @@ layers { name: "fc" dense { units: 4 } }
 layers { name: "q" dequantize {} }
 )";
     const Network net = parseNetworkText(text, "tcn.textproto");
-    ASSERT_EQ(net.size(), 5U);  // x, t1 (+bn, +relu), gap, fc, q
+    ASSERT_EQ(net.size(), 5U); // x, t1 (+bn, +relu), gap, fc, q
     const Layer& t1 = net.layer(1);
     EXPECT_EQ(t1.op, OpKind::TemporalConv);
     EXPECT_TRUE(t1.hasBias);
@@ -93,8 +93,7 @@ outputs: "zzz"
     EXPECT_TRUE(mentions(ds, "layers[2].inputs[0]", "unknown tensor 'nope'", 4)) << dump(ds);
     EXPECT_TRUE(mentions(ds, "layers[3]", "no operator given", 5)) << dump(ds);
     EXPECT_TRUE(mentions(ds, "layers[4].clip_range", "CLIP needs clip_range", 6)) << dump(ds);
-    EXPECT_TRUE(mentions(ds, "layers[5].avg_pool.window", "missing required field", 7))
-        << dump(ds);
+    EXPECT_TRUE(mentions(ds, "layers[5].avg_pool.window", "missing required field", 7)) << dump(ds);
     EXPECT_TRUE(mentions(ds, "outputs[0]", "unknown layer 'zzz'", 8)) << dump(ds);
 }
 

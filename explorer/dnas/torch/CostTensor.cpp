@@ -74,12 +74,31 @@ torch::Tensor CostTensor::rounded(const torch::Tensor& c, int group) const {
     return c + (r - c).detach();
 }
 
-std::array<torch::Tensor, kCostMetricCount>
-CostTensor::costs(const std::vector<torch::Tensor>& channels,
-                  const std::vector<torch::Tensor>& precision,
-                  const std::vector<torch::Tensor>& split, bool hardMax,
-                  const std::vector<torch::Tensor>& taps, const std::vector<torch::Tensor>& choices,
-                  const std::vector<torch::Tensor>& precisionChannels) const {
+std::array<torch::Tensor, kCostMetricCount> CostTensor::costs(
+    const std::vector<torch::Tensor>& channels, const std::vector<torch::Tensor>& precision,
+    const std::vector<torch::Tensor>& split, bool hardMax, const std::vector<torch::Tensor>& taps,
+    const std::vector<torch::Tensor>& choices, const std::vector<torch::Tensor>& precisionChannels,
+    const std::vector<torch::Tensor>& activation) const {
+    // The probabilities of a searched step's output activation precisions (undefined: the
+    // seed's), and a buffer's expected share of its int8 size at its writer's precision.
+    const auto actProbs = [&](int source) {
+        return source >= 0 && static_cast<std::size_t>(source) < activation.size() &&
+                       activation[static_cast<std::size_t>(source)].defined()
+                   ? activation[static_cast<std::size_t>(source)].to(torch::kFloat64)
+                   : torch::Tensor();
+    };
+    const auto share = [&](int writer) {
+        const int src =
+            writer >= 0 ? model_.layers[static_cast<std::size_t>(writer)].outSource : -1;
+        const torch::Tensor p = actProbs(src);
+        if (!p.defined()) {
+            return torch::ones({}, torch::kFloat64);
+        }
+        const auto& bits = model_.layers[static_cast<std::size_t>(src)].outActivationBits;
+        return (p * torch::tensor(std::vector<double>(bits.begin(), bits.end()), torch::kFloat64))
+                   .sum() /
+               8.0;
+    };
     std::vector<torch::Tensor> c(model_.groups.size());
     for (std::size_t k = 0; k < model_.groups.size(); ++k) {
         c[k] =
@@ -191,95 +210,112 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
                 }
                 return value;
             };
-            // Precision p (split tables: engine p) at (cin, x), at the step's taps.
-            const auto atChannels = [&](std::size_t p, const torch::Tensor& x) {
-                const std::size_t first = p * t.variantCount();
-                if (!t.choices.empty() && step < choices.size() && choices[step].defined()) {
-                    const torch::Tensor pr = choices[step].to(torch::kFloat64);
-                    torch::Tensor sum;
-                    for (std::size_t v = 0; v < t.choices.size(); ++v) {
-                        const torch::Tensor term =
-                            pr[static_cast<int64_t>(v)] * atPlane(first + v, x);
-                        sum = sum.defined() ? sum + term : term;
+            // The value at input activation precision `act` (an index into activationBits).
+            const auto valueAt = [&](std::size_t act) {
+                // Precision p (split tables: engine p) at (cin, x), at the step's taps.
+                const auto atChannels = [&](std::size_t p, const torch::Tensor& x) {
+                    const std::size_t first = t.planeOf(act, p) * t.variantCount();
+                    if (!t.choices.empty() && step < choices.size() && choices[step].defined()) {
+                        const torch::Tensor pr = choices[step].to(torch::kFloat64);
+                        torch::Tensor sum;
+                        for (std::size_t v = 0; v < t.choices.size(); ++v) {
+                            const torch::Tensor term =
+                                pr[static_cast<int64_t>(v)] * atPlane(first + v, x);
+                            sum = sum.defined() ? sum + term : term;
+                        }
+                        return sum;
                     }
-                    return sum;
+                    if (!tapWeight.defined()) {
+                        return atPlane(first, x);
+                    }
+                    return (1 - tapWeight) * atPlane(first + tapLow, x) +
+                           tapWeight * atPlane(first + tapHigh, x);
+                };
+                const auto at = [&](std::size_t p) { return atChannels(p, cout); };
+                torch::Tensor value;
+                const bool perChannel = step < precisionChannels.size() &&
+                                        precisionChannels[step].defined() &&
+                                        t.weightBits.size() > 1;
+                // MPS per channel: how much of a second sub-layer (and the concat) exists.
+                torch::Tensor multi;
+                if (perChannel) {
+                    // The concat copies every output element: its cost scales with the channels.
+                    multi = (precisionChannels[step].clamp(0.0, 1.0).sum() - 1).clamp(0.0, 1.0) *
+                            cout / static_cast<double>(t.outGrid.back());
                 }
-                if (!tapWeight.defined()) {
-                    return atPlane(first, x);
-                }
-                return (1 - tapWeight) * atPlane(first + tapLow, x) +
-                       tapWeight * atPlane(first + tapHigh, x);
-            };
-            const auto at = [&](std::size_t p) { return atChannels(p, cout); };
-            torch::Tensor value;
-            const bool perChannel = step < precisionChannels.size() &&
-                                    precisionChannels[step].defined() && t.weightBits.size() > 1;
-            // MPS per channel: how much of a second sub-layer (and the concat) exists.
-            torch::Tensor multi;
-            if (perChannel) {
-                // The concat copies every output element: its cost scales with the channels.
-                multi = (precisionChannels[step].clamp(0.0, 1.0).sum() - 1).clamp(0.0, 1.0) * cout /
-                        static_cast<double>(t.outGrid.back());
-            }
-            if (perChannel && k != ram) {
-                // One sub-layer per precision: each part at its channels (time and energy
-                // rounded up to the tile, straight-through), fading out below one channel;
-                // the concat's overhead with a second part; the runtime's flash once.
-                const bool timed =
-                    k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
-                value = torch::zeros({}, torch::kFloat64);
-                const double tile = static_cast<double>(std::max<int64_t>(1, t.outTile));
-                for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
-                    const torch::Tensor n = precisionChannels[step][static_cast<int64_t>(p)];
-                    const torch::Tensor alive = n.clamp(0.0, 1.0);
-                    const torch::Tensor x = n.clamp_min(1.0);
-                    const double up = std::min(std::ceil(x.item<double>() / tile - 1e-9) * tile,
-                                               static_cast<double>(t.outGrid.back()));
-                    const torch::Tensor v = atChannels(p, timed ? x + (up - x).detach() : x);
-                    value = value + alive * (k == flash ? v - model_.fixed[k] : v);
-                }
-                value = value + multi * t.splitOverhead[k];
-                if (k == flash) {
-                    value = value + model_.fixed[k];
-                }
-            } else if (perChannel) {
-                value = at(0) + multi * t.splitOverhead[k]; // the layer's buffers and the concat's
-            } else if (splitHere && k == ram) {
-                value = at(0); // the layer's buffers, however its channels split
-            } else if (splitHere) {
-                // Time and energy of whole tiles of an engine's channels; footprints of the
-                // channels.
-                const bool timed =
-                    k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
-                const torch::Tensor a = alive[0] * atChannels(0, timed ? part[0] : exact[0]);
-                const torch::Tensor b = alive[1] * atChannels(1, timed ? part[1] : exact[1]);
-                const torch::Tensor overhead = alive[0] * alive[1] * t.splitOverhead[k];
-                if (k == costMetricIndex("latency_s")) {
-                    const torch::Tensor l = torch::stack({a, b});
-                    if (hardMax) {
-                        value = l.max() + overhead;
+                if (perChannel && k != ram) {
+                    // One sub-layer per precision: each part at its channels (time and energy
+                    // rounded up to the tile, straight-through), fading out below one channel;
+                    // the concat's overhead with a second part; the runtime's flash once.
+                    const bool timed =
+                        k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
+                    value = torch::zeros({}, torch::kFloat64);
+                    const double tile = static_cast<double>(std::max<int64_t>(1, t.outTile));
+                    for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+                        const torch::Tensor n = precisionChannels[step][static_cast<int64_t>(p)];
+                        const torch::Tensor alive = n.clamp(0.0, 1.0);
+                        const torch::Tensor x = n.clamp_min(1.0);
+                        const double up = std::min(std::ceil(x.item<double>() / tile - 1e-9) * tile,
+                                                   static_cast<double>(t.outGrid.back()));
+                        const torch::Tensor v = atChannels(p, timed ? x + (up - x).detach() : x);
+                        value = value + alive * (k == flash ? v - model_.fixed[k] : v);
+                    }
+                    value = value + multi * t.splitOverhead[k];
+                    if (k == flash) {
+                        value = value + model_.fixed[k];
+                    }
+                } else if (perChannel) {
+                    value =
+                        at(0) + multi * t.splitOverhead[k]; // the layer's buffers and the concat's
+                } else if (splitHere && k == ram) {
+                    value = at(0); // the layer's buffers, however its channels split
+                } else if (splitHere) {
+                    // Time and energy of whole tiles of an engine's channels; footprints of the
+                    // channels.
+                    const bool timed =
+                        k == costMetricIndex("latency_s") || k == costMetricIndex("energy_j");
+                    const torch::Tensor a = alive[0] * atChannels(0, timed ? part[0] : exact[0]);
+                    const torch::Tensor b = alive[1] * atChannels(1, timed ? part[1] : exact[1]);
+                    const torch::Tensor overhead = alive[0] * alive[1] * t.splitOverhead[k];
+                    if (k == costMetricIndex("latency_s")) {
+                        const torch::Tensor l = torch::stack({a, b});
+                        if (hardMax) {
+                            value = l.max() + overhead;
+                        } else {
+                            const torch::Tensor tau =
+                                (kSmoothMaxScale * (a + b))
+                                    .detach()
+                                    .clamp_min(std::numeric_limits<double>::min());
+                            value = (torch::softmax(l / tau, 0) * l).sum() + overhead;
+                        }
+                    } else if (k == flash) {
+                        // Each table holds the runtime once; the layer holds it once.
+                        value = model_.fixed[k] + (a - alive[0] * model_.fixed[k]) +
+                                (b - alive[1] * model_.fixed[k]) + overhead;
                     } else {
-                        const torch::Tensor tau =
-                            (kSmoothMaxScale * (a + b))
-                                .detach()
-                                .clamp_min(std::numeric_limits<double>::min());
-                        value = (torch::softmax(l / tau, 0) * l).sum() + overhead;
+                        value = a + b + overhead;
                     }
-                } else if (k == flash) {
-                    // Each table holds the runtime once; the layer holds it once.
-                    value = model_.fixed[k] + (a - alive[0] * model_.fixed[k]) +
-                            (b - alive[1] * model_.fixed[k]) + overhead;
+                } else if (probs.defined() && t.weightBits.size() > 1) {
+                    const torch::Tensor pr = probs.to(torch::kFloat64);
+                    for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
+                        const torch::Tensor term = pr[static_cast<int64_t>(p)] * at(p);
+                        value = value.defined() ? value + term : term;
+                    }
                 } else {
-                    value = a + b + overhead;
+                    value = at(0);
                 }
-            } else if (probs.defined() && t.weightBits.size() > 1) {
-                const torch::Tensor pr = probs.to(torch::kFloat64);
-                for (std::size_t p = 0; p < t.weightBits.size(); ++p) {
-                    const torch::Tensor term = pr[static_cast<int64_t>(p)] * at(p);
+                return value;
+            };
+            torch::Tensor value;
+            const torch::Tensor pa =
+                t.activationBits.size() > 1 ? actProbs(t.actSource) : torch::Tensor();
+            if (pa.defined()) {
+                for (std::size_t a = 0; a < t.activationBits.size(); ++a) {
+                    const torch::Tensor term = pa[static_cast<int64_t>(a)] * valueAt(a);
                     value = value.defined() ? value + term : term;
                 }
             } else {
-                value = at(0);
+                value = valueAt(0);
             }
             auto& sum = out[static_cast<std::size_t>(k)];
             if (k == ram) {
@@ -290,14 +326,20 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
         }
     }
     for (const auto& b : model_.buffers) {
-        const torch::Tensor bytes =
+        const torch::Tensor seedBytes =
             b.group >= 0
                 ? c[static_cast<std::size_t>(b.group)] * static_cast<double>(b.bytesPerChannel)
                 : torch::full({}, static_cast<double>(b.bytesPerChannel), torch::kFloat64);
+        const torch::Tensor bytes = seedBytes * share(b.writer);
         for (int s : b.liveAt) {
             if (std::find(b.touchedBy.begin(), b.touchedBy.end(), s) == b.touchedBy.end()) {
                 ramAt[static_cast<std::size_t>(s)] = ramAt[static_cast<std::size_t>(s)] + bytes;
             }
+        }
+        // The writer's table holds its output at the seed's precision.
+        if (b.writer >= 0) {
+            auto& r = ramAt[static_cast<std::size_t>(b.writer)];
+            r = r + (bytes - seedBytes);
         }
     }
     out[static_cast<std::size_t>(ram)] =
@@ -308,7 +350,8 @@ CostTensor::costs(const std::vector<torch::Tensor>& channels,
 std::array<double, kCostMetricCount>
 CostTensor::costs(const std::vector<int64_t>& channels, const std::vector<int>& weightBits,
                   const std::vector<int64_t>& split, const std::vector<int>& taps,
-                  const std::vector<std::vector<int64_t>>& channelBits) const {
+                  const std::vector<std::vector<int64_t>>& channelBits,
+                  const std::vector<int>& activationBits) const {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> c;
     for (int64_t v : channels) {
@@ -357,7 +400,23 @@ CostTensor::costs(const std::vector<int64_t>& channels, const std::vector<int>& 
             n.empty() ? torch::Tensor()
                       : torch::tensor(std::vector<double>(n.begin(), n.end()), torch::kFloat64));
     }
-    const auto t = costs(c, precision, parts, true, masks, choices, counts);
+    std::vector<torch::Tensor> activation;
+    for (std::size_t step = 0; step < activationBits.size(); ++step) {
+        const auto& bits = model_.layers.at(step).outActivationBits;
+        torch::Tensor one;
+        if (activationBits[step] > 0 && bits.size() > 1) {
+            const auto it = std::find(bits.begin(), bits.end(), activationBits[step]);
+            if (it == bits.end()) {
+                throw std::invalid_argument("layer '" + model_.layers[step].layer + "' has no " +
+                                            std::to_string(activationBits[step]) +
+                                            "-bit output activations");
+            }
+            one = torch::zeros({static_cast<int64_t>(bits.size())}, torch::kFloat64);
+            one[it - bits.begin()] = 1.0;
+        }
+        activation.push_back(one);
+    }
+    const auto t = costs(c, precision, parts, true, masks, choices, counts, activation);
     std::array<double, kCostMetricCount> out{};
     for (std::size_t k = 0; k < out.size(); ++k) {
         out[k] = t[k].item<double>();

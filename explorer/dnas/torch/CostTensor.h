@@ -39,23 +39,29 @@ public:
     /// per-channel precision choice, `precisionChannels` ([P] float64) holds the effective
     /// output channels at each of its precisions: the layer costs Σ_p table_p at them (each
     /// part rounded up to the tile, straight-through, and fading out below one channel), as
-    /// its sub-layers would; RAM is the whole layer's.
+    /// its sub-layers would; RAM is the whole layer's. Per step whose output activation
+    /// precision is searched (LayerCostTable::outActivationBits), `activation` ([A] float32,
+    /// undefined: the seed's) holds its probabilities: each reader costs the expectation of its
+    /// table over its input's precisions (NAS.md §2: Σ_i Σ_j p_act(i) p_w(j) cost(i, j)), and
+    /// the buffers it (and the ops without weights after it) writes their expected size.
     std::array<torch::Tensor, kCostMetricCount>
     costs(const std::vector<torch::Tensor>& channels,
           const std::vector<torch::Tensor>& precision = {},
           const std::vector<torch::Tensor>& split = {}, bool hardMax = false,
           const std::vector<torch::Tensor>& taps = {},
           const std::vector<torch::Tensor>& choices = {},
-          const std::vector<torch::Tensor>& precisionChannels = {}) const;
+          const std::vector<torch::Tensor>& precisionChannels = {},
+          const std::vector<torch::Tensor>& activation = {}) const;
 
     /// The same, of integer channel counts, per-step weight bits (empty: the tables' first),
     /// per-step channels on a split table's first engine (-1 or empty: all) and per-step
     /// variants, receptive-field or choice (-1 or empty: the seed's), as plain numbers (equal
-    /// to predictCosts()).
+    /// to predictCosts()), and per-step output activation bits (0 or empty: the seed's).
     std::array<double, kCostMetricCount>
     costs(const std::vector<int64_t>& channels, const std::vector<int>& weightBits = {},
           const std::vector<int64_t>& split = {}, const std::vector<int>& taps = {},
-          const std::vector<std::vector<int64_t>>& channelBits = {}) const;
+          const std::vector<std::vector<int64_t>>& channelBits = {},
+          const std::vector<int>& activationBits = {}) const;
 
     /// The smooth maximum's temperature as a share of the parts' summed latency: estimate,
     /// small enough that the larger part dominates (0.05: a part 20% longer gets 98% of the

@@ -39,6 +39,10 @@ struct ChannelChoice {
     /// output channels at each precision ([P], float64; kept channels only), which its cost
     /// reads; undefined for other steps.
     std::vector<torch::Tensor> precisionChannels;
+    /// Per step whose output activation precision is searched (LayerCostTable::
+    /// outActivationBits): its probabilities ([A], float32); undefined for other steps (or
+    /// methods).
+    std::vector<torch::Tensor> activation;
 };
 
 /// Contract: build() creates θ for the searchable groups of the seed (nothing for fixed
@@ -65,6 +69,10 @@ public:
     virtual std::vector<int> exportedBits() = 0;
     virtual std::vector<int64_t> exportedSplit() { return {}; }
     virtual std::vector<int> exportedVariants() { return {}; }
+    /// Per step, the output activation bits of a step whose precision is searched (its most
+    /// probable; after freeze the frozen one), 0 for other steps; empty for methods that do
+    /// not search activations.
+    virtual std::vector<int> exportedActivationBits() { return {}; }
     /// Per step with a per-channel precision choice, the kept channels (the first `keep[g]`
     /// of the output group by rank, as freeze keeps them) at each of the table's precisions;
     /// empty for other steps (or methods).

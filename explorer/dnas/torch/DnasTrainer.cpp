@@ -115,6 +115,16 @@ private:
                 }
             }
             model->setWeightPrecisions(std::move(precisions));
+            std::vector<nas::GraphModuleImpl::WeightPrecision> activations(stepOf.size());
+            for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                const int s = stepOf[i];
+                if (s >= 0 && static_cast<std::size_t>(s) < c.activation.size() &&
+                    c.activation[static_cast<std::size_t>(s)].defined()) {
+                    activations[i] = {p.costs.layers[static_cast<std::size_t>(s)].outActivationBits,
+                                      c.activation[static_cast<std::size_t>(s)]};
+                }
+            }
+            model->setActivationPrecisions(std::move(activations));
             // Per-step tensors as the module's per-layer ones.
             const auto perLayer = [&](const std::vector<torch::Tensor>& perStep) {
                 std::vector<torch::Tensor> v(stepOf.size());
@@ -157,7 +167,7 @@ private:
         double warmupLoss = kNaN;
         const int total = s_.warmupEpochs + s_.searchEpochs + s_.finetuneEpochs;
         std::vector<int64_t> keep, keepSplit;
-        std::vector<int> keepBits, keepVariants;
+        std::vector<int> keepBits, keepVariants, keepAct;
         std::vector<std::vector<int64_t>> keepChannelBits;
 
         for (int e = 0; e < total; ++e) {
@@ -190,6 +200,7 @@ private:
                 keepSplit = method->exportedSplit();
                 keepVariants = method->exportedVariants();
                 keepChannelBits = method->exportedChannelBits(keep);
+                keepAct = method->exportedActivationBits();
                 method->freeze(keep, keepBits, keepSplit, keepVariants);
             }
             std::vector<double> lambdaNow(p.limits.size(), 0.0);
@@ -209,7 +220,7 @@ private:
                 torch::Tensor loss = task;
                 if (searching) {
                     const auto costs = cost.costs(c.channels, c.precision, c.split, false, c.taps,
-                                                  c.choices, c.precisionChannels);
+                                                  c.choices, c.precisionChannels, c.activation);
                     for (std::size_t i = 0; i < p.limits.size(); ++i) {
                         loss =
                             loss + lambdaNow[i] *
@@ -253,7 +264,10 @@ private:
                 keep.empty() ? method->exportedVariants() : keepVariants;
             const auto nowChannelBits =
                 keep.empty() ? method->exportedChannelBits(now) : keepChannelBits;
-            const auto costs = cost.costs(now, nowBits, nowSplit, nowVariants, nowChannelBits);
+            const std::vector<int> nowAct =
+                keep.empty() ? method->exportedActivationBits() : keepAct;
+            const auto costs =
+                cost.costs(now, nowBits, nowSplit, nowVariants, nowChannelBits, nowAct);
             std::copy(costs.begin(), costs.end(), r.costs);
             r.lambdas = lambdaNow;
             r.temperature = method->temperature();
@@ -272,13 +286,16 @@ private:
             keepSplit = method->exportedSplit();
             keepVariants = method->exportedVariants();
             keepChannelBits = method->exportedChannelBits(keep);
+            keepAct = method->exportedActivationBits();
         }
         out.channels = keep;
+        out.activationBits = keepAct;
         out.weightBits = keepBits;
         out.split = keepSplit;
         out.variants = keepVariants;
         out.channelBits = keepChannelBits;
-        const auto predicted = cost.costs(keep, keepBits, keepSplit, keepVariants, keepChannelBits);
+        const auto predicted =
+            cost.costs(keep, keepBits, keepSplit, keepVariants, keepChannelBits, keepAct);
         std::copy(predicted.begin(), predicted.end(), out.predicted);
         out.accuracy = out.epochs.empty() ? kNaN : out.epochs.back().accuracy;
         out.seedAccuracy = s_.baseline ? baseline(p, total, stepOf) : kNaN;

@@ -272,10 +272,29 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
                 codes->push_back((y > 0).flatten(1).to(torch::kFloat64));
             }
         }
+        if (i < activationPrecisions_.size() && !activationPrecisions_[i].bits.empty()) {
+            const auto& p = activationPrecisions_[i];
+            torch::Tensor q;
+            for (std::size_t k = 0; k < p.bits.size(); ++k) {
+                const torch::Tensor term =
+                    p.probabilities[static_cast<int64_t>(k)] * fakeQuantizeActivation(y, p.bits[k]);
+                q = q.defined() ? q + term : term;
+            }
+            y = q;
+        }
         out[i] = y;
         last = y;
     }
     return last;
+}
+
+torch::Tensor fakeQuantizeActivation(const torch::Tensor& y, int bits) {
+    const torch::Tensor range = y.detach();
+    const bool unsigned_ = range.min().item<double>() >= 0;
+    const double levels = unsigned_ ? std::pow(2.0, bits) - 1 : std::pow(2.0, bits - 1) - 1;
+    const torch::Tensor scale = range.abs().amax().clamp_min(1e-8) / levels;
+    const torch::Tensor q = (y / scale).round().clamp(unsigned_ ? 0.0 : -levels, levels) * scale;
+    return y + (q - y).detach();
 }
 
 torch::Tensor fakeQuantize(const torch::Tensor& w, int bits) {

@@ -63,6 +63,14 @@ public:
     };
     void setWeightPrecisions(std::vector<WeightPrecision> p) { precisions_ = std::move(p); }
 
+    /// Activation precisions (MPS, NAS.md §2): per layer in layers() order, candidate bit
+    /// widths and their probabilities ([P]); the layer's (activated, masked) output becomes
+    /// the expectation of its fake quantisations at those widths (fakeQuantizeActivation).
+    /// Empty bits: the float output. Empty: none.
+    void setActivationPrecisions(std::vector<WeightPrecision> p) {
+        activationPrecisions_ = std::move(p);
+    }
+
     /// Tap masks (receptive-field searches): per layer in layers() order, a [K] tensor over a
     /// 1-D convolution's kernel taps, tap i being i steps back from the newest input (the
     /// kernel's last weight is tap 0), that its weights are multiplied by; undefined: none.
@@ -99,7 +107,7 @@ private:
     std::vector<int64_t> inputShape_;
     std::vector<workloads::Network::LayerId> layers_;
     std::vector<torch::Tensor> masks_;
-    std::vector<WeightPrecision> precisions_;
+    std::vector<WeightPrecision> precisions_, activationPrecisions_;
     std::vector<torch::Tensor> taps_, choices_;
     /// The weights of node `i` as the precisions and tap masks make them (the module's own
     /// without).
@@ -116,6 +124,10 @@ TORCH_MODULE(GraphModule);
 /// `w` fake-quantised to `bits` (symmetric, one scale per output channel: dimension 0), with
 /// the identity gradient through the rounding.
 torch::Tensor fakeQuantize(const torch::Tensor& w, int bits);
+/// Activations `y` fake-quantised to `bits` over the batch's range (unsigned [0, max] when no
+/// value is negative, as after a ReLU; else symmetric), with the identity gradient through the
+/// rounding.
+torch::Tensor fakeQuantizeActivation(const torch::Tensor& y, int bits);
 
 torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& inputShape);
 

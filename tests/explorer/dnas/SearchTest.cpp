@@ -14,6 +14,7 @@
 
 #include "common/TextProto.h"
 #include "workloads/NetworkSource.h"
+#include "workloads/spec/NetworkSpecLoader.h"
 
 #include "tests/util/TestUtil.h"
 
@@ -37,7 +38,7 @@ struct Fixture {
 
 Fixture costed(const std::string& name, const std::string& platform, const std::string& stack,
                const std::vector<int>& weightBits = {}, bool splitEngines = false,
-               bool receptiveField = false) {
+               bool receptiveField = false, const std::vector<int>& activationBits = {}) {
     Session session;
     const auto loaded = workloads::loadNetwork(name, session.paths());
     workloads::spec::NetworkSpec spec;
@@ -51,6 +52,7 @@ Fixture costed(const std::string& name, const std::string& platform, const std::
     options.weightBits = weightBits;
     options.splitEngines = splitEngines;
     options.receptiveField = receptiveField;
+    options.activationBits = activationBits;
     f.model = buildCostModel(session, q, f.network, f.sha256, f.grouping, options);
     return f;
 }
@@ -201,6 +203,26 @@ TEST(CostTensor, EqualsThePlainModelAndItsSlopesAreTheTables) {
     EXPECT_NEAR(channels[g].grad().item<double>(), slope, 1e-6 * slope);
 }
 
+/// Sets every three-way logit vector of `theta` (a layer's precision θ) to `value`.
+void setThreeWayLogits(std::vector<torch::Tensor>& theta, const torch::Tensor& value) {
+    torch::NoGradGuard noGrad;
+    for (auto& t : theta) {
+        if (t.dim() == 1 && t.size(0) == 3) {
+            t.copy_(value);
+        }
+    }
+}
+
+/// Whether a gradient reached some three-way logit vector of `theta`.
+bool reachedThreeWayLogits(const std::vector<torch::Tensor>& theta) {
+    bool reached = false;
+    for (const auto& t : theta) {
+        reached = reached ||
+                  (t.size(0) == 3 && t.grad().defined() && t.grad().abs().sum().item<float>() > 0);
+    }
+    return reached;
+}
+
 TEST(Mps, TablesHoldThePrecisionsTheTargetRuns) {
     // GAP9's stack runs conv2d on NE16 with 8-, 4- and 2-bit weights; depthwise and dense
     // layers in int8 only.
@@ -273,25 +295,13 @@ TEST(Mps, ChoosesExportsAndFreezesPrecisionsWithAFallingTemperature) {
     EXPECT_EQ(mps->exportedBits()[step], 8);
     // θ moved to 4 bits: exported 4; the cost's gradient reaches θ.
     auto theta = mps->parameters();
-    {
-        torch::NoGradGuard noGrad;
-        for (auto& t : theta) {
-            if (t.dim() == 1 && t.size(0) == 3) {
-                t.copy_(torch::tensor({0.F, 2.F, 0.F}));
-            }
-        }
-    }
+    setThreeWayLogits(theta, torch::tensor({0.F, 2.F, 0.F}));
     EXPECT_EQ(mps->exportedBits()[step], 4);
     c = mps->choice();
     const CostTensor cost(f.model);
     cost.costs(c.channels, c.precision)[static_cast<std::size_t>(costMetricIndex("weight_bytes"))]
         .backward();
-    bool reached = false;
-    for (const auto& t : theta) {
-        reached = reached ||
-                  (t.size(0) == 3 && t.grad().defined() && t.grad().abs().sum().item<float>() > 0);
-    }
-    EXPECT_TRUE(reached);
+    EXPECT_TRUE(reachedThreeWayLogits(theta));
     mps->startEpoch(0, 5);
     EXPECT_DOUBLE_EQ(mps->temperature(), 1.0);
     mps->startEpoch(4, 5);
@@ -323,6 +333,158 @@ std::size_t stepOf(const CostModel& m, const std::string& layer) {
         ++step;
     }
     return step;
+}
+
+// MPS activation precision on MPIC, whose stack runs every (activation, weight) pair of 8, 4
+// and 2 bits: each layer's table holds a plane per pair of its input's and its weights'
+// precisions; the graph input, the classifier and what feeds the graph output stay int8.
+TEST(MpsActivations, TablesHoldEveryPairTheReadersRunAndTheOutputsStayFixed) {
+    const Fixture f =
+        costed("fmnist/ds-cnn", "mpic", "mpic-qnn", {8, 4, 2}, false, false, {8, 4, 2});
+    const auto& m = f.model;
+    const std::vector<int> all = {8, 4, 2};
+    const auto& conv1 = m.layers[stepOf(m, "conv1")];
+    EXPECT_EQ(conv1.activationBits, std::vector<int>{8}); // reads the image
+    EXPECT_EQ(conv1.actSource, -1);
+    EXPECT_EQ(conv1.outActivationBits, all);
+    const auto& pw1 = m.layers[stepOf(m, "pw1")];
+    EXPECT_EQ(pw1.actSource, static_cast<int>(stepOf(m, "dw1")));
+    EXPECT_EQ(pw1.activationBits, all);
+    EXPECT_EQ(pw1.weightBits, all);
+    EXPECT_EQ(pw1.values[0].size(), 9 * pw1.inGrid.size() * pw1.outGrid.size());
+    // fc reads pw3's output through the pooling and the flatten, which keep its type; fc's own
+    // output feeds the softmax, the graph output: fixed.
+    const auto& fc = m.layers[stepOf(m, "fc")];
+    EXPECT_EQ(fc.actSource, static_cast<int>(stepOf(m, "pw3")));
+    EXPECT_TRUE(fc.outActivationBits.empty());
+    EXPECT_EQ(m.layers[stepOf(m, "pool")].outSource, static_cast<int>(stepOf(m, "pw3")));
+    EXPECT_EQ(m.layers[stepOf(m, "softmax")].actSource, -1);
+    // Stacks without sub-byte activation kernels search none.
+    const Fixture gap9 =
+        costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {8, 4, 2}, false, false, {8, 4, 2});
+    for (const auto& t : gap9.model.layers) {
+        EXPECT_TRUE(t.outActivationBits.empty()) << t.layer;
+        EXPECT_EQ(t.activationBits, std::vector<int>{8}) << t.layer;
+    }
+}
+
+TEST(MpsActivations, ExpectedCostIsOverActivationAndWeightPrecisionsAndMatchesSimulation) {
+    const Fixture f =
+        costed("fmnist/ds-cnn", "mpic", "mpic-qnn", {8, 4, 2}, false, false, {8, 4, 2});
+    const CostTensor cost(f.model);
+    const std::vector<int64_t> c = seedChannels(f.grouping);
+    const std::size_t dw1 = stepOf(f.model, "dw1"), pw1 = stepOf(f.model, "pw1");
+    // NAS.md §2: Σ_i Σ_j p_act(i) p_w(j) cost(i, j), pw1 reading dw1's output.
+    const std::vector<double> pa = {0.5, 0.3, 0.2}, pw = {0.6, 0.1, 0.3};
+    std::vector<torch::Tensor> precision(f.model.layers.size()), activation(f.model.layers.size());
+    precision[pw1] = torch::tensor({0.6F, 0.1F, 0.3F});
+    activation[dw1] = torch::tensor({0.5F, 0.3F, 0.2F});
+    std::vector<torch::Tensor> channels;
+    for (int64_t v : c) {
+        channels.push_back(torch::full({}, static_cast<double>(v), torch::kFloat64));
+    }
+    const auto expected = cost.costs(channels, precision, {}, false, {}, {}, {}, activation);
+    std::vector<int> bits(f.model.layers.size(), 8), act(f.model.layers.size(), 0);
+    for (const char* metric : {"latency_s", "energy_j", "weight_bytes", "flash_bytes"}) {
+        const int k = costMetricIndex(metric);
+        double hand = 0;
+        for (std::size_t i = 0; i < 3; ++i) {
+            for (std::size_t j = 0; j < 3; ++j) {
+                act[dw1] = f.model.layers[dw1].outActivationBits[i];
+                bits[pw1] = f.model.layers[pw1].weightBits[j];
+                hand +=
+                    pa[i] * pw[j] *
+                    predictCosts(f.model, c, bits, {}, {}, {}, act)[static_cast<std::size_t>(k)];
+            }
+        }
+        EXPECT_NEAR(expected[static_cast<std::size_t>(k)].item<double>(), hand,
+                    1e-6 * std::abs(hand))
+            << metric;
+    }
+    // A discrete choice: the plain and the tensor model agree, and the exported network
+    // simulates as predicted (MPIC's layers cost MACs / MAC-per-cycle of their pair; RAM is
+    // the planner's arena, which the model approximates by the buffers live per step).
+    act.assign(f.model.layers.size(), 0);
+    bits.assign(f.model.layers.size(), 8);
+    act[stepOf(f.model, "conv1")] = 4;
+    act[dw1] = 2;
+    act[stepOf(f.model, "pw2")] = 4;
+    bits[pw1] = 4;
+    const auto plain = predictCosts(f.model, c, bits, {}, {}, {}, act);
+    const auto viaTensor = cost.costs(c, bits, {}, {}, {}, act);
+    for (int k = 0; k < kCostMetricCount; ++k) {
+        EXPECT_NEAR(plain[static_cast<std::size_t>(k)], viaTensor[static_cast<std::size_t>(k)],
+                    1e-9 * std::abs(plain[static_cast<std::size_t>(k)]))
+            << kCostMetrics[k];
+    }
+    Session session;
+    const auto loaded = workloads::loadNetwork("fmnist/ds-cnn", session.paths());
+    workloads::spec::NetworkSpec seedSpec;
+    parseTextProto(test::readFileBytes(loaded.file), loaded.file, seedSpec);
+    const auto spec =
+        resizedSpec(seedSpec, f.network, f.grouping, c, &f.model, bits, {}, {}, {}, act);
+    Query q;
+    q.platform = "mpic";
+    q.stack = "mpic-qnn";
+    q.network = "dnas/mixed";
+    session.defineNetwork(q.network, workloads::buildNetwork(spec, "<resized>"), "mixed");
+    const sim::SimResult r = session.run(q).result;
+    ASSERT_EQ(r.status, sim::Status::Ok) << r.reason;
+    EXPECT_NEAR(plain[static_cast<std::size_t>(costMetricIndex("latency_s"))], r.latencyS,
+                1e-3 * r.latencyS);
+    EXPECT_NEAR(plain[static_cast<std::size_t>(costMetricIndex("peak_ram_bytes"))],
+                static_cast<double>(r.peakRamBytes), 0.1 * static_cast<double>(r.peakRamBytes));
+    // Sub-byte activations cost less time and RAM than the seed's int8.
+    const auto seed = predictCosts(f.model, c);
+    EXPECT_LT(plain[static_cast<std::size_t>(costMetricIndex("latency_s"))],
+              seed[static_cast<std::size_t>(costMetricIndex("latency_s"))]);
+    EXPECT_LT(static_cast<double>(r.peakRamBytes),
+              seed[static_cast<std::size_t>(costMetricIndex("peak_ram_bytes"))]);
+}
+
+TEST(MpsActivations, ChoosesExportsAndFreezesActivationPrecisions) {
+    const Fixture f = costed("fmnist/ds-cnn", "mpic", "mpic-qnn", {8}, false, false, {8, 4, 2});
+    auto mps = makeDnasMethod("mps");
+    DnasSettings s;
+    s.activationBits = {8, 4, 2};
+    mps->build(f.model.groups, f.model.layers, s);
+    const std::size_t pw2 = stepOf(f.model, "pw2");
+    ChannelChoice c = mps->choice();
+    ASSERT_EQ(c.activation.size(), f.model.layers.size());
+    ASSERT_TRUE(c.activation[pw2].defined());
+    EXPECT_FALSE(c.activation[stepOf(f.model, "fc")].defined());
+    EXPECT_NEAR(c.activation[pw2][0].item<float>(), std::exp(3.0) / (std::exp(3.0) + 2), 1e-6);
+    EXPECT_EQ(mps->exportedActivationBits()[pw2], 8);
+    EXPECT_EQ(mps->exportedActivationBits()[stepOf(f.model, "fc")], 0);
+    // θ moved to 2 bits: exported 2; the RAM cost's gradient reaches θ.
+    auto theta = mps->parameters();
+    setThreeWayLogits(theta, torch::tensor({0.F, 0.F, 2.F}));
+    EXPECT_EQ(mps->exportedActivationBits()[pw2], 2);
+    c = mps->choice();
+    const CostTensor cost(f.model);
+    cost.costs(c.channels, c.precision, {}, false, {}, {}, {},
+               c.activation)[static_cast<std::size_t>(costMetricIndex("latency_s"))]
+        .backward();
+    EXPECT_TRUE(reachedThreeWayLogits(theta));
+    mps->freeze(mps->exported(), mps->exportedBits(), {}, {});
+    const auto frozen = mps->choice().activation[pw2];
+    EXPECT_FLOAT_EQ(frozen[2].item<float>(), 1.0F);
+    EXPECT_FLOAT_EQ(frozen.sum().item<float>(), 1.0F);
+}
+
+TEST(MpsActivations, ActivationFakeQuantisationIsUnsignedAfterAReluWithAnIdentityGradient) {
+    const torch::Tensor y = torch::tensor({0.0F, 0.5F, 1.4F, 3.0F}).requires_grad_(true);
+    // 2 bits unsigned over [0, 3]: levels 0, 1, 2, 3.
+    const torch::Tensor q = nas::fakeQuantizeActivation(y, 2);
+    EXPECT_FLOAT_EQ(q[1].item<float>(), 0.0F);
+    EXPECT_FLOAT_EQ(q[2].item<float>(), 1.0F);
+    EXPECT_FLOAT_EQ(q[3].item<float>(), 3.0F);
+    q.sum().backward();
+    EXPECT_TRUE(torch::allclose(y.grad(), torch::ones_like(y)));
+    // With negative values: symmetric, 4 bits = 7 levels a side.
+    const torch::Tensor s = nas::fakeQuantizeActivation(torch::tensor({-2.0F, 0.3F, 1.0F}), 4);
+    EXPECT_NEAR(s[1].item<float>(), std::round(0.3 / (2.0 / 7)) * (2.0 / 7), 1e-6);
+    EXPECT_FLOAT_EQ(s[0].item<float>(), -2.0F);
 }
 
 TEST(Odimo, SplitTablesCostTheSlowerPartAndTheSumOfTheRest) {

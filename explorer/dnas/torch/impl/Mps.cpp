@@ -10,7 +10,12 @@
 // θ is [C, P] for each such layer (spread by kInitialSpread), each output channel's weights
 // fake-quantised to its own expectation, and the layer costs Σ_p table_p(n_p), n_p the kept
 // channels' summed probabilities of precision p (a part fading out below one channel): the
-// layer deploys as one sub-layer per precision and a concat (resizedSpec).
+// layer deploys as one sub-layer per precision and a concat (resizedSpec). Activations
+// (DnasSettings::activationBits): each step whose output precision the cost model searches
+// (LayerCostTable::outActivationBits) has logits over those precisions (the seed's first at
+// kSeedLogit), its output the expectation of its fake quantisations and its readers' costs the
+// expectation over their input's precisions (Σ_i Σ_j p_act(i) p_w(j) cost(i, j)); export and
+// freeze take the most probable.
 #include "explorer/dnas/torch/DnasMethod.h"
 #include "explorer/dnas/torch/PitMasks.h"
 
@@ -30,6 +35,9 @@ public:
                const DnasSettings& settings) override {
         masks_.build(groups, settings.threshold);
         theta_.clear();
+        actTheta_.clear();
+        actBits_.clear();
+        frozenAct_.clear();
         bits_.clear();
         frozen_.clear();
         outGroup_.clear();
@@ -52,11 +60,20 @@ public:
                 th.requires_grad_(true);
             }
             theta_.push_back(th);
+            torch::Tensor act;
+            if (t.outActivationBits.size() > 1 && !settings.activationBits.empty()) {
+                act = torch::zeros({static_cast<int64_t>(t.outActivationBits.size())},
+                                   torch::kFloat32);
+                act[0] = kSeedLogit;
+                act.requires_grad_(true);
+            }
+            actTheta_.push_back(act);
+            actBits_.push_back(t.outActivationBits);
         }
     }
 
     std::vector<torch::Tensor> parameters() override {
-        return withDefined(masks_.parameters(), theta_);
+        return withDefined(withDefined(masks_.parameters(), theta_), actTheta_);
     }
 
     ChannelChoice choice() override {
@@ -79,6 +96,10 @@ public:
                 counts = (p * mask.unsqueeze(1)).sum(0).to(torch::kFloat64);
             }
             c.precisionChannels.push_back(counts);
+            c.activation.push_back(!frozenAct_.empty() ? frozenAct_[s]
+                                   : actTheta_[s].defined()
+                                       ? torch::softmax(actTheta_[s] / temperature_, 0)
+                                       : torch::Tensor());
         }
         return c;
     }
@@ -132,8 +153,29 @@ public:
         return bits;
     }
 
+    std::vector<int> exportedActivationBits() override {
+        torch::NoGradGuard noGrad;
+        std::vector<int> bits(actTheta_.size(), 0);
+        bool any = false;
+        for (std::size_t s = 0; s < actTheta_.size(); ++s) {
+            if (actTheta_[s].defined()) {
+                const torch::Tensor& p = frozenAct_.empty() ? actTheta_[s] : frozenAct_[s];
+                bits[s] = actBits_[s][static_cast<std::size_t>(p.argmax().item<int64_t>())];
+                any = true;
+            }
+        }
+        return any ? bits : std::vector<int>{};
+    }
+
     void freeze(const std::vector<int64_t>& keep, const std::vector<int>& bits,
                 const std::vector<int64_t>&, const std::vector<int>&) override {
+        frozenAct_.clear();
+        for (const auto& a : actTheta_) {
+            torch::NoGradGuard noGrad;
+            frozenAct_.push_back(a.defined()
+                                     ? torch::one_hot(a.argmax(), a.size(0)).to(torch::kFloat32)
+                                     : torch::Tensor());
+        }
         masks_.freeze(keep);
         frozen_.clear();
         for (std::size_t s = 0; s < theta_.size(); ++s) {
@@ -161,8 +203,8 @@ public:
 
 private:
     PitMasks masks_;
-    std::vector<torch::Tensor> theta_, frozen_;
-    std::vector<std::vector<int>> bits_;
+    std::vector<torch::Tensor> theta_, frozen_, actTheta_, frozenAct_;
+    std::vector<std::vector<int>> bits_, actBits_;
     std::vector<int> outGroup_;
     std::vector<ChannelGroup> groups_;
     bool perChannel_ = false;
