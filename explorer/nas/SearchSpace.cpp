@@ -24,7 +24,7 @@ namespace ws = workloads::spec;
 const std::set<std::string> k2dOps = {"conv", "dsconv", "mbconv", "residual"};
 const std::set<std::string> kTemporalOps = {"tconv", "tresidual"};
 const std::vector<std::string> kPrecisions = {"int8", "int16", "fp32", "int4", "int2", "ternary"};
-const std::vector<std::string> kActivationPrecisions = {"int8", "int16", "fp32"};
+const std::vector<std::string> kActivationPrecisions = {"int8", "int16", "fp32", "int4", "int2"};
 
 /// Largest value a size field takes (channels, kernels, strides, depths, resolutions): far
 /// beyond any edge network, small enough that products of a few stay within int64.

@@ -173,6 +173,16 @@ TEST(SearchSpaceTest, WidthMultipliersAndPrecisionsAreGenes) {
     // The head keeps the network's int8.
     EXPECT_EQ(c.network->layer(*c.network->find("fc")).outputDtype, workloads::DType::Int8);
     EXPECT_EQ(space.size(), 12);
+    // Sub-byte activations (mixed-precision cores): the stage's outputs packed at 4 bits.
+    const SearchSpace sub(parseSpace(R"(
+        resolutions: "16x16" input_channels: 3
+        stages { name: "s" ops: ["conv"] channels: [8] activation_precisions: ["int8", "int4"] }
+        head { classes: 2 })"));
+    const Candidate four = sub.decode(sub.parse({"s.activation_precision=int4"}), "x");
+    ASSERT_TRUE(four.network) << four.reason;
+    const auto& out = four.network->layer(*four.network->find("s_conv")).output;
+    EXPECT_EQ(out.dtype, workloads::DType::Int4);
+    EXPECT_EQ(out.bytes(), out.elements() / 2);
 }
 
 TEST(SearchSpaceTest, BadGenesAndSpacesAreRejected) {
