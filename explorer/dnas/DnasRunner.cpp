@@ -209,8 +209,7 @@ class Runner {
 public:
     Runner(const DnasStudy& study, Session& session, const DnasOptions& options)
         : study_(study), session_(session), options_(options), grouping_(searchedGroups(study)),
-          method_(dnasSettings(study.spec).method),
-          receptiveField_(dnasSettings(study.spec).receptiveField) {}
+          settings_(dnasSettings(study.spec)), method_(settings_.method) {}
 
     DnasSummary run();
 
@@ -242,8 +241,8 @@ private:
     Session& session_;
     const DnasOptions& options_;
     Grouping grouping_;
-    const std::string method_; ///< pit, mps, odimo
-    const bool receptiveField_;
+    const DnasSettings settings_; ///< the study's, read once
+    const std::string& method_;   ///< pit, mps, odimo, supernet
 };
 
 Prepared Runner::prepare(int i) {
@@ -293,9 +292,9 @@ Prepared Runner::prepare(int i) {
     options.cacheDir = costCacheDir(study_.spec);
     options.weightBits = searchedWeightBits(study_.spec);
     options.splitEngines = method_ == "odimo";
-    options.receptiveField = receptiveField_;
-    options.perChannel = dnasSettings(study_.spec).perChannel;
-    options.activationBits = dnasSettings(study_.spec).activationBits;
+    options.receptiveField = settings_.receptiveField;
+    options.perChannel = settings_.perChannel;
+    options.activationBits = settings_.activationBits;
     options.choices = study_.choices;
     options.choicesKey = study_.choices.empty() ? "" : protoSha256(study_.spec.method());
     try {
@@ -318,7 +317,8 @@ Prepared Runner::prepare(int i) {
         p.notes.push_back("no layer runs at another weight precision on this target: the search "
                           "chose channels only (as pit)");
     }
-    if (receptiveField_ && !any([](const LayerCostTable& t) { return !t.kernels.empty(); })) {
+    if (settings_.receptiveField &&
+        !any([](const LayerCostTable& t) { return !t.kernels.empty(); })) {
         p.notes.push_back("no causal temporal convolution with more than one tap in " +
                           study_.spec.network() + ": receptive fields were not searched");
     }
@@ -483,7 +483,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         std::vector<int64_t> c = s.seedChannels;
         std::vector<int64_t> split;
         std::vector<int> taps;
-        if (n > 0 && (receptiveField_ || !study_.choices.empty())) {
+        if (n > 0 && (settings_.receptiveField || !study_.choices.empty())) {
             // A random variant of each layer that has them (taps, a choice block's choice).
             for (const auto& t : p.model.layers) {
                 taps.push_back(t.variantCount() == 1
@@ -513,7 +513,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
             }
         }
         std::vector<std::vector<int64_t>> channelBits;
-        if (n > 0 && dnasSettings(study_.spec).perChannel) {
+        if (n > 0 && settings_.perChannel) {
             // Each multi-precision layer's channels split at random among its precisions.
             for (const auto& t : p.model.layers) {
                 std::vector<int64_t> counts;
@@ -530,7 +530,7 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
         }
         // MPS activation precision: random output precisions and weight precisions.
         std::vector<int> bits, actBits;
-        if (n > 0 && !dnasSettings(study_.spec).activationBits.empty()) {
+        if (n > 0 && !settings_.activationBits.empty()) {
             for (const auto& t : p.model.layers) {
                 const auto pick = [&](const std::vector<int>& from) {
                     return from.empty() ? 0
@@ -710,7 +710,7 @@ DnasSummary Runner::run() {
         }
     }();
     {
-        const std::string problem = searcher->configure(dnasSettings(study_.spec));
+        const std::string problem = searcher->configure(settings_);
         if (!problem.empty()) {
             Diagnostics diags(study_.file);
             const FieldCursor at(diags, study_.locations.get());
@@ -756,9 +756,8 @@ DnasSummary Runner::run() {
         });
     }
 
-    const DnasSettings settings = dnasSettings(study_.spec);
     const int64_t perSearch =
-        settings.warmupEpochs + settings.searchEpochs + settings.finetuneEpochs;
+        settings_.warmupEpochs + settings_.searchEpochs + settings_.finetuneEpochs;
     int64_t pending = 0;
     for (const auto& s : study_.spec.searches()) {
         pending += done.count(searchName(s)) == 0 ? perSearch : 0;

@@ -92,6 +92,19 @@ public:
 /// A softmax temperature that falls geometrically from 1 at the first search epoch to
 /// kFinalTemperature at the last (methods that choose among discrete options: MPS, ODiMO).
 double annealedTemperature(int searchEpoch, int searchEpochs);
+
+/// A method that chooses among discrete options through softmax(θ / temperature_), the
+/// temperature annealed over the search (annealedTemperature).
+class AnnealedDnasMethod : public DnasMethod {
+public:
+    void startEpoch(int searchEpoch, int searchEpochs) override {
+        temperature_ = annealedTemperature(searchEpoch, searchEpochs);
+    }
+    double temperature() const override { return temperature_; }
+
+protected:
+    double temperature_ = 1.0;
+};
 /// Temperature at the end of the search: estimate, low enough that the softmax is nearly the
 /// argmax the export takes.
 inline constexpr double kFinalTemperature = 0.05;

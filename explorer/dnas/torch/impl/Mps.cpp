@@ -29,7 +29,7 @@ namespace {
 /// dnas-mps-channel-gap9).
 constexpr double kChannelSeedLogit = 1.0;
 
-class Mps final : public DnasMethod {
+class Mps final : public AnnealedDnasMethod {
 public:
     void build(const std::vector<ChannelGroup>& groups, const std::vector<LayerCostTable>& layers,
                const DnasSettings& settings) override {
@@ -195,12 +195,6 @@ public:
         }
     }
 
-    void startEpoch(int searchEpoch, int searchEpochs) override {
-        temperature_ = annealedTemperature(searchEpoch, searchEpochs);
-    }
-
-    double temperature() const override { return temperature_; }
-
 private:
     PitMasks masks_;
     std::vector<torch::Tensor> theta_, frozen_, actTheta_, frozenAct_;
@@ -208,7 +202,6 @@ private:
     std::vector<int> outGroup_;
     std::vector<ChannelGroup> groups_;
     bool perChannel_ = false;
-    double temperature_ = 1.0;
 };
 
 const bool kRegistered = registerDnasMethod("mps", [] { return std::make_unique<Mps>(); });

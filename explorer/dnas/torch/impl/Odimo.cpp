@@ -19,7 +19,7 @@ namespace edgesim::explorer::dnas {
 
 namespace {
 
-class Odimo final : public DnasMethod {
+class Odimo final : public AnnealedDnasMethod {
 public:
     void build(const std::vector<ChannelGroup>& groups, const std::vector<LayerCostTable>& layers,
                const DnasSettings&) override {
@@ -112,17 +112,10 @@ public:
         }
     }
 
-    void startEpoch(int searchEpoch, int searchEpochs) override {
-        temperature_ = annealedTemperature(searchEpoch, searchEpochs);
-    }
-
-    double temperature() const override { return temperature_; }
-
 private:
     std::vector<int64_t> seed_;
     std::vector<LayerCostTable> layers_;
     std::vector<torch::Tensor> theta_, frozen_;
-    double temperature_ = 1.0;
 };
 
 const bool kRegistered = registerDnasMethod("odimo", [] { return std::make_unique<Odimo>(); });

@@ -22,7 +22,7 @@ namespace edgesim::explorer::dnas {
 
 namespace {
 
-class SuperNet final : public DnasMethod {
+class SuperNet final : public AnnealedDnasMethod {
 public:
     void build(const std::vector<ChannelGroup>& groups, const std::vector<LayerCostTable>& layers,
                const DnasSettings& settings) override {
@@ -96,16 +96,10 @@ public:
         }
     }
 
-    void startEpoch(int searchEpoch, int searchEpochs) override {
-        temperature_ = annealedTemperature(searchEpoch, searchEpochs);
-    }
-    double temperature() const override { return temperature_; }
-
 private:
     PitMasks masks_;
     std::vector<torch::Tensor> theta_, frozen_;
     std::vector<int> bits_;
-    double temperature_ = 1.0;
 };
 
 const bool kRegistered =
