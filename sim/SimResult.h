@@ -127,6 +127,7 @@ struct SimResult {
     double energyJ = 0;
     int64_t peakRamBytes = 0;
     int64_t flashBytes = 0;
+    int64_t weightBytes = 0; ///< of which the network's weights and biases as stored
     int64_t macs = 0;
     /// Weights that live in L3 and stream into the weights memory on every inference (0: all
     /// resident; Program::streamedWeightBytes).

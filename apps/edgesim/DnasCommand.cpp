@@ -109,7 +109,7 @@ void registerDnas(CLI::App& app, GlobalOptions& global) {
         ->required();
     cmd->add_option("--out", opts->dnas.out,
                     "HDF5 results file (/dnas/epochs, /dnas/result, /dnas/cost_model); the "
-                    "exported networks go to <out>.dnas/")
+                    "exported networks go to <out>.dnas/ (<out> without .h5)")
         ->required();
     cmd->add_flag("--resume", opts->dnas.resume,
                   "Continue --out: searches it holds are not run again");

@@ -226,8 +226,9 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     std::cout << fmt::format("status: {}{}\n", sim::toString(r.status),
                              r.reason.empty() ? "" : " (" + r.reason + ")");
     if (!sim::ran(r.status)) {
-        std::cout << fmt::format("footprint: peak RAM {} bytes, flash {} bytes\n",
-                                 groupDigits(r.peakRamBytes), groupDigits(r.flashBytes));
+        std::cout << fmt::format("footprint: peak RAM {} bytes, flash {} bytes ({} of weights)\n",
+                                 groupDigits(r.peakRamBytes), groupDigits(r.flashBytes),
+                                 groupDigits(r.weightBytes));
         return;
     }
     std::cout << "\n";
@@ -246,8 +247,9 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
             explorer::latencyGapPct(r, *other), sim::toString(r.fidelity), si(other->energyJ, "J"));
     }
     std::cout << fmt::format("energy:  {} ({} MACs)\n", si(r.energyJ, "J"), groupDigits(r.macs));
-    std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes\n",
-                             groupDigits(r.peakRamBytes), groupDigits(r.flashBytes));
+    std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes ({} of weights)\n",
+                             groupDigits(r.peakRamBytes), groupDigits(r.flashBytes),
+                             groupDigits(r.weightBytes));
     if (r.training) {
         printTraining(r);
     }

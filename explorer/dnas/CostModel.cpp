@@ -338,7 +338,8 @@ CostModel fromJson(const Json& j) {
 }
 
 /// MPS activation precision: each step's actSource and outSource (LayerCostTable), and for
-/// each weighted step whose int8 output is neither a graph output nor read by one, the
+/// each weighted step whose int8 output is neither a graph output, nor read by one, nor
+/// joined with another tensor (add, concat), the
 /// precisions of `bits` that every reader runs at with each of its weight precisions
 /// (`runs(reader, weight bits, activation bits)`): its outActivationBits and its readers'
 /// activationBits, the seed's 8 first.
@@ -358,10 +359,26 @@ void activationSources(const Network& seed, const std::vector<Network::LayerId>&
         t.outSource =
             workloads::isCompute(seed.layer(steps[s]).op) ? static_cast<int>(s) : t.actSource;
     }
+    // The tensors a join (add, concat) reads keep the seed's type: it would run at the widest
+    // of its inputs' types, which one source's choice does not tell.
+    std::vector<bool> joined(steps.size(), false);
+    for (std::size_t s = 0; s < steps.size(); ++s) {
+        const auto ins = seed.inputsOf(steps[s]);
+        for (std::size_t i = 0; ins.size() > 1 && i < ins.size(); ++i) {
+            const int p = stepOf[ins[i]];
+            const int src = p < 0 ? -1
+                                  : (workloads::isCompute(seed.layer(ins[i]).op)
+                                         ? p
+                                         : tables[static_cast<std::size_t>(p)].actSource);
+            if (src >= 0) {
+                joined[static_cast<std::size_t>(src)] = true;
+            }
+        }
+    }
     for (std::size_t s = 0; s < steps.size(); ++s) {
         const Layer& l = seed.layer(steps[s]);
         if (!workloads::isCompute(l.op) || l.output.dtype != workloads::DType::Int8 ||
-            seed.isGraphOutput(steps[s])) {
+            seed.isGraphOutput(steps[s]) || joined[s]) {
             continue;
         }
         std::vector<std::size_t> readers;

@@ -317,6 +317,12 @@ Prepared Runner::prepare(int i) {
         p.notes.push_back("no layer runs at another weight precision on this target: the search "
                           "chose channels only (as pit)");
     }
+    if (!settings_.activationBits.empty() &&
+        !any([](const LayerCostTable& t) { return t.outActivationBits.size() > 1; })) {
+        p.notes.push_back("no layer's readers run other activation precisions on this target "
+                          "(its stack has no sub-byte activation kernels for them): activations "
+                          "stay the seed's");
+    }
     if (settings_.receptiveField &&
         !any([](const LayerCostTable& t) { return !t.kernels.empty(); })) {
         p.notes.push_back("no causal temporal convolution with more than one tap in " +
@@ -460,7 +466,9 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
             std::vector<std::string> what = {channelsText(channels, p.model)};
             for (const auto& extra :
                  {splitText(p.model, channels, split), variantsText(p.model, taps),
-                  precisionsText(p.model, bits, channelBits),
+                  precisionsText(p.model, bits, channelBits).empty()
+                      ? std::string()
+                      : "weights " + precisionsText(p.model, bits, channelBits),
                   activationsText(p.model, actBits).empty()
                       ? std::string()
                       : "activations " + activationsText(p.model, actBits)}) {

@@ -71,8 +71,8 @@ struct LayerCostTable {
     /// (outActivationBits), its actSource for an op without weights, else -1 (the seed's).
     int outSource = -1;
     /// The output activation precisions a search may give this step (seed's first); empty
-    /// when its output keeps the seed's (graph outputs, the layers feeding them, layers whose
-    /// readers the target cannot run at the others).
+    /// when its output keeps the seed's (graph outputs, the layers feeding them, tensors a
+    /// join (add, concat) reads, layers whose readers the target cannot run at the others).
     std::vector<int> outActivationBits;
     /// Number of precision planes (activation x weight).
     std::size_t precisionCount() const { return activationBits.size() * weightBits.size(); }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -207,15 +208,19 @@ void validateDnasStudy(const spec::DnasStudySpec& s, const FieldCursor& at) {
     }
     // MPS's candidate precisions: 8, 4 or 2 bits, for the mps method only.
     const auto checkBits = [&](const char* field, const auto& bits, const char* what) {
+        if (bits.size() > 0 && kind != "mps") {
+            at.child(s, "method")
+                .error(s.method(), field, "only the mps method searches precisions", 0);
+            return;
+        }
         for (int k = 0; k < bits.size(); ++k) {
             const int b = bits.Get(k);
             if (b != 8 && b != 4 && b != 2) {
                 at.child(s, "method")
                     .error(s.method(), field,
                            fmt::format("{} bits: not {} type (8, 4, 2)", b, what), k);
-            } else if (kind != "mps") {
-                at.child(s, "method")
-                    .error(s.method(), field, "only the mps method searches precisions", k);
+            } else if (std::find(bits.begin(), bits.begin() + k, b) != bits.begin() + k) {
+                at.child(s, "method").error(s.method(), field, fmt::format("{} bits twice", b), k);
             }
         }
     };

@@ -76,6 +76,7 @@ nlohmann::json toJson(const sim::SimResult& r) {
     j["energy_j"] = produced(timing, r.energyJ);
     j["peak_ram_bytes"] = produced(footprint, r.peakRamBytes);
     j["flash_bytes"] = produced(footprint, r.flashBytes);
+    j["weight_bytes"] = produced(footprint, r.weightBytes);
     j["macs"] = produced(footprint, r.macs);
     j["streamed_weight_bytes"] = r.streamedWeightBytes;
     j["memories"] = nlohmann::json::array();

@@ -20,6 +20,7 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
     r.operatingPoint = program.operatingPoint;
     r.peakRamBytes = program.peakRamBytes;
     r.flashBytes = program.flashBytes;
+    r.weightBytes = program.weightBytes;
     r.macs = program.macs;
     r.streamedWeightBytes = program.streamedWeightBytes;
     const std::size_t n = program.memories.size();
@@ -77,7 +78,7 @@ SimResult makeResult(const Program& program, Fidelity fidelity) {
 }
 
 uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int tile,
-                           uint64_t start) {
+                            uint64_t start) {
     // The same arithmetic as the TLM bus (first come, first served on busy-until ports) for
     // a single initiator that issues a tile's streamed transfers at the tile start and its
     // blocking ones after the stream.
@@ -85,8 +86,9 @@ uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int ti
     const auto book = [&](const Access& a, int64_t bytes, uint64_t at) {
         const MemoryTiming& mem = program.memories[static_cast<std::size_t>(a.memory)];
         const BusTiming& bus = program.buses[static_cast<std::size_t>(mem.bus)];
-        const std::size_t port = bus.shared ? program.memories.size() + static_cast<std::size_t>(mem.bus)
-                                            : static_cast<std::size_t>(a.memory);
+        const std::size_t port = bus.shared
+                                     ? program.memories.size() + static_cast<std::size_t>(mem.bus)
+                                     : static_cast<std::size_t>(a.memory);
         if (busyUntil_.size() <= port) {
             busyUntil_.resize(port + 1, 0);
         }
@@ -95,16 +97,16 @@ uint64_t PortClock::runTile(const Program& program, const KernelJob& job, int ti
         return busyUntil_[port];
     };
     for (const auto& a : job.accesses) {
-        const auto bytes = static_cast<int64_t>(
-            KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
+        const auto bytes =
+            static_cast<int64_t>(KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
         if (bytes > 0 && streamsUnderCompute(program.memories, a)) {
             end = std::max(end, book(a, bytes, start));
         }
     }
     for (const auto& a : job.accesses) {
         const MemoryTiming& mem = program.memories[static_cast<std::size_t>(a.memory)];
-        const auto bytes = static_cast<int64_t>(
-            KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
+        const auto bytes =
+            static_cast<int64_t>(KernelJob::share(static_cast<uint64_t>(a.bytes), job.tiles, tile));
         if (bytes > 0 && !streamsUnderCompute(program.memories, a)) {
             end = book(a, bytes, end) - mem.lines(bytes);
         }
@@ -126,14 +128,13 @@ TaskTiming evaluateTask(const Program& program, const EngineTask& task, uint64_t
     };
     const auto& tiles = task.plan.tiles;
     const bool pipelined = program.buffers >= 2;
-    const bool oneChannel = task.loadChannel ==
-                            task.storeChannel;
+    const bool oneChannel = task.loadChannel == task.storeChannel;
     std::vector<Span> dma;
     std::vector<Span> compute;
     uint64_t loadFree = start;
     uint64_t storeFree = start;
-    uint64_t prevStoreEnd = start;   // store of tile i-1
-    uint64_t prev2StoreEnd = start;  // store of tile i-2
+    uint64_t prevStoreEnd = start;  // store of tile i-1
+    uint64_t prev2StoreEnd = start; // store of tile i-2
     uint64_t loadEnd = 0;
     uint64_t end = start;
     const auto load = [&](std::size_t i, uint64_t at) {
@@ -150,7 +151,7 @@ TaskTiming evaluateTask(const Program& program, const EngineTask& task, uint64_t
     if (!tiles.empty()) {
         loadEnd = load(0, start);
     }
-    uint64_t computeFree = start;  // the engine computes one tile at a time
+    uint64_t computeFree = start; // the engine computes one tile at a time
     for (std::size_t i = 0; i < tiles.size(); ++i) {
         uint64_t computeStart = std::max(loadEnd, computeFree);
         uint64_t nextLoadEnd = 0;

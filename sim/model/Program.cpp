@@ -61,8 +61,12 @@ std::string kernelDtype(const Kernel& k) {
     if (k.dtype == DType::Fp32 || (hasWeights && k.weightDtype == DType::Fp32)) {
         return "fp32";
     }
-    // A sub-byte output of a wider input is the requantised store of the input's kernel.
-    const DType act = workloads::isSubByte(k.dtype) ? DType::Int8 : k.dtype;
+    // The wider of the input and the output (a sub-byte output of a wider input is the
+    // requantised store of the input's kernel; an int16 input needs an int16 kernel).
+    const DType out = workloads::isSubByte(k.dtype) ? DType::Int8 : k.dtype;
+    const DType act = workloads::bitsPerElement(k.inputDtype) > workloads::bitsPerElement(out)
+                          ? k.inputDtype
+                          : out;
     if (act == DType::Int8 && (!hasWeights || k.weightDtype == DType::Int8)) {
         return "int8";
     }
@@ -554,7 +558,9 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
         }
         const bool im2col = ks.im2col_cycles_per_element() > 0 && k.im2colElements > 0;
         const int64_t actReads =
-            im2col ? actBytes(k.im2colElements) : actBytes(std::max(k.inputElements, loads));
+            im2col         ? actBytes(k.im2colElements)
+            : elemBits < 8 ? std::max(k.inputBytes, actBytes(loads)) // each input packed as it is
+                           : actBytes(std::max(k.inputElements, loads));
         // Stores first: they never stall the core (write wait states aside), and a RAM whose
         // reads stall (wait states, no cache) then serves the stalling reads last, so the
         // core resumes when its reads end rather than behind its own posted stores.
@@ -583,6 +589,7 @@ Program bindChecked(const workloads::Schedule& schedule, const ps::PlatformSpec&
     prog.peakRamBytes = schedule.arenaBytes + scratchBytes + stack.runtime_ram_bytes() +
                         (copyWeights ? schedule.weightBytes - ramWeights : 0);
     prog.flashBytes = schedule.weightBytes + stack.runtime_flash_bytes();
+    prog.weightBytes = schedule.weightBytes;
     const auto& amem = platform.memories(prog.activationsMemory);
     const auto& storage = platform.memories(indexOf(platform, placement.weights_memory()));
     const bool shared = storage.name() == amem.name();

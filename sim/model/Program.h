@@ -169,6 +169,7 @@ struct Program {
     int64_t macs = 0;
     int64_t peakRamBytes = 0;
     int64_t flashBytes = 0;
+    int64_t weightBytes = 0; ///< the schedule's weights and biases as stored (in flashBytes)
     int weightsMemory = 0;
     int activationsMemory = 0;
     /// L3 memory streamed weights live in (-1: every weight resident in weightsMemory) and

@@ -566,6 +566,10 @@ TEST(DnasCli, BadStudiesAndOptionsExitTwoNamingTheFieldAndWriteNothing) {
                   "activation_bits: [8, 3] }\nsearches { " +
                       target + limit,
                   "method.activation_bits[1]: 3 bits: not an activation type (8, 4, 2)");
+    expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"mps\" "
+                  "weight_bits: [8, 4, 8] }\nsearches { " +
+                      target + limit,
+                  "method.weight_bits[2]: 8 bits twice");
     expectRefused("name: \"b\" network: \"fmnist/ds-cnn\"\nmethod { kind: \"mps\" per_channel: "
                   "true activation_bits: [4] }\nsearches { " +
                       target + limit,

@@ -184,6 +184,9 @@ TEST(SimCli, SimulateKwsJson) {
     EXPECT_GT(j["energy_j"].get<double>(), 0.0);
     EXPECT_GT(j["peak_ram_bytes"].get<int64_t>(), 0);
     EXPECT_GT(j["flash_bytes"].get<int64_t>(), 0);
+    // The weights are the flash less the runtime's code (tflm-cmsis-nn's runtime_flash_bytes).
+    EXPECT_GT(j["weight_bytes"].get<int64_t>(), 0);
+    EXPECT_LT(j["weight_bytes"].get<int64_t>(), j["flash_bytes"].get<int64_t>());
     EXPECT_EQ(j["macs"].get<int64_t>(), kKwsMacs);
 
     ASSERT_TRUE(j["layers"].is_array());

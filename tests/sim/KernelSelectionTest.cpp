@@ -277,6 +277,45 @@ TEST(KernelSelectionTest, SubByteActivationsSelectTheKernelOfTheirInputAndWeight
     const SimResult rn = runAnalytical(stack, pool2);
     EXPECT_EQ(rn.status, Status::Unsupported);
     EXPECT_THAT(rn.reason, testing::HasSubstr("'n' (max_pool on int2 activations)"));
+    // A wider input than the output needs a kernel of the input's type (the stack has no
+    // int16 one), whatever the types before it.
+    const SimResult r16 = runAnalytical(
+        stack, scheduleOf("layers { name: \"p\" conv2d { out_channels: 8 window { kernel: [1, 1] "
+                          "} } output_dtype: INT4 }\n"
+                          "layers { name: \"q\" conv2d { out_channels: 8 window { kernel: [1, 1] "
+                          "} } output_dtype: INT16 }\n"
+                          "layers { name: \"c\" conv2d { out_channels: 4 window { kernel: [1, 1] "
+                          "} } }\n"));
+    EXPECT_EQ(r16.status, Status::Unsupported);
+    EXPECT_THAT(r16.reason, testing::HasSubstr("'c' (conv2d on int16)"));
+}
+
+TEST(KernelSelectionTest, AJoinOfSubByteTensorsRunsAtTheWidestAndReadsEachPacked) {
+    const auto joined = [](const char* a, const char* b) {
+        return scheduleOf(std::string("layers { name: \"a\" conv2d { out_channels: 8 window { "
+                                      "kernel: [1, 1] } } output_dtype: ") +
+                          a +
+                          " }\n"
+                          "layers { name: \"b\" inputs: \"x\" conv2d { out_channels: 8 window { "
+                          "kernel: [1, 1] } } output_dtype: " +
+                          b + " }\nlayers { name: \"s\" inputs: [\"a\", \"b\"] add {} }\n");
+    };
+    // int2 + int4: an int4 add; its inputs are 128 and 256 bytes.
+    const Schedule mixed = joined("INT2", "INT4");
+    ASSERT_EQ(mixed.kernels.size(), 3U);
+    EXPECT_EQ(mixed.kernels[2].inputDtype, edgesim::workloads::DType::Int4);
+    EXPECT_EQ(mixed.kernels[2].dtype, edgesim::workloads::DType::Int4);
+    EXPECT_EQ(mixed.kernels[2].inputBytes, 128 + 256);
+    // int2 + int8: the network's int8, an int8 kernel.
+    const Schedule wide = joined("INT2", "INT8");
+    EXPECT_EQ(wide.kernels[2].inputDtype, edgesim::workloads::DType::Int8);
+    EXPECT_EQ(wide.kernels[2].dtype, edgesim::workloads::DType::Int8);
+    auto stack = parseStack(kMixedStack + "kernels { op: \"add\" activation_dtype: \"int4\" "
+                                          "cycles_per_input: 1 overhead_cycles: 0 "
+                                          "cycles_per_output: 0 }\n");
+    const SimResult r = runAnalytical(stack, mixed);
+    ASSERT_EQ(r.status, Status::Ok) << r.reason;
+    EXPECT_EQ(r.layers[3].computeCycles, 2U * 64 * 8);
 }
 
 TEST(KernelSelectionTest, ActivationTypesOfKernelsAreChecked) {

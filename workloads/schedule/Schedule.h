@@ -72,7 +72,7 @@ struct Kernel {
     OpKind op = OpKind::Input;
     ActivationKind activation = ActivationKind::None;
     DType dtype = DType::Int8;       ///< activation (output) element type
-    DType inputDtype = DType::Int8;  ///< the first input's element type (the output's if none)
+    DType inputDtype = DType::Int8;  ///< the widest input's element type (the output's if none)
     DType weightDtype = DType::Int8; ///< for ops with weights
     int64_t macs = 0;
     int64_t weightBytes = 0;   ///< weights and biases

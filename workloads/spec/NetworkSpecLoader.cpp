@@ -197,11 +197,19 @@ private:
                 continue;
             }
             // Ops without weights (pooling, add, reshapes, ...) keep sub-byte activations:
-            // the packed type of their first input, unless the layer says otherwise.
+            // the widest of their inputs' types when that is sub-byte (an add of int2 and
+            // int4 tensors is int4; of int2 and int8, the network's type), unless the layer
+            // says otherwise.
             if (ls.output_dtype() == spec::DTYPE_UNSPECIFIED && !isCompute(l.op) &&
-                l.op != OpKind::Quantize && l.op != OpKind::Dequantize && !ins.empty() &&
-                isSubByte(net.layer(ins.front()).outputDtype)) {
-                l.outputDtype = net.layer(ins.front()).outputDtype;
+                l.op != OpKind::Quantize && l.op != OpKind::Dequantize && !ins.empty()) {
+                DType widest = net.layer(ins.front()).outputDtype;
+                for (LayerId in : ins) {
+                    const DType t = net.layer(in).outputDtype;
+                    widest = bitsPerElement(t) > bitsPerElement(widest) ? t : widest;
+                }
+                if (isSubByte(widest)) {
+                    l.outputDtype = widest;
+                }
             }
             l.originLine = c.line();
             LayerId id = net.addLayer(std::move(l), ins);

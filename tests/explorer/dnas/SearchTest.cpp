@@ -359,6 +359,13 @@ TEST(MpsActivations, TablesHoldEveryPairTheReadersRunAndTheOutputsStayFixed) {
     EXPECT_TRUE(fc.outActivationBits.empty());
     EXPECT_EQ(m.layers[stepOf(m, "pool")].outSource, static_cast<int>(stepOf(m, "pw3")));
     EXPECT_EQ(m.layers[stepOf(m, "softmax")].actSource, -1);
+    // The tensors an add joins keep the seed's type (the add would run at the widest).
+    const Fixture res = costed("fmnist/resnet8", "mpic", "mpic-qnn", {8}, false, false, {8, 4, 2});
+    for (const char* joined : {"conv1", "s1_conv_b", "s2_conv_b", "s2_shortcut", "s3_shortcut"}) {
+        EXPECT_TRUE(res.model.layers[stepOf(res.model, joined)].outActivationBits.empty())
+            << joined;
+    }
+    EXPECT_EQ(res.model.layers[stepOf(res.model, "s2_conv_a")].outActivationBits, all);
     // Stacks without sub-byte activation kernels search none.
     const Fixture gap9 =
         costed("fmnist/ds-cnn", "gap9-evk", "gap-flow", {8, 4, 2}, false, false, {8, 4, 2});
