@@ -217,6 +217,13 @@ void printTraining(const sim::SimResult& r) {
                                         : 0.0);
 }
 
+/// "peak RAM 22,912 bytes, flash 46,952 bytes (14,184 of weights)".
+std::string footprintText(const sim::SimResult& r) {
+    return fmt::format("peak RAM {} bytes, flash {} bytes ({} of weights)",
+                       groupDigits(r.peakRamBytes), groupDigits(r.flashBytes),
+                       groupDigits(r.weightBytes));
+}
+
 void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& other) {
     std::cout << fmt::format("{} on {} with {} ({}), {} at {:g} MHz, {:g} V\n", r.network,
                              r.platform, r.stack, r.strategy, sim::toString(r.fidelity),
@@ -226,9 +233,7 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
     std::cout << fmt::format("status: {}{}\n", sim::toString(r.status),
                              r.reason.empty() ? "" : " (" + r.reason + ")");
     if (!sim::ran(r.status)) {
-        std::cout << fmt::format("footprint: peak RAM {} bytes, flash {} bytes ({} of weights)\n",
-                                 groupDigits(r.peakRamBytes), groupDigits(r.flashBytes),
-                                 groupDigits(r.weightBytes));
+        std::cout << "footprint: " << footprintText(r) << "\n";
         return;
     }
     std::cout << "\n";
@@ -247,9 +252,7 @@ void printTable(const sim::SimResult& r, const std::optional<sim::SimResult>& ot
             explorer::latencyGapPct(r, *other), sim::toString(r.fidelity), si(other->energyJ, "J"));
     }
     std::cout << fmt::format("energy:  {} ({} MACs)\n", si(r.energyJ, "J"), groupDigits(r.macs));
-    std::cout << fmt::format("memory:  peak RAM {} bytes, flash {} bytes ({} of weights)\n",
-                             groupDigits(r.peakRamBytes), groupDigits(r.flashBytes),
-                             groupDigits(r.weightBytes));
+    std::cout << "memory:  " << footprintText(r) << "\n";
     if (r.training) {
         printTraining(r);
     }

@@ -148,11 +148,11 @@ std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Net
                                           const Grouping& g, const LayerCostTable& t, int64_t cin,
                                           int actBits = 0) {
     std::vector<Network::LayerId> ins;
-    int k = 0;
     for (auto p : seed.inputsOf(id)) {
         const Layer& src = seed.layer(p);
+        const bool first = ins.empty();
         Layer in;
-        in.name = fmt::format("input{}", k++);
+        in.name = fmt::format("input{}", ins.size());
         in.origin = in.name;
         in.op = OpKind::Input;
         const int grp = g.groupOfLayer[p];
@@ -160,7 +160,7 @@ std::vector<Network::LayerId> addInputsOf(Network& net, const Network& seed, Net
             grp >= 0 && grp == t.inGroup
                 ? rescaled(src.output.shape, g.groups[static_cast<std::size_t>(grp)].channels, cin)
                 : src.output.shape;
-        in.outputDtype = k == 1 && actBits > 0 ? weightDtypeOf(actBits) : src.output.dtype;
+        in.outputDtype = first && actBits > 0 ? dtypeOfBits(actBits) : src.output.dtype;
         ins.push_back(net.addLayer(std::move(in)));
     }
     return ins;
@@ -173,7 +173,7 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
                     std::size_t variant = 0, const Layer* replacement = nullptr, int actBits = 0) {
     Network net(
         fmt::format("dnas/{}/{}x{}/w{}{}{}", seed.layer(id).name, cin, cout, bits,
-                    actBits > 0 && actBits != 8 ? fmt::format("/a{}", actBits) : "",
+                    actBits > 0 ? fmt::format("/a{}", actBits) : "",
                     variant == 0 ? "" : "/taps" + variantText(t, static_cast<int>(variant))));
     const std::vector<Network::LayerId> ins = addInputsOf(net, seed, id, g, t, cin, actBits);
     Layer l = replacement != nullptr ? *replacement : seed.layer(id);
@@ -184,7 +184,7 @@ Network singleLayer(const Network& seed, Network::LayerId id, const Grouping& g,
         l.outChannels = cout;
     }
     if (bits != t.weightBits.front()) {
-        l.weightDtype = weightDtypeOf(bits);
+        l.weightDtype = dtypeOfBits(bits);
     }
     if (variant > 0 && !t.kernels.empty()) {
         l.window.kernel = {t.kernels[variant]};
@@ -347,15 +347,18 @@ void activationSources(const Network& seed, const std::vector<Network::LayerId>&
                        const std::vector<int>& stepOf, const std::vector<int>& bits,
                        std::vector<LayerCostTable>& tables,
                        const std::function<bool(std::size_t, int, int)>& runs) {
+    // The weighted step whose output `producer`'s tensor is (-1: a graph input), once the
+    // steps before it have their actSource.
+    const auto sourceOf = [&](Network::LayerId producer) {
+        const int p = stepOf[producer];
+        return p < 0 || workloads::isCompute(seed.layer(producer).op)
+                   ? p
+                   : tables[static_cast<std::size_t>(p)].actSource;
+    };
     for (std::size_t s = 0; s < steps.size(); ++s) {
         const auto ins = seed.inputsOf(steps[s]);
         LayerCostTable& t = tables[s];
-        if (!ins.empty() && stepOf[ins.front()] >= 0) {
-            const int p = stepOf[ins.front()];
-            t.actSource = workloads::isCompute(seed.layer(ins.front()).op)
-                              ? p
-                              : tables[static_cast<std::size_t>(p)].actSource;
-        }
+        t.actSource = ins.empty() ? -1 : sourceOf(ins.front());
         t.outSource =
             workloads::isCompute(seed.layer(steps[s]).op) ? static_cast<int>(s) : t.actSource;
     }
@@ -365,11 +368,7 @@ void activationSources(const Network& seed, const std::vector<Network::LayerId>&
     for (std::size_t s = 0; s < steps.size(); ++s) {
         const auto ins = seed.inputsOf(steps[s]);
         for (std::size_t i = 0; ins.size() > 1 && i < ins.size(); ++i) {
-            const int p = stepOf[ins[i]];
-            const int src = p < 0 ? -1
-                                  : (workloads::isCompute(seed.layer(ins[i]).op)
-                                         ? p
-                                         : tables[static_cast<std::size_t>(p)].actSource);
+            const int src = sourceOf(ins[i]);
             if (src >= 0) {
                 joined[static_cast<std::size_t>(src)] = true;
             }
@@ -480,7 +479,7 @@ std::vector<int64_t> seedChannels(const Grouping& grouping) {
     return c;
 }
 
-workloads::DType weightDtypeOf(int bits) {
+workloads::DType dtypeOfBits(int bits) {
     switch (bits) {
     case 8: return workloads::DType::Int8;
     case 4: return workloads::DType::Int4;
@@ -776,7 +775,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                              std::size_t variant = 0, const Layer* replacement = nullptr,
                              int actBits = 0) {
         Query q = target;
-        if ((bits != t.weightBits.front() || (actBits > 0 && actBits != 8)) && q.quantize.empty()) {
+        if ((bits != t.weightBits.front() || actBits > 0) && q.quantize.empty()) {
             q.quantize = "none"; // as built: a stack's default precision would undo the bits
         }
         Network one = singleLayer(seed, id, g, t, cin, cout, bits, variant, replacement, actBits);
@@ -807,7 +806,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
             throw std::runtime_error(fmt::format(
                 "layer '{}' alone with {} input and {} output channels{}{}{}: {} ({})",
                 seed.layer(id).name, cin, cout, engine.empty() ? "" : " on engine " + engine,
-                actBits > 0 && actBits != 8 ? fmt::format(", {}-bit input", actBits) : "",
+                actBits > 0 ? fmt::format(", {}-bit input", actBits) : "",
                 variant == 0 ? "" : ", variant " + variantText(t, static_cast<int>(variant)),
                 sim::toString(r.status), r.reason));
         }
@@ -958,7 +957,9 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
         }
         for (std::size_t plane = 0; plane < t.precisionCount() * t.variantCount(); ++plane) {
             const std::size_t p = plane / t.variantCount() % t.weightBits.size();
-            const int actBits = t.activationBits[plane / t.variantCount() / t.weightBits.size()];
+            // Input activations: 0 for the seed's (the first), else their bits.
+            const std::size_t a = plane / t.variantCount() / t.weightBits.size();
+            const int actBits = a == 0 ? 0 : t.activationBits[a];
             const std::size_t v = plane % t.variantCount();
             // A choice block's alternative (null: the seed's layer) or its identity.
             const Layer* replacement = nullptr;
@@ -1016,7 +1017,7 @@ CostModel buildCostModel(Session& session, const Query& target, const Network& s
                     l.inputShapes.clear();
                     l.stats = {};
                     l.outChannels = p == 0 ? first : seedOut - first;
-                    l.weightDtype = weightDtypeOf(t.weightBits[static_cast<std::size_t>(p)]);
+                    l.weightDtype = dtypeOfBits(t.weightBits[static_cast<std::size_t>(p)]);
                     parts.push_back(net.addLayer(std::move(l), ins));
                 }
                 Layer concat;
@@ -1249,7 +1250,7 @@ void replaceChoice(workloads::spec::NetworkSpec& spec, const LayerCostTable& t, 
 
 /// The spec type of weights of `bits`.
 workloads::spec::DType specDtypeOf(int bits) {
-    const auto d = weightDtypeOf(bits);
+    const auto d = dtypeOfBits(bits);
     return d == workloads::DType::Int4   ? workloads::spec::INT4
            : d == workloads::DType::Int2 ? workloads::spec::INT2
                                          : workloads::spec::INT8;

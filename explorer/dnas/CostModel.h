@@ -133,8 +133,9 @@ double splitValue(const LayerCostTable& table, int metric, double cin, double fi
 double tableValue(const LayerCostTable& table, int metric, double cin, double cout,
                   std::size_t precision = 0, std::size_t variant = 0, bool roundOut = true);
 
-/// The weight type of `bits` (8 int8, 4 int4, 2 int2); std::invalid_argument otherwise.
-workloads::DType weightDtypeOf(int bits);
+/// The integer type of `bits` (8 int8, 4 int4, 2 int2), for weights or activations;
+/// std::invalid_argument otherwise.
+workloads::DType dtypeOfBits(int bits);
 
 /// The seed's channel counts per group.
 std::vector<int64_t> seedChannels(const Grouping& grouping);

@@ -87,6 +87,11 @@ std::string precisionsText(const CostModel& model, const std::vector<int>& bits,
     return join(parts, " ");
 }
 
+/// `text` after `label` and a space; empty when `text` is.
+std::string labelled(const std::string& label, const std::string& text) {
+    return text.empty() ? text : label + " " + text;
+}
+
 /// The layers whose output activations the search set to another precision than the seed's
 /// ("pw1=4").
 std::string activationsText(const CostModel& model, const std::vector<int>& bits) {
@@ -466,12 +471,8 @@ void Runner::searchOne(int index, Prepared& p, DnasSearcher& searcher, Progress&
             std::vector<std::string> what = {channelsText(channels, p.model)};
             for (const auto& extra :
                  {splitText(p.model, channels, split), variantsText(p.model, taps),
-                  precisionsText(p.model, bits, channelBits).empty()
-                      ? std::string()
-                      : "weights " + precisionsText(p.model, bits, channelBits),
-                  activationsText(p.model, actBits).empty()
-                      ? std::string()
-                      : "activations " + activationsText(p.model, actBits)}) {
+                  labelled("weights", precisionsText(p.model, bits, channelBits)),
+                  labelled("activations", activationsText(p.model, actBits))}) {
                 if (!extra.empty()) {
                     what.push_back(extra);
                 }

@@ -64,9 +64,7 @@ std::string kernelDtype(const Kernel& k) {
     // The wider of the input and the output (a sub-byte output of a wider input is the
     // requantised store of the input's kernel; an int16 input needs an int16 kernel).
     const DType out = workloads::isSubByte(k.dtype) ? DType::Int8 : k.dtype;
-    const DType act = workloads::bitsPerElement(k.inputDtype) > workloads::bitsPerElement(out)
-                          ? k.inputDtype
-                          : out;
+    const DType act = workloads::widerOf(out, k.inputDtype);
     if (act == DType::Int8 && (!hasWeights || k.weightDtype == DType::Int8)) {
         return "int8";
     }

@@ -29,6 +29,10 @@ bool isActivationType(DType t) {
     return t != DType::Ternary;
 }
 
+DType widerOf(DType a, DType b) {
+    return bitsPerElement(b) > bitsPerElement(a) ? b : a;
+}
+
 int64_t bytesPerElement(DType t) {
     if (isSubByte(t)) {
         throw std::logic_error("bytesPerElement: a sub-byte type has no whole bytes per element");

@@ -27,6 +27,8 @@ int64_t bytesOf(DType t, int64_t count); // throws ArithmeticOverflow (common/Ch
 bool isSubByte(DType t);
 /// Whether activations (layer outputs) may have type `t`: every type but Ternary.
 bool isActivationType(DType t);
+/// The type of more storage bits of `a` and `b` (`a` on a tie).
+DType widerOf(DType a, DType b);
 /// "int8", "int16", "int32", "fp32", "int4", "int2", "ternary".
 std::string_view toString(DType t);
 /// Inverse of toString; nullopt for anything else.

@@ -184,12 +184,10 @@ Kernel forwardKernel(const Network& net, Network::LayerId id) {
     k.activation = l.activation.kind;
     k.dtype = l.output.dtype;
     // The widest input's type (an add of an int8 and an int2 tensor runs an int8 kernel).
-    k.inputDtype = l.output.dtype;
-    for (std::size_t i = 0; i < net.inputsOf(id).size(); ++i) {
-        const DType t = net.layer(net.inputsOf(id)[i]).output.dtype;
-        if (i == 0 || bitsPerElement(t) > bitsPerElement(k.inputDtype)) {
-            k.inputDtype = t;
-        }
+    const std::vector<Network::LayerId> inputs = net.inputsOf(id);
+    k.inputDtype = inputs.empty() ? l.output.dtype : net.layer(inputs.front()).output.dtype;
+    for (Network::LayerId in : inputs) {
+        k.inputDtype = widerOf(k.inputDtype, net.layer(in).output.dtype);
     }
     k.weightDtype = l.weightDtype;
     k.macs = l.stats.macs;

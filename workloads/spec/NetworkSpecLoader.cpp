@@ -204,8 +204,7 @@ private:
                 l.op != OpKind::Quantize && l.op != OpKind::Dequantize && !ins.empty()) {
                 DType widest = net.layer(ins.front()).outputDtype;
                 for (LayerId in : ins) {
-                    const DType t = net.layer(in).outputDtype;
-                    widest = bitsPerElement(t) > bitsPerElement(widest) ? t : widest;
+                    widest = widerOf(widest, net.layer(in).outputDtype);
                 }
                 if (isSubByte(widest)) {
                     l.outputDtype = widest;

@@ -104,27 +104,26 @@ private:
                 masks.push_back(g >= 0 ? c.masks[static_cast<std::size_t>(g)] : torch::Tensor());
             }
             model->setChannelMasks(std::move(masks));
-            std::vector<nas::GraphModuleImpl::WeightPrecision> precisions(stepOf.size());
-            for (std::size_t i = 0; i < stepOf.size(); ++i) {
-                const int s = stepOf[i];
-                if (s >= 0 && static_cast<std::size_t>(s) < c.precision.size() &&
-                    c.precision[static_cast<std::size_t>(s)].defined()) {
-                    const auto& t = p.costs.layers[static_cast<std::size_t>(s)];
-                    precisions[i] = {t.isSplit() ? t.computeBits : t.weightBits,
-                                     c.precision[static_cast<std::size_t>(s)]};
-                }
-            }
-            model->setWeightPrecisions(std::move(precisions));
-            std::vector<nas::GraphModuleImpl::WeightPrecision> activations(stepOf.size());
-            for (std::size_t i = 0; i < stepOf.size(); ++i) {
-                const int s = stepOf[i];
-                if (s >= 0 && static_cast<std::size_t>(s) < c.activation.size() &&
-                    c.activation[static_cast<std::size_t>(s)].defined()) {
-                    activations[i] = {p.costs.layers[static_cast<std::size_t>(s)].outActivationBits,
-                                      c.activation[static_cast<std::size_t>(s)]};
-                }
-            }
-            model->setActivationPrecisions(std::move(activations));
+            // Per-step probabilities over a table's bits as the module's per-layer precisions.
+            const auto perLayerPrecisions =
+                [&](const std::vector<torch::Tensor>& perStep,
+                    const std::function<const std::vector<int>&(const LayerCostTable&)>& bitsOf) {
+                    std::vector<nas::GraphModuleImpl::WeightPrecision> v(stepOf.size());
+                    for (std::size_t i = 0; i < stepOf.size(); ++i) {
+                        const auto s = static_cast<std::size_t>(stepOf[i]);
+                        if (stepOf[i] >= 0 && s < perStep.size() && perStep[s].defined()) {
+                            v[i] = {bitsOf(p.costs.layers[s]), perStep[s]};
+                        }
+                    }
+                    return v;
+                };
+            model->setWeightPrecisions(perLayerPrecisions(
+                c.precision, [](const LayerCostTable& t) -> const auto& {
+                    return t.isSplit() ? t.computeBits : t.weightBits;
+                }));
+            model->setActivationPrecisions(perLayerPrecisions(
+                c.activation,
+                [](const LayerCostTable& t) -> const auto& { return t.outActivationBits; }));
             // Per-step tensors as the module's per-layer ones.
             const auto perLayer = [&](const std::vector<torch::Tensor>& perStep) {
                 std::vector<torch::Tensor> v(stepOf.size());

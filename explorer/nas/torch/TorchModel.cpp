@@ -65,6 +65,26 @@ torch::Tensor activate(const torch::Tensor& x, const workloads::Activation& a) {
     return x;
 }
 
+/// The expectation of `x`'s fake quantisations at `p`'s widths (`quantize(x, bits)`): a
+/// probability per width ([P]), or per output channel and width ([C, P], broadcast over
+/// `x`'s first axis).
+torch::Tensor expectedQuantisation(const GraphModuleImpl::WeightPrecision& p,
+                                   const torch::Tensor& x,
+                                   torch::Tensor (*quantize)(const torch::Tensor&, int)) {
+    torch::Tensor out;
+    for (std::size_t k = 0; k < p.bits.size(); ++k) {
+        torch::Tensor prob = p.probabilities.select(-1, static_cast<int64_t>(k));
+        if (prob.dim() == 1) { // per output channel: [C] against the first axis
+            std::vector<int64_t> shape(static_cast<std::size_t>(x.dim()), 1);
+            shape[0] = prob.size(0);
+            prob = prob.view(shape);
+        }
+        const torch::Tensor term = prob * quantize(x, p.bits[k]);
+        out = out.defined() ? out + term : term;
+    }
+    return out;
+}
+
 } // namespace
 
 GraphModuleImpl::Node GraphModuleImpl::makeNode(const Layer& l, const std::string& name,
@@ -273,14 +293,7 @@ torch::Tensor GraphModuleImpl::forward(torch::Tensor x, std::vector<torch::Tenso
             }
         }
         if (i < activationPrecisions_.size() && !activationPrecisions_[i].bits.empty()) {
-            const auto& p = activationPrecisions_[i];
-            torch::Tensor q;
-            for (std::size_t k = 0; k < p.bits.size(); ++k) {
-                const torch::Tensor term =
-                    p.probabilities[static_cast<int64_t>(k)] * fakeQuantizeActivation(y, p.bits[k]);
-                q = q.defined() ? q + term : term;
-            }
-            y = q;
+            y = expectedQuantisation(activationPrecisions_[i], y, &fakeQuantizeActivation);
         }
         out[i] = y;
         last = y;
@@ -329,19 +342,7 @@ torch::Tensor GraphModuleImpl::quantized(std::size_t i, const torch::Tensor& w) 
     if (i >= precisions_.size() || precisions_[i].bits.empty()) {
         return w;
     }
-    const auto& p = precisions_[i];
-    torch::Tensor out;
-    for (std::size_t k = 0; k < p.bits.size(); ++k) {
-        torch::Tensor prob = p.probabilities.select(-1, static_cast<int64_t>(k));
-        if (prob.dim() == 1) { // per output channel: [C] against the weights' first axis
-            std::vector<int64_t> shape(static_cast<std::size_t>(w.dim()), 1);
-            shape[0] = prob.size(0);
-            prob = prob.view(shape);
-        }
-        const torch::Tensor term = prob * fakeQuantize(w, p.bits[k]);
-        out = out.defined() ? out + term : term;
-    }
-    return out;
+    return expectedQuantisation(precisions_[i], w, &fakeQuantize);
 }
 
 torch::Tensor imagesAsInput(const torch::Tensor& images, const std::vector<int64_t>& shape) {

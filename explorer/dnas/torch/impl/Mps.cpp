@@ -61,7 +61,7 @@ public:
             }
             theta_.push_back(th);
             torch::Tensor act;
-            if (t.outActivationBits.size() > 1 && !settings.activationBits.empty()) {
+            if (t.outActivationBits.size() > 1) {
                 act = torch::zeros({static_cast<int64_t>(t.outActivationBits.size())},
                                    torch::kFloat32);
                 act[0] = kSeedLogit;
