@@ -61,18 +61,19 @@ bool hasSuffix(const std::string& s, const std::string& suffix) {
 }
 
 std::string ConfigPaths::locate(const std::string& kind, const std::string& nameOrPath,
-                                const std::string& field) const {
-    return hasSuffix(nameOrPath, ".textproto") ? nameOrPath : resolve(kind, nameOrPath, field);
+                                const std::string& field, const std::string& source) const {
+    return hasSuffix(nameOrPath, ".textproto") ? nameOrPath
+                                               : resolve(kind, nameOrPath, field, source);
 }
 
 std::string ConfigPaths::resolve(const std::string& kind, const std::string& name,
-                                 const std::string& field) const {
+                                 const std::string& field, const std::string& source) const {
     const fs::path p = fs::path(dir(kind)) / (name + ".textproto");
     std::error_code ec;
     if (!fs::is_regular_file(p, ec)) {
         const std::string known = join(list(kind));
         throw InputError(
-            "<command line>", field,
+            source, field,
             "unknown " +
                 (kind == "studies" ? std::string("study") : kind.substr(0, kind.size() - 1)) +
                 " '" + name + "' (no " + p.string() +

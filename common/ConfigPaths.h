@@ -22,13 +22,15 @@ public:
     /// Names of the `.textproto` files below root/<kind>, recursively, without extension,
     /// relative to that directory, sorted ("mlperf_tiny/kws"). Empty if the folder is absent.
     std::vector<std::string> list(const std::string& kind) const;
-    /// root/<kind>/<name>.textproto; throws InputError naming `field` if it does not exist.
-    std::string resolve(const std::string& kind, const std::string& name,
-                        const std::string& field) const;
+    /// root/<kind>/<name>.textproto; throws InputError naming `field` of `source` (where the
+    /// name was written) if it does not exist.
+    std::string resolve(const std::string& kind, const std::string& name, const std::string& field,
+                        const std::string& source = "<command line>") const;
 
     /// `nameOrPath` itself if it names a `.textproto` file, else resolve(kind, nameOrPath).
     std::string locate(const std::string& kind, const std::string& nameOrPath,
-                       const std::string& field) const;
+                       const std::string& field,
+                       const std::string& source = "<command line>") const;
 
 private:
     std::string root_;

@@ -24,6 +24,10 @@ packages=(
     dataset-fashion-mnist      # NAS: the train evaluator's dataset
     openmpi-bin libopenmpi-dev # sweeps across machines: the same binary under mpirun
     python3-h5py python3-pandas  # tests: results files read as users read them
+    pybind11-dev python3-dev   # the Python package edgesim (build/python)
+    python3-matplotlib         # edgesim report: the figures
+    chromium                   # tests: reports rendered in a real browser (headless)
+    python3-torch              # the Python package: networks from torch.nn.Module, examples
     jq                         # demo: tabulates simulate --format json
 )
 

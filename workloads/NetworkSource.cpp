@@ -1,5 +1,6 @@
 #include "workloads/NetworkSource.h"
 
+#include "common/Diagnostics.h"
 #include "common/Hash.h"
 #include "common/TextProto.h"
 #include "workloads/onnx/OnnxImporter.h"
@@ -8,17 +9,26 @@
 namespace edgesim::workloads {
 
 LoadedNetwork loadNetwork(const std::string& nameOrPath, const ConfigPaths& paths,
-                          const std::string& field) {
+                          const std::string& field, const std::string& source) {
     if (nameOrPath.empty()) {
-        throw InputError("<command line>", field, "no network given");
+        throw InputError(source, field, "no network given");
     }
     const bool onnx = hasSuffix(nameOrPath, ".onnx");
-    const std::string file = onnx ? nameOrPath : paths.locate("networks", nameOrPath, field);
-    const std::string bytes = readFile(file);
-    if (onnx) {
-        return LoadedNetwork{importOnnx(bytes, file), file, "onnx", sha256Hex(bytes)};
+    const std::string file =
+        onnx ? nameOrPath : paths.locate("networks", nameOrPath, field, source);
+    return loadNetworkBytes(readFile(file), onnx ? "onnx" : "textproto", file);
+}
+
+LoadedNetwork loadNetworkBytes(const std::string& bytes, const std::string& format,
+                               const std::string& label) {
+    if (format == "onnx") {
+        return LoadedNetwork{importOnnx(bytes, label), label, format, sha256Hex(bytes)};
     }
-    return LoadedNetwork{parseNetworkText(bytes, file), file, "textproto", sha256Hex(bytes)};
+    if (format == "textproto") {
+        return LoadedNetwork{parseNetworkText(bytes, label), label, format, sha256Hex(bytes)};
+    }
+    throw InputError(label, "format",
+                     "unknown network format '" + format + "' (onnx or textproto)");
 }
 
 std::vector<std::string> builtinNetworks(const ConfigPaths& paths) {

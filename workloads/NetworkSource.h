@@ -17,9 +17,17 @@ struct LoadedNetwork {
     std::string sha256;  ///< of the file's bytes (provenance)
 };
 
-/// Loads `nameOrPath`; throws InputError naming `field` (e.g. "--network") when it cannot.
+/// Loads `nameOrPath`; throws InputError naming `field` (e.g. "--network") of `source` (where
+/// the name was written) when it cannot.
 LoadedNetwork loadNetwork(const std::string& nameOrPath, const ConfigPaths& paths,
-                          const std::string& field = "--network");
+                          const std::string& field = "--network",
+                          const std::string& source = "<command line>");
+
+/// Loads a network from its bytes in memory (a model exported by a Python front end, a NAS
+/// candidate's text): `format` "onnx" or "textproto"; `label` names it in diagnostics and
+/// LoadedNetwork::file. InputError as loadNetwork, and for an unknown format.
+LoadedNetwork loadNetworkBytes(const std::string& bytes, const std::string& format,
+                               const std::string& label);
 
 /// Built-in network names (configs/networks/**.textproto without extension).
 std::vector<std::string> builtinNetworks(const ConfigPaths& paths);

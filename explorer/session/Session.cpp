@@ -93,7 +93,7 @@ const Session::Network& Session::network(
         if (const auto d = defined_.find(nameOrPath); d != defined_.end()) {
             n->loaded = d->second;
         } else {
-            n->loaded = workloads::loadNetwork(nameOrPath, paths_, field);
+            n->loaded = workloads::loadNetwork(nameOrPath, paths_, field, source);
         }
         n->loaded.network = workloads::quantize(n->loaded.network, n->precision, &n->quantized);
         try {
@@ -170,11 +170,12 @@ std::string Session::precision(const Query& q) {
 }
 
 const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOrPath,
-                                                       const std::string& field) {
+                                                       const std::string& field,
+                    const std::string& source) {
     auto it = platforms_.find(nameOrPath);
     if (it == platforms_.end()) {
         Base<platforms::spec::PlatformSpec> b;
-        b.file = paths_.locate("platforms", nameOrPath, field);
+        b.file = paths_.locate("platforms", nameOrPath, field, source);
         b.spec = std::make_shared<const platforms::spec::PlatformSpec>(
             platforms::loadPlatform(b.file, paths_));
         b.sha256 = protoSha256(*b.spec);
@@ -184,11 +185,12 @@ const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOr
 }
 
 const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
-                                                 const std::string& field) {
+                                                 const std::string& field,
+                    const std::string& source) {
     auto it = stacks_.find(nameOrPath);
     if (it == stacks_.end()) {
         Base<platforms::spec::StackSpec> b;
-        b.file = paths_.locate("stacks", nameOrPath, field);
+        b.file = paths_.locate("stacks", nameOrPath, field, source);
         b.spec = std::make_shared<const platforms::spec::StackSpec>(
             platforms::loadStack(b.file, paths_));
         b.sha256 = protoSha256(*b.spec);
@@ -232,8 +234,8 @@ const Session::Specs& Session::specsOf(const Query& q) {
         cached != nullptr && (cached->problems.empty() || cached->labels == labels)) {
         return *cached;
     }
-    platform(q.platform, q.platformField);
-    stack(q.stack, q.stackField);
+    platform(q.platform, q.platformField, q.source);
+    stack(q.stack, q.stackField, q.source);
     // Copies only of what overrides touch; the rest shares the base spec.
     bool touched[2] = {false, false};
     for (const auto& o : q.overrides) {

@@ -70,11 +70,13 @@ public:
     std::string precision(const Query& query);
 
     /// The base specs of a platform or stack (a config name or a .textproto path), loaded and
-    /// validated once; InputError naming `field` when unknown or invalid.
+    /// validated once; InputError naming `field` of `source` when unknown or invalid.
     const platforms::spec::PlatformSpec& platform(const std::string& nameOrPath,
-                                                  const std::string& field = "--platform");
+                                                  const std::string& field = "--platform",
+                                                  const std::string& source = "<command line>");
     const platforms::spec::StackSpec& stack(const std::string& nameOrPath,
-                                            const std::string& field = "--stack");
+                                            const std::string& field = "--stack",
+                                            const std::string& source = "<command line>");
     /// The SHA-256 of a base spec (of its deterministic serialisation); loads it if needed.
     const std::string& platformSha256(const std::string& nameOrPath);
     const std::string& stackSha256(const std::string& nameOrPath);

@@ -1,0 +1,615 @@
+// The `edgesim._edgesim` extension: a thin pybind11 shell over the library (DESIGN.md §1). It
+// turns Python arguments into explorer::Query values, runs them through an explorer::Session
+// with the GIL released, and hands results back as objects; studies run through the same
+// runners as the CLI's. No model or orchestration logic lives here: what is not argument
+// translation is a library call. The pure-Python half (networks from torch and the builder,
+// results files as DataFrames, reports) is in python/edgesim/.
+#include "common/ConfigPaths.h"
+#include "common/Diagnostics.h"
+#include "common/Version.h"
+#include "explorer/dnas/DnasRunner.h"
+#include "explorer/dnas/DnasStudy.h"
+#include "explorer/nas/NasRunner.h"
+#include "explorer/nas/NasStudy.h"
+#include "explorer/results/ResultJson.h"
+#include "explorer/results/RunRecords.h"
+#include "explorer/session/Query.h"
+#include "explorer/session/Session.h"
+#include "explorer/sweep/Study.h"
+#include "explorer/sweep/SweepRunner.h"
+#include "workloads/NetworkSource.h"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <cmath>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace py = pybind11;
+
+namespace edgesim::python {
+
+namespace {
+
+/// What errors name as the origin of arguments given from Python.
+constexpr const char* kSource = "<python>";
+
+/// A network given as a value (ONNX bytes, network text, a torch module exported in memory),
+/// loaded and validated once and shared by every simulator that runs it.
+struct PyNetwork {
+    std::shared_ptr<const workloads::LoadedNetwork> loaded;
+    std::string key; ///< the name sessions know it by: "<name>@<first 16 hex of sha256>"
+};
+
+/// `loaded` as a PyNetwork, renamed to `name` unless that is empty.
+PyNetwork shareNetwork(workloads::LoadedNetwork loaded, const std::string& name) {
+    if (!name.empty()) {
+        loaded.network.setName(name);
+    }
+    if (loaded.network.name().empty()) {
+        loaded.network.setName("network");
+    }
+    const std::string key = loaded.network.name() + "@" + loaded.sha256.substr(0, 16);
+    return PyNetwork{std::make_shared<const workloads::LoadedNetwork>(std::move(loaded)), key};
+}
+
+/// Python's text of a value written into an override or a parameter ("true" for True).
+std::string valueText(py::handle value) {
+    if (py::isinstance<py::bool_>(value)) {
+        return value.cast<bool>() ? "true" : "false";
+    }
+    return py::str(value).cast<std::string>();
+}
+
+/// `overrides`: a dict {"platform.<path>": value} or a list of "platform.<path>=value".
+std::vector<explorer::Override> overridesOf(py::handle overrides, const std::string& field) {
+    std::vector<explorer::Override> out;
+    if (overrides.is_none()) {
+        return out;
+    }
+    if (py::isinstance<py::dict>(overrides)) {
+        for (const auto& [key, value] : overrides.cast<py::dict>()) {
+            const std::string path = py::str(key).cast<std::string>();
+            out.push_back(explorer::parseOverride(path + "=" + valueText(value), kSource,
+                                                  field + "['" + path + "']"));
+        }
+        return out;
+    }
+    if (py::isinstance<py::str>(overrides)) {
+        throw py::type_error(field + " must be a dict or a list of 'platform.PATH=VALUE'");
+    }
+    int i = 0;
+    for (const auto& item : overrides) {
+        out.push_back(explorer::parseOverride(py::str(item).cast<std::string>(), kSource,
+                                              field + "[" + std::to_string(i++) + "]"));
+    }
+    return out;
+}
+
+std::optional<double> optionalNumber(py::handle value) {
+    if (value.is_none()) {
+        return std::nullopt;
+    }
+    return value.cast<double>();
+}
+
+/// Held (with the GIL released) while a session works: SystemC has one simulation context per
+/// process and sessions are not thread-safe, so Python threads simulate one at a time (worker
+/// processes, as sweeps use, run in parallel).
+std::mutex& simulationMutex() {
+    static std::mutex m;
+    return m;
+}
+
+/// A simulation result (explorer::QueryResult) as a Python object.
+struct PyResult {
+    explorer::QueryResult r;
+
+    const sim::SimResult& sim() const { return r.result; }
+    bool timed() const { return explorer::hasTiming(r.result.status); }
+    bool sized() const { return explorer::hasFootprint(r.result.status); }
+    template <typename T> py::object ifTimed(T v) const {
+        return timed() ? py::cast(v) : py::none();
+    }
+    template <typename T> py::object ifSized(T v) const {
+        return sized() ? py::cast(v) : py::none();
+    }
+};
+
+/// The text of `j` as Python values (dicts, lists, numbers, None).
+py::object toPython(const nlohmann::json& j) {
+    return py::module_::import("json").attr("loads")(j.dump());
+}
+
+/// Simulator: one platform + stack (and overrides) of one session; every query runs there.
+class PySimulator {
+public:
+    PySimulator(const std::string& platform, const std::string& stack, py::handle configDir,
+                py::handle overrides)
+        : session_(ConfigPaths(configDir.is_none() ? std::string()
+                                                   : py::str(configDir).cast<std::string>())) {
+        base_.platform = platform;
+        base_.stack = stack;
+        base_.source = kSource;
+        base_.platformField = "platform";
+        base_.stackField = "stack";
+        base_.networkField = "network";
+        base_.strategyField = "strategy";
+        base_.strategyParamsField = "strategy_params";
+        base_.batchField = "batch";
+        base_.quantizeField = "quantize";
+        base_.operatingPoint.nameField = "operating_point";
+        base_.operatingPoint.clockField = "operating_point['clock_mhz']";
+        base_.operatingPoint.voltageField = "operating_point['voltage_v']";
+        base_.mapping.mappingField = "mapping";
+        base_.mapping.objectiveField = "objective";
+        base_.mapping.budgetField = "latency_budget_ms";
+        base_.overrides = overridesOf(overrides, "overrides");
+        // Bad names and overrides fail here, not at the first run.
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(simulationMutex());
+        session_.specs(base_);
+    }
+
+    /// The query of `network` with `options` (run()'s keyword arguments) on this simulator.
+    /// Holds the GIL; `networkValue` receives a network given as a value.
+    explorer::Query query(py::handle network, py::handle options,
+                          std::optional<PyNetwork>& networkValue) const {
+        explorer::Query q = base_;
+        if (py::isinstance<py::str>(network)) {
+            q.network = network.cast<std::string>();
+        } else {
+            networkValue = py::isinstance<PyNetwork>(network)
+                               ? network.cast<PyNetwork>()
+                               : py::module_::import("edgesim._networks")
+                                     .attr("as_network")(network)
+                                     .cast<PyNetwork>();
+            q.network = networkValue->key;
+        }
+        if (options.is_none()) {
+            return q;
+        }
+        for (const auto& [k, value] : options.cast<py::dict>()) {
+            const std::string key = py::str(k).cast<std::string>();
+            if (key == "strategy") {
+                q.strategy = value.cast<std::string>();
+            } else if (key == "strategy_params") {
+                if (!value.is_none()) {
+                    for (const auto& [pk, pv] : value.cast<py::dict>()) {
+                        q.strategyParams.push_back(py::str(pk).cast<std::string>() + "=" +
+                                                   valueText(pv));
+                    }
+                }
+            } else if (key == "batch") {
+                q.batch = value.cast<int>();
+            } else if (key == "seed") {
+                q.seed = value.cast<uint64_t>();
+            } else if (key == "fidelity") {
+                const std::string f = value.cast<std::string>();
+                if (f != "tlm" && f != "analytical") {
+                    throw InputError(kSource, "fidelity",
+                                     "unknown fidelity '" + f + "' (tlm or analytical)");
+                }
+                q.fidelity = f == "tlm" ? sim::Fidelity::Tlm : sim::Fidelity::Analytical;
+            } else if (key == "quantize") {
+                q.quantize = value.is_none() ? "" : py::str(value).cast<std::string>();
+            } else if (key == "mapping") {
+                q.mapping.mapping = value.is_none() ? "" : py::str(value).cast<std::string>();
+            } else if (key == "objective") {
+                if (!value.is_none()) {
+                    const std::string o = value.cast<std::string>();
+                    q.mapping.objective = sim::parseObjective(o);
+                    if (!q.mapping.objective) {
+                        throw InputError(kSource, "objective",
+                                         "unknown objective '" + o + "' (latency, energy or edp)");
+                    }
+                }
+            } else if (key == "latency_budget_ms") {
+                if (const auto ms = optionalNumber(value)) {
+                    q.mapping.latencyBudgetS = *ms * 1e-3;
+                }
+            } else if (key == "operating_point") {
+                operatingPoint(value, q.operatingPoint);
+            } else if (key == "overrides") {
+                for (auto& o : overridesOf(value, "overrides")) {
+                    q.overrides.push_back(std::move(o));
+                }
+            } else {
+                throw py::type_error("run() got an unexpected keyword argument '" + key + "'");
+            }
+        }
+        return q;
+    }
+
+    PyResult run(py::handle network, const py::kwargs& options) {
+        std::optional<PyNetwork> value;
+        const explorer::Query q = query(network, options, value);
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(simulationMutex());
+        return PyResult{runLocked(q, value)};
+    }
+
+    std::vector<PyResult> runMany(const py::iterable& items) {
+        std::vector<explorer::Query> queries;
+        std::vector<std::optional<PyNetwork>> values;
+        for (const auto& item : items) {
+            values.emplace_back();
+            if (py::isinstance<py::dict>(item)) {
+                py::dict options = py::reinterpret_borrow<py::dict>(item);
+                if (!options.contains("network")) {
+                    throw py::type_error("run_many(): item " + std::to_string(queries.size()) +
+                                         " has no 'network'");
+                }
+                py::dict rest;
+                for (const auto& [k, v] : options) {
+                    if (py::str(k).cast<std::string>() != "network") {
+                        rest[k] = v;
+                    }
+                }
+                queries.push_back(query(options["network"], rest, values.back()));
+            } else {
+                queries.push_back(query(item, py::none(), values.back()));
+            }
+        }
+        std::vector<PyResult> results;
+        results.reserve(queries.size());
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(simulationMutex());
+        for (std::size_t i = 0; i < queries.size(); ++i) {
+            results.push_back(PyResult{runLocked(queries[i], values[i])});
+        }
+        return results;
+    }
+
+    /// The mean wall time of `repeats` runs of `network` made from C++ (no Python in the loop):
+    /// what the binding's overhead is measured against (bench/python_overhead.py).
+    double cppSecondsPerRun(py::handle network, int repeats, const py::kwargs& options) {
+        std::optional<PyNetwork> value;
+        const explorer::Query q = query(network, options, value);
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(simulationMutex());
+        runLocked(q, value);
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < repeats; ++i) {
+            runLocked(q, value);
+        }
+        const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
+        return repeats > 0 ? d.count() / repeats : 0.0;
+    }
+
+    std::string platform() const { return base_.platform; }
+    std::string stack() const { return base_.stack; }
+
+private:
+    static void operatingPoint(py::handle value, sim::OperatingPointOverride& op) {
+        if (value.is_none()) {
+            return;
+        }
+        if (py::isinstance<py::str>(value)) {
+            op.name = value.cast<std::string>();
+            return;
+        }
+        for (const auto& [k, v] : value.cast<py::dict>()) {
+            const std::string key = py::str(k).cast<std::string>();
+            if (key == "name") {
+                op.name = v.cast<std::string>();
+            } else if (key == "clock_mhz") {
+                op.clockHz = v.cast<double>() * 1e6;
+            } else if (key == "voltage_v") {
+                op.voltageV = v.cast<double>();
+            } else {
+                throw InputError(kSource, "operating_point['" + key + "']",
+                                 "unknown key (name, clock_mhz or voltage_v)");
+            }
+        }
+    }
+
+    /// Runs `q` (the mutex held, the GIL released), first defining a network given as a value.
+    explorer::QueryResult runLocked(const explorer::Query& q,
+                                    const std::optional<PyNetwork>& value) {
+        if (value && defined_.insert(value->key).second) {
+            session_.defineNetwork(value->key, value->loaded->network, value->loaded->sha256);
+            definedOrder_.push_back(value->key);
+            // A NAS loop defines thousands: the least recently defined are dropped (and
+            // defined again, lowered anew, if they come back).
+            while (definedOrder_.size() > kMaxDefinedNetworks) {
+                session_.forgetNetwork(definedOrder_.front());
+                defined_.erase(definedOrder_.front());
+                definedOrder_.pop_front();
+            }
+        }
+        explorer::QueryResult r = session_.run(q);
+        if (value) {
+            r.result.network = value->loaded->network.name(); // not the session's key
+        }
+        return r;
+    }
+
+    static constexpr std::size_t kMaxDefinedNetworks = 64;
+    explorer::Session session_;
+    explorer::Query base_;
+    std::unordered_set<std::string> defined_;
+    std::list<std::string> definedOrder_;
+};
+
+py::dict sweepSummary(const explorer::SweepSummary& s) {
+    py::dict d;
+    d["points"] = s.points;
+    d["already_done"] = s.alreadyDone;
+    d["ran"] = s.ran;
+    d["by_status"] = s.byStatus;
+    d["skipped_pairs"] = s.skippedPairs;
+    d["workers"] = s.workers;
+    d["backend"] = s.backend;
+    d["seconds"] = s.seconds;
+    d["interrupted"] = s.interrupted;
+    return d;
+}
+
+py::dict nasSummary(const explorer::nas::NasSummary& s) {
+    py::dict d;
+    d["individuals"] = s.individuals;
+    d["evaluated"] = s.evaluated;
+    d["from_file"] = s.fromFile;
+    d["cached"] = s.cached;
+    d["generations"] = s.generations;
+    d["front"] = s.front;
+    d["hypervolume"] = s.hypervolume;
+    d["seconds"] = s.seconds;
+    d["workers"] = s.workers;
+    d["backend"] = s.backend;
+    d["front_dir"] = s.frontDir;
+    d["interrupted"] = s.interrupted;
+    return d;
+}
+
+py::dict dnasSummary(const explorer::dnas::DnasSummary& s) {
+    py::list searches;
+    for (const auto& search : s.searches) {
+        py::dict d;
+        d["name"] = search.name;
+        d["platform"] = search.platform;
+        d["stack"] = search.stack;
+        d["status"] = search.status;
+        d["skipped"] = search.skipped;
+        searches.append(d);
+    }
+    py::dict d;
+    d["searches"] = searches;
+    d["seconds"] = s.seconds;
+    d["interrupted"] = s.interrupted;
+    return d;
+}
+
+std::string configDirOf(py::handle configDir) {
+    return configDir.is_none() ? std::string() : py::str(configDir).cast<std::string>();
+}
+
+} // namespace
+
+} // namespace edgesim::python
+
+PYBIND11_MODULE(_edgesim, m) {
+    using namespace edgesim;
+    using namespace edgesim::python;
+    m.doc() = "edgesim's C++ library (use the `edgesim` package, not this module)";
+    m.attr("__version__") = versionString();
+
+    // Bad input raises edgesim.InputError (a ValueError) with the CLI's "file:line: field:
+    // reason" lines as its text and as .diagnostics.
+    // The type is held by a plain pointer, never released: a static py::object would be
+    // destroyed after the interpreter has finalised.
+    static PyObject* inputError =
+        py::exception<InputError>(m, "InputError", PyExc_ValueError).release().ptr();
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) {
+                std::rethrow_exception(p);
+            }
+        } catch (const InputError& e) {
+            std::string text = e.formatAll();
+            while (!text.empty() && text.back() == '\n') {
+                text.pop_back();
+            }
+            py::object exc = py::reinterpret_borrow<py::object>(inputError)(text);
+            py::list diagnostics;
+            for (const auto& d : e.diagnostics()) {
+                py::dict item;
+                item["file"] = d.file;
+                item["line"] = d.line;
+                item["field"] = d.field;
+                item["reason"] = d.reason;
+                diagnostics.append(item);
+            }
+            exc.attr("diagnostics") = diagnostics;
+            PyErr_SetObject(inputError, exc.ptr());
+        }
+    });
+
+    py::class_<PyNetwork>(m, "Network", "A network loaded from bytes or text (see edgesim.network)")
+        .def_static(
+            "from_bytes",
+            [](const py::bytes& bytes, const std::string& format, const std::string& label,
+               const std::string& name) {
+                std::string data = bytes;
+                py::gil_scoped_release release;
+                return shareNetwork(workloads::loadNetworkBytes(data, format, label), name);
+            },
+            py::arg("data"), py::arg("format"), py::arg("label"), py::arg("name") = "")
+        .def_static(
+            "from_file",
+            [](const std::string& nameOrPath, py::handle configDir, const std::string& name) {
+                const ConfigPaths paths(configDirOf(configDir));
+                return shareNetwork(workloads::loadNetwork(nameOrPath, paths, "network"), name);
+            },
+            py::arg("name_or_path"), py::arg("config_dir") = py::none(), py::arg("name") = "")
+        .def_property_readonly("name",
+                               [](const PyNetwork& n) { return n.loaded->network.name(); })
+        .def_property_readonly("key", [](const PyNetwork& n) { return n.key; })
+        .def_property_readonly("sha256", [](const PyNetwork& n) { return n.loaded->sha256; })
+        .def_property_readonly("format", [](const PyNetwork& n) { return n.loaded->format; })
+        .def_property_readonly("source", [](const PyNetwork& n) { return n.loaded->file; })
+        .def_property_readonly("layers",
+                               [](const PyNetwork& n) { return n.loaded->network.totals().layers; })
+        .def_property_readonly("macs",
+                               [](const PyNetwork& n) { return n.loaded->network.totals().macs; })
+        .def_property_readonly(
+            "params", [](const PyNetwork& n) { return n.loaded->network.totals().params; })
+        .def_property_readonly(
+            "weight_bytes",
+            [](const PyNetwork& n) { return n.loaded->network.totals().weightBytes; })
+        .def("__repr__", [](const PyNetwork& n) {
+            const auto t = n.loaded->network.totals();
+            return "<edgesim.Network '" + n.loaded->network.name() + "': " +
+                   std::to_string(t.layers) + " layers, " + std::to_string(t.macs) + " MACs, " +
+                   std::to_string(t.params) + " params>";
+        });
+
+    py::class_<PyResult>(m, "Result", "One simulation's result (edgesim.Simulator.run)")
+        .def_property_readonly("status",
+                               [](const PyResult& r) { return sim::toString(r.sim().status); })
+        .def_property_readonly("ok",
+                               [](const PyResult& r) { return r.sim().status == sim::Status::Ok; })
+        .def_property_readonly("reason", [](const PyResult& r) { return r.sim().reason; })
+        .def_property_readonly("platform", [](const PyResult& r) { return r.sim().platform; })
+        .def_property_readonly("stack", [](const PyResult& r) { return r.sim().stack; })
+        .def_property_readonly("network", [](const PyResult& r) { return r.sim().network; })
+        .def_property_readonly("strategy", [](const PyResult& r) { return r.sim().strategy; })
+        .def_property_readonly("batch", [](const PyResult& r) { return r.sim().batch; })
+        .def_property_readonly("fidelity",
+                               [](const PyResult& r) { return sim::toString(r.sim().fidelity); })
+        .def_property_readonly("mapping", [](const PyResult& r) { return r.sim().mapping; })
+        .def_property_readonly("precision", [](const PyResult& r) { return r.sim().precision; })
+        .def_property_readonly("operating_point",
+                               [](const PyResult& r) { return r.sim().operatingPoint.name; })
+        .def_property_readonly("clock_hz",
+                               [](const PyResult& r) { return r.sim().operatingPoint.clockHz; })
+        .def_property_readonly("voltage_v",
+                               [](const PyResult& r) { return r.sim().operatingPoint.voltageV; })
+        .def_property_readonly("latency_cycles",
+                               [](const PyResult& r) { return r.ifTimed(r.sim().latencyCycles); })
+        .def_property_readonly("latency_s",
+                               [](const PyResult& r) { return r.ifTimed(r.sim().latencyS); })
+        .def_property_readonly("energy_j",
+                               [](const PyResult& r) { return r.ifTimed(r.sim().energyJ); })
+        .def_property_readonly("peak_ram_bytes",
+                               [](const PyResult& r) { return r.ifSized(r.sim().peakRamBytes); })
+        .def_property_readonly("flash_bytes",
+                               [](const PyResult& r) { return r.ifSized(r.sim().flashBytes); })
+        .def_property_readonly("weight_bytes",
+                               [](const PyResult& r) { return r.ifSized(r.sim().weightBytes); })
+        .def_property_readonly("macs", [](const PyResult& r) { return r.ifSized(r.sim().macs); })
+        .def_property_readonly("config_sha256", [](const PyResult& r) { return r.r.configSha256; })
+        .def_property_readonly("host_seconds", [](const PyResult& r) { return r.sim().hostSeconds; })
+        .def(
+            "to_dict",
+            [](const PyResult& r) {
+                nlohmann::json j = explorer::toJson(r.sim());
+                j["config_sha256"] = r.r.configSha256;
+                return toPython(j);
+            },
+            "Everything `edgesim simulate --format json` prints for the same query (without "
+            "its provenance)");
+
+    py::class_<PySimulator>(m, "Simulator")
+        .def(py::init<const std::string&, const std::string&, py::handle, py::handle>(),
+             py::arg("platform"), py::arg("stack"), py::arg("config_dir") = py::none(),
+             py::arg("overrides") = py::none())
+        .def("run", &PySimulator::run, py::arg("network"))
+        .def("run_many", &PySimulator::runMany, py::arg("queries"))
+        .def("_cpp_seconds_per_run", &PySimulator::cppSecondsPerRun, py::arg("network"),
+             py::arg("repeats"))
+        .def_property_readonly("platform", &PySimulator::platform)
+        .def_property_readonly("stack", &PySimulator::stack);
+
+    m.def(
+        "builtin_names",
+        [](const std::string& kind, py::handle configDir) {
+            return ConfigPaths(configDirOf(configDir)).list(kind);
+        },
+        py::arg("kind"), py::arg("config_dir") = py::none());
+
+    m.def(
+        "run_sweep",
+        [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
+           int jobs, bool layers, bool quiet, py::handle configDir,
+           const std::string& commandLine) {
+            const std::string dir = configDirOf(configDir);
+            explorer::SweepSummary s;
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(simulationMutex());
+                explorer::Session session{ConfigPaths(dir)};
+                const explorer::Study study = explorer::loadStudy(studyFile, session.paths());
+                explorer::SweepOptions o;
+                o.out = out;
+                o.resume = resume;
+                o.overwrite = overwrite;
+                o.jobs = jobs;
+                o.layers = layers;
+                o.quiet = quiet;
+                o.commandLine = commandLine;
+                s = explorer::runSweep(study, session, o);
+            }
+            return sweepSummary(s);
+        },
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
+        py::arg("jobs"), py::arg("layers"), py::arg("quiet"), py::arg("config_dir"),
+        py::arg("command_line"));
+
+    m.def(
+        "run_nas",
+        [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
+           int jobs, bool quiet, py::handle configDir, const std::string& commandLine) {
+            const std::string dir = configDirOf(configDir);
+            explorer::nas::NasSummary s;
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(simulationMutex());
+                explorer::Session session{ConfigPaths(dir)};
+                const auto study = explorer::nas::loadNasStudy(studyFile, session.paths());
+                explorer::nas::NasOptions o;
+                o.out = out;
+                o.resume = resume;
+                o.overwrite = overwrite;
+                o.jobs = jobs;
+                o.quiet = quiet;
+                o.commandLine = commandLine;
+                s = explorer::nas::runNas(study, session, o);
+            }
+            return nasSummary(s);
+        },
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
+        py::arg("jobs"), py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
+
+    m.def(
+        "run_dnas",
+        [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
+           bool quiet, py::handle configDir, const std::string& commandLine) {
+            const std::string dir = configDirOf(configDir);
+            explorer::dnas::DnasSummary s;
+            {
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(simulationMutex());
+                explorer::Session session{ConfigPaths(dir)};
+                const auto study = explorer::dnas::loadDnasStudy(studyFile, session.paths());
+                explorer::dnas::DnasOptions o;
+                o.out = out;
+                o.resume = resume;
+                o.overwrite = overwrite;
+                o.quiet = quiet;
+                o.commandLine = commandLine;
+                s = explorer::dnas::runDnas(study, session, o);
+            }
+            return dnasSummary(s);
+        },
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
+        py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
+}
