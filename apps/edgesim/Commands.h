@@ -26,6 +26,7 @@ void registerSweep(CLI::App& app, GlobalOptions& global);
 void registerPareto(CLI::App& app, GlobalOptions& global);
 void registerNas(CLI::App& app, GlobalOptions& global);
 void registerDnas(CLI::App& app, GlobalOptions& global);
+void registerReport(CLI::App& app, GlobalOptions& global);
 
 /// Thrown by a command stopped by SIGINT/SIGTERM after saving its work (exit 130).
 struct Interrupted {};

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     app::registerPareto(cli, global);
     app::registerNas(cli, global);
     app::registerDnas(cli, global);
+    app::registerReport(cli, global);
 
     int rc = 0;
     try {

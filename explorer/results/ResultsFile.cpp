@@ -124,6 +124,21 @@ const std::vector<ColumnDef>& validationFoldColumns() {
     return cols;
 }
 
+const std::vector<ColumnDef>& energyColumns() {
+    using K = ColumnKind;
+    static const std::vector<ColumnDef> cols = {
+        {"run_id", K::Int, ""},
+        {"component", K::String, ""},
+        {"dynamic_j", K::Double, "J"},
+        {"static_j", K::Double, "J"},
+    };
+    return cols;
+}
+
+TableRow toCells(const EnergyRow& r) {
+    return {r.runId, r.component, r.dynamicJ, r.staticJ};
+}
+
 TableRow toCells(const RunRow& r) {
     return {r.runId,     r.platform,     r.stack,         r.network,        r.strategy,
             r.batch,     r.fidelity,     r.mapping,       r.operatingPoint, r.clockHz,
@@ -1139,6 +1154,10 @@ void ResultsFile::appendRuns(const std::vector<RunRow>& rows) {
 
 void ResultsFile::appendLayers(const std::vector<LayerRow>& rows) {
     append("layers", layerColumns(), cellsOf(rows));
+}
+
+void ResultsFile::appendEnergy(const std::vector<EnergyRow>& rows) {
+    append("energy", energyColumns(), cellsOf(rows));
 }
 
 void ResultsFile::appendValidation(const std::vector<ValidationRow>& rows) {

@@ -106,6 +106,14 @@ struct LayerRow {
     int64_t weightStallCycles = 0; ///< waiting for its streamed weights before it could start
 };
 
+/// One energy component of one run: a row of /energy (the breakdown `simulate` prints: a core,
+/// memory, bus or engine, or "static"), dynamic and static energy in J.
+struct EnergyRow {
+    int64_t runId = 0;
+    std::string component;
+    double dynamicJ = 0.0, staticJ = 0.0;
+};
+
 /// One measured-vs-predicted comparison: a row of /validation. `fold` is "in-sample" (the
 /// configs as they are) or "<kind>:<held-out name>" for a prediction of `validate
 /// --cross-validate` (e.g. "board:nucleo-l4r5zi"); predicted and error are NaN for a row that
@@ -134,7 +142,9 @@ const std::vector<ColumnDef>& runColumns();
 const std::vector<ColumnDef>& layerColumns();
 const std::vector<ColumnDef>& validationColumns();
 const std::vector<ColumnDef>& validationFoldColumns();
+const std::vector<ColumnDef>& energyColumns();
 TableRow toCells(const RunRow& row);
+TableRow toCells(const EnergyRow& row);
 TableRow toCells(const LayerRow& row);
 TableRow toCells(const ValidationRow& row);
 TableRow toCells(const ValidationFoldRow& row);
@@ -183,6 +193,7 @@ public:
 
     void appendRuns(const std::vector<RunRow>& rows);                       ///< extends /runs
     void appendLayers(const std::vector<LayerRow>& rows);                   ///< extends /layers
+    void appendEnergy(const std::vector<EnergyRow>& rows);                  ///< extends /energy
     void appendValidation(const std::vector<ValidationRow>& rows);          ///< extends /validation
     void appendValidationFolds(const std::vector<ValidationFoldRow>& rows); ///< /validation_folds
 

@@ -135,6 +135,17 @@ std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
     return rows;
 }
 
+std::vector<EnergyRow> energyRows(const sim::SimResult& r, int64_t runId) {
+    std::vector<EnergyRow> rows;
+    if (!hasTiming(r.status)) {
+        return rows;
+    }
+    for (const auto& e : r.energy) {
+        rows.push_back(EnergyRow{runId, e.component, e.dynamicJ, e.staticJ});
+    }
+    return rows;
+}
+
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs) {
     checkOutputPath(path, "--out");
@@ -142,13 +153,17 @@ void writeRunsFile(const std::string& path, const Provenance& provenance,
     writeResultsFile(path, provenance, [&runs](ResultsFile& file) {
         std::vector<RunRow> rows;
         std::vector<LayerRow> layers;
+        std::vector<EnergyRow> energy;
         for (std::size_t i = 0; i < runs.size(); ++i) {
             rows.push_back(runRow(runs[i], static_cast<int64_t>(i)));
             auto l = layerRows(*runs[i].result, static_cast<int64_t>(i));
             layers.insert(layers.end(), l.begin(), l.end());
+            auto e = energyRows(*runs[i].result, static_cast<int64_t>(i));
+            energy.insert(energy.end(), e.begin(), e.end());
         }
         file.appendRuns(rows);
         file.appendLayers(layers);
+        file.appendEnergy(energy);
     });
 }
 

@@ -52,8 +52,11 @@ RunRow runRow(int64_t runId, const std::string& platform, const std::string& sta
 /// The /layers rows of `run` (none when it did not run).
 std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
 
-/// Writes a results file holding /runs (one row per record, run ids 0, 1, ...) and /layers,
-/// through `path + ".tmp"` renamed into place, so `path` is never left half-written.
+/// The /energy rows of `result` (none when the run produced no timing).
+std::vector<EnergyRow> energyRows(const sim::SimResult& result, int64_t runId);
+
+/// Writes a results file holding /runs (one row per record, run ids 0, 1, ...), /layers and
+/// /energy, through `path + ".tmp"` renamed into place, so `path` is never left half-written.
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs);
 

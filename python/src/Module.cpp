@@ -4,6 +4,7 @@
 // runners as the CLI's. No model or orchestration logic lives here: what is not argument
 // translation is a library call. The pure-Python half (networks from torch and the builder,
 // results files as DataFrames, reports) is in python/edgesim/.
+#include "analysis/Pareto.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "common/Version.h"
@@ -158,8 +159,9 @@ public:
         session_.specs(base_);
     }
 
-    /// The query of `network` with `options` (run()'s keyword arguments) on this simulator.
-    /// Holds the GIL; `networkValue` receives a network given as a value.
+    /// The query of `network` with `options` (run()'s keyword arguments; a "network" key, a
+    /// run_many item's, is skipped) on this simulator. Holds the GIL; `networkValue` receives a
+    /// network given as a value.
     explorer::Query query(py::handle network, py::handle options,
                           std::optional<PyNetwork>& networkValue) const {
         explorer::Query q = base_;
@@ -178,6 +180,9 @@ public:
         }
         for (const auto& [k, value] : options.cast<py::dict>()) {
             const std::string key = py::str(k).cast<std::string>();
+            if (key == "network") {
+                continue; // a run_many item's network, taken above
+            }
             if (key == "strategy") {
                 q.strategy = value.cast<std::string>();
             } else if (key == "strategy_params") {
@@ -247,13 +252,7 @@ public:
                     throw py::type_error("run_many(): item " + std::to_string(queries.size()) +
                                          " has no 'network'");
                 }
-                py::dict rest;
-                for (const auto& [k, v] : options) {
-                    if (py::str(k).cast<std::string>() != "network") {
-                        rest[k] = v;
-                    }
-                }
-                queries.push_back(query(options["network"], rest, values.back()));
+                queries.push_back(query(options["network"], options, values.back()));
             } else {
                 queries.push_back(query(item, py::none(), values.back()));
             }
@@ -528,6 +527,18 @@ PYBIND11_MODULE(_edgesim, m) {
              py::arg("repeats"))
         .def_property_readonly("platform", &PySimulator::platform)
         .def_property_readonly("stack", &PySimulator::stack);
+
+    m.def(
+        "pareto_front",
+        [](const std::vector<std::vector<double>>& points, const std::vector<bool>& maximize) {
+            std::vector<analysis::Sense> senses;
+            for (const bool m : maximize) {
+                senses.push_back(m ? analysis::Sense::Maximize : analysis::Sense::Minimize);
+            }
+            return analysis::paretoFront(points, senses);
+        },
+        py::arg("points"), py::arg("maximize"),
+        "Indices of the rows of `points` no other row beats in every column (analysis/Pareto.h)");
 
     m.def(
         "builtin_names",

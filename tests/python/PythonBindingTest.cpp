@@ -45,3 +45,7 @@ TEST(PythonBinding, BadInputRaisesInputErrorWithTheCliText) {
 TEST(PythonBinding, ResultsFilesAndStudiesAsDataFrames) {
     expectPasses("test_binding", "ResultsFiles");
 }
+
+TEST(PythonBinding, ReportsOfEveryTableKindRenderInABrowser) {
+    expectPasses("test_report", "Reports");
+}

@@ -289,8 +289,13 @@ class ResultsFiles(unittest.TestCase):
             cli("simulate", "-p", "nucleo-l4r5zi", "-s", "tflm-cmsis-nn", "-n",
                 "mlperf_tiny/kws", "--out", out)
             res = edgesim.read_results(out)
-            self.assertEqual(sorted(res), ["layers", "runs"])
+            self.assertEqual(sorted(res), ["energy", "layers", "runs"])
             runs = res["runs"]
+            # The breakdown adds up to the run's energy.
+            e = res["energy"]
+            self.assertAlmostEqual((e["dynamic_j"] + e["static_j"]).sum() / runs["energy_j"][0],
+                                   1.0, places=9)
+            self.assertEqual(res.units("energy")["dynamic_j"], "J")
             self.assertEqual(runs["status"][0], "ok")
             self.assertEqual(runs["network"][0], "mlperf_tiny/kws")
             self.assertEqual(res.units("runs")["latency_s"], "s")
