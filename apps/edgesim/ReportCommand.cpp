@@ -1,4 +1,4 @@
-// `edgesim report RESULTS.h5 --out DIR [--trace FILE]... [--title TEXT]`: the HTML report of a
+// `edgesim report RESULTS.h5... --out DIR [--trace FILE]... [--title TEXT]`: the HTML report of a
 // results file, drawn by the Python package (python/edgesim/report.py, matplotlib). This
 // command only finds Debian's interpreter and the package built beside this binary and hands
 // over to `python3 -m edgesim.report` (exec: its exit status and messages are the report's).
@@ -17,7 +17,7 @@ namespace edgesim::app {
 namespace {
 
 struct ReportOptions {
-    std::string results;
+    std::vector<std::string> results;
     std::string out;
     std::vector<std::string> traces;
     std::string title;
@@ -32,8 +32,9 @@ struct ReportOptions {
         path += std::string(":") + old;
     }
     setenv("PYTHONPATH", path.c_str(), 1);
-    std::vector<std::string> args = {EDGESIM_PYTHON, "-m", "edgesim.report", o.results,
-                                     "--out", o.out};
+    std::vector<std::string> args = {EDGESIM_PYTHON, "-m", "edgesim.report"};
+    args.insert(args.end(), o.results.begin(), o.results.end());
+    args.insert(args.end(), {"--out", o.out});
     for (const auto& t : o.traces) {
         args.insert(args.end(), {"--trace", t});
     }
@@ -64,7 +65,8 @@ void registerReport(CLI::App& app, GlobalOptions& /*global*/) {
     auto* cmd = app.add_subcommand(
         "report", "Write an HTML report with figures of a results file (runs, layers, "
                   "validation, sweep, NAS, DNAS)");
-    cmd->add_option("results", opts->results, "HDF5 results file")->required();
+    cmd->add_option("results", opts->results, "HDF5 results files (one page for all)")
+        ->required();
     cmd->add_option("--out", opts->out, "Directory of the report (index.html and figures)")
         ->required();
     cmd->add_option("--trace", opts->traces,

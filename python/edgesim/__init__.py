@@ -15,13 +15,17 @@ edgesim.InputError (a ValueError) with the CLI's "file:line: field: reason" text
 import os as _os
 
 from . import _edgesim
-from ._edgesim import InputError, Network, Result, Simulator, __version__
+from ._edgesim import CostModel, InputError, Network, Result, Simulator, __version__, cost_model
 from ._networks import NetworkBuilder, from_torch, network
 from .results import Results, read_results
 
 __all__ = ["Simulator", "Result", "Network", "NetworkBuilder", "InputError", "Results",
            "network", "from_torch", "read_results", "sweep", "nas", "dnas", "networks",
-           "platforms", "stacks", "__version__"]
+           "platforms", "stacks", "cost_model", "CostModel", "__version__"]
+
+# Shown as edgesim.X, not edgesim._edgesim.X, in reprs and tracebacks.
+for _cls in (Simulator, Result, Network, CostModel, InputError):
+    _cls.__module__ = "edgesim"
 
 
 def networks(config_dir=None):

@@ -1,4 +1,4 @@
-"""`edgesim report RESULTS.h5 --out DIR`: an HTML page with figures of whatever tables an edgesim
+"""`edgesim report RESULTS.h5... --out DIR`: an HTML page with figures of whatever tables an edgesim
 results file holds (issue 16).
 
 - /runs + /layers (+ /energy): per-layer latency and energy coloured by engine, memory traffic
@@ -62,6 +62,7 @@ class _Page:
         self.directory = directory
         self.parts = []
         self.images = []
+        self.prefix = ""  # of image files: one per results file when a page shows several
         self.plt = _pyplot()
 
     def heading(self, text, level=2):
@@ -74,7 +75,7 @@ class _Page:
         self.parts.append(markup)
 
     def figure(self, fig, name, caption):
-        file = f"{name}.png"
+        file = f"{self.prefix}{name}.png"
         fig.savefig(os.path.join(self.directory, file), bbox_inches="tight",
                     metadata={"Software": None})
         self.plt.close(fig)
@@ -552,21 +553,32 @@ def _provenance(page, res, traces):
              + (f"<ul>{links}</ul>" if links else ""))
 
 
-def write_report(results, out, traces=(), title=None):
-    """Writes `out`/index.html and its figures for the results file `results`; returns the
-    path of index.html. ReportError for bad input (nothing is left at `out` then)."""
-    results, out = os.fspath(results), os.fspath(out)
+def _load(results):
+    """The Results of one file and the sections it has; ReportError for bad input."""
     if not os.path.exists(results):
         raise ReportError(f"{results}: no such results file")
     try:
         res = read_results(results)
     except OSError as e:
         raise ReportError(f"{results}: not an HDF5 results file ({e})") from None
-    sections = [(key, fn) for key, fn in _SECTIONS if key in res]
+    sections = [fn for key, fn in _SECTIONS if key in res]
     if not sections:
         raise ReportError(f"{results}: holds no table a report draws (found: "
                           f"{', '.join(sorted(res)) or 'none'}; expected runs, validation, "
                           "sweep, nas/population or dnas/epochs)")
+    return res, sections
+
+
+def write_report(results, out, traces=(), title=None):
+    """Writes `out`/index.html and its figures for the results file `results` (or a list of
+    them: one page, a part per file); returns the path of index.html. ReportError for bad
+    input (nothing is left at `out` then)."""
+    files = [os.fspath(results)] if isinstance(results, (str, os.PathLike)) else \
+        [os.fspath(r) for r in results]
+    out = os.fspath(out)
+    if not files:
+        raise ReportError("no results file given")
+    loaded = [(f, *_load(f)) for f in files]
     for t in traces:
         if not os.path.isfile(t):
             raise ReportError(f"--trace: {t}: no such file")
@@ -577,21 +589,28 @@ def write_report(results, out, traces=(), title=None):
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
+    names = ", ".join(os.path.basename(f) for f in files)
     try:
         page = _Page(work)
-        page.raw(f"<h1>{html.escape(title or 'edgesim report: ' + os.path.basename(results))}"
-                 "</h1>")
+        page.raw(f"<h1>{html.escape(title or 'edgesim report: ' + names)}</h1>")
         linked = []
         for t in traces:
             name = os.path.basename(t)
             shutil.copyfile(t, os.path.join(work, name))
             linked.append(name)
-        _provenance(page, res, linked)
-        for _, fn in sections:
-            fn(page, res)
+        if len(loaded) > 1:
+            page.raw("<ul>" + "".join(f'<li><a href="#file{k}">{html.escape(f)}</a></li>'
+                                      for k, (f, _, _) in enumerate(loaded)) + "</ul>")
+        for k, (file, res, sections) in enumerate(loaded):
+            if len(loaded) > 1:
+                page.prefix = f"file{k}_"
+                page.raw(f'<h1 id="file{k}">{html.escape(file)}</h1>')
+            _provenance(page, res, linked if k == 0 else [])
+            for fn in sections:
+                fn(page, res)
         with open(os.path.join(work, "index.html"), "w", encoding="utf-8") as f:
             f.write("<!DOCTYPE html><html><head><meta charset=utf-8>"
-                    f"<title>{html.escape(title or os.path.basename(results))}</title>"
+                    f"<title>{html.escape(title or names)}</title>"
                     f"<style>{_CSS}</style></head><body>\n" + "\n".join(page.parts) +
                     "\n</body></html>\n")
         if os.path.exists(out):
@@ -607,7 +626,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="edgesim report",
                                      description="Write an HTML report (figures and tables) of "
                                                  "an edgesim results file.")
-    parser.add_argument("results", help="an edgesim HDF5 results file")
+    parser.add_argument("results", nargs="+", help="edgesim HDF5 results files (one page)")
     parser.add_argument("--out", required=True, help="the report's directory (index.html)")
     parser.add_argument("--trace", action="append", default=[],
                         help="a Perfetto/Chrome trace (simulate --trace) to link; repeatable")

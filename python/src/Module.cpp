@@ -8,6 +8,8 @@
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
 #include "common/Version.h"
+#include "common/TextProto.h"
+#include "explorer/dnas/CostModel.h"
 #include "explorer/dnas/DnasRunner.h"
 #include "explorer/dnas/DnasStudy.h"
 #include "explorer/nas/NasRunner.h"
@@ -20,6 +22,7 @@
 #include "explorer/sweep/SweepRunner.h"
 #include "workloads/NetworkSource.h"
 
+#include <google/protobuf/text_format.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -47,10 +50,14 @@ constexpr const char* kSource = "<python>";
 struct PyNetwork {
     std::shared_ptr<const workloads::LoadedNetwork> loaded;
     std::string key; ///< the name sessions know it by: "<name>@<first 16 hex of sha256>"
+    /// The network text it was read from (textproto networks; what cost models resize).
+    std::shared_ptr<const std::string> text;
 };
 
-/// `loaded` as a PyNetwork, renamed to `name` unless that is empty.
-PyNetwork shareNetwork(workloads::LoadedNetwork loaded, const std::string& name) {
+/// `loaded` as a PyNetwork, renamed to `name` unless that is empty; `text` is its network
+/// text when it is one.
+PyNetwork shareNetwork(workloads::LoadedNetwork loaded, const std::string& name,
+                       std::string text = {}) {
     if (!name.empty()) {
         loaded.network.setName(name);
     }
@@ -58,8 +65,19 @@ PyNetwork shareNetwork(workloads::LoadedNetwork loaded, const std::string& name)
         loaded.network.setName("network");
     }
     const std::string key = loaded.network.name() + "@" + loaded.sha256.substr(0, 16);
-    return PyNetwork{std::make_shared<const workloads::LoadedNetwork>(std::move(loaded)), key};
+    return PyNetwork{std::make_shared<const workloads::LoadedNetwork>(std::move(loaded)), key,
+                     std::make_shared<const std::string>(std::move(text))};
 }
+
+/// A DNAS cost model (explorer/dnas/CostModel.h) of a seed network on a target: per layer,
+/// latency, energy, flash and RAM tables over the channel counts of its groups.
+struct PyCostModel {
+    explorer::dnas::CostModel model;
+    explorer::dnas::Grouping grouping;
+    workloads::Network seed;
+    workloads::spec::NetworkSpec seedSpec;
+    std::string label; ///< the seed as given, for errors
+};
 
 /// Python's text of a value written into an override or a parameter ("true" for True).
 std::string valueText(py::handle value) {
@@ -439,14 +457,18 @@ PYBIND11_MODULE(_edgesim, m) {
                const std::string& name) {
                 std::string data = bytes;
                 py::gil_scoped_release release;
-                return shareNetwork(workloads::loadNetworkBytes(data, format, label), name);
+                auto loaded = workloads::loadNetworkBytes(data, format, label);
+                return shareNetwork(std::move(loaded), name,
+                                    format == "textproto" ? std::move(data) : std::string());
             },
             py::arg("data"), py::arg("format"), py::arg("label"), py::arg("name") = "")
         .def_static(
             "from_file",
             [](const std::string& nameOrPath, py::handle configDir, const std::string& name) {
                 const ConfigPaths paths(configDirOf(configDir));
-                return shareNetwork(workloads::loadNetwork(nameOrPath, paths, "network"), name);
+                auto loaded = workloads::loadNetwork(nameOrPath, paths, "network", kSource);
+                std::string text = loaded.format == "textproto" ? readFile(loaded.file) : "";
+                return shareNetwork(std::move(loaded), name, std::move(text));
             },
             py::arg("name_or_path"), py::arg("config_dir") = py::none(), py::arg("name") = "")
         .def_property_readonly("name",
@@ -527,6 +549,161 @@ PYBIND11_MODULE(_edgesim, m) {
              py::arg("repeats"))
         .def_property_readonly("platform", &PySimulator::platform)
         .def_property_readonly("stack", &PySimulator::stack);
+
+    namespace dn = explorer::dnas;
+    py::class_<PyCostModel, std::shared_ptr<PyCostModel>>(
+        m, "CostModel", "Per-layer cost tables of a seed network on a target (edgesim.cost_model)")
+        .def_property_readonly("metrics",
+                               [](const PyCostModel&) {
+                                   return std::vector<std::string>(std::begin(dn::kCostMetrics),
+                                                                   std::end(dn::kCostMetrics));
+                               })
+        .def_property_readonly("groups",
+                               [](const PyCostModel& c) {
+                                   py::list out;
+                                   for (const auto& g : c.model.groups) {
+                                       py::dict d;
+                                       d["name"] = g.name;
+                                       d["channels"] = g.channels;
+                                       d["searchable"] = g.searchable;
+                                       d["tile"] = g.tile;
+                                       out.append(d);
+                                   }
+                                   return out;
+                               })
+        .def_property_readonly("seed_channels",
+                               [](const PyCostModel& c) { return dn::seedChannels(c.grouping); })
+        .def_property_readonly("fixed",
+                               [](const PyCostModel& c) {
+                                   py::dict d;
+                                   for (int k = 0; k < dn::kCostMetricCount; ++k) {
+                                       d[dn::kCostMetrics[k]] = c.model.fixed[k];
+                                   }
+                                   return d;
+                               })
+        .def_property_readonly(
+            "layers",
+            [](const PyCostModel& c) {
+                py::list out;
+                for (const auto& t : c.model.layers) {
+                    py::dict d;
+                    d["layer"] = t.layer;
+                    d["in_group"] = t.inGroup;
+                    d["out_group"] = t.outGroup;
+                    d["in_grid"] = t.inGrid;
+                    d["out_grid"] = t.outGrid;
+                    d["in_tile"] = t.inTile;
+                    d["out_tile"] = t.outTile;
+                    // The seed's precision and variant: the first [in][out] plane.
+                    const std::size_t n = t.inGrid.size() * t.outGrid.size();
+                    py::dict values;
+                    for (int k = 0; k < dn::kCostMetricCount; ++k) {
+                        py::list rows;
+                        for (std::size_t i = 0; i < t.inGrid.size(); ++i) {
+                            py::list row;
+                            for (std::size_t o = 0; o < t.outGrid.size(); ++o) {
+                                const std::size_t at = i * t.outGrid.size() + o;
+                                row.append(at < n && at < t.values[k].size() ? t.values[k][at]
+                                                                             : 0.0);
+                            }
+                            rows.append(row);
+                        }
+                        values[dn::kCostMetrics[k]] = rows;
+                    }
+                    d["values"] = values;
+                    out.append(d);
+                }
+                return out;
+            },
+            "Per step: its layer, the groups of its input and output channels (-1: fixed), "
+            "the channel grids and tiles, and per metric the table values[in][out]")
+        .def(
+            "predict",
+            [](const PyCostModel& c, const std::vector<int64_t>& channels) {
+                if (channels.size() != c.model.groups.size()) {
+                    throw InputError(kSource, "channels",
+                                     "one count per group expected (" +
+                                         std::to_string(c.model.groups.size()) + "), got " +
+                                         std::to_string(channels.size()));
+                }
+                const auto costs = dn::predictCosts(c.model, channels);
+                py::dict d;
+                for (int k = 0; k < dn::kCostMetricCount; ++k) {
+                    d[dn::kCostMetrics[k]] = costs[k];
+                }
+                return d;
+            },
+            py::arg("channels"), "The model's costs of the seed with these channel counts")
+        .def(
+            "network",
+            [](const PyCostModel& c, const std::vector<int64_t>& channels,
+               const std::string& name) {
+                workloads::spec::NetworkSpec spec;
+                try {
+                    spec = dn::resizedSpec(c.seedSpec, c.seed, c.grouping, channels);
+                } catch (const std::invalid_argument& e) {
+                    throw InputError(kSource, "channels", e.what());
+                }
+                if (!name.empty()) {
+                    spec.set_name(name);
+                }
+                std::string text;
+                google::protobuf::TextFormat::PrintToString(spec, &text);
+                return shareNetwork(workloads::loadNetworkBytes(text, "textproto",
+                                                                "<" + c.label + " resized>"),
+                                    "", text);
+            },
+            py::arg("channels"), py::arg("name") = "",
+            "The seed with each group's producers resized to `channels` (to simulate)");
+
+    m.def(
+        "cost_model",
+        [](py::handle network, const std::string& platform, const std::string& stack,
+           int64_t channelStep, py::handle cacheDir, py::handle configDir) {
+            PyNetwork seed =
+                py::isinstance<py::str>(network)
+                    ? PyNetwork{}
+                    : py::module_::import("edgesim._networks").attr("as_network")(network)
+                          .cast<PyNetwork>();
+            const std::string name =
+                py::isinstance<py::str>(network) ? network.cast<std::string>() : std::string();
+            const std::string dir = configDirOf(configDir);
+            const std::string cache = configDirOf(cacheDir);
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(simulationMutex());
+            explorer::Session session{ConfigPaths(dir)};
+            if (!name.empty()) {
+                auto loaded = workloads::loadNetwork(name, session.paths(), "network", kSource);
+                std::string text = loaded.format == "textproto" ? readFile(loaded.file) : "";
+                seed = shareNetwork(std::move(loaded), "", std::move(text));
+            }
+            if (seed.text->empty()) {
+                throw InputError(kSource, "network",
+                                 "a cost model's seed must be a network text (a built-in name, "
+                                 "a .textproto or a NetworkBuilder), not " +
+                                     seed.loaded->format);
+            }
+            auto c = std::make_shared<PyCostModel>();
+            c->label = seed.loaded->file;
+            c->seed = seed.loaded->network;
+            parseTextProto(*seed.text, seed.loaded->file, c->seedSpec);
+            c->grouping = dn::channelGroups(c->seed);
+            explorer::Query target;
+            target.platform = platform;
+            target.stack = stack;
+            target.source = kSource;
+            target.platformField = "platform";
+            target.stackField = "stack";
+            dn::CostTableOptions options;
+            options.channelStep = channelStep;
+            options.cacheDir = cache;
+            c->model = dn::buildCostModel(session, target, c->seed, seed.loaded->sha256,
+                                          c->grouping, options);
+            return c;
+        },
+        py::arg("network"), py::arg("platform"), py::arg("stack"), py::arg("channel_step") = 4,
+        py::arg("cache_dir") = py::none(), py::arg("config_dir") = py::none(),
+        "Measures a DNAS cost model of `network` on platform + stack by simulation");
 
     m.def(
         "pareto_front",

@@ -17,7 +17,8 @@ using edgesim::test::runShell;
 CliRun unittestCase(const std::string& module, const std::string& testCase) {
     const std::string env = std::string("PYTHONPATH='") + EDGESIM_PYTHON_DIR + ":" +
                             EDGESIM_TEST_DIR + "/python' EDGESIM_CLI='" + EDGESIM_BINARY +
-                            "' EDGESIM_TEST_DIR='" + EDGESIM_TEST_DIR + "' ";
+                            "' EDGESIM_TEST_DIR='" + EDGESIM_TEST_DIR + "' EDGESIM_SOURCE_DIR='" +
+                            EDGESIM_SOURCE_DIR + "' ";
     return runShell(env + EDGESIM_PYTHON + " -m unittest -v " + module + "." + testCase);
 }
 
@@ -38,6 +39,10 @@ TEST(PythonBinding, NetworksFromNamesBytesTheBuilderAndTorch) {
     expectPasses("test_binding", "Networks");
 }
 
+TEST(PythonBinding, CostModelTablesPredictTheSimulator) {
+    expectPasses("test_binding", "CostModels");
+}
+
 TEST(PythonBinding, BadInputRaisesInputErrorWithTheCliText) {
     expectPasses("test_binding", "Errors");
 }
@@ -48,4 +53,8 @@ TEST(PythonBinding, ResultsFilesAndStudiesAsDataFrames) {
 
 TEST(PythonBinding, ReportsOfEveryTableKindRenderInABrowser) {
     expectPasses("test_report", "Reports");
+}
+
+TEST(PythonBinding, ExamplesRunAndTheirLatencyTermMatchesTheSimulator) {
+    expectPasses("test_examples", "Examples");
 }

@@ -219,6 +219,49 @@ class Networks(unittest.TestCase):
         self.assertEqual(sim.run(net).status, "unsupported")
 
 
+class CostModels(unittest.TestCase):
+    """DNAS cost tables from Python: what a differentiable latency term is built from."""
+
+    def test_tables_predict_the_simulator(self):
+        model = edgesim.cost_model("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn",
+                                   channel_step=16)
+        self.assertEqual(model.metrics[:2], ["latency_s", "energy_j"])
+        seed = model.seed_channels
+        self.assertEqual(len(seed), len(model.groups))
+        sim = edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn")
+        reference = sim.run("fmnist/ds-cnn")
+        at_seed = model.predict(seed)
+        self.assertAlmostEqual(at_seed["latency_s"] / reference.latency_s, 1.0, delta=1e-6)
+        self.assertEqual(at_seed["peak_ram_bytes"], reference.peak_ram_bytes)
+        # Every table holds values over its grids; a searchable group's grid spans the seed's.
+        for t in model.layers:
+            values = t["values"]["latency_s"]
+            self.assertEqual(len(values), len(t["in_grid"]))
+            self.assertEqual(len(values[0]), len(t["out_grid"]))
+        half = [max(g["tile"], c // 2) if g["searchable"] else c
+                for c, g in zip(seed, model.groups)]
+        net = model.network(half, name="half")
+        self.assertLess(net.macs, edgesim.network("fmnist/ds-cnn").macs)
+        simulated = sim.run(net)
+        predicted = model.predict(half)
+        self.assertEqual(simulated.network, "half")
+        self.assertAlmostEqual(predicted["latency_s"] / simulated.latency_s, 1.0, delta=0.05)
+        self.assertLess(simulated.latency_s, reference.latency_s)
+
+    def test_bad_input(self):
+        model = edgesim.cost_model("fmnist/ds-cnn", "nucleo-l4r5zi", "tflm-cmsis-nn",
+                                   channel_step=32)
+        with self.assertRaises(edgesim.InputError):
+            model.predict([1, 2, 3])
+        fixed = [c + 1 if not g["searchable"] else c
+                 for c, g in zip(model.seed_channels, model.groups)]
+        with self.assertRaises(edgesim.InputError):
+            model.network(fixed)
+        onnx = os.path.join(TEST_DIR, "data/onnx/torch_tinynet.onnx")
+        with self.assertRaisesRegex(edgesim.InputError, "network text"):
+            edgesim.cost_model(edgesim.network(onnx), "nucleo-l4r5zi", "tflm-cmsis-nn")
+
+
 class Errors(unittest.TestCase):
     """Bad input raises edgesim.InputError with the CLI's text; the interpreter survives."""
 
