@@ -4,8 +4,10 @@
 # stack's default mapping), one per-layer report with its Perfetto trace and HDF5 record, a
 # heterogeneous SoC (DIANA) running MobileNet with layers split across its digital and analog
 # arrays, a what-if sweep over GAP9's memories and NE16 array with its Pareto front, and
-# on-device training strategies on kws (latency, energy and peak RAM per training sample), and
-# validation against the published silicon measurements.
+# on-device training strategies on kws (latency, energy and peak RAM per training sample),
+# evolutionary and differentiable NAS, validation against the published silicon measurements,
+# a first Python session (python/examples/quickstart.py), and last an HTML report of the demo's
+# own results (edgesim report), whose path it prints.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
@@ -144,3 +146,19 @@ if [[ -f "$csv" ]]; then
 else
     echo "(skipped: $csv not found; it ships beside the repository in shared/)"
 fi
+echo
+
+echo "== Python: the same library in process (build/python on PYTHONPATH)"
+# python/examples/quickstart.py: a query, its layers as a DataFrame, a batch, a network from
+# the builder and one from a torch.nn.Module; about 10 us of binding overhead per query.
+PYTHONPATH="$root/build/python" /usr/bin/python3 "$root/python/examples/quickstart.py"
+echo
+
+echo "== Report of the demo's results (figures: matplotlib; open index.html in a browser)"
+results=()
+for f in kws_l4r5 diana_vww gap9-whatif nas-fmnist-demo dnas-fmnist-demo validation; do
+    [[ -f "$out/$f.h5" ]] && results+=("$out/$f.h5")
+done
+"$edgesim" report "${results[@]}" --trace "$out/kws_l4r5.trace.json" --out "$out/report" \
+    --title "edgesim demo"
+echo "report: $out/report/index.html"
