@@ -374,6 +374,32 @@ class ResultsFiles(unittest.TestCase):
             again = edgesim.sweep(study, py_out, jobs=1, quiet=True, resume=True)
             self.assertEqual(again.summary["ran"], 0)
 
+    def test_dnas_study_exports_what_it_reports(self):
+        if not os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+            self.skipTest("Fashion-MNIST not installed (scripts/setup.sh: dataset-fashion-mnist)")
+        study_text = """name: "tiny" seed: 3 network: "fmnist/ds-cnn"
+searches { name: "l4r5" target { platform: "nucleo-l4r5zi" stack: "tflm-cmsis-nn" }
+  limits { metric: "latency_s" max_fraction: 0.6 } }
+training { train_images: 600 test_images: 200 batch_size: 50 warmup_epochs: 1
+  search_epochs: 2 finetune_epochs: 1 arch_learning_rate: 0.05 no_baseline: true }
+costs { cache_dir: "none" check_networks: 1 }
+"""
+        with tempfile.TemporaryDirectory() as d:
+            study = os.path.join(d, "tiny.textproto")
+            with open(study, "w") as f:
+                f.write(study_text)
+            res = edgesim.dnas(study, os.path.join(d, "tiny.h5"), quiet=True)
+            self.assertEqual(res.summary["searches"][0]["status"], "ok")
+            result = res["dnas/result"].set_index("metric")
+            self.assertEqual(len(res["dnas/epochs"]), 4)
+            # The exported network, simulated from Python, costs what the table says.
+            exported = os.path.join(d, "tiny.dnas", "l4r5.textproto")
+            r = edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn").run(exported)
+            self.assertEqual(r.latency_s, result.loc["latency_s", "simulated"])
+            self.assertEqual(r.peak_ram_bytes, result.loc["peak_ram_bytes", "simulated"])
+            self.assertEqual(result.loc["latency_s", "met"],
+                             int(r.latency_s <= result.loc["latency_s", "target"]))
+
     def test_nas_study(self):
         with open(os.path.join(CONFIGS, "studies/nas-kws.textproto")) as f:
             text = f.read().replace("population: 16 generations: 6",
