@@ -16,6 +16,7 @@ SweepFile SweepFile::create(const std::string& path, const Provenance& provenanc
         if (layout.layers) {
             file.appendRuns({});
             file.appendLayers({});
+            file.appendEnergy({});
         }
     });
     return SweepFile(path, layout);
@@ -79,6 +80,9 @@ void SweepFile::add(wire::Point&& point) {
         for (auto& l : *point.mutable_layers()) {
             layers_.push_back(fromWire(std::move(l), layerColumns()));
         }
+        for (auto& e : *point.mutable_energy()) {
+            energy_.push_back(fromWire(std::move(e), energyColumns()));
+        }
     }
     ++pending_;
 }
@@ -93,11 +97,13 @@ void SweepFile::commit() {
         if (layout_.layers) {
             file.append("runs", runColumns(), runs_);
             file.append("layers", layerColumns(), layers_);
+            file.append("energy", energyColumns(), energy_);
         }
     });
     sweep_.clear();
     runs_.clear();
     layers_.clear();
+    energy_.clear();
     pending_ = 0;
     lastCommitSeconds_ =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();

@@ -527,7 +527,7 @@ const std::vector<std::pair<std::string, int64_t>> kEqualityStudies = {{kMcuStud
 /// `got`'s /sweep, /runs and /layers equal `want`'s but for sim_wall_s.
 void expectSameTables(const std::string& got, const std::string& want) {
     SCOPED_TRACE(got);
-    for (const char* table : {"sweep", "runs", "layers"}) {
+    for (const char* table : {"sweep", "runs", "layers", "energy"}) {
         const ex::Table a = ex::readTable(got, table);
         const ex::Table b = ex::readTable(want, table);
         EXPECT_EQ(a.rows.size(), b.rows.size()) << table;
@@ -914,7 +914,7 @@ TEST(SweepCli, SimulateOutReadsBackWithH5pyAndPandas) {
 
 // ---------------------------------------------------------------------------------- layers
 
-TEST(SweepCli, LayersWritesRunsAndLayersPerPoint) {
+TEST(SweepCli, LayersWritesRunsLayersAndEnergyPerPoint) {
     TempDir dir;
     const std::string out = dir.file("layers.h5");
     const CliRun r = run(sweepArgs(kMcuStudy, out, "--layers -q"));
@@ -977,6 +977,19 @@ TEST(SweepCli, LayersWritesRunsAndLayersPerPoint) {
     }
     EXPECT_EQ(ok, 48);
     EXPECT_EQ(byRun.size(), static_cast<std::size_t>(ok));
+    // /energy: the breakdown of each ok point, summing to its energy.
+    const ex::Table energy = ex::readTable(out, "energy");
+    std::map<int64_t, double> total;
+    for (const auto& row : energy.rows) {
+        total[std::get<int64_t>(row[0])] += std::get<double>(row[2]) + std::get<double>(row[3]);
+    }
+    EXPECT_EQ(total.size(), static_cast<std::size_t>(ok));
+    const int energyJ = sweep.column("energy_j");
+    for (const auto& [point, joules] : total) {
+        const double want =
+            std::get<double>(sweep.rows[static_cast<std::size_t>(point)][static_cast<std::size_t>(energyJ)]);
+        EXPECT_NEAR(joules / want, 1.0, 1e-9) << "point " << point;
+    }
 }
 
 // -------------------------------------------------------------------------------- progress
