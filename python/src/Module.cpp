@@ -20,6 +20,7 @@
 #include "explorer/session/Session.h"
 #include "explorer/sweep/Study.h"
 #include "explorer/sweep/SweepRunner.h"
+#include "sim/trace/ChromeTrace.h"
 #include "workloads/NetworkSource.h"
 
 #include <google/protobuf/text_format.h>
@@ -127,6 +128,13 @@ std::mutex& simulationMutex() {
     return m;
 }
 
+/// What a query carries besides explorer::Query: a network given as a value (defined in the
+/// session before the run) and where to write the run's timeline.
+struct Pending {
+    std::optional<PyNetwork> network;
+    std::string trace; ///< a Perfetto / Chrome trace JSON file; empty: none
+};
+
 /// A simulation result (explorer::QueryResult) as a Python object.
 struct PyResult {
     explorer::QueryResult r;
@@ -178,20 +186,20 @@ public:
     }
 
     /// The query of `network` with `options` (run()'s keyword arguments; a "network" key, a
-    /// run_many item's, is skipped) on this simulator. Holds the GIL; `networkValue` receives a
-    /// network given as a value.
+    /// run_many item's, is skipped) on this simulator. Holds the GIL; `pending` receives a
+    /// network given as a value and a trace file.
     explorer::Query query(py::handle network, py::handle options,
-                          std::optional<PyNetwork>& networkValue) const {
+                          Pending& pending) const {
         explorer::Query q = base_;
         if (py::isinstance<py::str>(network)) {
             q.network = network.cast<std::string>();
         } else {
-            networkValue = py::isinstance<PyNetwork>(network)
+            pending.network = py::isinstance<PyNetwork>(network)
                                ? network.cast<PyNetwork>()
                                : py::module_::import("edgesim._networks")
                                      .attr("as_network")(network)
                                      .cast<PyNetwork>();
-            q.network = networkValue->key;
+            q.network = pending.network->key;
         }
         if (options.is_none()) {
             return q;
@@ -240,6 +248,8 @@ public:
                 }
             } else if (key == "operating_point") {
                 operatingPoint(value, q.operatingPoint);
+            } else if (key == "trace") {
+                pending.trace = value.is_none() ? "" : py::str(value).cast<std::string>();
             } else if (key == "overrides") {
                 for (auto& o : overridesOf(value, "overrides")) {
                     q.overrides.push_back(std::move(o));
@@ -252,7 +262,7 @@ public:
     }
 
     PyResult run(py::handle network, const py::kwargs& options) {
-        std::optional<PyNetwork> value;
+        Pending value;
         const explorer::Query q = query(network, options, value);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(simulationMutex());
@@ -261,7 +271,7 @@ public:
 
     std::vector<PyResult> runMany(const py::iterable& items) {
         std::vector<explorer::Query> queries;
-        std::vector<std::optional<PyNetwork>> values;
+        std::vector<Pending> values;
         for (const auto& item : items) {
             values.emplace_back();
             if (py::isinstance<py::dict>(item)) {
@@ -288,7 +298,7 @@ public:
     /// The mean wall time of `repeats` runs of `network` made from C++ (no Python in the loop):
     /// what the binding's overhead is measured against (bench/python_overhead.py).
     double cppSecondsPerRun(py::handle network, int repeats, const py::kwargs& options) {
-        std::optional<PyNetwork> value;
+        Pending value;
         const explorer::Query q = query(network, options, value);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(simulationMutex());
@@ -329,8 +339,8 @@ private:
     }
 
     /// Runs `q` (the mutex held, the GIL released), first defining a network given as a value.
-    explorer::QueryResult runLocked(const explorer::Query& q,
-                                    const std::optional<PyNetwork>& value) {
+    explorer::QueryResult runLocked(const explorer::Query& q, const Pending& pending) {
+        const std::optional<PyNetwork>& value = pending.network;
         if (value && defined_.insert(value->key).second) {
             session_.defineNetwork(value->key, value->loaded->network, value->loaded->sha256);
             definedOrder_.push_back(value->key);
@@ -342,9 +352,14 @@ private:
                 definedOrder_.pop_front();
             }
         }
-        explorer::QueryResult r = session_.run(q);
+        sim::ChromeTrace trace;
+        explorer::QueryResult r = session_.run(q, pending.trace.empty() ? nullptr : &trace);
         if (value) {
             r.result.network = value->loaded->network.name(); // not the session's key
+        }
+        if (!pending.trace.empty()) {
+            trace.write(pending.trace, r.result.operatingPoint.clockHz,
+                        r.result.platform + " / " + r.result.stack + " / " + r.result.network);
         }
         return r;
     }

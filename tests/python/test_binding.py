@@ -92,6 +92,16 @@ class SameAsCli(unittest.TestCase):
                              "fmnist/ds-cnn", "--strategy", "sparse-backprop", "--strategy-param",
                              "channel_ratio=0.25", "--batch", "4")
 
+    def test_trace_is_the_cli_trace(self):
+        with tempfile.TemporaryDirectory() as d:
+            mine, theirs = os.path.join(d, "py.json"), os.path.join(d, "cli.json")
+            sim = edgesim.Simulator("gap9-evk", "gap-flow")
+            sim.run("mlperf_tiny/ic", trace=mine)
+            cli("simulate", "-p", "gap9-evk", "-s", "gap-flow", "-n", "mlperf_tiny/ic",
+                "--trace", theirs)
+            with open(mine) as a, open(theirs) as b:
+                self.assertEqual(json.load(a), json.load(b))
+
     def test_a_network_that_does_not_fit_is_a_value(self):
         sim = edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn",
                                 overrides={"platform.memories[name=sram3].size_bytes": 8192})
