@@ -12,9 +12,9 @@ namespace edgesim::workloads {
 
 struct LoadedNetwork {
     Network network;
-    std::string file;    ///< the file it was read from
-    std::string format;  ///< "textproto" or "onnx"
-    std::string sha256;  ///< of the file's bytes (provenance)
+    std::string file;   ///< the file it was read from
+    std::string format; ///< "textproto" or "onnx"
+    std::string sha256; ///< of the file's bytes (provenance)
 };
 
 /// Loads `nameOrPath`; throws InputError naming `field` (e.g. "--network") of `source` (where

@@ -65,8 +65,7 @@ void registerReport(CLI::App& app, GlobalOptions& /*global*/) {
     auto* cmd = app.add_subcommand(
         "report", "Write an HTML report with figures of a results file (runs, layers, "
                   "validation, sweep, NAS, DNAS)");
-    cmd->add_option("results", opts->results, "HDF5 results files (one page for all)")
-        ->required();
+    cmd->add_option("results", opts->results, "HDF5 results files (one page for all)")->required();
     cmd->add_option("--out", opts->out, "Directory of the report (index.html and figures)")
         ->required();
     cmd->add_option("--trace", opts->traces,

@@ -171,7 +171,7 @@ std::string Session::precision(const Query& q) {
 
 const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOrPath,
                                                        const std::string& field,
-                    const std::string& source) {
+                                                       const std::string& source) {
     auto it = platforms_.find(nameOrPath);
     if (it == platforms_.end()) {
         Base<platforms::spec::PlatformSpec> b;
@@ -184,9 +184,8 @@ const platforms::spec::PlatformSpec& Session::platform(const std::string& nameOr
     return *it->second.spec;
 }
 
-const platforms::spec::StackSpec& Session::stack(const std::string& nameOrPath,
-                                                 const std::string& field,
-                    const std::string& source) {
+const platforms::spec::StackSpec&
+Session::stack(const std::string& nameOrPath, const std::string& field, const std::string& source) {
     auto it = stacks_.find(nameOrPath);
     if (it == stacks_.end()) {
         Base<platforms::spec::StackSpec> b;

@@ -1,6 +1,6 @@
 // The results file of a sweep (DESIGN.md §3): /sweep (one row per point, in point order), and
-// with --layers /runs, /layers and /energy, plus the study's provenance as root attributes. Rows are
-// appended in batches; each batch is committed by copying the file, appending to the copy and
+// with --layers /runs, /layers and /energy, plus the study's provenance as root attributes. Rows
+// are appended in batches; each batch is committed by copying the file, appending to the copy and
 // renaming it over the file, so a run killed at any moment leaves a complete file holding
 // every committed point (HDF5 1.10 has no journal: appending in place could leave a file that
 // no longer opens). --resume reopens a file of the same study and continues it.

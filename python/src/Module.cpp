@@ -7,8 +7,8 @@
 #include "analysis/Pareto.h"
 #include "common/ConfigPaths.h"
 #include "common/Diagnostics.h"
-#include "common/Version.h"
 #include "common/TextProto.h"
+#include "common/Version.h"
 #include "explorer/dnas/CostModel.h"
 #include "explorer/dnas/DnasRunner.h"
 #include "explorer/dnas/DnasStudy.h"
@@ -188,17 +188,16 @@ public:
     /// The query of `network` with `options` (run()'s keyword arguments; a "network" key, a
     /// run_many item's, is skipped) on this simulator. Holds the GIL; `pending` receives a
     /// network given as a value and a trace file.
-    explorer::Query query(py::handle network, py::handle options,
-                          Pending& pending) const {
+    explorer::Query query(py::handle network, py::handle options, Pending& pending) const {
         explorer::Query q = base_;
         if (py::isinstance<py::str>(network)) {
             q.network = network.cast<std::string>();
         } else {
             pending.network = py::isinstance<PyNetwork>(network)
-                               ? network.cast<PyNetwork>()
-                               : py::module_::import("edgesim._networks")
-                                     .attr("as_network")(network)
-                                     .cast<PyNetwork>();
+                                  ? network.cast<PyNetwork>()
+                                  : py::module_::import("edgesim._networks")
+                                        .attr("as_network")(network)
+                                        .cast<PyNetwork>();
             q.network = pending.network->key;
         }
         if (options.is_none()) {
@@ -486,8 +485,7 @@ PYBIND11_MODULE(_edgesim, m) {
                 return shareNetwork(std::move(loaded), name, std::move(text));
             },
             py::arg("name_or_path"), py::arg("config_dir") = py::none(), py::arg("name") = "")
-        .def_property_readonly("name",
-                               [](const PyNetwork& n) { return n.loaded->network.name(); })
+        .def_property_readonly("name", [](const PyNetwork& n) { return n.loaded->network.name(); })
         .def_property_readonly("key", [](const PyNetwork& n) { return n.key; })
         .def_property_readonly("sha256", [](const PyNetwork& n) { return n.loaded->sha256; })
         .def_property_readonly("format", [](const PyNetwork& n) { return n.loaded->format; })
@@ -496,16 +494,16 @@ PYBIND11_MODULE(_edgesim, m) {
                                [](const PyNetwork& n) { return n.loaded->network.totals().layers; })
         .def_property_readonly("macs",
                                [](const PyNetwork& n) { return n.loaded->network.totals().macs; })
-        .def_property_readonly(
-            "params", [](const PyNetwork& n) { return n.loaded->network.totals().params; })
+        .def_property_readonly("params",
+                               [](const PyNetwork& n) { return n.loaded->network.totals().params; })
         .def_property_readonly(
             "weight_bytes",
             [](const PyNetwork& n) { return n.loaded->network.totals().weightBytes; })
         .def("__repr__", [](const PyNetwork& n) {
             const auto t = n.loaded->network.totals();
-            return "<edgesim.Network '" + n.loaded->network.name() + "': " +
-                   std::to_string(t.layers) + " layers, " + std::to_string(t.macs) + " MACs, " +
-                   std::to_string(t.params) + " params>";
+            return "<edgesim.Network '" + n.loaded->network.name() +
+                   "': " + std::to_string(t.layers) + " layers, " + std::to_string(t.macs) +
+                   " MACs, " + std::to_string(t.params) + " params>";
         });
 
     py::class_<PyResult>(m, "Result", "One simulation's result (edgesim.Simulator.run)")
@@ -543,7 +541,8 @@ PYBIND11_MODULE(_edgesim, m) {
                                [](const PyResult& r) { return r.ifSized(r.sim().weightBytes); })
         .def_property_readonly("macs", [](const PyResult& r) { return r.ifSized(r.sim().macs); })
         .def_property_readonly("config_sha256", [](const PyResult& r) { return r.r.configSha256; })
-        .def_property_readonly("host_seconds", [](const PyResult& r) { return r.sim().hostSeconds; })
+        .def_property_readonly("host_seconds",
+                               [](const PyResult& r) { return r.sim().hostSeconds; })
         .def(
             "to_dict",
             [](const PyResult& r) {
@@ -664,9 +663,9 @@ PYBIND11_MODULE(_edgesim, m) {
                 }
                 std::string text;
                 google::protobuf::TextFormat::PrintToString(spec, &text);
-                return shareNetwork(workloads::loadNetworkBytes(text, "textproto",
-                                                                "<" + c.label + " resized>"),
-                                    "", text);
+                return shareNetwork(
+                    workloads::loadNetworkBytes(text, "textproto", "<" + c.label + " resized>"), "",
+                    text);
             },
             py::arg("channels"), py::arg("name") = "",
             "The seed with each group's producers resized to `channels` (to simulate)");
@@ -675,11 +674,11 @@ PYBIND11_MODULE(_edgesim, m) {
         "cost_model",
         [](py::handle network, const std::string& platform, const std::string& stack,
            int64_t channelStep, py::handle cacheDir, py::handle configDir) {
-            PyNetwork seed =
-                py::isinstance<py::str>(network)
-                    ? PyNetwork{}
-                    : py::module_::import("edgesim._networks").attr("as_network")(network)
-                          .cast<PyNetwork>();
+            PyNetwork seed = py::isinstance<py::str>(network)
+                                 ? PyNetwork{}
+                                 : py::module_::import("edgesim._networks")
+                                       .attr("as_network")(network)
+                                       .cast<PyNetwork>();
             const std::string name =
                 py::isinstance<py::str>(network) ? network.cast<std::string>() : std::string();
             const std::string dir = configDirOf(configDir);
@@ -763,9 +762,8 @@ PYBIND11_MODULE(_edgesim, m) {
             }
             return sweepSummary(s);
         },
-        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
-        py::arg("jobs"), py::arg("layers"), py::arg("quiet"), py::arg("config_dir"),
-        py::arg("command_line"));
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("jobs"),
+        py::arg("layers"), py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
 
     m.def(
         "run_nas",
@@ -789,8 +787,8 @@ PYBIND11_MODULE(_edgesim, m) {
             }
             return nasSummary(s);
         },
-        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
-        py::arg("jobs"), py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("jobs"),
+        py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
 
     m.def(
         "run_dnas",
@@ -813,6 +811,6 @@ PYBIND11_MODULE(_edgesim, m) {
             }
             return dnasSummary(s);
         },
-        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"),
-        py::arg("quiet"), py::arg("config_dir"), py::arg("command_line"));
+        py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("quiet"),
+        py::arg("config_dir"), py::arg("command_line"));
 }

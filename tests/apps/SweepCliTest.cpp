@@ -986,8 +986,8 @@ TEST(SweepCli, LayersWritesRunsLayersAndEnergyPerPoint) {
     EXPECT_EQ(total.size(), static_cast<std::size_t>(ok));
     const int energyJ = sweep.column("energy_j");
     for (const auto& [point, joules] : total) {
-        const double want =
-            std::get<double>(sweep.rows[static_cast<std::size_t>(point)][static_cast<std::size_t>(energyJ)]);
+        const double want = std::get<double>(
+            sweep.rows[static_cast<std::size_t>(point)][static_cast<std::size_t>(energyJ)]);
         EXPECT_NEAR(joules / want, 1.0, 1e-9) << "point " << point;
     }
 }
