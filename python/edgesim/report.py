@@ -234,7 +234,6 @@ def _validation_section(page, res):
     val = res["validation"]
     page.heading("Predictions against measurements (/validation)")
     plt = page.plt
-    folds = ["in-sample"] + sorted(f for f in set(val["fold"]) if f != "in-sample")
     held_out = val[val["fold"] != "in-sample"]
     panels = [("in-sample", val[val["fold"] == "in-sample"])]
     if len(held_out):
@@ -290,7 +289,6 @@ def _validation_section(page, res):
                                              "energy_mape_pct", "in_sample_mape_pct",
                                              "not_identifiable"],
                    {c: ".1f" for c in res["validation_folds"].columns if c.endswith("_pct")})
-    del folds
 
 
 # ---- /sweep ------------------------------------------------------------------------------------

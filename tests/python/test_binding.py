@@ -6,11 +6,10 @@ The binding is a shell over the library: its results must equal the CLI's for th
 query, bit for bit (compared as the JSON both print).
 """
 
+import importlib.util
 import json
-import math
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import unittest
@@ -38,9 +37,7 @@ def cli_json(*args):
 
 
 def torch_or_skip(case):
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         case.skipTest("python3-torch is not installed (scripts/setup.sh installs it)")
 
 

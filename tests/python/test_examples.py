@@ -1,6 +1,7 @@
 """The examples of python/examples/ run as users run them (small settings), so they cannot rot:
 run by tests/python/PythonBindingTest.cpp."""
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -19,9 +20,7 @@ def run(name, *args):
 
 
 def torch_or_skip(case):
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         case.skipTest("python3-torch is not installed (scripts/setup.sh installs it)")
 
 
