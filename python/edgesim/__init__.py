@@ -14,7 +14,7 @@ edgesim.InputError (a ValueError) with the CLI's "file:line: field: reason" text
 
 import os as _os
 
-from . import _edgesim
+from . import _edgesim, _networks
 from ._edgesim import CostModel, InputError, Network, Result, Simulator, __version__, cost_model
 from ._networks import NetworkBuilder, from_torch, network
 from .results import Results, read_results
@@ -90,8 +90,17 @@ Result.__repr__ = _repr
 # ---- studies ---------------------------------------------------------------------------------
 
 def _command(name, study, out, **options):
+    """The call as provenance ("python: edgesim.sweep('s.textproto', 'o.h5', jobs=2, ...)")."""
     shown = ", ".join(f"{k}={v!r}" for k, v in options.items())
     return f"python: edgesim.{name}({study!r}, {out!r}{', ' if shown else ''}{shown})"
+
+
+def _check_jobs(jobs):
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"jobs must be an int, not {type(jobs).__name__}")
+    if jobs < 0:
+        raise _networks.input_error("<python>", "jobs",
+                                    f"{jobs} must be >= 0 (0: one worker per core)")
 
 
 def _results(out, summary):
@@ -109,8 +118,10 @@ def sweep(study, out, *, resume=False, overwrite=False, jobs=0, layers=False, qu
     `edgesim sweep` does, and returns its tables (Results; the run's summary as .summary).
     jobs: worker processes (0 = one per core, 1 = this process)."""
     study, out = _os.fspath(study), _os.fspath(out)
+    _check_jobs(jobs)
     summary = _edgesim.run_sweep(study, out, resume, overwrite, jobs, layers, quiet, config_dir,
-                                 _command("sweep", study, out, jobs=jobs, layers=layers))
+                                 _command("sweep", study, out, resume=resume,
+                                          overwrite=overwrite, jobs=jobs, layers=layers))
     summary["kind"] = "sweep"
     return _results(out, summary)
 
@@ -118,8 +129,10 @@ def sweep(study, out, *, resume=False, overwrite=False, jobs=0, layers=False, qu
 def nas(study, out, *, resume=False, overwrite=False, jobs=0, quiet=False, config_dir=None):
     """Runs the NAS study `study` into `out` as `edgesim nas` does; returns its tables."""
     study, out = _os.fspath(study), _os.fspath(out)
+    _check_jobs(jobs)
     summary = _edgesim.run_nas(study, out, resume, overwrite, jobs, quiet, config_dir,
-                               _command("nas", study, out, jobs=jobs))
+                               _command("nas", study, out, resume=resume, overwrite=overwrite,
+                                        jobs=jobs))
     summary["kind"] = "nas"
     return _results(out, summary)
 
@@ -128,6 +141,7 @@ def dnas(study, out, *, resume=False, overwrite=False, quiet=False, config_dir=N
     """Runs the DNAS study `study` into `out` as `edgesim dnas` does; returns its tables."""
     study, out = _os.fspath(study), _os.fspath(out)
     summary = _edgesim.run_dnas(study, out, resume, overwrite, quiet, config_dir,
-                                _command("dnas", study, out))
+                                _command("dnas", study, out, resume=resume,
+                                         overwrite=overwrite))
     summary["kind"] = "dnas"
     return _results(out, summary)

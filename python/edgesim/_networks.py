@@ -82,10 +82,17 @@ _ACTIVATIONS = {"relu": "RELU", "relu6": "RELU6"}
 _PADDINGS = {"same": "SAME", "valid": "VALID", "causal": "CAUSAL"}
 
 
-def _ints(value):
-    if isinstance(value, int):
-        return [value]
-    return [int(v) for v in value]
+def input_error(source, field, reason):
+    """An edgesim.InputError as the C++ library raises it ("source: field: reason")."""
+    error = _edgesim.InputError(f"{source}: {field}: {reason}")
+    error.diagnostics = [{"file": source, "line": 0, "field": field, "reason": reason}]
+    return error
+
+
+def _quoted(text):
+    """`text` as a text-format string literal (quotes, backslashes and controls escaped)."""
+    out = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c >= " " else f"\\{ord(c):03o}" for c in out) + '"'
 
 
 def _list(values):
@@ -93,11 +100,7 @@ def _list(values):
 
 
 def _enum(table, value, what):
-    try:
-        return table[str(value).lower()]
-    except KeyError:
-        raise ValueError(f"unknown {what} '{value}' (one of: {', '.join(sorted(table))})") \
-            from None
+    return table.get(str(value).lower())
 
 
 class NetworkBuilder:
@@ -115,64 +118,106 @@ class NetworkBuilder:
 
     def __init__(self, name, input_shape=None, *, input_name="input", activation_dtype=None,
                  weight_dtype=None):
-        self.name = name
+        self.name = str(name)
         self._lines = []
         self._inputs = []
         self._header = []
-        if activation_dtype:
-            self._header.append(f"activation_dtype: {_enum(_DTYPES, activation_dtype, 'dtype')}")
-        if weight_dtype:
-            self._header.append(f"weight_dtype: {_enum(_DTYPES, weight_dtype, 'dtype')}")
         self._count = {}
+        self._calls = 0
+        if activation_dtype:
+            self._header.append(f"activation_dtype: "
+                                f"{self._dtype(activation_dtype, 'activation_dtype')}")
+        if weight_dtype:
+            self._header.append(f"weight_dtype: {self._dtype(weight_dtype, 'weight_dtype')}")
         if input_shape is not None:
             self.input(input_name, input_shape)
 
+    # Arguments are checked here (InputError naming the call and the argument, as the C++
+    # loader names fields) before they become network text.
+    def _source(self):
+        return f"<NetworkBuilder {self.name}>"
+
+    def _error(self, field, reason):
+        return input_error(self._source(), f"call {self._calls} ({field})", reason)
+
+    def _int(self, value, field, minimum=1):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"NetworkBuilder: {field} must be an int, not "
+                            f"{type(value).__name__}")
+        if value < minimum:
+            raise self._error(field, f"{value} must be >= {minimum}")
+        return value
+
+    def _ints(self, value, field, minimum=1):
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise self._error(field, "no value given")
+            return [self._int(v, field, minimum) for v in value]
+        return [self._int(value, field, minimum)]
+
+    def _dtype(self, value, field):
+        found = _enum(_DTYPES, value, field)
+        if found is None:
+            raise self._error(field, f"unknown type '{value}' (one of: {', '.join(_DTYPES)})")
+        return found
+
+    def _choice(self, table, value, field):
+        found = _enum(table, value, field)
+        if found is None:
+            raise self._error(field, f"unknown {field} '{value}' (one of: {', '.join(table)})")
+        return found
+
     def input(self, name, shape, dtype=None):
         """A graph input of per-sample shape `shape` (channels last: [H, W, C] or [T, C])."""
-        text = f'inputs {{ name: "{name}" shape: {_list(_ints(shape))}'
+        self._calls += 1
+        text = f"inputs {{ name: {_quoted(name)} shape: {_list(self._ints(shape, 'shape'))}"
         if dtype:
-            text += f" dtype: {_enum(_DTYPES, dtype, 'dtype')}"
+            text += f" dtype: {self._dtype(dtype, 'dtype')}"
         self._inputs.append(text + " }")
-        return name
+        return str(name)
 
     def _layer(self, op, body, name, inputs, activation=None, weight_dtype=None,
                output_dtype=None):
         if name is None:
             self._count[op] = self._count.get(op, 0) + 1
             name = f"{op}{self._count[op]}"
-        text = f'layers {{ name: "{name}"'
+        text = f"layers {{ name: {_quoted(name)}"
         if inputs is not None:
             if isinstance(inputs, str):
                 inputs = [inputs]
-            text += "".join(f' inputs: "{i}"' for i in inputs)
+            text += "".join(f" inputs: {_quoted(i)}" for i in inputs)
         text += f" {op} {{ {body} }}" if body else f" {op} {{}}"
         if activation:
-            text += f" activation: {_enum(_ACTIVATIONS, activation, 'activation')}"
+            text += f" activation: {self._choice(_ACTIVATIONS, activation, 'activation')}"
         if weight_dtype:
-            text += f" weight_dtype: {_enum(_DTYPES, weight_dtype, 'dtype')}"
+            text += f" weight_dtype: {self._dtype(weight_dtype, 'weight_dtype')}"
         if output_dtype:
-            text += f" output_dtype: {_enum(_DTYPES, output_dtype, 'dtype')}"
+            text += f" output_dtype: {self._dtype(output_dtype, 'output_dtype')}"
         self._lines.append(text + " }")
-        return name
+        return str(name)
 
-    @staticmethod
-    def _window(kernel, stride=None, dilation=None, padding=None):
-        text = f"window {{ kernel: {_list(_ints(kernel))}"
+    def _window(self, kernel, stride=None, dilation=None, padding=None):
+        self._calls += 1
+        text = f"window {{ kernel: {_list(self._ints(kernel, 'kernel'))}"
         if stride is not None:
-            text += f" stride: {_list(_ints(stride))}"
+            text += f" stride: {_list(self._ints(stride, 'stride'))}"
         if dilation is not None:
-            text += f" dilation: {_list(_ints(dilation))}"
+            text += f" dilation: {_list(self._ints(dilation, 'dilation'))}"
         if padding is not None:
-            text += f" padding: {_enum(_PADDINGS, padding, 'padding')}"
+            text += f" padding: {self._choice(_PADDINGS, padding, 'padding')}"
         return text + " }"
+
+    def _call(self):
+        """A layer method without a window was called (errors count calls)."""
+        self._calls += 1
 
     def conv2d(self, out_channels, kernel, stride=None, *, dilation=None, padding=None,
                groups=None, bias=True, activation=None, name=None, inputs=None,
                weight_dtype=None, output_dtype=None):
-        body = f"out_channels: {int(out_channels)} " + self._window(kernel, stride, dilation,
-                                                                      padding)
+        body = self._window(kernel, stride, dilation, padding)
+        body = f"out_channels: {self._int(out_channels, 'out_channels')} " + body
         if groups is not None:
-            body += f" groups: {int(groups)}"
+            body += f" groups: {self._int(groups, 'groups')}"
         if not bias:
             body += " no_bias: true"
         return self._layer("conv2d", body, name, inputs, activation, weight_dtype, output_dtype)
@@ -180,10 +225,10 @@ class NetworkBuilder:
     def temporal_conv(self, out_channels, kernel, stride=None, *, dilation=None, padding=None,
                       groups=None, bias=True, activation=None, name=None, inputs=None,
                       weight_dtype=None, output_dtype=None):
-        body = f"out_channels: {int(out_channels)} " + self._window(kernel, stride, dilation,
-                                                                      padding)
+        body = self._window(kernel, stride, dilation, padding)
+        body = f"out_channels: {self._int(out_channels, 'out_channels')} " + body
         if groups is not None:
-            body += f" groups: {int(groups)}"
+            body += f" groups: {self._int(groups, 'groups')}"
         if not bias:
             body += " no_bias: true"
         return self._layer("temporal_conv", body, name, inputs, activation, weight_dtype,
@@ -194,7 +239,7 @@ class NetworkBuilder:
                          inputs=None, weight_dtype=None, output_dtype=None):
         body = self._window(kernel, stride, dilation, padding)
         if depth_multiplier is not None:
-            body += f" depth_multiplier: {int(depth_multiplier)}"
+            body += f" depth_multiplier: {self._int(depth_multiplier, 'depth_multiplier')}"
         if not bias:
             body += " no_bias: true"
         return self._layer("depthwise_conv2d", body, name, inputs, activation, weight_dtype,
@@ -202,7 +247,8 @@ class NetworkBuilder:
 
     def dense(self, units, *, bias=True, activation=None, name=None, inputs=None,
               weight_dtype=None, output_dtype=None):
-        body = f"units: {int(units)}" + ("" if bias else " no_bias: true")
+        self._call()
+        body = f"units: {self._int(units, 'units')}" + ("" if bias else " no_bias: true")
         return self._layer("dense", body, name, inputs, activation, weight_dtype, output_dtype)
 
     def avg_pool(self, kernel, stride=None, *, padding=None, name=None, inputs=None):
@@ -212,32 +258,43 @@ class NetworkBuilder:
         return self._layer("max_pool", self._window(kernel, stride, None, padding), name, inputs)
 
     def global_avg_pool(self, *, name=None, inputs=None):
+        self._call()
         return self._layer("global_avg_pool", "", name, inputs)
 
     def add(self, inputs, *, activation=None, name=None):
+        self._call()
         return self._layer("add", "", name, inputs, activation)
 
     def concat(self, inputs, *, axis=None, name=None):
-        return self._layer("concat", "" if axis is None else f"axis: {int(axis)}", name, inputs)
+        self._call()
+        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int)):
+            raise TypeError(f"NetworkBuilder: axis must be an int, not {type(axis).__name__}")
+        return self._layer("concat", "" if axis is None else f"axis: {axis}", name, inputs)
 
     def relu(self, *, name=None, inputs=None):
+        self._call()
         return self._layer("relu", "", name, inputs)
 
     def relu6(self, *, name=None, inputs=None):
+        self._call()
         return self._layer("relu6", "", name, inputs)
 
     def softmax(self, *, name=None, inputs=None):
+        self._call()
         return self._layer("softmax", "", name, inputs)
 
     def flatten(self, *, name=None, inputs=None):
+        self._call()
         return self._layer("flatten", "", name, inputs)
 
     def reshape(self, shape, *, name=None, inputs=None):
-        return self._layer("reshape", f"shape: {_list(_ints(shape))}", name, inputs)
+        self._call()
+        return self._layer("reshape", f"shape: {_list(self._ints(shape, 'shape', -1))}", name,
+                           inputs)
 
     def text(self, name=None):
         """The network text (configs/networks/ format) of what was added so far."""
-        lines = [f'name: "{name or self.name}"'] + self._header + self._inputs + self._lines
+        lines = [f"name: {_quoted(name or self.name)}"] + self._header + self._inputs + self._lines
         return "\n".join(lines) + "\n"
 
     def build(self, name=None):

@@ -24,6 +24,7 @@ file, no edgesim tables, DIR exists and is not a report).
 
 import argparse
 import html
+import json
 import math
 import os
 import shutil
@@ -80,7 +81,8 @@ class _Page:
                     metadata={"Software": None})
         self.plt.close(fig)
         self.images.append(file)
-        self.parts.append(f'<figure><img src="{html.escape(file)}" alt="{html.escape(caption)}">'
+        self.parts.append(f'<figure><a href="{html.escape(file)}"><img src="{html.escape(file)}" '
+                          f'alt="{html.escape(caption)}"></a>'
                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def table(self, frame, columns=None, formats=None):
@@ -94,14 +96,25 @@ class _Page:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
         more = (f"<p class=note>{len(frame) - _MAX_TABLE_ROWS} more rows in the file.</p>"
                 if len(frame) > _MAX_TABLE_ROWS else "")
-        self.parts.append(f"<table><tr>{head}</tr>{''.join(rows)}</table>{more}")
+        self.parts.append(f"<div class=scroll><table><tr>{head}</tr>{''.join(rows)}</table>"
+                          f"</div>{more}")
 
 
 def _cell(value, fmt=None):
+    """A table cell: NaN as "-", counts (integral values) with thousands separators, other
+    numbers to 4 significant digits."""
+    if hasattr(value, "item"):
+        value = value.item()  # numpy scalars
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return "-"
+        if fmt is None and value.is_integer() and abs(value) >= 1000:
+            return f"{int(value):,}"
         return format(value, fmt or ".4g")
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10000 else str(value)
     return str(value)
 
 
@@ -133,6 +146,13 @@ def _scale(ax, x=None, y=None):
             setter("log")
 
 
+def _natural(text):
+    """A sort key that orders "3x3x8" before "3x3x32" (numbers as numbers)."""
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
+
+
 def _front(points, maximize):
     """Indices of the non-dominated rows of `points` (the library's Pareto front)."""
     if not points:
@@ -150,7 +170,7 @@ def _runs_section(page, res):
     page.heading("Simulations (/runs)")
     page.table(runs, ["run_id", "platform", "stack", "network", "strategy", "fidelity",
                       "operating_point", "status", "latency_s", "energy_j", "peak_ram_bytes",
-                      "flash_bytes", "macs"])
+                      "flash_bytes", "macs", "reason"])
     layers = res.get("layers")
     energy = res.get("energy")
     ran = runs[runs["status"] == "ok"]
@@ -176,8 +196,16 @@ def _runs_section(page, res):
                 _energy_figure(page, mine, run, rid)
 
 
+_MAX_LAYERS_DRAWN = 60  # beyond, the costliest (in execution order): a figure stays readable
+
+
 def _layer_figures(page, layers, run, rid):
     plt = page.plt
+    if len(layers) > _MAX_LAYERS_DRAWN:
+        costliest = layers["cycles"].nlargest(_MAX_LAYERS_DRAWN).index
+        layers = layers.loc[sorted(costliest)]
+        page.text(f"The {_MAX_LAYERS_DRAWN} layers with the most cycles of {run['network']}'s "
+                  "layers, in execution order.")
     names = list(layers["layer_name"])
     engines = list(layers["engine"])
     colours = _colours(engines)
@@ -205,10 +233,12 @@ def _layer_figures(page, layers, run, rid):
             bottom = [p + q for p, q in zip(bottom, values)]
         ax.set_ylabel("KiB moved (read + written)")
         ax.set_xticks(list(x), names, rotation=90)
-        ax.legend(title="memory level", fontsize=8)
-        ax.set_title("memory traffic per layer and level")
+        ax.legend(title="memory kind", fontsize=8)
+        ax.set_title("memory traffic per layer and memory kind")
         page.figure(fig, f"run{rid}_traffic", f"Run {rid}: bytes moved per layer and memory "
-                    "level (DMA transfers included).")
+                    "kind (/layers sums the memories of a kind: on a PULP SoC, L1 and L2 are "
+                    "both sram; Result.layers in Python has every memory); DMA transfers "
+                    "included.")
 
 
 def _energy_figure(page, energy, run, rid):
@@ -216,12 +246,21 @@ def _energy_figure(page, energy, run, rid):
     energy = energy[(energy["dynamic_j"] > 0) | (energy["static_j"] > 0)]
     if not len(energy):
         return
+    # The row "static" is the platform's own: its background switching per cycle (dynamic)
+    # and its static power (sim/model/Energy.cpp), not a component's.
+    dynamic = energy["dynamic_j"] * 1e6
+    static = energy["static_j"] * 1e6
+    labels = ["platform (background, static power)" if c == "static" else c
+              for c in energy["component"]]
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(energy) + 1.2))
     y = range(len(energy))
-    ax.barh(y, energy["dynamic_j"] * 1e6, label="dynamic")
-    ax.barh(y, energy["static_j"] * 1e6, left=energy["dynamic_j"] * 1e6, label="static")
-    ax.set_yticks(list(y), list(energy["component"]))
+    if (dynamic > 0).any():
+        ax.barh(y, dynamic, color="C0", label="dynamic")
+    if (static > 0).any():
+        ax.barh(y, static, left=dynamic, color="C1", label="static")
+    ax.set_yticks(list(y), labels)
     ax.invert_yaxis()
+    ax.margins(x=0.08)
     ax.set_xlabel("energy (uJ)")
     ax.legend(fontsize=8)
     ax.set_title(f"energy by component (total {_si(run['energy_j'], 'J')})")
@@ -270,6 +309,7 @@ def _validation_section(page, res):
             ax.set_title(f"{metric}, {label}: MAPE {mape:.1f} % ({len(rows)} rows)")
             if i == 0 and j == len(panels) - 1:
                 ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
     page.figure(fig, "validation_scatter", "Predicted against measured, per metric, with the "
                 "+-10 % and +-20 % bands; colours are platforms.")
 
@@ -305,11 +345,17 @@ def _swept(sweep):
 
 
 def _sweep_section(page, res):
+    from matplotlib.ticker import MaxNLocator
+
     sweep = res["sweep"]
     plt = page.plt
     page.heading("Sweep (/sweep)")
     counts = sweep["status"].value_counts()
-    page.text(f"{len(sweep)} points: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+    planned = res.provenance.get("points")
+    of = f" of the study's {planned}" if planned and str(planned) != str(len(sweep)) else ""
+    done = ", ".join(f"{n} {s}" for s, n in counts.items())
+    page.text(f"{len(sweep)} points{of}{': ' + done if done else ''}." +
+              (" The run stopped before the end (resume it to finish)." if of else ""))
     ok = sweep[sweep["latency_s"].notna() & sweep["energy_j"].notna()].reset_index(drop=True)
     if not len(ok):
         page.text("No point produced a latency and an energy: nothing to plot.")
@@ -362,14 +408,20 @@ def _sweep_section(page, res):
                         ax.plot(medians.index, medians.values * scale, "k.-", lw=1)
                     _scale(ax, x=ok[col])
                 else:
-                    groups = [(n, g[metric] * scale) for n, g in ok.groupby(col)]
+                    groups = sorted(((n, g[metric] * scale) for n, g in ok.groupby(col)),
+                                    key=lambda item: _natural(item[0]))
                     ax.boxplot([g for _, g in groups], labels=[n for n, _ in groups])
                     ax.tick_params(axis="x", rotation=45)
                 _scale(ax, y=ok[metric])
-                ax.set_xlabel(col if i == 1 else "")
+                if numeric:
+                    ax.xaxis.set_major_locator(MaxNLocator(4, integer=ok[col].dtype.kind == "i"))
+                    ax.tick_params(axis="x", rotation=30)
+                unit_of = res.units("sweep").get(col, "")
+                ax.set_xlabel((f"{col} ({unit_of})" if unit_of and unit_of != "1" else col)
+                              if i == 1 else "")
                 ax.set_ylabel(unit if j == 0 else "")
         fig.suptitle("how each swept axis moves latency and energy (points that ran)")
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0, 1, 0.96))
         page.figure(fig, "sweep_axes", "Each swept parameter against latency and energy; "
                     "lines: the median per value.")
 
@@ -413,19 +465,22 @@ def _nas_section(page, res):
                     label=f"front after generation {g}" if k in (0, len(generations) - 1)
                     else None)
             ax.scatter(f[xo], f[yo], s=16, color=colour, zorder=3)
-        ax.set_xlabel(f"{xo} ({'max' if xmax else 'min'})")
-        ax.set_ylabel(f"{yo} ({'max' if ymax else 'min'})")
-        if feasible[xo].min() > 0:
-            ax.set_xscale("log")
-        if feasible[yo].min() > 0:
-            ax.set_yscale("log")
+        units = pop.attrs.get("units", {})
+        for setter, name, maximise in ((ax.set_xlabel, xo, xmax), (ax.set_ylabel, yo, ymax)):
+            unit = units.get(name, "")
+            setter(f"{name}{f' ({unit})' if unit and unit != '1' else ''}, "
+                   f"{'maximised' if maximise else 'minimised'}")
+        _scale(ax, feasible[xo], feasible[yo])
         ax.legend(fontsize=7)
         ax.set_title("feasible Pareto front after each generation")
         page.figure(fig, "nas_fronts", "The front of every feasible individual evaluated up to "
                     "each generation (darker: earlier).")
     if gens is not None and len(gens):
         fig, ax = plt.subplots(figsize=(6.5, 3.2))
+        from matplotlib.ticker import MaxNLocator
+
         ax.plot(gens["generation"], gens["hypervolume"], "o-")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("generation")
         ax.set_ylabel("hypervolume")
         ax.set_title("hypervolume of the population over generations")
@@ -528,7 +583,8 @@ h1{font-size:22px}h2{font-size:18px;border-bottom:1px solid #ccc;padding-bottom:
 h3{font-size:15px}table{border-collapse:collapse;font-size:12px;margin:8px 0}
 td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f3f3f3}
 figure{margin:12px 0}img{max-width:100%;border:1px solid #eee}figcaption{font-size:12px;color:#555}
-.note{font-size:12px;color:#555}code{background:#f3f3f3;padding:1px 3px}"""
+.note{font-size:12px;color:#555}code{background:#f3f3f3;padding:1px 3px}
+.scroll{overflow-x:auto}td{white-space:nowrap}"""
 
 # Studies first; /runs last (with a sweep's --layers they are its points again).
 _SECTIONS = [("sweep", _sweep_section), ("nas/population", _nas_section),
@@ -544,11 +600,29 @@ def _provenance(page, res, traces):
                             "seed", "study_name", "study_file", "study_sha256"))
     page.raw(f"<table>{rows}</table>")
     links = "".join(f'<li><a href="{html.escape(t)}">{html.escape(t)}</a></li>' for t in traces)
+    if "runs" not in res and not traces:
+        return
     page.raw("<p class=note>Timelines: write one with <code>edgesim simulate ... --trace "
              "FILE.json</code> (or pass it to <code>edgesim report --trace</code> to link it "
              "here) and open it in Perfetto: <a href=\"https://ui.perfetto.dev\">"
              "ui.perfetto.dev</a>, Open trace file (the trace stays on your machine).</p>"
              + (f"<ul>{links}</ul>" if links else ""))
+
+
+# The columns each section reads: a table without them is not edgesim's (a foreign file).
+_REQUIRED = {
+    "runs": ["run_id", "platform", "stack", "network", "fidelity", "status", "reason",
+             "latency_s", "energy_j", "clock_hz"],
+    "layers": ["run_id", "layer_name", "engine", "cycles", "energy_j"],
+    "energy": ["run_id", "component", "dynamic_j", "static_j"],
+    "validation": ["fold", "platform", "metric", "unit", "measured", "predicted", "error_pct"],
+    "sweep": ["point_index", "platform", "stack", "network", "operating_point", "status",
+              "latency_s", "energy_j"],
+    "nas/population": ["generation", "violation"],
+    "nas/generations": ["generation", "hypervolume"],
+    "dnas/epochs": ["search", "phase", "epoch", "task_loss", "accuracy"],
+    "dnas/result": ["search", "metric", "target", "simulated"],
+}
 
 
 def _load(results):
@@ -558,7 +632,13 @@ def _load(results):
     try:
         res = read_results(results)
     except OSError as e:
-        raise ReportError(f"{results}: not an HDF5 results file ({e})") from None
+        raise ReportError(str(e)) from None
+    for table, columns in _REQUIRED.items():
+        if table in res:
+            missing = [c for c in columns if c not in res[table]]
+            if missing:
+                raise ReportError(f"{results}: /{table} has no column {', '.join(missing)}: "
+                                  "not an edgesim results table")
     sections = [fn for key, fn in _SECTIONS if key in res]
     if not sections:
         raise ReportError(f"{results}: holds no table a report draws (found: "
@@ -580,6 +660,12 @@ def write_report(results, out, traces=(), title=None):
     for t in traces:
         if not os.path.isfile(t):
             raise ReportError(f"--trace: {t}: no such file")
+        try:
+            with open(t, encoding="utf-8") as f:
+                json.load(f)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise ReportError(f"--trace: {t}: not a JSON trace (simulate --trace writes one): "
+                              f"{e}") from None
     if os.path.exists(out) and not (os.path.isdir(out) and (
             not os.listdir(out) or os.path.exists(os.path.join(out, "index.html")))):
         raise ReportError(f"--out: {out} exists and is not an edgesim report (a directory "

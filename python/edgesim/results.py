@@ -60,7 +60,11 @@ def read_results(path):
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such results file")
     tables = {}
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise OSError(f"{path}: not an HDF5 results file ({e})") from None
+    with f:
         provenance = {k: _attr(v) for k, v in f.attrs.items()}
 
         def visit(name, obj):

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -80,12 +81,59 @@ struct PyCostModel {
     std::string label; ///< the seed as given, for errors
 };
 
-/// Python's text of a value written into an override or a parameter ("true" for True).
+/// Python's text of a value written into an override or a parameter ("true" for True; a list
+/// or tuple as its items joined by commas, as the CLI writes list parameters).
 std::string valueText(py::handle value) {
     if (py::isinstance<py::bool_>(value)) {
         return value.cast<bool>() ? "true" : "false";
     }
+    if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+        std::string out;
+        for (const auto& item : value) {
+            out += (out.empty() ? "" : ",") + valueText(item);
+        }
+        return out;
+    }
     return py::str(value).cast<std::string>();
+}
+
+/// The name of `value`'s Python type ("float").
+std::string typeName(py::handle value) {
+    return py::str(py::type::handle_of(value).attr("__name__")).cast<std::string>();
+}
+
+/// Argument `name` of `function` as text: a str (TypeError naming it otherwise).
+std::string textArg(py::handle value, const std::string& function, const std::string& name) {
+    if (!py::isinstance<py::str>(value)) {
+        throw py::type_error(function + "(): " + name + " must be a str, not " + typeName(value));
+    }
+    return value.cast<std::string>();
+}
+
+/// Argument `name` as an int in [min, max] (TypeError for another type, InputError out of
+/// range).
+int64_t intArg(py::handle value, const std::string& function, const std::string& name, int64_t min,
+               int64_t max) {
+    if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) {
+        throw py::type_error(function + "(): " + name + " must be an int, not " + typeName(value));
+    }
+    const auto big = value.cast<py::int_>();
+    if (big < py::int_(min) || big > py::int_(max)) {
+        throw InputError(kSource, name,
+                         py::str(py::handle(big)).cast<std::string>() + " is out of range [" +
+                             std::to_string(min) + ", " + std::to_string(max) + "]");
+    }
+    return big.cast<int64_t>();
+}
+
+/// Argument `name` as a number (an int or a float; TypeError otherwise).
+double numberArg(py::handle value, const std::string& function, const std::string& name) {
+    if ((!py::isinstance<py::int_>(value) && !py::isinstance<py::float_>(value)) ||
+        py::isinstance<py::bool_>(value)) {
+        throw py::type_error(function + "(): " + name + " must be a number, not " +
+                             typeName(value));
+    }
+    return value.cast<double>();
 }
 
 /// `overrides`: a dict {"platform.<path>": value} or a list of "platform.<path>=value".
@@ -111,13 +159,6 @@ std::vector<explorer::Override> overridesOf(py::handle overrides, const std::str
                                               field + "[" + std::to_string(i++) + "]"));
     }
     return out;
-}
-
-std::optional<double> optionalNumber(py::handle value) {
-    if (value.is_none()) {
-        return std::nullopt;
-    }
-    return value.cast<double>();
 }
 
 /// Held (with the GIL released) while a session works: SystemC has one simulation context per
@@ -209,23 +250,30 @@ public:
                 continue; // a run_many item's network, taken above
             }
             if (key == "strategy") {
-                q.strategy = value.cast<std::string>();
+                q.strategy = textArg(value, "run", key);
             } else if (key == "strategy_params") {
                 if (!value.is_none()) {
+                    if (!py::isinstance<py::dict>(value)) {
+                        throw py::type_error("run(): strategy_params must be a dict, not " +
+                                             typeName(value));
+                    }
                     for (const auto& [pk, pv] : value.cast<py::dict>()) {
                         q.strategyParams.push_back(py::str(pk).cast<std::string>() + "=" +
                                                    valueText(pv));
                     }
                 }
             } else if (key == "batch") {
-                q.batch = value.cast<int>();
+                q.batch = static_cast<int>(
+                    intArg(value, "run", key, 1, std::numeric_limits<int32_t>::max()));
             } else if (key == "seed") {
-                q.seed = value.cast<uint64_t>();
+                q.seed = static_cast<uint64_t>(
+                    intArg(value, "run", key, 0, std::numeric_limits<int64_t>::max()));
             } else if (key == "fidelity") {
-                const std::string f = value.cast<std::string>();
+                const std::string f = textArg(value, "run", key);
                 if (f != "tlm" && f != "analytical") {
                     throw InputError(kSource, "fidelity",
-                                     "unknown fidelity '" + f + "' (tlm or analytical)");
+                                     "unknown fidelity '" + f +
+                                         "' (tlm or analytical; for both, run twice)");
                 }
                 q.fidelity = f == "tlm" ? sim::Fidelity::Tlm : sim::Fidelity::Analytical;
             } else if (key == "quantize") {
@@ -234,7 +282,7 @@ public:
                 q.mapping.mapping = value.is_none() ? "" : py::str(value).cast<std::string>();
             } else if (key == "objective") {
                 if (!value.is_none()) {
-                    const std::string o = value.cast<std::string>();
+                    const std::string o = textArg(value, "run", key);
                     q.mapping.objective = sim::parseObjective(o);
                     if (!q.mapping.objective) {
                         throw InputError(kSource, "objective",
@@ -242,8 +290,8 @@ public:
                     }
                 }
             } else if (key == "latency_budget_ms") {
-                if (const auto ms = optionalNumber(value)) {
-                    q.mapping.latencyBudgetS = *ms * 1e-3;
+                if (!value.is_none()) {
+                    q.mapping.latencyBudgetS = numberArg(value, "run", key) * 1e-3;
                 }
             } else if (key == "operating_point") {
                 operatingPoint(value, q.operatingPoint);
@@ -269,19 +317,23 @@ public:
     }
 
     std::vector<PyResult> runMany(const py::iterable& items) {
+        if (py::isinstance<py::str>(items) || py::isinstance<py::dict>(items)) {
+            throw py::type_error("run_many() takes a list of networks or of dicts of run() "
+                                 "arguments, not a " +
+                                 typeName(items));
+        }
         std::vector<explorer::Query> queries;
         std::vector<Pending> values;
         for (const auto& item : items) {
-            values.emplace_back();
-            if (py::isinstance<py::dict>(item)) {
-                py::dict options = py::reinterpret_borrow<py::dict>(item);
-                if (!options.contains("network")) {
-                    throw py::type_error("run_many(): item " + std::to_string(queries.size()) +
-                                         " has no 'network'");
+            try {
+                addQuery(item, queries, values);
+            } catch (const InputError& e) {
+                // Which item: its fields as "queries[3].network".
+                std::vector<Diagnostic> named = e.diagnostics();
+                for (auto& d : named) {
+                    d.field = "queries[" + std::to_string(queries.size()) + "]." + d.field;
                 }
-                queries.push_back(query(options["network"], options, values.back()));
-            } else {
-                queries.push_back(query(item, py::none(), values.back()));
+                throw InputError(std::move(named));
             }
         }
         std::vector<PyResult> results;
@@ -289,9 +341,35 @@ public:
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(simulationMutex());
         for (std::size_t i = 0; i < queries.size(); ++i) {
-            results.push_back(PyResult{runLocked(queries[i], values[i])});
+            try {
+                results.push_back(PyResult{runLocked(queries[i], values[i])});
+            } catch (const InputError& e) {
+                std::vector<Diagnostic> named = e.diagnostics();
+                for (auto& d : named) {
+                    d.field = "queries[" + std::to_string(i) + "]." + d.field;
+                }
+                throw InputError(std::move(named));
+            }
         }
         return results;
+    }
+
+    /// Appends the query of one run_many item (a network, or a dict of run() arguments with
+    /// "network").
+    void addQuery(py::handle item, std::vector<explorer::Query>& queries,
+                  std::vector<Pending>& values) const {
+        Pending pending;
+        if (py::isinstance<py::dict>(item)) {
+            py::dict options = py::reinterpret_borrow<py::dict>(item);
+            if (!options.contains("network")) {
+                throw py::type_error("run_many(): item " + std::to_string(queries.size()) +
+                                     " has no 'network'");
+            }
+            queries.push_back(query(options["network"], options, pending));
+        } else {
+            queries.push_back(query(item, py::none(), pending));
+        }
+        values.push_back(std::move(pending));
     }
 
     /// The mean wall time of `repeats` runs of `network` made from C++ (no Python in the loop):
@@ -322,14 +400,18 @@ private:
             op.name = value.cast<std::string>();
             return;
         }
+        if (!py::isinstance<py::dict>(value)) {
+            throw py::type_error("run(): operating_point must be a str or a dict, not " +
+                                 typeName(value));
+        }
         for (const auto& [k, v] : value.cast<py::dict>()) {
             const std::string key = py::str(k).cast<std::string>();
             if (key == "name") {
-                op.name = v.cast<std::string>();
+                op.name = textArg(v, "run", "operating_point['name']");
             } else if (key == "clock_mhz") {
-                op.clockHz = v.cast<double>() * 1e6;
+                op.clockHz = numberArg(v, "run", "operating_point['clock_mhz']") * 1e6;
             } else if (key == "voltage_v") {
-                op.voltageV = v.cast<double>();
+                op.voltageV = numberArg(v, "run", "operating_point['voltage_v']");
             } else {
                 throw InputError(kSource, "operating_point['" + key + "']",
                                  "unknown key (name, clock_mhz or voltage_v)");

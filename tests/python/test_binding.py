@@ -9,6 +9,7 @@ query, bit for bit (compared as the JSON both print).
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -302,6 +303,52 @@ class Errors(unittest.TestCase):
             sim.run(3.5)
         # The simulator still works.
         self.assertTrue(sim.run("mlperf_tiny/kws").ok)
+
+    def test_argument_types_are_named(self):
+        sim = edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn")
+        for kwargs, text in (({"batch": 2.5}, "batch must be an int"),
+                             ({"batch": "2"}, "batch must be an int"),
+                             ({"fidelity": None}, "fidelity must be a str"),
+                             ({"strategy": 3}, "strategy must be a str"),
+                             ({"operating_point": {"clock_mhz": "60"}},
+                              "operating_point['clock_mhz'] must be a number"),
+                             ({"strategy_params": "a=1"}, "strategy_params must be a dict")):
+            with self.assertRaisesRegex(TypeError, re.escape(text)):
+                sim.run("mlperf_tiny/kws", **kwargs)
+        for kwargs, field in (({"batch": 2 ** 40}, "batch"), ({"seed": -1}, "seed")):
+            e = self.assertInputError(lambda: sim.run("mlperf_tiny/kws", **kwargs), "out of range")
+            self.assertEqual(e.diagnostics[0]["field"], field)
+        with self.assertRaises(TypeError):
+            sim.run_many("mlperf_tiny/kws")
+        e = self.assertInputError(lambda: sim.run_many(["mlperf_tiny/kws", "nope"]), "nope")
+        self.assertEqual(e.diagnostics[0]["field"], "queries[1].network")
+        # List parameters as lists (the CLI writes "2,4").
+        r = sim.run("mlperf_tiny/kws", strategy="early-exit",
+                    strategy_params={"exits": [2, 4], "exit_shares": (0.3, 0.3)})
+        self.assertTrue(r.ok)
+        with self.assertRaises(edgesim.InputError):
+            edgesim.sweep(os.path.join(TEST_DIR, "apps/data/sweep-mcu.textproto"),
+                          "never.h5", jobs=-1)
+        self.assertFalse(os.path.exists("never.h5"))
+
+    def test_builder_checks_its_arguments(self):
+        b = edgesim.NetworkBuilder("z", input_shape=(8, 8, 3))
+        # A name is a name, whatever it holds: no text of it becomes network structure.
+        tricky = 'a" conv2d { out_channels: 64 } } layers { name: "b'
+        self.assertEqual(b.conv2d(4, kernel=1, name=tricky), tricky)
+        self.assertEqual(b.build().layers, 1)
+        with self.assertRaises(TypeError):
+            b.conv2d(4.5, kernel=1)
+        with self.assertRaises(TypeError):
+            b.conv2d(True, kernel=1)
+        for call, field in ((lambda: b.conv2d(0, kernel=3), "out_channels"),
+                            (lambda: b.conv2d(4, kernel=3, groups=0), "groups"),
+                            (lambda: b.depthwise_conv2d(kernel=3, depth_multiplier=0),
+                             "depth_multiplier"),
+                            (lambda: b.conv2d(4, kernel=3, activation="swish9"), "activation"),
+                            (lambda: b.conv2d(4, kernel=3, padding="mirror"), "padding")):
+            self.assertInputError(call, "<NetworkBuilder z>", field)
+        self.assertEqual(b.build().layers, 1)  # refused calls added nothing
 
     def test_same_text_as_cli(self):
         rc, _, err = cli("simulate", "-p", "nucleo-l4r5zi", "-s", "tflm-cmsis-nn", "-n",

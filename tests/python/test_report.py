@@ -181,6 +181,21 @@ class Reports(unittest.TestCase):
             self.assertEqual(p.returncode, 2, p.stderr)
             self.assertIn(text, p.stderr)
             self.assertFalse(os.path.exists(out))
+        # A foreign HDF5 file whose dataset has an edgesim table's name.
+        import h5py
+        import numpy
+
+        foreign = os.path.join(self.work, "foreign.h5")
+        with h5py.File(foreign, "w") as f:
+            f["sweep"] = numpy.array([(1, 2.0)], dtype=[("latency_s", "i4"), ("energy_j", "f8")])
+        p = edgesim("report", foreign, "--out", out, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("not an edgesim results table", p.stderr)
+        p = edgesim("report", self.files["runs"][0], "--out", out, "--trace",
+                    os.path.join(TEST_DIR, "apps/data/sweep-mcu.textproto"), check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("not a JSON trace", p.stderr)
+        self.assertFalse(os.path.exists(out))
         # A directory that is not a report is never replaced.
         keep = os.path.join(self.work, "mine")
         os.makedirs(keep)
