@@ -95,6 +95,37 @@ def _command(name, study, out, **options):
     return f"python: edgesim.{name}({study!r}, {out!r}{', ' if shown else ''}{shown})"
 
 
+_FLAGS = (("--resume", "resume=True"), ("--overwrite", "overwrite=True"), ("--jobs", "jobs"),
+          ("--out", "out"), ("--study", "study"), ("--layers", "layers=True"))
+
+
+def _pythonic(error):
+    """A study runner's InputError with the CLI's flags named as this module's arguments."""
+    def name(text, field=False):
+        for flag, argument in _FLAGS:
+            text = text.replace(flag, argument.split("=")[0] if field else argument)
+        return text
+
+    diagnostics = [dict(d, file="<python>" if d["file"] == "<command line>" else d["file"],
+                        field=name(d["field"], True), reason=name(d["reason"]))
+                   for d in getattr(error, "diagnostics", [])]
+    if not diagnostics:
+        return error
+    text = "\n".join(f"{d['file']}{':' + str(d['line']) if d['line'] else ''}: "
+                      f"{d['field'] + ': ' if d['field'] else ''}{d['reason']}"
+                      for d in diagnostics)
+    renamed = InputError(text)
+    renamed.diagnostics = diagnostics
+    return renamed
+
+
+def _run_study(runner, *args):
+    try:
+        return runner(*args)
+    except InputError as e:
+        raise _pythonic(e) from None
+
+
 def _check_jobs(jobs):
     if isinstance(jobs, bool) or not isinstance(jobs, int):
         raise TypeError(f"jobs must be an int, not {type(jobs).__name__}")
@@ -119,9 +150,9 @@ def sweep(study, out, *, resume=False, overwrite=False, jobs=0, layers=False, qu
     jobs: worker processes (0 = one per core, 1 = this process)."""
     study, out = _os.fspath(study), _os.fspath(out)
     _check_jobs(jobs)
-    summary = _edgesim.run_sweep(study, out, resume, overwrite, jobs, layers, quiet, config_dir,
-                                 _command("sweep", study, out, resume=resume,
-                                          overwrite=overwrite, jobs=jobs, layers=layers))
+    summary = _run_study(_edgesim.run_sweep, study, out, resume, overwrite, jobs, layers, quiet,
+                         config_dir, _command("sweep", study, out, resume=resume,
+                                              overwrite=overwrite, jobs=jobs, layers=layers))
     summary["kind"] = "sweep"
     return _results(out, summary)
 
@@ -130,9 +161,9 @@ def nas(study, out, *, resume=False, overwrite=False, jobs=0, quiet=False, confi
     """Runs the NAS study `study` into `out` as `edgesim nas` does; returns its tables."""
     study, out = _os.fspath(study), _os.fspath(out)
     _check_jobs(jobs)
-    summary = _edgesim.run_nas(study, out, resume, overwrite, jobs, quiet, config_dir,
-                               _command("nas", study, out, resume=resume, overwrite=overwrite,
-                                        jobs=jobs))
+    summary = _run_study(_edgesim.run_nas, study, out, resume, overwrite, jobs, quiet,
+                         config_dir, _command("nas", study, out, resume=resume,
+                                              overwrite=overwrite, jobs=jobs))
     summary["kind"] = "nas"
     return _results(out, summary)
 
@@ -140,8 +171,7 @@ def nas(study, out, *, resume=False, overwrite=False, jobs=0, quiet=False, confi
 def dnas(study, out, *, resume=False, overwrite=False, quiet=False, config_dir=None):
     """Runs the DNAS study `study` into `out` as `edgesim dnas` does; returns its tables."""
     study, out = _os.fspath(study), _os.fspath(out)
-    summary = _edgesim.run_dnas(study, out, resume, overwrite, quiet, config_dir,
-                                _command("dnas", study, out, resume=resume,
-                                         overwrite=overwrite))
+    summary = _run_study(_edgesim.run_dnas, study, out, resume, overwrite, quiet, config_dir,
+                         _command("dnas", study, out, resume=resume, overwrite=overwrite))
     summary["kind"] = "dnas"
     return _results(out, summary)

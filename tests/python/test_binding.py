@@ -423,8 +423,12 @@ class ResultsFiles(unittest.TestCase):
             self.assertTrue((nofit["peak_ram_bytes"] > 0).all())
             self.assertIn("edgesim.sweep", res.provenance["command_line"])
             # An existing file without resume/overwrite is bad input, as on the CLI.
-            with self.assertRaises(edgesim.InputError):
+            with self.assertRaisesRegex(edgesim.InputError, "resume=True continues it"):
                 edgesim.sweep(study, py_out, jobs=1, quiet=True)
+            with self.assertRaises(edgesim.InputError) as both:
+                edgesim.sweep(study, py_out, resume=True, overwrite=True)
+            self.assertEqual(both.exception.diagnostics[0]["field"], "resume")
+            self.assertEqual(both.exception.diagnostics[0]["file"], "<python>")
             again = edgesim.sweep(study, py_out, jobs=1, quiet=True, resume=True)
             self.assertEqual(again.summary["ran"], 0)
 
