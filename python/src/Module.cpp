@@ -328,12 +328,7 @@ public:
             try {
                 addQuery(item, queries, values);
             } catch (const InputError& e) {
-                // Which item: its fields as "queries[3].network".
-                std::vector<Diagnostic> named = e.diagnostics();
-                for (auto& d : named) {
-                    d.field = "queries[" + std::to_string(queries.size()) + "]." + d.field;
-                }
-                throw InputError(std::move(named));
+                throw ofItem(e, queries.size());
             }
         }
         std::vector<PyResult> results;
@@ -344,14 +339,19 @@ public:
             try {
                 results.push_back(PyResult{runLocked(queries[i], values[i])});
             } catch (const InputError& e) {
-                std::vector<Diagnostic> named = e.diagnostics();
-                for (auto& d : named) {
-                    d.field = "queries[" + std::to_string(i) + "]." + d.field;
-                }
-                throw InputError(std::move(named));
+                throw ofItem(e, i);
             }
         }
         return results;
+    }
+
+    /// `e` raised by run_many's item `index`, its fields named "queries[3].network".
+    static InputError ofItem(const InputError& e, std::size_t index) {
+        std::vector<Diagnostic> named = e.diagnostics();
+        for (auto& d : named) {
+            d.field = "queries[" + std::to_string(index) + "]." + d.field;
+        }
+        return InputError(std::move(named));
     }
 
     /// Appends the query of one run_many item (a network, or a dict of run() arguments with
