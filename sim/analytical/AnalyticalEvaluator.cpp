@@ -198,11 +198,20 @@ void evaluateAnalytical(const Program& program, SimResult& result) {
     const std::size_t n = program.kernels.size();
     const bool streaming = program.streamedWeightBytes > 0;
     std::vector<Span> fetches(streaming ? n : 0);
+    // The fetches each kernel's end issues ([0]: those issued at the start), in kernel order:
+    // found once, not by a scan of every kernel per kernel (quadratic in a batch's kernels).
+    std::vector<std::vector<std::size_t>> issuedAfter(streaming ? n + 1 : 0);
+    for (std::size_t j = 0; streaming && j < n; ++j) {
+        const WeightFetch& f = program.kernels[j].fetch;
+        if (f.bytes > 0 && f.issueAfter >= -1 && f.issueAfter < static_cast<int>(n)) {
+            issuedAfter[static_cast<std::size_t>(f.issueAfter + 1)].push_back(j);
+        }
+    }
     uint64_t streamFree = 0;
     const auto issueFetches = [&](int after) {
-        for (std::size_t j = 0; j < n; ++j) {
+        for (const std::size_t j : issuedAfter[static_cast<std::size_t>(after + 1)]) {
             const WeightFetch& f = program.kernels[j].fetch;
-            if (f.bytes > 0 && f.issueAfter == after) {
+            {
                 uint64_t cycles = 0;
                 for (const Hop& h : f.route) {
                     cycles += hopCycles(program, h, f.bytes);
