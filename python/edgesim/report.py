@@ -137,13 +137,18 @@ def _colours(names):
 
 
 def _scale(ax, x=None, y=None):
-    """Log axes for values that span more than a decade (all positive), linear otherwise."""
-    for values, setter in ((x, ax.set_xscale), (y, ax.set_yscale)):
+    """Log axes for values that span more than a decade (all positive), linear otherwise; a
+    log axis of up to two decades labels its minor ticks too (else it may show one label)."""
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    for values, setter, axis in ((x, ax.set_xscale, ax.xaxis), (y, ax.set_yscale, ax.yaxis)):
         if values is None:
             continue
         values = [v for v in values if v == v]
         if values and min(values) > 0 and max(values) / min(values) > 10:
             setter("log")
+            axis.set_minor_formatter(LogFormatterSciNotation(labelOnlyBase=False,
+                                                             minor_thresholds=(2, 0.5)))
 
 
 def _natural(text):
