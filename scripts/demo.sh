@@ -29,6 +29,7 @@ stack_of() {
     corstone-300-ethos-u55*) echo vela ;;
     stm32n6570-dk) echo stedge-ai ;;
     diana) echo htvm ;;
+    mpic) echo mpic-qnn ;;
     nucleo-* | disco-*) echo x-cube-ai-7.3 ;;
     *) echo tflm-cmsis-nn ;;
     esac
