@@ -86,7 +86,8 @@ class _Page:
                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def table(self, frame, columns=None, formats=None):
-        frame = frame if columns is None else frame[[c for c in columns if c in frame]]
+        if columns is not None:  # each once, those the table has
+            frame = frame[[c for c in dict.fromkeys(columns) if c in frame]]
         formats = formats or {}
         rows = []
         for _, row in frame.head(_MAX_TABLE_ROWS).iterrows():
@@ -103,8 +104,10 @@ class _Page:
 def _cell(value, fmt=None):
     """A table cell: NaN as "-", counts (integral values) with thousands separators, other
     numbers to 4 significant digits."""
-    if hasattr(value, "item"):
-        value = value.item()  # numpy scalars
+    import numpy
+
+    if isinstance(value, numpy.generic):
+        value = value.item()
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):

@@ -172,6 +172,17 @@ class Reports(unittest.TestCase):
         _, images = self.report("dnas")
         self.assertIn("dnas_l4r5.png", images)
 
+    def test_a_column_asked_twice_is_shown_once(self):
+        # nas-fmnist-demo: "accuracy" is an objective and a column the NAS table always shows.
+        import pandas
+        from edgesim import report
+
+        page = report._Page(self.work)
+        frame = pandas.DataFrame({"id": [1, 2], "accuracy": [0.5, 0.25]})
+        page.table(frame, ["id", "accuracy", "accuracy", "missing"])
+        self.assertEqual(page.parts[-1].count("<th>accuracy</th>"), 1)
+        self.assertIn("<td>0.25</td>", page.parts[-1])
+
     def test_bad_input_leaves_nothing(self):
         out = os.path.join(self.work, "bad-report")
         for args, text in (([os.path.join(self.work, "missing.h5")], "no such results file"),
