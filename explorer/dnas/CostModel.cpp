@@ -2,10 +2,14 @@
 
 #include "common/Diagnostics.h"
 #include "common/Hash.h"
+#include "common/TextProto.h"
 #include "common/Version.h"
 #include "sim/model/OperatingPoint.h"
 #include "workloads/graph/MemoryPlanner.h"
 #include "workloads/graph/ShapeInference.h"
+#include "workloads/spec/NetworkSpecLoader.h"
+
+#include <google/protobuf/text_format.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -1409,6 +1413,46 @@ workloads::spec::NetworkSpec resizedSpec(const workloads::spec::NetworkSpec& see
         }
     }
     return out;
+}
+
+SeedCostModel buildSeedCostModel(Session& session, const Query& target, const std::string& seedText,
+                                 const std::string& label, const CostTableOptions& options) {
+    SeedCostModel c;
+    c.label = label;
+    c.seed = workloads::parseNetworkText(seedText, label);
+    parseTextProto(seedText, label, c.seedSpec);
+    c.grouping = channelGroups(c.seed);
+    c.model = buildCostModel(session, target, c.seed, sha256Hex(seedText), c.grouping, options);
+    return c;
+}
+
+std::array<double, kCostMetricCount> predictSeedCosts(const SeedCostModel& c,
+                                                      const std::vector<int64_t>& channels,
+                                                      const std::string& source,
+                                                      const std::string& field) {
+    if (channels.size() != c.model.groups.size()) {
+        throw InputError(source, field,
+                         fmt::format("one count per group expected ({}), got {}",
+                                     c.model.groups.size(), channels.size()));
+    }
+    return predictCosts(c.model, channels);
+}
+
+std::string resizedSeedText(const SeedCostModel& c, const std::vector<int64_t>& channels,
+                            const std::string& name, const std::string& source,
+                            const std::string& field) {
+    workloads::spec::NetworkSpec spec;
+    try {
+        spec = resizedSpec(c.seedSpec, c.seed, c.grouping, channels);
+    } catch (const std::invalid_argument& e) {
+        throw InputError(source, field, e.what());
+    }
+    if (!name.empty()) {
+        spec.set_name(name);
+    }
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(spec, &text);
+    return text;
 }
 
 } // namespace edgesim::explorer::dnas

@@ -167,4 +167,32 @@ resizedSpec(const workloads::spec::NetworkSpec& seedSpec, const workloads::Netwo
             const std::vector<std::vector<int64_t>>& channelBits = {},
             const std::vector<int>& activationBits = {});
 
+/// A seed network's cost model with what resizing the seed needs: the model, the seed's
+/// groups, graph and spec (what `edgesim.cost_model` returns to Python).
+struct SeedCostModel {
+    CostModel model;
+    Grouping grouping;
+    workloads::Network seed;
+    workloads::spec::NetworkSpec seedSpec;
+    std::string label; ///< the seed's file (or label), for errors
+};
+
+/// The cost model of the network text `seedText` (`label` names it in errors) on `target`:
+/// parses and groups the seed, then buildCostModel. InputError for a bad seed or target.
+SeedCostModel buildSeedCostModel(Session& session, const Query& target, const std::string& seedText,
+                                 const std::string& label, const CostTableOptions& options);
+
+/// predictCosts at `channels` (one count per group of `model`; InputError naming `field`
+/// otherwise).
+std::array<double, kCostMetricCount> predictSeedCosts(const SeedCostModel& model,
+                                                      const std::vector<int64_t>& channels,
+                                                      const std::string& source,
+                                                      const std::string& field);
+
+/// The seed resized to `channels` as network text, named `name` (empty: the seed's); a bad
+/// count is InputError naming `field` of `source`.
+std::string resizedSeedText(const SeedCostModel& model, const std::vector<int64_t>& channels,
+                            const std::string& name, const std::string& source,
+                            const std::string& field);
+
 } // namespace edgesim::explorer::dnas

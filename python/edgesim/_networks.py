@@ -211,28 +211,29 @@ class NetworkBuilder:
         """A layer method without a window was called (errors count calls)."""
         self._calls += 1
 
-    def conv2d(self, out_channels, kernel, stride=None, *, dilation=None, padding=None,
-               groups=None, bias=True, activation=None, name=None, inputs=None,
-               weight_dtype=None, output_dtype=None):
+    def _conv(self, op, out_channels, kernel, stride, dilation, padding, groups, bias,
+              activation, name, inputs, weight_dtype, output_dtype):
         body = self._window(kernel, stride, dilation, padding)
         body = f"out_channels: {self._int(out_channels, 'out_channels')} " + body
         if groups is not None:
             body += f" groups: {self._int(groups, 'groups')}"
         if not bias:
             body += " no_bias: true"
-        return self._layer("conv2d", body, name, inputs, activation, weight_dtype, output_dtype)
+        return self._layer(op, body, name, inputs, activation, weight_dtype, output_dtype)
+
+    def conv2d(self, out_channels, kernel, stride=None, *, dilation=None, padding=None,
+               groups=None, bias=True, activation=None, name=None, inputs=None,
+               weight_dtype=None, output_dtype=None):
+        """A 2-D convolution over [H, W, C]."""
+        return self._conv("conv2d", out_channels, kernel, stride, dilation, padding, groups,
+                          bias, activation, name, inputs, weight_dtype, output_dtype)
 
     def temporal_conv(self, out_channels, kernel, stride=None, *, dilation=None, padding=None,
                       groups=None, bias=True, activation=None, name=None, inputs=None,
                       weight_dtype=None, output_dtype=None):
-        body = self._window(kernel, stride, dilation, padding)
-        body = f"out_channels: {self._int(out_channels, 'out_channels')} " + body
-        if groups is not None:
-            body += f" groups: {self._int(groups, 'groups')}"
-        if not bias:
-            body += " no_bias: true"
-        return self._layer("temporal_conv", body, name, inputs, activation, weight_dtype,
-                           output_dtype)
+        """A 1-D (temporal) convolution over [T, C]; padding "causal" for a TCN."""
+        return self._conv("temporal_conv", out_channels, kernel, stride, dilation, padding,
+                          groups, bias, activation, name, inputs, weight_dtype, output_dtype)
 
     def depthwise_conv2d(self, kernel, stride=None, *, dilation=None, padding=None,
                          depth_multiplier=None, bias=True, activation=None, name=None,

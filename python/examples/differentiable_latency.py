@@ -21,29 +21,14 @@ it is absent).
 """
 
 import argparse
-import gzip
 import os
 
-import numpy
 import torch
 
 import edgesim
+from fashion_mnist import images
 
-DATA = "/usr/share/datasets/fashion-mnist"
 SEED = "fmnist/ds-cnn"
-
-
-def images(count):
-    path = os.path.join(DATA, "train-images-idx3-ubyte.gz")
-    if not os.path.exists(path):
-        g = torch.Generator().manual_seed(0)
-        return torch.rand(count, 1, 28, 28, generator=g), torch.randint(0, 10, (count,),
-                                                                         generator=g)
-    with gzip.open(path) as f:
-        x = numpy.frombuffer(f.read(), numpy.uint8, offset=16).reshape(-1, 1, 28, 28)[:count]
-    with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
-        y = numpy.frombuffer(f.read(), numpy.uint8, offset=8)[:count]
-    return torch.from_numpy(x.astype(numpy.float32) / 255), torch.from_numpy(y.astype(numpy.int64))
 
 
 class DsCnn(torch.nn.Module):
@@ -139,7 +124,7 @@ def main():
             e[names.index(g)] = torch.sigmoid(net.gates[g]).sum()
         return e
 
-    x, y = images(args.images)
+    x, y = images("train", args.images)
     gates = list(net.gates.parameters())
     weights = [q for n, q in net.named_parameters() if not n.startswith("gates.")]
     # The gates learn faster than the weights (as PIT's architecture parameters do).

@@ -15,34 +15,17 @@ no candidate can learn, when it is absent: the search still runs and says so).
 """
 
 import argparse
-import gzip
 import os
 import random
 import time
 
-import numpy
 import torch
 
 import edgesim
+from fashion_mnist import available, images
 
-DATA = "/usr/share/datasets/fashion-mnist"
 CHANNELS = [8, 16, 24, 32, 48, 64]
 KERNELS = [3, 5]
-
-
-def images(kind, count):
-    """(images [N, 1, 28, 28] in [0, 1], labels [N]) of Fashion-MNIST's `kind` split."""
-    prefix = {"train": "train", "test": "t10k"}[kind]
-    path = os.path.join(DATA, f"{prefix}-images-idx3-ubyte.gz")
-    if not os.path.exists(path):
-        g = torch.Generator().manual_seed(0)
-        return torch.rand(count, 1, 28, 28, generator=g), torch.randint(0, 10, (count,),
-                                                                         generator=g)
-    with gzip.open(path) as f:
-        x = numpy.frombuffer(f.read(), numpy.uint8, offset=16).reshape(-1, 1, 28, 28)[:count]
-    with gzip.open(os.path.join(DATA, f"{prefix}-labels-idx1-ubyte.gz")) as f:
-        y = numpy.frombuffer(f.read(), numpy.uint8, offset=8)[:count]
-    return torch.from_numpy(x.astype(numpy.float32) / 255), torch.from_numpy(y.astype(numpy.int64))
 
 
 def build(genome):
@@ -101,8 +84,8 @@ def main():
     rng = random.Random(args.seed)
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     data = (images("train", args.train_images), images("test", args.test_images))
-    if not os.path.exists(DATA):
-        print(f"(no Fashion-MNIST in {DATA}: random images, accuracy ~0.1)")
+    if not available():
+        print("(no Fashion-MNIST installed: random images, accuracy ~0.1)")
     sim = edgesim.Simulator(args.platform, args.stack)
     example = torch.zeros(1, 1, 28, 28)
     scored = {}

@@ -23,7 +23,6 @@
 #include "sim/trace/ChromeTrace.h"
 #include "workloads/NetworkSource.h"
 
-#include <google/protobuf/text_format.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -70,16 +69,6 @@ PyNetwork shareNetwork(workloads::LoadedNetwork loaded, const std::string& name,
     return PyNetwork{std::make_shared<const workloads::LoadedNetwork>(std::move(loaded)), key,
                      std::make_shared<const std::string>(std::move(text))};
 }
-
-/// A DNAS cost model (explorer/dnas/CostModel.h) of a seed network on a target: per layer,
-/// latency, energy, flash and RAM tables over the channel counts of its groups.
-struct PyCostModel {
-    explorer::dnas::CostModel model;
-    explorer::dnas::Grouping grouping;
-    workloads::Network seed;
-    workloads::spec::NetworkSpec seedSpec;
-    std::string label; ///< the seed as given, for errors
-};
 
 /// Python's text of a value written into an override or a parameter ("true" for True; a list
 /// or tuple as its items joined by commas, as the CLI writes list parameters).
@@ -505,11 +494,22 @@ std::string configDirOf(py::handle configDir) {
     return configDir.is_none() ? std::string() : py::str(configDir).cast<std::string>();
 }
 
+/// `work(session)` on a fresh session of `configDir` (None: the default configs), with the GIL
+/// released and the simulation mutex held; returns what `work` returns.
+template <typename Work> auto inSession(py::handle configDir, Work&& work) {
+    const std::string dir = configDirOf(configDir);
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(simulationMutex());
+    explorer::Session session{ConfigPaths(dir)};
+    return work(session);
+}
+
 } // namespace
 
 } // namespace edgesim::python
 
 PYBIND11_MODULE(_edgesim, m) {
+    using namespace pybind11::literals;
     using namespace edgesim;
     using namespace edgesim::python;
     m.doc() = "edgesim's C++ library (use the `edgesim` package, not this module)";
@@ -647,15 +647,15 @@ PYBIND11_MODULE(_edgesim, m) {
         .def_property_readonly("stack", &PySimulator::stack);
 
     namespace dn = explorer::dnas;
-    py::class_<PyCostModel, std::shared_ptr<PyCostModel>>(
+    py::class_<explorer::dnas::SeedCostModel, std::shared_ptr<explorer::dnas::SeedCostModel>>(
         m, "CostModel", "Per-layer cost tables of a seed network on a target (edgesim.cost_model)")
         .def_property_readonly("metrics",
-                               [](const PyCostModel&) {
+                               [](const explorer::dnas::SeedCostModel&) {
                                    return std::vector<std::string>(std::begin(dn::kCostMetrics),
                                                                    std::end(dn::kCostMetrics));
                                })
         .def_property_readonly("groups",
-                               [](const PyCostModel& c) {
+                               [](const explorer::dnas::SeedCostModel& c) {
                                    py::list out;
                                    for (const auto& g : c.model.groups) {
                                        py::dict d;
@@ -667,10 +667,11 @@ PYBIND11_MODULE(_edgesim, m) {
                                    }
                                    return out;
                                })
-        .def_property_readonly("seed_channels",
-                               [](const PyCostModel& c) { return dn::seedChannels(c.grouping); })
+        .def_property_readonly(
+            "seed_channels",
+            [](const explorer::dnas::SeedCostModel& c) { return dn::seedChannels(c.grouping); })
         .def_property_readonly("fixed",
-                               [](const PyCostModel& c) {
+                               [](const explorer::dnas::SeedCostModel& c) {
                                    py::dict d;
                                    for (int k = 0; k < dn::kCostMetricCount; ++k) {
                                        d[dn::kCostMetrics[k]] = c.model.fixed[k];
@@ -679,7 +680,7 @@ PYBIND11_MODULE(_edgesim, m) {
                                })
         .def_property_readonly(
             "layers",
-            [](const PyCostModel& c) {
+            [](const explorer::dnas::SeedCostModel& c) {
                 py::list out;
                 for (const auto& t : c.model.layers) {
                     py::dict d;
@@ -715,14 +716,8 @@ PYBIND11_MODULE(_edgesim, m) {
             "the channel grids and tiles, and per metric the table values[in][out]")
         .def(
             "predict",
-            [](const PyCostModel& c, const std::vector<int64_t>& channels) {
-                if (channels.size() != c.model.groups.size()) {
-                    throw InputError(kSource, "channels",
-                                     "one count per group expected (" +
-                                         std::to_string(c.model.groups.size()) + "), got " +
-                                         std::to_string(channels.size()));
-                }
-                const auto costs = dn::predictCosts(c.model, channels);
+            [](const explorer::dnas::SeedCostModel& c, const std::vector<int64_t>& channels) {
+                const auto costs = dn::predictSeedCosts(c, channels, kSource, "channels");
                 py::dict d;
                 for (int k = 0; k < dn::kCostMetricCount; ++k) {
                     d[dn::kCostMetrics[k]] = costs[k];
@@ -732,22 +727,12 @@ PYBIND11_MODULE(_edgesim, m) {
             py::arg("channels"), "The model's costs of the seed with these channel counts")
         .def(
             "network",
-            [](const PyCostModel& c, const std::vector<int64_t>& channels,
+            [](const explorer::dnas::SeedCostModel& c, const std::vector<int64_t>& channels,
                const std::string& name) {
-                workloads::spec::NetworkSpec spec;
-                try {
-                    spec = dn::resizedSpec(c.seedSpec, c.seed, c.grouping, channels);
-                } catch (const std::invalid_argument& e) {
-                    throw InputError(kSource, "channels", e.what());
-                }
-                if (!name.empty()) {
-                    spec.set_name(name);
-                }
-                std::string text;
-                google::protobuf::TextFormat::PrintToString(spec, &text);
-                return shareNetwork(
-                    workloads::loadNetworkBytes(text, "textproto", "<" + c.label + " resized>"), "",
-                    text);
+                std::string text = dn::resizedSeedText(c, channels, name, kSource, "channels");
+                auto loaded =
+                    workloads::loadNetworkBytes(text, "textproto", "<" + c.label + " resized>");
+                return shareNetwork(std::move(loaded), "", std::move(text));
             },
             py::arg("channels"), py::arg("name") = "",
             "The seed with each group's producers resized to `channels` (to simulate)");
@@ -756,34 +741,16 @@ PYBIND11_MODULE(_edgesim, m) {
         "cost_model",
         [](py::handle network, const std::string& platform, const std::string& stack,
            int64_t channelStep, py::handle cacheDir, py::handle configDir) {
-            PyNetwork seed = py::isinstance<py::str>(network)
-                                 ? PyNetwork{}
-                                 : py::module_::import("edgesim._networks")
-                                       .attr("as_network")(network)
-                                       .cast<PyNetwork>();
-            const std::string name =
-                py::isinstance<py::str>(network) ? network.cast<std::string>() : std::string();
-            const std::string dir = configDirOf(configDir);
-            const std::string cache = configDirOf(cacheDir);
-            py::gil_scoped_release release;
-            std::lock_guard<std::mutex> lock(simulationMutex());
-            explorer::Session session{ConfigPaths(dir)};
-            if (!name.empty()) {
-                auto loaded = workloads::loadNetwork(name, session.paths(), "network", kSource);
-                std::string text = loaded.format == "textproto" ? readFile(loaded.file) : "";
-                seed = shareNetwork(std::move(loaded), "", std::move(text));
-            }
+            const auto seed = py::module_::import("edgesim._networks")
+                                  .attr("network")(network, py::none(), "name"_a = py::none(),
+                                                   "config_dir"_a = configDir)
+                                  .cast<PyNetwork>();
             if (seed.text->empty()) {
                 throw InputError(kSource, "network",
                                  "a cost model's seed must be a network text (a built-in name, "
                                  "a .textproto or a NetworkBuilder), not " +
                                      seed.loaded->format);
             }
-            auto c = std::make_shared<PyCostModel>();
-            c->label = seed.loaded->file;
-            c->seed = seed.loaded->network;
-            parseTextProto(*seed.text, seed.loaded->file, c->seedSpec);
-            c->grouping = dn::channelGroups(c->seed);
             explorer::Query target;
             target.platform = platform;
             target.stack = stack;
@@ -792,10 +759,11 @@ PYBIND11_MODULE(_edgesim, m) {
             target.stackField = "stack";
             dn::CostTableOptions options;
             options.channelStep = channelStep;
-            options.cacheDir = cache;
-            c->model = dn::buildCostModel(session, target, c->seed, seed.loaded->sha256,
-                                          c->grouping, options);
-            return c;
+            options.cacheDir = configDirOf(cacheDir);
+            return inSession(configDir, [&](explorer::Session& session) {
+                return std::make_shared<dn::SeedCostModel>(dn::buildSeedCostModel(
+                    session, target, *seed.text, seed.loaded->file, options));
+            });
         },
         py::arg("network"), py::arg("platform"), py::arg("stack"), py::arg("channel_step") = 4,
         py::arg("cache_dir") = py::none(), py::arg("config_dir") = py::none(),
@@ -825,12 +793,7 @@ PYBIND11_MODULE(_edgesim, m) {
         [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
            int jobs, bool layers, bool quiet, py::handle configDir,
            const std::string& commandLine) {
-            const std::string dir = configDirOf(configDir);
-            explorer::SweepSummary s;
-            {
-                py::gil_scoped_release release;
-                std::lock_guard<std::mutex> lock(simulationMutex());
-                explorer::Session session{ConfigPaths(dir)};
+            const auto s = inSession(configDir, [&](explorer::Session& session) {
                 const explorer::Study study = explorer::loadStudy(studyFile, session.paths());
                 explorer::SweepOptions o;
                 o.out = out;
@@ -840,8 +803,8 @@ PYBIND11_MODULE(_edgesim, m) {
                 o.layers = layers;
                 o.quiet = quiet;
                 o.commandLine = commandLine;
-                s = explorer::runSweep(study, session, o);
-            }
+                return explorer::runSweep(study, session, o);
+            });
             return sweepSummary(s);
         },
         py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("jobs"),
@@ -851,12 +814,7 @@ PYBIND11_MODULE(_edgesim, m) {
         "run_nas",
         [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
            int jobs, bool quiet, py::handle configDir, const std::string& commandLine) {
-            const std::string dir = configDirOf(configDir);
-            explorer::nas::NasSummary s;
-            {
-                py::gil_scoped_release release;
-                std::lock_guard<std::mutex> lock(simulationMutex());
-                explorer::Session session{ConfigPaths(dir)};
+            const auto s = inSession(configDir, [&](explorer::Session& session) {
                 const auto study = explorer::nas::loadNasStudy(studyFile, session.paths());
                 explorer::nas::NasOptions o;
                 o.out = out;
@@ -865,8 +823,8 @@ PYBIND11_MODULE(_edgesim, m) {
                 o.jobs = jobs;
                 o.quiet = quiet;
                 o.commandLine = commandLine;
-                s = explorer::nas::runNas(study, session, o);
-            }
+                return explorer::nas::runNas(study, session, o);
+            });
             return nasSummary(s);
         },
         py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("jobs"),
@@ -876,12 +834,7 @@ PYBIND11_MODULE(_edgesim, m) {
         "run_dnas",
         [](const std::string& studyFile, const std::string& out, bool resume, bool overwrite,
            bool quiet, py::handle configDir, const std::string& commandLine) {
-            const std::string dir = configDirOf(configDir);
-            explorer::dnas::DnasSummary s;
-            {
-                py::gil_scoped_release release;
-                std::lock_guard<std::mutex> lock(simulationMutex());
-                explorer::Session session{ConfigPaths(dir)};
+            const auto s = inSession(configDir, [&](explorer::Session& session) {
                 const auto study = explorer::dnas::loadDnasStudy(studyFile, session.paths());
                 explorer::dnas::DnasOptions o;
                 o.out = out;
@@ -889,8 +842,8 @@ PYBIND11_MODULE(_edgesim, m) {
                 o.overwrite = overwrite;
                 o.quiet = quiet;
                 o.commandLine = commandLine;
-                s = explorer::dnas::runDnas(study, session, o);
-            }
+                return explorer::dnas::runDnas(study, session, o);
+            });
             return dnasSummary(s);
         },
         py::arg("study"), py::arg("out"), py::arg("resume"), py::arg("overwrite"), py::arg("quiet"),
