@@ -139,6 +139,20 @@ TableRow toCells(const EnergyRow& r) {
     return {r.runId, r.component, r.dynamicJ, r.staticJ};
 }
 
+const std::vector<ColumnDef>& layerMemoryColumns() {
+    using K = ColumnKind;
+    static const std::vector<ColumnDef> cols = {
+        {"run_id", K::Int, ""},     {"layer_index", K::Int, ""}, {"memory", K::String, ""},
+        {"kind", K::String, ""},    {"bytes_read", K::Int, "B"}, {"bytes_written", K::Int, "B"},
+        {"dma_bytes", K::Int, "B"},
+    };
+    return cols;
+}
+
+TableRow toCells(const LayerMemoryRow& r) {
+    return {r.runId, r.layerIndex, r.memory, r.kind, r.bytesRead, r.bytesWritten, r.dmaBytes};
+}
+
 TableRow toCells(const RunRow& r) {
     return {r.runId,     r.platform,     r.stack,         r.network,        r.strategy,
             r.batch,     r.fidelity,     r.mapping,       r.operatingPoint, r.clockHz,
@@ -1158,6 +1172,10 @@ void ResultsFile::appendLayers(const std::vector<LayerRow>& rows) {
 
 void ResultsFile::appendEnergy(const std::vector<EnergyRow>& rows) {
     append("energy", energyColumns(), cellsOf(rows));
+}
+
+void ResultsFile::appendLayerMemory(const std::vector<LayerMemoryRow>& rows) {
+    append("layer_memory", layerMemoryColumns(), cellsOf(rows));
 }
 
 void ResultsFile::appendValidation(const std::vector<ValidationRow>& rows) {

@@ -114,6 +114,18 @@ struct EnergyRow {
     double dynamicJ = 0.0, staticJ = 0.0;
 };
 
+/// Traffic of one layer of one run in one memory: a row of /layer_memory. /layers sums memories
+/// of a kind (two SRAM levels, such as a PULP SoC's L1 and L2, are one `bytes_sram`); this
+/// table keeps each memory by its platform name. Every layer has a row per platform memory.
+struct LayerMemoryRow {
+    int64_t runId = 0;
+    int64_t layerIndex = 0;
+    std::string memory; ///< the platform's memory name
+    std::string kind;   ///< FLASH, SRAM, TCM, EXTERNAL_RAM, EXTERNAL_FLASH
+    int64_t bytesRead = 0, bytesWritten = 0;
+    int64_t dmaBytes = 0; ///< of bytes read + written, what DMAs moved
+};
+
 /// One measured-vs-predicted comparison: a row of /validation. `fold` is "in-sample" (the
 /// configs as they are) or "<kind>:<held-out name>" for a prediction of `validate
 /// --cross-validate` (e.g. "board:nucleo-l4r5zi"); predicted and error are NaN for a row that
@@ -145,6 +157,8 @@ const std::vector<ColumnDef>& validationFoldColumns();
 const std::vector<ColumnDef>& energyColumns();
 TableRow toCells(const RunRow& row);
 TableRow toCells(const EnergyRow& row);
+const std::vector<ColumnDef>& layerMemoryColumns();
+TableRow toCells(const LayerMemoryRow& row);
 TableRow toCells(const LayerRow& row);
 TableRow toCells(const ValidationRow& row);
 TableRow toCells(const ValidationFoldRow& row);
@@ -191,10 +205,11 @@ public:
     /// Rows of `dataset` now (0 when it does not exist).
     int64_t rowCount(const std::string& dataset) const;
 
-    void appendRuns(const std::vector<RunRow>& rows);                       ///< extends /runs
-    void appendLayers(const std::vector<LayerRow>& rows);                   ///< extends /layers
-    void appendEnergy(const std::vector<EnergyRow>& rows);                  ///< extends /energy
-    void appendValidation(const std::vector<ValidationRow>& rows);          ///< extends /validation
+    void appendRuns(const std::vector<RunRow>& rows);                ///< extends /runs
+    void appendLayers(const std::vector<LayerRow>& rows);            ///< extends /layers
+    void appendEnergy(const std::vector<EnergyRow>& rows);           ///< extends /energy
+    void appendLayerMemory(const std::vector<LayerMemoryRow>& rows); ///< extends /layer_memory
+    void appendValidation(const std::vector<ValidationRow>& rows);   ///< extends /validation
     void appendValidationFolds(const std::vector<ValidationFoldRow>& rows); ///< /validation_folds
 
     /// Writes every buffered change to disk (H5Fflush), so the file as it stands now can be

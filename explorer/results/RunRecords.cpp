@@ -135,6 +135,21 @@ std::vector<LayerRow> layerRows(const sim::SimResult& r, int64_t runId) {
     return rows;
 }
 
+std::vector<LayerMemoryRow> layerMemoryRows(const sim::SimResult& r, int64_t runId) {
+    std::vector<LayerMemoryRow> rows;
+    rows.reserve(r.layers.size() * r.memories.size());
+    for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const auto& l = r.layers[i];
+        for (std::size_t m = 0; m < r.memories.size(); ++m) {
+            rows.push_back(LayerMemoryRow{runId, static_cast<int64_t>(i), r.memories[m],
+                                          platforms::spec::MemoryKind_Name(r.memoryKinds[m]),
+                                          at(l.bytesRead, m), at(l.bytesWritten, m),
+                                          at(l.dmaBytes, m)});
+        }
+    }
+    return rows;
+}
+
 std::vector<EnergyRow> energyRows(const sim::SimResult& r, int64_t runId) {
     std::vector<EnergyRow> rows;
     if (!hasTiming(r.status)) {
@@ -153,16 +168,20 @@ void writeRunsFile(const std::string& path, const Provenance& provenance,
     writeResultsFile(path, provenance, [&runs](ResultsFile& file) {
         std::vector<RunRow> rows;
         std::vector<LayerRow> layers;
+        std::vector<LayerMemoryRow> layerMemory;
         std::vector<EnergyRow> energy;
         for (std::size_t i = 0; i < runs.size(); ++i) {
             rows.push_back(runRow(runs[i], static_cast<int64_t>(i)));
             auto l = layerRows(*runs[i].result, static_cast<int64_t>(i));
             layers.insert(layers.end(), l.begin(), l.end());
+            auto lm = layerMemoryRows(*runs[i].result, static_cast<int64_t>(i));
+            layerMemory.insert(layerMemory.end(), lm.begin(), lm.end());
             auto e = energyRows(*runs[i].result, static_cast<int64_t>(i));
             energy.insert(energy.end(), e.begin(), e.end());
         }
         file.appendRuns(rows);
         file.appendLayers(layers);
+        file.appendLayerMemory(layerMemory);
         file.appendEnergy(energy);
     });
 }

@@ -55,8 +55,13 @@ std::vector<LayerRow> layerRows(const sim::SimResult& result, int64_t runId);
 /// The /energy rows of `result` (none when the run produced no timing).
 std::vector<EnergyRow> energyRows(const sim::SimResult& result, int64_t runId);
 
-/// Writes a results file holding /runs (one row per record, run ids 0, 1, ...), /layers and
-/// /energy, through `path + ".tmp"` renamed into place, so `path` is never left half-written.
+/// The /layer_memory rows of `result`: one per layer and platform memory (none when it did
+/// not run).
+std::vector<LayerMemoryRow> layerMemoryRows(const sim::SimResult& result, int64_t runId);
+
+/// Writes a results file holding /runs (one row per record, run ids 0, 1, ...), /layers,
+/// /layer_memory and /energy, through `path + ".tmp"` renamed into place, so `path` is never left
+/// half-written.
 void writeRunsFile(const std::string& path, const Provenance& provenance,
                    const std::vector<RunRecord>& runs);
 

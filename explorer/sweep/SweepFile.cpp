@@ -16,6 +16,7 @@ SweepFile SweepFile::create(const std::string& path, const Provenance& provenanc
         if (layout.layers) {
             file.appendRuns({});
             file.appendLayers({});
+            file.appendLayerMemory({});
             file.appendEnergy({});
         }
     });
@@ -80,6 +81,9 @@ void SweepFile::add(wire::Point&& point) {
         for (auto& l : *point.mutable_layers()) {
             layers_.push_back(fromWire(std::move(l), layerColumns()));
         }
+        for (auto& m : *point.mutable_layer_memory()) {
+            layerMemory_.push_back(fromWire(std::move(m), layerMemoryColumns()));
+        }
         for (auto& e : *point.mutable_energy()) {
             energy_.push_back(fromWire(std::move(e), energyColumns()));
         }
@@ -97,12 +101,14 @@ void SweepFile::commit() {
         if (layout_.layers) {
             file.append("runs", runColumns(), runs_);
             file.append("layers", layerColumns(), layers_);
+            file.append("layer_memory", layerMemoryColumns(), layerMemory_);
             file.append("energy", energyColumns(), energy_);
         }
     });
     sweep_.clear();
     runs_.clear();
     layers_.clear();
+    layerMemory_.clear();
     energy_.clear();
     pending_ = 0;
     lastCommitSeconds_ =

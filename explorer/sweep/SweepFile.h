@@ -1,9 +1,10 @@
 // The results file of a sweep (DESIGN.md §3): /sweep (one row per point, in point order), and
-// with --layers /runs, /layers and /energy, plus the study's provenance as root attributes. Rows
-// are appended in batches; each batch is committed by copying the file, appending to the copy and
-// renaming it over the file, so a run killed at any moment leaves a complete file holding
-// every committed point (HDF5 1.10 has no journal: appending in place could leave a file that
-// no longer opens). --resume reopens a file of the same study and continues it.
+// with --layers /runs, /layers, /layer_memory and /energy, plus the study's provenance as root
+// attributes. Rows are appended in batches; each batch is committed by copying the file,
+// appending to the copy and renaming it over the file, so a run killed at any moment leaves a
+// complete file holding every committed point (HDF5 1.10 has no journal: appending in place
+// could leave a file that no longer opens). --resume reopens a file of the same study and
+// continues it.
 #pragma once
 
 #include "explorer/results/ResultsFile.h"
@@ -18,7 +19,7 @@ class SweepFile {
 public:
     struct Layout {
         std::vector<ColumnDef> columns; ///< of /sweep
-        bool layers = false;            ///< /runs, /layers and /energy too
+        bool layers = false;            ///< /runs, /layers, /layer_memory and /energy too
     };
 
     /// Creates `path` (through a temporary renamed into place) with `provenance` as root
@@ -53,6 +54,7 @@ private:
     std::vector<TableRow> sweep_;
     std::vector<TableRow> runs_;
     std::vector<TableRow> layers_;
+    std::vector<TableRow> layerMemory_;
     std::vector<TableRow> energy_;
     std::size_t pending_ = 0;
     double lastCommitSeconds_ = 0;

@@ -89,6 +89,9 @@ wire::Point SweepWorker::point(int64_t index, bool verify) {
             for (const auto& l : layerRows(*o.result, index)) {
                 toWire(toCells(l), *out.add_layers());
             }
+            for (const auto& m : layerMemoryRows(*o.result, index)) {
+                toWire(toCells(m), *out.add_layer_memory());
+            }
             for (const auto& e : energyRows(*o.result, index)) {
                 toWire(toCells(e), *out.add_energy());
             }

@@ -168,7 +168,7 @@ def _front(points, maximize):
     return list(_edgesim.pareto_front(points, maximize))
 
 
-# ---- /runs, /layers, /energy ------------------------------------------------------------------
+# ---- /runs, /layers, /layer_memory, /energy ------------------------------------------------------------------
 
 _LEVELS = ["flash", "sram", "tcm", "external"]
 
@@ -180,6 +180,7 @@ def _runs_section(page, res):
                       "operating_point", "status", "latency_s", "energy_j", "peak_ram_bytes",
                       "flash_bytes", "macs", "reason"])
     layers = res.get("layers")
+    memories = res.get("layer_memory")
     energy = res.get("energy")
     ran = runs[runs["status"] == "ok"]
     drawn = ran.head(_MAX_LAYER_RUNS)
@@ -197,7 +198,10 @@ def _runs_section(page, res):
         if layers is not None:
             mine = layers[layers["run_id"] == rid]
             if len(mine):
-                _layer_figures(page, mine, run, rid)
+                per_memory = None
+                if memories is not None:
+                    per_memory = memories[memories["run_id"] == rid]
+                _layer_figures(page, mine, run, rid, per_memory)
         if energy is not None:
             mine = energy[energy["run_id"] == rid]
             if len(mine):
@@ -207,7 +211,7 @@ def _runs_section(page, res):
 _MAX_LAYERS_DRAWN = 60  # beyond, the costliest (in execution order): a figure stays readable
 
 
-def _layer_figures(page, layers, run, rid):
+def _layer_figures(page, layers, run, rid, per_memory=None):
     plt = page.plt
     if len(layers) > _MAX_LAYERS_DRAWN:
         costliest = layers["cycles"].nlargest(_MAX_LAYERS_DRAWN).index
@@ -231,22 +235,41 @@ def _layer_figures(page, layers, run, rid):
     a.set_title("per layer, coloured by the engine that ran it")
     page.figure(fig, f"run{rid}_layers", f"Run {rid}: latency and energy per layer, by engine.")
 
-    levels = [lv for lv in _LEVELS if layers[f"bytes_{lv}"].sum() > 0]
-    if levels:
-        fig, ax = plt.subplots(figsize=(width, 3.2))
-        bottom = [0.0] * len(names)
-        for lv in levels:
-            values = list(layers[f"bytes_{lv}"] / 1024)
-            ax.bar(x, values, bottom=bottom, label=lv)
-            bottom = [p + q for p, q in zip(bottom, values)]
-        ax.set_ylabel("KiB moved (read + written)")
-        ax.set_xticks(list(x), names, rotation=90)
-        ax.legend(title="memory kind", fontsize=8)
-        ax.set_title("memory traffic per layer and memory kind")
-        page.figure(fig, f"run{rid}_traffic", f"Run {rid}: bytes moved per layer and memory "
-                    "kind (/layers sums the memories of a kind: on a PULP SoC, L1 and L2 are "
-                    "both sram; Result.layers in Python has every memory); DMA transfers "
-                    "included.")
+    if per_memory is not None and len(per_memory):
+        # Each memory of the platform by name, those the run never touched left out.
+        moved = per_memory.assign(moved=per_memory["bytes_read"] + per_memory["bytes_written"])
+        totals = moved.groupby("memory", sort=False)["moved"].sum()
+        table = moved.pivot_table(index="layer_index", columns="memory", values="moved",
+                                  aggfunc="sum", fill_value=0)
+        table = table.reindex(index=list(layers["layer_index"]), fill_value=0)
+        kinds = dict(zip(moved["memory"], moved["kind"]))
+        series = [(f"{m} ({kinds[m].lower()})", table[m]) for m in totals.index if totals[m] > 0]
+        _traffic_figure(page, names, width, rid, series, "memory",
+                        "bytes moved per layer in each memory of the platform (/layer_memory)")
+        return
+    series = [(lv, layers[f"bytes_{lv}"]) for lv in _LEVELS if layers[f"bytes_{lv}"].sum() > 0]
+    _traffic_figure(page, names, width, rid, series, "memory kind",
+                    "bytes moved per layer and memory kind (/layers sums the memories of a "
+                    "kind: on a PULP SoC, L1 and L2 are both sram; Result.layers in Python has "
+                    "every memory)")
+
+
+def _traffic_figure(page, names, width, rid, series, legend, caption):
+    """Per-layer bytes as stacked bars, one (label, bytes per layer) of `series` per colour."""
+    if not series:
+        return
+    x = range(len(names))
+    fig, ax = page.plt.subplots(figsize=(width, 3.2))
+    bottom = [0.0] * len(names)
+    for label, values in series:
+        values = list(values / 1024)
+        ax.bar(x, values, bottom=bottom, label=label)
+        bottom = [p + q for p, q in zip(bottom, values)]
+    ax.set_ylabel("KiB moved (read + written)")
+    ax.set_xticks(list(x), names, rotation=90)
+    ax.legend(title=legend, fontsize=8)
+    ax.set_title(f"memory traffic per layer and {legend}")
+    page.figure(fig, f"run{rid}_traffic", f"Run {rid}: {caption}; DMA transfers included.")
 
 
 def _energy_figure(page, energy, run, rid):
@@ -621,8 +644,9 @@ def _provenance(page, res, traces):
 _REQUIRED = {
     "runs": ["run_id", "platform", "stack", "network", "fidelity", "status", "reason",
              "latency_s", "energy_j", "clock_hz"],
-    "layers": ["run_id", "layer_name", "engine", "cycles", "energy_j"],
+    "layers": ["run_id", "layer_index", "layer_name", "engine", "cycles", "energy_j"],
     "energy": ["run_id", "component", "dynamic_j", "static_j"],
+    "layer_memory": ["run_id", "layer_index", "memory", "kind", "bytes_read", "bytes_written"],
     "validation": ["fold", "platform", "metric", "unit", "measured", "predicted", "error_pct"],
     "sweep": ["point_index", "platform", "stack", "network", "operating_point", "status",
               "latency_s", "energy_j"],

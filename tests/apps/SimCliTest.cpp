@@ -4,6 +4,7 @@
 #include "onnx/onnx.pb.h"
 
 #include "tests/util/CliRun.h"
+#include "tests/util/TableCompare.h"
 #include "tests/util/TestUtil.h"
 
 #include <gtest/gtest.h>
@@ -913,6 +914,39 @@ TEST(SimCli, SimulateWritesEngineColumnsToHdf5) {
     }
     EXPECT_GT(levels, 0);
     EXPECT_EQ(levels, perMemory);
+    // /layer_memory: each layer in each memory by name, as the JSON has them; L1 and L2 (both
+    // SRAM, one bytes_sram in /layers) stay apart.
+    const auto runId = ex::readIntColumn(h5, "layer_memory", "run_id");
+    const auto index = ex::readIntColumn(h5, "layer_memory", "layer_index");
+    const auto memory = ex::readStringColumn(h5, "layer_memory", "memory");
+    const auto kind = ex::readStringColumn(h5, "layer_memory", "kind");
+    const auto read = ex::readIntColumn(h5, "layer_memory", "bytes_read");
+    const auto written = ex::readIntColumn(h5, "layer_memory", "bytes_written");
+    const auto dma = ex::readIntColumn(h5, "layer_memory", "dma_bytes");
+    const std::size_t memories = j["memories"].size();
+    ASSERT_EQ(memory.size(), n * memories);
+    std::map<std::string, int64_t> sramTraffic;
+    for (std::size_t r = 0; r < memory.size(); ++r) {
+        SCOPED_TRACE(r);
+        EXPECT_EQ(runId[r], 0);
+        ASSERT_EQ(index[r], static_cast<int64_t>(r / memories));
+        const auto& m = j["memories"][r % memories];
+        EXPECT_EQ(memory[r], m["name"].get<std::string>());
+        EXPECT_EQ(kind[r], m["kind"].get<std::string>());
+        const auto& l = j["layers"][r / memories];
+        EXPECT_EQ(read[r], l["bytes_read"].value(memory[r], int64_t{0}));
+        EXPECT_EQ(written[r], l["bytes_written"].value(memory[r], int64_t{0}));
+        EXPECT_EQ(dma[r], l["dma_bytes"].value(memory[r], int64_t{0}));
+        if (kind[r] == "SRAM") {
+            sramTraffic[memory[r]] += read[r] + written[r];
+        }
+    }
+    int busy = 0;
+    for (const auto& [name, bytes] : sramTraffic) {
+        busy += bytes > 0 ? 1 : 0;
+    }
+    EXPECT_GE(busy, 2) << "L1 and L2 should both carry traffic";
+    EXPECT_EQ(edgesim::test::layerMemoryMismatch(h5), "");
 }
 
 // ---------------------------------------------------------------------------------- validate

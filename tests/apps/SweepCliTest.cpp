@@ -6,6 +6,7 @@
 #include "explorer/results/ResultsFile.h"
 
 #include "tests/util/CliRun.h"
+#include "tests/util/TableCompare.h"
 #include "tests/util/TestUtil.h"
 
 #include <gtest/gtest.h>
@@ -527,7 +528,7 @@ const std::vector<std::pair<std::string, int64_t>> kEqualityStudies = {{kMcuStud
 /// `got`'s /sweep, /runs and /layers equal `want`'s but for sim_wall_s.
 void expectSameTables(const std::string& got, const std::string& want) {
     SCOPED_TRACE(got);
-    for (const char* table : {"sweep", "runs", "layers", "energy"}) {
+    for (const char* table : {"sweep", "runs", "layers", "layer_memory", "energy"}) {
         const ex::Table a = ex::readTable(got, table);
         const ex::Table b = ex::readTable(want, table);
         EXPECT_EQ(a.rows.size(), b.rows.size()) << table;
@@ -990,6 +991,8 @@ TEST(SweepCli, LayersWritesRunsLayersAndEnergyPerPoint) {
             sweep.rows[static_cast<std::size_t>(point)][static_cast<std::size_t>(energyJ)]);
         EXPECT_NEAR(joules / want, 1.0, 1e-9) << "point " << point;
     }
+    // /layer_memory: every layer of every ok point in each memory, summing per kind to /layers.
+    EXPECT_EQ(edgesim::test::layerMemoryMismatch(out), "");
 }
 
 // -------------------------------------------------------------------------------- progress

@@ -386,7 +386,7 @@ class ResultsFiles(unittest.TestCase):
             cli("simulate", "-p", "nucleo-l4r5zi", "-s", "tflm-cmsis-nn", "-n",
                 "mlperf_tiny/kws", "--out", out)
             res = edgesim.read_results(out)
-            self.assertEqual(sorted(res), ["energy", "layers", "runs"])
+            self.assertEqual(sorted(res), ["energy", "layer_memory", "layers", "runs"])
             runs = res["runs"]
             # The breakdown adds up to the run's energy.
             e = res["energy"]
@@ -402,6 +402,14 @@ class ResultsFiles(unittest.TestCase):
             self.assertEqual(runs["latency_s"][0], r.latency_s)
             self.assertEqual(runs["config_sha256"][0], r.config_sha256)
             self.assertEqual(list(res["layers"]["layer_name"]), list(r.layers["name"]))
+            # /layer_memory pivots to Result.layers' per-memory columns.
+            lm = res["layer_memory"]
+            self.assertEqual(res.units("layer_memory")["bytes_read"], "B")
+            read = lm.pivot(index="layer_index", columns="memory", values="bytes_read")
+            for memory in read.columns:
+                column = r.layers.get(f"bytes_read_{memory}")
+                want = [0] * len(read) if column is None else list(column.fillna(0))
+                self.assertEqual(list(read[memory]), want, memory)
             self.assertIn("edgesim_version", res.provenance)
             self.assertIn("simulate", res.provenance["command_line"])
 

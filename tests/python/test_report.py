@@ -146,6 +146,9 @@ class Reports(unittest.TestCase):
         self.assertIn("run0_layers.png", images)
         self.assertIn("run0_traffic.png", images)
         self.assertIn("run0_energy.png", images)
+        with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+            # The traffic figure draws each memory by name (/layer_memory), not memory kinds.
+            self.assertIn("each memory of the platform (/layer_memory)", f.read())
         self.assertTrue(os.path.isfile(os.path.join(out, "trace.json")))
         if not os.path.exists(CHROMIUM):
             self.skipTest("chromium is not installed: the page was not rendered in a browser "
