@@ -505,7 +505,11 @@ def _nas_section(page, res):
         ax.legend(fontsize=7)
         ax.set_title("feasible Pareto front after each generation")
         page.figure(fig, "nas_fronts", "The front of every feasible individual evaluated up to "
-                    "each generation (darker: earlier).")
+                    "each generation (darker: earlier)."
+                    + (f" Of the {len(objectives)} objectives, the first two; every pair "
+                       "follows." if len(objectives) > 2 else ""))
+    if pop is not None and len(objectives) > 2 and all(o in pop for o, _ in objectives):
+        _nas_pairs(page, pop, objectives)
     if gens is not None and len(gens):
         fig, ax = plt.subplots(figsize=(6.5, 3.2))
         from matplotlib.ticker import MaxNLocator
@@ -522,6 +526,41 @@ def _nas_section(page, res):
         page.heading("final front (/nas/pareto)", 3)
         cols = ["id", "generation", "genes"] + [o for o, _ in objectives] + ["accuracy"]
         page.table(res["nas/pareto"], cols)
+
+
+def _nas_pairs(page, pop, objectives):
+    """Three or more objectives: every pair of them, the feasible individuals in grey and the
+    front in all the objectives at once (the library's) in colour."""
+    names = [o for o, _ in objectives]
+    feasible = pop[(pop["violation"] == 0) & pop[names].notna().all(axis=1)].reset_index(drop=True)
+    if not len(feasible):
+        return
+    front = feasible.loc[_front(feasible[names].values.tolist(), [m for _, m in objectives])]
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = page.plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False,
+                                  layout="constrained")
+    units = pop.attrs.get("units", {})
+
+    def label(k):
+        unit = units.get(names[k], "")
+        return (f"{names[k]}{f' ({unit})' if unit and unit != '1' else ''}, "
+                f"{'max' if objectives[k][1] else 'min'}")
+
+    for ax, (i, j) in zip(axes.flat, pairs):
+        ax.scatter(feasible[names[i]], feasible[names[j]], s=8, color="0.75")
+        ax.scatter(front[names[i]], front[names[j]], s=16, color="C3", zorder=3)
+        ax.set_xlabel(label(i), fontsize=8)
+        ax.set_ylabel(label(j), fontsize=8)
+        _scale(ax, feasible[names[i]], feasible[names[j]])
+    for ax in list(axes.flat)[len(pairs):]:
+        ax.set_visible(False)
+    fig.suptitle(f"every pair of the {len(names)} objectives: feasible individuals (grey) and "
+                 f"the front in all {len(names)} (red, {len(front)} individuals)", fontsize=9)
+    page.figure(fig, "nas_objectives", "Each pair of objectives; red: the individuals no other "
+                "feasible one dominates in all the objectives together (a point may look "
+                "dominated in one pair and not be).")
 
 
 # ---- /dnas -------------------------------------------------------------------------------------

@@ -94,6 +94,17 @@ class Reports(unittest.TestCase):
         edgesim("nas", "--study", study, "--out", nas, "--jobs", "1", "-q")
         cls.files["nas"] = (nas, [])
 
+        # Three objectives (latency, energy, params): every pair is drawn.
+        with open(os.path.join(CONFIGS, "studies/nas-ic.textproto")) as f:
+            text = f.read().replace("population: 16 generations: 8",
+                                    "population: 6 generations: 2")
+        study = os.path.join(w, "nas3.textproto")
+        with open(study, "w") as f:
+            f.write(text)
+        nas3 = os.path.join(w, "nas3.h5")
+        edgesim("nas", "--study", study, "--out", nas3, "--jobs", "1", "-q")
+        cls.files["nas3"] = (nas3, [])
+
         if os.path.exists(FASHION_MNIST):
             study = os.path.join(w, "dnas.textproto")
             with open(study, "w") as f:
@@ -170,6 +181,12 @@ class Reports(unittest.TestCase):
         _, images = self.report("nas")
         self.assertIn("nas_fronts.png", images)
         self.assertIn("nas_hypervolume.png", images)
+        self.assertNotIn("nas_objectives.png", images)  # two objectives: the fronts say it all
+
+    def test_nas_with_three_objectives(self):
+        _, images = self.report("nas3")
+        self.assertIn("nas_fronts.png", images)
+        self.assertIn("nas_objectives.png", images)
 
     def test_dnas(self):
         _, images = self.report("dnas")
