@@ -168,6 +168,9 @@ struct Pending {
 /// A simulation result (explorer::QueryResult) as a Python object.
 struct PyResult {
     explorer::QueryResult r;
+    /// A Result unpickled in another process: its to_dict() as it was pickled (r.result then
+    /// holds the summary its properties read, not the layers).
+    std::optional<nlohmann::json> saved;
 
     const sim::SimResult& sim() const { return r.result; }
     bool timed() const { return explorer::hasTiming(r.result.status); }
@@ -183,6 +186,73 @@ struct PyResult {
 /// The text of `j` as Python values (dicts, lists, numbers, None).
 py::object toPython(const nlohmann::json& j) {
     return py::module_::import("json").attr("loads")(j.dump());
+}
+
+/// Result.to_dict(): everything `simulate --format json` prints, and the query's hash.
+nlohmann::json resultDict(const PyResult& r) {
+    if (r.saved) {
+        return *r.saved;
+    }
+    nlohmann::json j = explorer::toJson(r.sim());
+    j["config_sha256"] = r.r.configSha256;
+    return j;
+}
+
+constexpr int kResultPickleVersion = 1;
+
+/// The pickled state of a Result: its to_dict() (as JSON text) and its host time, which the
+/// dict leaves out. Multiprocessing pools send Results between processes this way.
+py::tuple resultState(const PyResult& r) {
+    return py::make_tuple(kResultPickleVersion, resultDict(r).dump(), r.sim().hostSeconds);
+}
+
+/// A Result from resultState(): the fields its properties read come back from the dict, and
+/// to_dict() returns the dict unchanged.
+PyResult resultFromState(const py::tuple& state) {
+    if (state.size() != 3 || !py::isinstance<py::int_>(state[0]) ||
+        state[0].cast<int>() != kResultPickleVersion) {
+        throw py::value_error("edgesim.Result: not a pickled Result of this version");
+    }
+    PyResult p;
+    const nlohmann::json j = nlohmann::json::parse(state[1].cast<std::string>());
+    const auto number = [&j](const char* key) {
+        return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+    };
+    sim::SimResult& r = p.r.result;
+    const std::string status = j.at("status").get<std::string>();
+    for (sim::Status s : {sim::Status::Ok, sim::Status::DoesNotFit, sim::Status::Unsupported,
+                          sim::Status::OverBudget}) {
+        if (status == sim::toString(s)) {
+            r.status = s;
+        }
+    }
+    r.reason = j.value("reason", "");
+    r.platform = j.at("platform").get<std::string>();
+    r.stack = j.at("stack").get<std::string>();
+    r.network = j.at("network").get<std::string>();
+    r.strategy = j.at("strategy").get<std::string>();
+    r.strategyParams = j.value("strategy_params", "");
+    r.batch = j.at("batch").get<int>();
+    r.fidelity = j.at("fidelity").get<std::string>() == sim::toString(sim::Fidelity::Tlm)
+                     ? sim::Fidelity::Tlm
+                     : sim::Fidelity::Analytical;
+    const auto& op = j.at("operating_point");
+    r.operatingPoint.name = op.at("name").get<std::string>();
+    r.operatingPoint.clockHz = op.at("clock_hz").get<double>();
+    r.operatingPoint.voltageV = op.at("voltage_v").get<double>();
+    r.latencyCycles = static_cast<uint64_t>(number("latency_cycles"));
+    r.latencyS = number("latency_s");
+    r.energyJ = number("energy_j");
+    r.peakRamBytes = static_cast<int64_t>(number("peak_ram_bytes"));
+    r.flashBytes = static_cast<int64_t>(number("flash_bytes"));
+    r.weightBytes = static_cast<int64_t>(number("weight_bytes"));
+    r.macs = static_cast<int64_t>(number("macs"));
+    r.mapping = j.value("mapping", "");
+    r.precision = j.value("precision", "");
+    r.hostSeconds = state[2].cast<double>();
+    p.r.configSha256 = j.value("config_sha256", "");
+    p.saved = j;
+    return p;
 }
 
 /// Simulator: one platform + stack (and overrides) of one session; every query runs there.
@@ -209,6 +279,9 @@ public:
         base_.mapping.objectiveField = "objective";
         base_.mapping.budgetField = "latency_budget_ms";
         base_.overrides = overridesOf(overrides, "overrides");
+        // What a pickled Simulator is made again from (copies: the caller may change theirs).
+        const py::object copy = py::module_::import("copy").attr("deepcopy");
+        arguments_ = py::make_tuple(platform, stack, copy(configDir), copy(overrides));
         // Bad names and overrides fail here, not at the first run.
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(simulationMutex());
@@ -302,7 +375,7 @@ public:
         const explorer::Query q = query(network, options, value);
         py::gil_scoped_release release;
         std::lock_guard<std::mutex> lock(simulationMutex());
-        return PyResult{runLocked(q, value)};
+        return PyResult{runLocked(q, value), std::nullopt};
     }
 
     std::vector<PyResult> runMany(const py::iterable& items) {
@@ -326,7 +399,7 @@ public:
         std::lock_guard<std::mutex> lock(simulationMutex());
         for (std::size_t i = 0; i < queries.size(); ++i) {
             try {
-                results.push_back(PyResult{runLocked(queries[i], values[i])});
+                results.push_back(PyResult{runLocked(queries[i], values[i]), std::nullopt});
             } catch (const InputError& e) {
                 throw ofItem(e, i);
             }
@@ -379,6 +452,9 @@ public:
 
     std::string platform() const { return base_.platform; }
     std::string stack() const { return base_.stack; }
+    /// The constructor's arguments: a pickled Simulator is constructed again from them (the
+    /// networks a session defined are defined again by the runs that name them).
+    py::tuple arguments() const { return arguments_; }
 
 private:
     static void operatingPoint(py::handle value, sim::OperatingPointOverride& op) {
@@ -439,6 +515,7 @@ private:
     explorer::Query base_;
     std::unordered_set<std::string> defined_;
     std::list<std::string> definedOrder_;
+    py::tuple arguments_;
 };
 
 py::dict sweepSummary(const explorer::SweepSummary& s) {
@@ -626,14 +703,10 @@ PYBIND11_MODULE(_edgesim, m) {
         .def_property_readonly("host_seconds",
                                [](const PyResult& r) { return r.sim().hostSeconds; })
         .def(
-            "to_dict",
-            [](const PyResult& r) {
-                nlohmann::json j = explorer::toJson(r.sim());
-                j["config_sha256"] = r.r.configSha256;
-                return toPython(j);
-            },
+            "to_dict", [](const PyResult& r) { return toPython(resultDict(r)); },
             "Everything `edgesim simulate --format json` prints for the same query (without "
-            "its provenance)");
+            "its provenance)")
+        .def(py::pickle(&resultState, &resultFromState));
 
     py::class_<PySimulator>(m, "Simulator")
         .def(py::init<const std::string&, const std::string&, py::handle, py::handle>(),
@@ -644,7 +717,15 @@ PYBIND11_MODULE(_edgesim, m) {
         .def("_cpp_seconds_per_run", &PySimulator::cppSecondsPerRun, py::arg("network"),
              py::arg("repeats"))
         .def_property_readonly("platform", &PySimulator::platform)
-        .def_property_readonly("stack", &PySimulator::stack);
+        .def_property_readonly("stack", &PySimulator::stack)
+        .def(py::pickle([](const PySimulator& s) { return s.arguments(); },
+                        [](const py::tuple& a) {
+                            if (a.size() != 4) {
+                                throw py::value_error("edgesim.Simulator: not a pickled Simulator");
+                            }
+                            return std::make_unique<PySimulator>(
+                                a[0].cast<std::string>(), a[1].cast<std::string>(), a[2], a[3]);
+                        }));
 
     namespace dn = explorer::dnas;
     py::class_<explorer::dnas::SeedCostModel, std::shared_ptr<explorer::dnas::SeedCostModel>>(
@@ -773,8 +854,8 @@ PYBIND11_MODULE(_edgesim, m) {
         "pareto_front",
         [](const std::vector<std::vector<double>>& points, const std::vector<bool>& maximize) {
             std::vector<analysis::Sense> senses;
-            for (const bool m : maximize) {
-                senses.push_back(m ? analysis::Sense::Maximize : analysis::Sense::Minimize);
+            for (const bool max : maximize) {
+                senses.push_back(max ? analysis::Sense::Maximize : analysis::Sense::Minimize);
             }
             return analysis::paretoFront(points, senses);
         },

@@ -47,6 +47,10 @@ TEST(PythonBinding, BadInputRaisesInputErrorWithTheCliText) {
     expectPasses("test_binding", "Errors");
 }
 
+TEST(PythonBinding, SimulatorsAndResultsPickleAcrossProcesses) {
+    expectPasses("test_binding", "Pickling");
+}
+
 TEST(PythonBinding, ResultsFilesAndStudiesAsDataFrames) {
     expectPasses("test_binding", "ResultsFiles");
 }

@@ -377,6 +377,60 @@ class Errors(unittest.TestCase):
             edgesim.network(object())
 
 
+def run_in_worker(sim, network):
+    """A multiprocessing pool's task: a run in another process, its Result sent back."""
+    return sim.run(network, fidelity="analytical")
+
+
+class Pickling(unittest.TestCase):
+    """Simulators and Results pickle, so multiprocessing pools can run queries and return
+    Results; an unpickled Result has every attribute, to_dict() and layers of the original."""
+
+    PROPERTIES = ["status", "ok", "reason", "platform", "stack", "network", "strategy", "batch",
+                  "fidelity", "mapping", "precision", "operating_point", "clock_hz",
+                  "voltage_v", "latency_cycles", "latency_s", "energy_j", "peak_ram_bytes",
+                  "flash_bytes", "weight_bytes", "macs", "config_sha256", "host_seconds"]
+
+    def assert_same(self, a, b, same_run=True):
+        for name in self.PROPERTIES:
+            if name != "host_seconds" or same_run:  # two runs take their own host time
+                self.assertEqual(getattr(a, name), getattr(b, name), name)
+        self.assertEqual(a.to_dict(), b.to_dict())
+        self.assertTrue(a.layers.equals(b.layers))
+
+    def test_results_round_trip(self):
+        import pickle
+
+        sim = edgesim.Simulator("gap9-evk", "gap-flow")
+        too_big = os.path.join(TEST_DIR, "apps/data/too_big.textproto")
+        cases = [sim.run("mlperf_tiny/kws"),
+                 sim.run("mlperf_tiny/ic", fidelity="analytical", batch=2,
+                         operating_point={"clock_mhz": 100}),
+                 edgesim.Simulator("nucleo-l4r5zi", "tflm-2.3").run(too_big)]
+        self.assertEqual(cases[2].status, "does_not_fit")
+        for r in cases:
+            copy = pickle.loads(pickle.dumps(r))
+            self.assert_same(r, copy)
+            self.assert_same(r, pickle.loads(pickle.dumps(copy)))  # and again
+        self.assertIsNone(pickle.loads(pickle.dumps(cases[2])).latency_s)
+        with self.assertRaises(ValueError):
+            edgesim.Result.__new__(edgesim.Result).__setstate__((99, "{}", 0.0))
+
+    def test_a_pool_runs_queries_in_other_processes(self):
+        import multiprocessing
+
+        sim = edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn",
+                                overrides={"platform.cores[name=cpu].cycle_scale": 2})
+        networks = ["mlperf_tiny/kws", "mlperf_tiny/ad"]
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            remote = pool.starmap(run_in_worker, [(sim, n) for n in networks])
+        for n, r in zip(networks, remote):
+            self.assert_same(sim.run(n, fidelity="analytical"), r, same_run=False)
+            # The overrides travelled with the Simulator.
+            self.assertNotEqual(r.latency_s, edgesim.Simulator("nucleo-l4r5zi", "tflm-cmsis-nn")
+                                .run(n, fidelity="analytical").latency_s)
+
+
 class ResultsFiles(unittest.TestCase):
     """read_results decodes every table; studies run from Python equal the CLI's."""
 
