@@ -119,8 +119,9 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
         c->current = Record{};
         c->inRecord = false;
     };
-    // Feed line by line so that each record knows the line it starts on.
-    std::size_t pos = 0;
+    // Feed line by line so that each record knows the line it starts on. A UTF-8 byte order
+    // mark (spreadsheets' "CSV UTF-8" writes one) is not part of the first column's name.
+    std::size_t pos = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
     bool ok = true;
     while (pos < text.size() && ok) {
         std::size_t nl = text.find('\n', pos);
@@ -145,6 +146,7 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
     if (col.records.empty()) {
         throw InputError(file, "", "empty file: expected a header row");
     }
+
     const auto& header = col.records.front().fields;
     std::map<std::string, std::size_t> column;
     for (std::size_t i = 0; i < header.size(); ++i) {
@@ -159,6 +161,10 @@ std::vector<Measurement> parseMeasurements(const std::string& text, const std::s
         }
     }
     diags.throwIfAny();
+    if (col.records.size() == 1) {
+        throw InputError({Diagnostic{file, col.records.front().line, 0, "",
+                                     "no measurement rows after the header"}});
+    }
 
     std::vector<Measurement> out;
     for (std::size_t r = 1; r < col.records.size(); ++r) {

@@ -44,6 +44,7 @@ struct ValidateOptions {
     std::string conditions = explorer::kDefaultConditions;
     int maxEvaluations = 5000;
     std::string quantize;
+    bool strict = false;
 };
 
 std::string num(double v) {
@@ -274,6 +275,20 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
                                    });
     }
     const analysis::ValidationReport& report = cv ? cv->inSample : plain;
+    if (o.strict && !report.skipped.empty()) {
+        std::vector<Diagnostic> problems;
+        for (const auto& [m, why] : report.skipped) {
+            problems.push_back(Diagnostic{o.measurements, m->line, 0, "", why + " (--strict)"});
+        }
+        throw InputError(std::move(problems));
+    }
+    if (format != Format::Table) {
+        // Machine-readable output on stdout; the rows that could not run still get a line.
+        for (const auto& [m, why] : report.skipped) {
+            std::cerr << fmt::format("validate: skipped {}:{}: {}\n", o.measurements, m->line,
+                                     why);
+        }
+    }
     const explorer::Provenance prov =
         explorer::makeProvenance(g.commandLine, sha256Hex(readFile(o.measurements)));
 
@@ -381,6 +396,10 @@ void registerValidate(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--out", opts->out,
                     "Write /validation (and /validation_folds) to this "
                     "HDF5 file");
+    cmd->add_flag("--strict", opts->strict,
+                  "A row that cannot be predicted (an unknown platform, network or stack, a "
+                  "clock the board cannot run, ...) is an error (exit 2) instead of a skipped "
+                  "row");
     cmd->callback([opts, &global] { runValidate(*opts, global); });
 }
 

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -67,14 +68,12 @@ std::string reasonOf(const InputError& e) {
     return d.fieldAndReason();
 }
 
-/// The unit a platform or stack field's name declares ("size_bytes" -> "B"), "" for none.
-std::string unitOfField(const std::string& path) {
-    const std::string name = path.substr(path.find_last_of('.') + 1);
+/// The unit a name without "_per_" ends in ("size_bytes" -> "B", "cycles" -> "cycles"), "".
+std::string unitOfName(const std::string& name) {
     static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
-        {"_pj_per_byte", "pJ/B"},
-        {"_ua_per_mhz", "uA/MHz"},
-        {"_pj_per_cell", "pJ"},
         {"_bytes", "B"},
+        {"_mhz", "MHz"},
+        {"_ua", "uA"},
         {"_hz", "Hz"},
         {"_cycles", "cycles"},
         {"_bits", "bit"},
@@ -85,8 +84,9 @@ std::string unitOfField(const std::string& path) {
         {"_s", "s"},
         {"_v", "V"}};
     for (const auto& [suffix, unit] : kSuffixes) {
-        if (name.size() > suffix.size() &&
-            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (name == suffix.substr(1) ||
+            (name.size() > suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)) {
             return unit;
         }
     }
@@ -98,6 +98,27 @@ std::string numberText(double v, bool integer) {
 }
 
 } // namespace
+
+/// The unit a platform or stack field's name declares: "size_bytes" -> "B", a rate
+/// "<quantity>_per_<denominator>" -> "<unit>/<unit>" ("read_bytes_per_s" -> "B/s",
+/// "run_current_ua_per_mhz" -> "uA/MHz", "cycles_per_mac" -> "cycles/MAC"); "" for none.
+std::string unitOfField(const std::string& path) {
+    const std::string name = path.substr(path.find_last_of('.') + 1);
+    const std::size_t per = name.rfind("_per_");
+    if (per == std::string::npos) {
+        return unitOfName(name);
+    }
+    const std::string quantity = name.substr(0, per);
+    const std::string denominator = name.substr(per + 5);
+    static const std::map<std::string, std::string> kDenominators = {
+        {"byte", "B"}, {"s", "s"}, {"hz", "Hz"}, {"mhz", "MHz"}, {"mac", "MAC"}};
+    std::string unit = unitOfName(quantity);
+    if (unit.empty()) { // a count: "weight_loads" -> "loads", "max_tiles" -> "tiles"
+        unit = quantity.substr(quantity.find_last_of('_') + 1);
+    }
+    const auto d = kDenominators.find(denominator);
+    return unit + "/" + (d == kDenominators.end() ? denominator : d->second);
+}
 
 int64_t SweepPlan::Axis::levels() const {
     if (continuous) {
@@ -352,7 +373,7 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
             if (!v.platform().empty() && v.platform() != pair.platform) {
                 continue;
             }
-            Target t{pair.platform, pair.stack, {}, v.name().empty() ? "custom" : v.name()};
+            Target t{pair.platform, pair.stack, {}, v.name().empty() ? kCustomPoint : v.name()};
             t.op.name = v.name();
             if (v.clock_hz() != 0) {
                 t.op.clockHz = v.clock_hz();
@@ -613,6 +634,14 @@ void SweepPlan::check(Session& session, Diagnostics& diags) {
     for (const auto& t : targets_) {
         opLabels.push_back(t.opLabel);
     }
+    for (const auto& a : axes_) {
+        for (const Field& f : a.fields) {
+            operatingPointAxis_ = operatingPointAxis_ || f.operatingPoint;
+        }
+    }
+    if (operatingPointAxis_) {
+        opLabels.emplace_back(kCustomPoint);
+    }
     const std::vector<std::string> statuses = {
         sim::toString(sim::Status::Ok), sim::toString(sim::Status::DoesNotFit),
         sim::toString(sim::Status::Unsupported), sim::toString(sim::Status::OverBudget),
@@ -767,7 +796,7 @@ TableRow SweepPlan::row(int64_t index, const PointOutcome& o) const {
                     strategies_.at(static_cast<std::size_t>(p[tail + 1])),
                     static_cast<int64_t>(batches_.at(static_cast<std::size_t>(p[tail + 2]))),
                     precisionLabel(precisions_.at(static_cast<std::size_t>(p[tail + 3]))),
-                    t.opLabel};
+                    operatingPointAxis_ ? std::string(kCustomPoint) : t.opLabel};
     for (std::size_t k = 0; k < axes_.size(); ++k) {
         for (const Field& f : axes_[k].fields) {
             row.push_back(cellOf(axes_[k], f, p[1 + k]));
@@ -817,9 +846,11 @@ RunRow SweepPlan::runRow(int64_t index, const PointOutcome& o) const {
         return explorer::runRow(RunRecord{o.result, o.configSha256, study_->spec.seed()}, index);
     }
     const Query q = query(index);
-    const std::string& op =
-        targets_.at(static_cast<std::size_t>(points_.at(static_cast<std::size_t>(index))[0]))
-            .opLabel;
+    const std::string op =
+        operatingPointAxis_
+            ? std::string(kCustomPoint)
+            : targets_.at(static_cast<std::size_t>(points_.at(static_cast<std::size_t>(index))[0]))
+                  .opLabel;
     return explorer::runRow(index, q.platform, q.stack, q.network, q.strategy, q.batch, q.fidelity,
                             op, o.status, o.reason, study_->spec.seed());
 }

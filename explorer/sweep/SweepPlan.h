@@ -38,6 +38,10 @@ struct PointOutcome {
     std::string configSha256;               ///< empty for an invalid point
 };
 
+/// The unit a platform or stack field's name declares: "size_bytes" -> "B", a rate
+/// "<quantity>_per_<denominator>" -> "<unit>/<unit>" ("read_bytes_per_s" -> "B/s"); "" for none.
+std::string unitOfField(const std::string& path);
+
 class SweepPlan {
 public:
     /// Expands `study`, loading configs and networks through `session`. Throws InputError
@@ -123,6 +127,10 @@ private:
     std::vector<workloads::StrategyChoice> choices_; ///< strategies_ parsed: name, parameters
     /// A strategy other than inference: /sweep gets the training and dynamic columns.
     bool beyondInference_ = false;
+    /// An axis sets the clock or the supply: every point runs a "custom" operating point (as
+    /// the simulator names one that is not a platform's named point).
+    bool operatingPointAxis_ = false;
+    static constexpr const char* kCustomPoint = "custom";
     std::vector<int> batches_;            ///< the study's, or 1
     std::vector<std::string> precisions_; ///< the study's quantize, "" = the stack's default
     std::vector<Target> targets_;

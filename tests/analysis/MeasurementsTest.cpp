@@ -336,6 +336,23 @@ TEST(MeasurementsErrorsTest, EmptyFile) {
     EXPECT_THAT(e.diagnostics()[0].reason, HasSubstr("empty"));
 }
 
+TEST(MeasurementsErrorsTest, AHeaderWithoutRowsIsAnError) {
+    InputError e = parseErrors(kHeader, "header-only.csv");
+    ASSERT_EQ(e.diagnostics().size(), 1U);
+    EXPECT_EQ(e.diagnostics()[0].line, 1);
+    EXPECT_THAT(e.diagnostics()[0].reason, HasSubstr("no measurement rows"));
+}
+
+TEST(MeasurementsTest, AByteOrderMarkIsNotPartOfTheFirstColumnName) {
+    // Spreadsheets' "CSV UTF-8" starts the file with EF BB BF.
+    const auto ms = parseMeasurements(std::string("\xEF\xBB\xBF") + kHeader +
+                                          "b,s,n,inference,latency,1.5,ms,,,src\n",
+                                      "bom.csv");
+    ASSERT_EQ(ms.size(), 1U);
+    EXPECT_EQ(ms[0].platform, "b");
+    EXPECT_EQ(ms[0].line, 2);
+}
+
 TEST(MeasurementsErrorsTest, MissingFileNamesThePath) {
     const std::string path = EDGESIM_TEST_DIR "/analysis/no-such-file.csv";
     try {

@@ -1075,6 +1075,30 @@ TEST(SimCli, ValidateMalformedCsvExitsTwoNamingTheFile) {
     }
 }
 
+TEST(SimCli, ValidateSkippedRowsAreSaidInEveryFormatAndStrictMakesThemErrors) {
+    TempDir dir;
+    const std::string csv =
+        dir.write("typo.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                              "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
+                              "nucleo-l4r5zx,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,b\n");
+    for (const char* format : {"csv", "json"}) {
+        SCOPED_TRACE(format);
+        const CliRun r = run("validate -m " + csv + " --format " + format);
+        ASSERT_EQ(r.code, 0) << r.err;
+        // stdout holds the machine-readable rows; the skipped one is named on stderr.
+        EXPECT_NE(r.err.find("skipped " + csv + ":3:"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("nucleo-l4r5zx"), std::string::npos) << r.err;
+        EXPECT_EQ(r.out.find("skipped " + csv), std::string::npos) << r.out;
+    }
+    const std::string h5 = dir.file("strict.h5");
+    const CliRun strict = run("validate -m " + csv + " --strict --out " + h5);
+    EXPECT_EQ(strict.code, 2) << strict.err;
+    EXPECT_NE(strict.err.find(csv + ":3:"), std::string::npos) << strict.err;
+    EXPECT_NE(strict.err.find("--strict"), std::string::npos) << strict.err;
+    EXPECT_FALSE(fs::exists(h5));
+    EXPECT_TRUE(strict.out.empty()) << strict.out;
+}
+
 TEST(SimCli, ValidateWritesHdf5Report) {
     TempDir dir;
     const std::string h5 = dir.file("report.h5");

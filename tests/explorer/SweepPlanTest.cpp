@@ -461,6 +461,16 @@ TEST_F(SweepPlanTest, OperatingPointAxesSetTheClock) {
         EXPECT_EQ(q.operatingPoint.clockHz.value_or(0), i == 0 ? 40e6 : 80e6);
         EXPECT_EQ(q.operatingPoint.clockField, "parameters[0]");
         EXPECT_EQ(session_.operatingPoint(q).clockHz, i == 0 ? 40e6 : 80e6);
+        // The row names the point as the run does: not the platform's default point, whose
+        // clock it no longer has, but "custom".
+        const auto run = session_.run(q);
+        const TableRow row = plan.row(i, PointOutcome{"ok", "", &run.result, run.configSha256});
+        const auto op = static_cast<std::size_t>(columnIndex(plan, "operating_point"));
+        EXPECT_EQ(std::get<std::string>(row.at(op)), run.result.operatingPoint.name);
+        EXPECT_EQ(std::get<std::string>(row.at(op)), "custom");
+        EXPECT_EQ(plan.runRow(i, PointOutcome{"invalid", "why", nullptr, ""}).operatingPoint,
+                  "custom");
+        EXPECT_GE(plan.columns().at(op).fixedLength, std::string("custom").size());
     }
     const auto& col =
         plan.columns().at(static_cast<std::size_t>(columnIndex(plan, "operating_point.clock_hz")));
@@ -1092,3 +1102,19 @@ TEST_F(SweepPlanTest, VerifyTaskReturnsOnlyTheHashes) {
 
 } // namespace
 } // namespace edgesim::explorer
+
+TEST(SweepPlanUnits, FieldNamesGiveTheirUnitsRatesIncluded) {
+    using edgesim::explorer::unitOfField;
+    EXPECT_EQ(unitOfField("platform.memories[name=l2].size_bytes"), "B");
+    EXPECT_EQ(unitOfField("platform.operating_points[0].clock_hz"), "Hz");
+    EXPECT_EQ(unitOfField("stack.per_inference_overhead_cycles"), "cycles");
+    EXPECT_EQ(unitOfField("platform.memories[name=flash].read_bytes_per_s"), "B/s");
+    EXPECT_EQ(unitOfField("platform.cores[name=cpu].run_current_ua_per_mhz"), "uA/MHz");
+    EXPECT_EQ(unitOfField("platform.memories[name=flash].read_energy_pj_per_byte"), "pJ/B");
+    EXPECT_EQ(unitOfField("platform.background_energy_pj_per_cycle"), "pJ/cycle");
+    EXPECT_EQ(unitOfField("platform.cores[name=cpu].dynamic_power_w_per_hz"), "W/Hz");
+    EXPECT_EQ(unitOfField("stack.kernels[op=conv2d].cycles_per_mac"), "cycles/MAC");
+    EXPECT_EQ(unitOfField("stack.kernels[op=conv2d].weight_loads_per_mac"), "loads/MAC");
+    EXPECT_EQ(unitOfField("platform.cores[name=cpu].cycle_scale"), "");
+    EXPECT_EQ(unitOfField("platform.memories[name=flash].read_wait_states"), "");
+}
