@@ -324,7 +324,16 @@ Calibration calibrate(Session& session, const std::vector<analysis::Measurement>
     for (const auto& m : measurements) {
         all.push_back(&m);
     }
-    for (const auto* m : rowsMovedBy(c.parameters, all, requested.metrics)) {
+    // Every row in file order: one the parameters cannot move is said, as is one that cannot run.
+    const auto moved = rowsMovedBy(c.parameters, all, requested.metrics);
+    for (const auto* m : all) {
+        if (std::find(moved.begin(), moved.end(), m) == moved.end()) {
+            c.skipped.push_back(fmt::format(
+                "{}:{}: no calibrated parameter moves this row (its {}, {} on {}, is not a "
+                "metric the set fits or depends on none of its parameters)",
+                measurementsFile, m->line, analysis::toString(m->metric), m->stack, m->platform));
+            continue;
+        }
         std::string why;
         if (!predictor.predict(*m, why)) {
             c.skipped.push_back(fmt::format("{}:{}: {}", measurementsFile, m->line, why));

@@ -744,6 +744,11 @@ def write_report(results, out, traces=(), title=None):
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".report-", dir=parent)
+    # mkdtemp makes the directory private (0700); a report is a directory like any other, to be
+    # served or shared: the user's umask decides, as for a directory made with mkdir.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(work, 0o777 & ~umask)
     names = ", ".join(os.path.basename(f) for f in files)
     try:
         page = _Page(work)

@@ -1200,6 +1200,24 @@ TEST(SimCli, CalibrateWithoutWriteLeavesTheConfigs) {
     EXPECT_EQ(edgesim::test::readFileBytes(stackFile), original);
 }
 
+TEST(SimCli, CalibrateSaysWhichRowsNoParameterMoves) {
+    TempDir dir;
+    const std::string csv = dir.write(
+        "mixed.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                     "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
+                     "gap9-evk,gap-flow,mlperf_tiny/kws,inference,latency,0.73,ms,b\n"
+                     "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,energy,7373.7,uJ,c\n");
+    const CliRun c = run("calibrate -m " + csv + " --fit " + kFit + " --format json");
+    ASSERT_EQ(c.code, 0) << c.err;
+    const auto j = nlohmann::json::parse(c.out);
+    EXPECT_EQ(j["rows"], 2);
+    // The tflm-2.3 kernel cycles move both L4R5 rows (latency and energy); no fitted parameter
+    // moves the GAP9 row, which is said, not silently dropped.
+    ASSERT_EQ(j["skipped"].size(), 1U) << j["skipped"];
+    const std::string s = j["skipped"][0].get<std::string>();
+    EXPECT_EQ(s.rfind(csv + ":3: no calibrated parameter moves this row", 0), 0U) << s;
+}
+
 TEST(SimCli, CalibrateBadFitExitsTwo) {
     TempDir dir;
     const std::string configs = copyConfigs(dir);

@@ -154,6 +154,10 @@ class Reports(unittest.TestCase):
 
     def test_runs_layers_energy_and_trace(self):
         out, images = self.report("runs")
+        # The report directory is made as mkdir makes one (the umask's mode), not private.
+        umask = os.umask(0)
+        os.umask(umask)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o777 & ~umask)
         self.assertIn("run0_layers.png", images)
         self.assertIn("run0_traffic.png", images)
         self.assertIn("run0_energy.png", images)
