@@ -43,6 +43,34 @@ TEST(OperatingPoint, SweptClockGivesAMonotoneContinuousLatency) {
     EXPECT_NEAR(at201 / at199, 199.0 / 201.0, 0.02);
 }
 
+// The N6 streams vww's weights from its octo-SPI flash, in its own clock domain (as GAP8/GAP9's
+// HyperRAM: ShippedConfigs.OffChipMemoriesReadAtTheirOwnRate), so a faster core waits more
+// cycles for it (the cycle count rises with the clock) while the time still falls; with wait
+// states in core cycles the cycle count stayed put and the time fell as 1/f.
+TEST(OperatingPoint, OffChipWeightsReadAtTheirOwnRateWhateverTheClock) {
+    Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
+    const auto run = [&session](const char* platform, const char* stack, double mhz) {
+        Query q;
+        q.network = "mlperf_tiny/vww";
+        q.platform = platform;
+        q.stack = stack;
+        q.fidelity = sim::Fidelity::Analytical;
+        q.operatingPoint.clockHz = mhz * 1e6;
+        const auto r = session.run(q).result;
+        EXPECT_EQ(r.status, sim::Status::Ok) << r.reason;
+        return r;
+    };
+    const auto slow = run("stm32n6570-dk", "stedge-ai", 200);
+    const auto mid = run("stm32n6570-dk", "stedge-ai", 400);
+    const auto fast = run("stm32n6570-dk", "stedge-ai", 800);
+    EXPECT_LT(slow.latencyCycles, mid.latencyCycles);
+    EXPECT_LT(mid.latencyCycles, fast.latencyCycles);
+    EXPECT_GT(slow.latencyS, mid.latencyS);
+    EXPECT_GT(mid.latencyS, fast.latencyS);
+    // Not 1/f: the flash does not speed up with the core.
+    EXPECT_GT(fast.latencyS, 1.1 * slow.latencyS / 4);
+}
+
 TEST(OperatingPoint, ANamedPointKeepsItsOwnFlashAndIsReported) {
     Session session(ConfigPaths(EDGESIM_SOURCE_DIR "/configs"));
     const auto named = session.run(u55(std::nullopt, "200mhz")).result;

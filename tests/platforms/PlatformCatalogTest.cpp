@@ -760,6 +760,33 @@ TEST(ShippedConfigs, GapSocsStreamWeightsFromL3) {
         loadPlatform("diana", shippedConfigs()).placement().weights_stream_memory().empty());
 }
 
+// An off-chip memory sits in its own clock domain (its SPI/HyperBus interface clock), so it
+// reads at a fixed rate whatever the core clock (read_bytes_per_s), not in core-cycle wait
+// states that would make a clock sweep scale its bandwidth with the core (issue 11: memory
+// timing follows the clock).
+TEST(ShippedConfigs, OffChipMemoriesReadAtTheirOwnRate) {
+    int offChip = 0;
+    for (const auto& e : listPlatforms(shippedConfigs())) {
+        const spec::PlatformSpec p = loadPlatform(e.name, shippedConfigs());
+        for (const auto& m : p.memories()) {
+            if (m.kind() != spec::EXTERNAL_RAM && m.kind() != spec::EXTERNAL_FLASH) {
+                continue;
+            }
+            ++offChip;
+            bool perPoint = true; // or every operating point names its rate
+            for (const auto& op : p.operating_points()) {
+                bool named = false;
+                for (const auto& b : op.memory_read_bandwidth()) {
+                    named = named || b.memory() == m.name();
+                }
+                perPoint = perPoint && named;
+            }
+            EXPECT_TRUE(m.read_bytes_per_s() > 0 || perPoint) << e.name << ": " << m.name();
+        }
+    }
+    EXPECT_GE(offChip, 4); // N6 octoflash and psram, GAP8 and GAP9 HyperRAM
+}
+
 // Every stack runs every op of the MLPerf Tiny networks on the host core, so any layer an
 // engine does not take falls back.
 TEST(ShippedConfigs, EveryStackHasHostKernelsForMlperfTiny) {
