@@ -130,6 +130,14 @@ def _si(value, unit):
     return f"{value:g} {unit}"
 
 
+def _tick(value):
+    """A compact tick label for a swept value: 131072 -> '131k', 3.7e8 -> '370M', 0.65 -> '0.65'."""
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g}{prefix}"
+    return f"{value:.3g}"
+
+
 def _colours(names):
     """A fixed colour per name (tab10, in first-seen order)."""
     import matplotlib
@@ -371,8 +379,12 @@ _SWEEP_FIXED = {"point_index", "platform", "stack", "network", "strategy", "batc
 
 
 def _swept(sweep):
-    """The study's parameter columns of /sweep: what is neither a fixed column nor a metric."""
-    return [c for c in sweep.columns if c not in _SWEEP_FIXED and not c.startswith("bytes_")]
+    """The study's parameter columns of /sweep: the writer puts them between operating_point
+    and status (SweepPlan's column order); the metrics after status are never axes."""
+    columns = list(sweep.columns)
+    if "operating_point" in columns and "status" in columns:
+        return columns[columns.index("operating_point") + 1:columns.index("status")]
+    return [c for c in columns if c not in _SWEEP_FIXED and not c.startswith("bytes_")]
 
 
 def _sweep_section(page, res):
@@ -391,32 +403,47 @@ def _sweep_section(page, res):
     if not len(ok):
         page.text("No point produced a latency and an energy: nothing to plot.")
         return
-    # Colour by whichever of stack / network / platform varies (the first that does).
-    key = next((k for k in ("stack", "network", "platform", "operating_point")
+    # Different workloads (networks, strategies, batches) are not alternatives to one another:
+    # each has its own front, and medians are taken per workload.
+    workload = [c for c in ("network", "strategy", "batch") if ok[c].nunique() > 1]
+    # Colour by the workload when it varies, else by whichever of stack / platform / operating
+    # point varies (the first that does).
+    key = next((k for k in workload + ["stack", "platform", "operating_point"]
                 if ok[k].nunique() > 1), "stack")
     colours = _colours(list(ok[key]))
-    front = _front([[a, b] for a, b in zip(ok["latency_s"], ok["energy_j"])], [False, False])
+    by = workload[0] if len(workload) == 1 else workload  # a one-column grouper as a name
+    parts = list(ok.groupby(by, sort=False)) if workload else [((), ok)]
+    front = []
+    for _, part in parts:
+        idx = _front([[a, b] for a, b in zip(part["latency_s"], part["energy_j"])],
+                     [False, False])
+        front.extend(part.index[idx])
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
     for name, part in ok.groupby(key, sort=False):
         ax.scatter(part["latency_s"] * 1e3, part["energy_j"] * 1e6, s=14, alpha=0.6,
                    color=colours[name], label=f"{key} {name}")
-    f = ok.loc[front].sort_values("latency_s")
-    ax.plot(f["latency_s"] * 1e3, f["energy_j"] * 1e6, "k-", lw=1, zorder=3)
+    f = ok.loc[front]
+    for _, part in (list(f.groupby(by, sort=False)) if workload else [((), f)]):
+        part = part.sort_values("latency_s")
+        ax.plot(part["latency_s"] * 1e3, part["energy_j"] * 1e6, "k-", lw=1, zorder=3)
     ax.scatter(f["latency_s"] * 1e3, f["energy_j"] * 1e6, s=40, facecolors="none",
                edgecolors="k", zorder=4, label=f"Pareto front ({len(f)} points)")
     _scale(ax, ok["latency_s"], ok["energy_j"])
     ax.set_xlabel("latency (ms)")
     ax.set_ylabel("energy (uJ)")
     ax.legend(fontsize=7)
-    ax.set_title("latency against energy; the front minimises both")
-    page.figure(fig, "sweep_pareto", "Every point that ran; circled: the latency/energy "
-                "Pareto front (analysis/Pareto.h).")
-    page.table(f, ["point_index", "platform", "stack", "network", "operating_point"] +
-               _swept(sweep) +
-               ["latency_s", "energy_j", "peak_ram_bytes"])
+    per = f" per {' and '.join(workload)}" if workload else ""
+    ax.set_title(f"latency against energy; the front{per} minimises both")
+    page.figure(fig, "sweep_pareto", f"Every point that ran; circled: the latency/energy "
+                f"Pareto front{per} (analysis/Pareto.h)" +
+                (": different workloads are not alternatives to one another." if per else "."))
+    page.table(f.sort_values(workload + ["latency_s"]),
+               ["point_index", "platform", "stack", "network", "strategy", "batch",
+                "operating_point"] + _swept(sweep) + ["latency_s", "energy_j", "peak_ram_bytes"])
 
     axes_cols = _swept(sweep)
-    axes_cols += [c for c in ("operating_point", "stack", "network") if sweep[c].nunique() > 1]
+    axes_cols += [c for c in ("operating_point", "stack", "network", "strategy", "batch",
+                              "quantize") if c in sweep and sweep[c].nunique() > 1]
     if axes_cols:
         per_row = 4
         rows = math.ceil(len(axes_cols) / per_row)
@@ -433,10 +460,15 @@ def _sweep_section(page, res):
                 ax.set_visible(True)
                 numeric = ok[col].dtype.kind in "if"
                 if numeric:
-                    ax.scatter(ok[col], ok[metric] * scale, s=10, alpha=0.5)
-                    medians = ok.groupby(col)[metric].median()
-                    if len(medians) <= 12:
-                        ax.plot(medians.index, medians.values * scale, "k.-", lw=1)
+                    ax.scatter(ok[col], ok[metric] * scale, s=10, alpha=0.5,
+                               c=[colours[v] for v in ok[key]] if workload else None)
+                    # A median per workload: pooled, a value at which only the smaller
+                    # networks fit would look faster than one at which all do.
+                    for name, part in (ok.groupby(key, sort=False) if workload else [("", ok)]):
+                        medians = part.groupby(col)[metric].median()
+                        if len(medians) <= 12:
+                            ax.plot(medians.index, medians.values * scale, ".-", lw=1,
+                                    color=colours[name] if workload else "k")
                     _scale(ax, x=ok[col])
                 else:
                     groups = sorted(((n, g[metric] * scale) for n, g in ok.groupby(col)),
@@ -445,7 +477,16 @@ def _sweep_section(page, res):
                     ax.tick_params(axis="x", rotation=45)
                 _scale(ax, y=ok[metric])
                 if numeric:
-                    ax.xaxis.set_major_locator(MaxNLocator(4, integer=ok[col].dtype.kind == "i"))
+                    values = sorted(ok[col].dropna().unique())
+                    if len(values) <= 6:  # a tick at each swept value, compactly labelled
+                        from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+                        ax.xaxis.set_major_locator(FixedLocator(values))
+                        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _tick(v)))
+                        ax.xaxis.set_minor_formatter(NullFormatter())
+                    else:
+                        ax.xaxis.set_major_locator(
+                            MaxNLocator(4, integer=ok[col].dtype.kind == "i"))
                     ax.tick_params(axis="x", rotation=30)
                 unit_of = res.units("sweep").get(col, "")
                 ax.set_xlabel((f"{col} ({unit_of})" if unit_of and unit_of != "1" else col)
@@ -454,7 +495,8 @@ def _sweep_section(page, res):
         fig.suptitle("how each swept axis moves latency and energy (points that ran)")
         fig.tight_layout(rect=(0, 0, 1, 0.96))
         page.figure(fig, "sweep_axes", "Each swept parameter against latency and energy; "
-                    "lines: the median per value.")
+                    "lines: the median per value" +
+                    (f" for each {key} (colours as above)." if workload else "."))
 
 
 # ---- /nas --------------------------------------------------------------------------------------
