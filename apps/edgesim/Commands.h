@@ -2,8 +2,11 @@
 // through a callback; errors propagate as InputError (exit 2) or other exceptions (exit 1).
 #pragma once
 
+#include "explorer/Signals.h"
+
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <string>
 
 namespace edgesim::app {
@@ -28,7 +31,16 @@ void registerNas(CLI::App& app, GlobalOptions& global);
 void registerDnas(CLI::App& app, GlobalOptions& global);
 void registerReport(CLI::App& app, GlobalOptions& global);
 
-/// Thrown by a command stopped by SIGINT/SIGTERM after saving its work (exit 130).
-struct Interrupted {};
+/// Thrown by a command stopped by SIGINT/SIGTERM after saving its work: exit 128 + the signal
+/// (130 for SIGINT, 143 for SIGTERM), as a shell reports a process the signal stopped.
+struct Interrupted {
+    int signal = SIGINT;
+};
+
+/// The signal that stopped the run (SIGINT when none was recorded).
+inline int interruptingSignal() {
+    const int s = explorer::SignalGuard::received();
+    return s != 0 ? s : SIGINT;
+}
 
 } // namespace edgesim::app

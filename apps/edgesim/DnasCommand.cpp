@@ -94,7 +94,7 @@ void run(const DnasCliOptions& o, const GlobalOptions& g) {
     const explorer::dnas::DnasSummary s = explorer::dnas::runDnas(study, session, options);
     if (s.interrupted) {
         std::cerr << "edgesim: dnas interrupted; --resume continues it\n";
-        throw Interrupted();
+        throw Interrupted{interruptingSignal()};
     }
 }
 

@@ -93,7 +93,7 @@ void run(const NasCliOptions& o, const GlobalOptions& g) {
     }
     if (s.interrupted) {
         std::cerr << "edgesim: nas interrupted; --resume continues it\n";
-        throw Interrupted();
+        throw Interrupted{interruptingSignal()};
     }
 }
 

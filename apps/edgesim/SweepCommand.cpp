@@ -24,7 +24,7 @@ void run(const SweepCliOptions& o, const GlobalOptions& g) {
     // The summary line on stderr is the library's (explorer::Progress).
     if (!s.workerRank && s.interrupted) {
         std::cerr << "edgesim: sweep interrupted; --resume continues it\n";
-        throw Interrupted();
+        throw Interrupted{interruptingSignal()};
     }
 }
 

@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
             std::cerr << e.formatAll();
         }
         rc = 2;
-    } catch (const app::Interrupted&) {
-        rc = 130;
+    } catch (const app::Interrupted& i) {
+        rc = 128 + i.signal;
     } catch (const std::exception& e) {
         std::cerr << "edgesim: internal error: " << e.what() << "\n";
         rc = 1;

@@ -196,6 +196,21 @@ class Reports(unittest.TestCase):
         _, images = self.report("dnas")
         self.assertIn("dnas_l4r5.png", images)
 
+    def test_sweep_axes_are_the_study_parameters_only(self):
+        # A training sweep's per-sample metrics come after status: never axes.
+        import pandas
+        from edgesim import report
+
+        columns = ["point_index", "platform", "stack", "network", "strategy", "batch",
+                   "quantize", "operating_point", "l2_bytes", "clk", "status", "reason",
+                   "latency_s", "energy_j", "latency_s_per_sample", "training_arena_bytes",
+                   "expected_latency_s", "bytes_l2", "clock_hz"]
+        frame = pandas.DataFrame({c: [0] for c in columns})
+        self.assertEqual(report._swept(frame), ["l2_bytes", "clk"])
+        self.assertEqual(report._tick(131072), "131k")
+        self.assertEqual(report._tick(3.7e8), "370M")
+        self.assertEqual(report._tick(0.65), "0.65")
+
     def test_a_column_asked_twice_is_shown_once(self):
         # nas-fmnist-demo: "accuracy" is an objective and a column the NAS table always shows.
         import pandas
