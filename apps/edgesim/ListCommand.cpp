@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -87,6 +88,15 @@ std::vector<platforms::CatalogEntry> entries(const std::string& what, const Conf
 void run(const ListOptions& o, const GlobalOptions& g) {
     const Format format = parseFormat(o.format);
     const ConfigPaths paths(g.configDir);
+    if (o.what == "platforms" || o.what == "stacks" || o.what == "studies" ||
+        o.what == "networks") {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(paths.dir(o.what), ec)) {
+            // An empty table would read as "there are none"; the directory is missing.
+            throw InputError(paths.root(), "--config-dir",
+                             "has no " + o.what + "/ directory: not an edgesim config directory");
+        }
+    }
     const auto items = entries(o.what, paths);
     std::map<std::string, std::vector<workloads::StrategyParameter>> params;
     if (o.what == "strategies") {

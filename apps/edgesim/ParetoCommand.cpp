@@ -3,9 +3,11 @@
 // /pareto.
 #include "apps/edgesim/Commands.h"
 #include "apps/edgesim/Output.h"
+#include "common/Diagnostics.h"
 #include "explorer/results/ParetoTable.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,16 +26,6 @@ struct ParetoOptions {
     bool noWrite = false;
 };
 
-std::string cellText(const explorer::Cell& c) {
-    if (const auto* i = std::get_if<int64_t>(&c)) {
-        return std::to_string(*i);
-    }
-    if (const auto* d = std::get_if<double>(&c)) {
-        return std::isnan(*d) ? "nan" : fmt::format("{:.6g}", *d);
-    }
-    return std::get<std::string>(c);
-}
-
 void run(const ParetoOptions& o) {
     const Format format = parseFormat(o.format);
     explorer::ParetoRequest request;
@@ -44,7 +36,21 @@ void run(const ParetoOptions& o) {
     if (!o.z.empty()) {
         request.objectives.push_back(explorer::parseObjective(o.z, "--z"));
     }
+    for (std::size_t i = 1; i < request.objectives.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto& a = request.objectives[i];
+            const auto& b = request.objectives[j];
+            if (a.column == b.column && a.sense == b.sense) {
+                throw InputError("<command line>", a.field,
+                                 "'" + a.column + "' is already the objective " + b.field);
+            }
+        }
+    }
     const explorer::ParetoFront front = explorer::paretoOfFile(o.file, request, !o.noWrite);
+    if (!o.where.empty() && front.considered == 0) {
+        std::cerr << "pareto: warning: no row of /" << o.dataset << " matches --where "
+                  << fmt::format("{}", fmt::join(o.where, " --where ")) << "\n";
+    }
     // Print the point's axes (the columns before its status and reason) and the objectives;
     // the file has every column.
     Table t;
@@ -63,7 +69,7 @@ void run(const ParetoOptions& o) {
     for (const auto& row : front.rows.rows) {
         std::vector<std::string> cells;
         for (std::size_t c : shown) {
-            cells.push_back(cellText(row[c]));
+            cells.push_back(explorer::cellText(row[c]));
         }
         t.rows.push_back(std::move(cells));
     }

@@ -282,11 +282,21 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
         }
         throw InputError(std::move(problems));
     }
+    for (const auto& r : report.rows) {
+        // An order of magnitude apart is more often a unit written wrong (us for ms, mJ for
+        // uJ) than a model that far off: said, so one row does not silently swamp the MAPE.
+        const double ratio = r.predictedRaw / r.measurement->rawValue;
+        if (ratio > 10 || ratio < 0.1) {
+            std::cerr << fmt::format("validate: warning: {}:{}: predicted {:.4g} {} against {:.4g} "
+                                     "measured, {:.3g}x apart: is the unit right?\n",
+                                     o.measurements, r.measurement->line, r.predictedRaw,
+                                     r.measurement->unit, r.measurement->rawValue, ratio);
+        }
+    }
     if (format != Format::Table) {
         // Machine-readable output on stdout; the rows that could not run still get a line.
         for (const auto& [m, why] : report.skipped) {
-            std::cerr << fmt::format("validate: skipped {}:{}: {}\n", o.measurements, m->line,
-                                     why);
+            std::cerr << fmt::format("validate: skipped {}:{}: {}\n", o.measurements, m->line, why);
         }
     }
     const explorer::Provenance prov =

@@ -64,6 +64,23 @@ const std::vector<ColumnDef>& runColumns() {
     return cols;
 }
 
+std::string cellText(const Cell& c) {
+    if (const auto* i = std::get_if<int64_t>(&c)) {
+        return std::to_string(*i);
+    }
+    if (const auto* d = std::get_if<double>(&c)) {
+        if (std::isnan(*d)) {
+            return "nan";
+        }
+        constexpr double kExact = 1e15; // doubles hold every integer below this exactly
+        if (*d == std::round(*d) && std::abs(*d) < kExact) {
+            return fmt::format("{:.0f}", *d);
+        }
+        return fmt::format("{:.6g}", *d);
+    }
+    return std::get<std::string>(c);
+}
+
 const std::vector<ColumnDef>& layerColumns() {
     using K = ColumnKind;
     static const std::vector<ColumnDef> cols = {

@@ -63,6 +63,10 @@ struct Table {
 
 constexpr double kNotProduced = std::numeric_limits<double>::quiet_NaN();
 
+/// A cell as text: integers in full, whole doubles (sizes, clocks) in full too, other doubles
+/// to 6 significant digits, NaN as "nan".
+std::string cellText(const Cell& cell);
+
 // ---- the fixed tables of DESIGN.md §3 --------------------------------------------------------
 
 /// One simulation: a row of /runs. Metrics are NaN when the run produced none (a point that

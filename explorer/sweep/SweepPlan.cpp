@@ -71,18 +71,9 @@ std::string reasonOf(const InputError& e) {
 /// The unit a name without "_per_" ends in ("size_bytes" -> "B", "cycles" -> "cycles"), "".
 std::string unitOfName(const std::string& name) {
     static const std::vector<std::pair<std::string, std::string>> kSuffixes = {
-        {"_bytes", "B"},
-        {"_mhz", "MHz"},
-        {"_ua", "uA"},
-        {"_hz", "Hz"},
-        {"_cycles", "cycles"},
-        {"_bits", "bit"},
-        {"_pj", "pJ"},
-        {"_pf", "pF"},
-        {"_w", "W"},
-        {"_j", "J"},
-        {"_s", "s"},
-        {"_v", "V"}};
+        {"_bytes", "B"},       {"_mhz", "MHz"},  {"_ua", "uA"}, {"_hz", "Hz"},
+        {"_cycles", "cycles"}, {"_bits", "bit"}, {"_pj", "pJ"}, {"_pf", "pF"},
+        {"_w", "W"},           {"_j", "J"},      {"_s", "s"},   {"_v", "V"}};
     for (const auto& [suffix, unit] : kSuffixes) {
         if (name == suffix.substr(1) ||
             (name.size() > suffix.size() &&
@@ -218,6 +209,18 @@ bool SweepPlan::makeField(const std::string& path, const std::string& column,
     } catch (const InputError& e) {
         at.error(spec, "path", "on " + firstConfig + ": " + e.diagnostics().front().reason);
         return false;
+    }
+    if (f.kind == Field::Kind::Integer) {
+        // Listed values are taken as written, as --set takes them: 1.5 for an integer field is
+        // a mistake, not 2 (a range's steps and a sampler's draws are rounded).
+        for (int i = 0; i < values.size(); ++i) {
+            if (values[i] != std::round(values[i])) {
+                at.error(spec, "values",
+                         fmt::format("{} is not an integer, and '{}' is an integer field",
+                                     values[i], path));
+                return false;
+            }
+        }
     }
     return true;
 }

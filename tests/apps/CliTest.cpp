@@ -96,6 +96,9 @@ TEST(Cli, BadInputExitsTwoWithReason) {
         {"--config-dir /no/such/dir inspect -n mlperf_tiny/kws",
          {"/no/such/dir", "no such directory"}},
         {"--config-dir /dev/null list platforms", {"/dev/null", "not a directory"}},
+        // A directory that is not a config directory: an error, not an empty list.
+        {"--config-dir " EDGESIM_TEST_DIR "/apps list platforms",
+         {"--config-dir", "has no platforms/ directory"}},
     });
 }
 

@@ -1077,10 +1077,10 @@ TEST(SimCli, ValidateMalformedCsvExitsTwoNamingTheFile) {
 
 TEST(SimCli, ValidateSkippedRowsAreSaidInEveryFormatAndStrictMakesThemErrors) {
     TempDir dir;
-    const std::string csv =
-        dir.write("typo.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
-                              "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
-                              "nucleo-l4r5zx,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,b\n");
+    const std::string csv = dir.write(
+        "typo.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                    "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
+                    "nucleo-l4r5zx,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,b\n");
     for (const char* format : {"csv", "json"}) {
         SCOPED_TRACE(format);
         const CliRun r = run("validate -m " + csv + " --format " + format);
@@ -1090,6 +1090,15 @@ TEST(SimCli, ValidateSkippedRowsAreSaidInEveryFormatAndStrictMakesThemErrors) {
         EXPECT_NE(r.err.find("nucleo-l4r5zx"), std::string::npos) << r.err;
         EXPECT_EQ(r.out.find("skipped " + csv), std::string::npos) << r.out;
     }
+    // A value 1000x off (us written for ms) is said on stderr, with the row.
+    const std::string units = dir.write(
+        "units.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                     "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,0.1819,ms,a\n");
+    const CliRun u = run("validate -m " + units);
+    EXPECT_EQ(u.code, 0) << u.err;
+    EXPECT_NE(u.err.find("warning: " + units + ":2:"), std::string::npos) << u.err;
+    EXPECT_NE(u.err.find("is the unit right?"), std::string::npos) << u.err;
+    EXPECT_EQ(run("validate -m " + csv).err.find("is the unit right?"), std::string::npos);
     const std::string h5 = dir.file("strict.h5");
     const CliRun strict = run("validate -m " + csv + " --strict --out " + h5);
     EXPECT_EQ(strict.code, 2) << strict.err;

@@ -507,7 +507,8 @@ TEST(SweepCli, ParetoWhileTheSweepRunsKeepsTheFileIntact) {
         paretoRuns += 3;
     }
     const int status = sweep.stop(SIGTERM);
-    EXPECT_TRUE(WIFEXITED(status) && (WEXITSTATUS(status) == 128 + SIGTERM || WEXITSTATUS(status) == 0))
+    EXPECT_TRUE(WIFEXITED(status) &&
+                (WEXITSTATUS(status) == 128 + SIGTERM || WEXITSTATUS(status) == 0))
         << "the sweep failed (status " << status << ") with " << paretoRuns
         << " pareto runs beside it: " << edgesim::test::readFileBytes(errFile);
     for (int st : paretoStatuses) {
@@ -1138,7 +1139,12 @@ TEST(ParetoCli, FrontIsTheBruteForceNonDominatedSet) {
             bruteForceFront(sweep, c.objectives, c.where, considered, withNaN);
         const CliRun r = run(args);
         ASSERT_EQ(r.code, 0) << r.err;
-        EXPECT_TRUE(r.err.empty()) << r.err;
+        // A --where no row matches is said (a typo would otherwise look like an empty front).
+        EXPECT_EQ(r.err, considered == 0 && !c.where.empty()
+                             ? "pareto: warning: no row of /sweep matches --where " +
+                                   where.substr(0, where.find(',')) + "\n"
+                             : "")
+            << r.err;
         const auto lines = edgesim::test::nonEmptyLines(r.out);
         ASSERT_FALSE(lines.empty());
         EXPECT_EQ(lines.back(), "pareto: " + std::to_string(want.size()) + " of " +
@@ -1229,6 +1235,7 @@ TEST(ParetoCli, BadObjectiveOrFilterExitsTwoAndLeavesTheFile) {
         {p + " --x latency_s --y energy_j --where l1_bytes=big", {"--where", "l1_bytes=big"}},
         {p + " --x latency_s --y energy_j --dataset runs", {file, "runs"}},
         {p + " --x latency_s", {"--y"}},
+        {p + " --x latency_s --y latency_s", {"--y", "already the objective --x"}},
         {"pareto " + dir.file("missing.h5") + " --x latency_s --y energy_j", {"missing.h5"}},
     });
     EXPECT_EQ(edgesim::test::readFileBytes(file), bytes);

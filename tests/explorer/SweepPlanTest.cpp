@@ -485,6 +485,22 @@ TEST_F(SweepPlanTest, OperatingPointAxesSetTheClock) {
     EXPECT_THAT(d.reason, HasSubstr("maximum"));
 }
 
+TEST_F(SweepPlanTest, AListedValueOfAnIntegerFieldMustBeAnInteger) {
+    // As --set refuses 1.5 for a size in bytes, so does a study (it was rounded to 2).
+    const InputError e =
+        planError(edit(kMcu, {{6, "parameters { path: \"platform.memories[name=sram1].size_bytes\" "
+                                  "values: [65536, 1.5] }"}}));
+    const Diagnostic d = only(e, "parameters[0].values");
+    EXPECT_EQ(d.line, 6);
+    EXPECT_THAT(d.reason, HasSubstr("1.5 is not an integer"));
+    // Written as an exponent, an integer value is fine.
+    SweepPlan plan(load(edit(kMcu, {{6, "parameters { path: "
+                                        "\"platform.memories[name=sram1].size_bytes\" "
+                                        "values: [6.5536e4] }"}})),
+                   session_);
+    EXPECT_EQ(plan.size(), 1);
+}
+
 TEST_F(SweepPlanTest, LinkedFieldsTakeTheirValuePerLevel) {
     SweepPlan plan(
         load(edit(kMcu, {{6, "parameters { column: \"sram\" labels: [\"small\", \"big\"]"},
