@@ -327,6 +327,7 @@ private:
     void checkOps() {
         Diagnostics diags(file_);
         const auto& nodes = model_.graph().node();
+        bool listed = false; // the supported operators are listed once, with the first error
         for (int i = 0; i < nodes.size(); ++i) {
             const auto& n = nodes.Get(i);
             const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
@@ -339,7 +340,8 @@ private:
                                         n.domain().empty() ? "" : n.domain() + ".", n.op_type()),
                             "unsupported operator '" + n.op_type() + "'" +
                                 (defaultDomain ? "" : " from domain '" + n.domain() + "'") +
-                                " (supported: " + ops + ")");
+                                (listed ? std::string() : " (supported: " + ops + ")"));
+                listed = true;
             }
         }
         diags.throwIfAny();
