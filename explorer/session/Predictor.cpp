@@ -91,7 +91,10 @@ void MeasurementPredictor::prepare(const std::vector<analysis::Measurement>& row
             d->field == overrides_.front().field) {
             throw InputError({*d}); // a bad --set concerns every row: bad input of the command
         }
-        invalid_[key] = d->fieldAndReason();
+        // A problem in another file (an ONNX model, a config) names that file; one in the row
+        // itself is already placed by the row's file:line.
+        const bool inRow = d->file.empty() || d->file == q.source || d->file == file_;
+        invalid_[key] = inRow ? d->fieldAndReason() : d->format();
     }
 }
 

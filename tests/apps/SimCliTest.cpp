@@ -1080,7 +1080,9 @@ TEST(SimCli, ValidateSkippedRowsAreSaidInEveryFormatAndStrictMakesThemErrors) {
     const std::string csv = dir.write(
         "typo.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
                     "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
-                    "nucleo-l4r5zx,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,b\n");
+                    "nucleo-l4r5zx,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,b\n"
+                    "nucleo-l4r5zi,tflm-2.3," EDGESIM_TEST_DIR "/data/onnx/unsupported_op.onnx,"
+                    "inference,latency,1,ms,c\n");
     for (const char* format : {"csv", "json"}) {
         SCOPED_TRACE(format);
         const CliRun r = run("validate -m " + csv + " --format " + format);
@@ -1088,6 +1090,11 @@ TEST(SimCli, ValidateSkippedRowsAreSaidInEveryFormatAndStrictMakesThemErrors) {
         // stdout holds the machine-readable rows; the skipped one is named on stderr.
         EXPECT_NE(r.err.find("skipped " + csv + ":3:"), std::string::npos) << r.err;
         EXPECT_NE(r.err.find("nucleo-l4r5zx"), std::string::npos) << r.err;
+        // A model that does not import is named, with where in it.
+        EXPECT_NE(r.err.find("skipped " + csv +
+                             ":4: " EDGESIM_TEST_DIR "/data/onnx/unsupported_op.onnx: graph.node"),
+                  std::string::npos)
+            << r.err;
         EXPECT_EQ(r.out.find("skipped " + csv), std::string::npos) << r.out;
     }
     // A value 1000x off (us written for ms) is said on stderr, with the row.
