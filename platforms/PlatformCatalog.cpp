@@ -623,9 +623,11 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         }
         checkRange(m, c, "size_bytes", static_cast<double>(m.size_bytes()), 1024, 1LL << 40,
                    "bytes",
-                   m.size_bytes() > 0 && m.size_bytes() < 1024 ? "looks like KiB; the field is "
-                                                                 "in bytes"
-                                                               : "");
+                   // 16..1023: a size in KiB written where bytes go (64, 512); smaller values
+                   // are no size in either unit.
+                   m.size_bytes() >= 16 && m.size_bytes() < 1024 ? "looks like KiB; the field "
+                                                                   "is in bytes"
+                                                                 : "");
         if (m.width_bits() <= 0 || m.width_bits() % 8 != 0) {
             c.error(m, "width_bits", "must be a positive multiple of 8");
         }

@@ -232,6 +232,10 @@ TEST_F(PlatformCatalogTest, MemorySizeGivenInKiB) {
     EXPECT_EQ(d.file, file_);
     EXPECT_EQ(d.line, 15);
     EXPECT_THAT(d.reason, HasSubstr("KiB"));
+    // 2 is no size in KiB either: out of range, without the hint.
+    const InputError tiny = platformErrors(edit(kPlatform, {{15, "  size_bytes: 2"}}));
+    const Diagnostic t = only(tiny, "memories[1].size_bytes");
+    EXPECT_THAT(t.reason, ::testing::Not(HasSubstr("KiB")));
 }
 
 TEST_F(PlatformCatalogTest, BusNamingUnknownMemory) {
