@@ -20,6 +20,10 @@ namespace edgesim::platforms {
 
 namespace {
 
+/// The smallest memory size that is a plausible size in KiB written where bytes go (16 KiB):
+/// a size_bytes from it to 1023 gets the "looks like KiB" hint.
+constexpr int64_t kSmallestKiBSize = 16;
+
 template <typename Msg>
 void requireName(const Msg& m, const FieldCursor& at, std::set<std::string>* seen = nullptr) {
     if (m.name().empty()) {
@@ -623,11 +627,11 @@ void validatePlatform(const spec::PlatformSpec& p, const FieldCursor& at) {
         }
         checkRange(m, c, "size_bytes", static_cast<double>(m.size_bytes()), 1024, 1LL << 40,
                    "bytes",
-                   // 16..1023: a size in KiB written where bytes go (64, 512); smaller values
-                   // are no size in either unit.
-                   m.size_bytes() >= 16 && m.size_bytes() < 1024 ? "looks like KiB; the field "
-                                                                   "is in bytes"
-                                                                 : "");
+                   // kSmallestKiBSize..1023: a size in KiB written where bytes go (64, 512);
+                   // smaller values are no size in either unit.
+                   m.size_bytes() >= kSmallestKiBSize && m.size_bytes() < 1024
+                       ? "looks like KiB; the field is in bytes"
+                       : "");
         if (m.width_bits() <= 0 || m.width_bits() % 8 != 0) {
             c.error(m, "width_bits", "must be a positive multiple of 8");
         }

@@ -60,6 +60,12 @@ void runCalibrate(const CalibrateOptions& o, const GlobalOptions& g) {
     const analysis::CalibrationResult& cal = c.result;
     const analysis::FitResult& fit = cal.fit;
     const auto identified = [&cal](std::size_t k) { return cal.identified.identifiable[k]; };
+    if (format != Format::Table) {
+        // Machine-readable output on stdout (JSON also lists them); every skipped row is said.
+        for (const auto& s : skipped) {
+            std::cerr << "calibrate: skipped " << s << "\n";
+        }
+    }
 
     if (format == Format::Json) {
         nlohmann::json j;

@@ -285,8 +285,9 @@ void runValidate(const ValidateOptions& o, const GlobalOptions& g) {
     for (const auto& r : report.rows) {
         // An order of magnitude apart is more often a unit written wrong (us for ms, mJ for
         // uJ) than a model that far off: said, so one row does not silently swamp the MAPE.
+        constexpr double kUnitMistakeRatio = 10; // a factor no calibrated model is off by
         const double ratio = r.predictedRaw / r.measurement->rawValue;
-        if (ratio > 10 || ratio < 0.1) {
+        if (r.predictedRaw > 0 && (ratio > kUnitMistakeRatio || ratio < 1 / kUnitMistakeRatio)) {
             std::cerr << fmt::format("validate: warning: {}:{}: predicted {:.4g} {} against {:.4g} "
                                      "measured, {:.3g}x apart: is the unit right?\n",
                                      o.measurements, r.measurement->line, r.predictedRaw,

@@ -327,6 +327,10 @@ Calibration calibrate(Session& session, const std::vector<analysis::Measurement>
     // Every row in file order: one the parameters cannot move is said, as is one that cannot run.
     const auto moved = rowsMovedBy(c.parameters, all, requested.metrics);
     for (const auto* m : all) {
+        if (const auto why = predictor.problem(*m)) { // a mistyped name is said as such
+            c.skipped.push_back(fmt::format("{}:{}: {}", measurementsFile, m->line, *why));
+            continue;
+        }
         if (std::find(moved.begin(), moved.end(), m) == moved.end()) {
             c.skipped.push_back(fmt::format(
                 "{}:{}: no calibrated parameter moves this row (its {}, {} on {}, is not a "

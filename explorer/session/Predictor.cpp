@@ -98,6 +98,11 @@ void MeasurementPredictor::prepare(const std::vector<analysis::Measurement>& row
     }
 }
 
+std::optional<std::string> MeasurementPredictor::problem(const analysis::Measurement& m) const {
+    const auto bad = invalid_.find(keyOf(m));
+    return bad == invalid_.end() ? std::nullopt : std::optional<std::string>(bad->second);
+}
+
 std::optional<double> MeasurementPredictor::predict(const analysis::Measurement& m,
                                                     std::string& why) {
     const std::string key = keyOf(m);

@@ -40,6 +40,9 @@ public:
     /// why a row cannot run. Throws InputError only for a bad override (it applies to all).
     void prepare(const std::vector<analysis::Measurement>& rows);
     std::optional<double> predict(const analysis::Measurement& m, std::string& why);
+    /// Why prepare() found the row cannot run (an unknown name, a clock the board cannot run,
+    /// a network that does not load), or nullopt; simulates nothing.
+    std::optional<std::string> problem(const analysis::Measurement& m) const;
     /// Forgets cached results (the session's specs changed).
     void clear() { results_.clear(); }
 

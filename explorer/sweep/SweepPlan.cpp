@@ -95,12 +95,13 @@ std::string numberText(double v, bool integer) {
 /// "run_current_ua_per_mhz" -> "uA/MHz", "cycles_per_mac" -> "cycles/MAC"); "" for none.
 std::string unitOfField(const std::string& path) {
     const std::string name = path.substr(path.find_last_of('.') + 1);
-    const std::size_t per = name.rfind("_per_");
+    constexpr std::string_view kPer = "_per_";
+    const std::size_t per = name.rfind(kPer);
     if (per == std::string::npos) {
         return unitOfName(name);
     }
     const std::string quantity = name.substr(0, per);
-    const std::string denominator = name.substr(per + 5);
+    const std::string denominator = name.substr(per + kPer.size());
     static const std::map<std::string, std::string> kDenominators = {
         {"byte", "B"}, {"s", "s"}, {"hz", "Hz"}, {"mhz", "MHz"}, {"mac", "MAC"}};
     std::string unit = unitOfName(quantity);

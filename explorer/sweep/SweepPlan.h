@@ -130,7 +130,7 @@ private:
     /// An axis sets the clock or the supply: every point runs a "custom" operating point (as
     /// the simulator names one that is not a platform's named point).
     bool operatingPointAxis_ = false;
-    static constexpr const char* kCustomPoint = "custom";
+    static constexpr const char* kCustomPoint = sim::kCustomOperatingPoint;
     std::vector<int> batches_;            ///< the study's, or 1
     std::vector<std::string> precisions_; ///< the study's quantize, "" = the stack's default
     std::vector<Target> targets_;

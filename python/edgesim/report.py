@@ -131,7 +131,9 @@ def _si(value, unit):
 
 
 def _tick(value):
-    """A compact tick label for a swept value: 131072 -> '131k', 3.7e8 -> '370M', 0.65 -> '0.65'."""
+    """A compact tick label for a swept value: 131072 -> '131k', 3.7e8 -> '370M', 0.65 -> '0.65'
+    (rounded first, so 999999 is '1M', not '1e+03k')."""
+    value = float(f"{value:.3g}")
     for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= factor:
             return f"{value / factor:.3g}{prefix}"
@@ -176,7 +178,7 @@ def _front(points, maximize):
     return list(_edgesim.pareto_front(points, maximize))
 
 
-# ---- /runs, /layers, /layer_memory, /energy ------------------------------------------------------------------
+# ---- /runs, /layers, /layer_memory, /energy ------------------------------------------------------
 
 _LEVELS = ["flash", "sram", "tcm", "external"]
 
@@ -464,11 +466,13 @@ def _sweep_section(page, res):
                                c=[colours[v] for v in ok[key]] if workload else None)
                     # A median per workload: pooled, a value at which only the smaller
                     # networks fit would look faster than one at which all do.
-                    for name, part in (ok.groupby(key, sort=False) if workload else [("", ok)]):
+                    for name, part in (ok.groupby(by, sort=False) if workload else [("", ok)]):
                         medians = part.groupby(col)[metric].median()
+                        # Coloured by the workload's first column (`key`), as the points.
+                        first = name[0] if isinstance(name, tuple) else name
                         if len(medians) <= 12:
                             ax.plot(medians.index, medians.values * scale, ".-", lw=1,
-                                    color=colours[name] if workload else "k")
+                                    color=colours[first] if workload else "k")
                     _scale(ax, x=ok[col])
                 else:
                     groups = sorted(((n, g[metric] * scale) for n, g in ok.groupby(col)),

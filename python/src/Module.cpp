@@ -199,6 +199,7 @@ nlohmann::json resultDict(const PyResult& r) {
 }
 
 constexpr int kResultPickleVersion = 1;
+constexpr int kSimulatorPickleVersion = 1;
 
 /// The pickled state of a Result: its to_dict() (as JSON text) and its host time, which the
 /// dict leaves out. Multiprocessing pools send Results between processes this way.
@@ -206,25 +207,42 @@ py::tuple resultState(const PyResult& r) {
     return py::make_tuple(kResultPickleVersion, resultDict(r).dump(), r.sim().hostSeconds);
 }
 
+PyResult resultFromDict(const nlohmann::json& j, double hostSeconds);
+
 /// A Result from resultState(): the fields its properties read come back from the dict, and
-/// to_dict() returns the dict unchanged.
+/// to_dict() returns the dict unchanged. ValueError for a state resultState() did not write.
 PyResult resultFromState(const py::tuple& state) {
     if (state.size() != 3 || !py::isinstance<py::int_>(state[0]) ||
         state[0].cast<int>() != kResultPickleVersion) {
         throw py::value_error("edgesim.Result: not a pickled Result of this version");
     }
+    try {
+        return resultFromDict(nlohmann::json::parse(state[1].cast<std::string>()),
+                              state[2].cast<double>());
+    } catch (const std::exception& e) { // a state not written by resultState()
+        throw py::value_error(std::string("edgesim.Result: not a pickled Result (") + e.what() +
+                              ")");
+    }
+}
+
+/// The Result of a pickled to_dict() `j` and host time `hostSeconds` (resultFromState).
+PyResult resultFromDict(const nlohmann::json& j, double hostSeconds) {
     PyResult p;
-    const nlohmann::json j = nlohmann::json::parse(state[1].cast<std::string>());
     const auto number = [&j](const char* key) {
         return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
     };
     sim::SimResult& r = p.r.result;
     const std::string status = j.at("status").get<std::string>();
+    bool known = false;
     for (sim::Status s : {sim::Status::Ok, sim::Status::DoesNotFit, sim::Status::Unsupported,
                           sim::Status::OverBudget}) {
         if (status == sim::toString(s)) {
             r.status = s;
+            known = true;
         }
+    }
+    if (!known) {
+        throw std::invalid_argument("unknown status '" + status + "'");
     }
     r.reason = j.value("reason", "");
     r.platform = j.at("platform").get<std::string>();
@@ -249,7 +267,7 @@ PyResult resultFromState(const py::tuple& state) {
     r.macs = static_cast<int64_t>(number("macs"));
     r.mapping = j.value("mapping", "");
     r.precision = j.value("precision", "");
-    r.hostSeconds = state[2].cast<double>();
+    r.hostSeconds = hostSeconds;
     p.r.configSha256 = j.value("config_sha256", "");
     p.saved = j;
     return p;
@@ -718,14 +736,20 @@ PYBIND11_MODULE(_edgesim, m) {
              py::arg("repeats"))
         .def_property_readonly("platform", &PySimulator::platform)
         .def_property_readonly("stack", &PySimulator::stack)
-        .def(py::pickle([](const PySimulator& s) { return s.arguments(); },
-                        [](const py::tuple& a) {
-                            if (a.size() != 4) {
-                                throw py::value_error("edgesim.Simulator: not a pickled Simulator");
-                            }
-                            return std::make_unique<PySimulator>(
-                                a[0].cast<std::string>(), a[1].cast<std::string>(), a[2], a[3]);
-                        }));
+        .def(py::pickle(
+            [](const PySimulator& s) {
+                const py::tuple a = s.arguments();
+                return py::make_tuple(kSimulatorPickleVersion, a[0], a[1], a[2], a[3]);
+            },
+            [](const py::tuple& a) {
+                if (a.size() != 5 || !py::isinstance<py::int_>(a[0]) ||
+                    a[0].cast<int>() != kSimulatorPickleVersion) {
+                    throw py::value_error("edgesim.Simulator: not a pickled Simulator of this "
+                                          "version");
+                }
+                return std::make_unique<PySimulator>(a[1].cast<std::string>(),
+                                                     a[2].cast<std::string>(), a[3], a[4]);
+            }));
 
     namespace dn = explorer::dnas;
     py::class_<explorer::dnas::SeedCostModel, std::shared_ptr<explorer::dnas::SeedCostModel>>(

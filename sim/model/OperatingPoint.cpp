@@ -104,7 +104,7 @@ std::optional<Diagnostic> checkOperatingPoint(const platforms::spec::PlatformSpe
     ResolvedOperatingPoint r{base->name(), base->clock_hz(), base->voltage_v(),
                              memoryBandwidthsOf(*base)};
     if (override.clockHz || override.voltageV) {
-        r.name = "custom";
+        r.name = kCustomOperatingPoint;
     }
     if (override.clockHz) {
         if (!(*override.clockHz > 0)) {

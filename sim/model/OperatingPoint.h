@@ -23,8 +23,11 @@ struct OperatingPointOverride {
     std::string voltageField = "--voltage-v";
 };
 
+/// The name of an operating point whose clock or supply was set rather than named.
+constexpr const char* kCustomOperatingPoint = "custom";
+
 struct ResolvedOperatingPoint {
-    std::string name; ///< the platform's point, or "custom" when overridden
+    std::string name; ///< the platform's point, or kCustomOperatingPoint when overridden
     double clockHz = 0;
     double voltageV = 0;
     /// Memories read at another bandwidth at this point (from the named point it derives from).

@@ -1232,6 +1232,17 @@ TEST(SimCli, CalibrateSaysWhichRowsNoParameterMoves) {
     ASSERT_EQ(j["skipped"].size(), 1U) << j["skipped"];
     const std::string s = j["skipped"][0].get<std::string>();
     EXPECT_EQ(s.rfind(csv + ":3: no calibrated parameter moves this row", 0), 0U) << s;
+    EXPECT_NE(c.err.find("calibrate: skipped " + csv + ":3:"), std::string::npos) << c.err;
+    // A mistyped stack is said as such, not as a row no parameter moves; CSV output too.
+    const std::string typo = dir.write(
+        "typo.csv", "platform,stack,network,strategy,metric,value,unit,source\n"
+                    "nucleo-l4r5zi,tflm-2.3,mlperf_tiny/kws,inference,latency,181.9,ms,a\n"
+                    "nucleo-l4r5zi,tflm-2.33,mlperf_tiny/kws,inference,latency,181.9,ms,b\n");
+    const CliRun t = run("calibrate -m " + typo + " --fit " + kFit + " --format csv");
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_NE(t.err.find("calibrate: skipped " + typo + ":3: stack: unknown stack 'tflm-2.33'"),
+              std::string::npos)
+        << t.err;
 }
 
 TEST(SimCli, CalibrateBadFitExitsTwo) {

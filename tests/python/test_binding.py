@@ -413,8 +413,14 @@ class Pickling(unittest.TestCase):
             self.assert_same(r, copy)
             self.assert_same(r, pickle.loads(pickle.dumps(copy)))  # and again
         self.assertIsNone(pickle.loads(pickle.dumps(cases[2])).latency_s)
+        blank = edgesim.Result.__new__(edgesim.Result)
+        for state in [(99, "{}", 0.0), (1, "{}", 0.0), (1, "not json", 0.0),
+                      (1, json.dumps({**cases[0].to_dict(), "status": "fine"}), 0.0)]:
+            with self.assertRaises(ValueError, msg=str(state)[:80]):
+                blank.__setstate__(state)
         with self.assertRaises(ValueError):
-            edgesim.Result.__new__(edgesim.Result).__setstate__((99, "{}", 0.0))
+            edgesim.Simulator.__new__(edgesim.Simulator).__setstate__(("gap9-evk", "gap-flow",
+                                                                         None, None))
 
     def test_a_pool_runs_queries_in_other_processes(self):
         import multiprocessing

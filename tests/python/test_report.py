@@ -96,8 +96,9 @@ class Reports(unittest.TestCase):
 
         # Three objectives (latency, energy, params): every pair is drawn.
         with open(os.path.join(CONFIGS, "studies/nas-ic.textproto")) as f:
-            text = f.read().replace("population: 16 generations: 8",
-                                    "population: 6 generations: 2")
+            text = f.read()
+        assert "population: 16 generations: 8" in text, "nas-ic changed: shrink it here too"
+        text = text.replace("population: 16 generations: 8", "population: 6 generations: 2")
         study = os.path.join(w, "nas3.textproto")
         with open(study, "w") as f:
             f.write(text)
@@ -210,6 +211,7 @@ class Reports(unittest.TestCase):
         self.assertEqual(report._tick(131072), "131k")
         self.assertEqual(report._tick(3.7e8), "370M")
         self.assertEqual(report._tick(0.65), "0.65")
+        self.assertEqual(report._tick(999999), "1M")
 
     def test_a_column_asked_twice_is_shown_once(self):
         # nas-fmnist-demo: "accuracy" is an objective and a column the NAS table always shows.
